@@ -1,0 +1,53 @@
+// Dense row-major matrices, f64. The project's one matrix type; kernels in wasm/ see it
+// through shared/numerics/*.ts wrappers only.
+
+export interface Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  /** Row-major: entry (i, j) is data[i * cols + j]. */
+  readonly data: Float64Array;
+}
+
+export function zeros(rows: number, cols: number): Matrix {
+  return { rows, cols, data: new Float64Array(rows * cols) };
+}
+
+export function identity(n: number): Matrix {
+  const m = zeros(n, n);
+  for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
+  return m;
+}
+
+export function fromRows(rows: readonly (readonly number[])[]): Matrix {
+  const r = rows.length;
+  const c = r === 0 ? 0 : rows[0]!.length;
+  const m = zeros(r, c);
+  rows.forEach((row, i) => {
+    if (row.length !== c) throw new Error(`fromRows: row ${i} has ${row.length} entries, expected ${c}`);
+    m.data.set(row, i * c);
+  });
+  return m;
+}
+
+export function toRows(m: Matrix): number[][] {
+  const out: number[][] = [];
+  for (let i = 0; i < m.rows; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
+  return out;
+}
+
+export function transpose(m: Matrix): Matrix {
+  const t = zeros(m.cols, m.rows);
+  for (let i = 0; i < m.rows; i++)
+    for (let j = 0; j < m.cols; j++) t.data[j * m.rows + i] = m.data[i * m.cols + j]!;
+  return t;
+}
+
+export function frobeniusNorm(m: Matrix): number {
+  let s = 0;
+  for (const x of m.data) s += x * x;
+  return Math.sqrt(s);
+}
+
+export function get(m: Matrix, i: number, j: number): number {
+  return m.data[i * m.cols + j]!;
+}

@@ -1,0 +1,13 @@
+// Entry point of the dropsweep numeric engine. Every kernel takes pointers into linear memory
+// and sizes; none allocates. Memory is owned by the TypeScript layer (shared/numerics/engine.ts),
+// which hands out regions above heapBase() and passes scratch space explicitly.
+
+export { svdJacobi } from "./svd";
+
+/** First byte that kernels' static data does not use; the TS arena starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/** Kernel version: part of every cell hash, bump it when a kernel's results can change. */
+export const KERNEL_VERSION: i32 = 1;
