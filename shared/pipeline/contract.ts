@@ -1,0 +1,73 @@
+// The contract between the state machine (infra/), its Lambda handlers (functions/) and the
+// local runner: the events each Task receives and returns, and where things live in a store.
+// Payloads carry references only (keys and hashes), never results, so every state stays far
+// below Step Functions' 256 KiB limit however large the sweep is.
+//
+// Flow: Plan -> DistributedMap(Worker, items read from the manifest, batched) -> Aggregate
+//       -> regression check. The store (filesystem directory or S3 bucket/prefix) is named by
+// the handler's environment (DROPSWEEP_STORE, a URL: file:///abs/dir or s3://bucket/prefix),
+// not by events.
+
+/** Plan's input. The spec text is already in the store at `specKey` (the CLI validated it). */
+export interface PlanEvent {
+  specKey: string;
+  /** Stored baseline to compare against in Aggregate (scheduled runs). */
+  baselineKey?: string;
+}
+
+/** Plan's output; becomes the state machine's working state. */
+export interface PlanResult {
+  sweepId: string;
+  /** Where the Distributed Map's ItemReader finds the work left (JSON Lines of ManifestItem). */
+  manifest: { bucket: string; key: string };
+  total: number;
+  cached: number;
+  pending: number;
+  baselineKey?: string;
+}
+
+/** One line of the manifest: a reference to a cell whose definition is at cellKey(hash). */
+export interface ManifestItem {
+  hash: string;
+}
+
+/** What ItemBatcher hands one Worker invocation. */
+export interface WorkerEvent {
+  Items: ManifestItem[];
+  BatchInput: { sweepId: string };
+}
+
+export interface WorkerResult {
+  computed: string[];
+  cached: string[];
+  failed: { hash: string; error: string }[];
+}
+
+export interface AggregateEvent {
+  sweepId: string;
+  baselineKey?: string;
+  /** Where the Distributed Map wrote its result manifest (ResultWriter), when it did. */
+  mapResult?: unknown;
+}
+
+export interface AggregateResult {
+  sweepId: string;
+  summaryKey: string;
+  reportKeys: string[];
+  cells: { total: number; computed: number; cached: number; failed: number };
+  /** Claims whose status changed or metrics that moved beyond tolerance against the baseline. */
+  regressions: number;
+}
+
+/** Store layout. Cells are content-addressed, so results are shared between sweeps. */
+export const keys = {
+  spec: (sweepId: string) => `sweeps/${sweepId}/spec.yaml`,
+  resolved: (sweepId: string) => `sweeps/${sweepId}/resolved.json`,
+  /** Every cell of the sweep, one ManifestItem a line, in grid order. */
+  cells: (sweepId: string) => `sweeps/${sweepId}/cells.jsonl`,
+  /** The cells still to compute when Plan ran. */
+  manifest: (sweepId: string) => `sweeps/${sweepId}/manifest.jsonl`,
+  report: (sweepId: string, file: string) => `sweeps/${sweepId}/report/${file}`,
+  cell: (hash: string) => `cells/${hash}/cell.json`,
+  result: (hash: string) => `cells/${hash}/result.json`,
+} as const;
