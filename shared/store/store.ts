@@ -1,0 +1,22 @@
+// The one store interface: a flat key space of immutable-ish objects, implemented by a plain
+// directory (the default; a person can browse it) and by S3 (AWS or any S3-compatible endpoint).
+// Keys use "/" separators and never start with "/"; see shared/pipeline/contract.ts for the layout.
+
+export interface PutOptions {
+  /** Refuse to replace an existing object with different bytes (first writer wins). */
+  ifAbsent?: boolean;
+  contentType?: string;
+}
+
+export interface Store {
+  /** The URL this store was opened from (file:///abs/dir or s3://bucket/prefix). */
+  readonly url: string;
+  /** Bytes of `key`, or undefined when there is no such object. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Atomic: a reader sees the old object, the new one, or none; never a partial write. */
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Every key under `prefix`, in lexicographic order. */
+  list(prefix: string): AsyncIterable<string>;
+  delete(key: string): Promise<void>;
+}
