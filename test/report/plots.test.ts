@@ -1,0 +1,76 @@
+// Every plot builder must compile and render through vega without warnings and draw data marks;
+// the mark counts are checked against the number of points fed in (an independent count).
+import { describe, expect, it } from "vitest";
+import {
+  balancePlot,
+  monteCarloPlot,
+  objectiveGapPlot,
+  regularisersPlot,
+  schemesPlot,
+  spectraPlot,
+  trainingCurvesPlot,
+} from "../../shared/report/plots.js";
+import { countDataMarks, renderSvg } from "../../shared/report/svg.js";
+
+describe("plot builders", () => {
+  it("spectra: one point symbol per positive singular value, zeros dropped with a note", async () => {
+    const plot = spectraPlot([
+      { configuration: "k=2", target: [5, 3, 1], closedForm: [4, 2, 0], learned: [4, 2, 1e-9] },
+      { configuration: "k=3", target: [6, 2], closedForm: [5, 1.5], learned: [5, 1.5] },
+    ])!;
+    expect(plot.notes.join(" ")).toMatch(/1 singular values equal to 0/);
+    const { svg } = await renderSvg(plot.spec);
+    // 3 + 2 + 3 + 2 + 2 + 2 = 14 positive values, each a point symbol on its line.
+    const symbols = svg.match(/<g class="mark-symbol role-mark[^>]*>([\s\S]*?)<\/g>/g)!.join("");
+    expect((symbols.match(/<path/g) ?? []).length).toBe(14);
+  });
+
+  it("returns undefined instead of an empty plot", () => {
+    expect(spectraPlot([])).toBeUndefined();
+    expect(trainingCurvesPlot([{ configuration: "a", epochs: [], closedFormMinimum: 1 }])).toBeUndefined();
+    expect(objectiveGapPlot([])).toBeUndefined();
+    expect(balancePlot([])).toBeUndefined();
+    expect(regularisersPlot([])).toBeUndefined();
+    expect(monteCarloPlot([{ configuration: "a", zScore: Number.NaN, bound: 3 }])).toBeUndefined();
+    expect(schemesPlot([])).toBeUndefined();
+  });
+
+  it("every builder renders data marks", async () => {
+    const epochs = [1, 2, 3, 4].map((epoch) => ({ epoch, stochasticLoss: 10 / epoch + 1, deterministicObjective: 8 / epoch + 1 }));
+    const plots = [
+      trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }]),
+      objectiveGapPlot([
+        { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-8, representable: true },
+        { blockSize: 2, keepProbability: 0.5, objectiveGap: -1e-18, representable: true },
+        { blockSize: 2, keepProbability: 0.8, objectiveGap: 1e-3, representable: false },
+      ]),
+      balancePlot([{ configuration: "a", epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / e.epoch, 1 - 0.1 / e.epoch] })), balancedNorm: 1 }]),
+      regularisersPlot([{ configuration: "last", dropconnect: 2, dropout: 2 }]),
+      monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound: 3 }]),
+      schemesPlot([{ configuration: "a", scheme: "partitioned", epochs: epochs.map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })) }]),
+    ];
+    for (const plot of plots) {
+      expect(plot).toBeDefined();
+      const { svg, dataMarks } = await renderSvg(plot!.spec);
+      expect(dataMarks, plot!.id).toBeGreaterThan(0);
+      expect(countDataMarks(svg)).toBe(dataMarks);
+    }
+  });
+
+  it("floors gaps at or below zero on the log axis and says how many", () => {
+    const plot = objectiveGapPlot([
+      { blockSize: 1, keepProbability: 0.5, objectiveGap: 0, representable: true },
+      { blockSize: 1, keepProbability: 0.5, objectiveGap: -3e-17, representable: true },
+      { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, representable: true },
+    ])!;
+    expect(plot.notes.join(" ")).toMatch(/^2 gaps below/);
+  });
+});
+
+describe("renderSvg", () => {
+  it("fails loudly on a spec vega cannot draw", async () => {
+    await expect(
+      renderSvg({ data: { values: [{ a: 0 }] }, mark: "point", encoding: { x: { field: "a", type: "quantitative", scale: { type: "log" } } } }),
+    ).rejects.toThrow(/vega/);
+  });
+});
