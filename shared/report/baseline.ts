@@ -1,0 +1,171 @@
+// Comparison of a sweep's summary with a baseline sweep's: the Regressions section of the
+// report, the exit code of `dropsweep report --baseline` and the scheduled cloud run's check.
+// Listed: every claim whose status changed (either way: the baseline no longer describes the
+// code, so a person must look), every claim whose measured value moved by more than the
+// claim's tolerance, and every cell (matched by hash, else by parameters) whose status,
+// ranks or representability changed or whose metrics moved by more than the tolerance of
+// the claim that reads them. Determinism makes a rerun of the same spec bit-identical, so
+// anything listed is a real change.
+import { canonicalJson } from "../spec/canonical.js";
+import type { ClaimStatus, Quantity, SummaryClaim, SummaryLike, SummaryRow } from "./summary.js";
+
+export type RegressionKind = "claim-status" | "claim-measured" | "cell-status" | "cell-metric";
+
+export interface Regression {
+  kind: RegressionKind;
+  /** "worse" and "better" when the direction is clear, "changed" otherwise. */
+  direction: "worse" | "better" | "changed";
+  claim?: string;
+  hash?: string;
+  metric?: string;
+  baseline: number | string | boolean | null;
+  current: number | string | boolean | null;
+  /** The allowed movement, when the comparison had one. */
+  tolerance?: number;
+  /** One line a person reads in the report or a notification. */
+  message: string;
+}
+
+/** Which claim's tolerance bounds the movement of each per-cell metric (THEORY.md, Claims). */
+const metricClaims = {
+  objectiveGap: "3",
+  spectrumError: "3",
+  balanceRatio: "4",
+} as const;
+/** Integer or boolean fields: any change counts. */
+const exactFields = ["learnedRank", "closedFormRank", "representable", "status"] as const;
+
+const statusRank: Record<ClaimStatus, number> = { fail: 0, skipped: 1, pass: 2 };
+
+function asNumber(value: Quantity): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+function plain(value: unknown): number | string | boolean | null {
+  return typeof value === "number" || typeof value === "string" || typeof value === "boolean" ? value : null;
+}
+
+export function compareWithBaseline(summary: SummaryLike, baselineSummary: SummaryLike): Regression[] {
+  const regressions: Regression[] = [];
+  const baselineClaims = new Map(baselineSummary.claims.map((c) => [c.id, c]));
+  const currentClaims = new Map(summary.claims.map((c) => [c.id, c]));
+  const ids = [...new Set([...baselineClaims.keys(), ...currentClaims.keys()])].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+
+  for (const id of ids) {
+    const before = baselineClaims.get(id);
+    const after = currentClaims.get(id);
+    if (!before || !after) {
+      regressions.push({
+        kind: "claim-status",
+        direction: after ? "changed" : "worse",
+        claim: id,
+        baseline: before?.status ?? null,
+        current: after?.status ?? null,
+        message: `claim ${id}: ${before ? "missing from this sweep" : "not in the baseline"}`,
+      });
+      continue;
+    }
+    if (before.status !== after.status) {
+      const delta = statusRank[after.status] - statusRank[before.status];
+      regressions.push({
+        kind: "claim-status",
+        direction: delta < 0 ? "worse" : "better",
+        claim: id,
+        baseline: before.status,
+        current: after.status,
+        message: `claim ${id} (${after.title}): ${before.status} → ${after.status}`,
+      });
+    }
+    const moved = movedBeyond(before.measured, after.measured, toleranceOf(after));
+    if (moved)
+      regressions.push({
+        kind: "claim-measured",
+        direction: "changed",
+        claim: id,
+        baseline: plain(before.measured),
+        current: plain(after.measured),
+        tolerance: moved.tolerance,
+        message: `claim ${id}: measured ${fmt(before.measured)} → ${fmt(after.measured)}, moved by ${fmt(moved.delta)} > tolerance ${fmt(moved.tolerance)}`,
+      });
+  }
+
+  const baselineByHash = new Map(baselineSummary.rows.map((r) => [r.hash, r]));
+  const baselineByParameters = new Map(baselineSummary.rows.map((r) => [parametersKey(r), r]));
+  for (const row of summary.rows) {
+    const before = baselineByHash.get(row.hash) ?? baselineByParameters.get(parametersKey(row));
+    if (!before) continue;
+    for (const field of exactFields) {
+      const a = before[field] ?? null;
+      const b = row[field] ?? null;
+      if (a !== b)
+        regressions.push({
+          kind: field === "status" ? "cell-status" : "cell-metric",
+          direction: field === "status" ? (b === "ok" ? "better" : a === "ok" ? "worse" : "changed") : "changed",
+          hash: row.hash,
+          metric: field,
+          baseline: plain(a),
+          current: plain(b),
+          message: `cell ${row.hash.slice(0, 12)}: ${field} ${fmt(a)} → ${fmt(b)}`,
+        });
+    }
+    for (const [metric, claimId] of Object.entries(metricClaims) as [keyof typeof metricClaims, string][]) {
+      const claim = currentClaims.get(claimId) ?? baselineClaims.get(claimId);
+      const moved = movedBeyond(before[metric], row[metric], claim ? toleranceOf(claim) : undefined);
+      if (moved)
+        regressions.push({
+          kind: "cell-metric",
+          direction: "changed",
+          hash: row.hash,
+          metric,
+          baseline: plain(before[metric]),
+          current: plain(row[metric]),
+          tolerance: moved.tolerance,
+          message: `cell ${row.hash.slice(0, 12)}: ${metric} ${fmt(before[metric])} → ${fmt(row[metric])} (claim ${claimId} tolerance ${fmt(moved.tolerance)})`,
+        });
+    }
+  }
+  return regressions;
+}
+
+/** Cells present in only one of the two sweeps: reported beside the regressions, not as one. */
+export function unmatchedCells(summary: SummaryLike, baselineSummary: SummaryLike): { onlyCurrent: number; onlyBaseline: number } {
+  const matchedBaseline = new Set<SummaryRow>();
+  const byHash = new Map(baselineSummary.rows.map((r) => [r.hash, r]));
+  const byParameters = new Map(baselineSummary.rows.map((r) => [parametersKey(r), r]));
+  let onlyCurrent = 0;
+  for (const row of summary.rows) {
+    const before = byHash.get(row.hash) ?? byParameters.get(parametersKey(row));
+    if (before) matchedBaseline.add(before);
+    else onlyCurrent++;
+  }
+  return { onlyCurrent, onlyBaseline: baselineSummary.rows.length - matchedBaseline.size };
+}
+
+function toleranceOf(claim: SummaryClaim): number | undefined {
+  return asNumber(claim.tolerance);
+}
+
+/** A numeric move larger than the tolerance, or a change between a number and no number. */
+function movedBeyond(before: Quantity, after: Quantity, tolerance: number | undefined): { delta: number; tolerance: number } | undefined {
+  const a = asNumber(before);
+  const b = asNumber(after);
+  if (tolerance === undefined) return undefined;
+  if (a === undefined && b === undefined) return undefined;
+  if (a === undefined || b === undefined) return { delta: Number.POSITIVE_INFINITY, tolerance };
+  const delta = Math.abs(b - a);
+  return delta > tolerance ? { delta, tolerance } : undefined;
+}
+
+function parametersKey(row: SummaryRow): string {
+  try {
+    return canonicalJson(row.parameters);
+  } catch {
+    return `hash:${row.hash}`;
+  }
+}
+
+function fmt(value: unknown): string {
+  if (typeof value === "number") return Number.isFinite(value) ? Number(value.toPrecision(4)).toString() : "∞";
+  if (value === null || value === undefined) return "—";
+  return String(value);
+}

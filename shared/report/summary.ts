@@ -1,0 +1,82 @@
+// The parts of summary.json the report reads (fields fixed by the pipeline: sweepId, cells,
+// claims, rows) and the fields the report adds. Structural on purpose: the report accepts
+// any summary that has these fields and keeps every other field it finds when it rewrites
+// the file.
+
+export type ClaimId = "1" | "2" | "3" | "4" | "5" | "6" | "7";
+export const claimIds: readonly ClaimId[] = ["1", "2", "3", "4", "5", "6", "7"];
+
+export type ClaimStatus = "pass" | "fail" | "skipped";
+
+/** A measured value or a tolerance as the pipeline writes it: a number, or text for composite ones. */
+export type Quantity = number | string | null | undefined;
+
+export interface SummaryClaim {
+  id: string;
+  title: string;
+  status: ClaimStatus;
+  measured: Quantity;
+  tolerance: Quantity;
+  /** The cells the claim was evaluated on: their hashes, or only how many. */
+  cells: number | readonly string[];
+}
+
+export interface SummaryRow {
+  hash: string;
+  parameters: Record<string, unknown>;
+  objectiveGap?: number | null;
+  spectrumError?: number | null;
+  balanceRatio?: number | null;
+  learnedRank?: number | null;
+  closedFormRank?: number | null;
+  representable?: boolean | null;
+  status: string;
+}
+
+export interface SummaryLike {
+  sweepId: string;
+  cells: { total: number; computed: number; cached: number; failed: number };
+  claims: readonly SummaryClaim[];
+  rows: readonly SummaryRow[];
+}
+
+export function claimCellCount(claim: SummaryClaim): number {
+  return typeof claim.cells === "number" ? claim.cells : claim.cells.length;
+}
+
+export function claimCellHashes(claim: SummaryClaim): readonly string[] {
+  return typeof claim.cells === "number" ? [] : claim.cells;
+}
+
+/** Parse and check the fields the report relies on; the message names the field that is wrong. */
+export function parseSummary(text: string, where: string): SummaryLike {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${where}: not JSON (${(error as Error).message})`);
+  }
+  const problems: string[] = [];
+  const object = value as Partial<SummaryLike> | null;
+  if (typeof object !== "object" || object === null) throw new Error(`${where}: expected a JSON object`);
+  if (typeof object.sweepId !== "string") problems.push("sweepId must be a string");
+  const cells = object.cells as Partial<SummaryLike["cells"]> | undefined;
+  for (const field of ["total", "computed", "cached", "failed"] as const)
+    if (typeof cells?.[field] !== "number") problems.push(`cells.${field} must be a number`);
+  if (!Array.isArray(object.claims)) problems.push("claims must be an array");
+  else
+    object.claims.forEach((claim: Partial<SummaryClaim>, i) => {
+      if (typeof claim?.id !== "string") problems.push(`claims[${i}].id must be a string`);
+      if (!["pass", "fail", "skipped"].includes(claim?.status as string))
+        problems.push(`claims[${i}].status must be pass, fail or skipped`);
+      if (typeof claim?.cells !== "number" && !Array.isArray(claim?.cells))
+        problems.push(`claims[${i}].cells must be a count or a list of hashes`);
+    });
+  if (!Array.isArray(object.rows)) problems.push("rows must be an array");
+  else
+    object.rows.forEach((row: Partial<SummaryRow>, i) => {
+      if (typeof row?.hash !== "string") problems.push(`rows[${i}].hash must be a string`);
+    });
+  if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);
+  return object as SummaryLike;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { compareWithBaseline, unmatchedCells } from "../../shared/report/baseline.js";
+import { parseSummary, type SummaryLike } from "../../shared/report/summary.js";
+
+function summary(overrides: Partial<SummaryLike> = {}): SummaryLike {
+  return {
+    sweepId: "s",
+    cells: { total: 2, computed: 2, cached: 0, failed: 0 },
+    claims: [
+      { id: "1", title: "Deterministic = stochastic", status: "pass", measured: 1.2, tolerance: 3, cells: ["a", "b"] },
+      { id: "3", title: "Convergence", status: "pass", measured: 1e-6, tolerance: 1e-4, cells: 2 },
+      { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2 },
+    ],
+    rows: [
+      { hash: "a", parameters: { seed: 1, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 1e-6, spectrumError: 1e-4, balanceRatio: 1.001, learnedRank: 3, closedFormRank: 3, representable: true, status: "ok" },
+      { hash: "b", parameters: { seed: 2, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 2e-6, spectrumError: 2e-4, balanceRatio: 1.002, learnedRank: 3, closedFormRank: 3, representable: true, status: "ok" },
+    ],
+    ...overrides,
+  };
+}
+
+describe("compareWithBaseline", () => {
+  it("finds nothing when a sweep is compared with itself", () => {
+    expect(compareWithBaseline(summary(), summary())).toEqual([]);
+  });
+
+  it("lists a claim whose status changed, in both directions", () => {
+    const base = summary();
+    const worse = summary({ claims: base.claims.map((c) => (c.id === "3" ? { ...c, status: "fail" as const } : c)) });
+    const [regression, ...rest] = compareWithBaseline(worse, base);
+    expect(rest).toEqual([]);
+    expect(regression).toMatchObject({ kind: "claim-status", claim: "3", direction: "worse", baseline: "pass", current: "fail" });
+    expect(compareWithBaseline(base, worse)[0]).toMatchObject({ kind: "claim-status", direction: "better" });
+  });
+
+  it("flags a measured value only when it moves by more than the tolerance", () => {
+    const base = summary();
+    const within = summary({ claims: base.claims.map((c) => (c.id === "1" ? { ...c, measured: 1.2 + 2.9 } : c)) });
+    expect(compareWithBaseline(within, base)).toEqual([]);
+    const beyond = summary({ claims: base.claims.map((c) => (c.id === "1" ? { ...c, measured: 1.2 + 3.1 } : c)) });
+    expect(compareWithBaseline(beyond, base)).toMatchObject([{ kind: "claim-measured", claim: "1", tolerance: 3 }]);
+  });
+
+  it("checks cell metrics against the tolerance of the claim that reads them", () => {
+    const base = summary();
+    const rows = base.rows.map((r) => (r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 5e-5, balanceRatio: 1.05 } : r));
+    const regressions = compareWithBaseline(summary({ rows }), base);
+    // The gap moved 5e-5 < claim 3's 1e-4: not listed; the balance ratio moved 0.048 > claim 4's 0.01.
+    expect(regressions).toMatchObject([{ kind: "cell-metric", hash: "b", metric: "balanceRatio", tolerance: 0.01 }]);
+  });
+
+  it("lists rank, representability and status changes exactly", () => {
+    const base = summary();
+    const rows = base.rows.map((r) => (r.hash === "a" ? { ...r, learnedRank: 4, status: "failed" } : r));
+    const regressions = compareWithBaseline(summary({ rows }), base);
+    expect(regressions.map((r) => [r.metric, r.direction])).toEqual([
+      ["learnedRank", "changed"],
+      ["status", "worse"],
+    ]);
+  });
+
+  it("matches cells by parameters when their hashes differ (new kernel version)", () => {
+    const base = summary();
+    const rows = base.rows.map((r) => ({ ...r, hash: `new-${r.hash}`, learnedRank: r.hash === "b" ? 2 : r.learnedRank }));
+    const regressions = compareWithBaseline(summary({ rows }), base);
+    expect(regressions).toMatchObject([{ hash: "new-b", metric: "learnedRank", baseline: 3, current: 2 }]);
+    expect(unmatchedCells(summary({ rows }), base)).toEqual({ onlyCurrent: 0, onlyBaseline: 0 });
+  });
+
+  it("a metric that disappears (cell failed, value null) is a move beyond any tolerance", () => {
+    const base = summary();
+    const rows = base.rows.map((r) => (r.hash === "a" ? { ...r, objectiveGap: null } : r));
+    expect(compareWithBaseline(summary({ rows }), base)).toMatchObject([{ metric: "objectiveGap", current: null }]);
+  });
+
+  it("counts cells present in one sweep only", () => {
+    const base = summary();
+    const extra = { ...base.rows[0]!, hash: "c", parameters: { seed: 3 } };
+    expect(unmatchedCells(summary({ rows: [base.rows[0]!, extra] }), base)).toEqual({ onlyCurrent: 1, onlyBaseline: 1 });
+  });
+});
+
+describe("parseSummary", () => {
+  it("names every wrong field at once", () => {
+    expect(() => parseSummary(JSON.stringify({ sweepId: 3, cells: { total: 1 }, claims: [{ id: "1", status: "maybe", cells: 1 }], rows: {} }), "x.json")).toThrow(
+      /sweepId must be a string; cells.computed must be a number; cells.cached must be a number; cells.failed must be a number; claims\[0\].status must be pass, fail or skipped; rows must be an array/,
+    );
+    expect(() => parseSummary("{", "x.json")).toThrow(/x.json: not JSON/);
+  });
+  it("accepts a summary and keeps extra fields", () => {
+    const parsed = parseSummary(JSON.stringify({ ...summary(), extra: 1 }), "x") as SummaryLike & { extra?: number };
+    expect(parsed.extra).toBe(1);
+  });
+});
