@@ -1,5 +1,8 @@
-// The project's one SVD (f64), a thin wrapper over the wasm kernel: shapes in, sorted
-// spectrum and thin factors out. A = U diag(values) V^T, values descending, length min(m, n).
+// The project's one SVD (f64), a thin wrapper over the wasm kernel svdF64 (wasm/assembly/svd.ts:
+// Householder bidiagonalisation, QR first for tall inputs, Demmel-Kahan bidiagonal QR). It only
+// translates shapes: A = U diag(values) V^T, values descending, length p = min(m, n), U m x p and
+// V n x p with orthonormal columns (also for zero singular values).
+// Used for the spectra of THEORY.md ("Induced regulariser and closed-form global minimum").
 import { engine } from "./engine.js";
 import { type Matrix, zeros } from "./matrix.js";
 
@@ -11,46 +14,69 @@ export interface SvdResult {
   V?: Matrix;
 }
 
+type SvdKernel = (a: number, m: number, n: number, s: number, u: number, v: number, wantVectors: number, work: number) => number;
+type WorkSize = (m: number, n: number) => number;
+
 export function singularValues(a: Matrix): Float64Array {
   return svd(a, { vectors: false }).values;
 }
 
+// Power-of-two rescaling (exact) keeps sums of squares inside the f64 range.
+const SCALE_LIMIT = 2 ** 300;
+
 export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
   const wantVectors = options.vectors ?? true;
   const { rows: m, cols: n } = a;
+  if (a.data.length !== m * n) throw new RangeError(`svd: matrix data has ${a.data.length} entries, expected rows*cols = ${m * n}`);
   const p = Math.min(m, n);
-  if (p === 0) return { values: new Float64Array(0), U: zeros(m, 0), V: zeros(n, 0) };
-  // Work on the tall orientation: B = A (m >= n) or B = A^T, stored column-major.
+  let maxAbs = 0;
+  for (let k = 0; k < a.data.length; k++) {
+    const x = Math.abs(a.data[k]!);
+    if (!(x <= Number.MAX_VALUE)) {
+      const i = Math.floor(k / n);
+      throw new RangeError(`svd: entry (${i}, ${k - i * n}) of the ${m} x ${n} matrix is ${a.data[k]}; only finite values are allowed`);
+    }
+    if (x > maxAbs) maxAbs = x;
+  }
+  if (p === 0) return wantVectors ? { values: new Float64Array(0), U: zeros(m, 0), V: zeros(n, 0) } : { values: new Float64Array(0) };
+  let scale = 1;
+  if (maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT)) scale = 2 ** -Math.round(Math.log2(maxAbs));
+  // The kernel wants a tall matrix, column-major: B = A (m >= n) or B = A^T (m < n).
   const tall = m >= n;
-  const rowsB = tall ? m : n;
-  const colsB = p;
+  const M = tall ? m : n;
+  const N = p;
   const ws = engine();
+  const kernel = ws.kernels.svdF64 as SvdKernel;
+  const workSize = (ws.kernels.svdWorkSize as WorkSize)(M, N);
   return ws.scoped(() => {
-    const bPtr = ws.allocF64(rowsB * colsB);
-    const sPtr = ws.allocF64(colsB);
-    const vPtr = ws.allocF64(colsB * colsB);
-    const b = ws.f64View(bPtr, rowsB * colsB);
-    // Column j of B (column-major) is column j of A when tall, row j of A otherwise.
-    for (let j = 0; j < colsB; j++)
-      for (let i = 0; i < rowsB; i++) b[j * rowsB + i] = tall ? a.data[i * n + j]! : a.data[j * n + i]!;
-    (ws.kernels.svdJacobi as (a: number, m: number, n: number, s: number, v: number, w: number) => number)(
-      bPtr, rowsB, colsB, sPtr, vPtr, wantVectors ? 1 : 0,
-    );
-    const s = ws.takeF64(sPtr, colsB);
-    const order = Array.from(s.keys()).sort((x, y) => s[y]! - s[x]!);
-    const values = Float64Array.from(order, (k) => s[k]!);
+    const bPtr = ws.allocF64(M * N);
+    const sPtr = ws.allocF64(N);
+    const uPtr = wantVectors ? ws.allocF64(M * N) : 0;
+    const vPtr = wantVectors ? ws.allocF64(N * N) : 0;
+    const workPtr = ws.allocF64(workSize);
+    const b = ws.f64View(bPtr, M * N);
+    const src = a.data;
+    if (tall) {
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) b[j * m + i] = src[i * n + j]! * scale;
+    } else if (scale === 1) {
+      b.set(src); // row-major A is column-major A^T
+    } else {
+      for (let k = 0; k < src.length; k++) b[k] = src[k]! * scale;
+    }
+    const status = kernel(bPtr, M, N, sPtr, uPtr, vPtr, wantVectors ? 1 : 0, workPtr);
+    if (status !== 0) throw new Error(`svd: the bidiagonal QR did not converge for the ${m} x ${n} matrix`);
+    const values = ws.takeF64(sPtr, N);
+    if (scale !== 1) for (let k = 0; k < N; k++) values[k] = values[k]! / scale;
     if (!wantVectors) return { values };
-    const bOut = ws.f64View(bPtr, rowsB * colsB);
-    const vOut = ws.f64View(vPtr, colsB * colsB);
-    // Left vectors of B are columns of B scaled by 1/s; right vectors are V's columns.
-    const left = zeros(rowsB, p);
-    const right = zeros(colsB, p);
-    order.forEach((k, col) => {
-      const sk = s[k]!;
-      for (let i = 0; i < rowsB; i++) left.data[i * p + col] = sk > 0 ? bOut[k * rowsB + i]! / sk : 0;
-      for (let i = 0; i < colsB; i++) right.data[i * p + col] = vOut[k * colsB + i]!;
-    });
-    // TODO(numerics): zero singular values leave zero left vectors; the QR-based SVD fixes this.
+    // Column-major kernel factors -> row-major matrices.
+    const left = fromColumnMajor(ws.f64View(uPtr, M * N), M, N);
+    const right = fromColumnMajor(ws.f64View(vPtr, N * N), N, N);
     return tall ? { values, U: left, V: right } : { values, U: right, V: left };
   });
+}
+
+function fromColumnMajor(cm: Float64Array, rows: number, cols: number): Matrix {
+  const out = zeros(rows, cols);
+  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) out.data[i * cols + j] = cm[j * rows + i]!;
+  return out;
 }
