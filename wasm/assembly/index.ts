@@ -2,7 +2,7 @@
 // and sizes; none allocates. Memory is owned by the TypeScript layer (shared/numerics/engine.ts),
 // which hands out regions above heapBase() and passes scratch space explicitly.
 
-export { svdJacobi } from "./svd";
+export { svdF64, svdWorkSize } from "./svd";
 
 /** First byte that kernels' static data does not use; the TS arena starts here. */
 export function heapBase(): usize {
