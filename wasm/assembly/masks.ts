@@ -1,0 +1,98 @@
+// Mask samplers for the families of THEORY.md "Mask families" (shared/masks.ts describes them).
+// Mask i of a request is a pure function of (key, stream, substream, i): it reads a fixed range
+// of the RNG (rng.ts), so masks do not depend on how many were drawn before or in which chunks.
+// Kept entries are written as `scale` (1 for 0/1 masks, 1/theta in training), dropped as 0.
+//
+// Family codes (mirrored in shared/numerics/masks.ts):
+//   0 dropout:    width words per mask; entry u kept iff word < floor(theta 2^32).
+//   1 dropblock:  partitioned; ceil(width / k) words per mask, block g covers units gk..gk+k-1.
+//   2 dropconnect: like dropout over width = rows * r weights (one mask per weight).
+//   3 contiguous: width words per mask, word j seeds a window iff word < floor(gamma 2^32),
+//                 gamma = 1 - theta^(1/k); the window of seed j drops units j..j+k-1 (mod width),
+//                 so every unit lies in exactly k windows and P(kept) = (1 - gamma)^k = theta.
+//   4 custom:     uniform i of the stream picks pattern p with cum[p-1] <= u < cum[p].
+// Bernoulli draws compare 32-bit words with floor(p 2^32): their rate is p to within 2^-32.
+import { bernoulliThreshold, uniformAt, wordAt } from "./rng";
+
+export const FAMILY_DROPOUT: i32 = 0;
+export const FAMILY_DROPBLOCK: i32 = 1;
+export const FAMILY_DROPCONNECT: i32 = 2;
+export const FAMILY_CONTIGUOUS: i32 = 3;
+export const FAMILY_CUSTOM: i32 = 4;
+
+/** RNG words (or, for custom, uniforms) one mask of this family consumes. */
+export function maskWords(family: i32, width: i32, blockSize: i32): i32 {
+  if (family == FAMILY_DROPBLOCK) return (width + blockSize - 1) / blockSize;
+  if (family == FAMILY_CUSTOM) return 1;
+  return width;
+}
+
+/**
+ * `count` masks of `width` entries of type T into out (row i = mask firstMask + i). The RNG
+ * stream must be selected first (rngSetStream). patterns: P x width bytes (0/1), cum: P f64
+ * cumulative probabilities (custom only).
+ */
+export function sampleMasks<T>(
+  out: usize, count: i32, width: i32, family: i32, theta: f64, blockSize: i32, scale: T,
+  firstMask: f64, patterns: usize, cum: usize, patternCount: i32,
+): void {
+  const bytes = <usize>sizeof<T>();
+  const m0 = <u64>firstMask;
+  const perMask = <u64>maskWords(family, width, blockSize);
+  const zero = <T>0;
+  if (family == FAMILY_DROPOUT || family == FAMILY_DROPCONNECT) {
+    const t = bernoulliThreshold(theta);
+    for (let i = 0; i < count; i++) {
+      const row = out + <usize>i * width * bytes;
+      const w0 = (m0 + <u64>i) * perMask;
+      for (let u = 0; u < width; u++) store<T>(row + <usize>u * bytes, <u64>wordAt(w0 + <u64>u) < t ? scale : zero);
+    }
+  } else if (family == FAMILY_DROPBLOCK) {
+    const t = bernoulliThreshold(theta);
+    for (let i = 0; i < count; i++) {
+      const row = out + <usize>i * width * bytes;
+      const w0 = (m0 + <u64>i) * perMask;
+      for (let g = 0; g < <i32>perMask; g++) {
+        const v = <u64>wordAt(w0 + <u64>g) < t ? scale : zero;
+        const end = min(width, (g + 1) * blockSize);
+        for (let u = g * blockSize; u < end; u++) store<T>(row + <usize>u * bytes, v);
+      }
+    }
+  } else if (family == FAMILY_CONTIGUOUS) {
+    const gamma = 1.0 - Math.pow(theta, 1.0 / <f64>blockSize);
+    const t = bernoulliThreshold(gamma);
+    for (let i = 0; i < count; i++) {
+      const row = out + <usize>i * width * bytes;
+      const w0 = (m0 + <u64>i) * perMask;
+      for (let u = 0; u < width; u++) store<T>(row + <usize>u * bytes, scale);
+      for (let j = 0; j < width; j++) {
+        if (<u64>wordAt(w0 + <u64>j) < t) {
+          for (let s = 0; s < blockSize; s++) store<T>(row + <usize>((j + s) % width) * bytes, zero);
+        }
+      }
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      const row = out + <usize>i * width * bytes;
+      const u = uniformAt(m0 + <u64>i);
+      let p = 0;
+      while (p < patternCount - 1 && u >= load<f64>(cum + (<usize>p << 3))) p++;
+      const src = patterns + <usize>p * width;
+      for (let x = 0; x < width; x++) store<T>(row + <usize>x * bytes, load<u8>(src + <usize>x) != 0 ? scale : zero);
+    }
+  }
+}
+
+export function sampleMasksF64(
+  out: usize, count: i32, width: i32, family: i32, theta: f64, blockSize: i32, scale: f64,
+  firstMask: f64, patterns: usize, cum: usize, patternCount: i32,
+): void {
+  sampleMasks<f64>(out, count, width, family, theta, blockSize, scale, firstMask, patterns, cum, patternCount);
+}
+
+export function sampleMasksF32(
+  out: usize, count: i32, width: i32, family: i32, theta: f64, blockSize: i32, scale: f32,
+  firstMask: f64, patterns: usize, cum: usize, patternCount: i32,
+): void {
+  sampleMasks<f32>(out, count, width, family, theta, blockSize, scale, firstMask, patterns, cum, patternCount);
+}

@@ -1,0 +1,146 @@
+// The project's one random number generator: Philox4x32-10, a counter-based generator.
+// Source: Salmon, Moraes, Dror, Shaw, "Parallel random numbers: as easy as 1, 2, 3", SC 2011
+// (the Random123 library); checked against its published known-answer vectors.
+//
+// A draw is a pure function of (key, counter): key = the 64-bit seed (k0 = low 32 bits,
+// k1 = high bits); counter = (block index low, block index high, stream, substream). A stream
+// names a purpose (data, initialisation, minibatch order, masks, ...) so that what one purpose
+// draws never depends on how much another drew, nor on the order of calls, the chunking of a
+// request or the thread. Every block yields four 32-bit words; element e of a derived sequence
+// reads a fixed place:
+//   word e          -> block e >> 2, word e & 3          (Bernoulli, mask seeds)
+//   uniform e       -> block e >> 1, words 2(e&1), 2(e&1)+1  (53-bit f64 in [0, 1))
+//   normal e        -> block e >> 1: Box-Muller on its two uniforms, cos for even e, sin for odd
+// Only wasm arithmetic (IEEE, deterministic) and AssemblyScript's own Math (a port of musl's
+// libm, compiled into this module) are used, so results are bit-identical on every host.
+
+const M0: u64 = 0xd2511f53;
+const M1: u64 = 0xcd9e8d57;
+const W0: u32 = 0x9e3779b9;
+const W1: u32 = 0xbb67ae85;
+
+// Current key and stream (set by rngSetStream) and the last generated block.
+let key0: u32 = 0;
+let key1: u32 = 0;
+let stream: u32 = 0;
+let substream: u32 = 0;
+let cached: bool = false;
+let cachedBlock: u64 = 0;
+let w0: u32 = 0;
+let w1: u32 = 0;
+let w2: u32 = 0;
+let w3: u32 = 0;
+
+@inline function philoxInto(c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): void {
+  for (let round = 0; round < 10; round++) {
+    const p0 = M0 * <u64>c0;
+    const p1 = M1 * <u64>c2;
+    const n0 = (<u32>(p1 >> 32)) ^ c1 ^ k0;
+    const n2 = (<u32>(p0 >> 32)) ^ c3 ^ k1;
+    c0 = n0;
+    c1 = <u32>p1;
+    c2 = n2;
+    c3 = <u32>p0;
+    k0 += W0;
+    k1 += W1;
+  }
+  w0 = c0;
+  w1 = c1;
+  w2 = c2;
+  w3 = c3;
+}
+
+/** Raw Philox4x32-10 of one (counter, key), four words to out (for known-answer tests). */
+export function rngPhilox(out: usize, c0: u32, c1: u32, c2: u32, c3: u32, k0: u32, k1: u32): void {
+  philoxInto(c0, c1, c2, c3, k0, k1);
+  store<u32>(out, w0);
+  store<u32>(out, w1, 4);
+  store<u32>(out, w2, 8);
+  store<u32>(out, w3, 12);
+  cached = false;
+}
+
+/** Select key (seed) and stream for the draws that follow. */
+export function rngSetStream(k0: u32, k1: u32, s: u32, ss: u32): void {
+  key0 = k0;
+  key1 = k1;
+  stream = s;
+  substream = ss;
+  cached = false;
+}
+
+@inline export function block(index: u64): void {
+  if (cached && index == cachedBlock) return;
+  philoxInto(<u32>index, <u32>(index >> 32), stream, substream, key0, key1);
+  cachedBlock = index;
+  cached = true;
+}
+
+/** Word e of the current stream. */
+@inline export function wordAt(e: u64): u32 {
+  block(e >> 2);
+  const lane = <u32>(e & 3);
+  return lane == 0 ? w0 : lane == 1 ? w1 : lane == 2 ? w2 : w3;
+}
+
+@inline function toUniform(a: u32, b: u32): f64 {
+  // 27 + 26 = 53 random bits, exactly representable: k * 2^-53, k in [0, 2^53).
+  return (<f64>(a >>> 5) * 67108864.0 + <f64>(b >>> 6)) * (1.0 / 9007199254740992.0);
+}
+
+/** Uniform e of the current stream, in [0, 1) with 53 random bits. */
+@inline export function uniformAt(e: u64): f64 {
+  block(e >> 1);
+  return (e & 1) == 0 ? toUniform(w0, w1) : toUniform(w2, w3);
+}
+
+/** Standard normal e of the current stream (Box-Muller on the uniforms of block e >> 1). */
+export function normalAt(e: u64): f64 {
+  block(e >> 1);
+  const u1 = 1.0 - toUniform(w0, w1); // (0, 1]: log is finite
+  const u2 = toUniform(w2, w3);
+  const radius = Math.sqrt(-2.0 * Math.log(u1));
+  const angle = 6.283185307179586 * u2;
+  return (e & 1) == 0 ? radius * Math.cos(angle) : radius * Math.sin(angle);
+}
+
+/** Threshold t with P(word < t) = t / 2^32, the nearest below p (p in [0, 1]). */
+@inline export function bernoulliThreshold(p: f64): u64 {
+  return <u64>Math.floor(p * 4294967296.0);
+}
+
+// Bulk draws; `first` is the index of the first element (f64 so JS passes plain numbers).
+
+export function rngUniform(out: usize, count: i32, first: f64): void {
+  const e0 = <u64>first;
+  for (let i = 0; i < count; i++) store<f64>(out + (<usize>i << 3), uniformAt(e0 + <u64>i));
+}
+
+export function rngNormal(out: usize, count: i32, first: f64): void {
+  const e0 = <u64>first;
+  for (let i = 0; i < count; i++) store<f64>(out + (<usize>i << 3), normalAt(e0 + <u64>i));
+}
+
+/** out[i] = 1 if word (first + i) < floor(p 2^32), else 0 (bytes). */
+export function rngBernoulli(out: usize, count: i32, p: f64, first: f64): void {
+  const e0 = <u64>first;
+  const t = bernoulliThreshold(p);
+  for (let i = 0; i < count; i++) store<u8>(out + <usize>i, <u64>wordAt(e0 + <u64>i) < t ? 1 : 0);
+}
+
+/**
+ * A uniformly random permutation of 0..n-1 (u32) by Fisher-Yates: step i (from n-1 down to
+ * 1) swaps i with floor(u * (i + 1)), u = uniform (n - 1 - i). Bias of the 53-bit scaling is
+ * below n / 2^53.
+ */
+export function rngPermutation(out: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<u32>(out + (<usize>i << 2), <u32>i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = <i32>Math.floor(uniformAt(<u64>(n - 1 - i)) * <f64>(i + 1));
+    const pi = out + (<usize>i << 2);
+    const pj = out + (<usize>j << 2);
+    const t = load<u32>(pi);
+    store<u32>(pi, load<u32>(pj));
+    store<u32>(pj, t);
+  }
+}
