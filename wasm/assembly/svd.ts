@@ -24,7 +24,9 @@
 
 const EPS: f64 = 1.1102230246251565e-16; // 2^-53, LAPACK dlamch('Epsilon')
 const UNFL: f64 = 2.2250738585072014e-308; // smallest normal
-const MAXITR: i32 = 6; // dbdsqr: at most 6 N^2 inner steps
+const MAXITR: i32 = 6;
+const RTMIN: f64 = 1.4916681462400413e-154; // sqrt(smallest normal)
+const RTMAX: f64 = 4.740375954054589e153; // sqrt(largest finite / 8) // dbdsqr: at most 6 N^2 inner steps
 
 // ---- addressing -------------------------------------------------------------------------------
 
@@ -413,7 +415,19 @@ function lartg(f: f64, g: f64): void {
     rotS = sign(1, g);
     rotR = Math.abs(g);
   } else {
-    const scale = Math.max(Math.abs(f), Math.abs(g));
+    const fa = Math.abs(f);
+    const ga = Math.abs(g);
+    if (fa > RTMIN && fa < RTMAX && ga > RTMIN && ga < RTMAX) {
+      // Squares cannot over- or underflow: one sqrt, one division.
+      const dd = Math.sqrt(f * f + g * g);
+      const rr = sign(dd, f);
+      const inv = 1 / rr;
+      rotC = fa / dd;
+      rotS = g * inv;
+      rotR = rr;
+      return;
+    }
+    const scale = Math.max(fa, ga);
     const fs = f / scale;
     const gs = g / scale;
     const dd = Math.sqrt(fs * fs + gs * gs);
@@ -562,7 +576,7 @@ function lasv2(f: f64, g: f64, h: f64): void {
  * vectors of vt (length N, ld N; the rows of V^T = columns of V) and of u (length Lu, ld ldu)
  * when wantVectors. rot: scratch of 4N. Returns 0, or -1 when it did not converge.
  */
-function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usize, ldu: i32, Lu: i32, rot: usize): i32 {
+function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usize, ldu: i32, Lu: i32, rot: usize, known: usize): i32 {
   if (N == 0) return 0;
   const c1 = rot;
   const s1 = at(rot, N);
@@ -679,6 +693,7 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         las2(ld(d, ll), ld(e, ll), ld(d, ll + 1));
       }
       shift = svMin;
+      if (known != 0) shift = nearest(known, N, shift);
       if (sll > 0 && (shift / sll) * (shift / sll) < EPS) shift = 0;
     }
     iter += <f64>(m - ll);
@@ -832,6 +847,20 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
   return 0;
 }
 
+/** The entry of the descending run k[0..n) nearest to x. */
+function nearest(k: usize, n: i32, x: f64): f64 {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ld(k, mid) > x) lo = mid + 1;
+    else hi = mid;
+  }
+  let best = ld(k, lo);
+  if (lo > 0 && Math.abs(ld(k, lo - 1) - x) < Math.abs(best - x)) best = ld(k, lo - 1);
+  return best;
+}
+
 function swapRuns(a: usize, b: usize, n: i32): void {
   for (let k = 0; k < n; k++) {
     const t = ld(a, k);
@@ -891,10 +920,11 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
       applyReflectorsBackward(rb, n, tauq, n, 0, u, m, n, n, true);
       initIdentity(v, n);
       applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true);
-      status = bdsqr(n, d, e, true, v, u, m, n, rot);
+      status = knownValues(n, d, e, y, r, rot);
+      if (status == 0) status = bdsqr(n, d, e, true, v, u, m, n, rot, y);
       applyReflectorsBackward(a, m, qtau, n, 0, u, m, m, n, false);
     } else {
-      status = bdsqr(n, d, e, false, v, u, m, 0, rot);
+      status = bdsqr(n, d, e, false, v, u, m, 0, rot, 0);
     }
   } else {
     bidiagonalize(a, m, m, n, d, e, tauq, taup, pv, y, r, x, w, true);
@@ -906,15 +936,24 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
       applyReflectorsBackward(a, m, tauq, n, 0, u, m, m, n, true);
       initIdentity(v, n);
       applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true);
-      status = bdsqr(n, d, e, true, v, u, m, m, rot);
+      status = knownValues(n, d, e, y, r, rot);
+      if (status == 0) status = bdsqr(n, d, e, true, v, u, m, m, rot, y);
     } else {
-      status = bdsqr(n, d, e, false, v, u, m, 0, rot);
+      status = bdsqr(n, d, e, false, v, u, m, 0, rot, 0);
     }
   }
   return status;
+}
+
+/** Singular values of (d, e) into y (descending), leaving d, e intact: shifts for the vector run. */
+function knownValues(n: i32, d: usize, e: usize, y: usize, r: usize, rot: usize): i32 {
+  memory.copy(y, d, <usize>n << 3);
+  memory.copy(r, e, <usize>n << 3);
+  return bdsqr(n, y, r, false, 0, 0, 0, 0, rot, 0);
 }
 
 function initIdentity(p: usize, n: i32): void {
   fill(p, n * n, 0);
   for (let i = 0; i < n; i++) st(p, i * n + i, 1);
 }
+
