@@ -1,0 +1,272 @@
+// One cell of a sweep: a fully resolved experiment configuration (every default filled), the
+// unit of work a Worker computes and the thing that is hashed (shared/spec/hash.ts).
+// The schema is the one description of what a cell may hold; shared/spec/spec.ts builds cells
+// from a spec's fields and grid. Names follow THEORY.md: Y (m x N) targets, X (d x N) data,
+// r = hiddenUnits, theta = keepProbability, k = blockSize.
+import * as z from "zod";
+import type { MaskFamily } from "../masks.js";
+import { flag, integer, isPlainObject, number, oneOf, variants } from "./fields.js";
+import { issuesToProblems, specErrorMap, type Problem } from "./problems.js";
+
+const keepProbability = number({ gt: 0, le: 1 }).default(0.5);
+const units = integer({ ge: 1 });
+
+/** THEORY.md "Mask families"; the output matches `MaskFamily` of shared/masks.ts. */
+export const maskSchema = variants("family", {
+  dropout: z.strictObject({ family: z.literal("dropout"), keepProbability }),
+  dropblock: z.strictObject({ family: z.literal("dropblock"), keepProbability, blockSize: units }),
+  dropconnect: z.strictObject({
+    family: z.literal("dropconnect"),
+    keepProbability,
+    layer: oneOf(["first", "last"]).default("last"),
+  }),
+  "contiguous-dropblock": z.strictObject({ family: z.literal("contiguous-dropblock"), keepProbability, blockSize: units }),
+  custom: z.strictObject({
+    family: z.literal("custom"),
+    keepProbability,
+    patterns: z.array(z.array(z.union([z.literal(0), z.literal(1)], { error: "expected 0 or 1" })).min(1)).min(1),
+    /** Defaults to uniform over the patterns. */
+    probabilities: z.array(number({ ge: 0, le: 1 })).optional(),
+  }),
+});
+
+const noise = number({ ge: 0 }).default(0);
+
+/**
+ * Targets Y. `gaussian`: iid N(0, 1) entries. The others: random orthogonal singular vectors
+ * with a prescribed spectrum (flat: all 1; decaying: decay^i; spiky: `spikes` values of
+ * `spikeHeight`, the rest 1; low-rank: `rank` ones, the rest 0). `noise` adds iid N(0, noise^2).
+ */
+export const targetSchema = variants("generator", {
+  gaussian: z.strictObject({ generator: z.literal("gaussian"), noise }),
+  flat: z.strictObject({ generator: z.literal("flat"), noise }),
+  decaying: z.strictObject({ generator: z.literal("decaying"), decay: number({ gt: 0, lt: 1 }).default(0.7), noise }),
+  spiky: z.strictObject({
+    generator: z.literal("spiky"),
+    spikes: integer({ ge: 1 }).default(1),
+    spikeHeight: number({ gt: 1 }).default(10),
+    noise,
+  }),
+  "low-rank": z.strictObject({ generator: z.literal("low-rank"), rank: integer({ ge: 1 }), noise }),
+});
+
+/**
+ * Data X (d x N) of the regression experiment. `orthogonal`: rows orthogonal, so X X^T is
+ * diagonal (THEORY.md claim 2: first-layer DropConnect equals Dropout); `gaussian`: iid N(0, 1);
+ * `correlated`: features with correlation^|i-j| between rows i and j.
+ */
+export const dataSchema = variants("generator", {
+  gaussian: z.strictObject({ generator: z.literal("gaussian") }),
+  orthogonal: z.strictObject({ generator: z.literal("orthogonal") }),
+  correlated: z.strictObject({ generator: z.literal("correlated"), correlation: number({ ge: 0, lt: 1 }).default(0.5) }),
+});
+
+export const optimiserSchema = z.strictObject({
+  learningRate: number({ gt: 0 }).default(0.05),
+  schedule: oneOf(["constant", "cosine", "inverse-sqrt"]).default("constant"),
+  epochs: integer({ ge: 1 }).default(500),
+  /** Samples per step; defaults to the full batch (N). */
+  batchSize: integer({ ge: 1 }).optional(),
+  /** One mask per sample (THEORY.md default) or one per minibatch. */
+  maskScope: oneOf(["sample", "batch"]).default("sample"),
+  dtype: oneOf(["f64", "f32"]).default("f64"),
+});
+
+const seed = integer({ ge: 0, le: 0xffffffff });
+const monteCarloSamples = integer({ ge: 0 }).default(1000);
+
+const linearCommon = {
+  target: targetSchema.prefault({ generator: "gaussian" }),
+  mask: maskSchema,
+  optimiser: optimiserSchema.prefault({}),
+  seed,
+  monteCarloSamples,
+};
+
+export const cellSchema = variants(
+  "experiment",
+  {
+    /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser"). */
+    "linear-factorisation": z.strictObject({
+      experiment: z.literal("linear-factorisation"),
+      sizes: z.strictObject({ m: units, n: units, hiddenUnits: units }),
+      ...linearCommon,
+    }),
+    /** Y (m x N) ~ U V^T X with data X (d x N) (THEORY.md "Data matrix"). */
+    "linear-regression": z.strictObject({
+      experiment: z.literal("linear-regression"),
+      sizes: z.strictObject({ m: units, d: units, N: units, hiddenUnits: units }),
+      data: dataSchema.prefault({ generator: "gaussian" }),
+      ...linearCommon,
+    }),
+    /**
+     * Does nothing measurable: for the overhead of the pipeline itself. `iterations` of a
+     * deterministic integer loop stand in for compute; `fail` makes the cell fail, to exercise
+     * failure reporting end to end.
+     */
+    noop: z.strictObject({
+      experiment: z.literal("noop"),
+      seed,
+      work: z.strictObject({ iterations: integer({ ge: 0 }).default(0), fail: flag().default(false) }).prefault({}),
+    }),
+  },
+  ["sizes"],
+);
+
+export const experimentKinds = ["linear-factorisation", "linear-regression", "noop"] as const;
+export type ExperimentKind = (typeof experimentKinds)[number];
+
+export interface Optimiser {
+  learningRate: number;
+  schedule: "constant" | "cosine" | "inverse-sqrt";
+  epochs: number;
+  batchSize: number;
+  maskScope: "sample" | "batch";
+  dtype: "f64" | "f32";
+}
+
+export type Target =
+  | { generator: "gaussian" | "flat"; noise: number }
+  | { generator: "decaying"; decay: number; noise: number }
+  | { generator: "spiky"; spikes: number; spikeHeight: number; noise: number }
+  | { generator: "low-rank"; rank: number; noise: number };
+
+export type Data = { generator: "gaussian" | "orthogonal" } | { generator: "correlated"; correlation: number };
+
+export interface LinearFactorisationCell {
+  experiment: "linear-factorisation";
+  sizes: { m: number; n: number; hiddenUnits: number };
+  target: Target;
+  mask: MaskFamily;
+  optimiser: Optimiser;
+  seed: number;
+  monteCarloSamples: number;
+}
+
+export interface LinearRegressionCell {
+  experiment: "linear-regression";
+  sizes: { m: number; d: number; N: number; hiddenUnits: number };
+  data: Data;
+  target: Target;
+  mask: MaskFamily;
+  optimiser: Optimiser;
+  seed: number;
+  monteCarloSamples: number;
+}
+
+export interface NoopCell {
+  experiment: "noop";
+  seed: number;
+  work: { iterations: number; fail: boolean };
+}
+
+export type Cell = LinearFactorisationCell | LinearRegressionCell | NoopCell;
+export type LinearCell = LinearFactorisationCell | LinearRegressionCell;
+
+export type CellCheck = { ok: true; cell: Cell } | { ok: false; problems: Problem[] };
+
+/**
+ * Validate raw cell fields, fill every default, check constraints across fields. The
+ * constraints are checked even when some fields are invalid (on the values that are usable),
+ * so one pass reports everything.
+ */
+export function resolveCell(raw: unknown): CellCheck {
+  const parsed = cellSchema.safeParse(raw, { error: specErrorMap, reportInput: true });
+  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
+  const seen = new Set(problems.map((p) => p.path));
+  for (const p of constraints(raw)) if (!seen.has(p.path)) problems.push(p);
+  if (problems.length || !parsed.success) return { ok: false, problems };
+  return { ok: true, cell: fillDerived(parsed.data as unknown as Cell) };
+}
+
+/** Number of samples N (columns of Y): the full batch. */
+export function sampleCount(cell: LinearCell): number {
+  return cell.experiment === "linear-factorisation" ? cell.sizes.n : cell.sizes.N;
+}
+
+function fillDerived(cell: Cell): Cell {
+  if (cell.experiment === "noop") return cell;
+  const optimiser = { ...cell.optimiser, batchSize: cell.optimiser.batchSize ?? sampleCount(cell) };
+  const mask = cell.mask;
+  if (mask.family === "custom" && mask.probabilities === undefined) {
+    const uniform = mask.patterns.map(() => 1 / mask.patterns.length);
+    return { ...cell, optimiser, mask: { ...mask, probabilities: uniform } };
+  }
+  return { ...cell, optimiser };
+}
+
+/** A usable value at `path` of the raw fields: a positive integer, or undefined. */
+function count(raw: unknown, path: string): number | undefined {
+  let node = raw;
+  for (const part of path.split(".")) node = isPlainObject(node) ? node[part] : undefined;
+  return typeof node === "number" && Number.isInteger(node) && node >= 1 ? node : undefined;
+}
+
+function field(raw: unknown, path: string): unknown {
+  let node = raw;
+  for (const part of path.split(".")) node = isPlainObject(node) ? node[part] : undefined;
+  return node;
+}
+
+/** Constraints across fields, each reported at the field to change. */
+function constraints(raw: unknown): Problem[] {
+  const experiment = field(raw, "experiment");
+  if (experiment !== "linear-factorisation" && experiment !== "linear-regression") return [];
+  const problems: Problem[] = [];
+  const r = count(raw, "sizes.hiddenUnits");
+  const family = field(raw, "mask.family");
+  const k = count(raw, "mask.blockSize");
+  if (family === "dropblock" && r !== undefined && k !== undefined && r % k !== 0)
+    problems.push({
+      path: "mask.blockSize",
+      message: `expected a divisor of sizes.hiddenUnits = ${r} (partitioned DropBlock splits the units into blocks), got ${k}`,
+    });
+  if (family === "contiguous-dropblock" && r !== undefined && k !== undefined && k > r)
+    problems.push({ path: "mask.blockSize", message: `expected at most sizes.hiddenUnits = ${r}, got ${k}` });
+  if (family === "custom") {
+    const patterns = field(raw, "mask.patterns");
+    const probabilities = field(raw, "mask.probabilities");
+    if (Array.isArray(patterns)) {
+      if (r !== undefined)
+        patterns.forEach((pattern, i) => {
+          if (Array.isArray(pattern) && pattern.length !== r)
+            problems.push({ path: `mask.patterns[${i}]`, message: `expected ${r} entries (sizes.hiddenUnits), got ${pattern.length}` });
+        });
+      if (Array.isArray(probabilities)) {
+        if (probabilities.length !== patterns.length)
+          problems.push({
+            path: "mask.probabilities",
+            message: `expected ${patterns.length} entries (one per pattern), got ${probabilities.length}`,
+          });
+        else if (probabilities.every((p) => typeof p === "number")) {
+          const total = (probabilities as number[]).reduce((a, b) => a + b, 0);
+          if (Math.abs(total - 1) > 1e-9)
+            problems.push({ path: "mask.probabilities", message: `expected entries summing to 1, got a sum of ${total}` });
+        }
+      }
+    }
+  }
+  const samplesName = experiment === "linear-factorisation" ? "sizes.n" : "sizes.N";
+  const samples = count(raw, samplesName);
+  const batchSize = count(raw, "optimiser.batchSize");
+  if (samples !== undefined && batchSize !== undefined && batchSize > samples)
+    problems.push({ path: "optimiser.batchSize", message: `expected at most ${samplesName} = ${samples}, got ${batchSize}` });
+  const m = count(raw, "sizes.m");
+  if (m !== undefined && samples !== undefined) {
+    const bound = Math.min(m, samples);
+    const generator = field(raw, "target.generator");
+    const rank = count(raw, "target.rank");
+    const spikes = count(raw, "target.spikes");
+    if (generator === "low-rank" && rank !== undefined && rank > bound)
+      problems.push({ path: "target.rank", message: `expected at most min(sizes.m, ${samplesName}) = ${bound}, got ${rank}` });
+    if (generator === "spiky" && spikes !== undefined && spikes > bound)
+      problems.push({ path: "target.spikes", message: `expected at most min(sizes.m, ${samplesName}) = ${bound}, got ${spikes}` });
+  }
+  const d = count(raw, "sizes.d");
+  if (experiment === "linear-regression" && d !== undefined && samples !== undefined && d > samples)
+    problems.push({
+      path: "sizes.d",
+      message: `expected at most sizes.N = ${samples} (X X^T must be invertible, THEORY.md "Data matrix"), got ${d}`,
+    });
+  return problems;
+}

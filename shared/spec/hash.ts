@@ -1,0 +1,29 @@
+// Content addresses (ARCHITECTURE.md "Plan"): a cell's hash is the SHA-256 (hex) of the
+// canonical JSON of the cell together with the kernel version, so a cell computed once is
+// found again by any sweep that contains it, and a new kernel recomputes everything.
+import type { Cell } from "./cell.js";
+import { canonicalJson, sha256Hex } from "./canonical.js";
+
+/** What is stored at `cells/<hash>/cell.json`; its SHA-256 is the hash. */
+export interface CellDocument {
+  cell: Cell;
+  kernelVersion: number;
+}
+
+export function cellDocumentText(cell: Cell, kernelVersion: number): string {
+  return canonicalJson({ cell, kernelVersion } satisfies CellDocument);
+}
+
+export function cellHash(cell: Cell, kernelVersion: number): string {
+  return sha256Hex(cellDocumentText(cell, kernelVersion));
+}
+
+/** A cell document read back from a store: its bytes must hash to the name it is stored under. */
+export function verifyCellDocument(hash: string, bytes: Uint8Array): CellDocument | string {
+  if (sha256Hex(bytes) !== hash) return `cell.json does not hash to ${hash} (corrupt or edited)`;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as CellDocument;
+  } catch (error) {
+    return `cell.json is not JSON: ${(error as Error).message}`;
+  }
+}

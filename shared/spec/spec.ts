@@ -1,0 +1,399 @@
+// Sweep specs: YAML in, fully resolved content-hashed cells out (ARCHITECTURE.md "Plan").
+//
+// Worked example. This spec
+//
+//   name: blocks
+//   experiment: linear-factorisation
+//   sizes: { m: 20, n: 15, hiddenUnits: 12 }
+//   mask: { family: dropblock, keepProbability: 0.5, blockSize: 1 }
+//   seeds: [0, 1]
+//   grid:                                # axes multiply: 2 x 3 = 6 ...
+//     mask.keepProbability: [0.5, 0.8]
+//     mask.blockSize: [1, 2, 4]
+//   zip:                                 # ... a zip group is ONE axis whose paths step together
+//     - sizes.m: [20, 40]
+//       optimiser.epochs: [200, 400]     # ... 6 x 2 = 12 ...
+//                                        # ... and `seeds` is the innermost axis: 12 x 2 = 24 cells
+//
+// gives 24 cells, in this order (the last axis varies fastest, as in nested loops):
+//   #0 keepProbability 0.5, blockSize 1, m 20 & epochs 200, seed 0
+//   #1 keepProbability 0.5, blockSize 1, m 20 & epochs 200, seed 1
+//   #2 keepProbability 0.5, blockSize 1, m 40 & epochs 400, seed 0
+//   ...
+//   #23 keepProbability 0.8, blockSize 4, m 40 & epochs 400, seed 1
+//
+// Syntax:
+// - Every field of a cell (shared/spec/cell.ts) may be written at the top level; those are the
+//   values every cell starts from. Defaults fill what is left out.
+// - `grid`: a mapping from a dotted field path to the list of values that field takes. ANY cell
+//   field can be an axis, objects included (`mask: [{family: dropout}, {family: dropblock,
+//   blockSize: 2}]`); an axis value replaces the field at its path. Axes multiply.
+// - `zip`: a list of groups; each group maps paths to lists of one common length, and the
+//   paths step together (linked axes): one axis of that length.
+// - `seeds`: list of seeds (default [0]), the innermost axis; cells carry one `seed` each.
+// - Fields used only by another variant are ignored, so an axis may span variants:
+//   `mask.family: [dropout, dropblock]` with a `blockSize` only dropblock reads. A field no
+//   variant knows is an error.
+// - `sections`: a list of sub-sweeps, each written like the top level (fields, `grid`, `zip`,
+//   `seeds`, plus a `name`). A section's fields are deep-merged over the top-level ones (its
+//   values win, lists are replaced), its grid axes are added to the top-level grid (same path:
+//   the section's list wins) and its zip groups are appended. The cells of all sections, in
+//   order, make the sweep.
+// - `maxCells` (default 20000) bounds the total; `name` and `description` label the sweep.
+// Every problem in a spec is reported at once, each with its path.
+import { parseDocument } from "yaml";
+import * as z from "zod";
+import { resolveCell, type Cell } from "./cell.js";
+import { canonicalJson, sha256Hex } from "./canonical.js";
+import { integer, isPlainObject } from "./fields.js";
+import { cellHash } from "./hash.js";
+import { SpecError, issuesToProblems, show, specErrorMap, type Problem } from "./problems.js";
+
+export const DEFAULT_MAX_CELLS = 20_000;
+
+/** One axis of a section's grid: step i sets `paths[j]` to `values[i][j]`. */
+export interface Axis {
+  /** Where the axis is written, e.g. `grid["mask.blockSize"]`, `sections[1].zip[0]`, `seeds`. */
+  source: string;
+  paths: string[];
+  values: unknown[][];
+}
+
+export interface ResolvedSection {
+  name: string;
+  /** Cell fields every cell of the section starts from (top level merged with the section). */
+  base: Record<string, unknown>;
+  axes: Axis[];
+  count: number;
+}
+
+/** A cell as planned: its identity, where it came from, and the fully resolved cell. */
+export interface PlannedCell {
+  hash: string;
+  section: number;
+  /** The value of every axis path for this cell (plus `section` when the spec has sections). */
+  parameters: Record<string, unknown>;
+  cell: Cell;
+}
+
+/** What `resolved.json` holds; the sweep id is the SHA-256 of its canonical JSON. */
+export interface ResolvedSweep {
+  format: "dropsweep.sweep/1";
+  name: string;
+  description?: string;
+  maxCells: number;
+  kernelVersion: number;
+  sections: ResolvedSection[];
+  cells: { hash: string; section: number; parameters: Record<string, unknown> }[];
+}
+
+export interface Sweep {
+  sweepId: string;
+  resolved: ResolvedSweep;
+  cells: PlannedCell[];
+}
+
+export interface SpecOptions {
+  /** `kernelVersion()` of shared/numerics/engine.ts; part of every cell hash. */
+  kernelVersion: number;
+  /** Names the spec in error messages (a file name). */
+  source?: string;
+}
+
+export type SpecCheck = { ok: true; sweep: Sweep } | { ok: false; problems: Problem[] };
+
+/** Parse, validate and expand a spec; throws SpecError listing every problem. */
+export function parseSpec(text: string, options: SpecOptions): Sweep {
+  const check = checkSpec(text, options);
+  if (!check.ok) throw new SpecError(options.source ?? "spec", check.problems);
+  return check.sweep;
+}
+
+/** Like `parseSpec`, returning the problems instead of throwing. */
+export function checkSpec(text: string, options: SpecOptions): SpecCheck {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length)
+    return { ok: false, problems: doc.errors.map((e) => ({ path: "", message: `YAML: ${e.message.split("\n")[0]}` })) };
+  return checkSpecValue(doc.toJS({ maxAliasCount: 1000 }), options);
+}
+
+// --- the spec's own fields (everything else is a cell field) ------------------------------
+
+const TOP_ONLY = ["maxCells", "description", "sections"] as const;
+const SECTION_FIELDS = ["name", "seeds", "grid", "zip"] as const;
+const RESERVED = new Set<string>([...TOP_ONLY, ...SECTION_FIELDS]);
+const PATH = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
+
+const axisValues = z.array(z.unknown(), { error: "expected a list of values" }).min(1, { error: "expected at least one value" });
+const seedsSchema = z
+  .array(integer({ ge: 0, le: 0xffffffff }), { error: "expected a list of integers" })
+  .min(1, { error: "expected at least one seed" });
+const sectionFields = {
+  name: z
+    .string({ error: "expected a name" })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: "expected letters, digits, '.', '_' or '-'" })
+    .optional(),
+  seeds: seedsSchema.optional(),
+  grid: z.record(z.string(), axisValues, { error: "expected a mapping from field path to a list of values" }).optional(),
+  zip: z
+    .array(z.record(z.string(), axisValues, { error: "expected a mapping from field path to a list of values" }), {
+      error: "expected a list of groups of linked axes",
+    })
+    .optional(),
+};
+const sectionSchema = z.looseObject(sectionFields);
+const topSchema = z.looseObject({
+  ...sectionFields,
+  description: z.string({ error: "expected text" }).optional(),
+  maxCells: integer({ ge: 1 }).optional(),
+  sections: z.array(sectionSchema, { error: "expected a list of sections" }).min(1, { error: "expected at least one section" }).optional(),
+});
+
+type SectionInput = z.infer<typeof sectionSchema>;
+
+function cellFields(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !RESERVED.has(k)));
+}
+
+/** Validate and expand an already-parsed spec value. */
+export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck {
+  if (!isPlainObject(value)) return { ok: false, problems: [{ path: "", message: `expected a mapping of spec fields, got ${show(value)}` }] };
+  const top = topSchema.safeParse(value, { error: specErrorMap, reportInput: true });
+  if (!top.success) return { ok: false, problems: issuesToProblems(top.error.issues) };
+  const spec = top.data;
+  const problems: Problem[] = [];
+  const maxCells = spec.maxCells ?? DEFAULT_MAX_CELLS;
+
+  const sectionInputs: { input: SectionInput; where: string }[] = spec.sections
+    ? spec.sections.map((input, i) => ({ input, where: `sections[${i}]` }))
+    : [{ input: {}, where: "" }];
+  spec.sections?.forEach((section, i) => {
+    for (const key of TOP_ONLY)
+      if (key in section) problems.push({ path: `sections[${i}].${key}`, message: "allowed only at the top level of a spec" });
+  });
+
+  // Sections: top-level fields and axes, then the section's.
+  const sections: ResolvedSection[] = [];
+  const names = new Set<string>();
+  sectionInputs.forEach(({ input, where }, index) => {
+    const name = input.name ?? (spec.sections ? `section-${index}` : (spec.name ?? "main"));
+    if (spec.sections && names.has(name)) problems.push({ path: `${where}.name`, message: `expected a name not used by another section, got ${show(name)}` });
+    names.add(name);
+    const base = deepMerge(cellFields(spec), cellFields(input));
+    if ("seed" in base)
+      problems.push({ path: "seed" in input ? `${where}.seed` : "seed", message: "set by `seeds` (a list, the innermost axis); write seeds: [...] instead" });
+    const axes: Axis[] = [];
+    const grid = { ...prefixed(spec.grid ?? {}, "grid"), ...prefixed(input.grid ?? {}, at(where, "grid")) };
+    for (const [path, { values, source }] of Object.entries(grid)) axes.push({ source, paths: [path], values: values.map((v) => [v]) });
+    const zips = [
+      ...(spec.zip ?? []).map((group, i) => ({ group, source: `zip[${i}]` })),
+      ...(input.zip ?? []).map((group, i) => ({ group, source: at(where, `zip[${i}]`) })),
+    ];
+    for (const { group, source } of zips) {
+      const paths = Object.keys(group);
+      if (paths.length === 0) {
+        problems.push({ path: source, message: "expected at least one field path" });
+        continue;
+      }
+      const lengths = paths.map((p) => group[p]!.length);
+      if (lengths.some((n) => n !== lengths[0])) {
+        problems.push({
+          path: source,
+          message: `expected lists of one common length (linked axes step together), got ${paths.map((p, i) => `${p}: ${lengths[i]}`).join(", ")}`,
+        });
+        continue;
+      }
+      axes.push({ source, paths, values: Array.from({ length: lengths[0]! }, (_, i) => paths.map((p) => group[p]![i])) });
+    }
+    const seeds = input.seeds ?? spec.seeds ?? [0];
+    axes.push({ source: input.seeds ? at(where, "seeds") : "seeds", paths: ["seed"], values: seeds.map((s) => [s]) });
+    // A bad axis is reported and left out, so the cells can still be checked for other problems.
+    const axisProblems = axisPathProblems(axes);
+    problems.push(...axisProblems.map((p) => p.problem));
+    const good = axes.filter((a) => !axisProblems.some((p) => p.axis === a));
+    sections.push({ name, base, axes: good, count: good.reduce((n, a) => n * a.values.length, 1) });
+  });
+
+  const total = sections.reduce((n, s) => n + s.count, 0);
+  if (total > maxCells) {
+    const shape = sections.map((s) => `${s.name}: ${s.axes.map((a) => a.values.length).join(" x ")} = ${s.count}`).join("; ");
+    problems.push({
+      path: "maxCells",
+      message: `the sweep has ${total} cells (${shape}), more than maxCells = ${maxCells}; shrink the grid or raise maxCells`,
+    });
+  }
+  if (total > maxCells) return { ok: false, problems };
+
+  // Expand and validate every cell; a problem shared by many cells is reported once.
+  const cells: PlannedCell[] = [];
+  const found = new Map<string, Problem>();
+  const seen = new Map<string, number>();
+  sections.forEach((section, s) => {
+    const where = sectionInputs[s]!.where;
+    const sectionRaw = sectionInputs[s]!.input;
+    forEachCombination(section.axes, (steps) => {
+      const raw = structuredClone(section.base);
+      const parameters: Record<string, unknown> = spec.sections ? { section: section.name } : {};
+      section.axes.forEach((axis, a) => {
+        axis.paths.forEach((path, j) => {
+          const v = axis.values[steps[a]!]![j];
+          setPath(raw, path, structuredClone(v));
+          parameters[path] = v;
+        });
+      });
+      const check = resolveCell(raw);
+      if (!check.ok) {
+        for (const p of check.problems) {
+          const located = { path: locate(p.path, section.axes, where, sectionRaw), message: p.message };
+          found.set(`${located.path}\u0000${located.message}`, located);
+        }
+        return;
+      }
+      const hash = cellHash(check.cell, options.kernelVersion);
+      const earlier = seen.get(hash);
+      if (earlier !== undefined) {
+        const duplicate = duplicateProblem(cells[earlier]!, { parameters, section: s }, cells.length, earlier, sections, check.cell.experiment);
+        found.set(`${duplicate.path}\u0000${duplicate.message}`, duplicate);
+        return;
+      }
+      seen.set(hash, cells.length);
+      cells.push({ hash, section: s, parameters, cell: check.cell });
+    });
+  });
+  problems.push(...found.values());
+  if (problems.length) return { ok: false, problems };
+
+  const resolved: ResolvedSweep = {
+    format: "dropsweep.sweep/1",
+    name: spec.name ?? "sweep",
+    ...(spec.description !== undefined ? { description: spec.description } : {}),
+    maxCells,
+    kernelVersion: options.kernelVersion,
+    sections,
+    cells: cells.map(({ hash, section, parameters }) => ({ hash, section, parameters })),
+  };
+  return { ok: true, sweep: { sweepId: sweepIdOf(resolved), resolved, cells } };
+}
+
+/** The sweep id: SHA-256 (hex) of the resolved spec's canonical JSON. */
+export function sweepIdOf(resolved: ResolvedSweep): string {
+  return sha256Hex(canonicalJson(resolved));
+}
+
+function at(where: string, field: string): string {
+  return where ? `${where}.${field}` : field;
+}
+
+function prefixed(grid: Record<string, unknown[]>, where: string): Record<string, { values: unknown[]; source: string }> {
+  return Object.fromEntries(Object.entries(grid).map(([path, values]) => [path, { values, source: `${where}[${JSON.stringify(path)}]` }]));
+}
+
+function axisPathProblems(axes: Axis[]): { axis: Axis; problem: Problem }[] {
+  const problems: { axis: Axis; problem: Problem }[] = [];
+  const owners: { path: string; source: string }[] = [];
+  for (const axis of axes) {
+    for (const path of axis.paths) {
+      const where = axis.paths.length > 1 ? `${axis.source}[${JSON.stringify(path)}]` : axis.source;
+      if (!PATH.test(path)) {
+        problems.push({ axis, problem: { path: where, message: `expected a dotted field path like "mask.blockSize", got ${show(path)}` } });
+        continue;
+      }
+      const head = path.split(".")[0]!;
+      if (RESERVED.has(head)) {
+        problems.push({ axis, problem: { path: where, message: `"${head}" is a spec field, not a cell field, so it cannot be an axis` } });
+        continue;
+      }
+      if (path === "seed" && axis.source !== "seeds" && !axis.source.endsWith(".seeds")) {
+        problems.push({ axis, problem: { path: where, message: "seeds are an axis already; write seeds: [...] instead" } });
+        continue;
+      }
+      const clash = owners.find((o) => o.path === path || o.path.startsWith(`${path}.`) || path.startsWith(`${o.path}.`));
+      if (clash)
+        problems.push({ axis, problem: { path: where, message: `overlaps the axis ${clash.path} of ${clash.source}; each field may be set by one axis only` } });
+      owners.push({ path, source: where });
+    }
+  }
+  return problems;
+}
+
+/** Visit every combination of axis steps, the last axis fastest. */
+function forEachCombination(axes: Axis[], visit: (steps: number[]) => void): void {
+  const steps = axes.map(() => 0);
+  const count = axes.reduce((n, a) => n * a.values.length, 1);
+  for (let i = 0; i < count; i++) {
+    visit(steps);
+    for (let a = axes.length - 1; a >= 0; a--) {
+      if (++steps[a]! < axes[a]!.values.length) break;
+      steps[a] = 0;
+    }
+  }
+}
+
+/** Where in the spec a problem with a cell field should be fixed. */
+function locate(path: string, axes: Axis[], where: string, section: Record<string, unknown>): string {
+  for (const axis of axes) {
+    for (const axisPath of axis.paths) {
+      if (path === axisPath || path.startsWith(`${axisPath}.`) || path.startsWith(`${axisPath}[`)) {
+        const source = axis.paths.length > 1 ? `${axis.source}[${JSON.stringify(axisPath)}]` : axis.source;
+        return source + path.slice(axisPath.length);
+      }
+    }
+  }
+  if (where && hasPath(section, path)) return `${where}.${path}`;
+  return path;
+}
+
+function hasPath(value: unknown, path: string): boolean {
+  let node = value;
+  for (const part of path.replace(/\[\d+\]/g, "").split(".")) {
+    if (!isPlainObject(node) || !(part in node)) return false;
+    node = node[part];
+  }
+  return true;
+}
+
+function duplicateProblem(
+  first: PlannedCell,
+  second: { parameters: Record<string, unknown>; section: number },
+  index: number,
+  earlier: number,
+  sections: ResolvedSection[],
+  experiment: string,
+): Problem {
+  const differing = Object.keys(second.parameters).filter(
+    (p) => p !== "section" && canonicalJson(second.parameters[p] ?? null) !== canonicalJson(first.parameters[p] ?? null),
+  );
+  const axis = sections[second.section]!.axes.find((a) => a.paths.some((p) => differing.includes(p)));
+  const path = axis ? axis.source : first.section === second.section ? "grid" : "sections";
+  const what = differing.length ? `${differing.join(", ")} has no effect on "${experiment}" cells` : "the same cell appears twice";
+  return { path, message: `${what}: cells #${earlier} and #${index} are identical; remove the axis or the duplicate cells` };
+}
+
+export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(node[part])) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+export function getPath(source: unknown, path: string): unknown {
+  let node = source;
+  for (const part of path.split(".")) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
+/** Objects merge key by key (the override wins); anything else, lists included, is replaced. */
+export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(override)) {
+    const prior = out[key];
+    out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : structuredClone(value);
+  }
+  return out;
+}
