@@ -9,8 +9,13 @@ export interface RenderedPlot {
   dataMarks: number;
 }
 
-/** Compile and render one spec. Throws when vega reports a warning-level problem or worse. */
-export async function renderSvg(spec: TopLevelSpec): Promise<RenderedPlot> {
+/**
+ * Compile and render one spec. Throws when vega reports a warning-level problem or worse.
+ * `idPrefix` names the SVG's internal ids (clip paths, gradients), which vega numbers from a
+ * process-wide counter: renamed, the bytes do not depend on what rendered before, and
+ * several plots inlined in one page cannot collide.
+ */
+export async function renderSvg(spec: TopLevelSpec, idPrefix = "plot"): Promise<RenderedPlot> {
   const problems: string[] = [];
   // vega logs through a logger; collect instead of printing so a broken spec fails loudly.
   const logger = vega.logger(vega.Warn);
@@ -23,10 +28,23 @@ export async function renderSvg(spec: TopLevelSpec): Promise<RenderedPlot> {
   const compiled = compile(spec, { logger }).spec;
   if (problems.length > 0) throw new Error(`vega-lite: ${problems.join("; ")}`);
   const view = new vega.View(vega.parse(compiled), { renderer: "none", logger });
-  const svg = await view.toSVG();
+  const raw = await view.toSVG();
   view.finalize();
   if (problems.length > 0) throw new Error(`vega: ${problems.join("; ")}`);
+  const svg = renameIds(raw, idPrefix);
   return { svg, dataMarks: countDataMarks(svg) };
+}
+
+/** Rename every id="..." and its url(#...) / href="#..." references, in order of appearance. */
+export function renameIds(svg: string, prefix: string): string {
+  const names = new Map<string, string>();
+  for (const match of svg.matchAll(/\sid="([^"]+)"/g))
+    if (!names.has(match[1]!)) names.set(match[1]!, `${prefix}-${names.size + 1}`);
+  if (names.size === 0) return svg;
+  return svg.replace(/(\sid="|url\(#|href="#)([^")]+)/g, (whole, lead: string, name: string) => {
+    const renamed = names.get(name);
+    return renamed ? lead + renamed : whole;
+  });
 }
 
 /**

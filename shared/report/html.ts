@@ -1,0 +1,176 @@
+// report.html: one self-contained file (inline CSS and SVG, no script, no network), so it
+// opens offline from a directory, an artifact download or a bucket. Order: verdict, claims
+// table, regressions, why each tolerance, plots, failures, every cell.
+import { claimAnchor, statusCounts } from "./layout.js";
+import { cellAnchor, type ClaimView, type ReportModel } from "./model.js";
+import { escapeHtml as e, formatQuantity } from "./format.js";
+
+const style = `
+:root { --pass: #1a7f37; --fail: #cf222e; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0 auto; max-width: 1120px; padding: 24px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 36px 0 10px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 22px 0 6px; }
+code, .hash { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
+.meta { color: var(--muted); margin: 0; }
+.verdict { display: inline-block; font-weight: 600; padding: 6px 12px; border-radius: 6px; margin: 12px 0 0; }
+.verdict.pass { background: #dafbe1; color: var(--pass); } .verdict.fail { background: #ffebe9; color: var(--fail); }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.status { display: inline-block; min-width: 58px; text-align: center; font-weight: 600; font-size: 12px; text-transform: uppercase; padding: 2px 8px; border-radius: 10px; color: #fff; }
+.status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
+.status.fail, .status.failed { background: var(--fail); } .status.skipped { background: var(--skipped); }
+.cells a { margin-right: 6px; }
+.claim p { margin: 4px 0; } .claim .label { font-weight: 600; }
+figure.plot { margin: 18px 0 28px; } figure.plot svg { max-width: 100%; height: auto; }
+figcaption { color: var(--muted); max-width: 860px; }
+ul.notes { color: var(--muted); font-size: 13px; margin: 4px 0; }
+tr:target { background: #fff8c5; }
+.regression.worse { color: var(--fail); } .regression.better { color: var(--pass); }
+footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
+`;
+
+function status(text: string): string {
+  return `<span class="status ${e(text)}">${e(text)}</span>`;
+}
+
+function claimRow(view: ClaimView): string {
+  const { claim } = view;
+  const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}">${e(l.hash.slice(0, 8))}</a>`).join("");
+  const more = view.moreCells > 0 ? ` <span class="meta">+${view.moreCells} more</span>` : "";
+  return `<tr id="claim-row-${e(claim.id)}">
+<td class="num">${e(claim.id)}</td>
+<td><a href="#${claimAnchor(claim.id)}">${e(claim.title)}</a></td>
+<td>${status(claim.status)}</td>
+<td class="num">${e(formatQuantity(claim.measured))}</td>
+<td class="num">${e(formatQuantity(claim.tolerance))}</td>
+<td class="num">${view.cellCount}</td>
+<td class="cells">${links}${more}</td>
+</tr>`;
+}
+
+export function renderHtml(model: ReportModel): string {
+  const counts = statusCounts(model);
+  const verdictClass = counts.fail > 0 || (model.baseline?.regressions.length ?? 0) > 0 ? "fail" : "pass";
+  const parts: string[] = [];
+  parts.push(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>dropsweep report: ${e(model.sweepId)}</title>
+<link rel="icon" href="data:,">
+<style>${style}</style>
+</head>
+<body>
+<header>
+<h1>dropsweep report</h1>
+<p class="meta">Sweep <code>${e(model.sweepId)}</code> · ${model.cells.total} cells: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed</p>
+<p class="verdict ${verdictClass}" id="verdict">${e(counts.sentence)}</p>
+</header>`);
+
+  parts.push(`<section id="claims">
+<h2>Claims</h2>
+<p class="meta">The seven claims of THEORY.md, checked on this sweep's cells. Cells link to their row below (or to their result file).</p>
+<table class="claims">
+<thead><tr><th>#</th><th>Claim</th><th>Status</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Evidence</th></tr></thead>
+<tbody>
+${model.claims.map(claimRow).join("\n")}
+</tbody>
+</table>
+</section>`);
+
+  if (model.baseline) {
+    const b = model.baseline;
+    const items = b.regressions.map((r) => `<li class="regression ${r.direction}">${e(r.message)}</li>`).join("\n");
+    const unmatched =
+      b.onlyCurrent + b.onlyBaseline > 0
+        ? `<p class="meta">${b.onlyCurrent} cells only in this sweep and ${b.onlyBaseline} only in the baseline were not compared.</p>`
+        : "";
+    parts.push(`<section id="regressions">
+<h2>Regressions</h2>
+<p>Against baseline <code>${e(b.sweepId)}</code> (${e(b.source)}): ${
+      b.regressions.length === 0
+        ? "no claim changed status and no metric moved beyond its tolerance."
+        : `${b.regressions.length} change${b.regressions.length === 1 ? "" : "s"}: claims whose status changed and metrics that moved beyond tolerance.`
+    }</p>
+${items ? `<ul>\n${items}\n</ul>` : ""}
+${unmatched}
+</section>`);
+  }
+
+  parts.push(`<section id="tolerances">
+<h2>What each claim measures, and why its tolerance</h2>
+${model.claims
+  .map(
+    (v) => `<div class="claim" id="${claimAnchor(v.claim.id)}">
+<h3>${e(v.claim.id)}. ${e(v.claim.title)} ${status(v.claim.status)}</h3>
+<p>${e(v.statement)}</p>
+${v.measuredMeaning ? `<p><span class="label">Measured:</span> ${e(v.measuredMeaning)} This sweep: ${e(formatQuantity(v.claim.measured))}.</p>` : ""}
+${v.justification ? `<p><span class="label">Tolerance:</span> ${e(v.justification)}</p>` : ""}
+</div>`,
+  )
+  .join("\n")}
+</section>`);
+
+  parts.push(`<section id="plots">
+<h2>Plots</h2>
+${model.plots
+  .map(
+    (p) => `<figure class="plot" id="plot-${e(p.id)}" data-marks="${p.dataMarks}">
+<h3>${e(p.title)}</h3>
+${p.svg}
+<figcaption>${e(p.caption)}</figcaption>
+${p.notes.length ? `<ul class="notes">${p.notes.map((n) => `<li>${e(n)}</li>`).join("")}</ul>` : ""}
+</figure>`,
+  )
+  .join("\n")}
+${
+  model.absentPlots.length
+    ? `<p class="meta">Not drawn:</p><ul class="notes">${model.absentPlots.map((a) => `<li>${e(a.title)}: ${e(a.reason)}.</li>`).join("")}</ul>`
+    : ""
+}
+</section>`);
+
+  if (model.failures.length > 0 || model.missingResults.length > 0) {
+    parts.push(`<section id="failures">
+<h2>Failed cells</h2>
+<ul>
+${model.failures.map((f) => `<li><a class="hash" href="#${cellAnchor(f.hash)}">${e(f.hash.slice(0, 12))}</a> ${e(f.configuration)}: <code>${e(f.error)}</code></li>`).join("\n")}
+${model.missingResults.map((h) => `<li><a class="hash" href="#${cellAnchor(h)}">${e(h.slice(0, 12))}</a>: result missing from the store</li>`).join("\n")}
+</ul>
+</section>`);
+  }
+
+  parts.push(`<section id="cells">
+<h2>Cells</h2>
+<table class="rows">
+<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th>Rank learned / A*</th><th>Representable</th><th>Status</th></tr></thead>
+<tbody>
+${model.rows
+  .map(
+    (r) => `<tr id="${cellAnchor(r.row.hash)}">
+<td><a class="hash" href="${e(r.resultHref)}" title="${e(r.row.hash)}">${e(r.row.hash.slice(0, 12))}</a></td>
+<td>${e(r.configuration)}</td>
+<td class="num">${e(formatQuantity(r.seed))}</td>
+<td class="num">${e(formatQuantity(r.row.objectiveGap))}</td>
+<td class="num">${e(formatQuantity(r.row.spectrumError))}</td>
+<td class="num">${e(formatQuantity(r.row.balanceRatio))}</td>
+<td class="num">${e(formatQuantity(r.row.learnedRank))} / ${e(formatQuantity(r.row.closedFormRank))}</td>
+<td>${e(formatQuantity(r.row.representable))}</td>
+<td>${status(r.row.status)}</td>
+</tr>`,
+  )
+  .join("\n")}
+</tbody>
+</table>
+${model.rowsOmitted > 0 ? `<p class="meta">${model.rowsOmitted} more cells are listed in summary.json (rows).</p>` : ""}
+</section>
+<footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>npx dropsweep report ${e(model.sweepId)}</code>.</footer>
+</body>
+</html>
+`);
+  return parts.join("\n");
+}

@@ -1,0 +1,20 @@
+// Pieces both renderers (html.ts, markdown.ts) share: anchors and the one-line verdict.
+import type { ReportModel } from "./model.js";
+
+export function claimAnchor(id: string): string {
+  return `claim-${id}`;
+}
+
+export function statusCounts(model: ReportModel): { pass: number; fail: number; skipped: number; sentence: string } {
+  const count = (status: string) => model.claims.filter((c) => c.claim.status === status).length;
+  const pass = count("pass");
+  const fail = count("fail");
+  const skipped = count("skipped");
+  const parts = [`${pass} of ${model.claims.length} claims pass`];
+  if (fail) parts.push(`${fail} fail`);
+  if (skipped) parts.push(`${skipped} skipped`);
+  if (model.cells.failed) parts.push(`${model.cells.failed} cell${model.cells.failed === 1 ? "" : "s"} failed`);
+  const regressions = model.baseline?.regressions.length ?? 0;
+  if (model.baseline) parts.push(regressions ? `${regressions} regression${regressions === 1 ? "" : "s"} against the baseline` : "no regression against the baseline");
+  return { pass, fail, skipped, sentence: parts.join(" · ") };
+}

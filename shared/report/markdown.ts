@@ -1,0 +1,79 @@
+// report.md: the same content as report.html for places that render Markdown (a pull request,
+// a repository browser). Plots are the SVG files written beside it (plots/ID.svg).
+import { claimAnchor, statusCounts } from "./layout.js";
+import type { ReportModel } from "./model.js";
+import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
+
+export function plotFile(id: string): string {
+  return `plots/${id}.svg`;
+}
+
+export function renderMarkdown(model: ReportModel): string {
+  const lines: string[] = [];
+  const counts = statusCounts(model);
+  lines.push(`# dropsweep report`, "");
+  lines.push(`Sweep \`${model.sweepId}\` · ${model.cells.total} cells: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed`, "");
+  lines.push(`**${counts.sentence}**`, "");
+
+  lines.push(`## Claims`, "");
+  lines.push(`| # | Claim | Status | Measured | Tolerance | Cells | Evidence |`, `|---:|---|---|---:|---:|---:|---|`);
+  for (const v of model.claims) {
+    const evidence = v.links.map((l) => `[${l.hash.slice(0, 8)}](${l.href.startsWith("#") ? `#${l.hash.slice(0, 12)}` : l.href})`).join(" ");
+    const more = v.moreCells > 0 ? ` +${v.moreCells} more` : "";
+    lines.push(
+      `| ${v.claim.id} | [${cell(v.claim.title)}](#${claimAnchor(v.claim.id)}) | **${v.claim.status}** | ${cell(formatQuantity(v.claim.measured))} | ${cell(formatQuantity(v.claim.tolerance))} | ${v.cellCount} | ${evidence}${more} |`,
+    );
+  }
+  lines.push("");
+
+  if (model.baseline) {
+    const b = model.baseline;
+    lines.push(`## Regressions`, "");
+    lines.push(
+      `Against baseline \`${b.sweepId}\` (${b.source}): ` +
+        (b.regressions.length === 0 ? "no claim changed status and no metric moved beyond its tolerance." : `${b.regressions.length} changes.`),
+      "",
+    );
+    for (const r of b.regressions) lines.push(`- ${r.direction === "worse" ? "**worse**: " : r.direction === "better" ? "better: " : ""}${r.message}`);
+    if (b.onlyCurrent + b.onlyBaseline > 0)
+      lines.push("", `${b.onlyCurrent} cells only in this sweep and ${b.onlyBaseline} only in the baseline were not compared.`);
+    lines.push("");
+  }
+
+  lines.push(`## What each claim measures, and why its tolerance`, "");
+  for (const v of model.claims) {
+    lines.push(`<a id="${claimAnchor(v.claim.id)}"></a>`, `### ${v.claim.id}. ${v.claim.title} (${v.claim.status})`, "", v.statement, "");
+    if (v.measuredMeaning) lines.push(`**Measured:** ${v.measuredMeaning} This sweep: ${formatQuantity(v.claim.measured)}.`, "");
+    if (v.justification) lines.push(`**Tolerance:** ${v.justification}`, "");
+  }
+
+  lines.push(`## Plots`, "");
+  for (const p of model.plots) {
+    lines.push(`### ${p.title}`, "", `![${p.title}](${plotFile(p.id)})`, "", p.caption, "");
+    for (const note of p.notes) lines.push(`- ${note}`);
+    if (p.notes.length) lines.push("");
+  }
+  if (model.absentPlots.length) {
+    lines.push("Not drawn:", "");
+    for (const a of model.absentPlots) lines.push(`- ${a.title}: ${a.reason}.`);
+    lines.push("");
+  }
+
+  if (model.failures.length || model.missingResults.length) {
+    lines.push(`## Failed cells`, "");
+    for (const f of model.failures) lines.push(`- \`${f.hash.slice(0, 12)}\` ${f.configuration}: \`${f.error.replace(/`/g, "'")}\``);
+    for (const h of model.missingResults) lines.push(`- \`${h.slice(0, 12)}\`: result missing from the store`);
+    lines.push("");
+  }
+
+  lines.push(`## Cells`, "");
+  lines.push(`| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | Rank learned / A* | Representable | Status |`);
+  lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|`);
+  for (const r of model.rows)
+    lines.push(
+      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${formatQuantity(r.row.learnedRank)} / ${formatQuantity(r.row.closedFormRank)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
+    );
+  if (model.rowsOmitted > 0) lines.push("", `${model.rowsOmitted} more cells are listed in summary.json (rows).`);
+  lines.push("", `Regenerate without recomputing: \`npx dropsweep report ${model.sweepId}\`.`, "");
+  return lines.join("\n");
+}

@@ -1,0 +1,75 @@
+// writeReport: what the Aggregate step calls after evaluating the claims. Writes, under
+// keys.report(sweepId, ...): plots/ID.svg, report.md, report.html and summary.json (the
+// pipeline's summary with the report's fields added, none removed), in that order, each
+// atomically, so a reader who finds summary.json finds the report it describes.
+import type { Store } from "../store/store.js";
+import { keys } from "../pipeline/contract.js";
+import type { Regression } from "./baseline.js";
+import type { ReportCell } from "./cells.js";
+import { renderHtml } from "./html.js";
+import { plotFile, renderMarkdown } from "./markdown.js";
+import { buildReportModel, type ReportModel, type ReportOptions } from "./model.js";
+import type { SummaryLike } from "./summary.js";
+
+/** Fields the report adds to summary.json. */
+export interface ReportSummaryFields {
+  report: {
+    files: string[];
+    plots: { id: string; title: string; dataMarks: number; notes: string[] }[];
+    absentPlots: { title: string; reason: string }[];
+  };
+  /** Present when a baseline was given: its identity and every change found against it. */
+  baseline?: { sweepId: string; source: string; onlyCurrent: number; onlyBaseline: number };
+  regressions?: Regression[];
+}
+
+export interface WrittenReport<S extends SummaryLike> {
+  /** Every key written, summary.json last. */
+  keys: string[];
+  summary: S & ReportSummaryFields;
+  /** Empty without a baseline. */
+  regressions: Regression[];
+  model: ReportModel;
+}
+
+export async function writeReport<S extends SummaryLike>(
+  store: Store,
+  sweepId: string,
+  summary: S,
+  results: AsyncIterable<ReportCell>,
+  options: ReportOptions = {},
+): Promise<WrittenReport<S>> {
+  if (summary.sweepId !== sweepId) throw new Error(`writeReport: summary is for sweep ${summary.sweepId}, not ${sweepId}`);
+  const model = await buildReportModel(summary, results, options);
+  const files: [string, string, string][] = [
+    ...model.plots.map((p): [string, string, string] => [plotFile(p.id), p.svg, "image/svg+xml"]),
+    ["report.md", renderMarkdown(model), "text/markdown; charset=utf-8"],
+    ["report.html", renderHtml(model), "text/html; charset=utf-8"],
+  ];
+  const written: string[] = [];
+  for (const [file, body, contentType] of files) {
+    const key = keys.report(sweepId, file);
+    await store.put(key, body, { contentType });
+    written.push(key);
+  }
+  const fields: ReportSummaryFields = {
+    report: {
+      files: files.map(([file]) => file),
+      plots: model.plots.map((p) => ({ id: p.id, title: p.title, dataMarks: p.dataMarks, notes: p.notes })),
+      absentPlots: model.absentPlots,
+    },
+  };
+  if (model.baseline) {
+    const { regressions, ...identity } = model.baseline;
+    fields.baseline = identity;
+    fields.regressions = regressions;
+  }
+  // Replace what an earlier report run added (a stale baseline comparison must not survive a
+  // regeneration without one); keep every field the pipeline wrote.
+  const { report: _report, baseline: _baseline, regressions: _regressions, ...pipelineFields } = summary as S & Partial<ReportSummaryFields>;
+  const augmented = { ...(pipelineFields as S), ...fields };
+  const summaryKey = keys.report(sweepId, "summary.json");
+  await store.put(summaryKey, JSON.stringify(augmented, null, 2) + "\n", { contentType: "application/json" });
+  written.push(summaryKey);
+  return { keys: written, summary: augmented, regressions: model.baseline?.regressions ?? [], model };
+}
