@@ -35,14 +35,18 @@ function checkU32(name: string, value: number): void {
     throw new RangeError(`${name} must be an integer in [0, 2^32), got ${value}`);
 }
 
-/** Select (seed, stream, substream) in the wasm RNG; every kernel that draws reads it. */
-export function selectStream(ws: Workspace, seed: number, stream: StreamId, substream = 0): void {
+/** The Philox key of a seed: its low and high 32-bit words. */
+export function seedKey(seed: number): [number, number] {
   if (!Number.isInteger(seed) || seed < 0 || seed >= MAX_SEED)
     throw new RangeError(`seed must be an integer in [0, 2^53), got ${seed}`);
+  return [seed % MAX_U32, Math.floor(seed / MAX_U32)];
+}
+
+/** Select (seed, stream, substream) in the wasm RNG; every kernel that draws reads it. */
+export function selectStream(ws: Workspace, seed: number, stream: StreamId, substream = 0): void {
+  const [k0, k1] = seedKey(seed);
   checkU32("stream", stream);
   checkU32("substream", substream);
-  const k0 = seed % MAX_U32;
-  const k1 = Math.floor(seed / MAX_U32);
   (ws.kernels.rngSetStream as (a: number, b: number, c: number, d: number) => void)(k0, k1, stream, substream);
 }
 

@@ -2,10 +2,11 @@
 // and sizes; none allocates. Memory is owned by the TypeScript layer (shared/numerics/engine.ts),
 // which hands out regions above heapBase() and passes scratch space explicitly.
 
-export { svdF64, svdWorkSize, setSkip, getRotWork } from "./svd";
+export { svdF64, svdWorkSize } from "./svd";
 export { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 export { rngPhilox, rngSetStream, rngUniform, rngNormal, rngBernoulli, rngPermutation } from "./rng";
 export { sampleMasksF32, sampleMasksF64 } from "./masks";
+export { trainStepF32, trainStepF64, trainScratchBytes, mathCos } from "./train";
 
 /** First byte that kernels' static data does not use; the TS arena starts here. */
 export function heapBase(): usize {
