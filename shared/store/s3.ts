@@ -1,0 +1,127 @@
+// The S3 store: AWS or any S3-compatible endpoint. Keys live under the URL's prefix
+// (s3://bucket/prefix/<key>). PutObject is atomic by itself; `ifAbsent` is a conditional write
+// (If-None-Match: *), which AWS enforces and some S3-compatible servers (s3rver) ignore.
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import type { PutOptions, Store } from "./store.js";
+import { StoreConflictError, checkKey, sameBytes, toBytes } from "./conflict.js";
+
+export interface S3StoreOptions {
+  /** An S3-compatible endpoint (http://127.0.0.1:4568); path-style addressing is used with it. */
+  endpoint?: string;
+  region?: string;
+  credentials?: S3ClientConfig["credentials"];
+  /** Use this client instead of creating one (its configuration is then the caller's). */
+  client?: S3Client;
+}
+
+export function s3ClientConfig(options: S3StoreOptions): S3ClientConfig {
+  return {
+    region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    // Checksums only when an operation requires them: otherwise uploads are sent with
+    // aws-chunked framing, which S3-compatible servers such as s3rver store verbatim (silent
+    // corruption, ARCHITECTURE.md pitfalls). AWS itself accepts either.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  };
+}
+
+export class S3Store implements Store {
+  readonly url: string;
+  readonly client: S3Client;
+  private readonly prefix: string;
+
+  constructor(
+    readonly bucket: string,
+    prefix: string,
+    options: S3StoreOptions = {},
+  ) {
+    this.prefix = prefix.replace(/^\/+|\/+$/g, "");
+    this.url = `s3://${bucket}${this.prefix ? `/${this.prefix}` : ""}`;
+    this.client = options.client ?? new S3Client(s3ClientConfig(options));
+  }
+
+  /** The object key in the bucket for a store key. */
+  objectKey(key: string): string {
+    checkKey(key);
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
+    const bytes = toBytes(body);
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.objectKey(key),
+          Body: bytes,
+          ContentLength: bytes.byteLength,
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.ifAbsent ? { IfNoneMatch: "*" } : {}),
+        }),
+      );
+    } catch (error) {
+      // 412: the object exists; 409: a concurrent conditional write is in flight. Either way the
+      // first writer wins, and writing the same bytes again is not a conflict.
+      const status = httpStatus(error);
+      if (!options.ifAbsent || (status !== 412 && status !== 409)) throw error;
+      const existing = await this.get(key);
+      if (!existing || !sameBytes(existing, bytes)) throw new StoreConflictError(this.url, key);
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    const full = this.prefix ? `${this.prefix}/${prefix}` : prefix;
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ...(token ? { ContinuationToken: token } : {}) }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) yield object.Key.slice(strip);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+function isMissing(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return name === "NoSuchKey" || name === "NotFound" || httpStatus(error) === 404;
+}
