@@ -39,8 +39,16 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
     if (x > maxAbs) maxAbs = x;
   }
   if (p === 0) return wantVectors ? { values: new Float64Array(0), U: zeros(m, 0), V: zeros(n, 0) } : { values: new Float64Array(0) };
-  let scale = 1;
-  if (maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT)) scale = 2 ** -Math.round(Math.log2(maxAbs));
+  // 2^k can overflow for subnormal inputs (k > 1023): applied as two exact halves.
+  let scaleA = 1;
+  let scaleB = 1;
+  let scaled = false;
+  if (maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT)) {
+    const k = -Math.round(Math.log2(maxAbs));
+    scaleA = 2 ** Math.trunc(k / 2);
+    scaleB = 2 ** (k - Math.trunc(k / 2));
+    scaled = true;
+  }
   // The kernel wants a tall matrix, column-major: B = A (m >= n) or B = A^T (m < n).
   const tall = m >= n;
   const M = tall ? m : n;
@@ -57,16 +65,16 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
     const b = ws.f64View(bPtr, M * N);
     const src = a.data;
     if (tall) {
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) b[j * m + i] = src[i * n + j]! * scale;
-    } else if (scale === 1) {
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) b[j * m + i] = scaled ? src[i * n + j]! * scaleA * scaleB : src[i * n + j]!;
+    } else if (!scaled) {
       b.set(src); // row-major A is column-major A^T
     } else {
-      for (let k = 0; k < src.length; k++) b[k] = src[k]! * scale;
+      for (let k = 0; k < src.length; k++) b[k] = src[k]! * scaleA * scaleB;
     }
     const status = kernel(bPtr, M, N, sPtr, uPtr, vPtr, wantVectors ? 1 : 0, workPtr);
     if (status !== 0) throw new Error(`svd: the bidiagonal QR did not converge for the ${m} x ${n} matrix`);
     const values = ws.takeF64(sPtr, N);
-    if (scale !== 1) for (let k = 0; k < N; k++) values[k] = values[k]! / scale;
+    if (scaled) for (let k = 0; k < N; k++) values[k] = values[k]! / scaleA / scaleB;
     if (!wantVectors) return { values };
     // Column-major kernel factors -> row-major matrices.
     const left = fromColumnMajor(ws.f64View(uPtr, M * N), M, N);
