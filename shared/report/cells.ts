@@ -129,3 +129,14 @@ export function pickConfigurations(keys: readonly string[], badness: (key: strin
   for (let i = 0; i < wanted; i++) chosen.add(rest[Math.floor((i * rest.length) / wanted)]!);
   return keys.filter((k) => chosen.has(k));
 }
+
+/**
+ * A stored cell result as the report sees it. PROVISIONAL: reads the ReportCell field names
+ * until shared/results defines the stored result format; then this maps that type.
+ */
+export function toReportCell(value: unknown, hash: string, where: string): ReportCell {
+  if (typeof value !== "object" || value === null) throw new Error(`${where}: a cell result must be a JSON object`);
+  const v = value as Partial<ReportCell>;
+  if (v.hash !== undefined && v.hash !== hash) throw new Error(`${where}: result is for cell ${v.hash}, not ${hash}`);
+  return { ...v, hash, status: typeof v.status === "string" ? v.status : "ok" } as ReportCell;
+}

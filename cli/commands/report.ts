@@ -1,0 +1,85 @@
+// `dropsweep report SWEEP`: regenerate a sweep's report from its stored summary and cell
+// results, without recomputing anything; with --baseline, list what changed against another
+// sweep and exit 3 when anything did (the scheduled run's check, compareWithBaseline).
+import { parseArgs } from "node:util";
+import { UsageError } from "../../shared/errors.js";
+import { keys } from "../../shared/pipeline/contract.js";
+import { loadBaseline, loadResults, loadSummary } from "../../shared/report/load.js";
+import { writeReport } from "../../shared/report/write.js";
+import { FileStore } from "../../shared/store/fs.js";
+import { openStore } from "../../shared/store/open.js";
+import { join } from "node:path";
+
+export const summary = "regenerate a sweep's report from stored results";
+
+/** Exit code when the baseline comparison found changes. */
+export const regressionExitCode = 3;
+
+const help = `usage: dropsweep report SWEEP [--out DIR | --store URL] [--endpoint URL] [--baseline DIR|URL]
+
+Rewrites sweeps/SWEEP/report/ (report.html, report.md, plots/, summary.json) from the
+sweep's stored summary.json and cell results. Nothing is recomputed.
+
+  --out DIR          the local store directory (default: runs)
+  --store URL        a store URL instead: file:///abs/dir or s3://bucket/prefix
+  --endpoint URL     S3-compatible endpoint for s3:// stores and baselines
+  --baseline LOC     compare with another sweep: its report directory, its summary.json,
+                     or a store URL holding one; lists changed claims and metrics that
+                     moved beyond tolerance under "Regressions"
+
+Exit codes: 0 report written, no regression; 3 written, regressions against the baseline;
+2 bad input (nothing written).`;
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: "string" },
+        store: { type: "string" },
+        endpoint: { type: "string" },
+        baseline: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`report: ${(error as Error).message}\n${help}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(help + "\n");
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`report: expected one SWEEP id, got ${positionals.length}\n${help}`);
+  const sweepId = positionals[0]!;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweepId))
+    throw new UsageError(`report: SWEEP must be a sweep id (letters, digits, ".", "_", "-"), got "${sweepId}"`);
+  if (values.out !== undefined && values.store !== undefined) throw new UsageError("report: give --out DIR or --store URL, not both");
+  const endpoint = values.endpoint ? { endpoint: values.endpoint } : {};
+  const store = openStore(values.store ?? values.out ?? "runs", values.store?.startsWith("s3://") ? endpoint : {});
+
+  // Everything is read and checked before anything is written.
+  const stored = await loadSummary(store, sweepId);
+  const baseline = values.baseline !== undefined ? await loadBaseline(values.baseline, endpoint) : undefined;
+
+  const written = await writeReport(store, sweepId, stored, loadResults(store, stored), {
+    ...(baseline ? { baseline: baseline.summary, baselineSource: baseline.source } : {}),
+    onProgress: (message) => process.stderr.write(`${message}\n`),
+  });
+  const html = keys.report(sweepId, "report.html");
+  const where = store instanceof FileStore ? join(store.root, ...html.split("/")) : `${store.url.replace(/\/$/, "")}/${html}`;
+  process.stdout.write(`report: ${where}\n`);
+  if (baseline) {
+    const n = written.regressions.length;
+    process.stdout.write(
+      n === 0
+        ? `baseline ${baseline.summary.sweepId}: no regression\n`
+        : `baseline ${baseline.summary.sweepId}: ${n} regression${n === 1 ? "" : "s"}\n${written.regressions.map((r) => `  ${r.message}`).join("\n")}\n`,
+    );
+    return n === 0 ? 0 : regressionExitCode;
+  }
+  return 0;
+}

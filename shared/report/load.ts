@@ -1,0 +1,87 @@
+// Reading what a report is made from, out of a store: the sweep's summary.json, its cell
+// results (streamed, a few reads in flight, in row order) and a baseline summary named by a
+// report directory, a store URL or the summary file itself. Used by `dropsweep report`; the
+// Aggregate step already holds the summary and streams the results itself.
+import { basename, dirname, resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import { keys } from "../pipeline/contract.js";
+import { openStore, type OpenStoreOptions } from "../store/open.js";
+import type { Store } from "../store/store.js";
+import { toReportCell, type ReportCell } from "./cells.js";
+import { parseSummary, type SummaryLike } from "./summary.js";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function summaryKey(sweepId: string): string {
+  return keys.report(sweepId, "summary.json");
+}
+
+/** The sweep's summary, checked; a UsageError names what is missing or wrong. */
+export async function loadSummary(store: Store, sweepId: string): Promise<SummaryLike> {
+  const key = summaryKey(sweepId);
+  const bytes = await store.get(key);
+  if (!bytes) throw new UsageError(`sweep ${sweepId}: no ${key} in ${store.url} (has the sweep's Aggregate step run?)`);
+  return checkedSummary(bytes, `${store.url} ${key}`);
+}
+
+function checkedSummary(bytes: Uint8Array, where: string): SummaryLike {
+  try {
+    return parseSummary(decoder.decode(bytes), where);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * The results of the summary's rows, in row order, with `concurrency` reads in flight. A row
+ * whose result file is absent is not yielded (the report lists it as missing); a file that is
+ * not a readable result throws, naming it.
+ */
+export async function* loadResults(store: Store, summary: SummaryLike, concurrency = 16): AsyncIterable<ReportCell> {
+  const hashes = summary.rows.map((row) => row.hash);
+  const read = async (hash: string) => {
+    const key = keys.result(hash);
+    const bytes = await store.get(key);
+    if (!bytes) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(bytes));
+    } catch (error) {
+      throw new UsageError(`${store.url} ${key}: not a JSON result (${(error as Error).message})`);
+    }
+    return toReportCell(value, hash, `${store.url} ${key}`);
+  };
+  const inFlight: Promise<ReportCell | undefined>[] = [];
+  let next = 0;
+  while (next < hashes.length || inFlight.length > 0) {
+    while (next < hashes.length && inFlight.length < concurrency) inFlight.push(read(hashes[next++]!));
+    const cell = await inFlight.shift()!;
+    if (cell) yield cell;
+  }
+}
+
+/**
+ * A baseline summary from: a report directory (DIR/summary.json), a summary file, a file:// or
+ * s3:// URL of either. Returns the summary and how to name it in the report.
+ */
+export async function loadBaseline(location: string, options: OpenStoreOptions = {}): Promise<{ summary: SummaryLike; source: string }> {
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+  const pointsAtFile = /\.json$/i.test(location);
+  let store: Store;
+  let key = "summary.json";
+  if (pointsAtFile) {
+    key = basename(location);
+    const parent = isUrl ? location.slice(0, location.length - key.length - 1) : dirname(resolve(location));
+    store = openStore(parent, location.startsWith("s3://") ? options : {});
+  } else {
+    store = openStore(isUrl ? location : resolve(location), location.startsWith("s3://") ? options : {});
+  }
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = await store.get(key);
+  } catch (error) {
+    throw new UsageError(`--baseline ${location}: cannot read ${key} (${(error as Error).message})`);
+  }
+  if (!bytes) throw new UsageError(`--baseline ${location}: no ${key} there; expected a report directory, a summary.json, or a store URL holding one`);
+  return { summary: checkedSummary(bytes, `--baseline ${location}`), source: location };
+}

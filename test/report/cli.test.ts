@@ -1,0 +1,117 @@
+// `dropsweep report` against real stores: a directory (--out) and an S3-protocol server
+// (--store s3://... --endpoint), with and without a baseline; bad input exits 2 and writes nothing.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { run } from "../../cli/commands/report.js";
+import { main } from "../../cli/main.js";
+import { keys } from "../../shared/pipeline/contract.js";
+import { S3Store } from "../../shared/store/s3.js";
+import type { Store } from "../../shared/store/store.js";
+import { FileStore } from "../../shared/store/fs.js";
+import { startS3rver, type LocalS3 } from "../store/s3rver.js";
+import { fixtureSweep, fixtureSweepId } from "./fixtures.js";
+
+async function seed(store: Store, summary = fixtureSweep().summary): Promise<void> {
+  const { results } = fixtureSweep();
+  await store.put(keys.report(fixtureSweepId, "summary.json"), JSON.stringify(summary));
+  for (const result of results) if (result.status === "ok") await store.put(keys.result(result.hash), JSON.stringify(result));
+}
+
+const html = (root: string) => join(root, ...keys.report(fixtureSweepId, "report.html").split("/"));
+
+describe("dropsweep report (directory store)", () => {
+  let root: string;
+  const quiet = () => {
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  };
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "dropsweep-report-"));
+    await seed(new FileStore(root));
+  });
+  afterAll(() => {
+    vi.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("regenerates the report from stored results and exits 0", async () => {
+    quiet();
+    expect(await run([fixtureSweepId, "--out", root])).toBe(0);
+    const page = readFileSync(html(root), "utf8");
+    expect(page).toContain('<section id="claims">');
+    // The failed cell has no result file; the report still lists it, with its status.
+    expect(page).toMatch(/status failed/);
+  });
+
+  it("exits 0 against an identical baseline and 3 against one whose claim differs", async () => {
+    quiet();
+    const reportDir = join(root, "sweeps", fixtureSweepId, "report");
+    expect(await run([fixtureSweepId, "--out", root, "--baseline", reportDir])).toBe(0);
+
+    const changed = fixtureSweep().summary;
+    changed.claims = changed.claims.map((c) => (c.id === "4" ? { ...c, status: "pass" as const } : c));
+    const baselineDir = join(root, "baseline-report");
+    mkdirSync(baselineDir);
+    writeFileSync(join(baselineDir, "summary.json"), JSON.stringify({ ...changed, sweepId: "older" }));
+    expect(await run([fixtureSweepId, "--out", root, "--baseline", baselineDir])).toBe(3);
+    expect(readFileSync(html(root), "utf8")).toMatch(/<section id="regressions">[\s\S]*pass → fail/);
+    // The summary file itself is accepted as a baseline too.
+    expect(await run([fixtureSweepId, "--out", root, "--baseline", join(baselineDir, "summary.json")])).toBe(3);
+  });
+
+  it("exits 2 and writes nothing on bad input", async () => {
+    quiet();
+    const empty = mkdtempSync(join(tmpdir(), "dropsweep-report-empty-"));
+    try {
+      expect(await main(["report", "no-such-sweep", "--out", empty])).toBe(2);
+      expect(await main(["report", fixtureSweepId, "--out", root, "--baseline", join(empty, "nothing")])).toBe(2);
+      expect(await main(["report", fixtureSweepId, "--out", root, "--store", `file://${root}`])).toBe(2);
+      expect(await main(["report", fixtureSweepId, "--bogus"])).toBe(2);
+      expect(await main(["report"])).toBe(2);
+      // A summary.json that is not one: the message names the fields.
+      const bad = join(empty, "bad");
+      mkdirSync(bad);
+      writeFileSync(join(bad, "summary.json"), JSON.stringify({ sweepId: "x", claims: [] }));
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      expect(await main(["report", fixtureSweepId, "--out", root, "--baseline", bad])).toBe(2);
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(/cells\.total must be a number/);
+      expect(existsSync(join(empty, "sweeps"))).toBe(false);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("dropsweep report (S3 store)", () => {
+  let s3: LocalS3;
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  beforeAll(async () => {
+    s3 = await startS3rver();
+    // s3rver's fixed local credentials (ARCHITECTURE.md), read by the SDK's default chain.
+    process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+    await seed(new S3Store(s3.bucket, "runs", { endpoint: s3.endpoint, credentials: s3.credentials }));
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+    else process.env.AWS_ACCESS_KEY_ID = saved.id;
+    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+    else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+    await s3?.close();
+  });
+
+  it("reads and writes through --store s3://... --endpoint, baseline by URL", async () => {
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const url = `s3://${s3.bucket}/runs`;
+    expect(await run([fixtureSweepId, "--store", url, "--endpoint", s3.endpoint])).toBe(0);
+    const store = new S3Store(s3.bucket, "runs", { endpoint: s3.endpoint, credentials: s3.credentials });
+    const page = new TextDecoder().decode(await store.get(keys.report(fixtureSweepId, "report.html")));
+    expect(page).toContain("<svg");
+    const baseline = `${url}/sweeps/${fixtureSweepId}/report`;
+    expect(await run([fixtureSweepId, "--store", url, "--endpoint", s3.endpoint, "--baseline", baseline])).toBe(0);
+  });
+});
