@@ -1,0 +1,28 @@
+// Safe defaults for the sweep bucket as a pure function merged with overrides; the stack only
+// wires (STYLE.md, aws-solutions-constructs core/lib/s3-bucket-defaults.ts).
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as s3 from "aws-cdk-lib/aws-s3";
+
+/** `resultPrefix`: where the Distributed Map writes its result manifests (SweepMapSettings). */
+export function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
+  return {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    versioned: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    // Results are content-addressed and rewritten with the same bytes; old versions are noise.
+    lifecycleRules: [
+      { id: "expire-noncurrent", noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+      // The Distributed Map's result manifests are only read by Aggregate in the same run.
+      { id: "expire-map-runs", prefix: `${resultPrefix}/`, expiration: Duration.days(30) },
+    ],
+    // Sweep results are the product: keep them when the stack goes.
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
+}
+
+/** Defaults with `overrides` on top (overrides win field by field). */
+export function sweepBucketProps(resultPrefix: string, overrides: Partial<s3.BucketProps> = {}): s3.BucketProps {
+  return { ...sweepBucketDefaults(resultPrefix), ...overrides };
+}

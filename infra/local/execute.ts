@@ -1,0 +1,190 @@
+// Execute a rendered state machine locally: lower it (lower.ts), map every Task to something
+// that runs here, and run it with aws-local-stepfunctions.
+//
+// Task mapping, by Resource:
+//   a template function's ARN (LambdaInvoke with payloadResponseOnly) -> its handler, event = the
+//     Task's effective input, result = the handler's return value (what AWS does);
+//   arn:aws:states:::lambda:invoke -> the engine hands the override {FunctionName, Payload}; the
+//     handler gets Payload and the result is wrapped as AWS wraps it ({Payload, StatusCode, ...});
+//   arn:aws:states:::sns:publish -> a notice (printed by default, see `notify`);
+//   the lowering's helper ARNs -> MapRuns (mapRun.ts).
+// Any other resource is an error before the run starts. Handlers are module paths (run in the
+// worker-thread pool, like Lambda containers) or in-process functions (tests, fault injection).
+import "./polyfill.js";
+import { isAbsolute, join } from "node:path";
+import { StateMachine } from "aws-local-stepfunctions";
+import type { Store } from "../../shared/store/store.js";
+import { HandlerError, HandlerPool } from "./handlerPool.js";
+import { lowerDefinition, LoweringError, type Lowering } from "./lower.js";
+import { MapRuns } from "./mapRun.js";
+import { ProgressTracker, type LocalPhase, type ProgressListener } from "./progress.js";
+import type { AslDefinition, AslState, RenderedFunction, RenderedStateMachine } from "./render.js";
+
+/** A module path (absolute, or relative to the project root) exporting `handler`, or a function. */
+export type TaskHandler = string | ((event: unknown) => unknown | Promise<unknown>);
+
+/** What an SNS publish Task would have sent. */
+export interface Notice {
+  state: string;
+  topicArn: string;
+  subject?: string;
+  message: unknown;
+}
+
+export interface ExecuteOptions {
+  machine: RenderedStateMachine;
+  input: unknown;
+  store: Store;
+  /** Resolves relative handler paths (template metadata is relative to it). */
+  projectRoot: string;
+  /** Handlers by function placeholder ARN or logical id; they win over the template's metadata. */
+  handlers?: Record<string, TaskHandler>;
+  /** Worker threads, and the cap on children a lowered map runs at once. @default os.availableParallelism() */
+  concurrency?: number;
+  /** Handler environment on top of process.env (DROPSWEEP_STORE, DROPSWEEP_S3_ENDPOINT). */
+  env?: Record<string, string | undefined>;
+  /** The store key of an S3 object the definition names. @default the key itself */
+  locate?: (bucket: string, key: string) => string;
+  progress?: ProgressListener;
+  /** Called for each SNS publish. @default a line on stderr */
+  notify?: (notice: Notice) => void;
+  /** Task states whose start marks a progress phase (e.g. {Plan: "plan", Aggregate: "aggregate"}). */
+  phases?: Record<string, LocalPhase>;
+  /** The Task whose result is Plan's (total/cached/pending feed progress). */
+  planState?: string;
+  /** Reuse a pool (its concurrency wins); otherwise one is made and closed. */
+  pool?: HandlerPool;
+}
+
+export interface ExecutionOutcome {
+  status: "SUCCEEDED" | "FAILED";
+  /** The execution's output when it succeeded. */
+  output?: unknown;
+  /** Error name and cause when it failed (e.g. Dropsweep.Regression, States.ExceedToleratedFailureThreshold). */
+  error?: { name: string; cause: string };
+  /** The last result of each Task state, by name (Aggregate's report survives a later Fail). */
+  taskResults: Map<string, unknown>;
+  notices: Notice[];
+  lowering: Lowering;
+  elapsedSeconds: number;
+}
+
+function* taskStates(definition: AslDefinition): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === "Task") yield [name, state];
+    if (state.Type === "Parallel") for (const branch of state.Branches as AslDefinition[]) yield* taskStates(branch);
+    if (state.Type === "Map") yield* taskStates((state.ItemProcessor ?? state.Iterator) as AslDefinition);
+  }
+}
+
+const lambdaInvoke = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
+const snsPublish = /^arn:aws[a-z-]*:states:::sns:publish$/;
+
+function defaultNotify(notice: Notice): void {
+  process.stderr.write(`dropsweep: notice (${notice.state}, SNS ${notice.topicArn})${notice.subject ? `: ${notice.subject}` : ""}\n  ${JSON.stringify(notice.message)}\n`);
+}
+
+export async function executeLocally(options: ExecuteOptions): Promise<ExecutionOutcome> {
+  const started = performance.now();
+  const pool = options.pool ?? new HandlerPool({ ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), env: options.env ?? {} });
+  try {
+    const lowering = lowerDefinition(options.machine.definition, { concurrency: pool.concurrency });
+    const tracker = new ProgressTracker(options.progress);
+    const notices: Notice[] = [];
+    const taskResults = new Map<string, unknown>();
+    const notify = options.notify ?? defaultNotify;
+    const mapRuns = new MapRuns({
+      store: options.store,
+      locate: options.locate ?? ((_bucket, key) => key),
+      stateMachineName: options.machine.logicalId,
+      onItems: (_arn, items) => tracker.items(items),
+      onChildFinished: (_arn, items, succeeded) => tracker.finished(items, succeeded),
+    });
+
+    const functionsByName = new Map<string, RenderedFunction>();
+    for (const fn of options.machine.functions.values()) functionsByName.set(fn.logicalId, fn);
+    const resolveFunction = (reference: string): RenderedFunction | undefined =>
+      options.machine.functions.get(reference) ?? functionsByName.get(reference) ?? options.machine.functions.get(reference.replace(/:(\$LATEST|\d+)$/, ""));
+
+    const handlerOf = (fn: RenderedFunction, state: string): TaskHandler => {
+      const handler = options.handlers?.[fn.arn] ?? options.handlers?.[fn.logicalId] ?? fn.handler;
+      if (handler === undefined) throw new LoweringError(`state "${state}": function ${fn.logicalId} has no handler module (template metadata or options.handlers)`);
+      return handler;
+    };
+
+    const invoke = async (handler: TaskHandler, fn: RenderedFunction, event: unknown, timeoutSeconds: number): Promise<unknown> => {
+      if (typeof handler === "function") {
+        try {
+          return (await handler(event)) ?? null;
+        } catch (error) {
+          const e = error instanceof Error ? error : new Error(String(error));
+          throw new HandlerError(e.name || "Error", e.message, e.stack);
+        }
+      }
+      const module = isAbsolute(handler) ? handler : join(options.projectRoot, handler);
+      return pool.invoke({ module, event, functionName: fn.logicalId, timeoutMs: timeoutSeconds * 1000 });
+    };
+
+    const overrides: Record<string, (input: any) => Promise<any>> = {};
+    for (const [name, state] of taskStates(lowering.definition)) {
+      const resource = String(state.Resource);
+      const timeoutSeconds = typeof state.TimeoutSeconds === "number" ? state.TimeoutSeconds : 900;
+      const phase = options.phases?.[name];
+      const record = (result: unknown) => {
+        taskResults.set(name, result);
+        if (name === options.planState && result && typeof result === "object") tracker.plan(result as Record<string, unknown>);
+        return result;
+      };
+      const helper = lowering.helpers.get(name);
+      if (helper === "readItems") overrides[name] = async (input) => mapRuns.readItems(input);
+      else if (helper === "tally") overrides[name] = async (input) => mapRuns.tally(input);
+      else if (helper === "finishMap") overrides[name] = async (input) => mapRuns.finish(input);
+      else if (snsPublish.test(resource)) {
+        overrides[name] = async (input: { TopicArn?: string; Message?: unknown; Subject?: string }) => {
+          const notice: Notice = { state: name, topicArn: String(input.TopicArn), message: input.Message, ...(input.Subject ? { subject: input.Subject } : {}) };
+          notices.push(notice);
+          notify(notice);
+          return record({ MessageId: `local-${notices.length}` });
+        };
+      } else if (lambdaInvoke.test(resource)) {
+        overrides[name] = async (input: { FunctionName?: string; Payload?: unknown }) => {
+          const fn = resolveFunction(String(input.FunctionName));
+          if (!fn) throw new HandlerError("Lambda.ResourceNotFoundException", `state "${name}": no function ${String(input.FunctionName)} in the template`);
+          if (phase) tracker.setPhase(phase);
+          const payload = await invoke(handlerOf(fn, name), fn, input.Payload ?? null, timeoutSeconds);
+          record(payload);
+          return { ExecutedVersion: "$LATEST", Payload: payload, StatusCode: 200 };
+        };
+      } else {
+        const fn = resolveFunction(resource);
+        if (!fn) throw new LoweringError(`state "${name}": no local implementation for resource ${resource}`);
+        const handler = handlerOf(fn, name);
+        overrides[name] = async (input) => {
+          if (phase) tracker.setPhase(phase);
+          return record(await invoke(handler, fn, input, timeoutSeconds));
+        };
+      }
+    }
+
+    // The lowered definition is validated (asl-validator) here, which also checks the lowering.
+    const machine = new StateMachine(lowering.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    const execution = machine.run(options.input as never, { overrides: { taskResourceLocalHandlers: overrides } });
+    // Unconsumed event logs pile up for the whole run: drain them.
+    void (async () => {
+      for await (const _event of execution.eventLogs);
+    })().catch(() => undefined);
+
+    let outcome: Pick<ExecutionOutcome, "status" | "output" | "error">;
+    try {
+      outcome = { status: "SUCCEEDED", output: await execution.result };
+    } catch (error) {
+      const cause = (error as Error & { cause?: unknown }).cause;
+      const failure = cause instanceof Error ? cause : (error as Error);
+      outcome = { status: "FAILED", error: { name: failure.name, cause: failure.message } };
+    }
+    tracker.setPhase("done");
+    return { ...outcome, taskResults, notices, lowering, elapsedSeconds: (performance.now() - started) / 1000 };
+  } finally {
+    if (!options.pool) await pool.close();
+  }
+}

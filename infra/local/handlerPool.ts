@@ -1,0 +1,70 @@
+// The local stand-in for Lambda: handler modules run in a pool of worker threads (piscina),
+// one thread per core by default, each thread a warm container that keeps its imported modules.
+// TypeScript handler modules load through tsx (see handlerWorker.mjs).
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Piscina } from "piscina";
+
+/** One invocation, as handlerWorker.mjs receives it. */
+export interface HandlerCall {
+  /** Absolute path of the module exporting `handler`. */
+  module: string;
+  event: unknown;
+  functionName: string;
+  /** What the handler's context.getRemainingTimeInMillis counts down from. */
+  timeoutMs: number;
+}
+
+type HandlerOutcome = { ok: true; value: unknown } | { ok: false; name: string; message: string; stack?: string };
+
+export interface HandlerPoolOptions {
+  /** Worker threads. @default os.availableParallelism() */
+  concurrency?: number;
+  /** Environment of the handlers (merged over process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+/** A handler error carried back from a worker thread, with the Lambda errorType as its name. */
+export class HandlerError extends Error {
+  constructor(name: string, message: string, readonly handlerStack?: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export class HandlerPool {
+  readonly concurrency: number;
+  private readonly piscina: Piscina<HandlerCall, HandlerOutcome>;
+
+  constructor(options: HandlerPoolOptions = {}) {
+    this.concurrency = options.concurrency ?? availableParallelism();
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new Error(`dropsweep local: concurrency must be a positive integer (got ${options.concurrency})`);
+    }
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[name] = value;
+    this.piscina = new Piscina<HandlerCall, HandlerOutcome>({
+      filename: fileURLToPath(new URL("./handlerWorker.mjs", import.meta.url)),
+      // Not the parent's flags: under the tsx CLI or vitest those carry loader hooks that
+      // break tsImport inside the worker.
+      execArgv: [],
+      env,
+      minThreads: 1,
+      maxThreads: this.concurrency,
+      // Lambda runs one invocation per container at a time.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    });
+  }
+
+  /** Run `handler(event)` of `module` in a worker thread; a handler error rejects as HandlerError. */
+  async invoke(call: HandlerCall): Promise<unknown> {
+    const outcome = await this.piscina.run(call);
+    if (outcome.ok) return outcome.value;
+    throw new HandlerError(outcome.name, outcome.message, outcome.stack);
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}

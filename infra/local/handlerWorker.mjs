@@ -1,0 +1,54 @@
+// A worker thread of the local handler pool: loads a Lambda handler module once (a warm
+// container) and calls `handler(event, context)`. Errors come back as data so their name (the
+// Lambda errorType, which Retry/Catch match) survives the thread boundary.
+//
+// Plain JavaScript on purpose: on Node 20, `--import tsx` in a worker's execArgv does not make
+// dynamic import() of .ts files work inside the worker, while tsx's tsImport (a loader scoped
+// to the imported graph) does, on Node 20 and 22 alike. Each handler module gets its own
+// module graph, as each Lambda function has its own container.
+import { tsImport } from "tsx/esm/api";
+
+/** @type {Map<string, Promise<(event: unknown, context: unknown) => unknown>>} */
+const modules = new Map();
+
+/** @param {string} module */
+function load(module) {
+  let loaded = modules.get(module);
+  if (!loaded) {
+    loaded = tsImport(module, import.meta.url).then((m) => {
+      if (typeof m.handler !== "function") throw new Error(`${module} does not export a function named handler`);
+      return m.handler;
+    });
+    modules.set(module, loaded);
+  }
+  return loaded;
+}
+
+let invocation = 0;
+
+/**
+ * @param {{ module: string, event: unknown, functionName: string, timeoutMs: number }} call
+ * @returns {Promise<{ ok: true, value: unknown } | { ok: false, name: string, message: string, stack?: string }>}
+ */
+export default async function call({ module, event, functionName, timeoutMs }) {
+  const started = Date.now();
+  // The subset of the Lambda context object handlers and Powertools read.
+  const context = {
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: "1024",
+    awsRequestId: `local-${process.pid}-${++invocation}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "local",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+  };
+  try {
+    const handler = await load(module);
+    return { ok: true, value: (await handler(event, context)) ?? null };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return { ok: false, name: e.name || "Error", message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+  }
+}

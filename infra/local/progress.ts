@@ -1,0 +1,150 @@
+// Progress of a local run: cells done out of the cells Plan left to compute, rate and ETA.
+// The tracker counts; `terminalProgress` renders (one updating line on a TTY, plain periodic
+// lines otherwise, e.g. in CI logs).
+
+export type LocalPhase = "plan" | "cells" | "aggregate" | "done";
+
+export interface LocalProgress {
+  phase: LocalPhase;
+  /** Cells of the sweep (Plan's total), when Plan has run. */
+  cellsTotal?: number;
+  /** Cells whose results were already stored (Plan's cached). */
+  cellsCached?: number;
+  /** Cells to compute in this run (items the map read). */
+  cellsPending: number;
+  /** Cells whose batch finished, successfully or not. */
+  cellsDone: number;
+  /** Cells in failed batches. */
+  cellsFailed: number;
+  elapsedSeconds: number;
+  /** Cells per second since the map started; 0 before any finished. */
+  cellsPerSecond: number;
+  /** Seconds left at the current rate; undefined before any cell finished. */
+  etaSeconds?: number;
+}
+
+export type ProgressListener = (progress: LocalProgress) => void;
+
+export class ProgressTracker {
+  private phase: LocalPhase = "plan";
+  private readonly started = performance.now();
+  private cellsStarted?: number;
+  private total?: number;
+  private cached?: number;
+  private pending = 0;
+  private done = 0;
+  private failed = 0;
+  private lastEmit = 0;
+
+  /** `minIntervalMs`: cell updates closer together than this are coalesced (phase changes never are). */
+  constructor(private readonly listener: ProgressListener | undefined, private readonly minIntervalMs = 100) {}
+
+  setPhase(phase: LocalPhase): void {
+    if (phase === this.phase) return;
+    this.phase = phase;
+    this.emit(true);
+  }
+
+  plan(result: { total?: unknown; cached?: unknown; pending?: unknown }): void {
+    if (typeof result.total === "number") this.total = result.total;
+    if (typeof result.cached === "number") this.cached = result.cached;
+    if (typeof result.pending === "number" && this.pending === 0) this.pending = result.pending;
+    this.emit(true);
+  }
+
+  items(count: number): void {
+    this.cellsStarted ??= performance.now();
+    // The map's item count is the truth for this run (Plan's pending is a forecast).
+    this.pending = count;
+    this.setPhase("cells");
+    this.emit(true);
+  }
+
+  finished(count: number, succeeded: boolean): void {
+    this.done += count;
+    if (!succeeded) this.failed += count;
+    this.emit(this.done >= this.pending);
+  }
+
+  snapshot(): LocalProgress {
+    const now = performance.now();
+    const mapSeconds = this.cellsStarted === undefined ? 0 : (now - this.cellsStarted) / 1000;
+    const rate = this.done > 0 && mapSeconds > 0 ? this.done / mapSeconds : 0;
+    return {
+      phase: this.phase,
+      ...(this.total !== undefined ? { cellsTotal: this.total } : {}),
+      ...(this.cached !== undefined ? { cellsCached: this.cached } : {}),
+      cellsPending: this.pending,
+      cellsDone: this.done,
+      cellsFailed: this.failed,
+      elapsedSeconds: (now - this.started) / 1000,
+      cellsPerSecond: rate,
+      ...(rate > 0 ? { etaSeconds: Math.max(0, this.pending - this.done) / rate } : {}),
+    };
+  }
+
+  private emit(force: boolean): void {
+    if (!this.listener) return;
+    const now = performance.now();
+    if (!force && now - this.lastEmit < this.minIntervalMs) return;
+    this.lastEmit = now;
+    this.listener(this.snapshot());
+  }
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+/** One line describing `p`, e.g. "cells 120/480 (25%), 3 failed, 41.2 cells/s, ETA 9s". */
+export function formatProgress(p: LocalProgress): string {
+  const cached = p.cellsCached ? `, ${p.cellsCached} cached` : "";
+  switch (p.phase) {
+    case "plan":
+      return p.cellsTotal === undefined ? "planning..." : `planned ${p.cellsTotal} cells${cached}, ${p.cellsPending} to compute`;
+    case "cells": {
+      const percent = p.cellsPending > 0 ? ` (${Math.floor((100 * p.cellsDone) / p.cellsPending)}%)` : "";
+      const failed = p.cellsFailed > 0 ? `, ${p.cellsFailed} failed` : "";
+      const rate = p.cellsPerSecond > 0 ? `, ${p.cellsPerSecond.toFixed(1)} cells/s` : "";
+      const eta = p.etaSeconds !== undefined ? `, ETA ${duration(p.etaSeconds)}` : "";
+      return `cells ${p.cellsDone}/${p.cellsPending}${percent}${failed}${cached}${rate}${eta}`;
+    }
+    case "aggregate":
+      return `aggregating ${p.cellsTotal ?? p.cellsDone} cells...`;
+    case "done":
+      return `done: ${p.cellsDone} computed${p.cellsFailed > 0 ? ` (${p.cellsFailed} failed)` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
+  }
+}
+
+export interface TerminalProgressOptions {
+  /** Between plain lines when the stream is not a TTY. @default 10000 */
+  plainIntervalMs?: number;
+}
+
+/**
+ * A listener that renders progress on `stream`: a single line rewritten in place on a TTY;
+ * otherwise a plain line at each phase change and at most every `plainIntervalMs`.
+ */
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, options: TerminalProgressOptions = {}): ProgressListener {
+  const interval = options.plainIntervalMs ?? 10_000;
+  let lastPhase: LocalPhase | undefined;
+  let lastPlain = 0;
+  return (p) => {
+    const line = formatProgress(p);
+    if (stream.isTTY) {
+      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      stream.write(`\r\x1b[2K${line.slice(0, width)}${p.phase === "done" ? "\n" : ""}`);
+      return;
+    }
+    const now = performance.now();
+    if (p.phase !== lastPhase || now - lastPlain >= interval) {
+      stream.write(`${line}\n`);
+      lastPhase = p.phase;
+      lastPlain = now;
+    }
+  };
+}

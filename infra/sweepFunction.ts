@@ -1,0 +1,93 @@
+// One Lambda handler of the pipeline (functions/<name>.ts) as a NodejsFunction: esbuild bundle,
+// arm64, Node 22, the WebAssembly kernels copied next to the bundle. The handler's source path
+// is recorded in the template's resource metadata so the local runner can map a Task's
+// function ARN back to the module to run.
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Duration, Stack } from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+
+/** Metadata key on AWS::Lambda::Function resources: the handler module, relative to the project root. */
+export const handlerMetadataKey = "dropsweep:handler";
+
+/** Where the .wasm files sit inside the deployed bundle (/var/task is the Lambda code root). */
+export const lambdaWasmDirectory = "/var/task/wasm";
+
+export interface SweepFunctionProps {
+  /** Project root (holds package-lock.json, functions/, wasm/build/). */
+  readonly projectRoot: string;
+  /** Handler module, relative to projectRoot, e.g. "functions/worker.ts". */
+  readonly entry: string;
+  readonly timeout: Duration;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** Extra environment (DROPSWEEP_STORE is set by the stack). */
+  readonly environment?: Record<string, string>;
+  /** @default one month */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+function assertLocalEsbuild(scope: Construct): void {
+  // NodejsFunction falls back to Docker when it cannot find esbuild; synth must stay offline
+  // and Docker-free, so a missing esbuild is an error here instead of a silent docker pull.
+  if (!Stack.of(scope).bundlingRequired) return;
+  try {
+    createRequire(import.meta.url).resolve("esbuild");
+  } catch {
+    throw new Error("dropsweep: esbuild is not installed locally (npm install); refusing to fall back to Docker bundling");
+  }
+}
+
+export class SweepFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: SweepFunctionProps) {
+    super(scope, id);
+    assertLocalEsbuild(this);
+    const logGroup = new logs.LogGroup(this, "Log", { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+    this.function = new nodejs.NodejsFunction(this, "Function", {
+      entry: join(props.projectRoot, props.entry),
+      handler: "handler",
+      projectRoot: props.projectRoot,
+      depsLockFilePath: join(props.projectRoot, "package-lock.json"),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 1024,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        DROPSWEEP_WASM_DIR: lambdaWasmDirectory,
+        NODE_OPTIONS: "--enable-source-maps",
+        POWERTOOLS_SERVICE_NAME: "dropsweep",
+        ...props.environment,
+      },
+      bundling: {
+        // ESM keeps import.meta working in shared/ (engine.ts); the banner gives CommonJS
+        // dependencies the `require` they expect inside an ES module.
+        format: nodejs.OutputFormat.ESM,
+        target: "node22",
+        mainFields: ["module", "main"],
+        banner: "import { createRequire as __dropsweepRequire } from 'module'; const require = __dropsweepRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+        // The runtime ships AWS SDK v3; bundling our pinned copy keeps behaviour identical
+        // to local runs (checksum settings, retries) at ~1 MB of bundle.
+        bundleAwsSDK: true,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Kernels are loaded from DROPSWEEP_WASM_DIR by shared/numerics/engine.ts.
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `mkdir -p "${outputDir}/wasm"`,
+            `cp "${inputDir}"/wasm/build/*.wasm "${outputDir}/wasm/"`,
+          ],
+        },
+      },
+    });
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(handlerMetadataKey, props.entry);
+  }
+}

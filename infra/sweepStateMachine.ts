@@ -1,0 +1,165 @@
+// The sweep state machine: Plan -> (pending > 0 ?) DistributedMap(Worker) -> Aggregate ->
+// regression check (regressions > 0 -> SNS publish -> Fail; else Succeed). The same definition
+// runs on AWS and locally (infra/local/ lowers the Distributed Map fields the local engine lacks).
+//
+// Working state: Plan's result (PlanResult, shared/pipeline/contract.ts) replaces the input; the
+// map's ResultWriter details land at $.mapResult; Aggregate receives the whole state (a superset
+// of AggregateEvent) and its result (AggregateResult) becomes the state and the output.
+// Payloads are references only (keys, counts), never results: far below the 256 KiB limit.
+import { Duration } from "aws-cdk-lib";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+import type * as sns from "aws-cdk-lib/aws-sns";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import type { SweepMapSettings } from "./sweepSettings.js";
+
+/** State names: the local runner and the tests address states by these. */
+export const stateNames = {
+  plan: "Plan",
+  anythingPending: "Anything pending?",
+  cells: "Cells",
+  worker: "Worker",
+  aggregate: "Aggregate",
+  regressionCheck: "Regressions?",
+  notify: "Notify regression",
+  regression: "Regression",
+  done: "Done",
+} as const;
+
+/** The error the run fails with when Aggregate reports regressions against the baseline. */
+export const regressionError = "Dropsweep.Regression";
+
+/** Lambda errors worth retrying: the service's own faults and throttling, never handler bugs. */
+export const lambdaTransientErrors = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.ClientExecutionTimeoutException",
+  "Lambda.TooManyRequestsException",
+];
+
+export interface SweepStateMachineProps {
+  /** Plan handler (functions/plan.ts). */
+  readonly plan: lambda.IFunction;
+  /** Worker handler (functions/worker.ts), one invocation per batch of cells. */
+  readonly worker: lambda.IFunction;
+  /** Aggregate handler (functions/aggregate.ts). */
+  readonly aggregate: lambda.IFunction;
+  /** The store bucket: manifests are read from it, map results written to it. */
+  readonly bucket: s3.IBucket;
+  /** Where a regression against the baseline is published. */
+  readonly regressionTopic: sns.ITopic;
+  /** Batching, concurrency, tolerated failures and timeouts. */
+  readonly settings: SweepMapSettings;
+  /** Execution log destination. @default a new log group kept for 90 days */
+  readonly logGroup?: logs.ILogGroup;
+}
+
+function retryTransientLambdaErrors(task: tasks.LambdaInvoke): tasks.LambdaInvoke {
+  // Full jitter spreads the retries of hundreds of throttled batches instead of syncing them.
+  task.addRetry({
+    errors: lambdaTransientErrors,
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 6,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return task;
+}
+
+function invoke(scope: Construct, id: string, fn: lambda.IFunction, timeoutSeconds: number, props: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+  return retryTransientLambdaErrors(
+    new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fn,
+      // The handler's return value is the state's result as is (no {Payload, StatusCode}
+      // envelope), on AWS and in the local runner alike.
+      payloadResponseOnly: true,
+      // Replaced by retryTransientLambdaErrors (adds throttling and jitter).
+      retryOnServiceExceptions: false,
+      // AWS has no default Task timeout, the local engine 60 s: always explicit.
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutSeconds)),
+      ...props,
+    }),
+  );
+}
+
+export class SweepStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly cellsMap: sfn.DistributedMap;
+
+  constructor(scope: Construct, id: string, props: SweepStateMachineProps) {
+    super(scope, id);
+    const { settings } = props;
+
+    // No `payload`: with payloadResponseOnly the whole state input is the Lambda event.
+    const plan = invoke(this, stateNames.plan, props.plan, settings.stepTimeoutSeconds, { resultPath: "$" });
+    const worker = invoke(this, stateNames.worker, props.worker, settings.workerTimeoutSeconds);
+
+    this.cellsMap = new sfn.DistributedMap(this, stateNames.cells, {
+      itemReader: new sfn.S3JsonLItemReader({
+        bucketNamePath: sfn.JsonPath.stringAt("$.manifest.bucket"),
+        key: sfn.JsonPath.stringAt("$.manifest.key"),
+      }),
+      itemBatcher: new sfn.ItemBatcher({
+        maxItemsPerBatch: settings.maxItemsPerBatch,
+        // CDK passes BatchInput through verbatim, so the JSONPath form is spelled out.
+        batchInput: { "sweepId.$": "$.sweepId" },
+      }),
+      maxConcurrency: settings.maxConcurrency,
+      toleratedFailurePercentage: settings.toleratedFailurePercentage,
+      resultWriterV2: new sfn.ResultWriterV2({
+        bucket: props.bucket,
+        prefix: settings.resultPrefix,
+        writerConfig: { outputType: sfn.OutputType.JSONL, transformation: sfn.Transformation.COMPACT },
+      }),
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      resultPath: "$.mapResult",
+    });
+    this.cellsMap.itemProcessor(worker);
+
+    const aggregate = invoke(this, stateNames.aggregate, props.aggregate, settings.stepTimeoutSeconds, { resultPath: "$" });
+
+    const notify = new tasks.SnsPublish(this, stateNames.notify, {
+      topic: props.regressionTopic,
+      subject: "dropsweep: regression against the baseline",
+      message: sfn.TaskInput.fromObject({
+        sweepId: sfn.JsonPath.stringAt("$.sweepId"),
+        regressions: sfn.JsonPath.numberAt("$.regressions"),
+        summaryKey: sfn.JsonPath.stringAt("$.summaryKey"),
+      }),
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    const regression = new sfn.Fail(this, stateNames.regression, {
+      error: regressionError,
+      cause: "Aggregate found regressions against the baseline; see the sweep's report",
+    });
+
+    const check = new sfn.Choice(this, stateNames.regressionCheck)
+      .when(sfn.Condition.numberGreaterThan("$.regressions", 0), notify.next(regression))
+      .otherwise(new sfn.Succeed(this, stateNames.done));
+    aggregate.next(check);
+
+    // An empty manifest (everything cached) goes straight to Aggregate.
+    const pending = new sfn.Choice(this, stateNames.anythingPending)
+      .when(sfn.Condition.numberGreaterThan("$.pending", 0), this.cellsMap.next(aggregate))
+      .otherwise(aggregate);
+
+    const logGroup = props.logGroup ?? new logs.LogGroup(this, "Log", { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stateMachine = new sfn.StateMachine(this, "Resource", {
+      definitionBody: sfn.DefinitionBody.fromChainable(plan.next(pending)),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: "dropsweep: plan a sweep, compute its cells in batches, aggregate the report",
+    });
+
+    // The ItemReader's bucket comes from Plan's result (a JSONPath), so CDK cannot scope the
+    // read grant itself: the manifest always lives in the store bucket.
+    props.bucket.grantRead(this.stateMachine);
+  }
+}
