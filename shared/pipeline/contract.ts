@@ -23,6 +23,8 @@ export interface PlanResult {
   total: number;
   cached: number;
   pending: number;
+  /** Stored results that failed verification (now pending again), when there were any. */
+  corrupt?: number;
   baselineKey?: string;
 }
 
@@ -70,4 +72,8 @@ export const keys = {
   report: (sweepId: string, file: string) => `sweeps/${sweepId}/report/${file}`,
   cell: (hash: string) => `cells/${hash}/cell.json`,
   result: (hash: string) => `cells/${hash}/result.json`,
+  /** How long the cell took and where (not deterministic, so kept out of result.json). */
+  timings: (hash: string) => `cells/${hash}/timings.json`,
+  /** Why the cell's last attempt failed; a later success leaves it stale (result.json wins). */
+  error: (hash: string) => `cells/${hash}/error.json`,
 } as const;
