@@ -65,7 +65,9 @@ export async function run(argv: string[]): Promise<number> {
   const stored = await loadSummary(store, sweepId);
   const baseline = values.baseline !== undefined ? await loadBaseline(values.baseline, endpoint) : undefined;
 
-  const written = await writeReport(store, sweepId, stored, loadResults(store, stored), {
+  const unreadable = new Map<string, string>();
+  const written = await writeReport(store, sweepId, stored, loadResults(store, stored, unreadable), {
+    unreadable,
     ...(baseline ? { baseline: baseline.summary, baselineSource: baseline.source } : {}),
     onProgress: (message) => process.stderr.write(`${message}\n`),
   });

@@ -2,6 +2,7 @@
 // grouping of cells into configurations: a configuration is a cell's parameters without its
 // seed, so replicates share one facet in a plot.
 import { canonicalJson } from "../spec/canonical.js";
+import type { CellResult } from "../results/result.js";
 import type { SummaryRow } from "./summary.js";
 
 export interface CurvePoint {
@@ -131,12 +132,61 @@ export function pickConfigurations(keys: readonly string[], badness: (key: strin
 }
 
 /**
- * A stored cell result as the report sees it. PROVISIONAL: reads the ReportCell field names
- * until shared/results defines the stored result format; then this maps that type.
+ * A stored cell result (shared/results) as the report sees it. Curves and metrics beyond the
+ * fixed CellMetrics are named by the experiments; the names read here (first match wins):
+ * - curves: `epoch` (else 1..n), `stochasticLoss`, `deterministicObjective` or `objective`,
+ *   and per-epoch block norms `blockNorm.1` .. `blockNorm.b` (claim 4 over epochs);
+ * - metrics: `closedFormMinimum` or `closedFormObjective`; `balanceTarget` (||A*||_(k)/b);
+ *   `blockNorms` (final, when there are no per-epoch ones); `monteCarlo: {mean,
+ *   standardError, deterministic, samples?}` (claim 1); `regularisers: {dropout, dropconnect}`
+ *   (claim 2).
+ * Anything absent is simply not drawn, and the report says which plot lacks data.
  */
-export function toReportCell(value: unknown, hash: string, where: string): ReportCell {
-  if (typeof value !== "object" || value === null) throw new Error(`${where}: a cell result must be a JSON object`);
-  const v = value as Partial<ReportCell>;
-  if (v.hash !== undefined && v.hash !== hash) throw new Error(`${where}: result is for cell ${v.hash}, not ${hash}`);
-  return { ...v, hash, status: typeof v.status === "string" ? v.status : "ok" } as ReportCell;
+export function fromCellResult(result: CellResult): ReportCell {
+  const cell: ReportCell = { hash: result.hash, status: result.status };
+  const { learned, closedForm, target } = result.spectra ?? {};
+  if (learned || closedForm || target) cell.spectra = { learned: learned ?? [], closedForm: closedForm ?? [], target: target ?? [] };
+
+  const curves = result.curves ?? {};
+  const stochastic = numbers(curves["stochasticLoss"]);
+  const deterministic = numbers(curves["deterministicObjective"]) ?? numbers(curves["objective"]);
+  const blockCurves: number[][] = [];
+  for (let g = 1; numbers(curves[`blockNorm.${g}`]); g++) blockCurves.push(numbers(curves[`blockNorm.${g}`])!);
+  const length = Math.max(stochastic?.length ?? 0, deterministic?.length ?? 0, blockCurves[0]?.length ?? 0);
+  const epochs = numbers(curves["epoch"]);
+  const metrics = result.metrics as Record<string, unknown>;
+  const finalBlockNorms = numbers(metrics["blockNorms"]);
+  if (length > 0) {
+    cell.curve = Array.from({ length }, (_, i): CurvePoint => {
+      const point: CurvePoint = { epoch: epochs?.[i] ?? i + 1 };
+      if (stochastic?.[i] !== undefined) point.stochasticLoss = stochastic[i];
+      if (deterministic?.[i] !== undefined) point.deterministicObjective = deterministic[i];
+      if (blockCurves.length > 0) point.blockNorms = blockCurves.map((c) => c[i]!);
+      else if (finalBlockNorms && i === length - 1) point.blockNorms = finalBlockNorms;
+      return point;
+    });
+  }
+  const minimum = finite(metrics["closedFormMinimum"]) ?? finite(metrics["closedFormObjective"]);
+  if (minimum !== undefined) cell.closedFormMinimum = minimum;
+  const balanceTarget = finite(metrics["balanceTarget"]);
+  if (balanceTarget !== undefined) cell.balancedNorm = balanceTarget;
+  const mc = metrics["monteCarlo"] as Record<string, unknown> | undefined;
+  const mean = finite(mc?.["mean"]);
+  const standardError = finite(mc?.["standardError"]);
+  const mcDeterministic = finite(mc?.["deterministic"]);
+  if (mean !== undefined && standardError !== undefined && mcDeterministic !== undefined)
+    cell.monteCarlo = { mean, standardError, deterministic: mcDeterministic };
+  const reg = metrics["regularisers"] as Record<string, unknown> | undefined;
+  const dropout = finite(reg?.["dropout"]);
+  const dropconnect = finite(reg?.["dropconnect"]);
+  if (dropout !== undefined && dropconnect !== undefined) cell.regularisers = { dropout, dropconnect };
+  return cell;
+}
+
+function finite(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+function numbers(value: unknown): number[] | undefined {
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "number") ? (value as number[]) : undefined;
 }

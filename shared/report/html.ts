@@ -2,7 +2,7 @@
 // opens offline from a directory, an artifact download or a bucket. Order: verdict, claims
 // table, regressions, why each tolerance, plots, failures, every cell.
 import { claimAnchor, statusCounts } from "./layout.js";
-import { cellAnchor, type ClaimView, type ReportModel } from "./model.js";
+import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
 import { escapeHtml as e, formatQuantity } from "./format.js";
 
 const style = `
@@ -21,7 +21,8 @@ th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .status { display: inline-block; min-width: 58px; text-align: center; font-weight: 600; font-size: 12px; text-transform: uppercase; padding: 2px 8px; border-radius: 10px; color: #fff; }
 .status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
-.status.fail, .status.failed { background: var(--fail); } .status.skipped { background: var(--skipped); }
+.status.fail, .status.failed, .status.missing, .status.corrupt { background: var(--fail); } .status.skipped { background: var(--skipped); }
+.status.diverged { background: #bc4c00; }
 .cells a { margin-right: 6px; }
 .claim p { margin: 4px 0; } .claim .label { font-weight: 600; }
 figure.plot { margin: 18px 0 28px; } figure.plot svg { max-width: 100%; height: auto; }
@@ -31,6 +32,11 @@ tr:target { background: #fff8c5; }
 .regression.worse { color: var(--fail); } .regression.better { color: var(--pass); }
 footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
 `;
+
+/** In-page anchor when the cell's row is in the table, else its result file. */
+function cellHref(model: ReportModel, hash: string): string {
+  return e(model.rows.some((r) => r.row.hash === hash) ? `#${cellAnchor(hash)}` : resultHref(model.sweepId, hash));
+}
 
 function status(text: string): string {
   return `<span class="status ${e(text)}">${e(text)}</span>`;
@@ -136,11 +142,12 @@ ${
 
   if (model.failures.length > 0 || model.missingResults.length > 0) {
     parts.push(`<section id="failures">
-<h2>Failed cells</h2>
+<h2>Cells that did not complete</h2>
 <ul>
-${model.failures.map((f) => `<li><a class="hash" href="#${cellAnchor(f.hash)}">${e(f.hash.slice(0, 12))}</a> ${e(f.configuration)}: <code>${e(f.error)}</code></li>`).join("\n")}
-${model.missingResults.map((h) => `<li><a class="hash" href="#${cellAnchor(h)}">${e(h.slice(0, 12))}</a>: result missing from the store</li>`).join("\n")}
+${model.failures.map((f) => `<li>${status(f.status)} <a class="hash" href="${cellHref(model, f.hash)}">${e(f.hash.slice(0, 12))}</a> ${e(f.configuration)}: <code>${e(f.error)}</code></li>`).join("\n")}
+${model.missingResults.map((m) => `<li>${status("missing")} <a class="hash" href="${cellHref(model, m.hash)}">${e(m.hash.slice(0, 12))}</a>: ${e(m.reason)}</li>`).join("\n")}
 </ul>
+${model.failuresOmitted > 0 ? `<p class="meta">${model.failuresOmitted} more are listed in summary.json (rows with their status).</p>` : ""}
 </section>`);
   }
 

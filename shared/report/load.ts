@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import { keys } from "../pipeline/contract.js";
 import { openStore, type OpenStoreOptions } from "../store/open.js";
 import type { Store } from "../store/store.js";
-import { toReportCell, type ReportCell } from "./cells.js";
+import { readResult, type CellResult, type ResultRead } from "../results/result.js";
 import { parseSummary, type SummaryLike } from "./summary.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -33,30 +33,27 @@ function checkedSummary(bytes: Uint8Array, where: string): SummaryLike {
 }
 
 /**
- * The results of the summary's rows, in row order, with `concurrency` reads in flight. A row
- * whose result file is absent is not yielded (the report lists it as missing); a file that is
- * not a readable result throws, naming it.
+ * The results of the summary's rows, verified (shared/results readResult), in row order, with
+ * `concurrency` reads in flight. Absent results are skipped (the report lists them as
+ * missing); corrupt ones are skipped and their reason recorded in `unreadable`.
  */
-export async function* loadResults(store: Store, summary: SummaryLike, concurrency = 16): AsyncIterable<ReportCell> {
+export async function* loadResults(
+  store: Store,
+  summary: SummaryLike,
+  unreadable: Map<string, string> = new Map(),
+  concurrency = 16,
+): AsyncIterable<CellResult> {
   const hashes = summary.rows.map((row) => row.hash);
-  const read = async (hash: string) => {
-    const key = keys.result(hash);
-    const bytes = await store.get(key);
-    if (!bytes) return undefined;
-    let value: unknown;
-    try {
-      value = JSON.parse(decoder.decode(bytes));
-    } catch (error) {
-      throw new UsageError(`${store.url} ${key}: not a JSON result (${(error as Error).message})`);
-    }
-    return toReportCell(value, hash, `${store.url} ${key}`);
-  };
-  const inFlight: Promise<ReportCell | undefined>[] = [];
+  const inFlight: Promise<[string, ResultRead]>[] = [];
   let next = 0;
   while (next < hashes.length || inFlight.length > 0) {
-    while (next < hashes.length && inFlight.length < concurrency) inFlight.push(read(hashes[next++]!));
-    const cell = await inFlight.shift()!;
-    if (cell) yield cell;
+    while (next < hashes.length && inFlight.length < concurrency) {
+      const hash = hashes[next++]!;
+      inFlight.push(readResult(store, hash).then((read) => [hash, read]));
+    }
+    const [hash, read] = await inFlight.shift()!;
+    if (read.state === "valid") yield read.result;
+    else if (read.state === "corrupt") unreadable.set(hash, `result unreadable: ${read.reason}`);
   }
 }
 

@@ -60,9 +60,10 @@ export function renderMarkdown(model: ReportModel): string {
   }
 
   if (model.failures.length || model.missingResults.length) {
-    lines.push(`## Failed cells`, "");
-    for (const f of model.failures) lines.push(`- \`${f.hash.slice(0, 12)}\` ${f.configuration}: \`${f.error.replace(/`/g, "'")}\``);
-    for (const h of model.missingResults) lines.push(`- \`${h.slice(0, 12)}\`: result missing from the store`);
+    lines.push(`## Cells that did not complete`, "");
+    for (const f of model.failures) lines.push(`- **${f.status}** \`${f.hash.slice(0, 12)}\` ${f.configuration}: \`${f.error.replace(/`/g, "'")}\``);
+    for (const m of model.missingResults) lines.push(`- **missing** \`${m.hash.slice(0, 12)}\`: ${m.reason}`);
+    if (model.failuresOmitted > 0) lines.push(`- ${model.failuresOmitted} more are listed in summary.json (rows with their status).`);
     lines.push("");
   }
 

@@ -44,6 +44,10 @@ export interface ReportOptions {
   limits?: Partial<ReportLimits>;
   /** Called as plots render, for progress output. */
   onProgress?: (message: string) => void;
+  /** Why a cell failed (its stored error.json), for the failed-cells list. */
+  cellError?: (hash: string) => Promise<string | undefined>;
+  /** Results that exist but could not be used (corrupt, wrong cell), with the reason. */
+  unreadable?: ReadonlyMap<string, string>;
 }
 
 export interface ClaimView {
@@ -78,9 +82,11 @@ export interface ReportModel {
   absentPlots: { title: string; reason: string }[];
   rows: RowView[];
   rowsOmitted: number;
-  failures: { hash: string; configuration: string; error: string }[];
-  /** Result files the summary names that the stream did not deliver. */
-  missingResults: string[];
+  /** Cells whose status is not "ok" (failed, diverged, missing, ...), with the reason. */
+  failures: { hash: string; configuration: string; status: string; error: string }[];
+  failuresOmitted: number;
+  /** Cells the summary has as computed whose result the stream did not deliver, with why. */
+  missingResults: { hash: string; reason: string }[];
 }
 
 /** Anchor of a cell's row in report.html. */
@@ -94,9 +100,12 @@ export function resultHref(sweepId: string, hash: string): string {
   return posix.relative(from, keys.result(hash));
 }
 
-function isOk(row: SummaryRow): boolean {
-  return row.status === "ok" || row.status === "computed" || row.status === "cached";
+/** Rows with a result to draw: "ok", and "diverged" (its metrics say how far it got). */
+function hasResult(row: SummaryRow): boolean {
+  return row.status === "ok" || row.status === "diverged";
 }
+
+const maxFailuresListed = 200;
 
 export async function buildReportModel(
   summary: SummaryLike,
@@ -113,12 +122,12 @@ export async function buildReportModel(
   const worstGap = (key: string) =>
     Math.max(...(configurations.members.get(key) ?? []).map((h) => rowByHash.get(h)?.objectiveGap ?? Number.NEGATIVE_INFINITY));
   const drawable = [...configurations.members.keys()].filter((key) =>
-    (configurations.members.get(key) ?? []).some((h) => isOk(rowByHash.get(h)!) && maskOf(rowByHash.get(h)!) !== undefined),
+    (configurations.members.get(key) ?? []).some((h) => hasResult(rowByHash.get(h)!) && maskOf(rowByHash.get(h)!) !== undefined),
   );
   const chosenConfigurations = pickConfigurations(drawable, worstGap, limits.configurations);
   const representative = new Map<string, string>();
   for (const key of chosenConfigurations) {
-    const hash = configurations.members.get(key)!.find((h) => isOk(rowByHash.get(h)!));
+    const hash = configurations.members.get(key)!.find((h) => hasResult(rowByHash.get(h)!));
     if (hash) representative.set(hash, key);
   }
   // Claim 7 pairs: a contiguous DropBlock cell and the partitioned cell with the same everything else.
@@ -128,7 +137,6 @@ export async function buildReportModel(
   const kept = new Map<string, ReportCell>();
   const monteCarlo: { hash: string; zScore: number }[] = [];
   const regularisers: { hash: string; dropout: number; dropconnect: number }[] = [];
-  const failures: ReportModel["failures"] = [];
   const delivered = new Set<string>();
   for await (const cell of results) {
     delivered.add(cell.hash);
@@ -136,12 +144,17 @@ export async function buildReportModel(
     const mc = cell.monteCarlo;
     if (mc && mc.standardError > 0) monteCarlo.push({ hash: cell.hash, zScore: (mc.mean - mc.deterministic) / mc.standardError });
     if (cell.regularisers) regularisers.push({ hash: cell.hash, ...cell.regularisers });
-    if (cell.error !== undefined) failures.push({ hash: cell.hash, configuration: labelOfCell(cell.hash), error: cell.error });
   }
-  const missingResults = summary.rows.filter((r) => isOk(r) && !delivered.has(r.hash)).map((r) => r.hash);
-  for (const row of summary.rows)
-    if (!isOk(row) && !failures.some((f) => f.hash === row.hash))
-      failures.push({ hash: row.hash, configuration: labelOfCell(row.hash), error: `status ${row.status} (no error message stored)` });
+  const missingResults = summary.rows
+    .filter((r) => hasResult(r) && !delivered.has(r.hash))
+    .map((r) => ({ hash: r.hash, reason: options.unreadable?.get(r.hash) ?? "result missing from the store" }));
+  const notOk = summary.rows.filter((r) => r.status !== "ok");
+  const failures: ReportModel["failures"] = [];
+  for (const row of notOk.slice(0, maxFailuresListed)) {
+    const stored = row.status === "diverged" ? undefined : await options.cellError?.(row.hash);
+    const error = stored ?? options.unreadable?.get(row.hash) ?? (row.status === "diverged" ? "training diverged; its metrics say how far it got" : "no error message stored");
+    failures.push({ hash: row.hash, configuration: labelOfCell(row.hash), status: row.status, error });
+  }
 
   // ------------------------------------------------------------------ plots
   const capNote = (shown: number, total: number, what: string) =>
@@ -284,6 +297,7 @@ export async function buildReportModel(
     rows,
     rowsOmitted: summary.rows.length - shownRows.length,
     failures,
+    failuresOmitted: notOk.length - failures.length,
     missingResults,
   };
   if (options.baseline) {
@@ -379,10 +393,10 @@ function pairSchemes(rows: readonly SummaryRow[]): { partitioned: string; contig
     }
   };
   const partitioned = new Map<string, string>();
-  for (const row of rows) if (isOk(row) && maskOf(row)?.family === "dropblock") partitioned.set(keyWith(row, "dropblock") ?? "", row.hash);
+  for (const row of rows) if (hasResult(row) && maskOf(row)?.family === "dropblock") partitioned.set(keyWith(row, "dropblock") ?? "", row.hash);
   const pairs: { partitioned: string; contiguous: string }[] = [];
   for (const row of rows) {
-    if (!isOk(row) || maskOf(row)?.family !== "contiguous-dropblock") continue;
+    if (!hasResult(row) || maskOf(row)?.family !== "contiguous-dropblock") continue;
     const match = partitioned.get(keyWith(row, "dropblock") ?? "-");
     if (match) pairs.push({ partitioned: match, contiguous: row.hash });
   }

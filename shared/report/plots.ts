@@ -270,7 +270,8 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
         layer: [
           {
             transform: [{ filter: "datum.epoch != null" }],
-            mark: { type: "line", strokeWidth: 1.2 },
+            // Points too: a cell that records only its final block norms has one epoch.
+            mark: { type: "line", strokeWidth: 1.2, point: { size: 10 } },
             encoding: {
               x: { field: "epoch", type: "quantitative", title: "epoch" },
               y,

@@ -5,7 +5,8 @@
 import type { Store } from "../store/store.js";
 import { keys } from "../pipeline/contract.js";
 import type { Regression } from "./baseline.js";
-import type { ReportCell } from "./cells.js";
+import { readCellError, type CellResult } from "../results/result.js";
+import { fromCellResult, type ReportCell } from "./cells.js";
 import { renderHtml } from "./html.js";
 import { plotFile, renderMarkdown } from "./markdown.js";
 import { buildReportModel, type ReportModel, type ReportOptions } from "./model.js";
@@ -36,11 +37,14 @@ export async function writeReport<S extends SummaryLike>(
   store: Store,
   sweepId: string,
   summary: S,
-  results: AsyncIterable<ReportCell>,
+  results: AsyncIterable<CellResult>,
   options: ReportOptions = {},
 ): Promise<WrittenReport<S>> {
   if (summary.sweepId !== sweepId) throw new Error(`writeReport: summary is for sweep ${summary.sweepId}, not ${sweepId}`);
-  const model = await buildReportModel(summary, results, options);
+  const model = await buildReportModel(summary, reportCells(results), {
+    cellError: async (hash) => (await readCellError(store, hash))?.error,
+    ...options,
+  });
   const files: [string, string, string][] = [
     ...model.plots.map((p): [string, string, string] => [plotFile(p.id), p.svg, "image/svg+xml"]),
     ["report.md", renderMarkdown(model), "text/markdown; charset=utf-8"],
@@ -72,4 +76,8 @@ export async function writeReport<S extends SummaryLike>(
   await store.put(summaryKey, JSON.stringify(augmented, null, 2) + "\n", { contentType: "application/json" });
   written.push(summaryKey);
   return { keys: written, summary: augmented, regressions: model.baseline?.regressions ?? [], model };
+}
+
+async function* reportCells(results: AsyncIterable<CellResult>): AsyncIterable<ReportCell> {
+  for await (const result of results) yield fromCellResult(result);
 }

@@ -8,15 +8,17 @@ import { run } from "../../cli/commands/report.js";
 import { main } from "../../cli/main.js";
 import { keys } from "../../shared/pipeline/contract.js";
 import { S3Store } from "../../shared/store/s3.js";
+import { writeCellError, writeResult } from "../../shared/results/result.js";
 import type { Store } from "../../shared/store/store.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { startS3rver, type LocalS3 } from "../store/s3rver.js";
 import { fixtureSweep, fixtureSweepId } from "./fixtures.js";
 
 async function seed(store: Store, summary = fixtureSweep().summary): Promise<void> {
-  const { results } = fixtureSweep();
+  const { results, errors } = fixtureSweep();
   await store.put(keys.report(fixtureSweepId, "summary.json"), JSON.stringify(summary));
-  for (const result of results) if (result.status === "ok") await store.put(keys.result(result.hash), JSON.stringify(result));
+  for (const result of results) await writeResult(store, result);
+  for (const error of errors) await writeCellError(store, error);
 }
 
 const html = (root: string) => join(root, ...keys.report(fixtureSweepId, "report.html").split("/"));
@@ -41,8 +43,25 @@ describe("dropsweep report (directory store)", () => {
     expect(await run([fixtureSweepId, "--out", root])).toBe(0);
     const page = readFileSync(html(root), "utf8");
     expect(page).toContain('<section id="claims">');
-    // The failed cell has no result file; the report still lists it, with its status.
-    expect(page).toMatch(/status failed/);
+    // The failed cell has no result file; the report lists it with its stored error.
+    expect(page).toContain("RuntimeError: unreachable (wasm trap in maskedTrain)");
+    // Every plot of the fixture was drawn from the verified result files.
+    expect((page.match(/<figure class="plot"/g) ?? []).length).toBe(7);
+  });
+
+  it("reports a corrupt result as unreadable instead of using it", async () => {
+    quiet();
+    const { results } = fixtureSweep();
+    const store = new FileStore(root);
+    const key = keys.result(results[0]!.hash);
+    const good = (await store.get(key))!;
+    await store.put(key, new TextDecoder().decode(good).replace(/"learnedRank":\d+/, '"learnedRank":99'));
+    try {
+      expect(await run([fixtureSweepId, "--out", root])).toBe(0);
+      expect(readFileSync(html(root), "utf8")).toMatch(/result unreadable: SHA-256 does not match/);
+    } finally {
+      await store.put(key, good);
+    }
   });
 
   it("exits 0 against an identical baseline and 3 against one whose claim differs", async () => {

@@ -3,13 +3,15 @@
 import { describe, expect, it } from "vitest";
 import { keys } from "../../shared/pipeline/contract.js";
 import { writeReport } from "../../shared/report/write.js";
+import { writeCellError } from "../../shared/results/result.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
 
 const reportKey = (file: string) => keys.report(fixtureSweepId, file);
 
 describe("writeReport", async () => {
-  const { summary, results } = fixtureSweep();
+  const { summary, results, errors } = fixtureSweep();
   const store = new MemoryStore();
+  for (const error of errors) await writeCellError(store, error);
   const written = await writeReport(store, fixtureSweepId, summary, stream(results));
   const html = store.text(reportKey("report.html"))!;
   const markdown = store.text(reportKey("report.md"))!;
@@ -89,6 +91,7 @@ describe("writeReport", async () => {
 
   it("is deterministic: the same inputs give the same bytes", async () => {
     const again = new MemoryStore();
+    for (const error of errors) await writeCellError(again, error);
     await writeReport(again, fixtureSweepId, summary, stream(results));
     for (const key of written.keys) expect(again.text(key), key).toBe(store.text(key));
   });
