@@ -1,0 +1,90 @@
+// Small dense f64 products for the theory core (sizes are a few hundred at most, so plain loops
+// in JS are enough; the wasm GEMM serves training). Row-major, on the project's Matrix type.
+import { type Matrix, zeros } from "../numerics/matrix.js";
+
+/** A B. */
+export function multiply(a: Matrix, b: Matrix): Matrix {
+  if (a.cols !== b.rows) throw new Error(`multiply: ${a.rows}x${a.cols} times ${b.rows}x${b.cols}`);
+  const out = zeros(a.rows, b.cols);
+  const { data: o } = out;
+  const n = b.cols;
+  for (let i = 0; i < a.rows; i++)
+    for (let p = 0; p < a.cols; p++) {
+      const x = a.data[i * a.cols + p]!;
+      if (x === 0) continue;
+      const bRow = p * n;
+      const oRow = i * n;
+      for (let j = 0; j < n; j++) o[oRow + j]! += x * b.data[bRow + j]!;
+    }
+  return out;
+}
+
+/** A^T B. */
+export function multiplyTransposeLeft(a: Matrix, b: Matrix): Matrix {
+  if (a.rows !== b.rows) throw new Error(`multiplyTransposeLeft: (${a.rows}x${a.cols})^T times ${b.rows}x${b.cols}`);
+  const out = zeros(a.cols, b.cols);
+  const { data: o } = out;
+  const n = b.cols;
+  for (let p = 0; p < a.rows; p++)
+    for (let i = 0; i < a.cols; i++) {
+      const x = a.data[p * a.cols + i]!;
+      if (x === 0) continue;
+      const bRow = p * n;
+      const oRow = i * n;
+      for (let j = 0; j < n; j++) o[oRow + j]! += x * b.data[bRow + j]!;
+    }
+  return out;
+}
+
+/** A B^T. */
+export function multiplyTransposeRight(a: Matrix, b: Matrix): Matrix {
+  if (a.cols !== b.cols) throw new Error(`multiplyTransposeRight: ${a.rows}x${a.cols} times (${b.rows}x${b.cols})^T`);
+  const out = zeros(a.rows, b.rows);
+  const c = a.cols;
+  for (let i = 0; i < a.rows; i++)
+    for (let j = 0; j < b.rows; j++) {
+      let s = 0;
+      for (let p = 0; p < c; p++) s += a.data[i * c + p]! * b.data[j * c + p]!;
+      out.data[i * b.rows + j] = s;
+    }
+  return out;
+}
+
+/** A - B. */
+export function subtract(a: Matrix, b: Matrix): Matrix {
+  if (a.rows !== b.rows || a.cols !== b.cols) throw new Error("subtract: shapes differ");
+  const out = zeros(a.rows, a.cols);
+  for (let i = 0; i < out.data.length; i++) out.data[i] = a.data[i]! - b.data[i]!;
+  return out;
+}
+
+/** ||A||_F^2. */
+export function squaredNorm(a: Matrix): number {
+  let s = 0;
+  for (const x of a.data) s += x * x;
+  return s;
+}
+
+/** <A, B> = sum_ij A_ij B_ij. */
+export function inner(a: Matrix, b: Matrix): number {
+  if (a.data.length !== b.data.length) throw new Error("inner: sizes differ");
+  let s = 0;
+  for (let i = 0; i < a.data.length; i++) s += a.data[i]! * b.data[i]!;
+  return s;
+}
+
+/** Columns j0 .. j1-1 of A. */
+export function columns(a: Matrix, j0: number, j1: number): Matrix {
+  const out = zeros(a.rows, j1 - j0);
+  for (let i = 0; i < a.rows; i++)
+    for (let j = j0; j < j1; j++) out.data[i * (j1 - j0) + j - j0] = a.data[i * a.cols + j]!;
+  return out;
+}
+
+/** A diag(d) (scales column j by d_j). */
+export function scaleColumns(a: Matrix, d: ArrayLike<number>): Matrix {
+  const out = zeros(a.rows, a.cols);
+  for (let i = 0; i < a.rows; i++)
+    for (let j = 0; j < a.cols; j++) out.data[i * a.cols + j] = a.data[i * a.cols + j]! * d[j]!;
+  return out;
+}

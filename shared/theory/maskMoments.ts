@@ -1,0 +1,100 @@
+// Mean m = E[z] and covariance C = E[z z^T] - m m^T of each mask family over r hidden units
+// (THEORY.md, "Mask families"). The deterministic objective needs exactly these two.
+import { UsageError } from "../errors.js";
+import type { MaskFamily } from "../masks.js";
+import { type Matrix, zeros } from "../numerics/matrix.js";
+
+export interface MaskMoments {
+  /** E[z], length r (theta * 1 for every family except custom). */
+  mean: Float64Array;
+  /** Cov[z], r x r. */
+  covariance: Matrix;
+}
+
+/**
+ * Moments of the mask z in {0,1}^r (before the 1/theta scaling).
+ * - dropout: theta(1-theta) I.
+ * - dropblock: theta(1-theta) blockdiag(1_k 1_k^T).
+ * - dropconnect: the moments of the mask on the r weights of one output (last layer) or one
+ *   input (first layer): i.i.d. Bernoulli(theta), so theta(1-theta) I; weights are masked
+ *   independently, which the deterministic objective accounts for per layer.
+ * - contiguous-dropblock: windows wrap circularly (shared/masks.ts), seeds i.i.d. Bernoulli(gamma),
+ *   gamma = 1 - theta^(1/k); unit i is kept iff no seed falls in its k-window
+ *   W_i = {i-k+1 .. i} (mod r), so P(i and j kept) = (1-gamma)^|W_i u W_j| = theta^(|W_i u W_j|/k).
+ * - custom: the finite distribution's moments, exactly.
+ */
+export function maskMoments(mask: MaskFamily, hiddenUnits: number): MaskMoments {
+  const r = hiddenUnits;
+  if (!Number.isInteger(r) || r < 1) throw new UsageError(`hiddenUnits: must be an integer >= 1, got ${r}`);
+  const theta = mask.keepProbability;
+  if (!(theta > 0 && theta <= 1)) throw new UsageError(`keepProbability: must be in (0, 1], got ${theta}`);
+  const variance = theta * (1 - theta);
+  const mean = new Float64Array(r).fill(theta);
+  const covariance = zeros(r, r);
+  const c = covariance.data;
+  switch (mask.family) {
+    case "dropout":
+    case "dropconnect":
+      for (let i = 0; i < r; i++) c[i * r + i] = variance;
+      break;
+    case "dropblock": {
+      const k = mask.blockSize;
+      if (!Number.isInteger(k) || k < 1 || r % k !== 0)
+        throw new UsageError(`blockSize: must be an integer >= 1 dividing hiddenUnits ${r}, got ${k}`);
+      for (let i = 0; i < r; i++)
+        for (let j = 0; j < r; j++) if (Math.floor(i / k) === Math.floor(j / k)) c[i * r + j] = variance;
+      break;
+    }
+    case "contiguous-dropblock": {
+      const k = mask.blockSize;
+      if (!Number.isInteger(k) || k < 1 || k > r)
+        throw new UsageError(`blockSize: must be an integer in 1..hiddenUnits (${r}), got ${k}`);
+      // Circulant: the union size depends only on the circular offset.
+      const byOffset = new Float64Array(r);
+      for (let offset = 0; offset < r; offset++) {
+        const covered = new Uint8Array(r);
+        for (let s = 0; s < k; s++) {
+          covered[(r - s) % r] = 1; // W_0
+          covered[(offset - s + r) % r] = 1; // W_offset
+        }
+        let union = 0;
+        for (const x of covered) union += x;
+        byOffset[offset] = Math.pow(theta, union / k) - theta * theta;
+      }
+      for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) c[i * r + j] = byOffset[(j - i + r) % r]!;
+      break;
+    }
+    case "custom": {
+      const { patterns, probabilities } = mask;
+      if (patterns.length === 0 || patterns.length !== probabilities.length)
+        throw new UsageError(
+          `patterns: need one probability per pattern and at least one pattern (got ${patterns.length} patterns, ${probabilities.length} probabilities)`,
+        );
+      let total = 0;
+      probabilities.forEach((p, j) => {
+        if (!(p >= 0 && p <= 1)) throw new UsageError(`probabilities: entry ${j} must be in [0, 1], got ${p}`);
+        total += p;
+      });
+      if (Math.abs(total - 1) > 1e-9) throw new UsageError(`probabilities: must sum to 1, got ${total}`);
+      mean.fill(0);
+      const second = new Float64Array(r * r);
+      patterns.forEach((z, j) => {
+        if (z.length !== r || z.some((x) => x !== 0 && x !== 1))
+          throw new UsageError(`patterns: pattern ${j} must be ${r} entries of 0 or 1`);
+        const p = probabilities[j]!;
+        for (let i = 0; i < r; i++) {
+          if (z[i] === 0) continue;
+          mean[i]! += p;
+          for (let l = 0; l < r; l++) if (z[l] === 1) second[i * r + l]! += p;
+        }
+      });
+      for (let i = 0; i < r; i++) for (let l = 0; l < r; l++) c[i * r + l] = second[i * r + l]! - mean[i]! * mean[l]!;
+      break;
+    }
+    default: {
+      const never: never = mask;
+      throw new UsageError(`family: unknown mask family ${JSON.stringify(never)}`);
+    }
+  }
+  return { mean, covariance };
+}
