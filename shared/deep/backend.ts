@@ -4,6 +4,7 @@
 // every host (a threaded build would split reductions by thread count). The .wasm files come
 // from node_modules by default, or from a Lambda bundle directory (DROPSWEEP_TFJS_WASM_DIR).
 // tfjs-backend-cpu is a devDependency, loaded only when asked for (tests compare the two).
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -21,7 +22,9 @@ export interface BackendOptions {
   wasmDirectory?: string;
 }
 
-const wasmFiles = ["tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm-threaded-simd.wasm"];
+const simdFile = "tfjs-backend-wasm-simd.wasm";
+// setWasmPaths wants an entry for each binary, though only simdFile is read here.
+const wasmFiles = ["tfjs-backend-wasm.wasm", simdFile, "tfjs-backend-wasm-threaded-simd.wasm"];
 
 /** Where the tfjs .wasm files are read from (option, then env, then node_modules). */
 export function tfjsWasmDirectory(explicit?: string): string {
@@ -42,6 +45,9 @@ export async function useBackend(options: BackendOptions = {}): Promise<DeepBack
   if (backend === "wasm") {
     const directory = tfjsWasmDirectory(options.wasmDirectory);
     if (wasmDirectoryInUse === undefined) {
+      // Only the single-threaded SIMD binary is ever loaded (a bundle may ship just that one).
+      if (!existsSync(join(directory, simdFile)))
+        throw new Error(`tfjs wasm backend: ${simdFile} not found in ${directory} (set DROPSWEEP_TFJS_WASM_DIR or wasmDirectory)`);
       // A map, not a prefix: the prefix form is joined without a separator.
       setWasmPaths(Object.fromEntries(wasmFiles.map((f) => [f, join(directory, f)])));
       // Single-threaded (Lambda, worker threads) and deterministic; see the module comment.
