@@ -8,12 +8,8 @@ import { resolveSweepMapSettings, sweepMapSettingsProblems, defaultSweepMapSetti
 import { lambdaTransientErrors, regressionError, stateNames } from "../../infra/sweepStateMachine.js";
 import { synthStack, type CfnTemplate } from "../../infra/synth.js";
 import { UsageError } from "../../shared/errors.js";
+import { fixtureHandlers } from "./fixtures/handlerEntries.js";
 
-export const fixtureHandlers = {
-  plan: "test/infra/fixtures/handlers/plan.ts",
-  worker: "test/infra/fixtures/handlers/worker.ts",
-  aggregate: "test/infra/fixtures/handlers/aggregate.ts",
-};
 
 const settings = { maxItemsPerBatch: 5, maxConcurrency: 37, toleratedFailurePercentage: 12, workerTimeoutSeconds: 600, stepTimeoutSeconds: 120, resultPrefix: "runs/map" };
 

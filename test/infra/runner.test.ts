@@ -1,0 +1,117 @@
+// The synthesized sweep state machine executed locally with the fixture handlers (worker-thread
+// pool): the whole chain Plan -> Cells -> Aggregate -> regression check, what each handler
+// receives, the notice that replaces the SNS publish, and progress.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { executeLocally, type ExecuteOptions } from "../../infra/local/execute.js";
+import { HandlerPool } from "../../infra/local/handlerPool.js";
+import type { LocalProgress } from "../../infra/local/progress.js";
+import { formatProgress } from "../../infra/local/progress.js";
+import { renderStateMachine, type RenderedStateMachine } from "../../infra/local/render.js";
+import { projectRoot } from "../../infra/stack.js";
+import { regressionError, stateNames } from "../../infra/sweepStateMachine.js";
+import { synthStack } from "../../infra/synth.js";
+import { MemoryStore } from "./fixtures/memoryStore.js";
+import { fixtureHandlers } from "./fixtures/handlerEntries.js";
+
+let machine: RenderedStateMachine;
+let pool: HandlerPool;
+
+beforeAll(() => {
+  const { template } = synthStack({ props: { handlers: fixtureHandlers, settings: { maxItemsPerBatch: 4, toleratedFailurePercentage: 25 } } });
+  machine = renderStateMachine(template);
+  pool = new HandlerPool({ concurrency: 2 });
+});
+afterAll(async () => {
+  await pool.close();
+});
+
+const manifestKey = "sweeps/s1/manifest.jsonl";
+
+async function run(cells: number, extra: Record<string, unknown> = {}, failing: number[] = [], options: Partial<ExecuteOptions> = {}) {
+  const store = new MemoryStore();
+  const lines = Array.from({ length: cells }, (_, i) => JSON.stringify({ hash: `h${i}`, ...(failing.includes(i) ? { fail: true } : {}) }) + "\n");
+  await store.put(manifestKey, lines.join(""));
+  const planResult = { sweepId: "s1", manifest: { bucket: "b", key: manifestKey }, total: cells + 2, cached: 2, pending: cells, ...extra };
+  const progress: LocalProgress[] = [];
+  const notices: unknown[] = [];
+  const outcome = await executeLocally({
+    machine,
+    input: { specKey: "sweeps/s1/spec.yaml", planResult },
+    store,
+    projectRoot,
+    pool,
+    progress: (p) => progress.push(p),
+    notify: (n) => notices.push(n),
+    phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
+    planState: stateNames.plan,
+    // Validation compiles the ASL schemas (~0.7 s); the first test keeps it on.
+    validate: false,
+    ...options,
+  });
+  return { outcome, store, progress, notices };
+}
+
+describe("the sweep state machine, locally", () => {
+  it("runs Plan -> Cells -> Aggregate and succeeds without regressions", async () => {
+    const { outcome, store, notices } = await run(10, {}, [], { validate: true });
+    expect(outcome.status).toBe("SUCCEEDED");
+    const output = outcome.output as any;
+    expect(output.sweepId).toBe("s1");
+    expect(output.regressions).toBe(0);
+    // Aggregate received the map's ResultWriter details at $.mapResult.
+    const key = output.mapResult.ResultWriterDetails.Key as string;
+    expect(key).toMatch(/^map-runs\/.+\/manifest\.json$/);
+    const manifest = JSON.parse(store.text(key)!);
+    const succeeded = store.text(manifest.ResultFiles.SUCCEEDED[0].Key)!.trim().split("\n").map((l) => JSON.parse(l));
+    expect(succeeded.flatMap((r: any) => r.computed)).toEqual(Array.from({ length: 10 }, (_, i) => `h${i}`));
+    expect(succeeded.every((r: any) => r.batchInput.sweepId === "s1")).toBe(true);
+    expect(succeeded.map((r: any) => r.computed.length)).toEqual([4, 4, 2]);
+    expect(notices).toEqual([]);
+  });
+
+  it("publishes a notice and fails with Dropsweep.Regression when Aggregate reports regressions, keeping Aggregate's result", async () => {
+    const { outcome, notices } = await run(3, { regressions: 2 });
+    expect(outcome.status).toBe("FAILED");
+    expect(outcome.error?.name).toBe(regressionError);
+    expect(notices).toEqual([
+      {
+        state: stateNames.notify,
+        topicArn: expect.stringMatching(/^arn:aws:sns:local:000000000000:Regressions/),
+        subject: "dropsweep: regression against the baseline",
+        message: { sweepId: "s1", regressions: 2, summaryKey: "sweeps/s1/report/summary.json" },
+      },
+    ]);
+    expect((outcome.taskResults.get(stateNames.aggregate) as any).regressions).toBe(2);
+  });
+
+  it("skips the map when nothing is pending", async () => {
+    const { outcome, store } = await run(0);
+    expect(outcome.status).toBe("SUCCEEDED");
+    expect((outcome.output as any).mapResult).toBeNull();
+    expect([...store.objects.keys()].filter((k) => k.startsWith("map-runs/"))).toEqual([]);
+  });
+
+  it("tolerates failed batches up to the configured percentage, and fails the run beyond it", async () => {
+    // Batches of 4 over 12 cells: one bad cell fails 4 of 12 (33 %) > 25 %.
+    const beyond = await run(12, {}, [5]);
+    expect(beyond.outcome.status).toBe("FAILED");
+    expect(beyond.outcome.error?.name).toBe("States.ExceedToleratedFailureThreshold");
+    expect(beyond.outcome.taskResults.has(stateNames.aggregate)).toBe(false);
+    // Over 16 cells the same failure is 4 of 16 (25 %): tolerated, Aggregate runs.
+    const within = await run(16, {}, [5]);
+    expect(within.outcome.status).toBe("SUCCEEDED");
+    expect(within.progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 16, cellsFailed: 4 });
+  });
+
+  it("reports progress: Plan's counts, cells done out of pending, then aggregate and done", async () => {
+    const { progress } = await run(10);
+    const phases = progress.map((p) => p.phase).filter((phase, i, all) => phase !== all[i - 1]);
+    expect(phases).toEqual(["plan", "cells", "aggregate", "done"]);
+    const planned = progress.find((p) => p.cellsTotal !== undefined)!;
+    expect(planned).toMatchObject({ cellsTotal: 12, cellsCached: 2, cellsPending: 10 });
+    const done = progress.map((p) => p.cellsDone);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+    expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 10, cellsFailed: 0, cellsPending: 10 });
+    expect(formatProgress({ ...progress.at(-1)!, phase: "cells" })).toMatch(/^cells 10\/10 \(100%\), 2 cached/);
+  });
+});
