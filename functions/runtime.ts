@@ -1,0 +1,46 @@
+// What the three handlers share, created once per container (outside the handler, as the
+// Powertools examples do): the logger, the metrics, and the store named by the environment
+// (DROPSWEEP_STORE, a file:// or s3:// URL; DROPSWEEP_S3_ENDPOINT for an S3-compatible server).
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
+import type * as z from "zod";
+import type { PipelineLog } from "../shared/pipeline/log.js";
+import { openStore } from "../shared/store/open.js";
+import type { Store } from "../shared/store/store.js";
+
+export const logger = new Logger({ serviceName: "dropsweep" });
+export const metrics = new Metrics({ namespace: "dropsweep", serviceName: "dropsweep" });
+
+export const pipelineLog: PipelineLog = {
+  info: (message, details) => logger.info(message, { ...details }),
+  warn: (message, details) => logger.warn(message, { ...details }),
+};
+
+let opened: { url: string; endpoint: string | undefined; store: Store } | undefined;
+
+/** The store of DROPSWEEP_STORE, opened once and reused while the environment names it. */
+export function storeFromEnv(): Store {
+  const url = process.env.DROPSWEEP_STORE;
+  if (!url) throw new Error("DROPSWEEP_STORE is not set (file:///abs/dir or s3://bucket/prefix)");
+  const endpoint = process.env.DROPSWEEP_S3_ENDPOINT || undefined;
+  if (!opened || opened.url !== url || opened.endpoint !== endpoint)
+    opened = { url, endpoint, store: openStore(url, endpoint ? { endpoint } : {}) };
+  return opened.store;
+}
+
+/** Check an event against its schema; a malformed event is a bug upstream, not worth a retry. */
+export function parseEvent<T>(schema: z.ZodType<T>, event: unknown, handler: string): T {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    const error = new TypeError(`${handler}: malformed event: ${parsed.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`).join("; ")}`);
+    error.name = "MalformedEvent";
+    throw error;
+  }
+  return parsed.data;
+}
+
+export function begin(context: Context | undefined, handler: string): void {
+  if (context) logger.addContext(context);
+  logger.appendKeys({ handler });
+}

@@ -1,0 +1,79 @@
+// Worker (ARCHITECTURE.md "Data flow" 2): compute one batch of cells. Idempotent: a cell with a
+// valid result is skipped (cached), and recomputing a cell writes the same bytes. One bad cell
+// never fails the batch: it is reported in `failed` (and in keys.error) and the batch goes on.
+// A store that cannot be read or written DOES throw, so Step Functions retries the batch.
+import { performance } from "node:perf_hooks";
+import { experimentFor } from "../experiments/registry.js";
+import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
+import { RESULT_FORMAT, readResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
+import { verifyCellDocument } from "../spec/hash.js";
+import type { Store } from "../store/store.js";
+import { keys, type WorkerEvent, type WorkerResult } from "./contract.js";
+import { HASH, silentLog } from "./log.js";
+import type { PipelineOptions } from "./plan.js";
+
+export interface WorkerOptions extends PipelineOptions {
+  /** Names this worker in timings (a Lambda request id, a thread id). */
+  workerId?: string;
+}
+
+export async function runWorker(store: Store, event: WorkerEvent, options: WorkerOptions = {}): Promise<WorkerResult> {
+  const log = options.log ?? silentLog;
+  const kernelVersion = options.kernelVersion ?? engineKernelVersion();
+  const result: WorkerResult = { computed: [], cached: [], failed: [] };
+  const items = Array.isArray(event?.Items) ? event.Items : [];
+  for (const item of items) {
+    const hash = typeof item?.hash === "string" ? item.hash : "";
+    if (!HASH.test(hash)) {
+      result.failed.push({ hash: String(item?.hash ?? ""), error: `manifest item is not a cell reference: ${JSON.stringify(item)}` });
+      continue;
+    }
+    const outcome = await computeCell(store, hash, kernelVersion, options.workerId);
+    if (outcome === "cached") result.cached.push(hash);
+    else if (outcome === "computed") result.computed.push(hash);
+    else {
+      result.failed.push({ hash, error: outcome.error });
+      log.warn("cell failed", { hash, error: outcome.error, sweepId: event.BatchInput?.sweepId });
+      await writeCellError(store, { hash, error: outcome.error, at: new Date().toISOString() });
+    }
+  }
+  log.info("batch done", { sweepId: event.BatchInput?.sweepId, computed: result.computed.length, cached: result.cached.length, failed: result.failed.length });
+  return result;
+}
+
+type CellOutcome = "computed" | "cached" | { error: string };
+
+async function computeCell(store: Store, hash: string, kernelVersion: number, workerId: string | undefined): Promise<CellOutcome> {
+  const existing = await readResult(store, hash);
+  if (existing.state === "valid") return "cached";
+
+  const bytes = await store.get(keys.cell(hash));
+  if (!bytes) return { error: `no cell definition at ${keys.cell(hash)}` };
+  const document = verifyCellDocument(hash, bytes);
+  if (typeof document === "string") return { error: document };
+  if (document.kernelVersion !== kernelVersion)
+    return { error: `cell was planned for kernel version ${document.kernelVersion}, this worker runs ${kernelVersion}; plan the sweep again` };
+
+  const startedAt = new Date().toISOString();
+  const start = performance.now();
+  let sealed: CellResult;
+  try {
+    const outcome = await experimentFor(document.cell.experiment).run(document.cell);
+    sealed = {
+      format: RESULT_FORMAT,
+      hash,
+      kernelVersion,
+      cell: document.cell,
+      status: outcome.status ?? "ok",
+      metrics: outcome.metrics,
+      spectra: outcome.spectra ?? {},
+      curves: outcome.curves ?? {},
+    };
+    sealResult(sealed); // refuses non-finite numbers: fail the cell here, not at write time
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  const computeMs = performance.now() - start;
+  await writeResult(store, sealed, { hash, startedAt, computeMs, ...(workerId ? { worker: workerId } : {}) });
+  return "computed";
+}
