@@ -49,7 +49,9 @@ export function squaredKSupportProx(sigma: ArrayLike<number>, k: number, mu: num
     points.push({ at: abs[i]! / mu, index: i, kind: 1 });
   }
   points.sort((p, q) => p.at - q.at || p.kind - q.kind);
-  // Left of the first breakpoint every non-zero a_i is 1.
+  // Left of the first breakpoint every non-zero a_i is 1. state: 1 (a = 1), 2 (middle), 0 (a = 0).
+  const state = new Uint8Array(n);
+  for (let i = 0; i < n; i++) state[i] = abs[i]! > 0 ? 1 : 0;
   let ones = nonzero;
   let middleSum = 0;
   let middleCount = 0;
@@ -57,21 +59,30 @@ export function squaredKSupportProx(sigma: ArrayLike<number>, k: number, mu: num
   for (const p of points) {
     const g = middleCount === 0 ? ones : ones + middleSum / p.at - mu * middleCount;
     if (g <= k) {
-      // Crossing in the piece ending at p (middleCount > 0 there since g fell from above k).
-      level = middleSum / (k - ones + mu * middleCount);
+      // Crossing in the piece ending at p. The running sum may carry rounding from entries
+      // that left the middle, so the middle's sum is taken afresh for the level.
+      if (middleCount === 0) {
+        level = p.at; // g is the constant k on this piece: a is 0/1 and any level in it works
+      } else {
+        let exactSum = 0;
+        for (let i = 0; i < n; i++) if (state[i] === 2) exactSum += abs[i]!;
+        level = exactSum / (k - ones + mu * middleCount);
+      }
       break;
     }
     if (p.kind === 0) {
       ones--;
       middleSum += abs[p.index]!;
       middleCount++;
+      state[p.index] = 2;
     } else {
       middleSum -= abs[p.index]!;
       middleCount--;
+      state[p.index] = 0;
     }
   }
   // g -> 0 < k beyond the last breakpoint, so the loop always breaks; guard anyway.
-  if (!(level > 0)) throw new Error("squaredKSupportProx: no level found (internal error)");
+  if (!(level > 0) || !Number.isFinite(level)) throw new Error("squaredKSupportProx: no level found (internal error)");
   for (let i = 0; i < n; i++) {
     const a = Math.min(1, Math.max(0, abs[i]! / level - mu));
     weights[i] = a;
