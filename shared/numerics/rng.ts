@@ -122,6 +122,18 @@ export function permutation(n: number, seed: number, stream: StreamId, substream
   });
 }
 
+/** Raw 32-bit words of a stream (word e = word e & 3 of block e >> 2), via the bulk SIMD path. */
+export function wordArray(count: number, seed: number, stream: StreamId, substream = 0, offset = 0): Uint32Array {
+  checkCount(count, offset);
+  const ws = engine();
+  return ws.scoped(() => {
+    selectStream(ws, seed, stream, substream);
+    const ptr = ws.alloc(count * 4);
+    (ws.kernels.rngWords as Bulk)(ptr, count, offset);
+    return ws.u32View(ptr, count).slice();
+  });
+}
+
 /** Raw Philox4x32-10 block for a (counter, key), as in Random123's known-answer tests. */
 export function philox4x32(counter: readonly [number, number, number, number], key: readonly [number, number]): Uint32Array {
   [...counter, ...key].forEach((v, i) => checkU32(`philox word ${i}`, v));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import {
-  Stream, bernoulliArray, gaussianMatrix, normalArray, permutation, philox4x32, uniformArray, uniformMatrix,
+  Stream, bernoulliArray, gaussianMatrix, normalArray, permutation, philox4x32, uniformArray, uniformMatrix, wordArray,
 } from "../../shared/numerics/rng.js";
 
 const hex = (words: Uint32Array) => Array.from(words, (w) => w.toString(16).padStart(8, "0"));
@@ -27,6 +27,19 @@ describe("Philox4x32-10", () => {
     const big = 5 * 2 ** 32 + 9;
     const w = philox4x32([0, 0, 3, 0], [9, 5]);
     expect(uniformArray(1, big, 3)[0]).toBe(((w[0]! >>> 5) * 2 ** 26 + (w[1]! >>> 6)) / 2 ** 53);
+  });
+
+  it("bulk SIMD words equal the scalar blocks at any offset", () => {
+    const seed = 2 ** 40 + 12345, stream = 5, substream = 7;
+    for (const [offset, count] of [[0, 64], [3, 50], [13, 17], [2 ** 34 - 6, 40]] as const) {
+      const words = wordArray(count, seed, stream, substream, offset);
+      for (let i = 0; i < count; i++) {
+        const e = offset + i;
+        const block = Math.floor(e / 4);
+        const expected = philox4x32([block % 2 ** 32, Math.floor(block / 2 ** 32), stream, substream], [12345, 256]);
+        expect(words[i], `word ${e}`).toBe(expected[e % 4]);
+      }
+    }
   });
 });
 

@@ -4,7 +4,7 @@
 
 export { svdF64, svdWorkSize } from "./svd";
 export { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
-export { rngPhilox, rngSetStream, rngUniform, rngNormal, rngBernoulli, rngPermutation } from "./rng";
+export { rngPhilox, rngSetStream, rngUniform, rngNormal, rngBernoulli, rngPermutation, rngWords } from "./rng";
 export { sampleMasksF32, sampleMasksF64 } from "./masks";
 export { trainStepF32, trainStepF64, trainScratchBytes, mathCos } from "./train";
 

@@ -12,13 +12,47 @@
 //                 so every unit lies in exactly k windows and P(kept) = (1 - gamma)^k = theta.
 //   4 custom:     uniform i of the stream picks pattern p with cum[p-1] <= u < cum[p].
 // Bernoulli draws compare 32-bit words with floor(p 2^32): their rate is p to within 2^-32.
-import { bernoulliThreshold, uniformAt, wordAt } from "./rng";
+import { bernoulliThreshold, fillWords, uniformAt, wordAt } from "./rng";
+
+// Words are generated in chunks into this static buffer (kernels never allocate).
+const CHUNK: i32 = 1024;
+const words: usize = memory.data(CHUNK * 4, 16);
 
 export const FAMILY_DROPOUT: i32 = 0;
 export const FAMILY_DROPBLOCK: i32 = 1;
 export const FAMILY_DROPCONNECT: i32 = 2;
 export const FAMILY_CONTIGUOUS: i32 = 3;
 export const FAMILY_CUSTOM: i32 = 4;
+
+/** out[i] = scale if word (first + i) < t else 0, for i < n; SIMD compare on bulk words. */
+function bernoulliRun<T>(out: usize, n: u64, first: u64, t: u64, scale: T): void {
+  const bytes = <usize>sizeof<T>();
+  if (t > 0xffffffff) {
+    for (let i: u64 = 0; i < n; i++) store<T>(out + <usize>i * bytes, scale);
+    return;
+  }
+  const tv = i32x4.splat(<i32>t);
+  const keep = sizeof<T>() == 4 ? f32x4.splat(<f32>scale) : f64x2.splat(<f64>scale);
+  let done: u64 = 0;
+  while (done < n) {
+    const len = <i32>min<u64>(<u64>CHUNK, n - done);
+    fillWords(words, first + done, len);
+    const dst = out + <usize>done * bytes;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) {
+      const kept = i32x4.lt_u(v128.load(words + (<usize>i << 2)), tv); // all-ones lanes where kept
+      if (sizeof<T>() == 4) {
+        v128.store(dst + (<usize>i << 2), v128.and(kept, keep));
+      } else {
+        v128.store(dst + (<usize>i << 3), v128.and(i64x2.extend_low_i32x4_s(kept), keep));
+        v128.store(dst + (<usize>i << 3), v128.and(i64x2.extend_high_i32x4_s(kept), keep), 16);
+      }
+    }
+    for (; i < len; i++)
+      store<T>(dst + <usize>i * bytes, <u64>load<u32>(words + (<usize>i << 2)) < t ? scale : <T>0);
+    done += <u64>len;
+  }
+}
 
 /** RNG words (or, for custom, uniforms) one mask of this family consumes. */
 export function maskWords(family: i32, width: i32, blockSize: i32): i32 {
@@ -41,12 +75,8 @@ export function sampleMasks<T>(
   const perMask = <u64>maskWords(family, width, blockSize);
   const zero = <T>0;
   if (family == FAMILY_DROPOUT || family == FAMILY_DROPCONNECT) {
-    const t = bernoulliThreshold(theta);
-    for (let i = 0; i < count; i++) {
-      const row = out + <usize>i * width * bytes;
-      const w0 = (m0 + <u64>i) * perMask;
-      for (let u = 0; u < width; u++) store<T>(row + <usize>u * bytes, <u64>wordAt(w0 + <u64>u) < t ? scale : zero);
-    }
+    // Entry u of mask i reads word (firstMask + i) * width + u: one contiguous run.
+    bernoulliRun<T>(out, <u64>count * <u64>width, m0 * perMask, bernoulliThreshold(theta), scale);
   } else if (family == FAMILY_DROPBLOCK) {
     const t = bernoulliThreshold(theta);
     for (let i = 0; i < count; i++) {

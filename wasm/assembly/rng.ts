@@ -109,6 +109,76 @@ export function normalAt(e: u64): f64 {
   return <u64>Math.floor(p * 4294967296.0);
 }
 
+// Four consecutive blocks at once in SIMD lanes (lane b = block q + b): the same rounds as
+// philoxInto, with the 32x32 -> 64-bit products from i64x2.extmul, then a 4x4 transpose so the
+// 16 words land in block order at dst (identical to four calls of philoxInto).
+function philox4(dst: usize, q: u64): void {
+  let c0 = i32x4.splat(<i32>q);
+  c0 = i32x4.replace_lane(c0, 1, <i32>(q + 1));
+  c0 = i32x4.replace_lane(c0, 2, <i32>(q + 2));
+  c0 = i32x4.replace_lane(c0, 3, <i32>(q + 3));
+  let c1 = i32x4.splat(<i32>(q >> 32));
+  c1 = i32x4.replace_lane(c1, 1, <i32>((q + 1) >> 32));
+  c1 = i32x4.replace_lane(c1, 2, <i32>((q + 2) >> 32));
+  c1 = i32x4.replace_lane(c1, 3, <i32>((q + 3) >> 32));
+  let c2 = i32x4.splat(<i32>stream);
+  let c3 = i32x4.splat(<i32>substream);
+  const m0 = i32x4.splat(<i32>M0);
+  const m1 = i32x4.splat(<i32>M1);
+  let k0 = key0;
+  let k1 = key1;
+  for (let round = 0; round < 10; round++) {
+    const p0l = i64x2.extmul_low_i32x4_u(c0, m0);
+    const p0h = i64x2.extmul_high_i32x4_u(c0, m0);
+    const p1l = i64x2.extmul_low_i32x4_u(c2, m1);
+    const p1h = i64x2.extmul_high_i32x4_u(c2, m1);
+    const hi0 = v128.shuffle<i32>(p0l, p0h, 1, 3, 5, 7);
+    const lo0 = v128.shuffle<i32>(p0l, p0h, 0, 2, 4, 6);
+    const hi1 = v128.shuffle<i32>(p1l, p1h, 1, 3, 5, 7);
+    const lo1 = v128.shuffle<i32>(p1l, p1h, 0, 2, 4, 6);
+    c0 = v128.xor(v128.xor(hi1, c1), i32x4.splat(<i32>k0));
+    c1 = lo1;
+    c2 = v128.xor(v128.xor(hi0, c3), i32x4.splat(<i32>k1));
+    c3 = lo0;
+    k0 += W0;
+    k1 += W1;
+  }
+  const t0 = v128.shuffle<i32>(c0, c1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(c0, c1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<i32>(c2, c3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<i32>(c2, c3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7), 16);
+  v128.store(dst, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5), 32);
+  v128.store(dst, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7), 48);
+}
+
+/** Words first .. first + count - 1 of the current stream into dst (u32). */
+export function fillWords(dst: usize, first: u64, count: i32): void {
+  let e = first;
+  let i = 0;
+  while (i < count && (e & 3) != 0) {
+    store<u32>(dst + (<usize>i << 2), wordAt(e));
+    e++;
+    i++;
+  }
+  while (count - i >= 16) {
+    philox4(dst + (<usize>i << 2), e >> 2);
+    e += 16;
+    i += 16;
+  }
+  while (i < count) {
+    store<u32>(dst + (<usize>i << 2), wordAt(e));
+    e++;
+    i++;
+  }
+}
+
+/** rngWords: raw words of the current stream (u32), for tests of the bulk path. */
+export function rngWords(out: usize, count: i32, first: f64): void {
+  fillWords(out, <u64>first, count);
+}
+
 // Bulk draws; `first` is the index of the first element (f64 so JS passes plain numbers).
 
 export function rngUniform(out: usize, count: i32, first: f64): void {

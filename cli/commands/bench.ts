@@ -1,0 +1,84 @@
+// `dropsweep bench`: our wasm kernels beside peers measured in the same run (numpy/OpenBLAS
+// single-threaded through python3 when present, tfjs-backend-wasm, ml-matrix). Progress goes
+// to stderr; stdout holds the table, or with --json an array of BenchRow (bench/types.ts).
+import { parseArgs } from "node:util";
+import { UsageError } from "../../shared/errors.js";
+import { benchGemm } from "../../bench/gemm.js";
+import { benchSvd } from "../../bench/svd.js";
+import { benchTrain } from "../../bench/train.js";
+import type { BenchOptions, BenchRow } from "../../bench/types.js";
+
+export const summary = "kernel benchmarks against peers measured in the same run";
+
+const suites = {
+  gemm: benchGemm,
+  svd: benchSvd,
+  train: benchTrain,
+} as const satisfies Record<string, (opts: BenchOptions) => Promise<BenchRow[]>>;
+type Suite = keyof typeof suites;
+
+const help = `usage: dropsweep bench [--json] [--quick] [--only SUITES]
+
+  --json          print a JSON array of rows {kernel, size, dtype, ours, peer, peerValue, unit}
+  --quick         fewer sizes and repetitions (a smoke run, not a measurement)
+  --only SUITES   comma-separated subset of: ${Object.keys(suites).join(", ")} (default: all)
+
+Peers: numpy (python3, OpenBLAS pinned to one thread) when present, tfjs-backend-wasm
+(single-threaded) for f32 GEMM, ml-matrix for the SVD. Run on a quiet machine.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: "boolean", default: false },
+        quick: { type: "boolean", default: false },
+        only: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`bench: ${(error as Error).message}\n${help}`);
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const chosen = parseOnly(values.only);
+  const opts: BenchOptions = { quick: values.quick, log: (line) => process.stderr.write(`${line}\n`) };
+  const rows: BenchRow[] = [];
+  for (const suite of chosen) rows.push(...(await suites[suite](opts)));
+  process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
+  return 0;
+}
+
+function parseOnly(only: string | undefined): Suite[] {
+  if (only === undefined) return Object.keys(suites) as Suite[];
+  const names = only.split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(n in suites));
+  if (names.length === 0 || unknown.length)
+    throw new UsageError(`bench: --only must list suites from: ${Object.keys(suites).join(", ")} (got "${only}")`);
+  return names as Suite[];
+}
+
+/** ours / peer, oriented so that > 1 means we are better. */
+export function advantage(row: BenchRow): number | null {
+  if (row.peerValue === null || row.peerValue === 0 || row.ours === 0) return null;
+  return /lower is better/.test(row.unit) ? row.peerValue / row.ours : row.ours / row.peerValue;
+}
+
+export function formatTable(rows: BenchRow[]): string {
+  const header = ["kernel", "size", "dtype", "ours", "peer", "peer value", "ours/peer", "unit"];
+  const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toPrecision(3));
+  const body = rows.map((r) => {
+    const ratio = advantage(r);
+    return [r.kernel, r.size, r.dtype, fmt(r.ours), r.peer, r.peerValue === null ? "-" : fmt(r.peerValue), ratio === null ? "-" : `${ratio.toFixed(2)}x`, r.unit];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n") + "\n";
+}
