@@ -158,10 +158,19 @@ function cellFields(value: Record<string, unknown>): Record<string, unknown> {
 /** Validate and expand an already-parsed spec value. */
 export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck {
   if (!isPlainObject(value)) return { ok: false, problems: [{ path: "", message: `expected a mapping of spec fields, got ${show(value)}` }] };
-  const top = topSchema.safeParse(value, { error: specErrorMap, reportInput: true });
-  if (!top.success) return { ok: false, problems: issuesToProblems(top.error.issues) };
-  const spec = top.data;
+  // A malformed spec field (a grid entry that is not a list, say) is reported and left out, so
+  // the rest of the spec is still checked; a malformed `sections` leaves nothing to check.
   const problems: Problem[] = [];
+  let input: Record<string, unknown> = value;
+  let top = topSchema.safeParse(input, { error: specErrorMap, reportInput: true });
+  for (let attempt = 0; !top.success && attempt < 8; attempt++) {
+    problems.push(...issuesToProblems(top.error.issues));
+    if (top.error.issues.some((i) => i.path[0] === "sections" && i.path.length <= 1)) return { ok: false, problems };
+    input = withoutPaths(input, top.error.issues.map((i) => i.path));
+    top = topSchema.safeParse(input, { error: specErrorMap, reportInput: true });
+  }
+  if (!top.success) return { ok: false, problems };
+  const spec = top.data;
   const maxCells = spec.maxCells ?? DEFAULT_MAX_CELLS;
 
   const sectionInputs: { input: SectionInput; where: string }[] = spec.sections
@@ -251,6 +260,8 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
       }
       const hash = cellHash(check.cell, options.kernelVersion);
       const earlier = seen.get(hash);
+      // The same cell in two sections is one computation: kept once, where it first appears.
+      if (earlier !== undefined && cells[earlier]!.section !== s) return;
       if (earlier !== undefined) {
         const duplicate = duplicateProblem(cells[earlier]!, { parameters, section: s }, cells.length, earlier, sections, check.cell.experiment);
         found.set(`${duplicate.path}\u0000${duplicate.message}`, duplicate);
@@ -273,6 +284,22 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
     cells: cells.map(({ hash, section, parameters }) => ({ hash, section, parameters })),
   };
   return { ok: true, sweep: { sweepId: sweepIdOf(resolved), resolved, cells } };
+}
+
+/** A copy of `value` without the fields at `paths` (cut at the first two levels). */
+function withoutPaths(value: Record<string, unknown>, paths: readonly (readonly PropertyKey[])[]): Record<string, unknown> {
+  const out = structuredClone(value);
+  for (const path of paths) {
+    const [head, next] = path;
+    if (typeof head !== "string") continue;
+    const child = out[head];
+    if (next !== undefined && (isPlainObject(child) || Array.isArray(child)) && path.length > 1) {
+      if (Array.isArray(child) && typeof next === "number") child.splice(next, 1, undefined);
+      else if (isPlainObject(child)) delete child[String(next)];
+      if (Array.isArray(child)) out[head] = child.filter((c) => c !== undefined);
+    } else delete out[head];
+  }
+  return out;
 }
 
 /** The sweep id: SHA-256 (hex) of the resolved spec's canonical JSON. */
