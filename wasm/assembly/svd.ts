@@ -260,23 +260,81 @@ function bidiagonalize(
  * T := H_0 H_1 ... H_{k-1} T (backward accumulation, dorg2r/dorm2r), H_i = I - tau_i h h^T with
  * h = e_{i+off} + refl(i+off+1.., column i). T has L rows (leading dimension ldt), ncols columns.
  * triangular: T starts as [I; 0], so H_i only changes columns j >= i+off.
+ * As in bidiagonalize, the update by H_{i+1} is deferred into the pass computing H_i's products,
+ * so each column is streamed once per reflector. wj: scratch of ncols.
  */
 function applyReflectorsBackward(
-  refl: usize, ldr: i32, taus: usize, k: i32, off: i32, t: usize, ldt: i32, L: i32, ncols: i32, triangular: bool,
+  refl: usize, ldr: i32, taus: usize, k: i32, off: i32, t: usize, ldt: i32, L: i32, ncols: i32, triangular: bool, wj: usize,
 ): void {
+  let pend = -1; // reflector whose update (w in wj) is still deferred
   for (let i = k - 1; i >= 0; i--) {
     const tau = ld(taus, i);
-    if (tau == 0) continue;
     const r0 = i + off;
-    const h = col(refl, ldr, i, r0 + 1);
+    if (tau == 0) {
+      if (pend >= 0) flushReflector(refl, ldr, pend, off, t, ldt, L, ncols, triangular, wj);
+      pend = -1;
+      continue;
+    }
+    const hp = col(refl, ldr, i, r0 + 1); // rows r0+1..L-1
     const len = L - r0 - 1;
     for (let j = triangular ? r0 : 0; j < ncols; j++) {
       const c = col(t, ldt, j, r0);
-      const s = tau * (load<f64>(c) + dot(h, c + 8, len));
-      if (s == 0) continue;
-      store<f64>(c, load<f64>(c) - s);
-      axpy(-s, h, c + 8, len);
+      let dt: f64;
+      if (pend >= 0 && (!triangular || j > r0)) {
+        // deferred H_{i+1} on rows r0+1..: c -= (1, hq) wq; then dt = (1, hp)^T c
+        const wq = ld(wj, j);
+        const hq = col(refl, ldr, i + 1, r0 + 2); // rows r0+2..L-1
+        const c1 = c + 8;
+        const first = load<f64>(c1) - wq;
+        store<f64>(c1, first);
+        dt = load<f64>(c) + load<f64>(hp) * first + updateDot(c1 + 8, hq, wq, hp + 8, len - 1);
+      } else {
+        dt = load<f64>(c) + dot(hp, c + 8, len);
+      }
+      st(wj, j, tau * dt);
     }
+    pend = i;
+  }
+  if (pend >= 0) flushReflector(refl, ldr, pend, off, t, ldt, L, ncols, triangular, wj);
+}
+
+/** c -= h w, stored, and returns g^T c (after the update), over n entries. */
+function updateDot(c: usize, h: usize, w: f64, g: usize, n: i32): f64 {
+  const wv = f64x2.splat(w);
+  let s0 = f64x2.splat(0.0);
+  let s1 = f64x2.splat(0.0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const o = <usize>k << 3;
+    const b0 = f64x2.sub(v128.load(c + o), f64x2.mul(v128.load(h + o), wv));
+    const b1 = f64x2.sub(v128.load(c + o, 16), f64x2.mul(v128.load(h + o, 16), wv));
+    v128.store(c + o, b0);
+    v128.store(c + o, b1, 16);
+    s0 = f64x2.add(s0, f64x2.mul(v128.load(g + o), b0));
+    s1 = f64x2.add(s1, f64x2.mul(v128.load(g + o, 16), b1));
+  }
+  s0 = f64x2.add(s0, s1);
+  let s = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);
+  for (; k < n; k++) {
+    const b = ld(c, k) - ld(h, k) * w;
+    st(c, k, b);
+    s += ld(g, k) * b;
+  }
+  return s;
+}
+
+/** Apply the deferred update of reflector i (w in wj) to its columns. */
+function flushReflector(
+  refl: usize, ldr: i32, i: i32, off: i32, t: usize, ldt: i32, L: i32, ncols: i32, triangular: bool, wj: usize,
+): void {
+  const r0 = i + off;
+  const h = col(refl, ldr, i, r0 + 1);
+  for (let j = triangular ? r0 : 0; j < ncols; j++) {
+    const wv = ld(wj, j);
+    if (wv == 0) continue;
+    const c = col(t, ldt, j, r0);
+    store<f64>(c, load<f64>(c) - wv);
+    axpy(-wv, h, c + 8, L - r0 - 1);
   }
 }
 
@@ -909,12 +967,12 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
         fill(col(u, m, j, 0), m, 0);
         st(col(u, m, j, 0), j, 1);
       }
-      applyReflectorsBackward(rb, n, tauq, n, 0, u, m, n, n, true);
+      applyReflectorsBackward(rb, n, tauq, n, 0, u, m, n, n, true, w);
       initIdentity(v, n);
-      applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true);
+      applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true, w);
       status = knownValues(n, d, e, y, r, rot);
       if (status == 0) status = bdsqr(n, d, e, true, v, u, m, n, rot, y);
-      applyReflectorsBackward(a, m, qtau, n, 0, u, m, m, n, false);
+      applyReflectorsBackward(a, m, qtau, n, 0, u, m, m, n, false, w);
     } else {
       status = bdsqr(n, d, e, false, v, u, m, 0, rot, 0);
     }
@@ -925,9 +983,9 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
         fill(col(u, m, j, 0), m, 0);
         st(col(u, m, j, 0), j, 1);
       }
-      applyReflectorsBackward(a, m, tauq, n, 0, u, m, m, n, true);
+      applyReflectorsBackward(a, m, tauq, n, 0, u, m, m, n, true, w);
       initIdentity(v, n);
-      applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true);
+      applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true, w);
       status = knownValues(n, d, e, y, r, rot);
       if (status == 0) status = bdsqr(n, d, e, true, v, u, m, m, rot, y);
     } else {
