@@ -1,0 +1,236 @@
+// Plan, worker and aggregate called directly on a filesystem store: cache and resume,
+// idempotence, failure reporting, corrupt and missing results.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { aggregate, type Summary } from "../../shared/pipeline/aggregate.js";
+import { keys, type ManifestItem, type PlanResult } from "../../shared/pipeline/contract.js";
+import { plan, submitSpec } from "../../shared/pipeline/plan.js";
+import { runWorker } from "../../shared/pipeline/worker.js";
+import { readResult } from "../../shared/results/result.js";
+import { FileStore } from "../../shared/store/fs.js";
+import type { Store } from "../../shared/store/store.js";
+
+const root = mkdtempSync(join(tmpdir(), "dropsweep-pipeline-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let stores = 0;
+const freshStore = () => new FileStore(join(root, `s${stores++}`));
+const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+
+const spec = `
+name: overhead
+experiment: noop
+seeds: [0, 1]
+grid:
+  work.iterations: [0, 10, 100]
+`;
+
+async function manifest(store: Store, result: PlanResult): Promise<ManifestItem[]> {
+  return decode(await store.get(keys.manifest(result.sweepId)))
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ManifestItem);
+}
+
+async function summaryOf(store: Store, sweepId: string): Promise<Summary> {
+  return JSON.parse(decode(await store.get(keys.report(sweepId, "summary.json")))) as Summary;
+}
+
+async function planned(store: Store, text = spec) {
+  const { event, sweep } = await submitSpec(store, text);
+  return { event, sweep, result: await plan(store, event) };
+}
+
+describe("plan", () => {
+  it("saves the spec, the resolved sweep, every cell and the manifest before anything runs", async () => {
+    const store = freshStore();
+    const { sweep, result } = await planned(store);
+    expect(result).toMatchObject({ sweepId: sweep.sweepId, total: 6, cached: 0, pending: 6 });
+    expect(result.manifest).toEqual({ bucket: store.url, key: keys.manifest(sweep.sweepId) });
+    expect(decode(await store.get(keys.spec(sweep.sweepId)))).toBe(spec);
+    const resolved = JSON.parse(decode(await store.get(keys.resolved(sweep.sweepId))));
+    expect(resolved).toMatchObject({ sweepId: sweep.sweepId, name: "overhead", cells: sweep.resolved.cells });
+    const listed = decode(await store.get(keys.cells(sweep.sweepId))).trim().split("\n").map((l) => JSON.parse(l));
+    expect(listed).toEqual(sweep.cells.map((c) => ({ hash: c.hash })));
+    expect(await manifest(store, result)).toEqual(listed);
+    for (const c of sweep.cells) expect(JSON.parse(decode(await store.get(keys.cell(c.hash))))).toMatchObject({ cell: c.cell });
+  });
+
+  it("names only the cells without a valid result; a finished sweep has none", async () => {
+    const store = freshStore();
+    const { event, result } = await planned(store);
+    const items = await manifest(store, result);
+    await runWorker(store, { Items: items.slice(0, 2), BatchInput: { sweepId: result.sweepId } });
+    const again = await plan(store, event);
+    expect(again).toMatchObject({ total: 6, cached: 2, pending: 4 });
+    expect(await manifest(store, again)).toEqual(items.slice(2));
+    await runWorker(store, { Items: items.slice(2), BatchInput: { sweepId: result.sweepId } });
+    const done = await plan(store, event);
+    expect(done).toMatchObject({ total: 6, cached: 6, pending: 0 });
+    expect(await manifest(store, done)).toEqual([]);
+  });
+
+  it("shares results between sweeps: cells are content-addressed", async () => {
+    const store = freshStore();
+    const first = await planned(store);
+    await runWorker(store, { Items: await manifest(store, first.result), BatchInput: { sweepId: first.result.sweepId } });
+    const second = await planned(store, `${spec}\nname: other\n`.replace("name: overhead\n", ""));
+    expect(second.result.sweepId).not.toBe(first.result.sweepId);
+    expect(second.result).toMatchObject({ total: 6, cached: 6, pending: 0 });
+  });
+
+  it("treats a corrupt result as missing, reports it, and rewrites a damaged cell definition", async () => {
+    const store = freshStore();
+    const { event, result } = await planned(store);
+    const items = await manifest(store, result);
+    await runWorker(store, { Items: items, BatchInput: { sweepId: result.sweepId } });
+    const victim = items[3]!.hash;
+    const bytes = (await store.get(keys.result(victim)))!;
+    await store.put(keys.result(victim), bytes.subarray(0, 40));
+    await store.put(keys.cell(items[0]!.hash), "{}");
+    const warnings: string[] = [];
+    const again = await plan(store, event, { log: { info() {}, warn: (message) => warnings.push(message) } });
+    expect(again).toMatchObject({ cached: 5, pending: 1, corrupt: 1 });
+    expect(await manifest(store, again)).toEqual([{ hash: victim }]);
+    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/corrupt; the cell will be computed again/), expect.stringMatching(/cell definition was corrupt/)]));
+    expect(JSON.parse(decode(await store.get(keys.cell(items[0]!.hash))))).toHaveProperty("cell");
+    await runWorker(store, { Items: [{ hash: victim }], BatchInput: { sweepId: result.sweepId } });
+    expect(await store.get(keys.result(victim))).toEqual(bytes);
+  });
+});
+
+describe("worker", () => {
+  it("is idempotent: a computed cell is skipped, and recomputing it writes the same bytes", async () => {
+    const store = freshStore();
+    const { result } = await planned(store);
+    const items = await manifest(store, result);
+    const event = { Items: items, BatchInput: { sweepId: result.sweepId } };
+    expect(await runWorker(store, event)).toEqual({ computed: items.map((i) => i.hash), cached: [], failed: [] });
+    expect(await runWorker(store, event)).toEqual({ computed: [], cached: items.map((i) => i.hash), failed: [] });
+    const before = await Promise.all(items.map((i) => store.get(keys.result(i.hash))));
+    for (const i of items) await store.delete(keys.result(i.hash));
+    await runWorker(store, event);
+    const after = await Promise.all(items.map((i) => store.get(keys.result(i.hash))));
+    expect(after).toEqual(before);
+    expect(JSON.parse(decode(await store.get(keys.timings(items[0]!.hash))))).toMatchObject({ hash: items[0]!.hash, computeMs: expect.any(Number) });
+  });
+
+  it("reports a failing cell and carries on with the batch", async () => {
+    const store = freshStore();
+    const { result, sweep } = await planned(store, "experiment: noop\nzip: [{ work.fail: [false, true, false], work.iterations: [1, 2, 3] }]");
+    const items = await manifest(store, result);
+    const out = await runWorker(store, { Items: items, BatchInput: { sweepId: result.sweepId } });
+    const failing = sweep.cells[1]!.hash;
+    expect(out.computed).toEqual([items[0]!.hash, items[2]!.hash]);
+    expect(out.failed).toEqual([{ hash: failing, error: "noop cell failed on purpose (work.fail = true)" }]);
+    expect(JSON.parse(decode(await store.get(keys.error(failing))))).toMatchObject({ hash: failing, error: expect.stringMatching(/on purpose/) });
+    expect(await readResult(store, failing)).toEqual({ state: "missing" });
+  });
+
+  it("fails cells it cannot trust: a bad reference, a missing or altered definition, another kernel", async () => {
+    const store = freshStore();
+    const { result } = await planned(store);
+    const [a, b, c] = await manifest(store, result);
+    await store.delete(keys.cell(a!.hash));
+    const altered = decode(await store.get(keys.cell(b!.hash))).replace(/"seed":\d+/, '"seed":9');
+    await store.put(keys.cell(b!.hash), altered);
+    const out = await runWorker(store, { Items: [{ hash: "not-a-hash" }, a!, b!], BatchInput: { sweepId: result.sweepId } });
+    expect(out.failed.map((f) => f.error)).toEqual([
+      expect.stringMatching(/not a cell reference/),
+      expect.stringMatching(/no cell definition/),
+      expect.stringMatching(/does not hash to/),
+    ]);
+    const other = await runWorker(store, { Items: [c!], BatchInput: { sweepId: result.sweepId } }, { kernelVersion: 999 });
+    expect(other.failed[0]!.error).toMatch(/planned for kernel version \d+, this worker runs 999/);
+  });
+
+  it("throws when the store fails, so the state machine retries the batch", async () => {
+    const store = freshStore();
+    const { result } = await planned(store);
+    const items = await manifest(store, result);
+    const broken: Store = Object.assign(Object.create(store) as Store, {
+      put: async () => {
+        throw new Error("connection reset");
+      },
+    });
+    await expect(runWorker(broken, { Items: items, BatchInput: { sweepId: result.sweepId } })).rejects.toThrow("connection reset");
+  });
+});
+
+describe("aggregate", () => {
+  it("writes a summary with exactly the fixed fields, all seven claims and one row per cell", async () => {
+    const store = freshStore();
+    const { result, sweep } = await planned(store);
+    await runWorker(store, { Items: await manifest(store, result), BatchInput: { sweepId: result.sweepId } });
+    const out = await aggregate(store, { sweepId: result.sweepId });
+    expect(out).toEqual({
+      sweepId: result.sweepId,
+      summaryKey: keys.report(result.sweepId, "summary.json"),
+      reportKeys: [],
+      cells: { total: 6, computed: 6, cached: 0, failed: 0 },
+      regressions: 0,
+    });
+    const summary = await summaryOf(store, result.sweepId);
+    expect(Object.keys(summary)).toEqual(["sweepId", "cells", "claims", "rows"]);
+    expect(summary.claims.map((c) => [c.id, c.status])).toEqual(["1", "2", "3", "4", "5", "6", "7"].map((id) => [id, "skipped"]));
+    for (const claim of summary.claims) {
+      expect(Object.keys(claim)).toEqual(["id", "title", "status", "measured", "tolerance", "cells", "reason"]);
+      expect(claim.reason).toMatch(/^no /);
+    }
+    expect(summary.rows).toEqual(
+      sweep.cells.map((c) => ({
+        hash: c.hash,
+        parameters: c.parameters,
+        objectiveGap: null,
+        spectrumError: null,
+        balanceRatio: null,
+        learnedRank: null,
+        closedFormRank: null,
+        representable: null,
+        status: "computed",
+      })),
+    );
+  });
+
+  it("reports failed, missing and corrupt results by row and count, and tells cached from computed", async () => {
+    const store = freshStore();
+    const text = "experiment: noop\nseeds: [0, 1, 2]\ngrid: { work.fail: [false, true] }";
+    const first = await planned(store, text);
+    const items = await manifest(store, first.result);
+    // Seeds 0 and 1 computed in an earlier run; the rest is left to this one.
+    await runWorker(store, { Items: [items[0]!, items[1]!], BatchInput: { sweepId: first.result.sweepId } });
+    const { result } = await planned(store, text);
+    const pending = await manifest(store, result);
+    expect(pending.map((p) => p.hash)).toEqual(items.slice(2).map((i) => i.hash));
+    // items: [ok s0, ok s1, ok s2, fail s0, fail s1, fail s2]; compute all but the last.
+    await runWorker(store, { Items: pending.slice(0, 3), BatchInput: { sweepId: result.sweepId } });
+    await store.put(keys.result(items[1]!.hash), "garbage");
+    const warnings: string[] = [];
+    const out = await aggregate(store, { sweepId: result.sweepId }, { log: { info() {}, warn: (m) => warnings.push(m) } });
+    expect(out.cells).toEqual({ total: 6, computed: 1, cached: 1, failed: 4 });
+    const summary = await summaryOf(store, result.sweepId);
+    expect(summary.rows.map((r) => r.status)).toEqual(["cached", "corrupt", "computed", "failed", "failed", "missing"]);
+    expect(summary.rows[1]!.error).toMatch(/^result is corrupt/);
+    expect(summary.rows[3]!.error).toMatch(/on purpose/);
+    expect(summary.rows[5]!.error).toBe("no result was written for this cell");
+    expect(summary.rows[0]).not.toHaveProperty("error");
+    expect(warnings.sort()).toEqual(["cell failed", "cell failed", "result is corrupt; not used", "result is missing"]);
+  });
+
+  it("counts claims whose status moved against a baseline summary", async () => {
+    const store = freshStore();
+    const { result } = await planned(store);
+    await runWorker(store, { Items: await manifest(store, result), BatchInput: { sweepId: result.sweepId } });
+    const baseline = {
+      sweepId: "b",
+      claims: ["1", "2", "3", "4", "5", "6", "7"].map((id) => ({ id, status: id === "3" ? "pass" : "skipped" })),
+    };
+    await store.put("baselines/summary.json", JSON.stringify(baseline));
+    expect((await aggregate(store, { sweepId: result.sweepId, baselineKey: "baselines/summary.json" })).regressions).toBe(1);
+  });
+
+  it("fails loudly when the sweep was never planned", async () => {
+    await expect(aggregate(freshStore(), { sweepId: "f".repeat(64) })).rejects.toThrow(/resolved\.json is missing/);
+  });
+});
