@@ -1,8 +1,9 @@
 // GEMM throughput: our wasm kernels (C = A B, n x n, operands already in wasm memory) beside
 // numpy/OpenBLAS (single thread) and tfjs-backend-wasm matMul (f32, single thread).
-import { engine } from "../shared/numerics/engine.js";
+import { type Build, engine } from "../shared/numerics/engine.js";
 import { type Dtype, gemmOnPointers, gemmScratchBytes } from "../shared/numerics/gemm.js";
 import { Stream, normalArray } from "../shared/numerics/rng.js";
+import { relaxedAvailable } from "./relaxed.js";
 import { runPython } from "./python.js";
 import { tfjsWasm } from "./tfjs.js";
 import { secondsPerCall } from "./timing.js";
@@ -45,8 +46,8 @@ export function gemmSizes(quick: boolean): number[] {
   return quick ? [64, 256] : [64, 128, 256, 512, 1024];
 }
 
-function oursGflops(dtype: Dtype, n: number, roundMs: number, rounds: number): number {
-  const ws = engine();
+function oursGflops(dtype: Dtype, n: number, roundMs: number, rounds: number, build: Build = "release"): number {
+  const ws = engine(build);
   return ws.scoped(() => {
     const count = n * n;
     const a = dtype === "f32" ? ws.putF32(normalArray(count, 1, Stream.data)) : ws.putF64(normalArray(count, 1, Stream.data));
@@ -91,5 +92,12 @@ export async function benchGemm(opts: BenchOptions): Promise<BenchRow[]> {
         rows.push({ kernel: "gemm", size: String(n), dtype, ours, peer: "tfjs-wasm", peerValue, unit: UNIT });
       }
     }
+  if (relaxedAvailable(opts.log))
+    for (const dtype of dtypes)
+      for (const n of sizes) {
+        opts.log(`bench gemm: ${dtype} n=${n} (relaxed build)`);
+        const ours = oursGflops(dtype, n, roundMs, rounds, "relaxed");
+        rows.push({ kernel: "gemm-relaxed", size: String(n), dtype, ours, peer: "numpy", peerValue: numpy?.[`${dtype}:${n}`] ?? null, unit: UNIT });
+      }
   return rows;
 }

@@ -1,9 +1,11 @@
 // Masked-training throughput (SGD steps per second) at the two reference sizes, ours
 // (shared/numerics/train.ts) beside the same loop written in numpy (single thread): per-sample
 // dropout masks, keep probability 0.5, a permutation per epoch, forward, backward, update.
+import { type Build } from "../shared/numerics/engine.js";
 import { type Dtype } from "../shared/numerics/gemm.js";
 import { Stream, gaussianMatrix } from "../shared/numerics/rng.js";
 import { trainMasked } from "../shared/numerics/train.js";
+import { relaxedAvailable } from "./relaxed.js";
 import { runPython } from "./python.js";
 import type { BenchOptions, BenchRow } from "./types.js";
 
@@ -15,14 +17,20 @@ export interface TrainCase {
   outputs: number;
   batchSize: number;
   samples: number;
+  /** Factorisation mode X = I (inputs = samples): gather rows of V instead of Xb V. */
+  factorisation?: boolean;
 }
 
 export const trainCases: TrainCase[] = [
   { inputs: 100, hiddenUnits: 80, outputs: 100, batchSize: 100, samples: 1000 },
   { inputs: 784, hiddenUnits: 256, outputs: 10, batchSize: 128, samples: 1280 },
+  { inputs: 1000, hiddenUnits: 80, outputs: 100, batchSize: 100, samples: 1000, factorisation: true },
 ];
 
-export const caseLabel = (c: TrainCase) => `in=${c.inputs},r=${c.hiddenUnits},out=${c.outputs},batch=${c.batchSize}`;
+export const caseLabel = (c: TrainCase) =>
+  c.factorisation
+    ? `X=I,n=${c.samples},r=${c.hiddenUnits},out=${c.outputs},batch=${c.batchSize}`
+    : `in=${c.inputs},r=${c.hiddenUnits},out=${c.outputs},batch=${c.batchSize}`;
 
 const THETA = 0.5;
 const LEARNING_RATE = 1e-4;
@@ -36,8 +44,9 @@ for c in cfg["cases"]:
     for dt in cfg["dtypes"]:
         t = np.float32 if dt == "f32" else np.float64
         d, r, m, B, N = c["inputs"], c["hiddenUnits"], c["outputs"], c["batchSize"], c["samples"]
+        factor = bool(c.get("factorisation"))
         rng = np.random.default_rng(0)
-        Xt = rng.standard_normal((N, d)).astype(t)
+        Xt = None if factor else rng.standard_normal((N, d)).astype(t)
         Yt = rng.standard_normal((N, m)).astype(t)
         U = (0.1 * rng.standard_normal((m, r))).astype(t)
         V = (0.1 * rng.standard_normal((d, r))).astype(t)
@@ -49,27 +58,34 @@ for c in cfg["cases"]:
                 perm = rng.permutation(N)
                 for s in range(0, N, B):
                     idx = perm[s:s + B]
-                    Xb, Yb = Xt[idx], Yt[idx]
+                    Yb = Yt[idx]
                     S = (rng.random((len(idx), r), dtype=t) < theta) * scale
-                    Hm = (Xb @ V) * S
+                    if factor:
+                        Hm = V[idx] * S
+                    else:
+                        Xb = Xt[idx]
+                        Hm = (Xb @ V) * S
                     G = Hm @ U.T - Yb
                     loss = float(np.sum(G * G))
                     G *= t(2 / len(idx))
                     dH = (G @ U) * S
                     U -= lr * (G.T @ Hm)
-                    V -= lr * (Xb.T @ dH)
+                    if factor:
+                        V[idx] -= lr * dH
+                    else:
+                        V -= lr * (Xb.T @ dH)
                     done += 1
                     if done >= steps: break
         run(max(10, c["steps"] // 10))
         best = float("inf")
         for _ in range(cfg["rounds"]):
             t0 = time.perf_counter(); run(c["steps"]); best = min(best, (time.perf_counter() - t0) / c["steps"])
-        out[dt + ":" + str(d)] = 1 / best
+        out[dt + ":" + c["label"]] = 1 / best
 print(json.dumps(out))
 `;
 
-function oursStepsPerSecond(c: TrainCase, dtype: Dtype, steps: number, rounds: number): number {
-  const X = gaussianMatrix(c.inputs, c.samples, 1, Stream.data);
+function oursStepsPerSecond(c: TrainCase, dtype: Dtype, steps: number, rounds: number, build: Build): number {
+  const X = c.factorisation ? null : gaussianMatrix(c.inputs, c.samples, 1, Stream.data);
   const Y = gaussianMatrix(c.outputs, c.samples, 1, Stream.targets);
   const U0 = gaussianMatrix(c.outputs, c.hiddenUnits, 1, Stream.init, 0, 0.1);
   const V0 = gaussianMatrix(c.inputs, c.hiddenUnits, 1, Stream.init, 1, 0.1);
@@ -77,7 +93,7 @@ function oursStepsPerSecond(c: TrainCase, dtype: Dtype, steps: number, rounds: n
   const run = (epochs: number) =>
     trainMasked({
       inputs: X, targets: Y, initialU: U0, initialV: V0, mask: { family: "dropout", keepProbability: THETA },
-      learningRate: LEARNING_RATE, epochs, batchSize: c.batchSize, seed: 1, dtype,
+      learningRate: LEARNING_RATE, epochs, batchSize: c.batchSize, seed: 1, dtype, build,
     });
   run(1); // warm-up
   const epochs = Math.max(1, Math.round(steps / stepsPerEpoch));
@@ -93,20 +109,23 @@ function oursStepsPerSecond(c: TrainCase, dtype: Dtype, steps: number, rounds: n
 export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
   const rounds = opts.quick ? 1 : 3;
   const dtypes: Dtype[] = ["f32", "f64"];
-  const stepsFor = (c: TrainCase) => (opts.quick ? 1 : 4) * (c.inputs > 200 ? 100 : 500);
+  const stepsFor = (c: TrainCase) => (opts.quick ? 1 : 4) * (c.inputs > 200 && !c.factorisation ? 100 : 500);
   opts.log("bench train: numpy loop (single thread) ...");
   const numpy = runPython<Record<string, number>>(NUMPY_TRAIN, {
-    cases: trainCases.map((c) => ({ ...c, steps: stepsFor(c) })), dtypes, theta: THETA, learningRate: LEARNING_RATE, rounds,
+    cases: trainCases.map((c) => ({ ...c, steps: stepsFor(c), label: caseLabel(c) })), dtypes, theta: THETA, learningRate: LEARNING_RATE, rounds,
   });
   if (!numpy) opts.log("bench train: python3 with numpy not found; numpy column is empty");
+  const builds: Build[] = relaxedAvailable(opts.log) ? ["release", "relaxed"] : ["release"];
   const rows: BenchRow[] = [];
-  for (const c of trainCases)
-    for (const dtype of dtypes) {
-      opts.log(`bench train: ${dtype} ${caseLabel(c)}`);
-      rows.push({
-        kernel: "train-step", size: caseLabel(c), dtype, ours: oursStepsPerSecond(c, dtype, stepsFor(c), rounds),
-        peer: "numpy", peerValue: numpy?.[`${dtype}:${c.inputs}`] ?? null, unit: UNIT,
-      });
-    }
+  for (const build of builds)
+    for (const c of trainCases)
+      for (const dtype of dtypes) {
+        opts.log(`bench train: ${dtype} ${caseLabel(c)}${build === "relaxed" ? " (relaxed build)" : ""}`);
+        rows.push({
+          kernel: build === "relaxed" ? "train-step-relaxed" : "train-step", size: caseLabel(c), dtype,
+          ours: oursStepsPerSecond(c, dtype, stepsFor(c), rounds, build),
+          peer: "numpy", peerValue: numpy?.[`${dtype}:${caseLabel(c)}`] ?? null, unit: UNIT,
+        });
+      }
   return rows;
 }

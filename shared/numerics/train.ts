@@ -21,7 +21,7 @@
 //   (status "diverged", divergedAtEpoch = the 1-based epoch), never thrown.
 // - f32 trains in single precision (data, weights, arithmetic); the result is widened to f64.
 // Same options -> bit-identical results on every machine and thread (one RNG, wasm-only math).
-import { engine, type Workspace } from "./engine.js";
+import { type Build, engine, type Workspace } from "./engine.js";
 import { type Matrix, transpose } from "./matrix.js";
 import { type Dtype } from "./gemm.js";
 import { type MaskFamily } from "../masks.js";
@@ -62,6 +62,12 @@ export interface TrainOptions {
   deterministicObjective?: (U: Matrix, V: Matrix) => number;
   /** Called after every epoch (1-based) with copies of the weights. */
   onEpoch?: (epoch: number, U: Matrix, V: Matrix) => void;
+  /**
+   * Kernel build. "relaxed" lets GEMM fuse multiply-adds (faster; last bits depend on the host,
+   * so never for sweeps, and it needs Node >= 22 or --experimental-wasm-relaxed-simd).
+   * @default "release"
+   */
+  build?: Build;
 }
 
 export interface TrainCurves {
@@ -161,7 +167,7 @@ export function trainMasked(options: TrainOptions): TrainResult {
   const B = options.batchSize;
   const stepsPerEpoch = Math.ceil(N / B);
   const mask = options.mask;
-  const ws = engine();
+  const ws = engine(options.build ?? "release");
   const take = (ptr: number, rows: number, cols: number): Matrix => ({
     rows, cols, data: dtype === "f32" ? Float64Array.from(ws.f32View(ptr, rows * cols)) : ws.takeF64(ptr, rows * cols),
   });

@@ -287,3 +287,19 @@ function leastSquaresResidual(X: Matrix, Y: Matrix): number {
   for (let i = 0; i < fit.data.length; i++) s += (Y.data[i]! - fit.data[i]!) ** 2;
   return s;
 }
+
+describe("relaxed-SIMD build (benchmarks only)", () => {
+  it("trains to the same weights up to rounding", async () => {
+    const { setFlagsFromString } = await import("node:v8");
+    setFlagsFromString("--experimental-wasm-relaxed-simd"); // Node 20; on by default from Node 22
+    const options: TrainOptions = {
+      inputs: gaussianMatrix(20, 60, 8, Stream.data), targets: gaussianMatrix(12, 60, 8, Stream.targets),
+      initialU: gaussianMatrix(12, 8, 8, Stream.init, 0, 0.3), initialV: gaussianMatrix(20, 8, 8, Stream.init, 1, 0.3),
+      mask: { family: "dropout", keepProbability: 0.8 }, learningRate: 0.005, epochs: 3, batchSize: 10, seed: 4,
+    };
+    const release = trainMasked(options);
+    const relaxed = trainMasked({ ...options, build: "relaxed" });
+    for (let i = 0; i < release.U.data.length; i++)
+      expect(Math.abs(relaxed.U.data[i]! - release.U.data[i]!)).toBeLessThan(1e-10 * (1 + Math.abs(release.U.data[i]!)));
+  });
+});

@@ -41,6 +41,19 @@ export function gemmScratchBytes(elementBytes: i32, m: i32, n: i32, k: i32): i32
   return (mc * kc + kc * nc + mr * nr) * elementBytes + 48;
 }
 
+// a * b + c per lane. The release build rounds the product and the sum separately (the same
+// bits on every host); the opt-in relaxed build (asconfig "relaxed") may fuse them (FMA), which
+// is faster but host-dependent in the last bit, so it is for benchmarks, never for sweeps.
+@inline function maddF32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+@inline function maddF64(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
 // ---------------------------------------------------------------------------------------------
 // f32
 
@@ -53,17 +66,17 @@ function kernelF32(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, alpha
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = maddF32(av, b0, c00);
+    c01 = maddF32(av, b1, c01);
     av = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = maddF32(av, b0, c10);
+    c11 = maddF32(av, b1, c11);
     av = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = maddF32(av, b0, c20);
+    c21 = maddF32(av, b1, c21);
     av = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = maddF32(av, b0, c30);
+    c31 = maddF32(av, b1, c31);
     a += 16;
     b += 32;
   }
@@ -225,17 +238,17 @@ function kernelF64(kc: i32, a: usize, b: usize, c: usize, ldcBytes: usize, alpha
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let av = v128.load64_splat(a);
-    c00 = f64x2.add(c00, f64x2.mul(av, b0));
-    c01 = f64x2.add(c01, f64x2.mul(av, b1));
+    c00 = maddF64(av, b0, c00);
+    c01 = maddF64(av, b1, c01);
     av = v128.load64_splat(a, 8);
-    c10 = f64x2.add(c10, f64x2.mul(av, b0));
-    c11 = f64x2.add(c11, f64x2.mul(av, b1));
+    c10 = maddF64(av, b0, c10);
+    c11 = maddF64(av, b1, c11);
     av = v128.load64_splat(a, 16);
-    c20 = f64x2.add(c20, f64x2.mul(av, b0));
-    c21 = f64x2.add(c21, f64x2.mul(av, b1));
+    c20 = maddF64(av, b0, c20);
+    c21 = maddF64(av, b1, c21);
     av = v128.load64_splat(a, 24);
-    c30 = f64x2.add(c30, f64x2.mul(av, b0));
-    c31 = f64x2.add(c31, f64x2.mul(av, b1));
+    c30 = maddF64(av, b0, c30);
+    c31 = maddF64(av, b1, c31);
     a += 32;
     b += 32;
   }
