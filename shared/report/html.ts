@@ -23,7 +23,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
 .status.fail, .status.failed, .status.missing, .status.corrupt { background: var(--fail); } .status.skipped { background: var(--skipped); }
 .status.diverged { background: #bc4c00; }
-.cells a { margin-right: 6px; }
+td.cells { max-width: 360px; line-height: 1.9; } .cells a { margin-right: 4px; white-space: nowrap; }
+table.claims td:nth-child(2) { min-width: 220px; }
 .claim p { margin: 4px 0; } .claim .label { font-weight: 600; }
 figure.plot { margin: 18px 0 28px; } figure.plot svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); max-width: 860px; }
@@ -44,7 +45,7 @@ function status(text: string): string {
 
 function claimRow(view: ClaimView): string {
   const { claim } = view;
-  const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}">${e(l.hash.slice(0, 8))}</a>`).join("");
+  const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}" title="${e(l.hash)}">${e(l.hash.slice(0, 8))}</a>`).join(" ");
   const more = view.moreCells > 0 ? ` <span class="meta">+${view.moreCells} more</span>` : "";
   return `<tr id="claim-row-${e(claim.id)}">
 <td class="num">${e(claim.id)}</td>

@@ -35,7 +35,7 @@ export interface ReportLimits {
   claimLinks: number;
 }
 
-export const defaultLimits: ReportLimits = { configurations: 12, gapPoints: 2000, categories: 40, tableRows: 2000, claimLinks: 12 };
+export const defaultLimits: ReportLimits = { configurations: 12, gapPoints: 2000, categories: 40, tableRows: 2000, claimLinks: 8 };
 
 export interface ReportOptions {
   baseline?: SummaryLike;
@@ -214,7 +214,7 @@ export async function buildReportModel(
     "Training curves",
     "no drawn cell result carries a training curve",
   );
-  orAbsent(objectiveGapPlot(gapPoints(summary.rows, limits.gapPoints), gapNotes(summary.rows, limits.gapPoints)), "Objective gap over block size and keep probability", "no row has an objective gap with a DropBlock or Dropout mask");
+  orAbsent(objectiveGapPlot(gapPoints(summary.rows, limits.gapPoints), gapNotes(summary.rows, limits.gapPoints), claimTolerance(summary, "3")), "Objective gap over block size and keep probability", "no row has an objective gap with a DropBlock or Dropout mask");
   orAbsent(
     balancePlot(
       drawn
@@ -234,12 +234,12 @@ export async function buildReportModel(
       schemePairs.flatMap((pair) => {
         const label = labelOfCell(pair.partitioned).replace(/^dropblock ?/, "") || "same settings";
         return (["partitioned", "contiguous"] as const).flatMap((scheme) => {
-          const curve = kept.get(pair[scheme])?.curve;
-          if (!curve) return [];
-          const epochs = curve
+          const cell = kept.get(pair[scheme]);
+          if (!cell) return [];
+          const epochs = (cell.curve ?? [])
             .filter((p) => p.deterministicObjective !== undefined)
             .map((p) => ({ epoch: p.epoch, deterministicObjective: p.deterministicObjective! }));
-          return [{ configuration: label, scheme, epochs }];
+          return [{ configuration: label, scheme, epochs, ...(cell.spectra ? { spectrum: cell.spectra.learned } : {}) }];
         });
       }),
     ),
@@ -258,7 +258,8 @@ export async function buildReportModel(
     index++;
     progress(`report: rendering plot ${index} (${item.title})`);
     const rendered = await renderSvg(item.spec, item.id);
-    plots.push({ ...item, ...rendered });
+    if (rendered.dataMarks === 0) absentPlots.push({ title: item.title, reason: "its data drew no marks" });
+    else plots.push({ ...item, ...rendered });
   }
 
   // ------------------------------------------------------------------ claims and rows
@@ -321,9 +322,13 @@ function orderedClaims(claims: readonly SummaryClaim[]): SummaryClaim[] {
   return [...seven, ...claims.filter((c) => !(claimIds as readonly string[]).includes(c.id))];
 }
 
-function claimBound(summary: SummaryLike, id: string, fallback: number): number {
+function claimTolerance(summary: SummaryLike, id: string): number | undefined {
   const tolerance = summary.claims.find((c) => c.id === id)?.tolerance;
-  return typeof tolerance === "number" ? tolerance : fallback;
+  return typeof tolerance === "number" && Number.isFinite(tolerance) ? tolerance : undefined;
+}
+
+function claimBound(summary: SummaryLike, id: string, fallback: number): number {
+  return claimTolerance(summary, id) ?? fallback;
 }
 
 function maskOf(row: SummaryRow): MaskFamily | undefined {

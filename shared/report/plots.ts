@@ -26,7 +26,7 @@ const seriesColours = {
   target: "#9e9e9e",
   "closed form": "#1f77b4",
   learned: "#d62728",
-  "stochastic loss": "#ff9896",
+  "stochastic loss": "#f4a259",
   "deterministic objective": "#d62728",
   "closed-form minimum": "#1f77b4",
   dropout: "#1f77b4",
@@ -50,11 +50,13 @@ function positive(value: number): boolean {
   return Number.isFinite(value) && value > 0;
 }
 
+// Headless vega has no canvas to measure text and estimates 0.8 em per character, so any
+// label limit truncates labels that would fit: limits are off (0) for headers and legends.
 const baseConfig = {
   font: "system-ui, -apple-system, 'Segoe UI', sans-serif",
   axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#eee" },
-  header: { labelFontSize: 11, labelLimit: facetWidth },
-  legend: { labelFontSize: 11 },
+  header: { labelFontSize: 11, labelLimit: 0 },
+  legend: { labelFontSize: 11, labelLimit: 0, symbolStrokeWidth: 2.5 },
   view: { stroke: "#ddd" },
 };
 
@@ -85,11 +87,12 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
   const allNotes = [...notes];
   if (dropped > 0)
     allNotes.push(`${dropped} singular values equal to 0 are not drawn (log axis); a closed form's zeros are its rank cut.`);
+  const legend = colour(["target", "closed form", "learned"], "singular values");
   return {
     id: "spectra",
     title: "Singular values: learned vs closed form",
     caption:
-      "Per configuration, the singular values of the learned product U Vᵀ (red) against the closed-form minimiser's (blue) and the target's (grey), log scale. Red on blue means training found the global minimum; the blue curve dropping below the grey one is the k-support shrinkage.",
+      "Per configuration, the singular values of the learned product U Vᵀ (red dots) against the closed-form minimiser's (wide blue band) and the target's (dashed grey), log scale. Red dots inside the blue band mean training found the global minimum; the band below the grey line is the k-support shrinkage, and where the band ends the closed form's rank does.",
     notes: allNotes,
     spec: {
       data: { values },
@@ -98,19 +101,36 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
       spec: {
         width: facetWidth,
         height: facetHeight,
-        mark: { type: "line", point: { size: 18 }, strokeWidth: 1.5, clip: true },
-        encoding: {
-          x: { field: "index", type: "quantitative", title: "index i", axis: { tickMinStep: 1 } },
-          y: { field: "value", type: "quantitative", title: "σᵢ", scale: { type: "log" } },
-          color: colour(["target", "closed form", "learned"], "singular values"),
-          strokeDash: { field: "series", type: "nominal", title: "singular values", legend: { orient: "top" }, scale: { domain: ["target", "closed form", "learned"], range: [[2, 2], [1, 0], [1, 0]] } },
-        },
+        // Closed form drawn wide and pale underneath, learned as small dots on top: where
+        // training reached the minimum the dots sit inside the blue band.
+        layer: [
+          {
+            transform: [{ filter: "datum.series === 'target'" }],
+            mark: { type: "line", strokeDash: [3, 3], strokeWidth: 1.5, clip: true },
+            encoding: { ...spectrumAxes, color: legend },
+          },
+          {
+            transform: [{ filter: "datum.series === 'closed form'" }],
+            mark: { type: "line", strokeWidth: 6, opacity: 0.45, strokeCap: "round", clip: true },
+            encoding: { ...spectrumAxes, color: legend },
+          },
+          {
+            transform: [{ filter: "datum.series === 'learned'" }],
+            mark: { type: "line", strokeWidth: 1, point: { size: 16, filled: true }, clip: true },
+            encoding: { ...spectrumAxes, color: legend },
+          },
+        ],
       },
       resolve: { scale: { y: "independent" } },
       config: baseConfig,
     },
   };
 }
+
+const spectrumAxes = {
+  x: { field: "index", type: "quantitative" as const, title: "index i", axis: { tickMinStep: 1 } },
+  y: { field: "value", type: "quantitative" as const, title: "σᵢ", scale: { type: "log" as const } },
+};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -134,13 +154,13 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
       values.push({ configuration: input.configuration, series: "closed-form minimum", value: input.closedFormMinimum });
   }
   if (!values.some((v) => v.epoch !== undefined)) return undefined;
-  const y = { field: "value", type: "quantitative" as const, title: "loss", scale: { type: "log" as const } };
+  const y = { field: "value", type: "quantitative" as const, title: "loss", scale: { type: "log" as const, nice: false } };
   const legend = colour(["stochastic loss", "deterministic objective", "closed-form minimum"], "");
   return {
     id: "training-curves",
     title: "Training curves",
     caption:
-      "Mean stochastic loss L_z per epoch (light red), the deterministic objective E_z L_z (red) and the closed-form global minimum (blue rule). Converged cells end with the red curve on the blue rule.",
+      "The stochastic loss L_z over each epoch's masks (orange), the deterministic objective E_z L_z at the end of each epoch (red) and the closed-form global minimum (blue rule), log scale. Converged cells end with the red curve on the blue rule; the objective-gap plot below gives the remaining distance in numbers.",
     notes,
     spec: {
       data: { values },
@@ -150,9 +170,15 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
         width: facetWidth,
         height: facetHeight,
         layer: [
+          // Stochastic loss first, so the deterministic objective is drawn over it.
           {
-            transform: [{ filter: "datum.epoch != null" }],
-            mark: { type: "line", strokeWidth: 1.5 },
+            transform: [{ filter: "datum.series === 'stochastic loss'" }],
+            mark: { type: "line", strokeWidth: 1.2 },
+            encoding: { x: { field: "epoch", type: "quantitative", title: "epoch" }, y, color: legend },
+          },
+          {
+            transform: [{ filter: "datum.series === 'deterministic objective'" }],
+            mark: { type: "line", strokeWidth: 1.8 },
             encoding: { x: { field: "epoch", type: "quantitative", title: "epoch" }, y, color: legend },
           },
           {
@@ -178,7 +204,7 @@ export interface GapInput {
 }
 
 /** Claim 3 over the grid: relative objective gap by block size k and keep probability θ. */
-export function objectiveGapPlot(inputs: readonly GapInput[], notes: string[] = []): PlotSpec | undefined {
+export function objectiveGapPlot(inputs: readonly GapInput[], notes: string[] = [], tolerance?: number): PlotSpec | undefined {
   const finite = inputs.filter((p) => Number.isFinite(p.objectiveGap));
   if (finite.length === 0) return undefined;
   let floored = 0;
@@ -192,13 +218,16 @@ export function objectiveGapPlot(inputs: readonly GapInput[], notes: string[] = 
     };
   });
   const allNotes = [...notes];
-  if (floored > 0) allNotes.push(`${floored} gaps below ${logFloor} (rounding level, including ≤ 0) are drawn at ${logFloor}.`);
-  const theta = { field: "keepProbability", type: "ordinal" as const, title: "keep probability θ" };
+  if (floored > 0)
+    allNotes.push(`${floored} gap${floored === 1 ? "" : "s"} below ${logFloor} (rounding level, including ≤ 0) drawn at ${logFloor}.`);
+  const rule = tolerance !== undefined && positive(tolerance) ? [{ tolerance }] : [];
+  // Nominal, so colour and shape share one legend (θ values are few and read as categories).
+  const theta = { field: "keepProbability", type: "nominal" as const, title: "keep probability θ", scale: { scheme: "category10" } };
   return {
     id: "objective-gap",
     title: "Objective gap over block size and keep probability",
     caption:
-      "Relative gap between the trained deterministic objective and the closed-form minimum, one point per cell, the line through the median per keep probability. Representable cells (enough blocks for rank(A*)) should sit at the noise floor; the others may stay above it.",
+      `Relative gap between the trained deterministic objective and the closed-form minimum, one point per cell, the line through the median per keep probability${rule.length ? ", the dashed rule at claim 3's tolerance" : ""}. Representable cells (enough blocks for rank(A*)) should sit at the noise floor; the others may stay above it.`,
     notes: allNotes,
     spec: {
       data: { values },
@@ -208,20 +237,29 @@ export function objectiveGapPlot(inputs: readonly GapInput[], notes: string[] = 
         height: 200,
         layer: [
           {
-            mark: { type: "point", filled: true, opacity: 0.55, size: 30 },
+            mark: { type: "line", strokeWidth: 1.5, opacity: 0.8 },
             encoding: {
-              x: { field: "blockSize", type: "ordinal", title: "block size k" },
-              y: { field: "gap", type: "quantitative", title: "relative objective gap", scale: { type: "log" } },
+              x: blockAxis,
+              y: { aggregate: "median", field: "gap", type: "quantitative", title: "relative objective gap", scale: { type: "log" } },
               color: theta,
-              xOffset: { field: "keepProbability", type: "ordinal" },
             },
           },
+          ...(rule.length
+            ? [
+                {
+                  data: { values: rule },
+                  mark: { type: "rule" as const, strokeDash: [4, 3], color: "#333" },
+                  encoding: { y: { field: "tolerance", type: "quantitative" as const } },
+                },
+              ]
+            : []),
           {
-            mark: { type: "line", strokeWidth: 1.5 },
+            mark: { type: "point", filled: true, opacity: 0.7, size: 36 },
             encoding: {
-              x: { field: "blockSize", type: "ordinal" },
-              y: { aggregate: "median", field: "gap", type: "quantitative", scale: { type: "log" } },
+              x: blockAxis,
+              y: { field: "gap", type: "quantitative", title: "relative objective gap", scale: { type: "log" } },
               color: theta,
+              shape: { field: "keepProbability", type: "nominal", title: "keep probability θ" },
             },
           },
         ],
@@ -230,6 +268,8 @@ export function objectiveGapPlot(inputs: readonly GapInput[], notes: string[] = 
     },
   };
 }
+
+const blockAxis = { field: "blockSize", type: "ordinal" as const, title: "block size k", axis: { labelAngle: 0 } };
 
 // ---------------------------------------------------------------------------------------------
 
@@ -241,13 +281,18 @@ export interface BalanceInput {
   balancedNorm?: number;
 }
 
+const epochAxis = { field: "epoch", type: "quantitative" as const, title: "epoch" };
+const blockColour = { field: "block", type: "nominal" as const, title: "block", legend: null, scale: { scheme: "tableau10" as const } };
+
 /** Claim 4: block-product norms over epochs, converging to ||A*||_(k)/b. */
 export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = []): PlotSpec | undefined {
-  const values: { configuration: string; epoch?: number; block: string; value: number }[] = [];
+  const values: { configuration: string; epoch?: number; block: string; value: number; final?: boolean }[] = [];
   for (const input of inputs) {
+    const last = input.epochs.at(-1)?.epoch;
     for (const point of input.epochs)
       point.blockNorms.forEach((value, g) => {
-        if (positive(value)) values.push({ configuration: input.configuration, epoch: point.epoch, block: `block ${g + 1}`, value });
+        if (positive(value))
+          values.push({ configuration: input.configuration, epoch: point.epoch, block: `block ${g + 1}`, value, ...(point.epoch === last ? { final: true } : {}) });
       });
     if (input.balancedNorm !== undefined && positive(input.balancedNorm))
       values.push({ configuration: input.configuration, block: "‖A*‖₍ₖ₎ / b", value: input.balancedNorm });
@@ -258,7 +303,7 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
     id: "balance",
     title: "Block-norm balance over epochs",
     caption:
-      "Frobenius norm of every block product U_g V_gᵀ during training (one line per block) and the balanced value ‖A*‖₍ₖ₎/b (dashed rule). At a representable optimum all lines meet on the rule.",
+      "Frobenius norm of every block product U_g V_gᵀ during training (one line per block, a dot at its final value) and the balanced value ‖A*‖₍ₖ₎/b (dashed rule). At a representable optimum all lines meet on the rule.",
     notes,
     spec: {
       data: { values },
@@ -270,13 +315,14 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
         layer: [
           {
             transform: [{ filter: "datum.epoch != null" }],
-            // Points too: a cell that records only its final block norms has one epoch.
-            mark: { type: "line", strokeWidth: 1.2, point: { size: 10 } },
-            encoding: {
-              x: { field: "epoch", type: "quantitative", title: "epoch" },
-              y,
-              color: { field: "block", type: "nominal", title: "block", legend: null, scale: { scheme: "tableau10" } },
-            },
+            mark: { type: "line", strokeWidth: 1.2 },
+            encoding: { x: epochAxis, y, color: blockColour },
+          },
+          // A dot at each block's final value (all a cell has when it records only the end).
+          {
+            transform: [{ filter: "datum.final === true" }],
+            mark: { type: "point", filled: true, size: 22 },
+            encoding: { x: epochAxis, y, color: blockColour },
           },
           {
             transform: [{ filter: "datum.epoch == null" }],
@@ -387,37 +433,65 @@ export interface SchemeInput {
   configuration: string;
   scheme: "partitioned" | "contiguous";
   epochs: readonly { epoch: number; deterministicObjective: number }[];
+  /** Final singular values of the learned product. */
+  spectrum?: readonly number[];
 }
 
-/** Claim 7: the analysed (partitioned) DropBlock against the original (contiguous) one. */
+const schemePanels = { curve: "objective E_z L_z by epoch", spectrum: "final singular values by index i" } as const;
+
+/**
+ * Claim 7: the analysed (partitioned) DropBlock against the original (contiguous) one: one row
+ * per setting, its training curves beside its final spectra, both on log scales.
+ */
 export function schemesPlot(inputs: readonly SchemeInput[], notes: string[] = []): PlotSpec | undefined {
-  const values = inputs.flatMap((input) =>
-    input.epochs
-      .filter((p) => positive(p.deterministicObjective))
-      .map((p) => ({ configuration: input.configuration, epoch: p.epoch, series: input.scheme as Series, value: p.deterministicObjective })),
-  );
+  const values: { configuration: string; panel: string; x: number; series: Series; value: number }[] = [];
+  for (const input of inputs) {
+    const series = input.scheme as Series;
+    for (const p of input.epochs)
+      if (positive(p.deterministicObjective))
+        values.push({ configuration: input.configuration, panel: schemePanels.curve, x: p.epoch, series, value: p.deterministicObjective });
+    input.spectrum?.forEach((value, i) => {
+      if (positive(value)) values.push({ configuration: input.configuration, panel: schemePanels.spectrum, x: i + 1, series, value });
+    });
+  }
   if (values.length === 0) return undefined;
+  const legend = colour(["partitioned", "contiguous"], "scheme");
   return {
     id: "schemes",
     title: "Partitioned vs contiguous DropBlock",
     caption:
-      "Deterministic objective during training with the analysed partitioned DropBlock (red) and the original contiguous one (green), same data, block size and keep probability. The distance between the curves is how far the theory's scheme is from the original.",
+      "Per setting (same data, block size and keep probability): left, the deterministic objective during training with the analysed partitioned DropBlock (red) and the original contiguous one (green); right, the final singular values of both learned products. The distance between red and green is how far the theory's scheme is from the original.",
     notes,
     spec: {
       data: { values },
-      facet: { field: "configuration", type: "nominal", title: null, sort: null },
-      columns,
-      spec: {
-        width: facetWidth,
-        height: facetHeight,
-        mark: { type: "line", strokeWidth: 1.5 },
-        encoding: {
-          x: { field: "epoch", type: "quantitative", title: "epoch" },
-          y: { field: "value", type: "quantitative", title: "E_z L_z", scale: { type: "log" } },
-          color: colour(["partitioned", "contiguous"], "scheme"),
-        },
+      facet: {
+        row: { field: "configuration", type: "nominal", title: null, sort: null },
+        column: { field: "panel", type: "nominal", title: null, sort: [schemePanels.curve, schemePanels.spectrum] },
       },
-      resolve: { scale: { y: "independent" } },
+      spec: {
+        width: facetWidth + 40,
+        height: facetHeight,
+        layer: [
+          {
+            mark: { type: "line", strokeWidth: 1.5 },
+            encoding: {
+              x: { field: "x", type: "quantitative", title: null },
+              y: { field: "value", type: "quantitative", title: null, scale: { type: "log", nice: false } },
+              color: legend,
+            },
+          },
+          {
+            transform: [{ filter: `datum.panel === '${schemePanels.spectrum}'` }],
+            mark: { type: "point", filled: true, size: 18 },
+            encoding: {
+              x: { field: "x", type: "quantitative", title: null },
+              y: { field: "value", type: "quantitative", title: null, scale: { type: "log", nice: false } },
+              color: legend,
+            },
+          },
+        ],
+      },
+      resolve: { scale: { x: "independent", y: "independent" } },
       config: baseConfig,
     },
   };

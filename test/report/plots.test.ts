@@ -20,9 +20,11 @@ describe("plot builders", () => {
     ])!;
     expect(plot.notes.join(" ")).toMatch(/1 singular values equal to 0/);
     const { svg } = await renderSvg(plot.spec);
-    // 3 + 2 + 3 + 2 + 2 + 2 = 14 positive values, each a point symbol on its line.
+    // Learned values are dots: 3 + 2 positive ones. Every series of each facet is one line.
     const symbols = svg.match(/<g class="mark-symbol role-mark[^>]*>([\s\S]*?)<\/g>/g)!.join("");
-    expect((symbols.match(/<path/g) ?? []).length).toBe(14);
+    expect((symbols.match(/<path/g) ?? []).length).toBe(5);
+    const lines = svg.match(/<g class="mark-line role-mark[^>]*>([\s\S]*?)<\/g>/g)!.join("");
+    expect((lines.match(/<path/g) ?? []).length).toBe(6);
   });
 
   it("returns undefined instead of an empty plot", () => {
@@ -48,6 +50,8 @@ describe("plot builders", () => {
       regularisersPlot([{ configuration: "last", dropconnect: 2, dropout: 2 }]),
       monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound: 3 }]),
       schemesPlot([{ configuration: "a", scheme: "partitioned", epochs: epochs.map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })) }]),
+      // A facet without the minimum's rule still renders.
+      trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }, { configuration: "b", epochs }]),
     ];
     for (const plot of plots) {
       expect(plot).toBeDefined();
@@ -64,6 +68,8 @@ describe("plot builders", () => {
       { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, representable: true },
     ])!;
     expect(plot.notes.join(" ")).toMatch(/^2 gaps below/);
+    expect(plot.caption).not.toMatch(/tolerance/);
+    expect(objectiveGapPlot([{ blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, representable: true }], [], 1e-3)!.caption).toMatch(/claim 3's tolerance/);
   });
 });
 
