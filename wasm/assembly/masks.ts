@@ -12,7 +12,7 @@
 //                 so every unit lies in exactly k windows and P(kept) = (1 - gamma)^k = theta.
 //   4 custom:     uniform i of the stream picks pattern p with cum[p-1] <= u < cum[p].
 // Bernoulli draws compare 32-bit words with floor(p 2^32): their rate is p to within 2^-32.
-import { bernoulliThreshold, fillWords, uniformAt, wordAt } from "./rng";
+import { bernoulliThreshold, fillWords, uniformAt } from "./rng";
 
 // Words are generated in chunks into this static buffer (kernels never allocate).
 const CHUNK: i32 = 1024;
@@ -82,10 +82,15 @@ export function sampleMasks<T>(
     for (let i = 0; i < count; i++) {
       const row = out + <usize>i * width * bytes;
       const w0 = (m0 + <u64>i) * perMask;
-      for (let g = 0; g < <i32>perMask; g++) {
-        const v = <u64>wordAt(w0 + <u64>g) < t ? scale : zero;
-        const end = min(width, (g + 1) * blockSize);
-        for (let u = g * blockSize; u < end; u++) store<T>(row + <usize>u * bytes, v);
+      for (let g0 = 0; g0 < <i32>perMask; g0 += CHUNK) {
+        const len = min(CHUNK, <i32>perMask - g0);
+        fillWords(words, w0 + <u64>g0, len);
+        for (let c = 0; c < len; c++) {
+          const g = g0 + c;
+          const v = <u64>load<u32>(words + (<usize>c << 2)) < t ? scale : zero;
+          const end = min(width, (g + 1) * blockSize);
+          for (let u = g * blockSize; u < end; u++) store<T>(row + <usize>u * bytes, v);
+        }
       }
     }
   } else if (family == FAMILY_CONTIGUOUS) {
@@ -95,9 +100,14 @@ export function sampleMasks<T>(
       const row = out + <usize>i * width * bytes;
       const w0 = (m0 + <u64>i) * perMask;
       for (let u = 0; u < width; u++) store<T>(row + <usize>u * bytes, scale);
-      for (let j = 0; j < width; j++) {
-        if (<u64>wordAt(w0 + <u64>j) < t) {
-          for (let s = 0; s < blockSize; s++) store<T>(row + <usize>((j + s) % width) * bytes, zero);
+      for (let j0 = 0; j0 < width; j0 += CHUNK) {
+        const len = min(CHUNK, width - j0);
+        fillWords(words, w0 + <u64>j0, len);
+        for (let c = 0; c < len; c++) {
+          if (<u64>load<u32>(words + (<usize>c << 2)) < t) {
+            const j = j0 + c;
+            for (let s = 0; s < blockSize; s++) store<T>(row + <usize>((j + s) % width) * bytes, zero);
+          }
         }
       }
     }
