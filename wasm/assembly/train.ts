@@ -61,19 +61,50 @@ export function trainScratchBytes(elementBytes: i32, d: i32, m: i32, r: i32, max
   store<T>(p + (<usize>i << alignof<T>()), v);
 }
 
+@inline function vmul<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
+}
+
 /** x[j, :] *= s[j, :] (or s[0, :] for every j when perBatch). */
 function scaleRows<T>(x: usize, s: usize, rows: i32, cols: i32, perBatch: bool): void {
+  const lanes = 16 / sizeof<T>();
   for (let j = 0; j < rows; j++) {
-    const sj = perBatch ? 0 : j * cols;
-    const xj = j * cols;
-    for (let i = 0; i < cols; i++) put<T>(x, xj + i, at<T>(x, xj + i) * at<T>(s, sj + i));
+    const xj = x + <usize>(j * cols) * sizeof<T>();
+    const sj = s + <usize>(perBatch ? 0 : j * cols) * sizeof<T>();
+    let i = 0;
+    for (; i + lanes <= cols; i += lanes) {
+      const off = <usize>i * sizeof<T>();
+      v128.store(xj + off, vmul<T>(v128.load(xj + off), v128.load(sj + off)));
+    }
+    for (; i < cols; i++) put<T>(xj, i, at<T>(xj, i) * at<T>(sj, i));
   }
 }
 
-/** g := factor * (g - y) over n entries; returns sum (g - y)^2 in f64. */
+/** g := factor * (g - y) over n entries; returns sum (g - y)^2 in f64 (a fixed lane order). */
 function residual<T>(g: usize, y: usize, n: i32, factor: T): f64 {
-  let loss: f64 = 0;
-  for (let i = 0; i < n; i++) {
+  let acc = f64x2.splat(0);
+  let i = 0;
+  if (sizeof<T>() == 4) {
+    const fv = f32x4.splat(<f32>factor);
+    for (; i + 4 <= n; i += 4) {
+      const off = <usize>i << 2;
+      const e = f32x4.sub(v128.load(g + off), v128.load(y + off));
+      const lo = f64x2.promote_low_f32x4(e);
+      const hi = f64x2.promote_low_f32x4(v128.shuffle<i32>(e, e, 2, 3, 0, 1));
+      acc = f64x2.add(acc, f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi)));
+      v128.store(g + off, f32x4.mul(fv, e));
+    }
+  } else {
+    const fv = f64x2.splat(<f64>factor);
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i << 3;
+      const e = f64x2.sub(v128.load(g + off), v128.load(y + off));
+      acc = f64x2.add(acc, f64x2.mul(e, e));
+      v128.store(g + off, f64x2.mul(fv, e));
+    }
+  }
+  let loss = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < n; i++) {
     const e = at<T>(g, i) - at<T>(y, i);
     loss += <f64>e * <f64>e;
     put<T>(g, i, factor * e);
