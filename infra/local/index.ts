@@ -58,6 +58,12 @@ export interface RunLocalOptions {
   handlers?: Partial<Record<SweepRole, TaskHandler>>;
   /** An already opened store for `storeUrl` (else it is opened here). */
   store?: Store;
+  /**
+   * More handler environment, over the defaults: DROPSWEEP_STORE, DROPSWEEP_S3_ENDPOINT, and
+   * quiet Powertools (POWERTOOLS_LOG_LEVEL=WARN, POWERTOOLS_METRICS_DISABLED=true) unless the
+   * process environment sets them; e.g. { POWERTOOLS_LOG_LEVEL: "INFO" } for handler logs.
+   */
+  env?: Record<string, string>;
 }
 
 export interface RunLocalResult {
@@ -113,7 +119,15 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   const settings = { ...options.settings, ...(options.batchSize !== undefined ? { maxItemsPerBatch: options.batchSize } : {}) };
   const { machine, logicalIds } = localStateMachine(settings);
   const store = options.store ?? openStore(options.storeUrl, options.endpoint ? { endpoint: options.endpoint } : {});
-  const env = { DROPSWEEP_STORE: options.storeUrl, ...(options.endpoint ? { DROPSWEEP_S3_ENDPOINT: options.endpoint } : {}) };
+  // Handlers log and emit metrics as JSON lines meant for CloudWatch; on a terminal they would
+  // bury the progress line, so warnings only unless asked.
+  const env = {
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+    ...options.env,
+    DROPSWEEP_STORE: options.storeUrl,
+    ...(options.endpoint ? { DROPSWEEP_S3_ENDPOINT: options.endpoint } : {}),
+  };
 
   const handlers: Record<string, TaskHandler> = {};
   for (const role of ["plan", "worker", "aggregate"] as const) {

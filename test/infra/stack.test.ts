@@ -150,7 +150,7 @@ describe("state machine definition", () => {
   it("invokes every function with payloadResponseOnly, explicit timeouts and jittered retries of Lambda service errors", () => {
     const worker = state(stateNames.cells).ItemProcessor.States[stateNames.worker];
     const tasks = { [stateNames.plan]: state(stateNames.plan), [stateNames.worker]: worker, [stateNames.aggregate]: state(stateNames.aggregate) };
-    const timeouts = { [stateNames.plan]: 120, [stateNames.worker]: 600, [stateNames.aggregate]: 120 };
+    const timeouts: Record<string, number> = { [stateNames.plan]: 120, [stateNames.worker]: 600, [stateNames.aggregate]: 120 };
     for (const [name, task] of Object.entries(tasks)) {
       expect(task.Resource, name).toMatch(/^arn:aws:lambda:local:000000000000:function:/);
       // payloadResponseOnly: no Parameters, the whole state input is the event.

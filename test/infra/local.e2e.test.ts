@@ -1,0 +1,105 @@
+// End to end: a tiny noop sweep through the real handlers (functions/*.ts), the synthesized
+// state machine and a directory store, then again (everything cached), then with a batch that
+// fails (tolerated or not).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLocal } from "../../infra/local/index.js";
+import type { LocalProgress } from "../../infra/local/progress.js";
+import { keys, type PlanEvent } from "../../shared/pipeline/contract.js";
+import { submitSpec } from "../../shared/pipeline/plan.js";
+import { directoryUrl, openStore } from "../../shared/store/open.js";
+import type { Store } from "../../shared/store/store.js";
+
+// 2 seeds x 3 iteration counts = 6 noop cells.
+const spec = ["name: local-e2e", "experiment: noop", "seeds: [0, 1]", "grid:", "  work.iterations: [0, 10, 100]", ""].join("\n");
+
+let dir: string;
+let storeUrl: string;
+let store: Store;
+let event: PlanEvent;
+let sweepId: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "dropsweep-local-e2e-"));
+  storeUrl = directoryUrl(dir);
+  store = openStore(storeUrl);
+  const submitted = await submitSpec(store, spec);
+  event = submitted.event;
+  sweepId = submitted.sweep.sweepId;
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function text(key: string): Promise<string> {
+  const bytes = await store.get(key);
+  if (!bytes) throw new Error(`missing ${key}`);
+  return new TextDecoder().decode(bytes);
+}
+const hashesOf = (jsonl: string) => jsonl.split("\n").filter(Boolean).map((line) => (JSON.parse(line) as { hash: string }).hash);
+
+describe("runLocal on a noop sweep", () => {
+  it("computes every cell once, writes the map's result manifest and aggregates", async () => {
+    const progress: LocalProgress[] = [];
+    const run = await runLocal({ input: event, storeUrl, concurrency: 2, batchSize: 4, progress: (p) => progress.push(p) });
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.plan).toMatchObject({ sweepId, total: 6, cached: 0, pending: 6 });
+    expect(run.output).toMatchObject({ sweepId, cells: { total: 6, computed: 6, cached: 0, failed: 0 }, regressions: 0 });
+    expect(await store.exists(run.output!.summaryKey)).toBe(true);
+
+    // Independently of the pipeline's counts: a result object for every cell of the sweep.
+    const cells = hashesOf(await text(keys.cells(sweepId)));
+    expect(cells).toHaveLength(6);
+    for (const hash of cells) expect(await store.exists(keys.result(hash)), hash).toBe(true);
+
+    // The Distributed Map's result manifest: batches of 4 and 2, together every cell.
+    const manifests: string[] = [];
+    for await (const key of store.list("map-runs/")) if (key.endsWith("/manifest.json")) manifests.push(key);
+    expect(manifests).toHaveLength(1);
+    const manifest = JSON.parse(await text(manifests[0]!));
+    expect(manifest.ResultFiles.FAILED).toEqual([]);
+    const outputs = (await text(manifest.ResultFiles.SUCCEEDED[0].Key)).trim().split("\n").map((l) => JSON.parse(l));
+    expect(outputs.map((o) => o.computed.length)).toEqual([4, 2]);
+    expect(outputs.flatMap((o) => o.computed).sort()).toEqual([...cells].sort());
+
+    expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 6, cellsPending: 6, cellsFailed: 0 });
+  });
+
+  it("finds everything cached the second time and skips the map", async () => {
+    const run = await runLocal({ input: event, storeUrl, concurrency: 1 });
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.plan).toMatchObject({ cached: 6, pending: 0 });
+    expect(run.output?.cells).toEqual({ total: 6, computed: 0, cached: 6, failed: 0 });
+  });
+
+  it("fails the run when a batch fails beyond tolerance, and reports the missing cells when tolerated", async () => {
+    // New sweeps (other iteration counts), so nothing is cached: 4 cells, one batch each, the
+    // first cell's batch fails (1 of 4 = 25 %).
+    const fresh = async (iterations: string) => {
+      const { event: planEvent, sweep } = await submitSpec(store, spec.replace("[0, 10, 100]", iterations));
+      return { planEvent, faulty: sweep.cells[0]!.hash };
+    };
+    const options = { storeUrl, concurrency: 1, batchSize: 1, handlers: { worker: "test/infra/fixtures/handlers/faultyWorker.ts" } };
+
+    const strictSweep = await fresh("[1, 2]");
+    const strict = await runLocal({ ...options, input: strictSweep.planEvent, env: { DROPSWEEP_TEST_FAULTY_HASH: strictSweep.faulty } });
+    expect(strict.status).toBe("FAILED");
+    expect(strict.error?.name).toBe("States.ExceedToleratedFailureThreshold");
+    expect(strict.error?.cause).toMatch(/1 of 4 items failed.*InjectedFault/);
+    expect(strict.output).toBeUndefined();
+
+    const tolerantSweep = await fresh("[3, 4]");
+    const tolerant = await runLocal({
+      ...options,
+      input: tolerantSweep.planEvent,
+      env: { DROPSWEEP_TEST_FAULTY_HASH: tolerantSweep.faulty },
+      settings: { toleratedFailurePercentage: 25 },
+    });
+    expect(tolerant.status).toBe("SUCCEEDED");
+    expect(tolerant.plan).toMatchObject({ total: 4, cached: 0, pending: 4 });
+    expect(tolerant.output?.cells).toMatchObject({ total: 4, computed: 3, failed: 1 });
+    expect(await store.exists(keys.result(tolerantSweep.faulty))).toBe(false);
+  });
+});
