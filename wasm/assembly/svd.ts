@@ -611,7 +611,10 @@ function lasv2(f: f64, g: f64, h: f64): void {
 /**
  * Singular values of the upper bidiagonal (d, e) by implicit QR; rotations are applied to the N
  * vectors of vt (length N, ld N; the rows of V^T = columns of V) and of u (length Lu, ld ldu)
- * when wantVectors. rot: scratch of 6N. Returns 0, or -1 when it did not converge.
+ * when wantVectors. rot: scratch of 6N. known (0 or N values, descending): the singular values
+ * from a values-only run; the shift becomes the known value nearest dbdsqr's 2x2 estimate, so a
+ * sweep mostly deflates one value (1.17 sweeps per value measured against about 1.7). Any shift
+ * keeps the sweep orthogonal, so accuracy is unchanged. Returns 0, or -1 when not converged.
  */
 function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usize, ldu: i32, Lu: i32, rot: usize, known: usize): i32 {
   if (N == 0) return 0;
@@ -649,8 +652,12 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
   let oldm = -1;
   let idir = 0;
   let m = N - 1; // bottom of the active block (0-based)
+  let shifts = known;
   while (m > 0) {
     if (iter > maxit) return -1;
+    // Known values as shifts stall only if forward instability keeps them from deflating:
+    // then continue with dbdsqr's own shifts.
+    if (shifts != 0 && iter > 0.5 * maxit) shifts = 0;
     // Find the unreduced block [ll..m].
     smax = Math.abs(ld(d, m));
     let ll = 0;
@@ -737,7 +744,7 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         las2(ld(d, ll), ld(e, ll), ld(d, ll + 1));
       }
       shift = svMin;
-      if (known != 0) shift = nearest(known, N, shift);
+      if (shifts != 0) shift = nearest(shifts, N, shift);
       if (sll > 0 && (shift / sll) * (shift / sll) < EPS) shift = 0;
     }
     iter += <f64>(m - ll);
@@ -970,8 +977,7 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
       applyReflectorsBackward(rb, n, tauq, n, 0, u, m, n, n, true, w);
       initIdentity(v, n);
       applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true, w);
-      status = knownValues(n, d, e, y, r, rot);
-      if (status == 0) status = bdsqr(n, d, e, true, v, u, m, n, rot, y);
+      status = vectorQR(n, d, e, v, u, m, n, rot, y, r);
       applyReflectorsBackward(a, m, qtau, n, 0, u, m, m, n, false, w);
     } else {
       status = bdsqr(n, d, e, false, v, u, m, 0, rot, 0);
@@ -986,8 +992,7 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
       applyReflectorsBackward(a, m, tauq, n, 0, u, m, m, n, true, w);
       initIdentity(v, n);
       applyReflectorsBackward(pv, n, taup, n - 2, 1, v, n, n, n, true, w);
-      status = knownValues(n, d, e, y, r, rot);
-      if (status == 0) status = bdsqr(n, d, e, true, v, u, m, m, rot, y);
+      status = vectorQR(n, d, e, v, u, m, m, rot, y, r);
     } else {
       status = bdsqr(n, d, e, false, v, u, m, 0, rot, 0);
     }
@@ -995,12 +1000,21 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
   return status;
 }
 
-/** Singular values of (d, e) into y (descending), leaving d, e intact: shifts for the vector run. */
-function knownValues(n: i32, d: usize, e: usize, y: usize, r: usize, rot: usize): i32 {
+/**
+ * Bidiagonal QR with vectors. For long vectors (Lu + n >= KNOWN_SHIFT_MIN) a values-only run
+ * first supplies the shifts (see bdsqr): its scalar cost is repaid by about 25% fewer rotations
+ * (measured: 7% faster at 512^2, break-even near 256^2, slower below). y, r: n scratch each.
+ */
+function vectorQR(n: i32, d: usize, e: usize, v: usize, u: usize, ldu: i32, Lu: i32, rot: usize, y: usize, r: usize): i32 {
+  if (Lu + n < KNOWN_SHIFT_MIN) return bdsqr(n, d, e, true, v, u, ldu, Lu, rot, 0);
   memory.copy(y, d, <usize>n << 3);
   memory.copy(r, e, <usize>n << 3);
-  return bdsqr(n, y, r, false, 0, 0, 0, 0, rot, 0);
+  const status = bdsqr(n, y, r, false, 0, 0, 0, 0, rot, 0);
+  if (status != 0) return status;
+  return bdsqr(n, d, e, true, v, u, ldu, Lu, rot, y);
 }
+
+const KNOWN_SHIFT_MIN: i32 = 640;
 
 function initIdentity(p: usize, n: i32): void {
   fill(p, n * n, 0);
