@@ -1,8 +1,9 @@
 // Emulation overhead per cell: the synthesized state machine run locally over no-op cells
 // (fixture handlers that return at once), so the time is the engine, the lowering's helper
 // Tasks and the worker-thread hop, not the science. Prints ms per cell (wall clock) for each
-// batch size. Usage:
-//   npx tsx infra/local/measureOverhead.ts [--cells 4000] [--batch 1,8] [--concurrency N]
+// batch size. With --sweep, the same over a real noop sweep (functions/*.ts, a directory
+// store in a temporary directory): the whole pipeline per cell (plan, store, aggregate). Usage:
+//   npx tsx infra/local/measureOverhead.ts [--cells 4000] [--batch 1,8] [--concurrency N] [--sweep]
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { executeLocally } from "./execute.js";
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     cells: { type: "string", default: "4000" },
     batch: { type: "string", default: "1,8" },
     concurrency: { type: "string", default: String(availableParallelism()) },
+    sweep: { type: "boolean", default: false },
   },
 });
 const cells = Number(values.cells);
@@ -45,6 +47,37 @@ const handlers = {
 const manifestKey = "sweeps/overhead/manifest.jsonl";
 await store.put(manifestKey, Array.from({ length: cells }, (_, i) => JSON.stringify({ hash: `cell${i}` }) + "\n").join(""));
 const pool = new HandlerPool({ concurrency });
+
+if (values.sweep) {
+  await pool.close();
+  await measureSweep();
+  process.exit(0);
+}
+
+/** A real noop sweep of `cells` cells (seeds x iterations 0) through runLocal. */
+async function measureSweep(): Promise<void> {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { runLocal } = await import("./index.js");
+  const { submitSpec } = await import("../../shared/pipeline/plan.js");
+  const { directoryUrl, openStore } = await import("../../shared/store/open.js");
+  console.log(`node ${process.version}, noop sweep of ${cells} cells through functions/*.ts, ${concurrency} worker threads`);
+  for (const batch of values.batch.split(",").map(Number)) {
+    const dir = mkdtempSync(join(tmpdir(), "dropsweep-overhead-"));
+    try {
+      const storeUrl = directoryUrl(dir);
+      const seeds = Array.from({ length: cells }, (_, i) => i).join(", ");
+      const { event } = await submitSpec(openStore(storeUrl), `name: overhead\nexperiment: noop\nseeds: [${seeds}]\ngrid:\n  work.iterations: [0]\n`);
+      const run = await runLocal({ input: event, storeUrl, concurrency, batchSize: batch });
+      if (run.status !== "SUCCEEDED" || run.progress.cellsDone !== cells) throw new Error(`run failed: ${JSON.stringify(run.error)}`);
+      const mapMs = (1000 * cells) / run.progress.cellsPerSecond;
+      console.log(`batch ${String(batch).padStart(3)}: map ${mapMs.toFixed(0)} ms = ${(mapMs / cells).toFixed(3)} ms/cell; whole run ${(run.elapsedSeconds * 1000).toFixed(0)} ms`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
 
 console.log(`node ${process.version}, ${cells} no-op cells, ${concurrency} worker threads`);
 for (const batch of values.batch.split(",").map(Number)) {
