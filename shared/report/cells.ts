@@ -2,6 +2,7 @@
 // grouping of cells into configurations: a configuration is a cell's parameters without its
 // seed, so replicates share one facet in a plot.
 import { canonicalJson } from "../spec/canonical.js";
+import { blockSizeOf, type MaskFamily } from "../masks.js";
 import type { CellResult } from "../results/result.js";
 import type { SummaryRow } from "./summary.js";
 
@@ -16,7 +17,12 @@ export interface CurvePoint {
 export interface ReportCell {
   hash: string;
   status: string;
-  error?: string;
+  /** From the result's cell: the mask's family, keep probability and block size (1 without blocks). */
+  mask?: { family: string; keepProbability: number; blockSize: number };
+  objectiveGap?: number;
+  representable?: boolean;
+  /** Claim 7 pairing: the cell with its mask family blanked out (dropblock and contiguous only). */
+  schemeKey?: string;
   spectra?: { target: readonly number[]; closedForm: readonly number[]; learned: readonly number[] };
   curve?: readonly CurvePoint[];
   closedFormMinimum?: number;
@@ -30,6 +36,7 @@ export interface ReportCell {
 
 /** Parameter paths that tell replicates apart rather than configurations. */
 const replicateFields = new Set(["seed"]);
+
 
 export interface Configurations {
   /** Configuration key (canonical JSON of the parameters without the seed) of every cell hash. */
@@ -53,6 +60,7 @@ const shortNames: Record<string, string> = {
   hiddenUnits: "r",
   family: "",
   experiment: "",
+  section: "",
   generator: "",
 };
 
@@ -144,6 +152,15 @@ export function pickConfigurations(keys: readonly string[], badness: (key: strin
  */
 export function fromCellResult(result: CellResult): ReportCell {
   const cell: ReportCell = { hash: result.hash, status: result.status };
+  const spec = result.cell as { mask?: MaskFamily };
+  if (spec.mask && typeof spec.mask.family === "string" && typeof spec.mask.keepProbability === "number") {
+    cell.mask = { family: spec.mask.family, keepProbability: spec.mask.keepProbability, blockSize: blockSizeOf(spec.mask) };
+    if (spec.mask.family === "dropblock" || spec.mask.family === "contiguous-dropblock")
+      cell.schemeKey = canonicalJson({ ...result.cell, mask: { ...spec.mask, family: "*" } });
+  }
+  const gap = finite(result.metrics?.objectiveGap);
+  if (gap !== undefined) cell.objectiveGap = gap;
+  if (typeof result.metrics?.representable === "boolean") cell.representable = result.metrics.representable;
   const { learned, closedForm, target } = result.spectra ?? {};
   if (learned || closedForm || target) cell.spectra = { learned: learned ?? [], closedForm: closedForm ?? [], target: target ?? [] };
 

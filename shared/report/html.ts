@@ -47,6 +47,7 @@ function claimRow(view: ClaimView): string {
   const { claim } = view;
   const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}" title="${e(l.hash)}">${e(l.hash.slice(0, 8))}</a>`).join(" ");
   const more = view.moreCells > 0 ? ` <span class="meta">+${view.moreCells} more</span>` : "";
+  const reason = claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "";
   return `<tr id="claim-row-${e(claim.id)}">
 <td class="num">${e(claim.id)}</td>
 <td><a href="#${claimAnchor(claim.id)}">${e(claim.title)}</a></td>
@@ -54,7 +55,7 @@ function claimRow(view: ClaimView): string {
 <td class="num">${e(formatQuantity(claim.measured))}</td>
 <td class="num">${e(formatQuantity(claim.tolerance))}</td>
 <td class="num">${view.cellCount}</td>
-<td class="cells">${links}${more}</td>
+<td class="cells">${links}${more}${reason}</td>
 </tr>`;
 }
 
@@ -82,7 +83,7 @@ export function renderHtml(model: ReportModel): string {
 <h2>Claims</h2>
 <p class="meta">The seven claims of THEORY.md, checked on this sweep's cells. Cells link to their row below (or to their result file).</p>
 <table class="claims">
-<thead><tr><th>#</th><th>Claim</th><th>Status</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Evidence</th></tr></thead>
+<thead><tr><th>#</th><th>Claim</th><th>Status</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Evidence and notes</th></tr></thead>
 <tbody>
 ${model.claims.map(claimRow).join("\n")}
 </tbody>

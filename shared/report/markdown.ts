@@ -16,10 +16,10 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`**${counts.sentence}**`, "");
 
   lines.push(`## Claims`, "");
-  lines.push(`| # | Claim | Status | Measured | Tolerance | Cells | Evidence |`, `|---:|---|---|---:|---:|---:|---|`);
+  lines.push(`| # | Claim | Status | Measured | Tolerance | Cells | Evidence and notes |`, `|---:|---|---|---:|---:|---:|---|`);
   for (const v of model.claims) {
     const evidence = v.links.map((l) => `[${l.hash.slice(0, 8)}](${l.href.startsWith("#") ? `#${l.hash.slice(0, 12)}` : l.href})`).join(" ");
-    const more = v.moreCells > 0 ? ` +${v.moreCells} more` : "";
+    const more = (v.moreCells > 0 ? ` +${v.moreCells} more` : "") + (v.claim.reason ? ` ${cell(v.claim.reason)}` : "");
     lines.push(
       `| ${v.claim.id} | [${cell(v.claim.title)}](#${claimAnchor(v.claim.id)}) | **${v.claim.status}** | ${cell(formatQuantity(v.claim.measured))} | ${cell(formatQuantity(v.claim.tolerance))} | ${v.cellCount} | ${evidence}${more} |`,
     );

@@ -3,9 +3,7 @@
 // memory: only the cells drawn in per-configuration plots keep their spectra and curves).
 // Renderers (html.ts, markdown.ts) only lay this out.
 import { posix } from "node:path";
-import { blockSizeOf, type MaskFamily } from "../masks.js";
 import { keys } from "../pipeline/contract.js";
-import { canonicalJson } from "../spec/canonical.js";
 import { compareWithBaseline, unmatchedCells, type Regression } from "./baseline.js";
 import { groupConfigurations, numberAt, pickConfigurations, type ReportCell } from "./cells.js";
 import { claimText } from "./claims.js";
@@ -17,10 +15,11 @@ import {
   schemesPlot,
   spectraPlot,
   trainingCurvesPlot,
+  type GapInput,
   type PlotSpec,
 } from "./plots.js";
 import { renderSvg } from "./svg.js";
-import { claimCellCount, claimCellHashes, claimIds, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
+import { claimCellCount, claimCellHashes, claimIds, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
 
 export interface ReportLimits {
   /** Facets per per-configuration plot (spectra, curves, balance, schemes). */
@@ -48,6 +47,8 @@ export interface ReportOptions {
   cellError?: (hash: string) => Promise<string | undefined>;
   /** Results that exist but could not be used (corrupt, wrong cell), with the reason. */
   unreadable?: ReadonlyMap<string, string>;
+  /** Read one cell's result again after the stream (claim 7's pairs are known only then). */
+  fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
 }
 
 export interface ClaimView {
@@ -100,11 +101,6 @@ export function resultHref(sweepId: string, hash: string): string {
   return posix.relative(from, keys.result(hash));
 }
 
-/** Rows with a result to draw: "ok", and "diverged" (its metrics say how far it got). */
-function hasResult(row: SummaryRow): boolean {
-  return row.status === "ok" || row.status === "diverged";
-}
-
 const maxFailuresListed = 200;
 
 export async function buildReportModel(
@@ -118,41 +114,69 @@ export async function buildReportModel(
   const rowByHash = new Map(summary.rows.map((row) => [row.hash, row]));
   const labelOfCell = (hash: string) => configurations.labelOf.get(configurations.keyOf.get(hash) ?? "") ?? hash.slice(0, 12);
 
-  // Per-configuration plots draw one representative cell (the first that completed) each.
+  // Per-configuration plots draw one representative cell each (the first with a result),
+  // chosen from the rows before the results stream by, so only those keep their curves.
   const worstGap = (key: string) =>
     Math.max(...(configurations.members.get(key) ?? []).map((h) => rowByHash.get(h)?.objectiveGap ?? Number.NEGATIVE_INFINITY));
   const drawable = [...configurations.members.keys()].filter((key) =>
-    (configurations.members.get(key) ?? []).some((h) => hasResult(rowByHash.get(h)!) && maskOf(rowByHash.get(h)!) !== undefined),
+    (configurations.members.get(key) ?? []).some((h) => rowHasResult(rowByHash.get(h)!)),
   );
   const chosenConfigurations = pickConfigurations(drawable, worstGap, limits.configurations);
-  const representative = new Map<string, string>();
+  const representative = new Set<string>();
   for (const key of chosenConfigurations) {
-    const hash = configurations.members.get(key)!.find((h) => hasResult(rowByHash.get(h)!));
-    if (hash) representative.set(hash, key);
+    const hash = configurations.members.get(key)!.find((h) => rowHasResult(rowByHash.get(h)!));
+    if (hash) representative.add(hash);
   }
-  // Claim 7 pairs: a contiguous DropBlock cell and the partitioned cell with the same everything else.
-  const schemePairs = pairSchemes(summary.rows).slice(0, limits.configurations);
-  const keep = new Set([...representative.keys(), ...schemePairs.flatMap((p) => [p.partitioned, p.contiguous])]);
 
+  // One pass over the results: small facts of every cell, full curves of the representatives.
   const kept = new Map<string, ReportCell>();
   const monteCarlo: { hash: string; zScore: number }[] = [];
   const regularisers: { hash: string; dropout: number; dropconnect: number }[] = [];
+  const gaps: (GapInput & { hash: string })[] = [];
+  const partitionedByKey = new Map<string, string>();
+  const contiguous: { hash: string; key: string }[] = [];
   const delivered = new Set<string>();
   for await (const cell of results) {
     delivered.add(cell.hash);
-    if (keep.has(cell.hash)) kept.set(cell.hash, cell);
+    if (representative.has(cell.hash)) kept.set(cell.hash, cell);
     const mc = cell.monteCarlo;
     if (mc && mc.standardError > 0) monteCarlo.push({ hash: cell.hash, zScore: (mc.mean - mc.deterministic) / mc.standardError });
     if (cell.regularisers) regularisers.push({ hash: cell.hash, ...cell.regularisers });
+    const family = cell.mask?.family;
+    if ((family === "dropblock" || family === "dropout") && cell.objectiveGap !== undefined)
+      gaps.push({
+        hash: cell.hash,
+        blockSize: cell.mask!.blockSize,
+        keepProbability: cell.mask!.keepProbability,
+        objectiveGap: cell.objectiveGap,
+        representable: cell.representable === true,
+      });
+    if (cell.schemeKey && family === "dropblock" && !partitionedByKey.has(cell.schemeKey)) partitionedByKey.set(cell.schemeKey, cell.hash);
+    if (cell.schemeKey && family === "contiguous-dropblock") contiguous.push({ hash: cell.hash, key: cell.schemeKey });
   }
+  // Claim 7 pairs: a contiguous DropBlock cell and the partitioned cell identical but for the family.
+  const schemePairs = contiguous
+    .flatMap(({ hash, key }) => (partitionedByKey.has(key) ? [{ partitioned: partitionedByKey.get(key)!, contiguous: hash }] : []))
+    .slice(0, limits.configurations);
+  for (const pair of schemePairs)
+    for (const hash of [pair.partitioned, pair.contiguous])
+      if (!kept.has(hash)) {
+        const cell = await options.fetchCell?.(hash);
+        if (cell) kept.set(hash, cell);
+      }
+
   const missingResults = summary.rows
-    .filter((r) => hasResult(r) && !delivered.has(r.hash))
+    .filter((r) => rowHasResult(r) && !delivered.has(r.hash))
     .map((r) => ({ hash: r.hash, reason: options.unreadable?.get(r.hash) ?? "result missing from the store" }));
-  const notOk = summary.rows.filter((r) => r.status !== "ok");
+  const incomplete = summary.rows.filter((r) => r.status !== "computed" && r.status !== "cached" && r.status !== "ok");
   const failures: ReportModel["failures"] = [];
-  for (const row of notOk.slice(0, maxFailuresListed)) {
-    const stored = row.status === "diverged" ? undefined : await options.cellError?.(row.hash);
-    const error = stored ?? options.unreadable?.get(row.hash) ?? (row.status === "diverged" ? "training diverged; its metrics say how far it got" : "no error message stored");
+  for (const row of incomplete.slice(0, maxFailuresListed)) {
+    const diverged = row.status === "diverged";
+    const error =
+      row.error ??
+      (diverged ? undefined : await options.cellError?.(row.hash)) ??
+      options.unreadable?.get(row.hash) ??
+      (diverged ? "training diverged; its metrics say how far it got" : "no error message stored");
     failures.push({ hash: row.hash, configuration: labelOfCell(row.hash), status: row.status, error });
   }
 
@@ -165,7 +189,7 @@ export async function buildReportModel(
     const replicated = hashes.filter((h) => (configurations.members.get(configurations.keyOf.get(h)!)?.length ?? 1) > 1);
     return replicated.length > 0 ? ["Configurations with several seeds show their first completed seed."] : [];
   };
-  const drawn = [...representative.keys()].map((h) => kept.get(h)).filter((c): c is ReportCell => c !== undefined);
+  const drawn = [...representative].map((h) => kept.get(h)).filter((c): c is ReportCell => c !== undefined);
   const facetNotes = [...capNote(chosenConfigurations.length, drawable.length, "configurations"), ...replicateNote(drawn.map((c) => c.hash))];
 
   const specs: (PlotSpec | { absent: string; reason: string })[] = [];
@@ -214,7 +238,15 @@ export async function buildReportModel(
     "Training curves",
     "no drawn cell result carries a training curve",
   );
-  orAbsent(objectiveGapPlot(gapPoints(summary.rows, limits.gapPoints), gapNotes(summary.rows, limits.gapPoints), claimTolerance(summary, "3")), "Objective gap over block size and keep probability", "no row has an objective gap with a DropBlock or Dropout mask");
+  orAbsent(
+    objectiveGapPlot(
+      evenly(gaps, limits.gapPoints),
+      gaps.length > limits.gapPoints ? [`${limits.gapPoints} of ${gaps.length} cells drawn, evenly spaced in grid order; every cell is in the table below.`] : [],
+      claimTolerance(summary, "3"),
+    ),
+    "Objective gap over block size and keep probability",
+    "no DropBlock or Dropout cell result has an objective gap",
+  );
   orAbsent(
     balancePlot(
       drawn
@@ -232,7 +264,7 @@ export async function buildReportModel(
   orAbsent(
     schemesPlot(
       schemePairs.flatMap((pair) => {
-        const label = labelOfCell(pair.partitioned).replace(/^dropblock ?/, "") || "same settings";
+        const label = labelOfCell(pair.partitioned).replace(/^dropblock ?|mask\.family=dropblock ?|dropblock ?/g, "").trim() || "same settings";
         return (["partitioned", "contiguous"] as const).flatMap((scheme) => {
           const cell = kept.get(pair[scheme]);
           if (!cell) return [];
@@ -298,7 +330,7 @@ export async function buildReportModel(
     rows,
     rowsOmitted: summary.rows.length - shownRows.length,
     failures,
-    failuresOmitted: notOk.length - failures.length,
+    failuresOmitted: incomplete.length - failures.length,
     missingResults,
   };
   if (options.baseline) {
@@ -331,38 +363,10 @@ function claimBound(summary: SummaryLike, id: string, fallback: number): number 
   return claimTolerance(summary, id) ?? fallback;
 }
 
-function maskOf(row: SummaryRow): MaskFamily | undefined {
-  const mask = row.parameters["mask"];
-  return mask && typeof mask === "object" && typeof (mask as { family?: unknown }).family === "string" ? (mask as MaskFamily) : undefined;
-}
-
-function gapRows(rows: readonly SummaryRow[]) {
-  return rows.filter((row) => {
-    const family = maskOf(row)?.family;
-    return (family === "dropblock" || family === "dropout") && typeof row.objectiveGap === "number" && Number.isFinite(row.objectiveGap);
-  });
-}
-
-function gapPoints(rows: readonly SummaryRow[], cap: number) {
-  const usable = gapRows(rows);
-  const count = Math.min(cap, usable.length);
-  const points = [];
-  for (let j = 0; j < count; j++) {
-    const row = usable[Math.floor((j * usable.length) / count)]!;
-    const mask = maskOf(row)!;
-    points.push({
-      blockSize: blockSizeOf(mask),
-      keepProbability: mask.keepProbability,
-      objectiveGap: row.objectiveGap!,
-      representable: row.representable === true,
-    });
-  }
-  return points;
-}
-
-function gapNotes(rows: readonly SummaryRow[], cap: number): string[] {
-  const usable = gapRows(rows).length;
-  return usable > cap ? [`${cap} of ${usable} cells drawn, evenly spaced in grid order; every cell is in the table below.`] : [];
+/** At most `cap` items, evenly spaced, in their order. */
+function evenly<T>(items: readonly T[], cap: number): T[] {
+  const count = Math.min(cap, items.length);
+  return Array.from({ length: count }, (_, j) => items[Math.floor((j * items.length) / count)]!);
 }
 
 /** Per configuration label, keep the first entry; at most `cap` labels. */
@@ -385,25 +389,4 @@ function pickCategories<T extends { hash: string }>(items: readonly T[], labelOf
   const labels = pickConfigurations([...worst.keys()], (label) => worst.get(label)!, cap);
   const chosen = new Set(labels);
   return items.filter((item) => chosen.has(labelOf(item.hash)));
-}
-
-/** Contiguous DropBlock cells and the partitioned cell that matches them in everything else. */
-function pairSchemes(rows: readonly SummaryRow[]): { partitioned: string; contiguous: string }[] {
-  const keyWith = (row: SummaryRow, family: string) => {
-    const mask = maskOf(row)!;
-    try {
-      return canonicalJson({ ...row.parameters, mask: { ...mask, family } });
-    } catch {
-      return undefined;
-    }
-  };
-  const partitioned = new Map<string, string>();
-  for (const row of rows) if (hasResult(row) && maskOf(row)?.family === "dropblock") partitioned.set(keyWith(row, "dropblock") ?? "", row.hash);
-  const pairs: { partitioned: string; contiguous: string }[] = [];
-  for (const row of rows) {
-    if (!hasResult(row) || maskOf(row)?.family !== "contiguous-dropblock") continue;
-    const match = partitioned.get(keyWith(row, "dropblock") ?? "-");
-    if (match) pairs.push({ partitioned: match, contiguous: row.hash });
-  }
-  return pairs;
 }

@@ -19,6 +19,10 @@ export interface SummaryClaim {
   tolerance: Quantity;
   /** The cells the claim was evaluated on: their hashes, or only how many. */
   cells: number | readonly string[];
+  /** Hashes of the cells behind the claim, when the pipeline lists them beside a count. */
+  hashes?: readonly string[];
+  /** Why the claim is skipped, or what else a reader must know. */
+  reason?: string;
 }
 
 export interface SummaryRow {
@@ -30,7 +34,10 @@ export interface SummaryRow {
   learnedRank?: number | null;
   closedFormRank?: number | null;
   representable?: boolean | null;
+  /** computed, cached, diverged (a result exists); failed, missing, corrupt (none usable). */
   status: string;
+  /** Why there is no usable result. */
+  error?: string;
 }
 
 export interface SummaryLike {
@@ -45,7 +52,12 @@ export function claimCellCount(claim: SummaryClaim): number {
 }
 
 export function claimCellHashes(claim: SummaryClaim): readonly string[] {
-  return typeof claim.cells === "number" ? [] : claim.cells;
+  return claim.hashes ?? (typeof claim.cells === "number" ? [] : claim.cells);
+}
+
+/** Row statuses with a usable result ("ok" as a result's own status, for summaries that copy it). */
+export function rowHasResult(row: SummaryRow): boolean {
+  return row.status === "computed" || row.status === "cached" || row.status === "diverged" || row.status === "ok";
 }
 
 /** Parse and check the fields the report relies on; the message names the field that is wrong. */
@@ -56,6 +68,11 @@ export function parseSummary(text: string, where: string): SummaryLike {
   } catch (error) {
     throw new Error(`${where}: not JSON (${(error as Error).message})`);
   }
+  return checkSummary(value, where);
+}
+
+/** Check an already parsed summary (a baseline handed over by Aggregate). */
+export function checkSummary(value: unknown, where: string): SummaryLike {
   const problems: string[] = [];
   const object = value as Partial<SummaryLike> | null;
   if (typeof object !== "object" || object === null) throw new Error(`${where}: expected a JSON object`);

@@ -5,7 +5,7 @@
 import type { Store } from "../store/store.js";
 import { keys } from "../pipeline/contract.js";
 import type { Regression } from "./baseline.js";
-import { readCellError, type CellResult } from "../results/result.js";
+import { readCellError, readResult, type CellResult } from "../results/result.js";
 import { fromCellResult, type ReportCell } from "./cells.js";
 import { renderHtml } from "./html.js";
 import { plotFile, renderMarkdown } from "./markdown.js";
@@ -43,6 +43,10 @@ export async function writeReport<S extends SummaryLike>(
   if (summary.sweepId !== sweepId) throw new Error(`writeReport: summary is for sweep ${summary.sweepId}, not ${sweepId}`);
   const model = await buildReportModel(summary, reportCells(results), {
     cellError: async (hash) => (await readCellError(store, hash))?.error,
+    fetchCell: async (hash) => {
+      const read = await readResult(store, hash);
+      return read.state === "valid" ? fromCellResult(read.result) : undefined;
+    },
     ...options,
   });
   const files: [string, string, string][] = [

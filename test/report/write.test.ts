@@ -76,6 +76,22 @@ describe("writeReport", async () => {
     expect(summary.rows.some((r) => keys.result(r.hash) === resolved)).toBe(true);
   });
 
+  it("prints a skipped claim's reason", () => {
+    expect(html).toMatch(/<tr id="claim-row-6">[\s\S]*?no deep-network cells in this sweep[\s\S]*?<\/tr>/);
+  });
+
+  it("links a claim to the cells behind it when the summary lists their hashes", async () => {
+    const behind = summary.rows.slice(0, 10).map((r) => r.hash);
+    const withHashes = { ...summary, claims: summary.claims.map((c) => (c.id === "3" ? { ...c, hashes: behind } : c)) };
+    const other = new MemoryStore();
+    const model = (await writeReport(other, fixtureSweepId, withHashes, stream(results), { limits: { claimLinks: 4 } })).model;
+    const claim3 = model.claims.find((c) => c.claim.id === "3")!;
+    expect(claim3.links.map((l) => l.href)).toEqual(behind.slice(0, 4).map((h) => `#cell-${h}`));
+    expect(claim3.moreCells).toBe(6);
+    const page = other.text(reportKey("report.html"))!;
+    for (const hash of behind.slice(0, 4)) expect(page).toContain(`<tr id="cell-${hash}">`);
+  });
+
   it("lists the failed cell with its error", () => {
     expect(html).toContain("RuntimeError: unreachable (wasm trap in maskedTrain)");
     expect(markdown).toContain("RuntimeError: unreachable");
@@ -110,7 +126,7 @@ describe("writeReport with a baseline", async () => {
   it("lists the changed claim in a Regressions section and in summary.json", () => {
     expect(written.regressions).toMatchObject([{ kind: "claim-status", claim: "4", direction: "worse" }]);
     const html = store.text(reportKey("report.html"))!;
-    expect(html).toMatch(/<section id="regressions">[\s\S]*claim 4 \(Balance\): pass → fail/);
+    expect(html).toMatch(/<section id="regressions">[\s\S]*claim 4 \(Balanced blocks\): pass → fail/);
     const stored = JSON.parse(store.text(reportKey("summary.json"))!);
     expect(stored.regressions).toHaveLength(1);
     expect(stored.baseline).toMatchObject({ sweepId: "baseline", source: "runs/baseline/report" });
