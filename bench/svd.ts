@@ -1,6 +1,9 @@
 // SVD benchmark: our wasm SVD (values only, and thin U, S, V) beside numpy.linalg.svd
-// (LAPACK gesdd, single-threaded through runPython) and ml-matrix's SVD (one-sided JS, small
-// sizes only), all on the same matrices, measured in the same run. Median wall time in ms.
+// (LAPACK gesdd, single-threaded through runPython) and ml-matrix's SVD (JAMA's Golub-Kahan in
+// JS, small sizes only), all on the same matrices, measured in the same run.
+// Each number is the median over samples of process CPU time per call (a sample repeats the
+// call until it lasts >= 20 ms): on a shared machine wall time grows with other people's load,
+// CPU time much less, and both sides are measured the same way.
 import { Matrix as MlMatrix, SVD as MlSvd } from "ml-matrix";
 import { gaussianMatrix, Stream } from "../shared/numerics/rng.js";
 import { type Matrix } from "../shared/numerics/matrix.js";
@@ -34,23 +37,34 @@ function label({ m, n }: Shape): string {
   return m === n ? `${m}` : `${m}x${n}`;
 }
 
-/** Median of `reps` timed calls after one warm-up; reps shrink with the work. */
-function medianMs(body: () => void, reps: number): number {
+/** Median over `samples` of CPU ms per call, after two warm-up calls (the second sizes the samples). */
+function medianMs(body: () => void, samples: number): number {
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   body();
+  let start = cpuMs();
+  body();
+  const once = Math.max(cpuMs() - start, 1e-3);
+  const perSample = Math.max(1, Math.ceil(SAMPLE_MS / once));
   const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const start = performance.now();
-    body();
-    times.push(performance.now() - start);
+  for (let r = 0; r < samples; r++) {
+    start = cpuMs();
+    for (let k = 0; k < perSample; k++) body();
+    times.push((cpuMs() - start) / perSample);
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
 }
 
+const SAMPLE_MS = 20;
+const WARMUP_MS = 300;
+
 function repsFor({ m, n }: Shape, quick: boolean): number {
   const work = m * n * Math.min(m, n);
-  const reps = work <= 128 ** 3 ? 21 : work <= 256 ** 3 ? 9 : 5;
-  return quick ? Math.max(3, Math.floor(reps / 3)) : reps;
+  const reps = work <= 256 ** 3 ? 9 : 5;
+  return quick ? 3 : reps;
 }
 
 const NUMPY_SCRIPT = `
@@ -62,12 +76,16 @@ for c in cases:
     a = np.array(c["data"], dtype=np.float64).reshape(c["m"], c["n"])
     row = {}
     for key, uv in (("values", False), ("full", True)):
+        t = time.process_time()
         np.linalg.svd(a, full_matrices=False, compute_uv=uv)
+        once = max((time.process_time() - t) * 1000, 1e-3)
+        per = max(1, int(-(-c["sampleMs"] // once)))
         ts = []
         for _ in range(c["reps"]):
-            t = time.perf_counter()
-            np.linalg.svd(a, full_matrices=False, compute_uv=uv)
-            ts.append((time.perf_counter() - t) * 1000)
+            t = time.process_time()
+            for _ in range(per):
+                np.linalg.svd(a, full_matrices=False, compute_uv=uv)
+            ts.append((time.process_time() - t) * 1000 / per)
         ts.sort()
         row[key] = ts[len(ts) // 2]
     out.append(row)
@@ -85,9 +103,17 @@ export async function benchSvd(opts: BenchOptions): Promise<BenchRow[]> {
   opts.log(`svd: numpy peer (${shapes.length} sizes)`);
   const numpy = runPython<NumpyTimes[]>(
     NUMPY_SCRIPT,
-    shapes.map((s, k) => ({ m: s.m, n: s.n, reps: repsFor(s, opts.quick), data: Array.from(matrices[k]!.data) })),
+    shapes.map((s, k) => ({ m: s.m, n: s.n, reps: repsFor(s, opts.quick), sampleMs: SAMPLE_MS, data: Array.from(matrices[k]!.data) })),
   );
   if (numpy === null) opts.log("svd: python3 with numpy not available; numpy columns are null");
+  // V8 starts wasm in its baseline tier and optimises hot functions later: warm up both paths
+  // for WARMUP_MS first, so the first size is not measured half-compiled.
+  const warmup = gaussianMatrix(96, 80, SEED, Stream.data, shapes.length);
+  const warmupStart = performance.now();
+  while (performance.now() - warmupStart < WARMUP_MS) {
+    svd(warmup, { vectors: false });
+    svd(warmup, { vectors: true });
+  }
   const rows: BenchRow[] = [];
   shapes.forEach((shape, k) => {
     const a = matrices[k]!;
@@ -103,7 +129,7 @@ export async function benchSvd(opts: BenchOptions): Promise<BenchRow[]> {
     if (shape.m * shape.n <= ML_MATRIX_MAX_ENTRIES) {
       opts.log(`svd: ${size} ml-matrix`);
       const ml = toMlMatrix(a);
-      const mlReps = Math.max(3, Math.floor(reps / 3));
+      const mlReps = 3;
       const mlValues = medianMs(
         () => new MlSvd(ml, { computeLeftSingularVectors: false, computeRightSingularVectors: false, autoTranspose: true }),
         mlReps,

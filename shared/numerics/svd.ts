@@ -3,7 +3,7 @@
 // translates shapes: A = U diag(values) V^T, values descending, length p = min(m, n), U m x p and
 // V n x p with orthonormal columns (also for zero singular values).
 // Used for the spectra of THEORY.md ("Induced regulariser and closed-form global minimum").
-import { engine } from "./engine.js";
+import { type Workspace, engine } from "./engine.js";
 import { type Matrix, zeros } from "./matrix.js";
 
 export interface SvdResult {
@@ -16,6 +16,7 @@ export interface SvdResult {
 
 type SvdKernel = (a: number, m: number, n: number, s: number, u: number, v: number, wantVectors: number, work: number) => number;
 type WorkSize = (m: number, n: number) => number;
+type Transpose = (src: number, rows: number, cols: number, dst: number) => void;
 
 export function singularValues(a: Matrix): Float64Array {
   return svd(a, { vectors: false }).values;
@@ -56,35 +57,34 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
   const ws = engine();
   const kernel = ws.kernels.svdF64 as SvdKernel;
   const workSize = (ws.kernels.svdWorkSize as WorkSize)(M, N);
+  const transpose = ws.kernels.svdTranspose as Transpose;
   return ws.scoped(() => {
     const bPtr = ws.allocF64(M * N);
     const sPtr = ws.allocF64(N);
     const uPtr = wantVectors ? ws.allocF64(M * N) : 0;
     const vPtr = wantVectors ? ws.allocF64(N * N) : 0;
+    // Layout changes go through this buffer: row-major in, column-major for the kernel, back.
+    const tPtr = tall || wantVectors ? ws.allocF64(M * N) : 0;
     const workPtr = ws.allocF64(workSize);
-    const b = ws.f64View(bPtr, M * N);
-    const src = a.data;
-    if (tall) {
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) b[j * m + i] = scaled ? src[i * n + j]! * scaleA * scaleB : src[i * n + j]!;
-    } else if (!scaled) {
-      b.set(src); // row-major A is column-major A^T
-    } else {
-      for (let k = 0; k < src.length; k++) b[k] = src[k]! * scaleA * scaleB;
-    }
+    // Row-major A is column-major A^T: wide inputs go in as they are, tall ones transposed.
+    const input = ws.f64View(tall ? tPtr : bPtr, M * N);
+    input.set(a.data);
+    if (scaled) for (let k = 0; k < input.length; k++) input[k] = input[k]! * scaleA * scaleB;
+    if (tall) transpose(tPtr, m, n, bPtr);
     const status = kernel(bPtr, M, N, sPtr, uPtr, vPtr, wantVectors ? 1 : 0, workPtr);
     if (status !== 0) throw new Error(`svd: the bidiagonal QR did not converge for the ${m} x ${n} matrix`);
     const values = ws.takeF64(sPtr, N);
     if (scaled) for (let k = 0; k < N; k++) values[k] = values[k]! / scaleA / scaleB;
     if (!wantVectors) return { values };
     // Column-major kernel factors -> row-major matrices.
-    const left = fromColumnMajor(ws.f64View(uPtr, M * N), M, N);
-    const right = fromColumnMajor(ws.f64View(vPtr, N * N), N, N);
+    const left = { rows: M, cols: N, data: rowMajor(ws, transpose, uPtr, M, N, tPtr) };
+    const right = { rows: N, cols: N, data: rowMajor(ws, transpose, vPtr, N, N, tPtr) };
     return tall ? { values, U: left, V: right } : { values, U: right, V: left };
   });
 }
 
-function fromColumnMajor(cm: Float64Array, rows: number, cols: number): Matrix {
-  const out = zeros(rows, cols);
-  for (let j = 0; j < cols; j++) for (let i = 0; i < rows; i++) out.data[i * cols + j] = cm[j * rows + i]!;
-  return out;
+/** Copy of the column-major rows x cols matrix at ptr, row-major (via the scratch at tPtr). */
+function rowMajor(ws: Workspace, transpose: Transpose, ptr: number, rows: number, cols: number, tPtr: number): Float64Array {
+  transpose(ptr, cols, rows, tPtr);
+  return ws.takeF64(tPtr, rows * cols);
 }

@@ -1029,3 +1029,22 @@ function initIdentity(p: usize, n: i32): void {
   for (let i = 0; i < n; i++) st(p, i * n + i, 1);
 }
 
+
+/**
+ * dst (cols x rows, row-major) = src^T for src rows x cols row-major: the layout change between
+ * the row-major Matrix of the TS side and this kernel's column-major operands. Blocked 16 x 16 so
+ * both sides stay in cache.
+ */
+export function svdTranspose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const B = 16;
+  for (let i0 = 0; i0 < rows; i0 += B) {
+    const i1 = min(i0 + B, rows);
+    for (let j0 = 0; j0 < cols; j0 += B) {
+      const j1 = min(j0 + B, cols);
+      for (let i = i0; i < i1; i++) {
+        const s = src + ((<usize>i * <usize>cols) << 3);
+        for (let j = j0; j < j1; j++) store<f64>(dst + ((<usize>j * <usize>rows + <usize>i) << 3), load<f64>(s + (<usize>j << 3)));
+      }
+    }
+  }
+}
