@@ -63,7 +63,8 @@ export const dataSchema = variants("generator", {
 
 export const optimiserSchema = z.strictObject({
   learningRate: number({ gt: 0 }).default(0.05),
-  schedule: oneOf(["constant", "cosine", "inverse-sqrt"]).default("constant"),
+  /** constant; cosine (to 0 at the last epoch); inverse-time: learningRate / (1 + 10 t / epochs), t in epochs. */
+  schedule: oneOf(["constant", "cosine", "inverse-time"]).default("constant"),
   epochs: integer({ ge: 1 }).default(500),
   /** Samples per step; defaults to the full batch (N). */
   batchSize: integer({ ge: 1 }).optional(),
@@ -118,7 +119,7 @@ export type ExperimentKind = (typeof experimentKinds)[number];
 
 export interface Optimiser {
   learningRate: number;
-  schedule: "constant" | "cosine" | "inverse-sqrt";
+  schedule: "constant" | "cosine" | "inverse-time";
   epochs: number;
   batchSize: number;
   maskScope: "sample" | "batch";

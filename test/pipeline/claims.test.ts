@@ -71,7 +71,7 @@ describe("claims", () => {
     expect(claims["3"]).toMatchObject({ status: "pass", measured: 1e-5, cells: 1 });
     expect(claims["4"]).toMatchObject({ status: "pass", measured: 1.01, cells: 1 });
     expect(claims["5"]).toMatchObject({ status: "pass", measured: 0, cells: 1 });
-    const bad = byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.2, learnedRank: 3 })]);
+    const bad = byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.25, learnedRank: 3 })]);
     expect([bad["3"]!.status, bad["4"]!.status, bad["5"]!.status]).toEqual(["fail", "fail", "fail"]);
     expect(bad["5"]!.measured).toBe(1);
     const diverged = byId([evidence(factorisation(dropblock), good), evidence(factorisation(dropblock, 1), { representable: true }, "diverged")]);

@@ -196,7 +196,7 @@ grid:
         "optimiser.learningRate: expected a number > 0, got -1",
         "optimiser.epochs: expected an integer >= 1, got 2.5",
         "optimiser.batchSize: expected at most sizes.n = 15, got 100",
-        'optimiser.schedule: expected one of "constant", "cosine", "inverse-sqrt", got "weekly"',
+        'optimiser.schedule: expected one of "constant", "cosine", "inverse-time", got "weekly"',
         'optimiser.dtype: expected one of "f64", "f32", got "f16"',
         "target.rank: expected at most min(sizes.m, sizes.n) = 15, got 40",
         'monteCarloSamples: expected an integer >= 0, got "many"',

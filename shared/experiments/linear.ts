@@ -1,0 +1,302 @@
+// The linear experiments (THEORY.md "Setting"): factorisation (X = I) and regression (data X).
+// One cell: generate Y (and X) from the cell's seed, compute the closed-form minimum
+// (shared/theory), train U V^T X with sampled masks in wasm (shared/numerics/train.ts), and
+// measure what the claims read (shared/pipeline/claims.ts): objective gap, spectrum error,
+// balance, ranks, representability, a Monte Carlo check of the deterministic objective, and
+// for DropConnect both regularisers. Every draw comes from the one RNG with its own stream, so
+// the outcome is a pure function of the cell.
+import type { MaskFamily } from "../masks.js";
+import { type Matrix, zeros } from "../numerics/matrix.js";
+import { gaussianMatrix, Stream } from "../numerics/rng.js";
+import { sampleMasks } from "../numerics/masks.js";
+import { singularValues, svd } from "../numerics/svd.js";
+import { trainMasked, type LearningRateSchedule } from "../numerics/train.js";
+import type { CellMetrics } from "../results/result.js";
+import { sampleCount, type LinearCell, type Optimiser } from "../spec/cell.js";
+import { closedForm, createDeterministicObjective, type ClosedForm } from "../theory/index.js";
+import { multiply, multiplyTransposeLeft, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
+import type { Experiment, Outcome } from "./experiment.js";
+
+/** Standard deviation of the initial weights: small, so training starts near the origin. */
+export const INITIAL_SCALE = 0.1;
+/** Singular values below this fraction of the target's largest count as zero (learned rank). */
+export const RANK_TOLERANCE = 1e-2;
+
+/** Y (m x N) and X (d x N, null for factorisation), from the cell's seed. */
+export function generateProblem(cell: LinearCell): { targets: Matrix; inputs: Matrix | null } {
+  const m = cell.sizes.m;
+  const N = sampleCount(cell);
+  const inputs = cell.experiment === "linear-regression" ? generateData(cell.data, cell.sizes.d, N, cell.seed) : null;
+  let targets: Matrix;
+  const t = cell.target;
+  if (t.generator === "gaussian") targets = gaussianMatrix(m, N, cell.seed, Stream.targets);
+  else {
+    // Prescribed spectrum with Haar-like random singular vectors: the orthonormal factors of
+    // Gaussian matrices.
+    const p = Math.min(m, N);
+    const sigma = Array.from({ length: p }, (_, i) => {
+      switch (t.generator) {
+        case "flat":
+          return 1;
+        case "decaying":
+          return t.decay ** i;
+        case "spiky":
+          return i < t.spikes ? t.spikeHeight : 1;
+        case "low-rank":
+          return i < t.rank ? 1 : 0;
+      }
+    });
+    const P = svd(gaussianMatrix(m, p, cell.seed, Stream.targets, 0), { vectors: true }).U!;
+    const Q = svd(gaussianMatrix(N, p, cell.seed, Stream.targets, 1), { vectors: true }).U!;
+    targets = zeros(m, N);
+    for (let c = 0; c < p; c++) {
+      const s = sigma[c]!;
+      if (s === 0) continue;
+      for (let i = 0; i < m; i++) {
+        const pi = P.data[i * p + c]! * s;
+        for (let j = 0; j < N; j++) targets.data[i * N + j]! += pi * Q.data[j * p + c]!;
+      }
+    }
+  }
+  if (t.noise > 0) {
+    const noise = gaussianMatrix(m, N, cell.seed, Stream.noise, 0, t.noise);
+    for (let i = 0; i < targets.data.length; i++) targets.data[i]! += noise.data[i]!;
+  }
+  return { targets, inputs };
+}
+
+function generateData(data: Extract<LinearCell, { experiment: "linear-regression" }>["data"], d: number, N: number, seed: number): Matrix {
+  const g = gaussianMatrix(d, N, seed, Stream.data);
+  if (data.generator === "gaussian") return g;
+  if (data.generator === "orthogonal") {
+    // sqrt(N) Q^T with Q (N x d) orthonormal: X X^T = N I, the scale of a Gaussian X.
+    const Q = svd(gaussianMatrix(N, d, seed, Stream.data), { vectors: true }).U!;
+    const x = zeros(d, N);
+    const scale = Math.sqrt(N);
+    for (let i = 0; i < d; i++) for (let j = 0; j < N; j++) x.data[i * N + j] = scale * Q.data[j * d + i]!;
+    return x;
+  }
+  // AR(1) across features: corr(x_i, x_j) = correlation^|i - j|.
+  const rho = data.generator === "correlated" ? data.correlation : 0;
+  const c = Math.sqrt(1 - rho * rho);
+  for (let i = 1; i < d; i++) for (let j = 0; j < N; j++) g.data[i * N + j] = rho * g.data[(i - 1) * N + j]! + c * g.data[i * N + j]!;
+  return g;
+}
+
+/**
+ * The block size of the closed form, when THEORY.md's closed form is this cell's minimum:
+ * dropout (k = 1), partitioned DropBlock (k), and DropConnect where its regulariser is
+ * dropout's (last layer; first layer when X X^T is diagonal). Otherwise undefined.
+ */
+export function closedFormBlockSize(cell: LinearCell): number | undefined {
+  const mask = cell.mask;
+  if (mask.family === "dropout") return 1;
+  if (mask.family === "dropblock") return mask.blockSize;
+  if (mask.family === "dropconnect") {
+    const diagonal = cell.experiment === "linear-factorisation" || cell.data.generator === "orthogonal";
+    return mask.layer === "last" || diagonal ? 1 : undefined;
+  }
+  return undefined;
+}
+
+function schedule(optimiser: Optimiser): LearningRateSchedule {
+  switch (optimiser.schedule) {
+    case "constant":
+      return { kind: "constant" };
+    case "cosine":
+      return { kind: "cosine" };
+    case "inverse-time":
+      // learningRate / (1 + 10 t / epochs): ends at a tenth-ish of the initial step whatever
+      // the run's length.
+      return { kind: "inverse-time", decay: 10 / optimiser.epochs };
+  }
+}
+
+/** U V^T X (or U V^T): the network's predictions on the training data, m x N. */
+function predictions(U: Matrix, V: Matrix, inputs: Matrix | null): Matrix {
+  const product = multiplyTransposeRight(U, V); // m x d
+  return inputs ? multiply(product, inputs) : product;
+}
+
+/** ||U_g V_g^T X||_F for each block g of `blockSize` consecutive units. */
+export function blockProductNorms(U: Matrix, V: Matrix, inputs: Matrix | null, blockSize: number): number[] {
+  const r = U.cols;
+  const W = inputs ? multiplyTransposeLeft(V, inputs) : transposeOf(V); // r x N
+  const norms: number[] = [];
+  for (let g = 0; g < r / blockSize; g++) {
+    const m = U.rows;
+    const N = W.cols;
+    let sum = 0;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < N; j++) {
+        let x = 0;
+        for (let l = g * blockSize; l < (g + 1) * blockSize; l++) x += U.data[i * r + l]! * W.data[l * N + j]!;
+        sum += x * x;
+      }
+    norms.push(Math.sqrt(sum));
+  }
+  return norms;
+}
+
+function transposeOf(a: Matrix): Matrix {
+  const t = zeros(a.cols, a.rows);
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j]!;
+  return t;
+}
+
+/**
+ * Monte Carlo estimate of E_z L_z at (U, V) (THEORY.md claim 1): `count` masks, one per draw
+ * applied to every sample, from the Monte Carlo stream; returns the mean and its standard error.
+ */
+export function monteCarloLoss(
+  targets: Matrix,
+  inputs: Matrix | null,
+  U: Matrix,
+  V: Matrix,
+  mask: MaskFamily,
+  count: number,
+  seed: number,
+): { mean: number; standardError: number } {
+  const r = U.cols;
+  const m = U.rows;
+  const theta = mask.keepProbability;
+  const layer = mask.family === "dropconnect" ? mask.layer : undefined;
+  const weightRows = layer === "last" ? m : layer === "first" ? V.rows : undefined;
+  const masks = sampleMasks(mask, { hiddenUnits: r, count, seed, stream: Stream.monteCarlo, ...(weightRows ? { weightRows } : {}) });
+  const width = (weightRows ?? 1) * r;
+  const W = inputs ? multiplyTransposeLeft(V, inputs) : transposeOf(V); // r x N
+  let sum = 0;
+  let sumSquares = 0;
+  for (let s = 0; s < count; s++) {
+    const z = masks.subarray(s * width, (s + 1) * width);
+    let loss: number;
+    if (layer === "first") {
+      const masked = zeros(V.rows, r);
+      for (let k = 0; k < V.data.length; k++) masked.data[k] = (V.data[k]! * z[k]!) / theta;
+      loss = squaredNorm(subtract(targets, predictions(U, masked, inputs)));
+    } else {
+      const masked = zeros(m, r);
+      for (let i = 0; i < m; i++)
+        for (let l = 0; l < r; l++) masked.data[i * r + l] = (U.data[i * r + l]! * (layer === "last" ? z[i * r + l]! : z[l]!)) / theta;
+      loss = squaredNorm(subtract(targets, multiply(masked, W)));
+    }
+    sum += loss;
+    sumSquares += loss * loss;
+  }
+  const mean = sum / count;
+  const variance = count > 1 ? Math.max(0, (sumSquares - count * mean * mean) / (count - 1)) : 0;
+  return { mean, standardError: Math.sqrt(variance / count) };
+}
+
+function finitePrefix(values: readonly number[]): number[] {
+  const end = values.findIndex((v) => !Number.isFinite(v));
+  return end < 0 ? [...values] : values.slice(0, end);
+}
+
+function relativeSpectrumError(learned: ArrayLike<number>, reference: ArrayLike<number>): number {
+  const n = Math.max(learned.length, reference.length);
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < n; i++) {
+    const a = learned[i] ?? 0;
+    const b = reference[i] ?? 0;
+    diff += (a - b) ** 2;
+    norm += b * b;
+  }
+  return norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff);
+}
+
+export function runLinear(cell: LinearCell): Outcome {
+  const { targets, inputs } = generateProblem(cell);
+  const r = cell.sizes.hiddenUnits;
+  const d = inputs ? inputs.rows : targets.cols;
+  const k = closedFormBlockSize(cell);
+  const cf: ClosedForm | undefined =
+    k === undefined ? undefined : closedForm({ targets, inputs, hiddenUnits: r, blockSize: k, keepProbability: cell.mask.keepProbability });
+  const objective = createDeterministicObjective({ targets, inputs, mask: cell.mask, hiddenUnits: r });
+
+  const trained = trainMasked({
+    inputs,
+    targets,
+    initialU: gaussianMatrix(targets.rows, r, cell.seed, Stream.init, 0, INITIAL_SCALE),
+    initialV: gaussianMatrix(d, r, cell.seed, Stream.init, 1, INITIAL_SCALE),
+    mask: cell.mask,
+    maskScope: cell.optimiser.maskScope,
+    learningRate: cell.optimiser.learningRate,
+    schedule: schedule(cell.optimiser),
+    epochs: cell.optimiser.epochs,
+    batchSize: cell.optimiser.batchSize,
+    seed: cell.seed,
+    dtype: cell.optimiser.dtype,
+    deterministicObjective: (U, V) => objective.value(U, V),
+  });
+  const curves: Record<string, number[]> = {
+    stochasticLoss: finitePrefix(trained.curves.stochasticLoss),
+    deterministicObjective: finitePrefix(trained.curves.deterministicObjective ?? []),
+    learningRate: [...trained.curves.learningRate],
+  };
+  curves.epoch = curves.deterministicObjective!.map((_, i) => i + 1);
+  const targetSpectrum = cf ? Array.from(cf.targetSpectrum) : Array.from(singularValues(targets));
+  const metrics: CellMetrics = {
+    objectiveGap: null,
+    spectrumError: null,
+    balanceRatio: null,
+    learnedRank: null,
+    closedFormRank: cf ? cf.rank : null,
+    representable: cf ? cf.representable : null,
+  };
+  if (cf) {
+    metrics.closedFormMinimum = cf.objective;
+    metrics.balanceTarget = cf.balanceTarget;
+  }
+  if (trained.status === "diverged") {
+    metrics.divergedAtEpoch = trained.divergedAtEpoch ?? null;
+    return { status: "diverged", metrics, spectra: { target: targetSpectrum, ...(cf ? { closedForm: Array.from(cf.spectrum) } : {}) }, curves };
+  }
+
+  const { U, V } = trained;
+  const finalObjective = objective.value(U, V);
+  const learned = Array.from(singularValues(predictions(U, V, inputs)));
+  const threshold = RANK_TOLERANCE * (targetSpectrum[0] ?? 0);
+  metrics.finalObjective = finalObjective;
+  metrics.learnedRank = learned.filter((s) => s > threshold).length;
+  if (cf) {
+    metrics.objectiveGap = cf.objective > 0 ? (finalObjective - cf.objective) / cf.objective : finalObjective;
+    metrics.spectrumError = relativeSpectrumError(learned, cf.spectrum);
+    const norms = blockProductNorms(U, V, inputs, cf.blockSize);
+    const max = Math.max(...norms);
+    const min = Math.min(...norms);
+    metrics.blockNorms = norms;
+    metrics.balanceRatio = max === 0 ? null : min === 0 ? Number.MAX_VALUE : max / min;
+  }
+  if (cell.monteCarloSamples > 0) {
+    const mc = monteCarloLoss(targets, inputs, U, V, cell.mask, cell.monteCarloSamples, cell.seed);
+    metrics.monteCarlo = { ...mc, deterministic: finalObjective, samples: cell.monteCarloSamples };
+  }
+  if (cell.mask.family === "dropconnect") {
+    // Both regularisers at the trained weights: each deterministic objective minus the fit.
+    const fit = squaredNorm(subtract(targets, predictions(U, V, inputs)));
+    const dropout = createDeterministicObjective({
+      targets,
+      inputs,
+      mask: { family: "dropout", keepProbability: cell.mask.keepProbability },
+      hiddenUnits: r,
+    });
+    metrics.regularisers = { dropout: dropout.value(U, V) - fit, dropconnect: finalObjective - fit };
+  }
+  return {
+    metrics,
+    spectra: { learned, target: targetSpectrum, ...(cf ? { closedForm: Array.from(cf.spectrum) } : {}) },
+    curves,
+  };
+}
+
+export const linearFactorisation: Experiment<Extract<LinearCell, { experiment: "linear-factorisation" }>> = {
+  kind: "linear-factorisation",
+  run: runLinear,
+};
+
+export const linearRegression: Experiment<Extract<LinearCell, { experiment: "linear-regression" }>> = {
+  kind: "linear-regression",
+  run: runLinear,
+};

@@ -1,0 +1,164 @@
+// The linear experiment against independent computations: ml-matrix's SVD for generated
+// spectra, exact enumeration of every mask for the Monte Carlo loss, naive loops for data
+// and block products.
+import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
+import { describe, expect, it } from "vitest";
+import { blockProductNorms, generateProblem, monteCarloLoss, runLinear } from "../../shared/experiments/linear.js";
+import { gaussianMatrix, Stream } from "../../shared/numerics/rng.js";
+import type { Matrix } from "../../shared/numerics/matrix.js";
+import { canonicalJson } from "../../shared/spec/canonical.js";
+import { resolveCell, type LinearCell } from "../../shared/spec/cell.js";
+
+const ml = (a: Matrix) => new MlMatrix(Array.from({ length: a.rows }, (_, i) => Array.from(a.data.subarray(i * a.cols, (i + 1) * a.cols))));
+const sv = (a: Matrix) => new SingularValueDecomposition(ml(a), { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
+
+function cell(fields: Record<string, unknown>): LinearCell {
+  const check = resolveCell({ experiment: "linear-factorisation", sizes: { m: 6, n: 5, hiddenUnits: 4 }, mask: { family: "dropout" }, seed: 3, ...fields });
+  if (!check.ok) throw new Error(JSON.stringify(check.problems));
+  return check.cell as LinearCell;
+}
+
+describe("generated problems", () => {
+  it("gives targets with exactly the prescribed spectrum", () => {
+    const spectra: [Record<string, unknown>, number[]][] = [
+      [{ generator: "flat" }, [1, 1, 1, 1, 1]],
+      [{ generator: "decaying", decay: 0.5 }, [1, 0.5, 0.25, 0.125, 0.0625]],
+      [{ generator: "spiky", spikes: 2, spikeHeight: 7 }, [7, 7, 1, 1, 1]],
+      [{ generator: "low-rank", rank: 2 }, [1, 1, 0, 0, 0]],
+    ];
+    for (const [target, expected] of spectra) {
+      const { targets, inputs } = generateProblem(cell({ target }));
+      expect(inputs).toBeNull();
+      expect([targets.rows, targets.cols]).toEqual([6, 5]);
+      sv(targets).forEach((s, i) => expect(s).toBeCloseTo(expected[i]!, 12));
+    }
+  });
+
+  it("adds noise of the requested size, and Gaussian targets are the targets stream", () => {
+    const clean = generateProblem(cell({ target: { generator: "flat" } })).targets;
+    const noisy = generateProblem(cell({ target: { generator: "flat", noise: 0.5 }, sizes: { m: 6, n: 5, hiddenUnits: 4 } })).targets;
+    const noise = gaussianMatrix(6, 5, 3, Stream.noise, 0, 0.5);
+    noisy.data.forEach((x, i) => expect(x).toBeCloseTo(clean.data[i]! + noise.data[i]!, 14));
+    expect(generateProblem(cell({})).targets).toEqual(gaussianMatrix(6, 5, 3, Stream.targets));
+  });
+
+  it("makes orthogonal data with X Xᵀ = N I, and correlated data with the asked correlation", () => {
+    const regression = (data: Record<string, unknown>, N: number) => {
+      const check = resolveCell({ experiment: "linear-regression", sizes: { m: 3, d: 4, N, hiddenUnits: 2 }, data, mask: { family: "dropout" }, seed: 1 });
+      if (!check.ok) throw new Error(JSON.stringify(check.problems));
+      return generateProblem(check.cell as LinearCell).inputs!;
+    };
+    const x = regression({ generator: "orthogonal" }, 9);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) {
+        let dot = 0;
+        for (let t = 0; t < 9; t++) dot += x.data[i * 9 + t]! * x.data[j * 9 + t]!;
+        expect(dot).toBeCloseTo(i === j ? 9 : 0, 10);
+      }
+    const N = 20_000;
+    const c = regression({ generator: "correlated", correlation: 0.6 }, N);
+    const corr = (i: number, j: number) => {
+      let sij = 0;
+      let sii = 0;
+      let sjj = 0;
+      for (let t = 0; t < N; t++) {
+        const a = c.data[i * N + t]!;
+        const b = c.data[j * N + t]!;
+        sij += a * b;
+        sii += a * a;
+        sjj += b * b;
+      }
+      return sij / Math.sqrt(sii * sjj);
+    };
+    // Sampling error of a correlation with N = 20000 is about 0.006.
+    expect(corr(0, 1)).toBeCloseTo(0.6, 1);
+    expect(corr(0, 2)).toBeCloseTo(0.36, 1);
+    expect(corr(1, 3)).toBeCloseTo(0.36, 1);
+  });
+});
+
+describe("measurements", () => {
+  it("Monte Carlo loss agrees with the exact expectation over every dropout mask", () => {
+    const r = 4;
+    const targets = gaussianMatrix(3, 5, 11, Stream.targets);
+    const U = gaussianMatrix(3, r, 11, Stream.init, 0);
+    const V = gaussianMatrix(5, r, 11, Stream.init, 1);
+    const theta = 0.7;
+    // Exact: enumerate all 2^r masks with their probabilities.
+    let exact = 0;
+    for (let bits = 0; bits < 1 << r; bits++) {
+      let p = 1;
+      const z: number[] = [];
+      for (let l = 0; l < r; l++) {
+        const kept = (bits >> l) & 1;
+        z.push(kept / theta);
+        p *= kept ? theta : 1 - theta;
+      }
+      let loss = 0;
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 5; j++) {
+          let yhat = 0;
+          for (let l = 0; l < r; l++) yhat += U.data[i * r + l]! * z[l]! * V.data[j * r + l]!;
+          loss += (targets.data[i * 5 + j]! - yhat) ** 2;
+        }
+      exact += p * loss;
+    }
+    const mc = monteCarloLoss(targets, null, U, V, { family: "dropout", keepProbability: theta }, 4000, 5);
+    expect(mc.standardError).toBeGreaterThan(0);
+    expect(Math.abs(mc.mean - exact)).toBeLessThan(4 * mc.standardError);
+  });
+
+  it("block-product norms match explicit products", () => {
+    const U = gaussianMatrix(3, 6, 2, Stream.init, 0);
+    const V = gaussianMatrix(4, 6, 2, Stream.init, 1);
+    const X = gaussianMatrix(4, 7, 2, Stream.data);
+    const norms = blockProductNorms(U, V, X, 2);
+    expect(norms).toHaveLength(3);
+    norms.forEach((norm, g) => {
+      const Ug = ml(U).subMatrix(0, 2, 2 * g, 2 * g + 1);
+      const Vg = ml(V).subMatrix(0, 3, 2 * g, 2 * g + 1);
+      expect(norm).toBeCloseTo(Ug.mmul(Vg.transpose()).mmul(ml(X)).norm("frobenius"), 12);
+    });
+  });
+});
+
+describe("a linear cell", () => {
+  const converging = cell({
+    sizes: { m: 8, n: 6, hiddenUnits: 6 },
+    target: { generator: "decaying", decay: 0.6 },
+    mask: { family: "dropblock", keepProbability: 0.5, blockSize: 2 },
+    optimiser: { learningRate: 0.02, epochs: 8000, batchSize: 1, schedule: "cosine" },
+    monteCarloSamples: 500,
+  });
+
+  it("reaches the closed form: small gap, matching spectrum and rank, balanced blocks", () => {
+    const outcome = runLinear(converging);
+    const m = outcome.metrics;
+    expect(outcome.status).toBeUndefined();
+    expect(m.representable).toBe(true);
+    expect(m.objectiveGap).toBeGreaterThanOrEqual(-1e-12); // never below the global minimum
+    expect(m.objectiveGap).toBeLessThan(2e-3);
+    expect(m.spectrumError).toBeLessThan(0.02);
+    expect(m.learnedRank).toBe(m.closedFormRank);
+    expect(m.balanceRatio).toBeLessThan(1.1);
+    const mc = m.monteCarlo as { mean: number; standardError: number; deterministic: number };
+    expect(Math.abs(mc.mean - mc.deterministic)).toBeLessThan(4 * mc.standardError);
+    expect(outcome.curves!.deterministicObjective).toHaveLength(8000);
+  });
+
+  it("is a pure function of the cell", () => {
+    const small = cell({ optimiser: { epochs: 50 }, monteCarloSamples: 20, mask: { family: "dropconnect", layer: "last" } });
+    expect(canonicalJson(runLinear(small))).toBe(canonicalJson(runLinear(small)));
+    expect(canonicalJson(runLinear({ ...small, seed: 4 }))).not.toBe(canonicalJson(runLinear(small)));
+    // Last-layer DropConnect: its regulariser is dropout's at any weights (THEORY.md).
+    const reg = runLinear(small).metrics.regularisers as { dropout: number; dropconnect: number };
+    expect(reg.dropconnect).toBeCloseTo(reg.dropout, 10);
+  });
+
+  it("reports divergence as an outcome, not an error", () => {
+    const outcome = runLinear(cell({ optimiser: { learningRate: 1e6, epochs: 20 }, target: { generator: "flat" } }));
+    expect(outcome.status).toBe("diverged");
+    expect(outcome.metrics.divergedAtEpoch).toBeGreaterThanOrEqual(1);
+    expect(() => canonicalJson(outcome)).not.toThrow();
+  });
+});
