@@ -4,7 +4,8 @@
 // summary (the pipeline decides them); this text explains where such a value comes from and
 // fills in the numbers of this sweep.
 import type { ClaimId, SummaryClaim } from "./summary.js";
-import { formatQuantity } from "./format.js";
+import { formatPercent, formatQuantity } from "./format.js";
+import { tolerances } from "../pipeline/claims.js";
 
 export interface ClaimText {
   /** The claim in one sentence (THEORY.md, "Claims the pipeline checks"). */
@@ -35,21 +36,21 @@ export const claimTexts: Record<ClaimId, ClaimText> = {
       const chance = familywiseExceedance(Math.max(n, 1), bound);
       return (
         `The deterministic objective is exact; the only error is the Monte Carlo one, whose standard error s/√M is estimated from the same M mask draws. ` +
-        `If the identity holds, each cell's difference is approximately standard normal in those units, so |z| ≤ ${formatQuantity(bound)} fails by chance in ${formatQuantity(100 * familywiseExceedance(1, bound))}% of cells. ` +
-        `Over the ${n} cells of this sweep the chance that at least one exceeds it with the identity true is ${formatQuantity(100 * chance)}%: one cell just above the bound is weak evidence; a wrong regulariser gives differences of many standard errors that grow with M.`
+        `If the identity holds, each cell's difference is approximately standard normal in those units, so |z| ≤ ${formatQuantity(bound)} fails by chance in ${formatPercent(familywiseExceedance(1, bound))} of cells. ` +
+        `Over the ${n} cells of this sweep the chance that at least one exceeds it with the identity true is ${formatPercent(chance)}: one cell just above the bound is weak evidence; a wrong regulariser gives differences of many standard errors that grow with M.`
       );
     },
   },
   "2": {
     statement: "DropConnect equals Dropout: on the last layer always; on the first layer exactly when X Xᵀ is diagonal.",
-    measured: "The largest relative difference between the DropConnect and Dropout regularisers at the same weights, over the cells where the theory says they are equal.",
+    measured: "The largest relative difference |DropConnect − Dropout| / Dropout between the two regularisers at the same weights, over the DropConnect cells where the theory says they are equal (last layer; first layer with X Xᵀ diagonal).",
     tolerance: (claim) =>
       `Both regularisers are evaluated in closed form at the same weights, so where the theory says they are equal the difference is rounding only: a few ulps of the sums, far below ${formatQuantity(claim.tolerance)}. ` +
       `A tolerance that loose still catches a wrong formula, because the first-layer penalty with a non-diagonal X Xᵀ differs by the off-diagonal mass of X Xᵀ, which these sweeps make order one; those cells are shown beside the others as the counter-example, not counted against the claim.`,
   },
   "3": {
     statement: "SGD with sampled DropBlock masks reaches the closed-form global minimum, on representable cells.",
-    measured: "The largest relative objective gap (E_z L_z at the trained weights − closed-form minimum) / closed-form minimum over representable cells; the spectrum error is reported per cell beside it.",
+    measured: "The largest relative objective gap (E_z L_z at the trained weights − closed-form minimum) / closed-form minimum over representable linear cells; a representable cell whose training diverged fails the claim outright. The spectrum error is in the cells table beside it.",
     tolerance: (claim) =>
       `Training uses sampled masks, so the iterates never stop moving: with step size η the stochastic gradient's variance keeps the deterministic objective a distance of order η·(gradient variance) above its minimum (the SGD noise floor), and a finite number of epochs adds an optimisation error on top. ` +
       `The tolerance ${formatQuantity(claim.tolerance)} sits above that floor for the sweep's step sizes and epochs and far below the gaps of a wrong closed form (a wrong μ = λk/r, or the Dropout minimum in place of DropBlock's, moves the minimum by order λ). ` +
@@ -57,14 +58,14 @@ export const claimTexts: Record<ClaimId, ClaimText> = {
   },
   "4": {
     statement: "At convergence all block products U_g V_gᵀ have the same Frobenius norm, ‖A*‖₍ₖ₎ / b.",
-    measured: "The largest ratio max_g ‖U_g V_gᵀ‖_F / min_g ‖U_g V_gᵀ‖_F over converged representable cells (1 is perfect balance).",
+    measured: "The largest ratio max_g ‖U_g V_gᵀ‖_F / min_g ‖U_g V_gᵀ‖_F over representable linear cells (1 is perfect balance).",
     tolerance: (claim) =>
       `Balance is a first-order optimality condition: rebalancing the blocks while keeping U Vᵀ fixed changes the regulariser quadratically in the imbalance, so a cell within relative objective gap ε of the minimum can still be imbalanced by about √ε. ` +
-      `The tolerance on the ratio, ${formatQuantity(claim.tolerance)}, is set from the square root of claim 3's gap tolerance with a margin for the SGD noise, and an unbalanced optimum (the regulariser not being DropBlock's) gives ratios far above it.`,
+      `So the tolerance on the ratio, ${formatQuantity(claim.tolerance)}, follows from claim 3's gap tolerance: √${formatQuantity(tolerances.objectiveGap)} ≈ ${formatQuantity(Math.sqrt(tolerances.objectiveGap))} of imbalance, with a margin for the SGD noise. An optimum of the wrong regulariser (one not equalising the block products) gives ratios far above it.`,
   },
   "5": {
     statement: "The learned product has the rank of the closed-form minimiser, rank(A*).",
-    measured: "The number of cells whose learned rank differs from rank(A*), over converged representable cells.",
+    measured: "The number of representable linear cells whose learned rank differs from rank(A*).",
     tolerance: (claim) =>
       `Ranks are integers and must match exactly (tolerance ${formatQuantity(claim.tolerance)}). The learned rank counts singular values above a relative threshold that lies between the SGD noise floor (singular values that should be zero only decay toward it) and the smallest nonzero closed-form singular value; a cell where the two are not separated is a convergence problem and shows in claim 3 as well.`,
   },
@@ -76,7 +77,7 @@ export const claimTexts: Record<ClaimId, ClaimText> = {
   },
   "7": {
     statement: "How far the analysed (partitioned) DropBlock is from the original contiguous scheme, in training curves and final spectra.",
-    measured: "The largest relative difference between the final deterministic objectives (or spectra) of partitioned and contiguous DropBlock with the same data, block size and keep probability.",
+    measured: "The largest relative difference between the final objectives of a contiguous DropBlock cell and its partitioned twin (the same cell but for the mask family: same data, seed, block size and keep probability); the plot adds their training curves and final spectra.",
     tolerance: (claim) =>
       `This is a measurement, not an identity: contiguous windows overlap, so its covariance is not block diagonal and the theory's closed form does not apply to it. The tolerance ${formatQuantity(claim.tolerance)} is the distance below which we call the schemes practically equivalent; a fail here says the analysed scheme is a poor stand-in for the original at these settings, not that the code is wrong.`,
   },

@@ -1,7 +1,7 @@
 // report.html: one self-contained file (inline CSS and SVG, no script, no network), so it
 // opens offline from a directory, an artifact download or a bucket. Order: verdict, claims
 // table, regressions, why each tolerance, plots, failures, every cell.
-import { claimAnchor, statusCounts } from "./layout.js";
+import { claimAnchor, statusCounts, verdict } from "./layout.js";
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
 import { escapeHtml as e, formatQuantity } from "./format.js";
 
@@ -15,6 +15,7 @@ code, .hash { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .meta { color: var(--muted); margin: 0; }
 .verdict { display: inline-block; font-weight: 600; padding: 6px 12px; border-radius: 6px; margin: 12px 0 0; }
 .verdict.pass { background: #dafbe1; color: var(--pass); } .verdict.fail { background: #ffebe9; color: var(--fail); }
+.verdict.warn { background: #fff8c5; color: #7d4e00; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--rule); vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
@@ -61,7 +62,7 @@ function claimRow(view: ClaimView): string {
 
 export function renderHtml(model: ReportModel): string {
   const counts = statusCounts(model);
-  const verdictClass = counts.fail > 0 || (model.baseline?.regressions.length ?? 0) > 0 ? "fail" : "pass";
+  const verdictClass = verdict(model);
   const parts: string[] = [];
   parts.push(`<!doctype html>
 <html lang="en">

@@ -5,6 +5,14 @@ export function claimAnchor(id: string): string {
   return `claim-${id}`;
 }
 
+/** "fail": a claim failed or something regressed; "warn": skipped claims or incomplete cells; else "pass". */
+export function verdict(model: ReportModel): "pass" | "warn" | "fail" {
+  const counts = statusCounts(model);
+  if (counts.fail > 0 || (model.baseline?.regressions.length ?? 0) > 0) return "fail";
+  if (counts.skipped > 0 || model.cells.failed > 0 || model.missingResults.length > 0) return "warn";
+  return "pass";
+}
+
 export function statusCounts(model: ReportModel): { pass: number; fail: number; skipped: number; sentence: string } {
   const count = (status: string) => model.claims.filter((c) => c.claim.status === status).length;
   const pass = count("pass");
