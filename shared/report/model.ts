@@ -19,6 +19,7 @@ import {
   type PlotSpec,
 } from "./plots.js";
 import { renderSvg } from "./svg.js";
+import { maxCurvePoints, thinCurve } from "./thin.js";
 import { claimCellCount, claimCellHashes, claimIds, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
 
 export interface ReportLimits {
@@ -165,6 +166,18 @@ export async function buildReportModel(
         if (cell) kept.set(hash, cell);
       }
 
+  // Thousands of epochs per facet make megabytes of noise: thin every drawn curve (thin.ts).
+  let thinnedAny = false;
+  for (const [hash, cell] of kept)
+    if (cell.curve) {
+      const { curve, thinned } = thinCurve(cell.curve);
+      thinnedAny ||= thinned;
+      kept.set(hash, { ...cell, curve });
+    }
+  const thinNote = thinnedAny
+    ? [`Long runs are drawn as at most ${maxCurvePoints} points on a log epoch axis: the stochastic loss averaged over each span of epochs, the objective and block norms taken at the span's last epoch.`]
+    : [];
+
   const missingResults = summary.rows
     .filter((r) => rowHasResult(r) && !delivered.has(r.hash))
     .map((r) => ({ hash: r.hash, reason: options.unreadable?.get(r.hash) ?? "result missing from the store" }));
@@ -185,12 +198,18 @@ export async function buildReportModel(
     shown < total
       ? [`${shown} of ${total} ${what} shown: the worst by objective gap and an even spread over the grid; every cell is in the table below.`]
       : [];
-  const replicateNote = (hashes: readonly string[]) => {
+  const replicateNote = (cells: readonly ReportCell[]) => {
+    const hashes = cells.map((c) => c.hash);
     const replicated = hashes.filter((h) => (configurations.members.get(configurations.keyOf.get(h)!)?.length ?? 1) > 1);
     return replicated.length > 0 ? ["Configurations with several seeds show their first completed seed."] : [];
   };
   const drawn = [...representative].map((h) => kept.get(h)).filter((c): c is ReportCell => c !== undefined);
-  const facetNotes = [...capNote(chosenConfigurations.length, drawable.length, "configurations"), ...replicateNote(drawn.map((c) => c.hash))];
+  // Notes for the per-configuration plots, from the cells each one actually draws.
+  const configurationsCap = capNote(chosenConfigurations.length, drawable.length, "configurations");
+  const facetNotes = (cells: readonly ReportCell[]) => [...configurationsCap, ...replicateNote(cells)];
+  const withSpectra = drawn.filter((c) => c.spectra);
+  const withCurves = drawn.filter((c) => c.curve);
+  const withBlockNorms = drawn.filter((c) => c.curve?.some((p) => p.blockNorms && p.blockNorms.length > 0));
 
   const specs: (PlotSpec | { absent: string; reason: string })[] = [];
   const orAbsent = (plot: PlotSpec | undefined, title: string, reason: string) => specs.push(plot ?? { absent: title, reason });
@@ -220,20 +239,20 @@ export async function buildReportModel(
   );
   orAbsent(
     spectraPlot(
-      drawn.filter((c) => c.spectra).map((c) => ({ configuration: labelOfCell(c.hash), ...c.spectra! })),
-      facetNotes,
+      withSpectra.map((c) => ({ configuration: labelOfCell(c.hash), ...c.spectra! })),
+      facetNotes(withSpectra),
     ),
     "Singular values: learned vs closed form",
     "no drawn cell result carries spectra",
   );
   orAbsent(
     trainingCurvesPlot(
-      drawn.filter((c) => c.curve).map((c) => ({
+      withCurves.map((c) => ({
         configuration: labelOfCell(c.hash),
         epochs: c.curve!,
         ...(c.closedFormMinimum !== undefined ? { closedFormMinimum: c.closedFormMinimum } : {}),
       })),
-      facetNotes,
+      [...facetNotes(withCurves), ...thinNote],
     ),
     "Training curves",
     "no drawn cell result carries a training curve",
@@ -249,14 +268,12 @@ export async function buildReportModel(
   );
   orAbsent(
     balancePlot(
-      drawn
-        .filter((c) => c.curve?.some((p) => p.blockNorms && p.blockNorms.length > 0))
-        .map((c) => ({
+      withBlockNorms.map((c) => ({
           configuration: labelOfCell(c.hash),
           epochs: c.curve!.filter((p) => p.blockNorms).map((p) => ({ epoch: p.epoch, blockNorms: p.blockNorms! })),
           ...(c.balancedNorm !== undefined ? { balancedNorm: c.balancedNorm } : {}),
         })),
-      facetNotes,
+      [...facetNotes(withBlockNorms), ...(withBlockNorms.some((c) => (c.curve?.filter((p) => p.blockNorms).length ?? 0) > 1) ? thinNote : [])],
     ),
     "Block-norm balance over epochs",
     "the cell results record no per-epoch block norms",
@@ -274,6 +291,7 @@ export async function buildReportModel(
           return [{ configuration: label, scheme, epochs, ...(cell.spectra ? { spectrum: cell.spectra.learned } : {}) }];
         });
       }),
+      thinNote,
     ),
     "Partitioned vs contiguous DropBlock",
     "the sweep has no contiguous DropBlock cell paired with a partitioned one (same parameters otherwise)",

@@ -20,6 +20,8 @@ const facetHeight = 150;
 const columns = 3;
 /** Smallest value drawn on a log axis; smaller ones (rounding-level gaps) are floored here. */
 export const logFloor = 1e-16;
+/** Learned singular values below this fraction of the largest are drawn on the floor. */
+export const spectrumFloor = 1e-6;
 
 // Fixed colours per series so "learned" is the same colour in every plot.
 const seriesColours = {
@@ -60,6 +62,9 @@ const baseConfig = {
   view: { stroke: "#ddd" },
 };
 
+/** Epochs on a log axis: the first epochs (where curves move) and the last (where they settle) both show. */
+const epochAxis = { field: "epoch", type: "quantitative" as const, title: "epoch (log)", scale: { type: "log" as const }, axis: { tickCount: 5 } };
+
 // ---------------------------------------------------------------------------------------------
 
 export interface SpectrumInput {
@@ -71,13 +76,21 @@ export interface SpectrumInput {
 
 /** Claims 3, 5: learned vs closed-form singular values, with the target's (THEORY.md, Induced regulariser). */
 export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = []): PlotSpec | undefined {
-  const values: { configuration: string; index: number; series: Series; value: number }[] = [];
+  const values: { configuration: string; index: number; series: Series; value: number; floored?: boolean }[] = [];
   let dropped = 0;
+  let floored = 0;
   for (const input of inputs) {
+    // Learned values that should be 0 only decay toward it (1e-8, 1e-16, ...); drawn at their
+    // size they would squash the spectrum into the top of the axis. Below 1e-6 of the largest
+    // target value they sit on that floor as triangles.
+    const floor = spectrumFloor * Math.max(...input.target.filter(positive), ...input.closedForm.filter(positive), Number.MIN_VALUE);
     const add = (series: Series, list: readonly number[]) =>
       list.forEach((value, i) => {
-        if (positive(value)) values.push({ configuration: input.configuration, index: i + 1, series, value });
-        else dropped++;
+        if (!positive(value)) dropped++;
+        else if (series === "learned" && value < floor) {
+          floored++;
+          values.push({ configuration: input.configuration, index: i + 1, series, value: floor, floored: true });
+        } else values.push({ configuration: input.configuration, index: i + 1, series, value });
       });
     add("target", input.target);
     add("closed form", input.closedForm);
@@ -87,6 +100,8 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
   const allNotes = [...notes];
   if (dropped > 0)
     allNotes.push(`${dropped} singular values equal to 0 are not drawn (log axis); a closed form's zeros are its rank cut.`);
+  if (floored > 0)
+    allNotes.push(`${floored} learned singular values below ${spectrumFloor} × the largest are drawn on that floor as triangles (▼).`);
   const legend = colour(["target", "closed form", "learned"], "singular values");
   return {
     id: "spectra",
@@ -116,8 +131,20 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
           },
           {
             transform: [{ filter: "datum.series === 'learned'" }],
-            mark: { type: "line", strokeWidth: 1, point: { size: 16, filled: true }, clip: true },
+            mark: { type: "line", strokeWidth: 1, clip: true },
             encoding: { ...spectrumAxes, color: legend },
+          },
+          {
+            transform: [{ filter: "datum.series === 'learned'" }],
+            mark: { type: "point", filled: true, size: 22 },
+            encoding: {
+              ...spectrumAxes,
+              color: legend,
+              shape: {
+                condition: { test: "datum.floored === true", value: "triangle-down" },
+                value: "circle",
+              },
+            },
           },
         ],
       },
@@ -129,7 +156,8 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
 
 const spectrumAxes = {
   x: { field: "index", type: "quantitative" as const, title: "index i", axis: { tickMinStep: 1 } },
-  y: { field: "value", type: "quantitative" as const, title: "σᵢ", scale: { type: "log" as const } },
+  // Padding keeps points on the floor (or at the top) inside the frame instead of half clipped.
+  y: { field: "value", type: "quantitative" as const, title: "σᵢ", scale: { type: "log" as const, padding: 6 } },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -174,12 +202,12 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
           {
             transform: [{ filter: "datum.series === 'stochastic loss'" }],
             mark: { type: "line", strokeWidth: 1.2 },
-            encoding: { x: { field: "epoch", type: "quantitative", title: "epoch" }, y, color: legend },
+            encoding: { x: epochAxis, y, color: legend },
           },
           {
             transform: [{ filter: "datum.series === 'deterministic objective'" }],
             mark: { type: "line", strokeWidth: 1.8 },
-            encoding: { x: { field: "epoch", type: "quantitative", title: "epoch" }, y, color: legend },
+            encoding: { x: epochAxis, y, color: legend },
           },
           {
             transform: [{ filter: "datum.epoch == null" }],
@@ -281,13 +309,16 @@ export interface BalanceInput {
   balancedNorm?: number;
 }
 
-const epochAxis = { field: "epoch", type: "quantitative" as const, title: "epoch" };
 const blockColour = { field: "block", type: "nominal" as const, title: "block", legend: null, scale: { scheme: "tableau10" as const } };
 
 /** Claim 4: block-product norms over epochs, converging to ||A*||_(k)/b. */
 export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = []): PlotSpec | undefined {
+  const usable = inputs.filter((input) => input.epochs.some((p) => p.blockNorms.some(positive)));
+  if (usable.length === 0) return undefined;
+  // Results that record only the final block norms get a plot of those, per block.
+  if (usable.every((input) => input.epochs.length === 1)) return finalBalancePlot(usable, notes);
   const values: { configuration: string; epoch?: number; block: string; value: number; final?: boolean }[] = [];
-  for (const input of inputs) {
+  for (const input of usable) {
     const last = input.epochs.at(-1)?.epoch;
     for (const point of input.epochs)
       point.blockNorms.forEach((value, g) => {
@@ -297,7 +328,6 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
     if (input.balancedNorm !== undefined && positive(input.balancedNorm))
       values.push({ configuration: input.configuration, block: "‖A*‖₍ₖ₎ / b", value: input.balancedNorm });
   }
-  if (!values.some((v) => v.epoch !== undefined)) return undefined;
   const y = { field: "value", type: "quantitative" as const, title: "‖U_g V_gᵀ‖_F", scale: { type: "log" as const } };
   return {
     id: "balance",
@@ -318,7 +348,6 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
             mark: { type: "line", strokeWidth: 1.2 },
             encoding: { x: epochAxis, y, color: blockColour },
           },
-          // A dot at each block's final value (all a cell has when it records only the end).
           {
             transform: [{ filter: "datum.final === true" }],
             mark: { type: "point", filled: true, size: 22 },
@@ -332,6 +361,56 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
         ],
       },
       resolve: { scale: { y: "independent", color: "independent" } },
+      config: baseConfig,
+    },
+  };
+}
+
+/**
+ * Claim 4 when only the end of training is recorded: each block's final norm divided by the
+ * balanced value ||A*||_(k)/b, on one shared linear axis that always spans 0.9..1.1, so a
+ * reader sees the size of an imbalance (not a zoomed-in 1%) and compares configurations.
+ */
+function finalBalancePlot(inputs: readonly BalanceInput[], notes: string[]): PlotSpec | undefined {
+  const values: { configuration: string; block: number; ratio: number }[] = [];
+  let withoutTarget = 0;
+  for (const input of inputs) {
+    if (input.balancedNorm === undefined || !positive(input.balancedNorm)) {
+      withoutTarget++;
+      continue;
+    }
+    input.epochs[0]!.blockNorms.forEach((value, g) => {
+      if (Number.isFinite(value)) values.push({ configuration: input.configuration, block: g + 1, ratio: value / input.balancedNorm! });
+    });
+  }
+  if (values.length === 0) return undefined;
+  const ratios = values.map((v) => v.ratio);
+  const domain = [Math.min(0.9, ...ratios), Math.max(1.1, ...ratios)];
+  const allNotes = [...notes, "The results record only the final block norms, so the approach to balance over epochs is not drawn."];
+  if (withoutTarget > 0) allNotes.push(`${withoutTarget} configurations without a balanced value (no closed form) are not drawn.`);
+  const y = { field: "ratio", type: "quantitative" as const, title: "‖U_g V_gᵀ‖_F ÷ (‖A*‖₍ₖ₎/b)", scale: { domain, zero: false } };
+  return {
+    id: "balance",
+    title: "Block-norm balance at the end of training",
+    caption:
+      "Frobenius norm of every block product U_g V_gᵀ of the trained weights divided by the balanced value ‖A*‖₍ₖ₎/b (one dot per block). At a representable optimum all dots sit on the rule at 1; claim 4 bounds the ratio of the largest to the smallest.",
+    notes: allNotes,
+    spec: {
+      data: { values },
+      facet: { field: "configuration", type: "nominal", title: null, sort: null },
+      columns,
+      spec: {
+        width: facetWidth,
+        height: facetHeight,
+        layer: [
+          { mark: { type: "rule", strokeDash: [4, 3], color: "#333" }, encoding: { y: { datum: 1, type: "quantitative" } } },
+          {
+            mark: { type: "point", filled: true, size: 40, color: "#d62728" },
+            encoding: { x: { field: "block", type: "ordinal", title: "block g", axis: { labelAngle: 0 } }, y },
+          },
+        ],
+      },
+      resolve: { scale: { x: "independent" } },
       config: baseConfig,
     },
   };
@@ -464,34 +543,40 @@ export function schemesPlot(inputs: readonly SchemeInput[], notes: string[] = []
     notes,
     spec: {
       data: { values },
-      facet: {
-        row: { field: "configuration", type: "nominal", title: null, sort: null },
-        column: { field: "panel", type: "nominal", title: null, sort: [schemePanels.curve, schemePanels.spectrum] },
-      },
-      spec: {
-        width: facetWidth + 40,
-        height: facetHeight,
-        layer: [
-          {
+      hconcat: [
+        {
+          title: { text: schemePanels.curve, fontSize: 12, fontWeight: "normal" },
+          transform: [{ filter: `datum.panel === '${schemePanels.curve}'` }],
+          facet: { row: { field: "configuration", type: "nominal", title: null, sort: null } },
+          spec: {
+            width: facetWidth + 40,
+            height: facetHeight,
             mark: { type: "line", strokeWidth: 1.5 },
             encoding: {
-              x: { field: "x", type: "quantitative", title: null },
-              y: { field: "value", type: "quantitative", title: null, scale: { type: "log", nice: false } },
+              x: { ...epochAxis, field: "x" },
+              y: { field: "value", type: "quantitative", title: "E_z L_z", scale: { type: "log", nice: false } },
               color: legend,
             },
           },
-          {
-            transform: [{ filter: `datum.panel === '${schemePanels.spectrum}'` }],
-            mark: { type: "point", filled: true, size: 18 },
+          resolve: { scale: { y: "independent" } },
+        },
+        {
+          title: { text: schemePanels.spectrum, fontSize: 12, fontWeight: "normal" },
+          transform: [{ filter: `datum.panel === '${schemePanels.spectrum}'` }],
+          facet: { row: { field: "configuration", type: "nominal", title: null, sort: null, header: { labels: false } } },
+          spec: {
+            width: facetWidth + 40,
+            height: facetHeight,
+            mark: { type: "line", strokeWidth: 1.2, point: { filled: true, size: 18 } },
             encoding: {
-              x: { field: "x", type: "quantitative", title: null },
-              y: { field: "value", type: "quantitative", title: null, scale: { type: "log", nice: false } },
+              x: { field: "x", type: "quantitative", title: "index i", axis: { tickMinStep: 1 } },
+              y: { field: "value", type: "quantitative", title: "σᵢ", scale: { type: "log", nice: false } },
               color: legend,
             },
           },
-        ],
-      },
-      resolve: { scale: { x: "independent", y: "independent" } },
+          resolve: { scale: { y: "independent" } },
+        },
+      ],
       config: baseConfig,
     },
   };

@@ -73,6 +73,17 @@ describe("plot builders", () => {
   });
 });
 
+describe("balance plot with final block norms only", () => {
+  it("draws each block's norm over the balanced value, on an axis spanning at least 0.9..1.1", async () => {
+    const plot = balancePlot([{ configuration: "a", epochs: [{ epoch: 500, blockNorms: [0.2, 0.21, 0.19] }], balancedNorm: 0.2 }])!;
+    expect(plot.title).toMatch(/end of training/);
+    const values = (plot.spec as { data: { values: { ratio: number }[] } }).data.values.map((v) => v.ratio);
+    expect(values.map((v) => Number(v.toFixed(12)))).toEqual([1, 1.05, 0.95]);
+    const { dataMarks } = await renderSvg(plot.spec);
+    expect(dataMarks).toBe(3 + 1); // three dots and the rule at 1
+  });
+});
+
 describe("renderSvg", () => {
   it("fails loudly on a spec vega cannot draw", async () => {
     await expect(
