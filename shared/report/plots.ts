@@ -403,7 +403,12 @@ function finalBalancePlot(inputs: readonly BalanceInput[], notes: string[]): Plo
         width: facetWidth,
         height: facetHeight,
         layer: [
-          { mark: { type: "rule", strokeDash: [4, 3], color: "#333" }, encoding: { y: { datum: 1, type: "quantitative" } } },
+          // One rule per facet: drawn from the facet's first block only.
+          {
+            transform: [{ filter: "datum.block === 1" }],
+            mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
+            encoding: { y: { datum: 1, type: "quantitative" } },
+          },
           {
             mark: { type: "point", filled: true, size: 40, color: "#d62728" },
             encoding: { x: { field: "block", type: "ordinal", title: "block g", axis: { labelAngle: 0 } }, y },
