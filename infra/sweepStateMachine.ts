@@ -6,7 +6,9 @@
 // map's ResultWriter details land at $.mapResult; Aggregate receives the whole state (a superset
 // of AggregateEvent) and its result (AggregateResult) becomes the state and the output.
 // Payloads are references only (keys, counts), never results: far below the 256 KiB limit.
-import { Duration } from "aws-cdk-lib";
+import { Arn, ArnFormat, Aws, Duration, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
@@ -14,6 +16,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { storeAccess, type StoreAccess } from "./storeAccess.js";
 import type { SweepMapSettings } from "./sweepSettings.js";
 
 /** State names: the local runner and the tests address states by these. */
@@ -52,6 +55,8 @@ export interface SweepStateMachineProps {
   readonly bucket: s3.IBucket;
   /** Where a regression against the baseline is published. */
   readonly regressionTopic: sns.ITopic;
+  /** The topic's encryption key, when it is a customer key (publishing needs it). */
+  readonly regressionTopicKey?: kms.IKey;
   /** Batching, concurrency, tolerated failures and timeouts. */
   readonly settings: SweepMapSettings;
   /** Execution log destination. @default a new log group kept for 90 days */
@@ -90,6 +95,12 @@ function invoke(scope: Construct, id: string, fn: lambda.IFunction, timeoutSecon
 export class SweepStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly cellsMap: sfn.DistributedMap;
+  /** The machine's role; its two policies below are everything it may do. */
+  readonly role: iam.Role;
+  /** The store keys the machine reads (ItemReader) and writes (ResultWriter). */
+  readonly access: StoreAccess;
+  /** This machine's executions (the map run's children among them). */
+  readonly ownExecutionsArn: string;
 
   constructor(scope: Construct, id: string, props: SweepStateMachineProps) {
     super(scope, id);
@@ -150,16 +161,85 @@ export class SweepStateMachine extends Construct {
       .otherwise(aggregate);
 
     const logGroup = props.logGroup ?? new logs.LogGroup(this, "Log", { retention: logs.RetentionDays.THREE_MONTHS });
+
+    // Least privilege written out in one place: CDK's automatic grants (the map's ResultWriter on
+    // the whole bucket, function versions, the topic) are dropped by handing the machine its role
+    // without policy updates, and the two policies below say everything the machine may do.
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("states.amazonaws.com").withConditions({ StringEquals: { "aws:SourceAccount": Aws.ACCOUNT_ID } }),
+    });
+    const access = storeAccess(settings.resultPrefix).stateMachine;
+    this.access = access;
+    const policy = new iam.Policy(this, "Policy", {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ["lambda:InvokeFunction"],
+          resources: [props.plan.functionArn, props.worker.functionArn, props.aggregate.functionArn],
+        }),
+        new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [props.regressionTopic.topicArn] }),
+        ...(props.regressionTopicKey
+          ? [new iam.PolicyStatement({ actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [props.regressionTopicKey.keyArn] })]
+          : []),
+        // ItemReader: the manifest Plan wrote.
+        new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: access.read.map((p) => props.bucket.arnForObjects(p)) }),
+        // ResultWriter: the map run's result files under its prefix (multipart for large runs).
+        new iam.PolicyStatement({
+          actions: ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+          resources: access.write.map((p) => props.bucket.arnForObjects(p)),
+        }),
+        // Vended log delivery and X-Ray take no resource narrower than "*" (AWS documentation).
+        new iam.PolicyStatement({
+          actions: [
+            "logs:CreateLogDelivery",
+            "logs:GetLogDelivery",
+            "logs:UpdateLogDelivery",
+            "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries",
+            "logs:PutResourcePolicy",
+            "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups",
+          ],
+          resources: ["*"],
+        }),
+        new iam.PolicyStatement({
+          actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+          resources: ["*"],
+        }),
+      ],
+    });
+
     this.stateMachine = new sfn.StateMachine(this, "Resource", {
       definitionBody: sfn.DefinitionBody.fromChainable(plan.next(pending)),
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: "dropsweep: plan a sweep, compute its cells in batches, aggregate the report",
+      role: this.role.withoutPolicyUpdates(),
     });
+    // Step Functions checks the log delivery permissions when the machine is created.
+    this.stateMachine.node.addDependency(policy);
+    // CDK's own map-run policy could not attach to the immutable role, so it is never
+    // synthesized; removed so that nothing (cdk-nag) reads it. MapRunPolicy replaces it.
+    this.stateMachine.node.tryRemoveChild("DistributedMapPolicy");
 
-    // The ItemReader's bucket comes from Plan's result (a JSONPath), so CDK cannot scope the
-    // read grant itself: the manifest always lives in the store bucket.
-    props.bucket.grantRead(this.stateMachine);
+    // The Distributed Map starts child executions of this machine only, and follows and stops
+    // only this machine's executions (names: execution:<machine>:<id>). A separate policy: it
+    // names the machine, which depends on the policy above.
+    const stack = Stack.of(this);
+    this.ownExecutionsArn = Arn.format(
+      { service: "states", resource: "execution", resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+      stack,
+    );
+    new iam.Policy(this, "MapRunPolicy", {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({ actions: ["states:StartExecution"], resources: [this.stateMachine.stateMachineArn] }),
+        new iam.PolicyStatement({
+          actions: ["states:DescribeExecution", "states:StopExecution"],
+          resources: [this.ownExecutionsArn],
+        }),
+      ],
+    });
   }
 }

@@ -1,0 +1,57 @@
+// Who may read and write which keys of the store bucket: least privilege, derived from the key
+// layout of shared/pipeline/contract.ts (each pattern is a `keys` function with "*" for its
+// variable parts), so a change of layout changes the grants with it. Nothing deletes.
+//
+//   Plan      reads the submitted spec and cached results; writes the sweep's files and cells
+//   Worker    reads cell definitions and results (cached?); writes results, timings, errors
+//   Aggregate reads the sweep's files, results, errors and baselines; writes the report
+//   machine   reads the manifest (ItemReader); writes map results (ResultWriter) under its prefix
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+import { keys } from "../shared/pipeline/contract.js";
+
+/** Baselines the scheduled run (or `dropsweep cloud start --baseline`) compares with. */
+export const baselinePrefix = "baselines/";
+
+export interface StoreAccess {
+  readonly read: readonly string[];
+  readonly write: readonly string[];
+}
+
+const any = "*";
+
+export function storeAccess(resultPrefix: string): Record<"plan" | "worker" | "aggregate" | "stateMachine", StoreAccess> {
+  return {
+    plan: {
+      read: [keys.spec(any), keys.cell(any), keys.result(any)],
+      write: [keys.spec(any), keys.resolved(any), keys.cells(any), keys.manifest(any), keys.cell(any)],
+    },
+    worker: {
+      read: [keys.cell(any), keys.result(any)],
+      write: [keys.result(any), keys.timings(any), keys.error(any)],
+    },
+    aggregate: {
+      read: [keys.resolved(any), keys.cells(any), keys.manifest(any), keys.result(any), keys.error(any), `${baselinePrefix}*`],
+      write: [keys.report(any, any)],
+    },
+    stateMachine: {
+      read: [keys.manifest(any)],
+      write: [`${resultPrefix}/*`],
+    },
+  };
+}
+
+/**
+ * Statements granting `access` on `bucket`. s3:ListBucket is on the bucket itself: without it
+ * S3 answers a read of a missing key with 403 instead of 404, and the store would take a
+ * result not computed yet for an outage. It reveals key names, not contents.
+ */
+export function storeStatements(bucket: s3.IBucket, access: StoreAccess, options: { list?: boolean } = {}): iam.PolicyStatement[] {
+  const objects = (patterns: readonly string[]) => patterns.map((p) => bucket.arnForObjects(p));
+  const statements = [
+    new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: objects(access.read) }),
+    new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: objects(access.write) }),
+  ];
+  if (options.list ?? true) statements.push(new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [bucket.bucketArn] }));
+  return statements;
+}
