@@ -110,11 +110,19 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
   const rounds = opts.quick ? 1 : 3;
   const dtypes: Dtype[] = ["f32", "f64"];
   const stepsFor = (c: TrainCase) => (opts.quick ? 1 : 4) * (c.inputs > 200 && !c.factorisation ? 100 : 500);
-  opts.log("bench train: numpy loop (single thread) ...");
-  const numpy = runPython<Record<string, number>>(NUMPY_TRAIN, {
-    cases: trainCases.map((c) => ({ ...c, steps: stepsFor(c), label: caseLabel(c) })), dtypes, theta: THETA, learningRate: LEARNING_RATE, rounds,
-  });
-  if (!numpy) opts.log("bench train: python3 with numpy not found; numpy column is empty");
+  // numpy runs once per row, right after ours, so both see the same machine load.
+  let numpyMissing = false;
+  const numpyAt = (c: TrainCase, dtype: Dtype): number | null => {
+    if (numpyMissing) return null;
+    const result = runPython<Record<string, number>>(NUMPY_TRAIN, {
+      cases: [{ ...c, steps: stepsFor(c), label: caseLabel(c) }], dtypes: [dtype], theta: THETA, learningRate: LEARNING_RATE, rounds,
+    });
+    if (!result) {
+      numpyMissing = true;
+      opts.log("bench train: python3 with numpy not found; numpy column is empty");
+    }
+    return result?.[`${dtype}:${caseLabel(c)}`] ?? null;
+  };
   const builds: Build[] = relaxedAvailable(opts.log) ? ["release", "relaxed"] : ["release"];
   const rows: BenchRow[] = [];
   for (const build of builds)
@@ -124,7 +132,7 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
         rows.push({
           kernel: build === "relaxed" ? "train-step-relaxed" : "train-step", size: caseLabel(c), dtype,
           ours: oursStepsPerSecond(c, dtype, stepsFor(c), rounds, build),
-          peer: "numpy", peerValue: numpy?.[`${dtype}:${caseLabel(c)}`] ?? null, unit: UNIT,
+          peer: "numpy", peerValue: numpyAt(c, dtype), unit: UNIT,
         });
       }
   return rows;
