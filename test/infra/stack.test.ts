@@ -1,5 +1,7 @@
 // The synthesized stack: resources, their safety settings, and the state machine's definition
 // (rendered from the template's Fn::Join, so the Distributed Map fields are read as AWS reads them).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderStateMachine, type AslDefinition, type AslState } from "../../infra/local/render.js";
@@ -7,6 +9,9 @@ import { handlerMetadataKey } from "../../infra/sweepFunction.js";
 import { resolveSweepMapSettings, sweepMapSettingsProblems, defaultSweepMapSettings } from "../../infra/sweepSettings.js";
 import { lambdaTransientErrors, regressionError, stateNames } from "../../infra/sweepStateMachine.js";
 import { synthStack, type CfnTemplate } from "../../infra/synth.js";
+import { localStateMachine } from "../../infra/local/index.js";
+import { outputNames, projectRoot, type DropsweepStack } from "../../infra/stack.js";
+import { defaultStackConfig, measuredWorker } from "../../infra/stackConfig.js";
 import { UsageError } from "../../shared/errors.js";
 import { fixtureHandlers } from "./fixtures/handlerEntries.js";
 
@@ -19,6 +24,13 @@ let definition: AslDefinition;
 
 function resourcesOfType(type: string): [string, CfnTemplate["Resources"][string]][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** Every statement of every AWS::IAM::Policy attached to `roleId`. */
+function policyStatementsOf(roleId: string, from: CfnTemplate = template): any[] {
+  return Object.values(from.Resources)
+    .filter((r) => r.Type === "AWS::IAM::Policy" && (r.Properties as any).Roles.some((x: any) => x.Ref === roleId))
+    .flatMap((r) => (r.Properties as any).PolicyDocument.Statement);
 }
 
 beforeAll(() => {
@@ -62,6 +74,7 @@ describe("resources", () => {
       expect(p.Handler).toBe("index.handler");
       expect(p.TracingConfig).toEqual({ Mode: "Active" });
       expect(p.Environment.Variables.DROPSWEEP_WASM_DIR).toBe("/var/task/wasm");
+      expect(p.Environment.Variables.NODE_OPTIONS).toBe("--enable-source-maps");
       expect(p.Environment.Variables.DROPSWEEP_STORE).toEqual({ "Fn::Join": ["", ["s3://", { Ref: expect.stringMatching(/^Store/) }]] });
     }
     const handlers = functions.map(([, fn]) => fn.Metadata?.[handlerMetadataKey]).sort();
@@ -84,26 +97,19 @@ describe("resources", () => {
     });
   });
 
-  it("grants the functions read and put on the bucket, never delete", () => {
-    const policies = resourcesOfType("AWS::IAM::Policy").filter(([id]) => /Function/.test(id));
-    expect(policies).toHaveLength(3);
-    for (const [, policy] of policies) {
-      const actions = (policy.Properties as any).PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat());
+  it("gives each function its own role: its log group, X-Ray, and read/put on its store keys only", () => {
+    const functions = resourcesOfType("AWS::Lambda::Function");
+    for (const [, fn] of functions) {
+      const role = (fn.Properties as any).Role["Fn::GetAtt"][0] as string;
+      // No managed policies (AWSLambdaBasicExecutionRole would allow logs on every group).
+      expect((template.Resources[role]!.Properties as any).ManagedPolicyArns).toBeUndefined();
+      const statements = policyStatementsOf(role);
+      const actions = statements.flatMap((s: any) => [s.Action].flat());
       expect(actions).toContain("s3:PutObject");
-      expect(actions.some((a: string) => a.startsWith("s3:GetObject"))).toBe(true);
-      expect(actions.some((a: string) => a.startsWith("s3:Delete"))).toBe(false);
+      expect(actions).toContain("s3:GetObject");
+      expect(actions).toContain("logs:PutLogEvents");
+      expect(actions.filter((a: string) => a.startsWith("s3:")).sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
     }
-  });
-
-  it("lets the state machine invoke the three functions, publish to the topic and read the manifest bucket", () => {
-    const statements = resourcesOfType("AWS::IAM::Policy")
-      .filter(([id]) => id.startsWith("Sweep"))
-      .flatMap(([, p]) => (p.Properties as any).PolicyDocument.Statement);
-    const allows = (action: string) => statements.some((s: any) => s.Effect === "Allow" && [s.Action].flat().includes(action));
-    expect(allows("lambda:InvokeFunction")).toBe(true);
-    expect(allows("sns:Publish")).toBe(true);
-    expect(statements.some((s: any) => [s.Action].flat().some((a: string) => a.startsWith("s3:GetObject")))).toBe(true);
-    expect(allows("states:StartExecution")).toBe(true);
   });
 });
 
@@ -175,5 +181,134 @@ describe("settings", () => {
     expect(problems).toHaveLength(Object.keys(bad).length);
     for (const field of Object.keys(bad)) expect(problems.some((p) => p.startsWith(field))).toBe(true);
     expect(() => resolveSweepMapSettings(bad)).toThrow(UsageError);
+  });
+});
+
+// The deployable stack as `cdk synth` builds it (real handlers, cdk.json's context, the schedule
+// on), with the smoke sweep as the scheduled spec so the test does not depend on paper.yaml.
+describe("the deployable stack", () => {
+  let deployed: CfnTemplate;
+  let stack: DropsweepStack;
+  const statementsOfRole = (prefix: string) => {
+    const [roleId] = Object.entries(deployed.Resources).find(([id, r]) => r.Type === "AWS::IAM::Role" && id.startsWith(prefix))!;
+    return policyStatementsOf(roleId, deployed);
+  };
+  const objectPatterns = (statements: any[], action: string) =>
+    statements
+      .filter((s) => [s.Action].flat().includes(action))
+      .flatMap((s) => [s.Resource].flat())
+      .map((r: any) => {
+        // { "Fn::Join": ["", [{ "Fn::GetAtt": [bucket, "Arn"] }, "/pattern"]] } -> "pattern"
+        const parts = r["Fn::Join"]?.[1];
+        expect(parts?.[0]?.["Fn::GetAtt"]?.[0], JSON.stringify(r)).toMatch(/^Store/);
+        return (parts[1] as string).slice(1);
+      })
+      .sort();
+
+  beforeAll(() => {
+    ({ template: deployed, stack } = synthStack({ schedule: true, context: { "dropsweep:scheduledSpec": "sweeps/smoke.yaml", "dropsweep:alarmEmail": "ops@example.com" } }));
+  });
+
+  it("grants no action with a wildcard, to any role", () => {
+    const policies = Object.values(deployed.Resources).filter((r) => r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::Role");
+    const documents = policies.flatMap((r) => [(r.Properties as any).PolicyDocument, ...((r.Properties as any).Policies ?? []).map((p: any) => p.PolicyDocument)]).filter(Boolean);
+    const actions = documents.flatMap((d: any) => d.Statement.flatMap((s: any) => [s.Action].flat()));
+    expect(actions.length).toBeGreaterThan(10);
+    for (const action of actions) expect(action, action).not.toMatch(/\*/);
+  });
+
+  it("lets the Worker read only cell definitions and results, and write only results, timings and errors", () => {
+    const worker = statementsOfRole("WorkerRole");
+    expect(objectPatterns(worker, "s3:GetObject")).toEqual(["cells/*/cell.json", "cells/*/result.json"]);
+    expect(objectPatterns(worker, "s3:PutObject")).toEqual(["cells/*/error.json", "cells/*/result.json", "cells/*/timings.json"]);
+    // ListBucket (404 rather than 403 for a result not computed yet) is on the bucket, not its objects.
+    const list = worker.filter((s) => [s.Action].flat().includes("s3:ListBucket"));
+    expect(list.map((s) => s.Resource)).toEqual([{ "Fn::GetAtt": [expect.stringMatching(/^Store/), "Arn"] }]);
+    expect(worker.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("s3:")).sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+  });
+
+  it("lets Plan write the sweep's files and cells, and Aggregate only the report", () => {
+    expect(objectPatterns(statementsOfRole("PlanRole"), "s3:PutObject")).toEqual([
+      "cells/*/cell.json",
+      "sweeps/*/cells.jsonl",
+      "sweeps/*/manifest.jsonl",
+      "sweeps/*/resolved.json",
+      "sweeps/*/spec.yaml",
+    ]);
+    expect(objectPatterns(statementsOfRole("AggregateRole"), "s3:PutObject")).toEqual(["sweeps/*/report/*"]);
+    expect(objectPatterns(statementsOfRole("AggregateRole"), "s3:GetObject")).toContain("baselines/*");
+  });
+
+  it("lets the state machine start only its own map runs and follow or stop only its own executions", () => {
+    const statements = statementsOfRole("SweepRole");
+    const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
+    const machineId = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::StepFunctions::StateMachine")![0];
+    expect(byAction("states:StartExecution")).toEqual([{ Ref: machineId }]);
+    const own = {
+      "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":states:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":execution:", { "Fn::GetAtt": [machineId, "Name"] }, ":*"]],
+    };
+    expect(byAction("states:DescribeExecution")).toEqual([own]);
+    expect(byAction("states:StopExecution")).toEqual([own]);
+    // Every states: action is one of those three.
+    const states = statements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("states:"));
+    expect(new Set(states)).toEqual(new Set(["states:StartExecution", "states:DescribeExecution", "states:StopExecution"]));
+    // Lambda: the three functions by ARN, no versions or aliases.
+    expect(byAction("lambda:InvokeFunction").flat()).toHaveLength(3);
+    expect(objectPatterns(statements, "s3:GetObject")).toEqual(["map-runs/*", "sweeps/*/manifest.jsonl"]);
+    expect(objectPatterns(statements, "s3:PutObject")).toEqual(["map-runs/*"]);
+    // The machine is created after the policy it needs for log delivery.
+    const [, machine] = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::StepFunctions::StateMachine")! as any;
+    expect(machine.DependsOn.some((d: string) => d.startsWith("SweepPolicy"))).toBe(true);
+  });
+
+  it("runs the Worker with the measured memory and timeout and ships the tfjs binary with it", () => {
+    const worker = Object.values(deployed.Resources).find((r) => r.Type === "AWS::Lambda::Function" && r.Metadata?.[handlerMetadataKey] === "functions/worker.ts")!;
+    const p = worker.Properties as any;
+    expect(p.MemorySize).toBe(measuredWorker.memoryMb);
+    expect(p.Timeout).toBe(measuredWorker.timeoutSeconds);
+    expect(p.Environment.Variables.DROPSWEEP_TFJS_WASM_DIR).toBe("/var/task/tfjs");
+  });
+
+  it("starts the reproduction sweep weekly against the baseline, after uploading its spec", () => {
+    const [, schedule] = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::Scheduler::Schedule")! as any;
+    expect(schedule.Properties.ScheduleExpression).toBe(defaultStackConfig.schedule);
+    const input = JSON.parse(schedule.Properties.Target.Input);
+    expect(input).toEqual(stack.scheduledRun);
+    expect(input.specKey).toMatch(/^sweeps\/[0-9a-f]{64}\/spec\.yaml$/);
+    expect(input.baselineKey).toBe(defaultStackConfig.baselineKey);
+    // The upload puts exactly the smoke spec's text at that key, and may put nothing else.
+    const [uploadId, upload] = Object.entries(deployed.Resources).find(([, r]) => r.Type === "Custom::AWS")! as any;
+    const create = JSON.parse(JSON.stringify(upload.Properties.Create ?? upload.Properties.Update));
+    expect(JSON.stringify(create)).toContain(readFileSync(join(projectRoot, "sweeps/smoke.yaml"), "utf8").split("\n")[0]!.replace(/"/g, '\\"'));
+    expect(schedule.DependsOn).toContain(uploadId);
+    const uploadStatements = Object.values(deployed.Resources)
+      .filter((r) => r.Type === "AWS::IAM::Policy" && JSON.stringify(r.Properties).includes(input.specKey))
+      .flatMap((r) => (r.Properties as any).PolicyDocument.Statement);
+    expect(uploadStatements.map((s) => s.Action)).toEqual(["s3:PutObject"]);
+    // The scheduler's role may start this machine and nothing else.
+    const [schedulerRoleId] = Object.entries(deployed.Resources).find(([id, r]) => r.Type === "AWS::IAM::Role" && JSON.stringify(r.Properties).includes("scheduler.amazonaws.com"))!;
+    const schedulerActions = policyStatementsOf(schedulerRoleId, deployed).flatMap((s) => [s.Action].flat());
+    expect(schedulerActions).toEqual(["states:StartExecution"]);
+  });
+
+  it("alarms on failed and timed-out executions through the encrypted topic, and subscribes the alarm e-mail", () => {
+    const alarms = Object.values(deployed.Resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm").map((r) => r.Properties as any);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(["ExecutionsFailed", "ExecutionsTimedOut"]);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Regressions/) }]);
+    const deployedAssertions = Template.fromJSON(deployed);
+    deployedAssertions.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+    deployedAssertions.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+  });
+
+  it("outputs the bucket and the state machine", () => {
+    const outputs = deployed.Outputs as Record<string, { Value: unknown }>;
+    expect(outputs[outputNames.bucket]!.Value).toEqual({ Ref: expect.stringMatching(/^Store/) });
+    expect(outputs[outputNames.stateMachine]!.Value).toEqual({ Ref: expect.stringMatching(/^Sweep/) });
+    expect(outputs[outputNames.scheduledSpecKey]!.Value).toBe(stack.scheduledRun!.specKey);
+  });
+
+  it("holds the very state machine the local runner executes", () => {
+    // The schedule, alarms and context change nothing in the definition `dropsweep run` runs.
+    expect(renderStateMachine(deployed).definition).toEqual(localStateMachine().machine.definition);
   });
 });
