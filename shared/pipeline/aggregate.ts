@@ -4,6 +4,7 @@
 // row says so, the log warns, it counts as failed), never skipped silently.
 import { readCellError, readResult, type CellMetrics } from "../results/result.js";
 import type { ResolvedSweep } from "../spec/spec.js";
+import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { evaluateClaims, type CellEvidence, type ClaimResult } from "./claims.js";
 import { forEachLimit } from "./concurrency.js";
@@ -47,8 +48,9 @@ export function summaryKeyOf(sweepId: string): string {
   return keys.report(sweepId, "summary.json");
 }
 
-export async function aggregate(store: Store, event: AggregateEvent, options: AggregateOptions = {}): Promise<AggregateResult> {
+export async function aggregate(target: Store, event: AggregateEvent, options: AggregateOptions = {}): Promise<AggregateResult> {
   const log = options.log ?? silentLog;
+  const store = retryingStore(target, { onRetry: (operation, key, attempt, error) => log.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }) });
   const { sweepId } = event;
   const resolved = await readJson<ResolvedSweep>(store, keys.resolved(sweepId));
   const cells = parseJsonLines<ManifestItem>(await readText(store, keys.cells(sweepId)), keys.cells(sweepId));
@@ -74,7 +76,7 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
     if (read.state === "valid") {
       const { result } = read;
       rows[index] = row(result.metrics, result.status === "diverged" ? "diverged" : pending.has(hash) ? "computed" : "cached");
-      evidence[index] = { hash, cell: result.cell, status: result.status, metrics: result.metrics };
+      evidence[index] = { hash, cell: result.cell, status: result.status, metrics: result.metrics, spectra: result.spectra };
     } else if (read.state === "corrupt") {
       log.warn("result is corrupt; not used", { hash, reason: read.reason });
       rows[index] = row(undefined, "corrupt", `result is corrupt: ${read.reason}`);

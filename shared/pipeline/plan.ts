@@ -2,14 +2,21 @@
 // the resolved sweep before anything runs, and list the work left. A cell whose valid result
 // is already stored (from this sweep or any other: cells are content-addressed) is cached; a
 // corrupt result is reported and its cell computed again.
+//
+// At scale (docs/GUARANTEES.md, docs/BENCHMARKS.md "Hardening"): a stored result is verified
+// from its bytes without being parsed (checkResultBytes), a cell definition is written only
+// when it is not already in place byte for byte, and definitions are written without fsync
+// (derived from the spec and named by their hash: a lost or damaged one is found and rewritten
+// by the next plan, and a worker refuses it).
 import { UsageError } from "../errors.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
-import { readResult } from "../results/result.js";
+import { checkStoredResult } from "../results/result.js";
 import { canonicalJson } from "../spec/canonical.js";
 import { cellDocumentText } from "../spec/hash.js";
 import { parseSpec, type Sweep } from "../spec/spec.js";
-import { StoreConflictError } from "../store/conflict.js";
+import { sameBytes, toBytes } from "../store/conflict.js";
 import { locate } from "../store/open.js";
+import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
 import { keys, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
@@ -24,16 +31,18 @@ export interface PipelineOptions {
 }
 
 /** Validate a spec and store its text where Plan expects it; returns Plan's event. */
-export async function submitSpec(store: Store, text: string, options: { source?: string; kernelVersion?: number; baselineKey?: string } = {}) {
-  const sweep = parseSpec(text, { kernelVersion: options.kernelVersion ?? engineKernelVersion(), source: options.source ?? "spec" });
+export async function submitSpec(store: Store, text: string, options: { source?: string; kernelVersion?: number; baselineKey?: string; sweep?: Sweep } = {}) {
+  // `sweep`: the caller parsed `text` already (parsing 100,000 cells takes seconds).
+  const sweep = options.sweep ?? parseSpec(text, { kernelVersion: options.kernelVersion ?? engineKernelVersion(), source: options.source ?? "spec" });
   const specKey = keys.spec(sweep.sweepId);
   await store.put(specKey, text, { contentType: "application/yaml" });
   const event: PlanEvent = { specKey, ...(options.baselineKey ? { baselineKey: options.baselineKey } : {}) };
   return { sweep, event };
 }
 
-export async function plan(store: Store, event: PlanEvent, options: PipelineOptions = {}): Promise<PlanResult> {
+export async function plan(target: Store, event: PlanEvent, options: PipelineOptions = {}): Promise<PlanResult> {
   const log = options.log ?? silentLog;
+  const store = retryingStore(target, { onRetry: (operation, key, attempt, error) => log.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }) });
   const kernelVersion = options.kernelVersion ?? engineKernelVersion();
   const bytes = await store.get(event.specKey);
   if (!bytes) throw new UsageError(`plan: no spec at ${event.specKey} in ${store.url}`);
@@ -52,7 +61,7 @@ export async function plan(store: Store, event: PlanEvent, options: PipelineOpti
 
   const result: PlanResult = {
     sweepId,
-    manifest: locate(store, keys.manifest(sweepId)),
+    manifest: locate(target, keys.manifest(sweepId)),
     total: sweep.cells.length,
     cached: sweep.cells.length - pending.items.length,
     pending: pending.items.length,
@@ -63,27 +72,29 @@ export async function plan(store: Store, event: PlanEvent, options: PipelineOpti
   return result;
 }
 
-/** Write every cell's definition and find those without a valid result, in grid order. */
+/** Find the cells without a valid result, in grid order, and make sure their definitions are stored. */
 async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, log: PipelineLog, concurrency: number) {
   const isPending = new Array<boolean>(sweep.cells.length).fill(false);
   let corrupt = 0;
+  let rewritten = 0;
   await forEachLimit(sweep.cells, concurrency, async (planned, index) => {
-    const document = cellDocumentText(planned.cell, kernelVersion);
-    try {
-      await store.put(keys.cell(planned.hash), document, { ifAbsent: true, contentType: "application/json" });
-    } catch (error) {
-      if (!(error instanceof StoreConflictError)) throw error;
-      // The name is the hash of the contents, so what is there was damaged: restore it.
-      log.warn("cell definition was corrupt; rewritten", { hash: planned.hash });
-      await store.put(keys.cell(planned.hash), document, { contentType: "application/json" });
-    }
-    const read = await readResult(store, planned.hash);
-    if (read.state === "corrupt") {
+    const stored = await checkStoredResult(store, planned.hash);
+    if (stored === "valid") return;
+    isPending[index] = true;
+    if (stored !== "missing") {
       corrupt++;
-      log.warn("stored result is corrupt; the cell will be computed again", { hash: planned.hash, reason: read.reason });
+      log.warn("stored result is corrupt; the cell will be computed again", { hash: planned.hash, reason: stored.corrupt });
     }
-    isPending[index] = read.state !== "valid";
+    // The worker reads the definition; its name is the hash of its bytes.
+    const document = toBytes(cellDocumentText(planned.cell, kernelVersion));
+    const existing = await store.get(keys.cell(planned.hash));
+    if (existing !== undefined && sameBytes(existing, document)) return;
+    if (existing !== undefined) {
+      rewritten++;
+      log.warn("cell definition was corrupt; rewritten", { hash: planned.hash });
+    }
+    await store.put(keys.cell(planned.hash), document, { contentType: "application/json", durable: false });
   });
   const items: ManifestItem[] = sweep.cells.filter((_, i) => isPending[i]).map((c) => ({ hash: c.hash }));
-  return { items, corrupt };
+  return { items, corrupt, rewritten };
 }

@@ -1,12 +1,17 @@
 // Worker (ARCHITECTURE.md "Data flow" 2): compute one batch of cells. Idempotent: a cell with a
 // valid result is skipped (cached), and recomputing a cell writes the same bytes. One bad cell
 // never fails the batch: it is reported in `failed` (and in keys.error) and the batch goes on.
-// A store that cannot be read or written DOES throw, so Step Functions retries the batch.
+// A store that cannot be read or written is retried here a few times (transient failures), then
+// DOES throw (Dropsweep.StoreUnavailable), so Step Functions retries the batch. Retrying is safe
+// at any point: results are written with `ifAbsent` and the same bytes (results/result.ts), so
+// a batch cut short by a crash or a timeout, or run twice at once, never leaves two different
+// results, and a partial one is never visible (atomic writes, checked on read).
 import { performance } from "node:perf_hooks";
 import { experimentFor } from "../experiments/registry.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
-import { RESULT_FORMAT, readResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
+import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
 import { verifyCellDocument } from "../spec/hash.js";
+import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { keys, type WorkerEvent, type WorkerResult } from "./contract.js";
 import { HASH, silentLog } from "./log.js";
@@ -17,8 +22,9 @@ export interface WorkerOptions extends PipelineOptions {
   workerId?: string;
 }
 
-export async function runWorker(store: Store, event: WorkerEvent, options: WorkerOptions = {}): Promise<WorkerResult> {
+export async function runWorker(target: Store, event: WorkerEvent, options: WorkerOptions = {}): Promise<WorkerResult> {
   const log = options.log ?? silentLog;
+  const store = retryingStore(target, { onRetry: (operation, key, attempt, error) => log.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }) });
   const kernelVersion = options.kernelVersion ?? engineKernelVersion();
   const result: WorkerResult = { computed: [], cached: [], failed: [] };
   const items = Array.isArray(event?.Items) ? event.Items : [];
@@ -44,8 +50,7 @@ export async function runWorker(store: Store, event: WorkerEvent, options: Worke
 type CellOutcome = "computed" | "cached" | { error: string };
 
 async function computeCell(store: Store, hash: string, kernelVersion: number, workerId: string | undefined): Promise<CellOutcome> {
-  const existing = await readResult(store, hash);
-  if (existing.state === "valid") return "cached";
+  if ((await checkStoredResult(store, hash)) === "valid") return "cached";
 
   const bytes = await store.get(keys.cell(hash));
   if (!bytes) return { error: `no cell definition at ${keys.cell(hash)}` };
@@ -74,6 +79,12 @@ async function computeCell(store: Store, hash: string, kernelVersion: number, wo
     return { error: error instanceof Error ? error.message : String(error) };
   }
   const computeMs = performance.now() - start;
-  await writeResult(store, sealed, { hash, startedAt, computeMs, ...(workerId ? { worker: workerId } : {}) });
+  try {
+    await writeResult(store, sealed, { hash, startedAt, computeMs, ...(workerId ? { worker: workerId } : {}) });
+  } catch (error) {
+    // The stored result stands and is used; this cell's disagreement is recorded in error.json.
+    if (error instanceof ResultConflictError) return { error: error.message };
+    throw error;
+  }
   return "computed";
 }

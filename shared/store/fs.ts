@@ -1,9 +1,14 @@
 // The filesystem store: keys are files under one directory, so a person can browse a sweep.
 // Writes are atomic (temporary file in the same directory, fsync, rename); `ifAbsent` uses
 // link(2), which fails if the name exists, so the first writer wins even across processes.
+//
+// Synchronous system calls on purpose: the objects are small and the calls take ~10-50 us,
+// while a promise round trip through libuv's thread pool costs several times that; planning
+// 100,000 cells is ~300,000 such calls (docs/BENCHMARKS.md "Hardening"). The event loop is
+// blocked only for one call at a time.
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, rm, unlink } from "node:fs/promises";
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { PutOptions, Store } from "./store.js";
@@ -24,10 +29,11 @@ export class FileStore implements Store {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    const path = this.path(key);
     try {
-      return new Uint8Array(await readFile(this.path(key)));
+      return new Uint8Array(readFileSync(path));
     } catch (error) {
-      if (isCode(error, "ENOENT") || isCode(error, "EISDIR")) return undefined;
+      if (isCode(error, "ENOENT") || isCode(error, "EISDIR") || isCode(error, "ENOTDIR")) return undefined;
       throw error;
     }
   }
@@ -35,35 +41,45 @@ export class FileStore implements Store {
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
     const path = this.path(key);
     const bytes = toBytes(body);
-    await mkdir(dirname(path), { recursive: true });
+    const durable = options.durable !== false;
+    mkdirSync(dirname(path), { recursive: true });
     const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(6).toString("hex")}`;
-    const file = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    const file = openSync(temp, "wx", 0o644);
     try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
+      for (let at = 0; at < bytes.byteLength; ) at += writeSync(file, bytes, at, bytes.byteLength - at);
+      if (durable) fsyncSync(file);
+    } catch (error) {
+      closeSync(file);
+      unlinkQuietly(temp);
+      throw error;
     }
+    closeSync(file);
     try {
       if (options.ifAbsent) {
         try {
-          await link(temp, path);
+          linkSync(temp, path);
         } catch (error) {
           if (!isCode(error, "EEXIST")) throw error;
           const existing = await this.get(key);
           if (!existing || !sameBytes(existing, bytes)) throw new StoreConflictError(this.url, key);
         }
       } else {
-        await rename(temp, path);
+        renameSync(temp, path);
       }
     } finally {
-      await unlink(temp).catch(() => undefined);
+      unlinkQuietly(temp);
     }
-    await syncDirectory(dirname(path));
+    if (durable) syncDirectory(dirname(path));
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
+    const path = this.path(key);
+    try {
+      return statSync(path).isFile();
+    } catch (error) {
+      if (isCode(error, "ENOENT") || isCode(error, "ENOTDIR")) return false;
+      throw error;
+    }
   }
 
   async *list(prefix: string): AsyncIterable<string> {
@@ -76,7 +92,7 @@ export class FileStore implements Store {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    rmSync(this.path(key), { force: true });
   }
 }
 
@@ -100,14 +116,22 @@ async function walk(path: string, key: string, out: string[]): Promise<void> {
   }
 }
 
-/** Make the rename itself durable (the directory entry), where the platform allows it. */
-async function syncDirectory(path: string): Promise<void> {
-  if (sep !== "/") return;
-  const handle = await open(path, constants.O_RDONLY);
+function unlinkQuietly(path: string): void {
   try {
-    await handle.sync();
+    unlinkSync(path);
+  } catch {
+    // Already renamed or linked away (ENOENT): nothing left behind.
+  }
+}
+
+/** Make the rename itself durable (the directory entry), where the platform allows it. */
+function syncDirectory(path: string): void {
+  if (sep !== "/") return;
+  const handle = openSync(path, "r");
+  try {
+    fsyncSync(handle);
   } finally {
-    await handle.close();
+    closeSync(handle);
   }
 }
 

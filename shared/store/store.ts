@@ -6,6 +6,12 @@ export interface PutOptions {
   /** Refuse to replace an existing object with different bytes (first writer wins). */
   ifAbsent?: boolean;
   contentType?: string;
+  /**
+   * false: the write need not survive a power loss (the filesystem store skips fsync). Still
+   * atomic. Only for objects that are derived and verified on read, so a lost or damaged one is
+   * detected and written again (cell definitions: their name is their hash). @default true
+   */
+  durable?: boolean;
 }
 
 export interface Store {
