@@ -35,6 +35,18 @@ export const stateNames = {
 /** The error the run fails with when Aggregate reports regressions against the baseline. */
 export const regressionError = "Dropsweep.Regression";
 
+/** Worker errors that a retry cannot fix (a bug upstream); every other Worker error is retried. */
+export const workerPermanentErrors = ["MalformedEvent"];
+
+/** The Worker's retry of everything else (crash, States.Timeout, Dropsweep.StoreUnavailable...). */
+export const workerRetry = {
+  interval: Duration.seconds(1),
+  backoffRate: 2,
+  maxAttempts: 4,
+  maxDelay: Duration.seconds(30),
+  jitterStrategy: sfn.JitterType.FULL,
+} as const;
+
 /** Lambda errors worth retrying: the service's own faults and throttling, never handler bugs. */
 export const lambdaTransientErrors = [
   "Lambda.ServiceException",
@@ -109,6 +121,11 @@ export class SweepStateMachine extends Construct {
     // No `payload`: with payloadResponseOnly the whole state input is the Lambda event.
     const plan = invoke(this, stateNames.plan, props.plan, settings.stepTimeoutSeconds, { resultPath: "$" });
     const worker = invoke(this, stateNames.worker, props.worker, settings.workerTimeoutSeconds);
+    // The Worker is idempotent (results written ifAbsent with the same bytes, docs/GUARANTEES.md),
+    // so a batch cut short by a crash, a timeout or a store outage is simply run again; only a
+    // malformed event would fail the same way every time.
+    worker.addRetry({ errors: workerPermanentErrors, maxAttempts: 0 });
+    worker.addRetry({ ...workerRetry, errors: [sfn.Errors.ALL] });
 
     this.cellsMap = new sfn.DistributedMap(this, stateNames.cells, {
       itemReader: new sfn.S3JsonLItemReader({

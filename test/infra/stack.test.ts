@@ -164,6 +164,13 @@ describe("state machine definition", () => {
       expect(task.TimeoutSeconds, name).toBe(timeouts[name]);
       expect(task.Retry, name).toEqual([
         { ErrorEquals: lambdaTransientErrors, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+        // The Worker is idempotent: anything but a malformed event is retried (test/hardening).
+        ...(name === stateNames.worker
+          ? [
+              { ErrorEquals: ["MalformedEvent"], MaxAttempts: 0 },
+              { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "FULL" },
+            ]
+          : []),
       ]);
     }
     expect(lambdaTransientErrors).toContain("Lambda.TooManyRequestsException");
