@@ -24,6 +24,7 @@ import { keys, type PlanEvent } from "../shared/pipeline/contract.js";
 import { parseSpec } from "../shared/spec/spec.js";
 import { sweepBucketProps } from "./bucketDefaults.js";
 import { workerRuntimeFiles } from "./bundling.js";
+import { outputNames } from "./names.js";
 import { contextPrefix, resolveStackConfig, type StackConfig } from "./stackConfig.js";
 import { storeAccess, storeStatements } from "./storeAccess.js";
 import { SweepFunction } from "./sweepFunction.js";
@@ -46,14 +47,7 @@ export const defaultHandlerEntries: SweepHandlerEntries = {
   aggregate: "functions/aggregate.ts",
 };
 
-/** Stack output names (`dropsweep cloud` finds the stack's resources by these). */
-export const outputNames = {
-  bucket: "BucketName",
-  stateMachine: "StateMachineArn",
-  regressionTopic: "RegressionTopicArn",
-  scheduledSpecKey: "ScheduledSpecKey",
-  baselineKey: "BaselineKey",
-} as const;
+export { outputNames };
 
 export interface DropsweepStackProps extends StackProps {
   /** Batching, concurrency, tolerated failures, timeouts; win over the context. @default the context's, else defaultStackConfig */

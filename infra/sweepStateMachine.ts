@@ -16,6 +16,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { regressionError } from "./names.js";
 import { storeAccess, type StoreAccess } from "./storeAccess.js";
 import type { SweepMapSettings } from "./sweepSettings.js";
 
@@ -33,7 +34,7 @@ export const stateNames = {
 } as const;
 
 /** The error the run fails with when Aggregate reports regressions against the baseline. */
-export const regressionError = "Dropsweep.Regression";
+export { regressionError };
 
 /** Worker errors that a retry cannot fix (a bug upstream); every other Worker error is retried. */
 export const workerPermanentErrors = ["MalformedEvent"];

@@ -1,0 +1,383 @@
+// `dropsweep cloud start|status|fetch`: run a sweep on the deployed stack (docs/CLOUD.md).
+// start validates the spec locally with the schema `dropsweep run` uses (every problem listed,
+// exit 2, nothing written), uploads it where Plan reads it and starts an execution named after
+// the sweep id, so the same sweep cannot be started twice by accident; status follows the
+// execution (and its map run); fetch downloads the report. The stack's bucket and state machine
+// come from its CloudFormation outputs, or from --bucket and --state-machine.
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  DescribeExecutionCommand,
+  DescribeMapRunCommand,
+  ListMapRunsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  type DescribeExecutionCommandOutput,
+} from "@aws-sdk/client-sfn";
+import { outputNames as outputs, regressionError } from "../../infra/names.js";
+import { UsageError } from "../../shared/errors.js";
+import { kernelVersion } from "../../shared/numerics/engine.js";
+import { keys, type AggregateResult } from "../../shared/pipeline/contract.js";
+import { submitSpec } from "../../shared/pipeline/plan.js";
+import { checkSummary } from "../../shared/report/summary.js";
+import { parseSpec } from "../../shared/spec/spec.js";
+import { openStore } from "../../shared/store/open.js";
+import type { Store } from "../../shared/store/store.js";
+
+export const summary = "start, follow and fetch sweeps on AWS";
+
+/** Exit codes besides 0 (succeeded, or still running for status) and 2 (bad input, refused). */
+export const exitCodes = { failed: 1, regression: 3 } as const;
+
+
+const help = `usage: dropsweep cloud start SPEC  [STACK] [--baseline KEY] [--attempt N]
+       dropsweep cloud status SWEEP [STACK] [--watch] [--interval S] [--attempt N]
+       dropsweep cloud fetch SWEEP  [STACK] [--out DIR] [--wait] [--interval S] [--attempt N]
+
+STACK: --stack NAME (resources from the stack's outputs), or --bucket NAME and
+--state-machine ARN; with --region R and --endpoint URL (an AWS-compatible endpoint).
+SWEEP: the sweep id \`start\` printed, or the SPEC file itself.
+
+  start    validate SPEC locally (nothing written if it is bad), upload it and start an
+           execution named after the sweep id. A sweep already started is refused: follow
+           it with status/fetch, or start it again on purpose with --attempt 2, 3, ...
+  status   the execution's status and, while it runs, its map run's cell counts;
+           --watch polls every --interval seconds (default 15) until it ends
+  fetch    download summary.json, report.md, report.html (and plots) into --out DIR
+           (default cloud-reports/SWEEP); --wait waits for the execution to end
+  --baseline KEY  stored summary to compare with (a key under baselines/)
+
+Exit codes: 0 succeeded (status: also running); 1 failed, timed out or aborted; 2 bad input
+or refused (nothing written); 3 regressions against the baseline.
+Credentials come from the usual AWS chain (environment, profile, SSO).`;
+
+interface CloudArgs {
+  command: "start" | "status" | "fetch";
+  target: string;
+  stack?: string;
+  bucket?: string;
+  stateMachine?: string;
+  region?: string;
+  endpoint?: string;
+  baseline?: string;
+  attempt: number;
+  watch: boolean;
+  wait: boolean;
+  intervalSeconds: number;
+  out?: string;
+}
+
+function parse(argv: string[]): CloudArgs | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        stack: { type: "string" },
+        bucket: { type: "string" },
+        "state-machine": { type: "string" },
+        region: { type: "string" },
+        endpoint: { type: "string" },
+        baseline: { type: "string" },
+        attempt: { type: "string" },
+        watch: { type: "boolean", default: false },
+        wait: { type: "boolean", default: false },
+        interval: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`cloud: ${(error as Error).message}\n${help}`);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help || positionals.length === 0) return "help";
+  const [command, target, ...rest] = positionals;
+  const problems: string[] = [];
+  if (command !== "start" && command !== "status" && command !== "fetch") problems.push(`unknown subcommand "${command}" (start, status or fetch)`);
+  if (!target) problems.push(`${command} needs ${command === "start" ? "a SPEC file" : "a SWEEP id or SPEC file"}`);
+  if (rest.length) problems.push(`unexpected arguments: ${rest.join(" ")}`);
+  if (v.stack === undefined && (v.bucket === undefined || v["state-machine"] === undefined))
+    problems.push("give --stack NAME, or both --bucket NAME and --state-machine ARN");
+  if (v.stack !== undefined && (v.bucket !== undefined || v["state-machine"] !== undefined))
+    problems.push("give --stack NAME or --bucket/--state-machine, not both");
+  if (v["state-machine"] !== undefined && !/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(v["state-machine"]))
+    problems.push(`--state-machine must be a state machine ARN (got "${v["state-machine"]}")`);
+  if (v.baseline !== undefined && !/^baselines\/[^\s]+$/.test(v.baseline)) problems.push(`--baseline must be a store key under baselines/ (got "${v.baseline}")`);
+  if (v.baseline !== undefined && command !== "start") problems.push("--baseline applies to start only");
+  if (v.endpoint !== undefined && !/^https?:\/\/\S+$/.test(v.endpoint)) problems.push(`--endpoint must be an http(s) URL (got "${v.endpoint}")`);
+  const attempt = v.attempt === undefined ? 1 : Number(v.attempt);
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 999) problems.push(`--attempt must be an integer from 1 to 999 (got "${v.attempt}")`);
+  const intervalSeconds = v.interval === undefined ? 15 : Number(v.interval);
+  if (!Number.isFinite(intervalSeconds) || intervalSeconds < 0.1 || intervalSeconds > 3600) problems.push(`--interval must be a number of seconds from 0.1 to 3600 (got "${v.interval}")`);
+  if (problems.length) throw new UsageError(`cloud: ${problems.join("; ")}\n${help}`);
+  return {
+    command: command as CloudArgs["command"],
+    target: target!,
+    ...(v.stack !== undefined ? { stack: v.stack } : {}),
+    ...(v.bucket !== undefined ? { bucket: v.bucket } : {}),
+    ...(v["state-machine"] !== undefined ? { stateMachine: v["state-machine"] } : {}),
+    ...(v.region !== undefined ? { region: v.region } : {}),
+    ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : {}),
+    ...(v.baseline !== undefined ? { baseline: v.baseline } : {}),
+    ...(v.out !== undefined ? { out: v.out } : {}),
+    attempt,
+    watch: v.watch,
+    wait: v.wait,
+    intervalSeconds,
+  };
+}
+
+interface Cloud {
+  bucket: string;
+  stateMachineArn: string;
+  store: Store;
+  sfn: SFNClient;
+}
+
+function clientConfig(args: CloudArgs) {
+  return { ...(args.region ? { region: args.region } : {}), ...(args.endpoint ? { endpoint: args.endpoint } : {}) };
+}
+
+/** The stack's bucket and state machine, from its outputs or the flags. */
+async function connect(args: CloudArgs): Promise<Cloud> {
+  let bucket = args.bucket;
+  let stateMachineArn = args.stateMachine;
+  if (args.stack) {
+    const cfn = new CloudFormationClient(clientConfig(args));
+    let stack;
+    try {
+      stack = (await cfn.send(new DescribeStacksCommand({ StackName: args.stack }))).Stacks?.[0];
+    } catch (error) {
+      if ((error as Error).name === "ValidationError" || /does not exist/.test((error as Error).message))
+        throw new UsageError(`cloud: no stack "${args.stack}"${args.region ? ` in ${args.region}` : ""} (deploy it with \`npx cdk deploy\`, or pass --region)`);
+      throw error;
+    } finally {
+      cfn.destroy();
+    }
+    const output = (name: string) => stack?.Outputs?.find((o) => o.OutputKey === name)?.OutputValue;
+    bucket = output(outputs.bucket);
+    stateMachineArn = output(outputs.stateMachine);
+    if (!bucket || !stateMachineArn)
+      throw new UsageError(`cloud: stack "${args.stack}" has no ${outputs.bucket}/${outputs.stateMachine} outputs; is it a dropsweep stack?`);
+  }
+  return {
+    bucket: bucket!,
+    stateMachineArn: stateMachineArn!,
+    store: openStore(`s3://${bucket}`, { ...(args.endpoint ? { endpoint: args.endpoint } : {}), ...(args.region ? { region: args.region } : {}) }),
+    sfn: new SFNClient(clientConfig(args)),
+  };
+}
+
+/** The execution name of a sweep: its id (64 hex digits), "-N" from the second attempt on. */
+export function executionName(sweepId: string, attempt = 1): string {
+  return attempt === 1 ? sweepId : `${sweepId}-${attempt}`;
+}
+
+/** arn:...:stateMachine:NAME -> arn:...:execution:NAME:EXECUTION */
+export function executionArn(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+}
+
+async function readSpec(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`cloud: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** A sweep id as given, or the id of a spec file. */
+async function sweepIdOf(target: string): Promise<string> {
+  if (/^[0-9a-f]{64}$/.test(target)) return target;
+  if (/^[0-9a-f]{8,63}$/.test(target)) throw new UsageError(`cloud: "${target}" looks like a shortened sweep id; give all 64 hex digits or the SPEC file`);
+  return parseSpec(await readSpec(target), { kernelVersion: kernelVersion(), source: target }).sweepId;
+}
+
+async function describe(cloud: Cloud, arn: string): Promise<DescribeExecutionCommandOutput | undefined> {
+  try {
+    return await cloud.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+  } catch (error) {
+    if ((error as Error).name === "ExecutionDoesNotExist") return undefined;
+    throw error;
+  }
+}
+
+function alreadyStarted(sweepId: string, arn: string, execution: DescribeExecutionCommandOutput | undefined, attempt: number): UsageError {
+  const state = execution ? `${execution.status}, started ${execution.startDate?.toISOString() ?? "?"}` : "its name is taken";
+  return new UsageError(
+    [
+      `cloud: refused: sweep ${sweepId} was already started as execution ${arn} (${state}).`,
+      `  Follow it:   dropsweep cloud status ${sweepId} ...`,
+      `  Its report:  dropsweep cloud fetch ${sweepId} ...`,
+      `  Run it again on purpose: add --attempt ${attempt + 1} (cells already computed are reused).`,
+    ].join("\n"),
+  );
+}
+
+async function start(args: CloudArgs, out: NodeJS.WritableStream): Promise<number> {
+  const text = await readSpec(args.target);
+  // Everything is checked before anything is written.
+  const sweep = parseSpec(text, { kernelVersion: kernelVersion(), source: args.target });
+  const cloud = await connect(args);
+  try {
+    const name = executionName(sweep.sweepId, args.attempt);
+    const arn = executionArn(cloud.stateMachineArn, name);
+    const existing = await describe(cloud, arn);
+    if (existing) throw alreadyStarted(sweep.sweepId, arn, existing, args.attempt);
+
+    const { event } = await submitSpec(cloud.store, text, { source: args.target, ...(args.baseline ? { baselineKey: args.baseline } : {}) });
+    try {
+      await cloud.sfn.send(new StartExecutionCommand({ stateMachineArn: cloud.stateMachineArn, name, input: JSON.stringify(event) }));
+    } catch (error) {
+      // Names are unique for 90 days, whatever the input: somebody started it meanwhile.
+      if ((error as Error).name === "ExecutionAlreadyExists") throw alreadyStarted(sweep.sweepId, arn, await describe(cloud, arn), args.attempt);
+      throw error;
+    }
+    out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId}: ${sweep.cells.length} cells\n`);
+    out.write(`spec: s3://${cloud.bucket}/${event.specKey}\n`);
+    out.write(`execution: ${arn}\n`);
+    out.write(`follow: dropsweep cloud status ${sweep.sweepId} --watch ...\n`);
+    return 0;
+  } finally {
+    cloud.sfn.destroy();
+  }
+}
+
+function describeLine(e: DescribeExecutionCommandOutput): string {
+  const parts = [`${e.status}`];
+  if (e.startDate) parts.push(`started ${e.startDate.toISOString()}`);
+  if (e.stopDate) parts.push(`stopped ${e.stopDate.toISOString()}`);
+  if (e.error) parts.push(`error ${e.error}${e.cause ? `: ${e.cause}` : ""}`);
+  return parts.join(", ");
+}
+
+/** The map run's item counts while the execution runs (best effort: absent before the map starts). */
+async function mapProgress(cloud: Cloud, arn: string): Promise<string | undefined> {
+  try {
+    const runs = await cloud.sfn.send(new ListMapRunsCommand({ executionArn: arn }));
+    const run = runs.mapRuns?.[0];
+    if (!run?.mapRunArn) return undefined;
+    const counts = (await cloud.sfn.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }))).itemCounts;
+    if (!counts) return undefined;
+    return `cells: ${counts.succeeded ?? 0} done, ${counts.failed ?? 0} failed, ${counts.running ?? 0} running, ${counts.pending ?? 0} pending of ${counts.total ?? "?"}`;
+  } catch {
+    return undefined;
+  }
+}
+
+function exitCodeOf(e: DescribeExecutionCommandOutput): number {
+  if (e.status === "SUCCEEDED" || e.status === "RUNNING" || e.status === "PENDING_REDRIVE") return 0;
+  return e.error === regressionError ? exitCodes.regression : exitCodes.failed;
+}
+
+const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
+
+/** Poll until the execution ends (or once, when not following), printing each change. */
+async function follow(cloud: Cloud, sweepId: string, args: CloudArgs, keepPolling: boolean, out: NodeJS.WritableStream): Promise<DescribeExecutionCommandOutput> {
+  const arn = executionArn(cloud.stateMachineArn, executionName(sweepId, args.attempt));
+  let last = "";
+  for (;;) {
+    const execution = await describe(cloud, arn);
+    if (!execution) throw new UsageError(`cloud: no execution ${arn}: start the sweep with \`dropsweep cloud start SPEC\` first${args.attempt > 1 ? ` (attempt ${args.attempt})` : ""}`);
+    const running = execution.status === "RUNNING";
+    const line = [describeLine(execution), running ? await mapProgress(cloud, arn) : undefined].filter(Boolean).join("; ");
+    if (line !== last) out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+    last = line;
+    if (!running || !keepPolling) return execution;
+    await sleep(args.intervalSeconds);
+  }
+}
+
+function printOutput(e: DescribeExecutionCommandOutput, out: NodeJS.WritableStream): void {
+  if (!e.output) return;
+  try {
+    const result = JSON.parse(e.output) as Partial<AggregateResult>;
+    if (result.cells) out.write(`cells: ${result.cells.computed} computed, ${result.cells.cached} cached, ${result.cells.failed} failed of ${result.cells.total}\n`);
+    if (typeof result.regressions === "number") out.write(`regressions against the baseline: ${result.regressions}\n`);
+  } catch {
+    // Not ours to judge: the raw status line said enough.
+  }
+}
+
+async function status(args: CloudArgs, out: NodeJS.WritableStream): Promise<number> {
+  const sweepId = await sweepIdOf(args.target);
+  const cloud = await connect(args);
+  try {
+    out.write(`sweep ${sweepId}\n`);
+    const execution = await follow(cloud, sweepId, args, args.watch, out);
+    printOutput(execution, out);
+    return exitCodeOf(execution);
+  } finally {
+    cloud.sfn.destroy();
+  }
+}
+
+/** Write `bytes` to `path` atomically (a reader sees the old file or the new one). */
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.part`;
+  writeFileSync(temporary, bytes);
+  renameSync(temporary, path);
+}
+
+async function fetch(args: CloudArgs, out: NodeJS.WritableStream): Promise<number> {
+  const sweepId = await sweepIdOf(args.target);
+  const cloud = await connect(args);
+  try {
+    const execution = await follow(cloud, sweepId, args, args.wait, out);
+    if (execution.status === "RUNNING") {
+      out.write("the execution is still running: its report is not written yet (add --wait to wait for it)\n");
+      return exitCodes.failed;
+    }
+    const prefix = keys.report(sweepId, "");
+    const reportKeys: string[] = [];
+    for await (const key of cloud.store.list(prefix)) reportKeys.push(key);
+    const summaryKey = keys.report(sweepId, "summary.json");
+    if (!reportKeys.includes(summaryKey)) {
+      out.write(`no report in s3://${cloud.bucket}/${prefix} (the execution ${execution.status} before Aggregate ran)\n`);
+      return exitCodes.failed;
+    }
+    // Checked before anything is written: a damaged summary is an error, not a file.
+    const files = new Map<string, Uint8Array>();
+    for (const key of reportKeys) {
+      const bytes = await cloud.store.get(key);
+      if (!bytes) throw new Error(`cloud: s3://${cloud.bucket}/${key} vanished while downloading`);
+      files.set(key, bytes);
+    }
+    const where = `s3://${cloud.bucket}/${summaryKey}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(files.get(summaryKey)));
+    } catch {
+      throw new Error(`cloud: ${where} is not JSON; nothing was written`);
+    }
+    const summary = checkSummary(parsed, where);
+    if (summary.sweepId !== sweepId) throw new Error(`cloud: s3://${cloud.bucket}/${summaryKey} is the summary of sweep ${summary.sweepId}, not ${sweepId}`);
+    const directory = resolve(args.out ?? join("cloud-reports", sweepId));
+    for (const [key, bytes] of files) writeAtomically(join(directory, ...key.slice(prefix.length).split("/")), bytes);
+    out.write(`${files.size} files in ${directory}\n`);
+    for (const name of ["summary.json", "report.md", "report.html"]) if (files.has(prefix + name)) out.write(`  ${join(directory, name)}\n`);
+    printOutput(execution, out);
+    return exitCodeOf(execution);
+  } finally {
+    cloud.sfn.destroy();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parse(argv);
+  if (args === "help") {
+    process.stdout.write(help + "\n");
+    return argv.length === 0 ? 2 : 0;
+  }
+  const out = process.stdout;
+  if (args.command === "start") return start(args, out);
+  if (args.command === "status") return status(args, out);
+  return fetch(args, out);
+}
