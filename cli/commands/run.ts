@@ -19,7 +19,11 @@ export const summary = "run a sweep locally through the synthesized state machin
 /** Exit codes besides 0 (done) and 2 (bad input). */
 export const exitCodes = { cellsFailed: 1, runFailed: 1, regression: 3 } as const;
 
+/** Worker Task timeout when faults are injected and none is given: a hang costs this long. */
+const faultWorkerTimeoutSeconds = 15;
+
 const help = `usage: dropsweep run SPEC [--out DIR | --store URL] [--endpoint URL] [--concurrency N]
+                    [--batch-size N] [--worker-timeout SECONDS] [--inject-faults RATE [--fault-seed S]]
 
 Runs the sweep SPEC (YAML) on this machine through the same state machine as the cloud.
 Cells already computed (by this or any sweep in the store) are reused; a rerun computes
@@ -29,6 +33,13 @@ only what is missing.
   --store URL        a store URL instead: file:///abs/dir or s3://bucket/prefix
   --endpoint URL     S3-compatible endpoint for an s3:// store
   --concurrency N    worker threads (default: the number of cores, ${availableParallelism()} here)
+  --batch-size N     cells per Worker invocation (default: the stack's, 8)
+  --worker-timeout S the Worker Task's timeout in seconds, 1 to 900 (default: the stack's, or
+                     ${faultWorkerTimeoutSeconds} with --inject-faults); a timed-out batch is retried
+  --inject-faults R  test the run's fault tolerance: at rate R (0 to 1, or a percentage such as
+                     20%) Worker invocations crash or hang and their store writes fail;
+                     retries absorb them and the results are the same as without faults
+  --fault-seed S     which faults (default 1): the same seed injects the same faults
 
 Exit codes: 0 done; 1 some cells failed or the run failed; 2 bad input (nothing written);
 3 regressions against a baseline.`;
@@ -38,6 +49,24 @@ interface RunArgs {
   storeUrl: string;
   endpoint?: string;
   concurrency: number;
+  batchSize?: number;
+  workerTimeoutSeconds?: number;
+  faults?: { rate: number; seed: string };
+}
+
+function integerFlag(name: string, value: string | undefined, low: number, high: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < low || n > high)
+    throw new UsageError(`run: --${name}: expected an integer from ${low} to ${high}, got "${value}"`);
+  return n;
+}
+
+function faultRate(value: string): number {
+  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
+  const rate = percent ? Number(percent[1]) / 100 : /^\s*(\d+(?:\.\d+)?|\.\d+)\s*$/.test(value) ? Number(value) : NaN;
+  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`run: --inject-faults: expected a rate from 0 to 1 or a percentage such as 20%, got "${value}"`);
+  return rate;
 }
 
 function parse(argv: string[]): RunArgs | "help" {
@@ -52,6 +81,10 @@ function parse(argv: string[]): RunArgs | "help" {
         store: { type: "string" },
         endpoint: { type: "string" },
         concurrency: { type: "string" },
+        "batch-size": { type: "string" },
+        "worker-timeout": { type: "string" },
+        "inject-faults": { type: "string" },
+        "fault-seed": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -64,17 +97,19 @@ function parse(argv: string[]): RunArgs | "help" {
   if (values.out !== undefined && values.store !== undefined) throw new UsageError("run: give --out DIR or --store URL, not both");
   if (values.endpoint !== undefined && !values.store?.startsWith("s3://"))
     throw new UsageError("run: --endpoint applies only to an s3:// --store");
-  let concurrency = availableParallelism();
-  if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
-      throw new UsageError(`run: --concurrency: expected an integer from 1 to 256, got "${values.concurrency}"`);
-  }
+  const concurrency = integerFlag("concurrency", values.concurrency, 1, 256) ?? availableParallelism();
+  const batchSize = integerFlag("batch-size", values["batch-size"], 1, 10_000);
+  if (values["fault-seed"] !== undefined && values["inject-faults"] === undefined) throw new UsageError("run: --fault-seed applies only with --inject-faults");
+  const faults = values["inject-faults"] !== undefined ? { rate: faultRate(values["inject-faults"]), seed: values["fault-seed"] ?? "1" } : undefined;
+  const workerTimeoutSeconds = integerFlag("worker-timeout", values["worker-timeout"], 1, 900) ?? (faults ? faultWorkerTimeoutSeconds : undefined);
   return {
     specPath: positionals[0]!,
     storeUrl: values.store ?? values.out ?? "runs",
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
     concurrency,
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(workerTimeoutSeconds !== undefined ? { workerTimeoutSeconds } : {}),
+    ...(faults ? { faults } : {}),
   };
 }
 
@@ -102,7 +137,8 @@ export async function run(argv: string[]): Promise<number> {
   const out = process.stdout;
   out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId.slice(0, 12)}: ${sweep.cells.length} cells, store ${store.url}\n`);
 
-  const { event } = await submitSpec(store, text, { source: args.specPath, kernelVersion: version });
+  const { event } = await submitSpec(store, text, { source: args.specPath, kernelVersion: version, sweep });
+  if (args.faults) out.write(`injecting faults at rate ${args.faults.rate} (seed ${args.faults.seed}); Worker timeout ${args.workerTimeoutSeconds} s\n`);
   // The handlers run in worker threads that inherit this environment: keep Powertools' JSON
   // lines (meant for CloudWatch) off the terminal unless asked for.
   process.env.POWERTOOLS_LOG_LEVEL ??= "ERROR";
@@ -115,8 +151,16 @@ export async function run(argv: string[]): Promise<number> {
     store,
     ...(args.endpoint ? { endpoint: args.endpoint } : {}),
     concurrency: args.concurrency,
+    ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
+    ...(args.workerTimeoutSeconds !== undefined ? { settings: { workerTimeoutSeconds: args.workerTimeoutSeconds } } : {}),
+    ...(args.faults ? { faults: args.faults } : {}),
     progress: terminalProgress(process.stderr),
   });
+  if (result.faults) {
+    const f = result.faults;
+    const kinds = Object.entries(f.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none";
+    out.write(`injected faults: ${kinds} in ${f.invocations} Worker invocations; ${f.storeFailures} store writes failed\n`);
+  }
 
   const plan = result.plan;
   const cells = result.output?.cells;

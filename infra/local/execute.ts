@@ -16,12 +16,13 @@ import { StateMachine } from "aws-local-stepfunctions";
 import type { Store } from "../../shared/store/store.js";
 import { HandlerError, HandlerPool } from "./handlerPool.js";
 import { lowerDefinition, LoweringError, type Lowering } from "./lower.js";
+import type { FaultPlan, InjectedFault } from "./faults.js";
 import { MapRuns } from "./mapRun.js";
 import { ProgressTracker, type LocalPhase, type ProgressListener } from "./progress.js";
 import type { AslDefinition, AslState, RenderedFunction, RenderedStateMachine } from "./render.js";
 
 /** A module path (absolute, or relative to the project root) exporting `handler`, or a function. */
-export type TaskHandler = string | ((event: unknown) => unknown | Promise<unknown>);
+export type TaskHandler = string | ((event: unknown, context?: { dropsweepFault?: InjectedFault }) => unknown | Promise<unknown>);
 
 /** What an SNS publish Task would have sent. */
 export interface Notice {
@@ -56,7 +57,12 @@ export interface ExecuteOptions {
   pool?: HandlerPool;
   /** Validate the lowered definition with the engine's ASL validator (~0.7 s). @default true */
   validate?: boolean;
+  /** Inject faults into these functions' invocations (logical ids or ARNs), as `plan` decides. */
+  faults?: { plan: FaultPlan; functions: string[] };
 }
+
+/** The largest input and output (bytes of JSON) each Task state saw: Step Functions caps both at 256 KiB. */
+export type PayloadSizes = Map<string, { input: number; output: number }>;
 
 export interface ExecutionOutcome {
   status: "SUCCEEDED" | "FAILED";
@@ -69,6 +75,8 @@ export interface ExecutionOutcome {
   notices: Notice[];
   lowering: Lowering;
   elapsedSeconds: number;
+  /** Per template function Task (Plan, Worker, Aggregate...), not the lowering's helpers. */
+  payloadSizes: PayloadSizes;
 }
 
 function* taskStates(definition: AslDefinition): Generator<[string, AslState]> {
@@ -116,17 +124,32 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       return handler;
     };
 
+    const payloadSizes: PayloadSizes = new Map();
+    const measure = (state: string, input: unknown, output: unknown) => {
+      const sizes = payloadSizes.get(state) ?? { input: 0, output: 0 };
+      sizes.input = Math.max(sizes.input, Buffer.byteLength(JSON.stringify(input) ?? ""));
+      sizes.output = Math.max(sizes.output, Buffer.byteLength(JSON.stringify(output) ?? ""));
+      payloadSizes.set(state, sizes);
+    };
+    const faulty = new Set(options.faults?.functions ?? []);
+    const faultFor = (fn: RenderedFunction, event: unknown) =>
+      options.faults && (faulty.has(fn.logicalId) || faulty.has(fn.arn)) ? options.faults.plan.next(fn.logicalId, event) : undefined;
+
     const invoke = async (handler: TaskHandler, fn: RenderedFunction, event: unknown, timeoutSeconds: number): Promise<unknown> => {
+      const fault = faultFor(fn, event);
       if (typeof handler === "function") {
         try {
-          return (await handler(event)) ?? null;
+          return (await handler(event, fault ? { dropsweepFault: fault } : undefined)) ?? null;
         } catch (error) {
           const e = error instanceof Error ? error : new Error(String(error));
           throw new HandlerError(e.name || "Error", e.message, e.stack);
         }
       }
       const module = isAbsolute(handler) ? handler : join(options.projectRoot, handler);
-      return pool.invoke({ module, event, functionName: fn.logicalId, timeoutMs: timeoutSeconds * 1000 });
+      return pool.invoke(
+        { module, event, functionName: fn.logicalId, timeoutMs: timeoutSeconds * 1000, ...(fault ? { fault } : {}) },
+        { enforceTimeout: true, ...(options.faults ? { onFault: (f) => options.faults!.plan.report(f) } : {}) },
+      );
     };
 
     const overrides: Record<string, (input: any) => Promise<any>> = {};
@@ -156,6 +179,7 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
           if (!fn) throw new HandlerError("Lambda.ResourceNotFoundException", `state "${name}": no function ${String(input.FunctionName)} in the template`);
           if (phase) tracker.setPhase(phase);
           const payload = await invoke(handlerOf(fn, name), fn, input.Payload ?? null, timeoutSeconds);
+          measure(name, input.Payload ?? null, payload);
           record(payload);
           return { ExecutedVersion: "$LATEST", Payload: payload, StatusCode: 200 };
         };
@@ -165,7 +189,9 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
         const handler = handlerOf(fn, name);
         overrides[name] = async (input) => {
           if (phase) tracker.setPhase(phase);
-          return record(await invoke(handler, fn, input, timeoutSeconds));
+          const output = await invoke(handler, fn, input, timeoutSeconds);
+          measure(name, input, output);
+          return record(output);
         };
       }
     }
@@ -192,7 +218,7 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       outcome = { status: "FAILED", error: { name: failure.name, cause: failure.message } };
     }
     tracker.setPhase("done");
-    return { ...outcome, taskResults, notices, lowering, elapsedSeconds: (performance.now() - started) / 1000 };
+    return { ...outcome, taskResults, notices, lowering, payloadSizes, elapsedSeconds: (performance.now() - started) / 1000 };
   } finally {
     if (!options.pool) await pool.close();
   }

@@ -4,6 +4,10 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import type { InjectedFault } from "./faults.js";
+
+/** setTimeout's limit; the lowering's "no timeout" default (24 days) is above it. */
+const maxTimerMs = 2 ** 31 - 1;
 
 /** One invocation, as handlerWorker.mjs receives it. */
 export interface HandlerCall {
@@ -13,9 +17,22 @@ export interface HandlerCall {
   functionName: string;
   /** What the handler's context.getRemainingTimeInMillis counts down from. */
   timeoutMs: number;
+  /** Fault injection (faults.ts): handed to the handler as context.dropsweepFault. */
+  fault?: InjectedFault;
 }
 
-type HandlerOutcome = { ok: true; value: unknown } | { ok: false; name: string; message: string; stack?: string };
+type HandlerOutcome = ({ ok: true; value: unknown } | { ok: false; name: string; message: string; stack?: string }) & { fault?: InjectedFault };
+
+export interface InvokeOptions {
+  /**
+   * Enforce the Task's timeout: past it the thread is terminated, as Lambda ends a timed-out
+   * invocation, and the call rejects with States.Timeout. Its writes so far stay (they are
+   * atomic and idempotent, so a retry is safe); nothing it would have written later lands.
+   */
+  enforceTimeout?: boolean;
+  /** Receives the fault as the thread returned it (with what was injected). */
+  onFault?: (fault: InjectedFault) => void;
+}
 
 export interface HandlerPoolOptions {
   /** Worker threads. @default os.availableParallelism() */
@@ -58,8 +75,23 @@ export class HandlerPool {
   }
 
   /** Run `handler(event)` of `module` in a worker thread; a handler error rejects as HandlerError. */
-  async invoke(call: HandlerCall): Promise<unknown> {
-    const outcome = await this.piscina.run(call);
+  async invoke(call: HandlerCall, options: InvokeOptions = {}): Promise<unknown> {
+    let outcome: HandlerOutcome;
+    if (options.enforceTimeout && call.timeoutMs < maxTimerMs) {
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), call.timeoutMs);
+      try {
+        outcome = await this.piscina.run(call, { signal: abort.signal });
+      } catch (error) {
+        if (!abort.signal.aborted) throw error;
+        throw new HandlerError("States.Timeout", `${call.functionName} did not finish within ${call.timeoutMs / 1000} s; its thread was terminated`);
+      } finally {
+        clearTimeout(timer);
+      }
+    } else {
+      outcome = await this.piscina.run(call);
+    }
+    if (outcome.fault) options.onFault?.(outcome.fault);
     if (outcome.ok) return outcome.value;
     throw new HandlerError(outcome.name, outcome.message, outcome.stack);
   }

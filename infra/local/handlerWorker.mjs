@@ -31,10 +31,10 @@ function load(module) {
 let invocation = 0;
 
 /**
- * @param {{ module: string, event: unknown, functionName: string, timeoutMs: number }} call
- * @returns {Promise<{ ok: true, value: unknown } | { ok: false, name: string, message: string, stack?: string }>}
+ * @param {{ module: string, event: unknown, functionName: string, timeoutMs: number, fault?: object }} call
+ * @returns {Promise<({ ok: true, value: unknown } | { ok: false, name: string, message: string, stack?: string }) & { fault?: object }>}
  */
-export default async function call({ module, event, functionName, timeoutMs }) {
+export default async function call({ module, event, functionName, timeoutMs, fault }) {
   const started = Date.now();
   // The subset of the Lambda context object handlers and Powertools read.
   const context = {
@@ -47,12 +47,16 @@ export default async function call({ module, event, functionName, timeoutMs }) {
     logStreamName: "local",
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    // Local only: the fault this invocation is to suffer (infra/local/faults.ts); the handler
+    // records what it injected in it, and it goes back to the main thread.
+    ...(fault ? { dropsweepFault: fault } : {}),
   };
+  const back = fault ? { fault } : {};
   try {
     const handler = await load(module);
-    return { ok: true, value: (await handler(event, context)) ?? null };
+    return { ok: true, value: (await handler(event, context)) ?? null, ...back };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    return { ok: false, name: e.name || "Error", message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+    return { ok: false, name: e.name || "Error", message: e.message, ...(e.stack ? { stack: e.stack } : {}), ...back };
   }
 }

@@ -22,13 +22,15 @@ import { projectRoot } from "../stack.js";
 import type { SweepMapSettings } from "../sweepSettings.js";
 import { stateNames } from "../sweepStateMachine.js";
 import { synthStack } from "../synth.js";
-import { executeLocally, type Notice, type TaskHandler } from "./execute.js";
+import { executeLocally, type Notice, type PayloadSizes, type TaskHandler } from "./execute.js";
+import { FaultPlan, type FaultCounts, type FaultSettings } from "./faults.js";
 import { HandlerPool } from "./handlerPool.js";
 import { StatesError } from "./mapRun.js";
 import { ProgressTracker, type LocalProgress, type ProgressListener } from "./progress.js";
 import { renderStateMachine, type RenderedStateMachine } from "./render.js";
 
-export { executeLocally, type ExecuteOptions, type ExecutionOutcome, type Notice, type TaskHandler } from "./execute.js";
+export { executeLocally, type ExecuteOptions, type ExecutionOutcome, type Notice, type PayloadSizes, type TaskHandler } from "./execute.js";
+export { FaultPlan, faultyStore, uniform, workerFaultKinds, injectedFaultError, type FaultCounts, type FaultSettings, type InjectedFault, type WorkerFaultKind } from "./faults.js";
 export { HandlerPool, HandlerError } from "./handlerPool.js";
 export { lowerDefinition, loweredNames, LoweringError, type Lowering } from "./lower.js";
 export { MapRuns, StatesError } from "./mapRun.js";
@@ -64,6 +66,13 @@ export interface RunLocalOptions {
    * process environment sets them; e.g. { POWERTOOLS_LOG_LEVEL: "INFO" } for handler logs.
    */
   env?: Record<string, string>;
+  /**
+   * Inject faults into the Worker (faults.ts): at `rate`, invocations crash or hang past the
+   * Task timeout and store writes fail, deterministically for a `seed`. The Worker handler
+   * becomes infra/local/faultyWorker.ts (the real runWorker over a failing store) unless
+   * `handlers.worker` is given. Retries (the state machine's, the worker's) absorb them.
+   */
+  faults?: FaultSettings;
 }
 
 export interface RunLocalResult {
@@ -79,6 +88,10 @@ export interface RunLocalResult {
   /** The last progress snapshot (cells done and failed, rate). */
   progress: LocalProgress;
   elapsedSeconds: number;
+  /** Largest input and output of each Task (Plan, Worker, Aggregate), in bytes of JSON. */
+  payloadSizes: PayloadSizes;
+  /** What was injected, when `faults` was given. */
+  faults?: FaultCounts;
 }
 
 const machines = new Map<string, { machine: RenderedStateMachine; logicalIds: Record<SweepRole, string> }>();
@@ -130,10 +143,12 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
   };
 
   const handlers: Record<string, TaskHandler> = {};
+  const roleHandlers = { ...(options.faults ? { worker: "infra/local/faultyWorker.ts" } : {}), ...options.handlers };
   for (const role of ["plan", "worker", "aggregate"] as const) {
-    const handler = options.handlers?.[role];
+    const handler = roleHandlers[role];
     if (handler !== undefined) handlers[logicalIds[role]] = handler;
   }
+  const faultPlan = options.faults ? new FaultPlan(options.faults) : undefined;
 
   let last: LocalProgress | undefined;
   const pool = new HandlerPool({ concurrency: options.concurrency ?? availableParallelism(), env });
@@ -153,6 +168,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
       ...(options.notify ? { notify: options.notify } : {}),
       phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
       planState: stateNames.plan,
+      ...(faultPlan ? { faults: { plan: faultPlan, functions: [logicalIds.worker] } } : {}),
     });
     const plan = outcome.taskResults.get(stateNames.plan) as PlanResult | undefined;
     const output = outcome.taskResults.get(stateNames.aggregate) as AggregateResult | undefined;
@@ -164,6 +180,8 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
       notices: outcome.notices,
       progress: last ?? new ProgressTracker(undefined).snapshot(),
       elapsedSeconds: outcome.elapsedSeconds,
+      payloadSizes: outcome.payloadSizes,
+      ...(faultPlan ? { faults: faultPlan.counts } : {}),
     };
   } finally {
     await pool.close();
