@@ -7,6 +7,7 @@ import { benchGemm } from "../../bench/gemm.js";
 import { benchSvd } from "../../bench/svd.js";
 import { benchTrain } from "../../bench/train.js";
 import type { BenchOptions, BenchRow } from "../../bench/types.js";
+import { benchColdStart } from "../../bench/coldStart.js";
 
 export const summary = "kernel benchmarks against peers measured in the same run";
 
@@ -14,6 +15,7 @@ const suites = {
   gemm: benchGemm,
   svd: benchSvd,
   train: benchTrain,
+  "cold-start": benchColdStart,
 } as const satisfies Record<string, (opts: BenchOptions) => Promise<BenchRow[]>>;
 type Suite = keyof typeof suites;
 
