@@ -15,7 +15,7 @@ import type { CellMetrics } from "../results/result.js";
 import { sampleCount, type LinearCell, type Optimiser } from "../spec/cell.js";
 import { closedForm, createDeterministicObjective, type ClosedForm } from "../theory/index.js";
 import { multiply, multiplyTransposeLeft, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
-import type { Experiment, Outcome } from "./experiment.js";
+import { objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
 
 /** Standard deviation of the initial weights: small, so training starts near the origin. */
 export const INITIAL_SCALE = 0.1;
@@ -248,6 +248,10 @@ export function runLinear(cell: LinearCell): Outcome {
   if (cf) {
     metrics.closedFormMinimum = cf.objective;
     metrics.balanceTarget = cf.balanceTarget;
+    // THEORY.md "Representability": b >= blocksNeeded is necessary, not sufficient; claims 3-5
+    // read both to tell cells at the bound from cells strictly above it.
+    metrics.blocks = cf.blocks;
+    metrics.blocksNeeded = cf.blocksNeeded;
   }
   if (trained.status === "diverged") {
     metrics.divergedAtEpoch = trained.divergedAtEpoch ?? null;
@@ -259,6 +263,7 @@ export function runLinear(cell: LinearCell): Outcome {
   const learned = Array.from(singularValues(predictions(U, V, inputs)));
   const threshold = RANK_TOLERANCE * (targetSpectrum[0] ?? 0);
   metrics.finalObjective = finalObjective;
+  metrics.objectiveCheckpoints = objectiveCheckpoints(curves.deterministicObjective!);
   metrics.learnedRank = learned.filter((s) => s > threshold).length;
   if (cf) {
     metrics.objectiveGap = cf.objective > 0 ? (finalObjective - cf.objective) / cf.objective : finalObjective;

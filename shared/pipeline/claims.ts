@@ -2,15 +2,21 @@
 // reading the evidence of the cells that bear on it. Every claim is always listed; with no
 // cell bearing on it, it is "skipped" with the reason. Experiments supply evidence through
 // named metrics (the names shared/report/cells.ts also reads):
-//   metrics.monteCarlo = { mean, standardError, deterministic }   claim 1
+//   metrics.monteCarlo = { mean, standardError, deterministic }   claims 1, 2
 //   metrics.regularisers = { dropout, dropconnect }               claim 2 (dropconnect cells)
-//   objectiveGap, representable                                   claim 3
+//   objectiveGap, spectrumError, representable                    claim 3
 //   balanceRatio                                                  claim 4
 //   learnedRank, closedFormRank                                   claim 5
 //   spectrumError of "deep" cells                                 claim 6
-//   metrics.finalObjective of dropblock / contiguous-dropblock    claim 7 (pairs)
+//   finalObjective, objectiveCheckpoints, spectra.learned         claim 7 (twin cells)
 // Noop cells carry none of these, so they bear on no claim.
-import type { CellMetrics } from "../results/result.js";
+//
+// A claim may rest on several checks (claim 3: objective gap AND spectrum error); `measured`
+// and `tolerance` are its first check's, `checks` lists them all, and the claim passes when
+// every check does. Each tolerance's reasoning, with the measurements behind it, is in
+// `justifications` (and copied into every ClaimResult, so summary.json carries it).
+import * as vega from "vega";
+import type { CellMetrics, CellResult } from "../results/result.js";
 import type { Cell, LinearCell } from "../spec/cell.js";
 import { canonicalJson } from "../spec/canonical.js";
 
@@ -19,161 +25,408 @@ export interface CellEvidence {
   cell: Cell;
   status: "ok" | "diverged";
   metrics: CellMetrics;
+  /** The result's spectra (claim 7 compares the learned ones of twin cells). */
+  spectra?: CellResult["spectra"];
+}
+
+export type ClaimId = "1" | "2" | "3" | "4" | "5" | "6" | "7";
+
+/** One test a claim rests on: `measured` must be <= (or >=) `tolerance`. */
+export interface ClaimCheck {
+  name: string;
+  measured: number;
+  relation: "<=" | ">=";
+  tolerance: number;
+  /** How many cells (or twin pairs) the check read. */
+  cells: number;
+  pass: boolean;
 }
 
 export interface ClaimResult {
   /** The claim's number in THEORY.md, "1" to "7". */
-  id: string;
+  id: ClaimId;
   title: string;
   status: "pass" | "fail" | "skipped";
+  /** The first check's measurement and tolerance. */
   measured: number | null;
   tolerance: number | null;
   /** How many cells bear on the claim. */
   cells: number;
-  /** Why the claim is skipped, or what else a reader must know. */
+  /** Every check, the first one being `measured` / `tolerance`. */
+  checks?: ClaimCheck[];
+  /** Why the claim is skipped, or what else a reader must know (measured values of this sweep). */
   reason?: string;
+  /** Why the tolerances are what they are, from measurement: `justifications[id]`. */
+  justification: string;
 }
 
 /**
- * Tolerances, with the reasoning the report prints (shared/report/claims.ts). Claim 1: a
- * 3-standard-error band on each Monte Carlo mean. Claim 2: both regularisers are exact
- * formulas, so only rounding separates them. Claims 3-5: above the SGD noise floor of the
- * sweeps' step sizes, far below the error of a wrong closed form. Claim 7: "practically
- * equivalent" schemes.
+ * Tolerances. Each is justified in `justifications` from noise floors measured across seeds
+ * (docs/BENCHMARKS.md "Paper sweep" has the run they come from). Never loosen one without a
+ * measured reason.
  */
 export const tolerances = {
-  monteCarloStandardErrors: 3,
+  /** Claim 1: familywise false-alarm rate of the Monte Carlo tests (split over two tests). */
+  monteCarloFamilywiseError: 0.01,
+  /** Claim 2: relative difference of the two regularisers where the theory says they are equal. */
   dropconnectRelative: 1e-9,
+  /** Claim 2: smallest relative difference where the theory says they differ. */
+  dropconnectDifference: 1e-2,
+  /** Claim 3: relative objective gap to the closed-form minimum. */
   objectiveGap: 1e-3,
-  /** 1 + about 3 sqrt(objectiveGap): imbalance is first order in the gap's square root. */
+  /** Claim 3: ||sigma(learned) - w|| / ||w||. */
+  spectrumError: 2e-2,
+  /** Claim 4: max_g / min_g of the block-product norms. */
   balanceRatio: 1.1,
+  /** Claim 5: cells whose learned rank differs from rank(A*). */
   rankMismatches: 0,
-  deepSpectrumError: 0.1,
+  /** Claim 6: deep-network spectrum error. */
+  deepSpectrumError: 0.05,
+  /** Claim 7: relative difference of twin cells' final objectives, learned spectra and curves. */
   partitionedVsContiguous: 0.05,
 } as const;
 
+export const justifications: Record<ClaimId, string> = {
+  "1":
+    "Each cell gives z = (Monte Carlo mean − deterministic objective) / standard error, about standard normal if the identity holds. " +
+    "With many cells a fixed 3-SE band fails by chance (300 cells: 55%), so the claim uses two tests whose false-alarm rates add to " +
+    `${tolerances.monteCarloFamilywiseError * 100}%: Bonferroni on max |z| (threshold Φ⁻¹(1 − α/(4n)), α/2 for this test) catches one cell far off; ` +
+    "the chi-square test of Σz² on n degrees of freedom (Wilson–Hilferty, at α/2) catches a small bias shared by every cell. " +
+    "The z's are Student-like (standard error estimated from the same M draws of a skewed loss); at M ≥ 1000 the tail at the Bonferroni threshold is at most about twice the normal one, so the real false-alarm rate stays below 2%.",
+  "2":
+    "Where the theory says the regularisers are equal, both are closed forms evaluated at the same weights, so only rounding separates them; the tolerance 1e-9 is far above rounding and far below any real difference. " +
+    "Where it says they differ (first layer, X Xᵀ not diagonal), the relative difference must reach 1e-2, and the Monte Carlo mean of sampled DropConnect masks must be inconsistent with Dropout's objective at the Bonferroni threshold of claim 1: the inequality is seen in the sampled loss, not only in the formulas.",
+  "3":
+    "SGD with sampled masks never stops moving; a cosine schedule to zero brings the deterministic objective within a relative 1e-3 of the closed-form minimum on representable cells. " +
+    "The spectrum error is bounded by the gap: f(A) − f* ≥ ‖A − A*‖², so ‖σ − w‖/‖w‖ ≤ √(gap · f*)/‖w‖.",
+  "4":
+    "Rebalancing blocks at a fixed product changes the regulariser quadratically in the imbalance, so a cell at relative gap ε can keep an imbalance of order √ε.",
+  "5": "Ranks are integers and must match exactly; the learned rank counts singular values above 1% of σ₁(Y).",
+  "6":
+    "docs/DEEP.md: spectrum errors 0.011–0.028 over 13 cells at N = 1000, r = 40, θ = 0.5 (training noise: finite epochs, sampled masks); " +
+    "0.05 is about twice the worst and 5–10 times below the errors of a wrong prediction (no shrinkage: 0.25; Dropout's closed form in place of DropBlock's on imbalanced classes: 0.13).",
+  "7":
+    "A measurement, not an identity: contiguous windows overlap, so the theory's closed form does not apply to them. Twin cells (same everything but the family) are called practically equivalent when their final objectives, learned spectra and objective curves (at epochs 1, 2, 4, ... and the last) differ by at most 5% relative.",
+};
+
 type Claim = (evidence: readonly CellEvidence[]) => ClaimResult;
 
-function skipped(id: string, title: string, reason: string): ClaimResult {
-  return { id, title, status: "skipped", measured: null, tolerance: null, cells: 0, reason };
+const titles: Record<ClaimId, string> = {
+  "1": "Deterministic = stochastic",
+  "2": "DropConnect = Dropout",
+  "3": "Convergence to the closed form",
+  "4": "Balanced blocks",
+  "5": "Low rank",
+  "6": "Deep networks",
+  "7": "Partitioned vs contiguous DropBlock",
+};
+
+function skipped(id: ClaimId, reason: string): ClaimResult {
+  return { id, title: titles[id], status: "skipped", measured: null, tolerance: null, cells: 0, reason, justification: justifications[id] };
 }
 
-function verdict(id: string, title: string, measured: number, tolerance: number, cells: number, reason?: string): ClaimResult {
-  return { id, title, status: measured <= tolerance ? "pass" : "fail", measured, tolerance, cells, ...(reason ? { reason } : {}) };
+function check(name: string, measured: number, relation: "<=" | ">=", tolerance: number, cells: number): ClaimCheck {
+  return { name, measured, relation, tolerance, cells, pass: relation === "<=" ? measured <= tolerance : measured >= tolerance };
+}
+
+/** A claim's verdict from its checks (the first one is the headline), failing outright if `failure` says why. */
+function verdict(id: ClaimId, cells: number, checks: ClaimCheck[], notes: string[], failure?: string): ClaimResult {
+  const [first] = checks;
+  const pass = !failure && checks.every((c) => c.pass);
+  const reason = [failure, ...notes].filter(Boolean).join("; ");
+  return {
+    id,
+    title: titles[id],
+    status: pass ? "pass" : "fail",
+    measured: first ? first.measured : null,
+    tolerance: first ? first.tolerance : null,
+    cells,
+    checks,
+    ...(reason ? { reason } : {}),
+    justification: justifications[id],
+  };
 }
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const isLinear = (cell: Cell): cell is LinearCell => cell.experiment === "linear-factorisation" || cell.experiment === "linear-regression";
+const short = (x: number) => (x === 0 ? "0" : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? String(Number(x.toPrecision(3))) : x.toExponential(2));
 
-/** Claim 1: the Monte Carlo mean of L_z equals the deterministic objective (within 3 SE). */
-export const deterministicEqualsStochastic: Claim = (evidence) => {
-  const title = "Deterministic = stochastic";
-  let worst = 0;
-  let count = 0;
-  for (const e of evidence) {
-    const mc = e.metrics.monteCarlo as { mean?: unknown; standardError?: unknown; deterministic?: unknown } | undefined;
-    if (!mc || !finite(mc.mean) || !finite(mc.standardError) || !finite(mc.deterministic)) continue;
-    const difference = Math.abs(mc.mean - mc.deterministic);
-    const z = mc.standardError > 0 ? difference / mc.standardError : difference === 0 ? 0 : Number.MAX_VALUE;
-    worst = Math.max(worst, z);
-    count++;
-  }
-  if (!count) return skipped("1", title, "no cell carries a Monte Carlo estimate");
-  return verdict("1", title, worst, tolerances.monteCarloStandardErrors, count);
+// --- statistics -------------------------------------------------------------------------
+
+// vega (a dependency, for the report) re-exports vega-statistics' normal distribution at run
+// time (Hart's double-precision CDF, Giles' erfinv for the quantile); its typings omit them.
+const { cumulativeNormal, quantileNormal } = vega as unknown as {
+  cumulativeNormal: (x: number) => number;
+  quantileNormal: (p: number) => number;
 };
 
-/** Claim 2: DropConnect equals Dropout on the last layer, and on the first iff X X^T is diagonal. */
-export const dropconnectEqualsDropout: Claim = (evidence) => {
-  const title = "DropConnect = Dropout";
-  let worst = 0;
-  let count = 0;
-  let counterExamples = 0;
-  for (const e of evidence) {
-    if (!isLinear(e.cell)) continue;
-    const cell = e.cell;
-    if (cell.mask.family !== "dropconnect") continue;
-    const reg = e.metrics.regularisers as { dropout?: unknown; dropconnect?: unknown } | undefined;
-    if (!reg || !finite(reg.dropout) || !finite(reg.dropconnect)) continue;
-    // THEORY.md: equal on the last layer for any X; on the first iff X X^T is diagonal
-    // (always when X = I; by construction for orthogonal data).
-    const equal =
-      cell.mask.layer === "last" || cell.experiment === "linear-factorisation" || (cell.experiment === "linear-regression" && cell.data.generator === "orthogonal");
-    if (!equal) {
-      counterExamples++;
-      continue;
-    }
-    worst = Math.max(worst, Math.abs(reg.dropconnect - reg.dropout) / Math.max(Math.abs(reg.dropout), Number.MIN_VALUE));
-    count++;
-  }
-  if (!count) return skipped("2", title, counterExamples ? "only cells where the theory predicts a difference" : "no DropConnect cell carries both regularisers");
-  return verdict("2", title, worst, tolerances.dropconnectRelative, count, counterExamples ? `${counterExamples} cells with non-diagonal X Xᵀ shown as counter-examples` : undefined);
-};
-
-/** Cells on which claims 3-5 are stated: linear, closed form known, representable. */
-function representable(evidence: readonly CellEvidence[]): CellEvidence[] {
-  return evidence.filter((e) => isLinear(e.cell) && e.metrics.representable === true);
+/** P(|N(0,1)| > z), without cancellation in the tail. */
+export function twoSidedNormalTail(z: number): number {
+  return 2 * cumulativeNormal(-Math.abs(z));
 }
 
-/** Claim 3: SGD with sampled DropBlock masks reaches the closed-form minimum. */
+/** The |z| that n independent standard normals all stay below with probability >= 1 - alpha (Bonferroni). */
+export function bonferroniThreshold(n: number, alpha: number): number {
+  return quantileNormal(1 - alpha / (2 * Math.max(1, n)));
+}
+
+/** Upper quantile of chi-square with `dof` degrees of freedom (Wilson–Hilferty: tail probabilities within 1e-3 for dof >= 20). */
+export function chiSquareQuantile(dof: number, upperTail: number): number {
+  const z = quantileNormal(1 - upperTail);
+  const c = 2 / (9 * dof);
+  return dof * (1 - c + z * Math.sqrt(c)) ** 3;
+}
+
+/** P(chi-square(dof) > x) by Wilson–Hilferty. */
+export function chiSquareTail(dof: number, x: number): number {
+  const c = 2 / (9 * dof);
+  return cumulativeNormal(-(((x / dof) ** (1 / 3) - (1 - c)) / Math.sqrt(c)));
+}
+
+interface MonteCarlo {
+  mean: number;
+  standardError: number;
+  deterministic: number;
+}
+
+function monteCarloOf(metrics: CellMetrics): MonteCarlo | undefined {
+  const mc = metrics.monteCarlo as Partial<MonteCarlo> | undefined;
+  if (!mc || !finite(mc.mean) || !finite(mc.standardError) || !finite(mc.deterministic) || mc.standardError <= 0) return undefined;
+  return mc as MonteCarlo;
+}
+
+// --- the claims ---------------------------------------------------------------------------
+
+/**
+ * Claim 1: the Monte Carlo mean of L_z equals the deterministic objective, in every cell and
+ * every family, tested at a familywise error of tolerances.monteCarloFamilywiseError.
+ */
+export const deterministicEqualsStochastic: Claim = (evidence) => {
+  const zs: number[] = [];
+  const families = new Set<string>();
+  let degenerate = 0;
+  for (const e of evidence) {
+    const mc = e.metrics.monteCarlo as Partial<MonteCarlo> | undefined;
+    if (!mc || !finite(mc.mean) || !finite(mc.deterministic) || !finite(mc.standardError)) continue;
+    if (mc.standardError <= 0) {
+      // No spread at all (theta = 1, or zero weights): the mean must then be exact.
+      if (Math.abs(mc.mean - mc.deterministic) > 1e-12 * Math.max(1, Math.abs(mc.deterministic))) degenerate++;
+      continue;
+    }
+    zs.push((mc.mean - mc.deterministic) / mc.standardError);
+    families.add((e.cell as { mask?: { family?: string } }).mask?.family ?? "?");
+  }
+  if (!zs.length) return skipped("1", "no cell carries a Monte Carlo estimate");
+  const n = zs.length;
+  const alpha = tolerances.monteCarloFamilywiseError / 2;
+  const maxAbs = Math.max(...zs.map(Math.abs));
+  const sumSquares = zs.reduce((s, z) => s + z * z, 0);
+  const checks = [
+    check("max |z| (Bonferroni)", maxAbs, "<=", bonferroniThreshold(n, alpha), n),
+    check("Σz² / n (chi-square)", sumSquares / n, "<=", chiSquareQuantile(n, alpha) / n, n),
+  ];
+  const notes = [
+    `${n} cells (${[...families].sort().join(", ")})`,
+    `max |z| ${short(maxAbs)}, familywise p ${short(Math.min(1, n * twoSidedNormalTail(maxAbs)))}`,
+    `Σz² ${short(sumSquares)} on ${n} dof, p ${short(chiSquareTail(n, sumSquares))}`,
+  ];
+  return verdict("1", n, checks, notes, degenerate ? `${degenerate} cells with zero Monte Carlo spread differ from the deterministic objective` : undefined);
+};
+
+/** THEORY.md: DropConnect's regulariser is Dropout's on the last layer, and on the first iff X X^T is diagonal. */
+export function dropconnectPredictedEqual(cell: LinearCell): boolean {
+  if (cell.mask.family !== "dropconnect") return false;
+  return cell.mask.layer === "last" || cell.experiment === "linear-factorisation" || cell.data.generator === "orthogonal";
+}
+
+/** Claim 2: equality where the theory predicts it, a real difference where it predicts one. */
+export const dropconnectEqualsDropout: Claim = (evidence) => {
+  const equal: number[] = [];
+  const different: { relative: number; z?: number }[] = [];
+  for (const e of evidence) {
+    if (!isLinear(e.cell) || e.cell.mask.family !== "dropconnect") continue;
+    const reg = e.metrics.regularisers as { dropout?: unknown; dropconnect?: unknown } | undefined;
+    if (!reg || !finite(reg.dropout) || !finite(reg.dropconnect)) continue;
+    const relative = Math.abs(reg.dropconnect - reg.dropout) / Math.max(Math.abs(reg.dropout), Number.MIN_VALUE);
+    if (dropconnectPredictedEqual(e.cell)) {
+      equal.push(relative);
+      continue;
+    }
+    // The sampled DropConnect loss against Dropout's objective at the same weights.
+    const mc = monteCarloOf(e.metrics);
+    const fit = finite(e.metrics.finalObjective) ? e.metrics.finalObjective - reg.dropconnect : undefined;
+    const z = mc && fit !== undefined ? Math.abs(mc.mean - (fit + reg.dropout)) / mc.standardError : undefined;
+    different.push({ relative, ...(z !== undefined ? { z } : {}) });
+  }
+  if (!equal.length && !different.length) return skipped("2", "no DropConnect cell carries both regularisers");
+  const checks: ClaimCheck[] = [];
+  const notes: string[] = [];
+  if (equal.length) checks.push(check("equal where predicted: max relative difference", Math.max(...equal), "<=", tolerances.dropconnectRelative, equal.length));
+  else notes.push("no cell where the theory predicts equality (last layer, or first layer with X Xᵀ diagonal)");
+  if (different.length) {
+    const relatives = different.map((d) => d.relative);
+    checks.push(check("different where predicted: min relative difference", Math.min(...relatives), ">=", tolerances.dropconnectDifference, different.length));
+    const zs = different.map((d) => d.z).filter(finite);
+    if (zs.length)
+      checks.push(
+        check(
+          "different where predicted: min |z| of sampled DropConnect vs Dropout's objective",
+          Math.min(...zs),
+          ">=",
+          bonferroniThreshold(zs.length, tolerances.monteCarloFamilywiseError / 2),
+          zs.length,
+        ),
+      );
+    notes.push(`${different.length} first-layer cells with X Xᵀ not diagonal: relative difference ${short(Math.min(...relatives))} to ${short(Math.max(...relatives))}`);
+  } else notes.push("no cell where the theory predicts a difference (first layer, X Xᵀ not diagonal): the 'only if' is untested");
+  return verdict("2", equal.length + different.length, checks, notes);
+};
+
+/**
+ * Where a representable linear cell sits against THEORY.md's bound b >= blocksNeeded: "above"
+ * (b > blocksNeeded) or "at" it. The bound is necessary, not sufficient: deterministic gradient
+ * descent (no mask noise) stays 1.8e-3 above the closed form on a 12 x 10 Gaussian target with
+ * r = 8, k = 4, b = 2 = blocksNeeded (and THEORY.md records a 2e-5 case), while every cell
+ * strictly above the bound we ran reached it to 1e-15. So claims 3-5 are stated on cells
+ * strictly above the bound; cells at it are reported. Results without the two counts: "above".
+ */
+function representability(e: CellEvidence): "above" | "at" | "no" {
+  if (!isLinear(e.cell) || e.metrics.representable !== true) return "no";
+  const { blocks, blocksNeeded } = e.metrics;
+  return finite(blocks) && finite(blocksNeeded) && blocks <= blocksNeeded ? "at" : "above";
+}
+
+/** Cells on which claims 3-5 are stated: linear, closed form known, strictly above the bound. */
+function representable(evidence: readonly CellEvidence[]): CellEvidence[] {
+  return evidence.filter((e) => representability(e) === "above");
+}
+
+function range(values: readonly number[]): string {
+  return values.length ? `${short(Math.min(...values))} to ${short(Math.max(...values))}` : "none";
+}
+
+/** Claim 3: SGD with sampled masks reaches the closed-form minimum (gap and spectrum), on representable cells. */
 export const convergence: Claim = (evidence) => {
-  const title = "Convergence to the closed form";
-  const cells = representable(evidence).filter((e) => finite(e.metrics.objectiveGap));
-  const diverged = representable(evidence).filter((e) => e.status === "diverged").length;
-  if (!cells.length && !diverged) return skipped("3", title, "no representable linear cell with an objective gap");
-  const worst = Math.max(0, ...cells.map((e) => e.metrics.objectiveGap as number));
-  const result = verdict("3", title, worst, tolerances.objectiveGap, cells.length + diverged, diverged ? `${diverged} representable cells diverged` : undefined);
-  return diverged ? { ...result, status: "fail" } : result;
+  const candidates = representable(evidence);
+  const cells = candidates.filter((e) => e.status === "ok" && finite(e.metrics.objectiveGap));
+  const diverged = candidates.filter((e) => e.status === "diverged").length;
+  if (!cells.length && !diverged) return skipped("3", "no linear cell strictly above the representability bound with an objective gap");
+  const gaps = cells.map((e) => e.metrics.objectiveGap as number);
+  const spectra = cells.map((e) => e.metrics.spectrumError).filter(finite);
+  const checks = [check("max relative objective gap", Math.max(0, ...gaps), "<=", tolerances.objectiveGap, cells.length)];
+  if (spectra.length) checks.push(check("max spectrum error", Math.max(...spectra), "<=", tolerances.spectrumError, spectra.length));
+  const gapsOf = (kind: "at" | "no") =>
+    evidence.filter((e) => isLinear(e.cell) && e.status === "ok" && representability(e) === kind && finite(e.metrics.objectiveGap)).map((e) => e.metrics.objectiveGap as number);
+  const atBound = gapsOf("at");
+  const others = evidence.filter((e) => isLinear(e.cell) && e.status === "ok" && e.metrics.representable === false && finite(e.metrics.objectiveGap));
+  const notes = [
+    `gap ${range(gaps)} on ${cells.length} cells strictly above the representability bound`,
+    ...(atBound.length ? [`not claimed: ${atBound.length} cells exactly at the bound, gap ${range(atBound)}`] : []),
+    others.length
+      ? `not claimed: ${others.length} non-representable cells, gap ${range(others.map((e) => e.metrics.objectiveGap as number))}`
+      : "no non-representable cell in this sweep",
+  ];
+  return verdict("3", cells.length + diverged, checks, notes, diverged ? `${diverged} representable cells diverged` : undefined);
 };
 
 /** Claim 4: block-product norms equalise at convergence. */
 export const balance: Claim = (evidence) => {
-  const title = "Balanced blocks";
-  const cells = representable(evidence).filter((e) => finite(e.metrics.balanceRatio));
-  if (!cells.length) return skipped("4", title, "no representable linear cell with a balance ratio");
-  return verdict("4", title, Math.max(...cells.map((e) => e.metrics.balanceRatio as number)), tolerances.balanceRatio, cells.length);
+  const cells = representable(evidence).filter((e) => e.status === "ok" && finite(e.metrics.balanceRatio));
+  if (!cells.length) return skipped("4", "no linear cell strictly above the representability bound with a balance ratio");
+  const ratios = cells.map((e) => e.metrics.balanceRatio as number);
+  return verdict("4", cells.length, [check("max block-norm ratio", Math.max(...ratios), "<=", tolerances.balanceRatio, cells.length)], [`ratio ${range(ratios)}`]);
 };
 
 /** Claim 5: the learned rank equals rank(A*). */
 export const lowRank: Claim = (evidence) => {
-  const title = "Low rank";
-  const cells = representable(evidence).filter((e) => finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
-  if (!cells.length) return skipped("5", title, "no representable linear cell with both ranks");
+  const cells = representable(evidence).filter((e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
+  if (!cells.length) return skipped("5", "no linear cell strictly above the representability bound with both ranks");
   const mismatches = cells.filter((e) => e.metrics.learnedRank !== e.metrics.closedFormRank).length;
-  return verdict("5", title, mismatches, tolerances.rankMismatches, cells.length);
+  const ranks = [...new Set(cells.map((e) => e.metrics.closedFormRank as number))].sort((a, b) => a - b);
+  return verdict("5", cells.length, [check("cells with learned rank ≠ rank(A*)", mismatches, "<=", tolerances.rankMismatches, cells.length)], [
+    `rank(A*) in {${ranks.join(", ")}}`,
+  ]);
 };
 
-/** Claim 6: a deep network's output spectrum approaches the closed-form prediction. */
+/** Claim 6: a deep network's output spectrum approaches the closed form (dropout and partitioned DropBlock cells). */
 export const deepSpectrum: Claim = (evidence) => {
-  const title = "Deep networks";
-  const cells = evidence.filter((e) => (e.cell.experiment as string) === "deep" && finite(e.metrics.spectrumError));
-  if (!cells.length) return skipped("6", title, "no deep-network cells in this sweep");
-  return verdict("6", title, Math.max(...cells.map((e) => e.metrics.spectrumError as number)), tolerances.deepSpectrumError, cells.length);
+  const deep = evidence.filter((e) => e.cell.experiment === "deep" && e.cell.mask.family !== "contiguous-dropblock");
+  const cells = deep.filter((e) => e.status === "ok" && finite(e.metrics.spectrumError));
+  const diverged = deep.filter((e) => e.status === "diverged").length;
+  if (!cells.length && !diverged) return skipped("6", "no deep-network cells (dropout or partitioned DropBlock) in this sweep");
+  const errors = cells.map((e) => e.metrics.spectrumError as number);
+  const gaps = cells.map((e) => e.metrics.objectiveGap).filter(finite);
+  const notes = [`spectrum error ${range(errors)} on ${cells.length} cells`, `objective gap ${range(gaps)} (reported, not claimed)`];
+  return verdict("6", cells.length + diverged, [check("max spectrum error", Math.max(0, ...errors), "<=", tolerances.deepSpectrumError, cells.length)], notes, diverged ? `${diverged} deep cells diverged` : undefined);
 };
 
-/** Claim 7: partitioned vs contiguous DropBlock, cells paired by everything but the family. */
+/** ||a - b|| / ||b|| over the longer of the two (missing entries are zeros). */
+function relativeDistance(a: readonly number[], b: readonly number[]): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    num += ((a[i] ?? 0) - (b[i] ?? 0)) ** 2;
+    den += (b[i] ?? 0) ** 2;
+  }
+  return den > 0 ? Math.sqrt(num / den) : Math.sqrt(num);
+}
+
+function checkpointsOf(metrics: CellMetrics): Map<number, number> | undefined {
+  const c = metrics.objectiveCheckpoints as { epoch?: unknown; value?: unknown } | undefined;
+  if (!c || !Array.isArray(c.epoch) || !Array.isArray(c.value) || c.epoch.length !== c.value.length) return undefined;
+  const out = new Map<number, number>();
+  c.epoch.forEach((e, i) => {
+    if (finite(e) && finite(c.value && (c.value as unknown[])[i])) out.set(e, (c.value as number[])[i]!);
+  });
+  return out;
+}
+
+/** Claim 7: partitioned vs contiguous DropBlock, twin cells paired by everything but the family. */
 export const partitionedVsContiguous: Claim = (evidence) => {
-  const title = "Partitioned vs contiguous DropBlock";
-  const partitioned = new Map<string, number>();
-  const contiguous: { key: string; value: number }[] = [];
+  const partitioned = new Map<string, CellEvidence>();
+  const contiguous: { key: string; e: CellEvidence }[] = [];
   for (const e of evidence) {
     const cell = e.cell as { mask?: { family?: string } };
     const family = cell.mask?.family;
-    const value = e.metrics.finalObjective;
-    if ((family !== "dropblock" && family !== "contiguous-dropblock") || !finite(value)) continue;
+    if ((family !== "dropblock" && family !== "contiguous-dropblock") || e.status !== "ok" || !finite(e.metrics.finalObjective)) continue;
     const key = canonicalJson({ ...cell, mask: { ...cell.mask, family: "*" } });
-    if (family === "dropblock") partitioned.set(key, value);
-    else contiguous.push({ key, value });
+    if (family === "dropblock") partitioned.set(key, e);
+    else contiguous.push({ key, e });
   }
-  let worst = 0;
-  let pairs = 0;
-  for (const { key, value } of contiguous) {
-    const reference = partitioned.get(key);
-    if (reference === undefined) continue;
-    worst = Math.max(worst, Math.abs(value - reference) / Math.max(Math.abs(reference), Number.MIN_VALUE));
-    pairs++;
+  const objective: number[] = [];
+  const spectrum: number[] = [];
+  const curve: number[] = [];
+  const kinds = new Set<string>();
+  for (const { key, e } of contiguous) {
+    const twin = partitioned.get(key);
+    if (!twin) continue;
+    kinds.add(e.cell.experiment);
+    const reference = twin.metrics.finalObjective as number;
+    objective.push(Math.abs((e.metrics.finalObjective as number) - reference) / Math.max(Math.abs(reference), Number.MIN_VALUE));
+    if (e.spectra?.learned && twin.spectra?.learned) spectrum.push(relativeDistance(e.spectra.learned, twin.spectra.learned));
+    const a = checkpointsOf(e.metrics);
+    const b = checkpointsOf(twin.metrics);
+    if (a && b) {
+      let worst: number | undefined;
+      for (const [epoch, value] of b) {
+        const other = a.get(epoch);
+        if (other === undefined) continue;
+        const d = Math.abs(other - value) / Math.max(Math.abs(value), Number.MIN_VALUE);
+        worst = Math.max(worst ?? 0, d);
+      }
+      if (worst !== undefined) curve.push(worst);
+    }
   }
-  if (!pairs) return skipped("7", title, "no pair of partitioned and contiguous DropBlock cells with final objectives");
-  return verdict("7", title, worst, tolerances.partitionedVsContiguous, pairs * 2);
+  if (!objective.length) return skipped("7", "no pair of partitioned and contiguous DropBlock cells with final objectives");
+  const tol = tolerances.partitionedVsContiguous;
+  const checks = [check("max relative difference of final objectives", Math.max(...objective), "<=", tol, objective.length)];
+  if (spectrum.length) checks.push(check("max relative difference of learned spectra", Math.max(...spectrum), "<=", tol, spectrum.length));
+  if (curve.length) checks.push(check("max relative difference of objective curves (epochs 1, 2, 4, ...)", Math.max(...curve), "<=", tol, curve.length));
+  const notes = [
+    `${objective.length} twin pairs (${[...kinds].sort().join(", ")})`,
+    `objectives ${range(objective)}, spectra ${range(spectrum)}, curves ${range(curve)}`,
+  ];
+  return verdict("7", objective.length * 2, checks, notes);
 };
 
 export const claims: readonly Claim[] = [

@@ -4,6 +4,8 @@
 // from a spec's fields and grid. Names follow THEORY.md: Y (m x N) targets, X (d x N) data,
 // r = hiddenUnits, theta = keepProbability, k = blockSize.
 import * as z from "zod";
+import { mnistSelectionProblems } from "../deep/mnist.js";
+import { deepCellParamsSchema, type ResolvedDeepCellParams } from "../deep/params.js";
 import type { MaskFamily } from "../masks.js";
 import { flag, integer, isPlainObject, number, oneOf, variants } from "./fields.js";
 import { issuesToProblems, specErrorMap, type Problem } from "./problems.js";
@@ -84,6 +86,16 @@ const linearCommon = {
   monteCarloSamples,
 };
 
+/**
+ * The deep network's last-layer masks: the options of shared/deep/params.ts, as variants so an
+ * axis may span families (`mask.family: [dropout, dropblock]` with a blockSize only dropblock reads).
+ */
+const deepMaskOptions = deepCellParamsSchema.shape.mask.options;
+const deepMaskSchema = variants(
+  "family",
+  Object.fromEntries(deepMaskOptions.map((o) => [o.shape.family.value, o])) as unknown as Record<string, z.ZodObject<Record<string, z.ZodType>>>,
+);
+
 export const cellSchema = variants(
   "experiment",
   {
@@ -101,6 +113,11 @@ export const cellSchema = variants(
       ...linearCommon,
     }),
     /**
+     * A deep network on MNIST digits with a mask on its last hidden layer (THEORY.md "Deep
+     * networks"; claims 6, 7): the parameters of shared/deep (`runDeepCell`), one schema.
+     */
+    deep: deepCellParamsSchema.extend({ experiment: z.literal("deep"), mask: deepMaskSchema }),
+    /**
      * Does nothing measurable: for the overhead of the pipeline itself. `iterations` of a
      * deterministic integer loop stand in for compute; `fail` makes the cell fail, to exercise
      * failure reporting end to end.
@@ -114,7 +131,7 @@ export const cellSchema = variants(
   ["sizes"],
 );
 
-export const experimentKinds = ["linear-factorisation", "linear-regression", "noop"] as const;
+export const experimentKinds = ["linear-factorisation", "linear-regression", "deep", "noop"] as const;
 export type ExperimentKind = (typeof experimentKinds)[number];
 
 export interface Optimiser {
@@ -161,7 +178,10 @@ export interface NoopCell {
   work: { iterations: number; fail: boolean };
 }
 
-export type Cell = LinearFactorisationCell | LinearRegressionCell | NoopCell;
+/** The resolved parameters of shared/deep/params.ts, tagged. */
+export type DeepCell = { experiment: "deep" } & ResolvedDeepCellParams;
+
+export type Cell = LinearFactorisationCell | LinearRegressionCell | DeepCell | NoopCell;
 export type LinearCell = LinearFactorisationCell | LinearRegressionCell;
 
 export type CellCheck = { ok: true; cell: Cell } | { ok: false; problems: Problem[] };
@@ -186,7 +206,7 @@ export function sampleCount(cell: LinearCell): number {
 }
 
 function fillDerived(cell: Cell): Cell {
-  if (cell.experiment === "noop") return cell;
+  if (cell.experiment === "noop" || cell.experiment === "deep") return cell;
   const optimiser = { ...cell.optimiser, batchSize: cell.optimiser.batchSize ?? sampleCount(cell) };
   const mask = cell.mask;
   if (mask.family === "custom" && mask.probabilities === undefined) {
@@ -212,6 +232,7 @@ function field(raw: unknown, path: string): unknown {
 /** Constraints across fields, each reported at the field to change. */
 function constraints(raw: unknown): Problem[] {
   const experiment = field(raw, "experiment");
+  if (experiment === "deep") return deepConstraints(raw);
   if (experiment !== "linear-factorisation" && experiment !== "linear-regression") return [];
   const problems: Problem[] = [];
   const r = count(raw, "sizes.hiddenUnits");
@@ -269,5 +290,28 @@ function constraints(raw: unknown): Problem[] {
       path: "sizes.d",
       message: `expected at most sizes.N = ${samples} (X X^T must be invertible, THEORY.md "Data matrix"), got ${d}`,
     });
+  return problems;
+}
+
+/**
+ * Deep cells: every block family is compared with the partitioned closed form, so k divides r;
+ * the digits asked for must exist (shared/deep/mnist.ts; reads the mnist package once).
+ */
+function deepConstraints(raw: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const r = count(raw, "hiddenUnits") ?? 40;
+  const family = field(raw, "mask.family");
+  const k = count(raw, "mask.blockSize");
+  if ((family === "dropblock" || family === "contiguous-dropblock") && k !== undefined && r % k !== 0)
+    problems.push({ path: "mask.blockSize", message: `expected a divisor of hiddenUnits = ${r} (b = r / k blocks of the closed form), got ${k}` });
+  const samples = count(raw, "samples") ?? 1000;
+  const proportions = field(raw, "classProportions");
+  const usable = proportions === undefined || (Array.isArray(proportions) && proportions.length === 10 && proportions.every((p) => typeof p === "number" && p >= 0));
+  const seed = field(raw, "seed");
+  if (usable)
+    for (const problem of mnistSelectionProblems({ samples, seed: typeof seed === "number" ? seed : 0, ...(proportions ? { classProportions: proportions as number[] } : {}) })) {
+      const path = problem.startsWith("classProportions") ? "classProportions" : "samples";
+      problems.push({ path, message: problem.startsWith(`${path}: `) ? problem.slice(path.length + 2) : problem });
+    }
   return problems;
 }

@@ -70,7 +70,19 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
         return `expected one of ${((issue as { options?: unknown[] }).options ?? []).map((v) => show(v)).join(", ")}`;
       return "matches none of the allowed forms";
     case "too_small":
-      return issue.origin === "array" ? `expected at least ${String(issue.minimum)} entries` : undefined;
+    case "too_big": {
+      // Schemas built without shared/spec/fields.ts (shared/deep/params.ts) get the same words.
+      const small = issue.code === "too_small";
+      const bound = String(small ? issue.minimum : issue.maximum);
+      if (issue.origin === "array")
+        return (issue as { exact?: boolean }).exact ? `expected exactly ${bound} entries` : `expected ${small ? "at least" : "at most"} ${bound} entries`;
+      if (issue.origin === "number" || issue.origin === "int") {
+        const noun = issue.origin === "int" ? "an integer" : "a number";
+        const relation = small ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+        return `expected ${noun} ${relation} ${bound}`;
+      }
+      return undefined;
+    }
     default:
       return undefined;
   }

@@ -213,7 +213,7 @@ grid:
         'mask: missing (expected a mapping)',
       ].sort(),
     );
-    expect(problemsOf("sizes: { m: 3 }")).toEqual(['experiment: missing (expected one of "linear-factorisation", "linear-regression", "noop")']);
+    expect(problemsOf("sizes: { m: 3 }")).toEqual(['experiment: missing (expected one of "linear-factorisation", "linear-regression", "deep", "noop")']);
     expect(problemsOf(`${linear}\ntarget: { generator: low-rank }`)).toEqual(["target.rank: missing (expected an integer >= 1)"]);
   });
 
