@@ -183,7 +183,8 @@ export async function writeResult(store: Store, result: CellResult, timings?: Ti
     if (existing !== undefined && openResult(result.hash, existing).state === "valid") throw new ResultConflictError(result.hash);
     await store.put(key, bytes, { contentType: "application/json" });
   }
-  if (timings) await store.put(keys.timings(result.hash), JSON.stringify(timings), { contentType: "application/json" });
+  // Timings are informative only (and differ every run): not worth an fsync.
+  if (timings) await store.put(keys.timings(result.hash), JSON.stringify(timings), { contentType: "application/json", durable: false });
 }
 
 export async function writeCellError(store: Store, error: CellError): Promise<void> {

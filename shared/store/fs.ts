@@ -6,16 +6,20 @@
 // while a promise round trip through libuv's thread pool costs several times that; planning
 // 100,000 cells is ~300,000 such calls (docs/BENCHMARKS.md "Hardening"). The event loop is
 // blocked only for one call at a time.
-import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
+import { threadId } from "node:worker_threads";
 import type { PutOptions, Store } from "./store.js";
 import { StoreConflictError, checkKey, sameBytes, toBytes } from "./conflict.js";
 
 /** Temporary files carry this marker; `list` never shows them. */
 const TEMP_MARK = ".dropsweep-tmp-";
+
+/** Unique per process and thread (O_EXCL would refuse a clash anyway). */
+let tempCounter = 0;
+const tempTag = `${process.pid}-${threadId}-${Date.now().toString(36)}`;
 
 export class FileStore implements Store {
   readonly url: string;
@@ -43,7 +47,7 @@ export class FileStore implements Store {
     const bytes = toBytes(body);
     const durable = options.durable !== false;
     mkdirSync(dirname(path), { recursive: true });
-    const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(6).toString("hex")}`;
+    const temp = `${path}${TEMP_MARK}${tempTag}-${(tempCounter++).toString(36)}`;
     const file = openSync(temp, "wx", 0o644);
     try {
       for (let at = 0; at < bytes.byteLength; ) at += writeSync(file, bytes, at, bytes.byteLength - at);
@@ -54,20 +58,23 @@ export class FileStore implements Store {
       throw error;
     }
     closeSync(file);
-    try {
-      if (options.ifAbsent) {
-        try {
-          linkSync(temp, path);
-        } catch (error) {
-          if (!isCode(error, "EEXIST")) throw error;
-          const existing = await this.get(key);
-          if (!existing || !sameBytes(existing, bytes)) throw new StoreConflictError(this.url, key);
-        }
-      } else {
-        renameSync(temp, path);
+    if (options.ifAbsent) {
+      try {
+        linkSync(temp, path);
+      } catch (error) {
+        if (!isCode(error, "EEXIST")) throw error;
+        const existing = await this.get(key);
+        if (!existing || !sameBytes(existing, bytes)) throw new StoreConflictError(this.url, key);
+      } finally {
+        unlinkQuietly(temp);
       }
-    } finally {
-      unlinkQuietly(temp);
+    } else {
+      try {
+        renameSync(temp, path);
+      } catch (error) {
+        unlinkQuietly(temp);
+        throw error;
+      }
     }
     if (durable) syncDirectory(dirname(path));
   }
