@@ -153,11 +153,6 @@ function validate(o: TrainOptions): { N: number; d: number; m: number; r: number
   return { N, d, m, r };
 }
 
-function isFiniteArray(a: Float64Array): boolean {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return false;
-  return true;
-}
-
 export function trainMasked(options: TrainOptions): TrainResult {
   const { N, d, m, r } = validate(options);
   const dtype = options.dtype ?? "f64";
@@ -197,6 +192,7 @@ export function trainMasked(options: TrainOptions): TrainResult {
     ];
     const step = (dtype === "f32" ? ws.kernels.trainStepF32 : ws.kernels.trainStepF64) as (pb: number) => number;
     const permute = ws.kernels.rngPermutation as (out: number, n: number) => void;
+    const allFinite = (dtype === "f32" ? ws.kernels.allFiniteF32 : ws.kernels.allFiniteF64) as (p: number, n: number) => number;
 
     const curves: TrainCurves = { stochasticLoss: [], learningRate: [] };
     if (objective) curves.deterministicObjective = [];
@@ -222,19 +218,22 @@ export function trainMasked(options: TrainOptions): TrainResult {
         if (!Number.isFinite(loss)) break;
       }
       curves.stochasticLoss.push(lossSum); // N * (mean per-sample loss): every sample is seen once
-      const U = take(u, m, r);
-      const V = take(v, d, r);
-      let finite = Number.isFinite(lossSum) && isFiniteArray(U.data) && isFiniteArray(V.data);
-      if (finite && objective) {
-        const value = objective(U, V);
-        curves.deterministicObjective!.push(value);
-        finite = Number.isFinite(value);
+      let finite = Number.isFinite(lossSum) && allFinite(u, m * r) === 1 && allFinite(v, d * r) === 1;
+      if (finite && (objective || options.onEpoch)) {
+        // Copies only when a caller looks at the weights (they are d x r: large when X = I).
+        const U = take(u, m, r);
+        const V = take(v, d, r);
+        if (objective) {
+          const value = objective(U, V);
+          curves.deterministicObjective!.push(value);
+          finite = Number.isFinite(value);
+        }
+        if (finite) options.onEpoch?.(epoch + 1, U, V);
       }
       if (!finite) {
         divergedAtEpoch = epoch + 1;
         break;
       }
-      options.onEpoch?.(epoch + 1, U, V);
     }
     const result: TrainResult = {
       U: take(u, m, r),

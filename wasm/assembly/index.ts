@@ -6,7 +6,7 @@ export { svdF64, svdWorkSize, svdTranspose } from "./svd";
 export { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 export { rngPhilox, rngSetStream, rngUniform, rngNormal, rngBernoulli, rngPermutation, rngWords } from "./rng";
 export { sampleMasksF32, sampleMasksF64 } from "./masks";
-export { trainStepF32, trainStepF64, trainScratchBytes, mathCos } from "./train";
+export { trainStepF32, trainStepF64, trainScratchBytes, mathCos, allFiniteF32, allFiniteF64 } from "./train";
 
 /** First byte that kernels' static data does not use; the TS arena starts here. */
 export function heapBase(): usize {

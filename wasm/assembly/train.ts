@@ -352,3 +352,14 @@ export function trainStepF64(pb: usize): f64 {
 export function mathCos(x: f64): f64 {
   return Math.cos(x);
 }
+
+/** 1 if all n values at p are finite (divergence check without copying the weights out). */
+export function allFiniteF32(p: usize, n: i32): i32 {
+  for (let i = 0; i < n; i++) if (!isFinite(load<f32>(p + (<usize>i << 2)))) return 0;
+  return 1;
+}
+
+export function allFiniteF64(p: usize, n: i32): i32 {
+  for (let i = 0; i < n; i++) if (!isFinite(load<f64>(p + (<usize>i << 3)))) return 0;
+  return 1;
+}
