@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../cli/commands/run.js";
-import { FaultPlan, faultyStore, injectedFaultError, uniform, workerFaultKinds } from "../../infra/local/faults.js";
+import { FaultPlan, faultyStore, injectedFaultError, uniform, workerFaultKinds, type InjectedFault } from "../../infra/local/faults.js";
 import { HandlerError, HandlerPool } from "../../infra/local/handlerPool.js";
 import { StoreConflictError } from "../../shared/store/conflict.js";
 import { FileStore } from "../../shared/store/fs.js";
@@ -61,7 +61,7 @@ describe("failing and retrying stores", () => {
   it("a faulty store fails writes before and after they land, deterministically", async () => {
     const outcomes = async (seed: string) => {
       const store = new FileStore(join(root, `faulty-${seed}-${Math.random()}`));
-      const fault = { storeFailureRate: 0.5, seed };
+      const fault: InjectedFault = { storeFailureRate: 0.5, seed };
       const faulty = faultyStore(store, fault);
       const seen: string[] = [];
       for (let i = 0; i < 200; i++) {
