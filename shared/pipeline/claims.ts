@@ -385,7 +385,8 @@ export const deepSpectrum: Claim = (evidence) => {
   const deep = evidence.filter((e) => e.cell.experiment === "deep" && e.cell.mask.family !== "contiguous-dropblock");
   const cells = deep.filter((e) => e.status === "ok" && finite(e.metrics.spectrumError));
   const diverged = deep.filter((e) => e.status === "diverged").length;
-  if (!cells.length && !diverged) return skipped("6", "no deep-network cells (dropout or partitioned DropBlock) in this sweep");
+  if (!cells.length && !diverged)
+    return skipped("6", evidence.some((e) => e.cell.experiment === "deep") ? "no deep-network cells with dropout or partitioned DropBlock in this sweep" : "no deep-network cells in this sweep");
   const errors = cells.map((e) => e.metrics.spectrumError as number);
   const gaps = cells.map((e) => e.metrics.objectiveGap).filter(finite);
   const notes = [`spectrum error ${range(errors)} on ${cells.length} cells`, `objective gap ${range(gaps)} (reported, not claimed)`];

@@ -176,7 +176,7 @@ describe("aggregate", () => {
     expect(Object.keys(summary)).toEqual(["sweepId", "cells", "claims", "rows"]);
     expect(summary.claims.map((c) => [c.id, c.status])).toEqual(["1", "2", "3", "4", "5", "6", "7"].map((id) => [id, "skipped"]));
     for (const claim of summary.claims) {
-      expect(Object.keys(claim)).toEqual(["id", "title", "status", "measured", "tolerance", "cells", "reason"]);
+      expect(Object.keys(claim)).toEqual(["id", "title", "status", "measured", "tolerance", "cells", "reason", "justification"]);
       expect(claim.reason).toMatch(/^no /);
     }
     expect(summary.rows).toEqual(
