@@ -1,13 +1,13 @@
 // `dropsweep bench`: our wasm kernels beside peers measured in the same run (numpy/OpenBLAS
 // single-threaded through python3 when present, tfjs-backend-wasm, ml-matrix). Progress goes
 // to stderr; stdout holds the table, or with --json an array of BenchRow (bench/types.ts).
-import { parseArgs } from "node:util";
 import { UsageError } from "../../shared/errors.js";
 import { benchGemm } from "../../bench/gemm.js";
 import { benchSvd } from "../../bench/svd.js";
 import { benchTrain } from "../../bench/train.js";
 import type { BenchOptions, BenchRow } from "../../bench/types.js";
 import { benchColdStart } from "../../bench/coldStart.js";
+import { parseCommandArgs } from "../args.js";
 
 export const summary = "kernel benchmarks against peers measured in the same run";
 
@@ -30,22 +30,12 @@ Peers: numpy (python3, OpenBLAS pinned to one thread) when present, tfjs-backend
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        json: { type: "boolean", default: false },
-        quick: { type: "boolean", default: false },
-        only: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`bench: ${(error as Error).message}\n${help}`);
-  }
+  const { values } = parseCommandArgs("bench", argv, {
+    json: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  }, help, false);
   if (values.help) {
     process.stdout.write(help);
     return 0;

@@ -7,7 +7,6 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import {
   DescribeExecutionCommand,
@@ -26,6 +25,7 @@ import { checkSummary } from "../../shared/report/summary.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
+import { parseCommandArgs } from "../args.js";
 
 export const summary = "start, follow and fetch sweeps on AWS";
 
@@ -71,30 +71,20 @@ interface CloudArgs {
 }
 
 function parse(argv: string[]): CloudArgs | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        stack: { type: "string" },
-        bucket: { type: "string" },
-        "state-machine": { type: "string" },
-        region: { type: "string" },
-        endpoint: { type: "string" },
-        baseline: { type: "string" },
-        attempt: { type: "string" },
-        watch: { type: "boolean", default: false },
-        wait: { type: "boolean", default: false },
-        interval: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`cloud: ${(error as Error).message}\n${help}`);
-  }
+  const parsed = parseCommandArgs("cloud", argv, {
+    stack: { type: "string" },
+    bucket: { type: "string" },
+    "state-machine": { type: "string" },
+    region: { type: "string" },
+    endpoint: { type: "string" },
+    baseline: { type: "string" },
+    attempt: { type: "string" },
+    watch: { type: "boolean", default: false },
+    wait: { type: "boolean", default: false },
+    interval: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, help);
   const { values: v, positionals } = parsed;
   if (v.help || positionals.length === 0) return "help";
   const [command, target, ...rest] = positionals;

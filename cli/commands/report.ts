@@ -1,7 +1,6 @@
 // `dropsweep report SWEEP`: regenerate a sweep's report from its stored summary and cell
 // results, without recomputing anything; with --baseline, list what changed against another
 // sweep and exit 3 when anything did (the scheduled run's check, compareWithBaseline).
-import { parseArgs } from "node:util";
 import { UsageError } from "../../shared/errors.js";
 import { keys } from "../../shared/pipeline/contract.js";
 import { loadBaseline, loadResults, loadSummary } from "../../shared/report/load.js";
@@ -9,6 +8,7 @@ import { writeReport } from "../../shared/report/write.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
 import { join } from "node:path";
+import { parseCommandArgs } from "../args.js";
 
 export const summary = "regenerate a sweep's report from stored results";
 
@@ -31,23 +31,13 @@ Exit codes: 0 report written, no regression; 3 written, regressions against the 
 2 bad input (nothing written).`;
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: "string" },
-        store: { type: "string" },
-        endpoint: { type: "string" },
-        baseline: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`report: ${(error as Error).message}\n${help}`);
-  }
+  const parsed = parseCommandArgs("report", argv, {
+    out: { type: "string" },
+    store: { type: "string" },
+    endpoint: { type: "string" },
+    baseline: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, help);
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(help + "\n");

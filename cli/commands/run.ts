@@ -4,7 +4,6 @@
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { UsageError } from "../../shared/errors.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
 import { keys } from "../../shared/pipeline/contract.js";
@@ -13,6 +12,7 @@ import { parseSpec } from "../../shared/spec/spec.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
+import { parseCommandArgs } from "../args.js";
 
 export const summary = "run a sweep locally through the synthesized state machine";
 
@@ -70,27 +70,17 @@ function faultRate(value: string): number {
 }
 
 function parse(argv: string[]): RunArgs | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: "string" },
-        store: { type: "string" },
-        endpoint: { type: "string" },
-        concurrency: { type: "string" },
-        "batch-size": { type: "string" },
-        "worker-timeout": { type: "string" },
-        "inject-faults": { type: "string" },
-        "fault-seed": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`run: ${(error as Error).message}\n${help}`);
-  }
+  const parsed = parseCommandArgs("run", argv, {
+    out: { type: "string" },
+    store: { type: "string" },
+    endpoint: { type: "string" },
+    concurrency: { type: "string" },
+    "batch-size": { type: "string" },
+    "worker-timeout": { type: "string" },
+    "inject-faults": { type: "string" },
+    "fault-seed": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, help);
   const { values, positionals } = parsed;
   if (values.help) return "help";
   if (positionals.length !== 1) throw new UsageError(`run: expected one SPEC file, got ${positionals.length}\n${help}`);
