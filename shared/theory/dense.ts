@@ -1,53 +1,24 @@
-// Small dense f64 products for the theory core (sizes are a few hundred at most, so plain loops
-// in JS are enough; the wasm GEMM serves training). Row-major, on the project's Matrix type.
+// Small dense f64 helpers for the theory core, row-major on the project's Matrix type. Products
+// go through the one GEMM (shared/numerics/gemm.ts); the rest are elementwise loops.
+import { gemm } from "../numerics/gemm.js";
 import { type Matrix, zeros } from "../numerics/matrix.js";
 
-/** A B. */
+/** A B (the project's one GEMM, f64). */
 export function multiply(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.rows) throw new Error(`multiply: ${a.rows}x${a.cols} times ${b.rows}x${b.cols}`);
-  const out = zeros(a.rows, b.cols);
-  const { data: o } = out;
-  const n = b.cols;
-  for (let i = 0; i < a.rows; i++)
-    for (let p = 0; p < a.cols; p++) {
-      const x = a.data[i * a.cols + p]!;
-      if (x === 0) continue;
-      const bRow = p * n;
-      const oRow = i * n;
-      for (let j = 0; j < n; j++) o[oRow + j]! += x * b.data[bRow + j]!;
-    }
-  return out;
+  return gemm(a, b);
 }
 
 /** A^T B. */
 export function multiplyTransposeLeft(a: Matrix, b: Matrix): Matrix {
   if (a.rows !== b.rows) throw new Error(`multiplyTransposeLeft: (${a.rows}x${a.cols})^T times ${b.rows}x${b.cols}`);
-  const out = zeros(a.cols, b.cols);
-  const { data: o } = out;
-  const n = b.cols;
-  for (let p = 0; p < a.rows; p++)
-    for (let i = 0; i < a.cols; i++) {
-      const x = a.data[p * a.cols + i]!;
-      if (x === 0) continue;
-      const bRow = p * n;
-      const oRow = i * n;
-      for (let j = 0; j < n; j++) o[oRow + j]! += x * b.data[bRow + j]!;
-    }
-  return out;
+  return gemm(a, b, { transA: true });
 }
 
 /** A B^T. */
 export function multiplyTransposeRight(a: Matrix, b: Matrix): Matrix {
   if (a.cols !== b.cols) throw new Error(`multiplyTransposeRight: ${a.rows}x${a.cols} times (${b.rows}x${b.cols})^T`);
-  const out = zeros(a.rows, b.rows);
-  const c = a.cols;
-  for (let i = 0; i < a.rows; i++)
-    for (let j = 0; j < b.rows; j++) {
-      let s = 0;
-      for (let p = 0; p < c; p++) s += a.data[i * c + p]! * b.data[j * c + p]!;
-      out.data[i * b.rows + j] = s;
-    }
-  return out;
+  return gemm(a, b, { transB: true });
 }
 
 /** A - B. */
