@@ -72,8 +72,11 @@ export async function run(argv: string[]): Promise<number> {
     );
 
   const cf = closedForm({ targets, inputs, hiddenUnits, blockSize, keepProbability });
+  // The spectrum of the fitted predictions A* X (m x N): in data mode B* S^{-1/2} X = B* Pm with
+  // Pm's rows orthonormal, so its values are w padded with zeros to min(m, N).
+  const singularValues = Array.from({ length: Math.min(targets.rows, targets.cols) }, (_, i) => cf.spectrum[i] ?? 0);
   const report: TheoryReport = {
-    singularValues: Array.from(cf.spectrum),
+    singularValues,
     objective: cf.objective,
     rank: cf.rank,
     kSupportIndex: cf.kSupportIndex,

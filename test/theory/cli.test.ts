@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../cli/commands/theory.js";
 import { UsageError } from "../../shared/errors.js";
 import { fromRows } from "../../shared/numerics/matrix.js";
+import { singularValues } from "../../shared/numerics/svd.js";
 import { closedForm } from "../../shared/theory/closedForm.js";
 
 const dir = mkdtempSync(join(tmpdir(), "dropsweep-theory-"));
@@ -54,6 +55,19 @@ describe("dropsweep theory (spawned)", () => {
     expect(table.status).toBe(0);
     expect(table.stdout).toMatch(/representable \(b >= needed\)\s+yes/);
     expect(table.stdout).toMatch(/data \(X is 2 x 5\)/);
+  });
+
+  it("data mode: singularValues are those of the predictions A* X, length min(m, N)", () => {
+    const yTall = [[1, 2, 0, 1, 3], [0, 1, 1, 2, 1], [2, 0, 1, 1, 0], [1, 1, 0, 0, 2]];
+    const out = cli(["--targets", file("Ytall.json", yTall), "--inputs", x, "--hidden", "2", "--block", "1", "--keep", "0.5", "--json"]);
+    expect(out.status).toBe(0);
+    const values: number[] = JSON.parse(out.stdout).singularValues;
+    expect(values).toHaveLength(4);
+    // Independently: form the predictions (A* is m x d) times X with naive loops, then the SVD.
+    const cf = closedForm({ targets: fromRows(yTall), inputs: fromRows(xRows), hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 });
+    const predictions = yTall.map((_, i) => xRows[0]!.map((_, j) => xRows.reduce((s, row, p) => s + cf.product.data[i * xRows.length + p]! * row[j]!, 0)));
+    const expected = Array.from(singularValues(fromRows(predictions)));
+    expected.forEach((v, i) => expect(values[i]).toBeCloseTo(v, 10));
   });
 
   it("bad input: exit 2, one message naming the field, no stack trace", () => {
