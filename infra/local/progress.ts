@@ -116,7 +116,8 @@ export function formatProgress(p: LocalProgress): string {
     case "aggregate":
       return `aggregating ${p.cellsTotal ?? p.cellsDone} cells...`;
     case "done":
-      return `done: ${p.cellsDone} computed${p.cellsFailed > 0 ? ` (${p.cellsFailed} failed)` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
+      // cellsDone counts every cell the map finished, failed ones included.
+      return `done: ${p.cellsDone - p.cellsFailed} computed${p.cellsFailed > 0 ? `, ${p.cellsFailed} failed` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
   }
 }
 
