@@ -19,6 +19,7 @@ import * as vega from "vega";
 import type { CellMetrics, CellResult } from "../results/result.js";
 import type { Cell, LinearCell } from "../spec/cell.js";
 import { canonicalJson } from "../spec/canonical.js";
+import { RANK_RESOLUTION, RANK_THRESHOLD, rankAbove } from "../experiments/rank.js";
 
 export interface CellEvidence {
   hash: string;
@@ -60,6 +61,12 @@ export interface ClaimResult {
   reason?: string;
   /** Why the tolerances are what they are, from measurement: `justifications[id]`. */
   justification: string;
+  /**
+   * Hashes of the cells that bear on the claim, the worst first (largest measurement against
+   * its tolerance; diverged cells and mismatches first), so the report's first links are the
+   * cells a reader should look at. Absent when the claim is skipped.
+   */
+  hashes?: string[];
 }
 
 /**
@@ -82,15 +89,17 @@ export const tolerances = {
   balanceRatio: 1.25,
   /** Claim 5: cells whose learned rank differs from rank(A*). */
   rankMismatches: 0,
-  /** Claim 5: singular values above this fraction of sigma_1(Y) count towards a rank. */
-  rankThreshold: 0.02,
+  /** Claim 5: singular values above this fraction of sigma_1(Y) count towards a rank (the rows' learned rank too). */
+  rankThreshold: RANK_THRESHOLD,
   /** Claim 5: closed-form singular values within this (times sigma_1) of the threshold are unresolved. */
-  rankResolution: 0.01,
+  rankResolution: RANK_RESOLUTION,
   /** Claim 6: deep-network spectrum error. */
   deepSpectrumError: 0.05,
   /** Claim 7: relative difference of twin cells' final objectives, learned spectra and curves. */
   partitionedVsContiguous: 0.05,
 } as const;
+
+const percent = (fraction: number) => `${Number((fraction * 100).toPrecision(3))}%`;
 
 // Measured numbers below come from the calibration run of sweeps/paper.yaml's linear sections
 // with seeds 10-12 (363 cells; the paper sweep itself uses seeds 0-2), and docs/DEEP.md.
@@ -113,9 +122,10 @@ export const justifications: Record<ClaimId, string> = {
     "Rebalancing blocks at a fixed product changes the regulariser only quadratically in the imbalance, so balance is the slowest thing SGD settles: measured max/min block norms up to 1.17 (regression, θ = 0.8, where λ = 0.25 makes that direction flattest) at objective gaps below 1e-4, over 131 calibration cells. " +
     "The tolerance 1.25 is that worst case plus half its excess.",
   "5":
-    "Ranks are integers and must match, but a numerical rank needs a threshold above SGD's residue: learned singular values where A* has none reached 0.86% of σ₁ (calibration, 131 cells) and 1.15% (paper run, 135 cells), so ranks are counted above 2% of σ₁. " +
-    "A closed-form singular value within 1% of σ₁ of that threshold (per-value errors near it are of that size) cannot be resolved either way and is accepted in or out; every other one must be matched (no extra directions, none missing). " +
-    "At the rows' 1% threshold 5 paper cells differ: a w of 1.27% of σ₁ learned at 0.82%, and a residue of 1.15% where w = 0.",
+    "Ranks are integers and must match, but a numerical rank needs a threshold above SGD's residue: learned singular values where A* has none reached 0.86% of σ₁ (calibration, 131 cells) and 1.15% (paper run, 135 cells), " +
+    `so ranks are counted above ${percent(RANK_THRESHOLD)} of σ₁, in the rows' learned rank as in this claim (one definition, shared/experiments/rank.ts). ` +
+    `A closed-form singular value within ${percent(RANK_RESOLUTION)} of σ₁ of that threshold cannot be resolved either way and is accepted in or out: per-value errors near it are of that size (paper run: a w of 1.27% of σ₁ learned at 0.82%). ` +
+    "Every other one must be matched (no extra directions, none missing).",
   "6":
     "docs/DEEP.md: spectrum errors 0.011–0.028 over 13 cells at N = 1000, r = 40, θ = 0.5 (training noise: finite epochs, sampled masks); " +
     "0.05 is about twice the worst and 5–10 times below the errors of a wrong prediction (no shrinkage: 0.25; Dropout's closed form in place of DropBlock's on imbalanced classes: 0.13).",
@@ -144,8 +154,17 @@ function check(name: string, measured: number, relation: "<=" | ">=", tolerance:
   return { name, measured, relation, tolerance, cells, pass: relation === "<=" ? measured <= tolerance : measured >= tolerance };
 }
 
+/** Cells in decreasing badness (ties in evidence order): the hashes a claim lists. */
+function worstFirst(items: readonly { hash: string; badness: number }[]): string[] {
+  const key = (badness: number) => (Number.isNaN(badness) ? Number.POSITIVE_INFINITY : badness);
+  return items
+    .map((item, index) => ({ hash: item.hash, badness: key(item.badness), index }))
+    .sort((a, b) => (a.badness === b.badness ? a.index - b.index : a.badness > b.badness ? -1 : 1))
+    .map((item) => item.hash);
+}
+
 /** A claim's verdict from its checks (the first one is the headline), failing outright if `failure` says why. */
-function verdict(id: ClaimId, cells: number, checks: ClaimCheck[], notes: string[], failure?: string): ClaimResult {
+function verdict(id: ClaimId, cells: number, checks: ClaimCheck[], notes: string[], hashes: string[], failure?: string): ClaimResult {
   const [first] = checks;
   const pass = !failure && checks.every((c) => c.pass || c.reported);
   const reason = [failure, ...notes].filter(Boolean).join("; ");
@@ -159,6 +178,7 @@ function verdict(id: ClaimId, cells: number, checks: ClaimCheck[], notes: string
     checks,
     ...(reason ? { reason } : {}),
     justification: justifications[id],
+    hashes,
   };
 }
 
@@ -219,16 +239,21 @@ function monteCarloOf(metrics: CellMetrics): MonteCarlo | undefined {
 export const deterministicEqualsStochastic: Claim = (evidence) => {
   const zs: number[] = [];
   const families = new Set<string>();
+  const bearing: { hash: string; badness: number }[] = [];
   let degenerate = 0;
   for (const e of evidence) {
     const mc = e.metrics.monteCarlo as Partial<MonteCarlo> | undefined;
     if (!mc || !finite(mc.mean) || !finite(mc.deterministic) || !finite(mc.standardError)) continue;
     if (mc.standardError <= 0) {
       // No spread at all (theta = 1, or zero weights): the mean must then be exact.
-      if (Math.abs(mc.mean - mc.deterministic) > 1e-12 * Math.max(1, Math.abs(mc.deterministic))) degenerate++;
+      const exact = Math.abs(mc.mean - mc.deterministic) <= 1e-12 * Math.max(1, Math.abs(mc.deterministic));
+      if (!exact) degenerate++;
+      bearing.push({ hash: e.hash, badness: exact ? 0 : Number.POSITIVE_INFINITY });
       continue;
     }
-    zs.push((mc.mean - mc.deterministic) / mc.standardError);
+    const z = (mc.mean - mc.deterministic) / mc.standardError;
+    zs.push(z);
+    bearing.push({ hash: e.hash, badness: Math.abs(z) });
     families.add((e.cell as { mask?: { family?: string } }).mask?.family ?? "?");
   }
   if (!zs.length) return skipped("1", "no cell carries a Monte Carlo estimate");
@@ -245,7 +270,7 @@ export const deterministicEqualsStochastic: Claim = (evidence) => {
     `max |z| ${short(maxAbs)}, familywise p ${short(Math.min(1, n * twoSidedNormalTail(maxAbs)))}`,
     `Σz² ${short(sumSquares)} on ${n} dof, p ${short(chiSquareTail(n, sumSquares))}`,
   ];
-  return verdict("1", n, checks, notes, degenerate ? `${degenerate} cells with zero Monte Carlo spread differ from the deterministic objective` : undefined);
+  return verdict("1", n, checks, notes, worstFirst(bearing), degenerate ? `${degenerate} cells with zero Monte Carlo spread differ from the deterministic objective` : undefined);
 };
 
 /** THEORY.md: DropConnect's regulariser is Dropout's on the last layer, and on the first iff X X^T is diagonal. */
@@ -258,6 +283,8 @@ export function dropconnectPredictedEqual(cell: LinearCell): boolean {
 export const dropconnectEqualsDropout: Claim = (evidence) => {
   const equal: number[] = [];
   const different: { relative: number; z?: number }[] = [];
+  // Badness against the check's tolerance: a difference where none is predicted, or a small one where one is.
+  const bearing: { hash: string; badness: number }[] = [];
   for (const e of evidence) {
     if (!isLinear(e.cell) || e.cell.mask.family !== "dropconnect") continue;
     const reg = e.metrics.regularisers as { dropout?: unknown; dropconnect?: unknown } | undefined;
@@ -265,8 +292,10 @@ export const dropconnectEqualsDropout: Claim = (evidence) => {
     const relative = Math.abs(reg.dropconnect - reg.dropout) / Math.max(Math.abs(reg.dropout), Number.MIN_VALUE);
     if (dropconnectPredictedEqual(e.cell)) {
       equal.push(relative);
+      bearing.push({ hash: e.hash, badness: relative / tolerances.dropconnectRelative });
       continue;
     }
+    bearing.push({ hash: e.hash, badness: tolerances.dropconnectDifference / relative });
     // The sampled DropConnect loss against Dropout's objective at the same weights.
     const mc = monteCarloOf(e.metrics);
     const fit = finite(e.metrics.finalObjective) ? e.metrics.finalObjective - reg.dropconnect : undefined;
@@ -291,7 +320,7 @@ export const dropconnectEqualsDropout: Claim = (evidence) => {
     }
     notes.push(`${different.length} first-layer cells with X Xᵀ not diagonal: relative difference ${short(Math.min(...relatives))} to ${short(Math.max(...relatives))}`);
   } else notes.push("no cell where the theory predicts a difference (first layer, X Xᵀ not diagonal): the 'only if' is untested");
-  return verdict("2", equal.length + different.length, checks, notes);
+  return verdict("2", equal.length + different.length, checks, notes, worstFirst(bearing));
 };
 
 /**
@@ -338,7 +367,16 @@ export const convergence: Claim = (evidence) => {
       ? `not claimed: ${others.length} non-representable cells, gap ${range(others.map((e) => e.metrics.objectiveGap as number))}`
       : "no non-representable cell in this sweep",
   ];
-  return verdict("3", cells.length + diverged, checks, notes, diverged ? `${diverged} representable cells diverged` : undefined);
+  const bearing = candidates
+    .filter((e) => e.status === "diverged" || cells.includes(e))
+    .map((e) => ({
+      hash: e.hash,
+      badness:
+        e.status === "diverged"
+          ? Number.POSITIVE_INFINITY
+          : Math.max((e.metrics.objectiveGap as number) / tolerances.objectiveGap, finite(e.metrics.spectrumError) ? e.metrics.spectrumError / tolerances.spectrumError : 0),
+    }));
+  return verdict("3", cells.length + diverged, checks, notes, worstFirst(bearing), diverged ? `${diverged} representable cells diverged` : undefined);
 };
 
 /** Claim 4: block-product norms equalise at convergence. */
@@ -346,38 +384,43 @@ export const balance: Claim = (evidence) => {
   const cells = representable(evidence).filter((e) => e.status === "ok" && finite(e.metrics.balanceRatio));
   if (!cells.length) return skipped("4", "no linear cell strictly above the representability bound with a balance ratio");
   const ratios = cells.map((e) => e.metrics.balanceRatio as number);
-  return verdict("4", cells.length, [check("max block-norm ratio", Math.max(...ratios), "<=", tolerances.balanceRatio, cells.length)], [`ratio ${range(ratios)}`]);
+  const hashes = worstFirst(cells.map((e, i) => ({ hash: e.hash, badness: ratios[i]! })));
+  return verdict("4", cells.length, [check("max block-norm ratio", Math.max(...ratios), "<=", tolerances.balanceRatio, cells.length)], [`ratio ${range(ratios)}`], hashes);
 };
 
 /** Claim 5: the learned rank equals rank(A*). */
 export const lowRank: Claim = (evidence) => {
   const cells = representable(evidence).filter((e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
   if (!cells.length) return skipped("5", "no linear cell strictly above the representability bound with both ranks");
-  // From the spectra: the learned rank at tolerances.rankThreshold (of sigma_1) must count every
-  // closed-form singular value above threshold + resolution and none below threshold -
-  // resolution; one inside that band may go either way. Without spectra: the metrics' ranks.
+  // From the spectra: the learned rank at tolerances.rankThreshold (of sigma_1; the rows'
+  // learnedRank counts the same way, shared/experiments/rank.ts) must count every closed-form
+  // singular value above threshold + resolution and none below threshold - resolution; one
+  // inside that band may go either way. Without spectra: the metrics' ranks.
   const { rankThreshold: tau, rankResolution: delta } = tolerances;
   let unresolved = 0;
-  const consistent = (e: CellEvidence): boolean => {
+  const consistent = (e: CellEvidence): "match" | "unresolved" | "mismatch" => {
     const { learned, closedForm, target } = e.spectra ?? {};
     const s1 = target?.[0];
     if (!learned || !closedForm || !finite(s1)) {
       const reference = finite(e.metrics.closedFormRankAtThreshold) ? e.metrics.closedFormRankAtThreshold : e.metrics.closedFormRank;
-      return e.metrics.learnedRank === reference;
+      return e.metrics.learnedRank === reference ? "match" : "mismatch";
     }
-    const above = (values: readonly number[], level: number) => values.filter((x) => x > level * s1).length;
-    const rank = above(learned, tau);
-    const low = above(closedForm, tau + delta);
-    const high = above(closedForm, tau - delta);
+    const rank = rankAbove(learned, s1, tau);
+    const low = rankAbove(closedForm, s1, tau + delta);
+    const high = rankAbove(closedForm, s1, tau - delta);
+    if (rank < low || rank > high) return "mismatch";
     if (low !== high) unresolved++;
-    return low <= rank && rank <= high;
+    return low !== high ? "unresolved" : "match";
   };
-  const mismatches = cells.filter((e) => !consistent(e)).length;
+  const verdicts = cells.map(consistent);
+  const mismatches = verdicts.filter((v) => v === "mismatch").length;
+  const badness = { mismatch: 2, unresolved: 1, match: 0 } as const;
+  const hashes = worstFirst(cells.map((e, i) => ({ hash: e.hash, badness: badness[verdicts[i]!] })));
   const ranks = [...new Set(cells.map((e) => e.metrics.closedFormRank as number))].sort((a, b) => a - b);
   return verdict("5", cells.length, [check("cells with learned rank ≠ rank(A*)", mismatches, "<=", tolerances.rankMismatches, cells.length)], [
-    `rank(A*) in {${ranks.join(", ")}}; ranks counted above ${tau * 100}% of σ₁`,
-    ...(unresolved ? [`${unresolved} cells have a closed-form singular value within ${delta * 100}% of σ₁ of that threshold (either count accepted)`] : []),
-  ]);
+    `rank(A*) in {${ranks.join(", ")}}; ranks counted above ${percent(tau)} of σ₁`,
+    ...(unresolved ? [`${unresolved} cells have a closed-form singular value within ${percent(delta)} of σ₁ of that threshold (either count accepted)`] : []),
+  ], hashes);
 };
 
 /** Claim 6: a deep network's output spectrum approaches the closed form (dropout and partitioned DropBlock cells). */
@@ -390,7 +433,15 @@ export const deepSpectrum: Claim = (evidence) => {
   const errors = cells.map((e) => e.metrics.spectrumError as number);
   const gaps = cells.map((e) => e.metrics.objectiveGap).filter(finite);
   const notes = [`spectrum error ${range(errors)} on ${cells.length} cells`, `objective gap ${range(gaps)} (reported, not claimed)`];
-  return verdict("6", cells.length + diverged, [check("max spectrum error", Math.max(0, ...errors), "<=", tolerances.deepSpectrumError, cells.length)], notes, diverged ? `${diverged} deep cells diverged` : undefined);
+  const hashes = worstFirst(deep.filter((e) => e.status === "diverged" || cells.includes(e)).map((e) => ({ hash: e.hash, badness: e.status === "diverged" ? Number.POSITIVE_INFINITY : (e.metrics.spectrumError as number) })));
+  return verdict(
+    "6",
+    cells.length + diverged,
+    [check("max spectrum error", Math.max(0, ...errors), "<=", tolerances.deepSpectrumError, cells.length)],
+    notes,
+    hashes,
+    diverged ? `${diverged} deep cells diverged` : undefined,
+  );
 };
 
 /** ||a - b|| / ||b|| over the longer of the two (missing entries are zeros). */
@@ -430,12 +481,14 @@ export const partitionedVsContiguous: Claim = (evidence) => {
   const spectrum: number[] = [];
   const curve: number[] = [];
   const kinds = new Set<string>();
+  const pairs: [string, string][] = [];
   for (const { key, e } of contiguous) {
     const twin = partitioned.get(key);
     if (!twin) continue;
     kinds.add(e.cell.experiment);
     const reference = twin.metrics.finalObjective as number;
     objective.push(Math.abs((e.metrics.finalObjective as number) - reference) / Math.max(Math.abs(reference), Number.MIN_VALUE));
+    pairs.push([e.hash, twin.hash]);
     if (e.spectra?.learned && twin.spectra?.learned) spectrum.push(relativeDistance(e.spectra.learned, twin.spectra.learned));
     const a = checkpointsOf(e.metrics);
     const b = checkpointsOf(twin.metrics);
@@ -467,7 +520,10 @@ export const partitionedVsContiguous: Claim = (evidence) => {
     `objectives ${range(objective)}, spectra ${range(spectrum)}, curves ${range(curve)}`,
     ...(beyond(spectrum) || beyond(curve) ? [`beyond ${tol * 100}% (reported, not gated): spectra in ${beyond(spectrum)} pairs, curves in ${beyond(curve)} pairs`] : []),
   ];
-  return verdict("7", objective.length * 2, [...checks, ...reported], notes);
+  // Both cells of a pair, contiguous then partitioned, the pairs by their objectives' difference.
+  const order = worstFirst(pairs.map((_, i) => ({ hash: String(i), badness: objective[i]! })));
+  const hashes = order.flatMap((i) => pairs[Number(i)]!);
+  return verdict("7", objective.length * 2, [...checks, ...reported], notes, hashes);
 };
 
 export const claims: readonly Claim[] = [

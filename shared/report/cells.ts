@@ -10,8 +10,12 @@ export interface CurvePoint {
   epoch: number;
   stochasticLoss?: number;
   deterministicObjective?: number;
-  /** ||U_g V_gᵀ||_F for every block g at this epoch (claim 4). */
-  blockNorms?: readonly number[];
+}
+
+/** ||U_g V_gᵀ X||_F (or ||U_g Φ_g||_F) of every block g after one epoch (claim 4). */
+export interface BlockNormPoint {
+  epoch: number;
+  blockNorms: readonly number[];
 }
 
 export interface ReportCell {
@@ -25,6 +29,8 @@ export interface ReportCell {
   schemeKey?: string;
   spectra?: { target: readonly number[]; closedForm: readonly number[]; learned: readonly number[] };
   curve?: readonly CurvePoint[];
+  /** Block norms over epochs (often at fewer epochs than `curve`), or only the final ones. */
+  blockNorms?: readonly BlockNormPoint[];
   closedFormMinimum?: number;
   /** ||A*||_(k) / b: the common block-product norm at a representable optimum. */
   balancedNorm?: number;
@@ -143,7 +149,8 @@ export function pickConfigurations(keys: readonly string[], badness: (key: strin
  * A stored cell result (shared/results) as the report sees it. Curves and metrics beyond the
  * fixed CellMetrics are named by the experiments; the names read here (first match wins):
  * - curves: `epoch` (else 1..n), `stochasticLoss`, `deterministicObjective` or `objective`,
- *   and per-epoch block norms `blockNorm.1` .. `blockNorm.b` (claim 4 over epochs);
+ *   and block norms `blockNorm.1` .. `blockNorm.b` (claim 4 over epochs) at the epochs
+ *   `blockNorm.epoch` (else at `epoch`);
  * - metrics: `closedFormMinimum` or `closedFormObjective`; `balanceTarget` (||A*||_(k)/b);
  *   `blockNorms` (final, when there are no per-epoch ones); `monteCarlo: {mean,
  *   standardError, deterministic, samples?}` (claim 1); `regularisers: {dropout, dropconnect}`
@@ -167,22 +174,25 @@ export function fromCellResult(result: CellResult): ReportCell {
   const curves = result.curves ?? {};
   const stochastic = numbers(curves["stochasticLoss"]);
   const deterministic = numbers(curves["deterministicObjective"]) ?? numbers(curves["objective"]);
-  const blockCurves: number[][] = [];
-  for (let g = 1; numbers(curves[`blockNorm.${g}`]); g++) blockCurves.push(numbers(curves[`blockNorm.${g}`])!);
-  const length = Math.max(stochastic?.length ?? 0, deterministic?.length ?? 0, blockCurves[0]?.length ?? 0);
+  const length = Math.max(stochastic?.length ?? 0, deterministic?.length ?? 0);
   const epochs = numbers(curves["epoch"]);
   const metrics = result.metrics as Record<string, unknown>;
-  const finalBlockNorms = numbers(metrics["blockNorms"]);
   if (length > 0) {
     cell.curve = Array.from({ length }, (_, i): CurvePoint => {
       const point: CurvePoint = { epoch: epochs?.[i] ?? i + 1 };
       if (stochastic?.[i] !== undefined) point.stochasticLoss = stochastic[i];
       if (deterministic?.[i] !== undefined) point.deterministicObjective = deterministic[i];
-      if (blockCurves.length > 0) point.blockNorms = blockCurves.map((c) => c[i]!);
-      else if (finalBlockNorms && i === length - 1) point.blockNorms = finalBlockNorms;
       return point;
     });
   }
+  const blockCurves: number[][] = [];
+  for (let g = 1; numbers(curves[`blockNorm.${g}`]); g++) blockCurves.push(numbers(curves[`blockNorm.${g}`])!);
+  const finalBlockNorms = numbers(metrics["blockNorms"]);
+  if (blockCurves.length > 0) {
+    const normEpochs = numbers(curves["blockNorm.epoch"]) ?? epochs;
+    const count = Math.min(...blockCurves.map((c) => c.length), normEpochs?.length ?? Number.POSITIVE_INFINITY);
+    cell.blockNorms = Array.from({ length: count }, (_, i) => ({ epoch: normEpochs?.[i] ?? i + 1, blockNorms: blockCurves.map((c) => c[i]!) }));
+  } else if (finalBlockNorms) cell.blockNorms = [{ epoch: cell.curve?.at(-1)?.epoch ?? 1, blockNorms: finalBlockNorms }];
   const minimum = finite(metrics["closedFormMinimum"]) ?? finite(metrics["closedFormObjective"]);
   if (minimum !== undefined) cell.closedFormMinimum = minimum;
   const balanceTarget = finite(metrics["balanceTarget"]);

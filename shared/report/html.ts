@@ -4,6 +4,7 @@
 import { claimAnchor, statusCounts, verdict } from "./layout.js";
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
 import { escapeHtml as e, formatQuantity } from "./format.js";
+import type { SummaryCheck, SummaryClaim } from "./summary.js";
 
 const style = `
 :root { --pass: #1a7f37; --fail: #cf222e; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
@@ -30,6 +31,9 @@ table.claims td:nth-child(2) { min-width: 220px; }
 figure.plot { margin: 18px 0 28px; } figure.plot svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); max-width: 860px; }
 ul.notes { color: var(--muted); font-size: 13px; margin: 4px 0; }
+table.checks { width: auto; margin: 6px 0 8px; font-size: 13px; } table.checks td, table.checks th { padding: 3px 10px; }
+.reported { color: var(--muted); font-style: italic; white-space: nowrap; }
+.failed-check { color: var(--fail); }
 tr:target { background: #fff8c5; }
 .regression.worse { color: var(--fail); } .regression.better { color: var(--pass); }
 footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
@@ -44,11 +48,42 @@ function status(text: string): string {
   return `<span class="status ${e(text)}">${e(text)}</span>`;
 }
 
+const relation = (check: SummaryCheck) => (check.relation === "<=" ? "≤" : "≥");
+
+/** Gated checks that failed, one line each (the table's Measured column shows only the first check). */
+function failedChecks(claim: SummaryClaim): string {
+  return (claim.checks ?? [])
+    .filter((c) => !c.pass && !c.reported)
+    .map((c) => `<div class="failed-check">fails: ${e(c.name)} = ${e(formatQuantity(c.measured))}, needs ${relation(c)} ${e(formatQuantity(c.tolerance))}</div>`)
+    .join("");
+}
+
+/** Every check of a claim: measured against tolerance, and whether it is part of the verdict. */
+function checksTable(claim: SummaryClaim): string {
+  const checks = claim.checks ?? [];
+  if (checks.length === 0) return "";
+  const result = (c: SummaryCheck) =>
+    c.reported
+      ? `<span class="reported">reported, not gated (${c.pass ? "within" : "beyond"} tolerance)</span>`
+      : status(c.pass ? "pass" : "fail");
+  return `<table class="checks">
+<thead><tr><th>Check</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Result</th></tr></thead>
+<tbody>
+${checks
+  .map(
+    (c) =>
+      `<tr><td>${e(c.name)}</td><td class="num">${e(formatQuantity(c.measured))}</td><td class="num">${relation(c)} ${e(formatQuantity(c.tolerance))}</td><td class="num">${c.cells}</td><td>${result(c)}</td></tr>`,
+  )
+  .join("\n")}
+</tbody>
+</table>`;
+}
+
 function claimRow(view: ClaimView): string {
   const { claim } = view;
   const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}" title="${e(l.hash)}">${e(l.hash.slice(0, 8))}</a>`).join(" ");
-  const more = view.moreCells > 0 ? ` <span class="meta">+${view.moreCells} more</span>` : "";
-  const reason = claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "";
+  const more = view.moreCells > 0 ? ` <span class="meta" title="every cell of the claim is in summary.json, claims[].hashes">+${view.moreCells} more in summary.json</span>` : "";
+  const reason = failedChecks(claim) + (claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "");
   return `<tr id="claim-row-${e(claim.id)}">
 <td class="num">${e(claim.id)}</td>
 <td><a href="#${claimAnchor(claim.id)}">${e(claim.title)}</a></td>
@@ -82,7 +117,7 @@ export function renderHtml(model: ReportModel): string {
 
   parts.push(`<section id="claims">
 <h2>Claims</h2>
-<p class="meta">The seven claims of THEORY.md, checked on this sweep's cells. Cells link to their row below (or to their result file).</p>
+<p class="meta">The seven claims of THEORY.md, checked on this sweep's cells. Measured and Tolerance are each claim's first check (all its checks are under the claim below). Cells link to their row below (or to their result file), the worst first; a long list is cut, and every cell of a claim is in summary.json.</p>
 <table class="claims">
 <thead><tr><th>#</th><th>Claim</th><th>Status</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Evidence and notes</th></tr></thead>
 <tbody>
@@ -118,6 +153,7 @@ ${model.claims
 <h3>${e(v.claim.id)}. ${e(v.claim.title)} ${status(v.claim.status)}</h3>
 <p>${e(v.statement)}</p>
 ${v.measuredMeaning ? `<p><span class="label">Measured:</span> ${e(v.measuredMeaning)} This sweep: ${e(formatQuantity(v.claim.measured))}.</p>` : ""}
+${checksTable(v.claim)}
 ${v.justification ? `<p><span class="label">Tolerance:</span> ${e(v.justification)}</p>` : ""}
 </div>`,
   )

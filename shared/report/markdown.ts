@@ -3,6 +3,9 @@
 import { claimAnchor, statusCounts } from "./layout.js";
 import type { ReportModel } from "./model.js";
 import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
+import type { SummaryCheck } from "./summary.js";
+
+const relation = (check: SummaryCheck) => (check.relation === "<=" ? "≤" : "≥");
 
 export function plotFile(id: string): string {
   return `plots/${id}.svg`;
@@ -16,10 +19,18 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`**${counts.sentence}**`, "");
 
   lines.push(`## Claims`, "");
+  lines.push(
+    "Measured and Tolerance are each claim's first check (all its checks are under the claim below). Cells are linked the worst first; a long list is cut, and every cell of a claim is in summary.json.",
+    "",
+  );
   lines.push(`| # | Claim | Status | Measured | Tolerance | Cells | Evidence and notes |`, `|---:|---|---|---:|---:|---:|---|`);
   for (const v of model.claims) {
     const evidence = v.links.map((l) => `[${l.hash.slice(0, 8)}](${l.href.startsWith("#") ? `#${l.hash.slice(0, 12)}` : l.href})`).join(" ");
-    const more = (v.moreCells > 0 ? ` +${v.moreCells} more` : "") + (v.claim.reason ? ` ${cell(v.claim.reason)}` : "");
+    const failed = (v.claim.checks ?? [])
+      .filter((c) => !c.pass && !c.reported)
+      .map((c) => ` **fails:** ${cell(c.name)} = ${formatQuantity(c.measured)}, needs ${relation(c)} ${formatQuantity(c.tolerance)}.`)
+      .join("");
+    const more = (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") + failed + (v.claim.reason ? ` ${cell(v.claim.reason)}` : "");
     lines.push(
       `| ${v.claim.id} | [${cell(v.claim.title)}](#${claimAnchor(v.claim.id)}) | **${v.claim.status}** | ${cell(formatQuantity(v.claim.measured))} | ${cell(formatQuantity(v.claim.tolerance))} | ${v.cellCount} | ${evidence}${more} |`,
     );
@@ -44,6 +55,15 @@ export function renderMarkdown(model: ReportModel): string {
   for (const v of model.claims) {
     lines.push(`<a id="${claimAnchor(v.claim.id)}"></a>`, `### ${v.claim.id}. ${v.claim.title} (${v.claim.status})`, "", v.statement, "");
     if (v.measuredMeaning) lines.push(`**Measured:** ${v.measuredMeaning} This sweep: ${formatQuantity(v.claim.measured)}.`, "");
+    const checks = v.claim.checks ?? [];
+    if (checks.length) {
+      lines.push(`| Check | Measured | Tolerance | Cells | Result |`, `|---|---:|---:|---:|---|`);
+      for (const c of checks)
+        lines.push(
+          `| ${cell(c.name)} | ${formatQuantity(c.measured)} | ${relation(c)} ${formatQuantity(c.tolerance)} | ${c.cells} | ${c.reported ? `reported, not gated (${c.pass ? "within" : "beyond"} tolerance)` : `**${c.pass ? "pass" : "fail"}**`} |`,
+        );
+      lines.push("");
+    }
     if (v.justification) lines.push(`**Tolerance:** ${v.justification}`, "");
   }
 

@@ -6,7 +6,7 @@ import { posix } from "node:path";
 import { keys } from "../pipeline/contract.js";
 import { compareWithBaseline, unmatchedCells, type Regression } from "./baseline.js";
 import { groupConfigurations, numberAt, pickConfigurations, type ReportCell } from "./cells.js";
-import { claimText } from "./claims.js";
+import { claimJustification, claimText } from "./claims.js";
 import {
   balancePlot,
   monteCarloPlot,
@@ -19,7 +19,7 @@ import {
   type PlotSpec,
 } from "./plots.js";
 import { renderSvg } from "./svg.js";
-import { maxCurvePoints, thinCurve } from "./thin.js";
+import { maxCurvePoints, thinBlockNorms, thinCurve } from "./thin.js";
 import { claimCellCount, claimCellHashes, claimIds, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
 
 export interface ReportLimits {
@@ -56,6 +56,7 @@ export interface ClaimView {
   claim: SummaryClaim;
   statement: string;
   measuredMeaning: string;
+  /** Why the tolerances are what they are: the claim's own text from the summary (the pipeline's). */
   justification: string;
   cellCount: number;
   links: { hash: string; href: string }[];
@@ -168,12 +169,21 @@ export async function buildReportModel(
 
   // Thousands of epochs per facet make megabytes of noise: thin every drawn curve (thin.ts).
   let thinnedAny = false;
-  for (const [hash, cell] of kept)
+  let thinnedNorms = false;
+  for (const [hash, cell] of kept) {
+    const thin = { ...cell };
     if (cell.curve) {
       const { curve, thinned } = thinCurve(cell.curve);
       thinnedAny ||= thinned;
-      kept.set(hash, { ...cell, curve });
+      thin.curve = curve;
     }
+    if (cell.blockNorms) {
+      const { points, thinned } = thinBlockNorms(cell.blockNorms);
+      thinnedNorms ||= thinned;
+      thin.blockNorms = points;
+    }
+    kept.set(hash, thin);
+  }
   const thinNote = thinnedAny
     ? [`Long runs are drawn as at most ${maxCurvePoints} points on a log epoch axis: the stochastic loss averaged over each span of epochs, the objective and block norms taken at the span's last epoch.`]
     : [];
@@ -209,7 +219,13 @@ export async function buildReportModel(
   const facetNotes = (cells: readonly ReportCell[]) => [...configurationsCap, ...replicateNote(cells)];
   const withSpectra = drawn.filter((c) => c.spectra);
   const withCurves = drawn.filter((c) => c.curve);
-  const withBlockNorms = drawn.filter((c) => c.curve?.some((p) => p.blockNorms && p.blockNorms.length > 0));
+  const withBlockNorms = drawn.filter((c) => c.blockNorms?.some((p) => p.blockNorms.length > 0));
+  // Results record block norms at log-spaced epochs (shared/experiments/experiment.ts), fewer than the loss curves.
+  const sparseNorms = withBlockNorms.some((c) => (c.blockNorms?.length ?? 0) > 1 && (c.blockNorms?.length ?? 0) < (c.curve?.length ?? 0));
+  const normNotes = [
+    ...(sparseNorms ? ["Block norms are recorded at log-spaced epochs (every epoch at first, then four per doubling) and the last, not at every epoch."] : []),
+    ...(thinnedNorms ? [`Long records of block norms are drawn as at most ${maxCurvePoints} points, each the norms at its span's last epoch.`] : []),
+  ];
 
   const specs: (PlotSpec | { absent: string; reason: string })[] = [];
   const orAbsent = (plot: PlotSpec | undefined, title: string, reason: string) => specs.push(plot ?? { absent: title, reason });
@@ -269,11 +285,11 @@ export async function buildReportModel(
   orAbsent(
     balancePlot(
       withBlockNorms.map((c) => ({
-          configuration: labelOfCell(c.hash),
-          epochs: c.curve!.filter((p) => p.blockNorms).map((p) => ({ epoch: p.epoch, blockNorms: p.blockNorms! })),
-          ...(c.balancedNorm !== undefined ? { balancedNorm: c.balancedNorm } : {}),
-        })),
-      [...facetNotes(withBlockNorms), ...(withBlockNorms.some((c) => (c.curve?.filter((p) => p.blockNorms).length ?? 0) > 1) ? thinNote : [])],
+        configuration: labelOfCell(c.hash),
+        epochs: c.blockNorms!,
+        ...(c.balancedNorm !== undefined ? { balancedNorm: c.balancedNorm } : {}),
+      })),
+      [...facetNotes(withBlockNorms), ...normNotes],
     ),
     "Block-norm balance over epochs",
     "the cell results record no per-epoch block norms",
@@ -323,7 +339,7 @@ export async function buildReportModel(
       claim,
       statement: text?.statement ?? claim.title,
       measuredMeaning: text?.measured ?? "",
-      justification: text?.tolerance(claim, cellCount) ?? "",
+      justification: claimJustification(claim),
       cellCount,
       links: hashes.slice(0, limits.claimLinks).map((hash) => ({
         hash,

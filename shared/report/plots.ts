@@ -4,6 +4,7 @@
 // Log axes cannot show zero or negative values: builders drop or floor them and say so in
 // the plot's notes, never silently.
 import type { TopLevelSpec } from "vega-lite";
+import { formatQuantity } from "./format.js";
 
 export interface PlotSpec {
   id: string;
@@ -64,6 +65,21 @@ const baseConfig = {
 
 /** Epochs on a log axis: the first epochs (where curves move) and the last (where they settle) both show. */
 const epochAxis = { field: "epoch", type: "quantitative" as const, title: "epoch (log)", scale: { type: "log" as const }, axis: { tickCount: 5 } };
+
+/**
+ * Whether a point can sit on the log epoch axis: epoch 0 (the initial weights, in results that
+ * record them) or a negative one has no place there, and vega fails on it. Builders skip such
+ * points, count them, and say so with `epochNote`.
+ */
+function onEpochAxis(epoch: number, skipped: { count: number }): boolean {
+  if (Number.isFinite(epoch) && epoch > 0) return true;
+  skipped.count++;
+  return false;
+}
+
+function epochNote(skipped: { count: number }): string[] {
+  return skipped.count > 0 ? [`${skipped.count} point${skipped.count === 1 ? "" : "s"} at epoch 0 (or not a positive epoch) not drawn: the epoch axis is logarithmic.`] : [];
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -171,8 +187,10 @@ export interface CurveInput {
 /** Claim 3: training curves with the closed-form minimum as a horizontal rule. */
 export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[] = []): PlotSpec | undefined {
   const values: { configuration: string; epoch?: number; series: Series; value: number }[] = [];
+  const skipped = { count: 0 };
   for (const input of inputs) {
     for (const point of input.epochs) {
+      if (!onEpochAxis(point.epoch, skipped)) continue;
       if (point.stochasticLoss !== undefined && positive(point.stochasticLoss))
         values.push({ configuration: input.configuration, epoch: point.epoch, series: "stochastic loss", value: point.stochasticLoss });
       if (point.deterministicObjective !== undefined && positive(point.deterministicObjective))
@@ -189,7 +207,7 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
     title: "Training curves",
     caption:
       "The stochastic loss L_z over each epoch's masks (orange), the deterministic objective E_z L_z at the end of each epoch (red) and the closed-form global minimum (blue rule), log scale. Converged cells end with the red curve on the blue rule; the objective-gap plot below gives the remaining distance in numbers.",
-    notes,
+    notes: [...notes, ...epochNote(skipped)],
     spec: {
       data: { values },
       facet: { field: "configuration", type: "nominal", title: null, sort: null },
@@ -318,13 +336,16 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
   // Results that record only the final block norms get a plot of those, per block.
   if (usable.every((input) => input.epochs.length === 1)) return finalBalancePlot(usable, notes);
   const values: { configuration: string; epoch?: number; block: string; value: number; final?: boolean }[] = [];
+  const skipped = { count: 0 };
   for (const input of usable) {
     const last = input.epochs.at(-1)?.epoch;
-    for (const point of input.epochs)
+    for (const point of input.epochs) {
+      if (!onEpochAxis(point.epoch, skipped)) continue;
       point.blockNorms.forEach((value, g) => {
         if (positive(value))
           values.push({ configuration: input.configuration, epoch: point.epoch, block: `block ${g + 1}`, value, ...(point.epoch === last ? { final: true } : {}) });
       });
+    }
     if (input.balancedNorm !== undefined && positive(input.balancedNorm))
       values.push({ configuration: input.configuration, block: "‖A*‖₍ₖ₎ / b", value: input.balancedNorm });
   }
@@ -333,8 +354,8 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
     id: "balance",
     title: "Block-norm balance over epochs",
     caption:
-      "Frobenius norm of every block product U_g V_gᵀ during training (one line per block, a dot at its final value) and the balanced value ‖A*‖₍ₖ₎/b (dashed rule). At a representable optimum all lines meet on the rule.",
-    notes,
+      "Frobenius norm of every block product U_g V_gᵀ X during training (one line per block, a dot at its final value) and the balanced value ‖A*‖₍ₖ₎/b (dashed rule), log scales. At a representable optimum all lines meet on the rule; claim 4 bounds the ratio of the highest final dot to the lowest.",
+    notes: [...notes, ...epochNote(skipped)],
     spec: {
       data: { values },
       facet: { field: "configuration", type: "nominal", title: null, sort: null },
@@ -468,7 +489,7 @@ export interface MonteCarloInput {
   configuration: string;
   /** (Monte Carlo mean of L_z - deterministic objective) / standard error of that mean. */
   zScore: number;
-  /** Claim 1's bound in standard errors (3). */
+  /** Claim 1's Bonferroni threshold on |z| for this sweep's number of cells. */
   bound: number;
 }
 
@@ -485,7 +506,7 @@ export function monteCarloPlot(inputs: readonly MonteCarloInput[], notes: string
   return {
     id: "monte-carlo",
     title: "Deterministic objective vs Monte Carlo mean",
-    caption: `(Monte Carlo mean of L_z − deterministic objective) / standard error, one point per cell. Claim 1 holds when every point lies between the dashed rules at ±${bound}.`,
+    caption: `(Monte Carlo mean of L_z − deterministic objective) / standard error, one point per cell. Claim 1's test on the largest |z| passes when every point lies between the dashed rules at ±${formatQuantity(bound)} (its threshold for this sweep's number of cells); its second test, on Σz², catches a bias shared by every cell that stays inside them.`,
     notes,
     spec: {
       data: { values },
@@ -529,10 +550,11 @@ const schemePanels = { curve: "objective E_z L_z by epoch", spectrum: "final sin
  */
 export function schemesPlot(inputs: readonly SchemeInput[], notes: string[] = []): PlotSpec | undefined {
   const values: { configuration: string; panel: string; x: number; series: Series; value: number }[] = [];
+  const skipped = { count: 0 };
   for (const input of inputs) {
     const series = input.scheme as Series;
     for (const p of input.epochs)
-      if (positive(p.deterministicObjective))
+      if (onEpochAxis(p.epoch, skipped) && positive(p.deterministicObjective))
         values.push({ configuration: input.configuration, panel: schemePanels.curve, x: p.epoch, series, value: p.deterministicObjective });
     input.spectrum?.forEach((value, i) => {
       if (positive(value)) values.push({ configuration: input.configuration, panel: schemePanels.spectrum, x: i + 1, series, value });
@@ -545,7 +567,7 @@ export function schemesPlot(inputs: readonly SchemeInput[], notes: string[] = []
     title: "Partitioned vs contiguous DropBlock",
     caption:
       "Per setting (same data, block size and keep probability): left, the deterministic objective during training with the analysed partitioned DropBlock (red) and the original contiguous one (green); right, the final singular values of both learned products. The distance between red and green is how far the theory's scheme is from the original.",
-    notes,
+    notes: [...notes, ...epochNote(skipped)],
     spec: {
       data: { values },
       hconcat: [

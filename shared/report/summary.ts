@@ -11,6 +11,18 @@ export type ClaimStatus = "pass" | "fail" | "skipped";
 /** A measured value or a tolerance as the pipeline writes it: a number, or text for composite ones. */
 export type Quantity = number | string | null | undefined;
 
+/** One test a claim rests on (shared/pipeline/claims.ts ClaimCheck). */
+export interface SummaryCheck {
+  name: string;
+  measured: number;
+  relation: "<=" | ">=";
+  tolerance: number;
+  cells: number;
+  pass: boolean;
+  /** Shown against the tolerance, not part of the verdict. */
+  reported?: boolean;
+}
+
 export interface SummaryClaim {
   id: string;
   title: string;
@@ -19,10 +31,14 @@ export interface SummaryClaim {
   tolerance: Quantity;
   /** The cells the claim was evaluated on: their hashes, or only how many. */
   cells: number | readonly string[];
-  /** Hashes of the cells behind the claim, when the pipeline lists them beside a count. */
+  /** Hashes of the cells behind the claim, the worst first, when the pipeline lists them beside a count. */
   hashes?: readonly string[];
   /** Why the claim is skipped, or what else a reader must know. */
   reason?: string;
+  /** Every check the verdict rests on (the first is measured / tolerance), and the reported ones. */
+  checks?: readonly SummaryCheck[];
+  /** Why the tolerances are what they are (the pipeline's `justifications`, copied per claim). */
+  justification?: string;
 }
 
 export interface SummaryRow {
@@ -88,6 +104,17 @@ export function checkSummary(value: unknown, where: string): SummaryLike {
         problems.push(`claims[${i}].status must be pass, fail or skipped`);
       if (typeof claim?.cells !== "number" && !Array.isArray(claim?.cells))
         problems.push(`claims[${i}].cells must be a count or a list of hashes`);
+      if (claim?.hashes !== undefined && !(Array.isArray(claim.hashes) && claim.hashes.every((h) => typeof h === "string")))
+        problems.push(`claims[${i}].hashes must be a list of hashes`);
+      if (claim?.justification !== undefined && typeof claim.justification !== "string") problems.push(`claims[${i}].justification must be text`);
+      if (claim?.checks !== undefined) {
+        if (!Array.isArray(claim.checks)) problems.push(`claims[${i}].checks must be a list`);
+        else
+          claim.checks.forEach((check: Partial<SummaryCheck>, j) => {
+            if (typeof check?.name !== "string" || typeof check.pass !== "boolean" || (check.relation !== "<=" && check.relation !== ">="))
+              problems.push(`claims[${i}].checks[${j}] needs a name, a relation (<= or >=) and pass`);
+          });
+      }
     });
   if (!Array.isArray(object.rows)) problems.push("rows must be an array");
   else

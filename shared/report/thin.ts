@@ -4,7 +4,7 @@
 // long spans at the end), drawn on a log epoch axis: the stochastic loss is averaged over a
 // span (an honest estimate of E_z L_z there), the objective and block norms are taken at the
 // span's last epoch (values the weights actually had).
-import type { CurvePoint } from "./cells.js";
+import type { BlockNormPoint, CurvePoint } from "./cells.js";
 
 export const maxCurvePoints = 200;
 
@@ -38,8 +38,13 @@ export function thinCurve(curve: readonly CurvePoint[], maxPoints = maxCurvePoin
     }
     if (count > 0) point.stochasticLoss = sum / count;
     if (last.deterministicObjective !== undefined) point.deterministicObjective = last.deterministicObjective;
-    if (last.blockNorms !== undefined) point.blockNorms = last.blockNorms;
     return point;
   });
   return { curve: thinned, thinned: true };
+}
+
+/** Block norms (recorded at their own epochs) thinned the same way: the last point of each span. */
+export function thinBlockNorms(points: readonly BlockNormPoint[], maxPoints = maxCurvePoints): { points: BlockNormPoint[]; thinned: boolean } {
+  if (points.length <= maxPoints) return { points: [...points], thinned: false };
+  return { points: geometricSpans(points.length, maxPoints).map(([, end]) => points[end - 1]!), thinned: true };
 }

@@ -166,13 +166,17 @@ describe("claims", () => {
     });
 
     it("passes when equal where predicted and clearly different (in formula and in sampled loss) where not", () => {
-      const claim = byId([
+      const items = [
         evidence(regression(last, { generator: "gaussian" }), reg(2, 2)),
         evidence(regression(first, { generator: "orthogonal" }), reg(2, 2 + 1e-12)),
         evidence(factorisation(first), reg(1, 1)),
         evidence(regression(first, { generator: "gaussian" }), reg(2, 3, 13.02)), // z vs Dropout's 12: 10.2
         evidence(regression(first, { generator: "correlated", correlation: 0.5 }, 1), reg(2, 2.5, 12.49)),
-      ])["2"]!;
+      ];
+      const claim = byId(items)["2"]!;
+      // Worst first against each check's tolerance: the rounding-level difference (5e-4 of its
+      // tolerance), then the smaller real difference (0.25), the larger (0.5), the exact ones.
+      expect(claim.hashes).toEqual([1, 4, 3, 0, 2].map((i) => items[i]!.hash));
       expect(claim).toMatchObject({ status: "pass", cells: 5, tolerance: tolerances.dropconnectRelative });
       expect(claim.measured).toBe(Math.abs(2 + 1e-12 - 2) / 2);
       expect(claim.checks!.map((c) => [c.relation, c.cells, c.pass, c.reported ?? false])).toEqual([["<=", 3, true, false], [">=", 2, true, false], [">=", 2, true, true]]);
@@ -242,6 +246,42 @@ describe("claims", () => {
     });
   });
 
+  describe("the cells each claim lists (hashes), worst first", () => {
+    it("lists exactly the cells bearing on the claim, in decreasing badness, diverged and mismatched first", () => {
+      const good = { representable: true, blocks: 4, blocksNeeded: 2, spectrumError: 1e-3, learnedRank: 2, closedFormRank: 2 };
+      const items = [
+        evidence(factorisation(dropblock), { ...good, objectiveGap: 1e-4, balanceRatio: 1.1, monteCarlo: { mean: 10.1, standardError: 0.1, deterministic: 10 } }),
+        evidence(factorisation(dropblock, 1), { ...good, objectiveGap: 5e-4, balanceRatio: 1.02, learnedRank: 3, monteCarlo: { mean: 9.7, standardError: 0.1, deterministic: 10 } }),
+        evidence(factorisation(dropblock, 2), { ...good, objectiveGap: 1e-5, spectrumError: 0.04, balanceRatio: 1.2 }),
+        evidence(factorisation(dropblock, 3), { ...good, blocks: 2, objectiveGap: 0.1, balanceRatio: 9 }), // at the bound: not claimed
+        evidence(factorisation(dropblock, 4), { representable: false, objectiveGap: 0.5 }), // not representable
+        evidence(factorisation(dropblock, 5), { representable: true }, "diverged"),
+        evidence({ experiment: "noop", seed: 0, work: { iterations: 0, fail: false } }, {}),
+      ];
+      const [a, b, c, , , diverged] = items.map((e) => e.hash);
+      const claims = byId(items);
+      // Claim 1 by |z|: b (3) before a (1); cells without a Monte Carlo estimate are not listed.
+      expect(claims["1"]!.hashes).toEqual([b, a]);
+      // Claim 3: the diverged cell, then by gap or spectrum error against their tolerances (c: 0.04 / 0.05 = 0.8).
+      expect(claims["3"]!.hashes).toEqual([diverged, c, b, a]);
+      expect(claims["4"]!.hashes).toEqual([c, a, b]);
+      expect(claims["5"]!.hashes).toEqual([b, a, c]);
+      expect(claims["5"]!.status).toBe("fail");
+      for (const id of ["2", "6", "7"]) expect(claims[id]!.hashes).toBeUndefined();
+    });
+
+    it("lists both cells of a twin pair together, the pair with the larger difference first", () => {
+      const pair = (seed: number, partitioned: number, contiguousObjective: number) => [
+        evidence(factorisation(dropblock, seed), { finalObjective: partitioned }),
+        evidence(factorisation(contiguous, seed), { finalObjective: contiguousObjective }),
+      ];
+      const close = pair(0, 10, 10.1);
+      const far = pair(1, 10, 10.4);
+      const claim = byId([...close, ...far])["7"]!;
+      expect(claim.hashes).toEqual([far[1]!.hash, far[0]!.hash, close[1]!.hash, close[0]!.hash]);
+    });
+  });
+
   describe("claim 6: deep networks", () => {
     it("reads dropout and partitioned DropBlock deep cells, not contiguous ones", () => {
       const claim = byId([
@@ -251,6 +291,7 @@ describe("claims", () => {
         evidence(factorisation(dropblock), { spectrumError: 0.5 }),
       ])["6"]!;
       expect(claim).toMatchObject({ status: "pass", measured: 0.03, cells: 2, tolerance: tolerances.deepSpectrumError });
+      expect(claim.hashes).toHaveLength(2);
     });
 
     it("fails on a spectrum error above the tolerance or a diverged cell", () => {

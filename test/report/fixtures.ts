@@ -6,6 +6,7 @@ import { RESULT_FORMAT, type CellError, type CellResult } from "../../shared/res
 import type { LinearFactorisationCell } from "../../shared/spec/cell.js";
 import type { MaskFamily } from "../../shared/masks.js";
 import { evaluateClaims, tolerances } from "../../shared/pipeline/claims.js";
+import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
 import type { SummaryLike, SummaryRow } from "../../shared/report/summary.js";
 import type { PutOptions, Store } from "../../shared/store/store.js";
 
@@ -60,8 +61,11 @@ function makeCell(i: number, axes: Axes, mask: MaskFamily, seed: number, options
     deterministicObjective,
     learningRate: epochs.map(() => 0.05),
   };
+  // Block norms at log-spaced epochs on their own axis, as the experiments record them.
+  const normEpochs = logSpacedEpochs(epochs.length);
+  curves["blockNorm.epoch"] = normEpochs;
   for (let g = 1; g <= blocks; g++)
-    curves[`blockNorm.${g}`] = epochs.map((epoch) => balanced * (1 + (g - 1 - blocks / 2) * 0.3 * Math.exp(-epoch / 8)));
+    curves[`blockNorm.${g}`] = normEpochs.map((epoch) => balanced * (1 + (g - 1 - blocks / 2) * 0.3 * Math.exp(-epoch / 8)));
   const final = deterministicObjective.at(-1)!;
   const metrics: CellResult["metrics"] = {
     objectiveGap: gap,
@@ -133,7 +137,7 @@ export function fixtureSweep(): { summary: SummaryLike; results: CellResult[]; e
       cached: valid.filter((r) => r.status === "cached").length,
       failed: rows.length - valid.length,
     },
-    claims: evaluateClaims(results.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics }))),
+    claims: evaluateClaims(results.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics, spectra: r.spectra }))),
     rows,
   };
   return { summary, results, errors: cells.flatMap((c) => (c.error ? [c.error] : [])) };

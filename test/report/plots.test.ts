@@ -73,6 +73,31 @@ describe("plot builders", () => {
   });
 });
 
+describe("log epoch axes", () => {
+  it("skip epoch 0 (and below) with a note instead of failing in vega", async () => {
+    // Curves that start from the initial weights at epoch 0: vega cannot place 0 on a log axis
+    // and throws (see "fails loudly" below); the builders must not hand it such a point.
+    const epochs = [0, 1, 2, 4].map((epoch) => ({ epoch, stochasticLoss: 10 / (epoch + 1) + 1, deterministicObjective: 8 / (epoch + 1) + 1 }));
+    const plots = [
+      trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }]),
+      balancePlot([{ configuration: "a", epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / (e.epoch + 1), 1] })), balancedNorm: 1 }]),
+      schemesPlot([{ configuration: "a", scheme: "contiguous", epochs: [...epochs, { epoch: -1, deterministicObjective: 5 }].map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })) }]),
+    ];
+    const expectedSkips = [1, 1, 2];
+    for (const [i, plot] of plots.entries()) {
+      expect(plot).toBeDefined();
+      const { dataMarks } = await renderSvg(plot!.spec);
+      expect(dataMarks, plot!.id).toBeGreaterThan(0);
+      const note = plot!.notes.find((n) => /epoch 0/.test(n));
+      expect(note, plot!.id).toMatch(new RegExp(`^${expectedSkips[i]} points? at epoch 0`));
+      const values = (plot!.spec as { data: { values: { epoch?: number; x?: number; panel?: string }[] } }).data.values;
+      for (const v of values) if (v.panel === undefined || v.panel.startsWith("objective")) expect(v.epoch ?? v.x ?? 1).toBeGreaterThan(0);
+    }
+    // Nothing left to draw but epoch 0: no plot rather than an empty or broken one.
+    expect(trainingCurvesPlot([{ configuration: "a", epochs: [{ epoch: 0, deterministicObjective: 3 }] }])).toBeUndefined();
+  });
+});
+
 describe("balance plot with final block norms only", () => {
   it("draws each block's norm over the balanced value, on an axis spanning at least 0.9..1.1", async () => {
     const plot = balancePlot([{ configuration: "a", epochs: [{ epoch: 500, blockNorms: [0.2, 0.21, 0.19] }], balancedNorm: 0.2 }])!;

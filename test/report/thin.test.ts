@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { geometricSpans, thinCurve } from "../../shared/report/thin.js";
+import { geometricSpans, thinBlockNorms, thinCurve } from "../../shared/report/thin.js";
 
 describe("geometricSpans", () => {
   it("covers every epoch exactly once, in order, within the budget", () => {
@@ -22,23 +22,39 @@ describe("geometricSpans", () => {
 
 describe("thinCurve", () => {
   it("averages the stochastic loss over a span and keeps the objective of its last epoch", () => {
-    const curve = Array.from({ length: 1000 }, (_, i) => ({ epoch: i + 1, stochasticLoss: i % 2 === 0 ? 1 : 3, deterministicObjective: 1000 - i, blockNorms: [i] }));
+    const curve = Array.from({ length: 1000 }, (_, i) => ({ epoch: i + 1, stochasticLoss: i % 2 === 0 ? 1 : 3, deterministicObjective: 1000 - i }));
     const { curve: thin, thinned } = thinCurve(curve, 50);
     expect(thinned).toBe(true);
     expect(thin.length).toBeLessThanOrEqual(50);
     const spans = geometricSpans(1000, 50);
     thin.forEach((point, j) => {
       const [a, b] = spans[j]!;
-      // Brute force: the mean of the span's losses, the last epoch's objective and norms.
+      // Brute force: the mean of the span's losses, the last epoch's objective.
       const losses = curve.slice(a, b).map((p) => p.stochasticLoss);
       expect(point.stochasticLoss).toBeCloseTo(losses.reduce((x, y) => x + y, 0) / losses.length, 12);
       expect(point.epoch).toBe(b);
       expect(point.deterministicObjective).toBe(1000 - (b - 1));
-      expect(point.blockNorms).toEqual([b - 1]);
     });
   });
   it("leaves short curves alone", () => {
     const curve = [{ epoch: 1, stochasticLoss: 2 }];
     expect(thinCurve(curve, 10)).toEqual({ curve, thinned: false });
+  });
+});
+
+describe("thinBlockNorms", () => {
+  it("keeps the norms of each span's last recorded epoch, whatever epochs were recorded", () => {
+    // Recorded every third epoch (not 1..n): the points are thinned by position, epochs kept.
+    const points = Array.from({ length: 900 }, (_, i) => ({ epoch: 3 * (i + 1), blockNorms: [i, 2 * i] }));
+    const { points: thin, thinned } = thinBlockNorms(points, 40);
+    expect(thinned).toBe(true);
+    const spans = geometricSpans(900, 40);
+    expect(thin).toHaveLength(spans.length);
+    thin.forEach((point, j) => {
+      const last = spans[j]![1] - 1;
+      expect(point).toEqual({ epoch: 3 * (last + 1), blockNorms: [last, 2 * last] });
+    });
+    expect(thin.at(-1)!.epoch).toBe(2700);
+    expect(thinBlockNorms(points.slice(0, 10), 40)).toEqual({ points: points.slice(0, 10), thinned: false });
   });
 });

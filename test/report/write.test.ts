@@ -2,6 +2,10 @@
 // what summary.json keeps and adds, that the HTML is self-contained and its links resolve.
 import { describe, expect, it } from "vitest";
 import { keys } from "../../shared/pipeline/contract.js";
+import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
+import { justifications, tolerances } from "../../shared/pipeline/claims.js";
+import { escapeHtml } from "../../shared/report/format.js";
+import type { SummaryLike } from "../../shared/report/summary.js";
 import { writeReport } from "../../shared/report/write.js";
 import { writeCellError } from "../../shared/results/result.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
@@ -47,11 +51,83 @@ describe("writeReport", async () => {
     expect(html).toMatch(/<tr id="claim-row-4">[\s\S]*?<span class="status fail">fail<\/span>/);
   });
 
-  it("justifies every tolerance in the text", () => {
-    for (const id of ["1", "2", "3", "4", "5", "6", "7"])
-      expect(html, `claim ${id}`).toMatch(new RegExp(`<div class="claim" id="claim-${id}">[\\s\\S]*?Tolerance:</span> \\S`));
-    // Claim 1's family-wise chance over this sweep's cells is computed, not a fixed sentence.
-    expect(html).toMatch(/Over the 16 cells of this sweep/);
+  const claimSection = (page: string, id: string) => page.match(new RegExp(`<div class="claim" id="claim-${id}">[\\s\\S]*?</div>`))![0];
+
+  it("justifies every tolerance with the pipeline's text from the summary, and no other", () => {
+    for (const claim of summary.claims) {
+      expect(claim.justification).toBe(justifications[claim.id as keyof typeof justifications]);
+      expect(claimSection(html, claim.id), `claim ${claim.id}`).toContain(`Tolerance:</span> ${escapeHtml(claim.justification!)}</p>`);
+      expect(markdown).toContain(`**Tolerance:** ${claim.justification}`);
+    }
+    // The report's own tolerance paragraphs are gone (claim 4's tolerance is measured, not
+    // derived from claim 3's gap; claim 1's is a threshold that depends on the cell count).
+    expect(html).not.toMatch(/follows from claim 3's gap tolerance|fails by chance in/);
+  });
+
+  it("prints a claim's justification as the summary has it", async () => {
+    const sentinel = "Measured: the worst of 131 calibration cells plus half its excess <sentinel>.";
+    const edited = { ...summary, claims: summary.claims.map((c) => (c.id === "4" ? { ...c, justification: sentinel } : c)) };
+    const other = new MemoryStore();
+    await writeReport(other, fixtureSweepId, edited, stream(results));
+    const page = other.text(reportKey("report.html"))!;
+    expect(claimSection(page, "4")).toContain(escapeHtml(sentinel));
+    expect(claimSection(page, "4")).not.toContain(escapeHtml(justifications["4"]));
+    // A summary written before claims carried the text falls back to the pipeline's table.
+    const old = { ...summary, claims: summary.claims.map(({ justification: _, ...c }) => c) };
+    const again = new MemoryStore();
+    await writeReport(again, fixtureSweepId, old, stream(results));
+    expect(claimSection(again.text(reportKey("report.html"))!, "4")).toContain(escapeHtml(justifications["4"]));
+  });
+
+  it("lists every check of a claim, reported ones as reported, not gated", () => {
+    const checksOf = (id: string) => [...claimSection(html, id).matchAll(/<tr><td>([^<]*)<\/td>[\s\S]*?<\/tr>/g)].map((m) => m[0]);
+    for (const claim of summary.claims) expect(checksOf(claim.id), `claim ${claim.id}`).toHaveLength(claim.checks?.length ?? 0);
+    expect(checksOf("1").map((row) => row.match(/<td>([^<]*)<\/td>/)![1])).toEqual(["max |z| (Bonferroni)", "Σz² / n (chi-square)"]);
+    const reported = summary.claims.find((c) => c.id === "7")!.checks!.filter((c) => c.reported);
+    expect(reported.length).toBeGreaterThan(0);
+    const rows7 = checksOf("7");
+    expect(rows7.filter((row) => row.includes("reported, not gated"))).toHaveLength(reported.length);
+    expect(rows7.filter((row) => row.includes('class="status'))).toHaveLength(summary.claims.find((c) => c.id === "7")!.checks!.length - reported.length);
+    expect(checksOf("4")[0]).toMatch(/<td class="num">1\.45<\/td><td class="num">≤ 1\.25<\/td>[\s\S]*status fail/);
+    expect(markdown).toMatch(/\| max relative difference of learned spectra \| [\d.e-]+ \| ≤ 0\.05 \| 1 \| reported, not gated \(within tolerance\) \|/);
+  });
+
+  it("names in the claims table a failed check that is not the headline", async () => {
+    const edited = {
+      ...summary,
+      claims: summary.claims.map((c) =>
+        c.id === "3" ? { ...c, status: "fail" as const, checks: c.checks!.map((k, i) => (i === 1 ? { ...k, measured: 0.2, pass: false } : k)) } : c,
+      ),
+    };
+    const other = new MemoryStore();
+    await writeReport(other, fixtureSweepId, edited, stream(results));
+    const row = other.text(reportKey("report.html"))!.match(/<tr id="claim-row-3">[\s\S]*?<\/tr>/)![0];
+    expect(row).toContain("fails: max spectrum error = 0.2, needs ≤ 0.05");
+    expect(other.text(reportKey("report.md"))).toMatch(/\| 3 \|.*\*\*fails:\*\* max spectrum error = 0\.2, needs ≤ 0\.05/);
+    expect(html.match(/<tr id="claim-row-3">[\s\S]*?<\/tr>/)![0]).not.toContain("fails:");
+  });
+
+  it("links each claim's evidence to the pipeline's cells, the worst first", () => {
+    const claim4 = written.model.claims.find((c) => c.claim.id === "4")!;
+    const unbalanced = summary.rows.find((r) => r.balanceRatio === tolerances.balanceRatio + 0.2)!.hash;
+    expect(claim4.links[0]).toEqual({ hash: unbalanced, href: `#cell-${unbalanced}` });
+    for (const view of written.model.claims) {
+      const hashes = view.claim.hashes ?? [];
+      expect(view.links.map((l) => l.hash), `claim ${view.claim.id}`).toEqual(hashes.slice(0, 8));
+      expect(view.moreCells).toBe(Math.max(0, hashes.length - 8));
+    }
+    expect(html).toMatch(/<tr id="claim-row-1">[\s\S]*?\+8 more in summary\.json[\s\S]*?<\/tr>/);
+  });
+
+  it("draws block-norm balance over the epochs the results recorded", () => {
+    const balance = written.model.plots.find((p) => p.id === "balance")!;
+    expect(balance.title).toBe("Block-norm balance over epochs");
+    const values = (balance.spec as { data: { values: { epoch?: number; configuration: string }[] } }).data.values;
+    const drawnEpochs = [...new Set(values.flatMap((v) => (v.epoch === undefined ? [] : [v.epoch])))].sort((a, b) => a - b);
+    expect(drawnEpochs).toEqual(logSpacedEpochs(40));
+    expect(balance.notes.join(" ")).toMatch(/log-spaced epochs/);
+    // One line per block and facet (the per-epoch drawing, not the final-only one).
+    expect(balance.svg).toMatch(/mark-line/);
   });
 
   it("is self-contained: no script, no external resource", () => {
