@@ -31,6 +31,8 @@ export interface DeepCellCurves {
   /** ||sigma(U Phi) - w|| / ||w|| at the end of each epoch (null without the closed form). */
   spectrumError: (number | null)[];
   learningRate: number[];
+  /** ||U_g Phi_g||_F of every block g of k units at the end of each epoch (claim 4 over epochs). */
+  blockNorms?: number[][];
 }
 
 export interface DeepCellResult {
@@ -114,7 +116,7 @@ export async function runDeepCell(params: DeepCellParams, options: DeepCellOptio
   const w = theory.spectrum;
 
   const curves: DeepCellCurves = {
-    epoch: [], stochasticLoss: [], objective: [], fit: [], regulariser: [], spectrumError: [], learningRate: [],
+    epoch: [], stochasticLoss: [], objective: [], fit: [], regulariser: [], spectrumError: [], learningRate: [], blockNorms: [],
   };
   const record = (e: EpochRecord): void => {
     curves.epoch.push(e.epoch);
@@ -124,6 +126,7 @@ export async function runDeepCell(params: DeepCellParams, options: DeepCellOptio
     curves.regulariser.push(e.terms.regulariser);
     curves.learningRate.push(e.learningRate);
     curves.spectrumError.push(relativeError(outputSpectrum(e.layer), w));
+    curves.blockNorms!.push(blockNorms(e.layer, k));
     options.onEpoch?.({ epoch: e.epoch, objective: e.terms.objective, stochasticLoss: e.stochasticLoss, learningRate: e.learningRate });
   };
 

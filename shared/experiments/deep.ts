@@ -6,8 +6,8 @@
 import type { DeepCellResult } from "../deep/cell.js";
 import type { CellMetrics } from "../results/result.js";
 import type { DeepCell } from "../spec/cell.js";
-import { objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
-import { RANK_TOLERANCE } from "./linear.js";
+import { blockNormCurves, logSpacedEpochs, objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
+import { rankAbove } from "./rank.js";
 
 /** Map a deep cell's result onto the common result format. */
 export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome {
@@ -17,12 +17,11 @@ export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome {
   // a convergence measurement: those numbers are kept under their own names, the row fields
   // stay null as for linear contiguous cells.
   const analysed = cell.mask.family !== "contiguous-dropblock";
-  const threshold = RANK_TOLERANCE * (spectra.target[0] ?? 0);
   const common: CellMetrics = {
     objectiveGap: analysed ? metrics.objectiveGap : null,
     spectrumError: analysed ? metrics.spectrumError : null,
     balanceRatio: analysed ? metrics.balanceRatio : null,
-    learnedRank: spectra.learned.filter((s) => s > threshold).length,
+    learnedRank: rankAbove(spectra.learned, spectra.target[0] ?? 0),
     closedFormRank: analysed ? spectra.closedForm.filter((w) => w > 0).length : null,
     representable: analysed ? metrics.representable : null,
   };
@@ -63,6 +62,11 @@ export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome {
     learningRate: c.learningRate,
   };
   if (c.spectrumError.every((e): e is number => e !== null)) curves.spectrumError = c.spectrumError;
+  // Block norms at log-spaced epochs only (as linear cells record them), on their own epoch axis.
+  if (c.blockNorms && c.blockNorms.length === c.epoch.length) {
+    const wanted = new Set(logSpacedEpochs(c.epoch.length));
+    Object.assign(curves, blockNormCurves(c.blockNorms.flatMap((norms, i) => (wanted.has(i + 1) ? [{ epoch: c.epoch[i]! + 1, norms }] : []))));
+  }
   return {
     status: result.status === "diverged" ? "diverged" : "ok",
     metrics: out,

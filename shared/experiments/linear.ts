@@ -16,12 +16,11 @@ import { canonicalJson, sha256Hex } from "../spec/canonical.js";
 import { sampleCount, type LinearCell, type Optimiser } from "../spec/cell.js";
 import { closedForm, createDeterministicObjective, type ClosedForm } from "../theory/index.js";
 import { multiply, multiplyTransposeLeft, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
-import { objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
+import { blockNormCurves, logSpacedEpochs, objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
+import { rankAbove } from "./rank.js";
 
 /** Standard deviation of the initial weights: small, so training starts near the origin. */
 export const INITIAL_SCALE = 0.1;
-/** Singular values below this fraction of the target's largest count as zero (learned rank). */
-export const RANK_TOLERANCE = 1e-2;
 
 /** Y (m x N) and X (d x N, null for factorisation), from the cell's seed. */
 export function generateProblem(cell: LinearCell): { targets: Matrix; inputs: Matrix | null } {
@@ -222,6 +221,13 @@ export function runLinear(cell: LinearCell): Outcome {
     k === undefined ? undefined : closedForm({ targets, inputs, hiddenUnits: r, blockSize: k, keepProbability: cell.mask.keepProbability });
   const objective = createDeterministicObjective({ targets, inputs, mask: cell.mask, hiddenUnits: r });
 
+  // Claim 4 over epochs (THEORY.md "Balance"): ||U_g V_g^T X||_F of every block at a few
+  // log-spaced epochs (the weights after that epoch), where a closed form fixes the blocks.
+  const normEpochs = new Set(cf ? logSpacedEpochs(cell.optimiser.epochs) : []);
+  const normCurve: { epoch: number; norms: number[] }[] = [];
+  const recordNorms = (epoch: number, U: Matrix, V: Matrix) => {
+    if (cf && normEpochs.has(epoch)) normCurve.push({ epoch, norms: blockProductNorms(U, V, inputs, cf.blockSize) });
+  };
   const trained = trainMasked({
     inputs,
     targets,
@@ -236,6 +242,7 @@ export function runLinear(cell: LinearCell): Outcome {
     seed: cell.seed,
     dtype: cell.optimiser.dtype,
     deterministicObjective: (U, V) => objective.value(U, V),
+    ...(cf ? { onEpoch: recordNorms } : {}),
   });
   const curves: Record<string, number[]> = {
     stochasticLoss: finitePrefix(trained.curves.stochasticLoss),
@@ -243,6 +250,7 @@ export function runLinear(cell: LinearCell): Outcome {
     learningRate: [...trained.curves.learningRate],
   };
   curves.epoch = curves.deterministicObjective!.map((_, i) => i + 1);
+  Object.assign(curves, blockNormCurves(normCurve));
   const targetSpectrum = cf ? Array.from(cf.targetSpectrum) : Array.from(singularValues(targets));
   const metrics: CellMetrics = {
     objectiveGap: null,
@@ -268,14 +276,15 @@ export function runLinear(cell: LinearCell): Outcome {
   const { U, V } = trained;
   const finalObjective = objective.value(U, V);
   const learned = Array.from(singularValues(predictions(U, V, inputs)));
-  const threshold = RANK_TOLERANCE * (targetSpectrum[0] ?? 0);
+  const sigma1 = targetSpectrum[0] ?? 0;
   metrics.finalObjective = finalObjective;
   metrics.objectiveCheckpoints = objectiveCheckpoints(curves.deterministicObjective!);
-  metrics.learnedRank = learned.filter((s) => s > threshold).length;
+  // Counted as claim 5 counts (shared/experiments/rank.ts).
+  metrics.learnedRank = rankAbove(learned, sigma1);
   // rank(A*) as the same threshold sees it: a closed-form singular value below it cannot be
   // told from SGD's residue, so claim 5 compares ranks at one threshold (the exact rank stays
   // in closedFormRank).
-  if (cf) metrics.closedFormRankAtThreshold = Array.from(cf.spectrum).filter((w) => w > threshold).length;
+  if (cf) metrics.closedFormRankAtThreshold = rankAbove(cf.spectrum, sigma1);
   if (cf) {
     metrics.objectiveGap = cf.objective > 0 ? (finalObjective - cf.objective) / cf.objective : finalObjective;
     metrics.spectrumError = relativeSpectrumError(learned, cf.spectrum);

@@ -38,7 +38,7 @@ export interface CellResult {
   status: "ok" | "diverged";
   metrics: CellMetrics;
   spectra: { learned?: number[]; closedForm?: number[]; target?: number[] };
-  /** Per-epoch series, e.g. `objective`; all the same length. */
+  /** Per-epoch series, e.g. `objective`; all the same length, except `blockNorm.*` (own axis `blockNorm.epoch`). */
   curves: Record<string, number[]>;
 }
 

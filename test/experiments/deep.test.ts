@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { deepOutcome } from "../../shared/experiments/deep.js";
+import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
+import { tolerances } from "../../shared/pipeline/claims.js";
 import type { DeepCellResult } from "../../shared/deep/cell.js";
 import { aggregate, type Summary } from "../../shared/pipeline/aggregate.js";
 import { keys, type ManifestItem } from "../../shared/pipeline/contract.js";
@@ -80,7 +82,7 @@ describe("deep cells in the pipeline", () => {
     const learned = partitioned.spectra.learned!;
     const error = Math.sqrt(learned.reduce((s, x) => s + (x - w) ** 2, 0) / (10 * w * w));
     expect(partitioned.metrics.spectrumError).toBeCloseTo(error, 12);
-    expect(partitioned.metrics).toMatchObject({ closedFormRank: 10, representable: true, learnedRank: learned.filter((x) => x > 0.01 * sigma).length });
+    expect(partitioned.metrics).toMatchObject({ closedFormRank: 10, representable: true, learnedRank: learned.filter((x) => x > tolerances.rankThreshold * sigma).length });
     expect(partitioned.metrics.balanceRatio).toBeGreaterThanOrEqual(1);
 
     // Curves: one entry per epoch, 1-based like linear cells.
@@ -92,6 +94,11 @@ describe("deep cells in the pipeline", () => {
     );
     expect(partitioned.metrics.finalObjective).toBe(partitioned.curves.deterministicObjective![2]);
     expect(partitioned.metrics.objectiveCheckpoints).toEqual({ epoch: [1, 2, 3], value: partitioned.curves.deterministicObjective });
+    // Block norms of the b = 5 blocks over epochs, ending at the final ones.
+    expect(partitioned.curves["blockNorm.epoch"]).toEqual([1, 2, 3]);
+    const finalNorms = partitioned.metrics.blockNorms as number[];
+    expect(finalNorms).toHaveLength(5);
+    finalNorms.forEach((norm, g) => expect(partitioned.curves[`blockNorm.${g + 1}`]!.at(-1)).toBeCloseTo(norm, 12));
 
     // Contiguous windows have no closed form of their own: row fields null, the partitioned
     // comparison kept under its own name, as for linear contiguous cells.
@@ -134,5 +141,32 @@ describe("deep cells in the pipeline", () => {
     expect(outcome.status).toBe("diverged");
     expect(outcome.metrics.trainingStatus).toBe("diverged");
     expect(outcome.curves!.spectrumError).toBeUndefined();
+  });
+
+  it("keep block norms at log-spaced epochs, 1-based like the other curves", () => {
+    const cell = resolveCell({ experiment: "deep", seed: 1, mask: { family: "dropblock", keepProbability: 0.5, blockSize: 20 } });
+    if (!cell.ok) throw new Error("cell");
+    const epochs = 30;
+    const series = (f: (e: number) => number) => Array.from({ length: epochs }, (_, e) => f(e));
+    const result: DeepCellResult = {
+      status: "max-epochs",
+      params: cell.cell as unknown as DeepCellResult["params"],
+      spectra: { learned: [1], closedForm: [1], target: [2] },
+      metrics: {
+        lambda: 1, blocks: 2, mu: 0.5, epochsRun: epochs, objective: { fit: 1, regulariser: 1, objective: 2 }, closedFormObjective: 1,
+        objectiveGap: 1, spectrumError: 0, representable: true, blockNorms: [29, 58], balanceRatio: 2, balanceTarget: 1, trainingAccuracy: 0, classCounts: [1],
+      },
+      curves: {
+        epoch: series((e) => e), stochasticLoss: series(() => 1), objective: series(() => 2), fit: series(() => 1), regulariser: series(() => 1),
+        spectrumError: series(() => 0), learningRate: series(() => 0.1), blockNorms: Array.from({ length: epochs }, (_, e) => [e, 2 * e]),
+      },
+    };
+    const curves = deepOutcome(cell.cell as DeepCell, result).curves!;
+    const kept = logSpacedEpochs(epochs);
+    expect(curves["blockNorm.epoch"]).toEqual(kept);
+    // Entry e (0-based) of the deep curves is epoch e + 1.
+    expect(curves["blockNorm.1"]).toEqual(kept.map((e) => e - 1));
+    expect(curves["blockNorm.2"]).toEqual(kept.map((e) => 2 * (e - 1)));
+    expect(curves["blockNorm.3"]).toBeUndefined();
   });
 });
