@@ -14,7 +14,7 @@ export interface ClaimText {
 }
 
 const percent = (fraction: number) => `${Number((fraction * 100).toPrecision(3))}%`;
-const aboveBound = "linear cells strictly above the representability bound (cells exactly at it are reported, not claimed: the bound is necessary, not sufficient)";
+const aboveBound = "linear cells strictly above the representability bound";
 
 export const claimTexts: Record<ClaimId, ClaimText> = {
   "1": {

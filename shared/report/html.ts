@@ -50,6 +50,12 @@ function status(text: string): string {
 
 const relation = (check: SummaryCheck) => (check.relation === "<=" ? "≤" : "≥");
 
+/** "≤ " or "≥ " before the table's tolerance: the relation of the claim's first check. */
+function headlineRelation(claim: SummaryClaim): string {
+  const first = claim.checks?.[0];
+  return first && claim.tolerance !== null && claim.tolerance !== undefined ? `${relation(first)} ` : "";
+}
+
 /** Gated checks that failed, one line each (the table's Measured column shows only the first check). */
 function failedChecks(claim: SummaryClaim): string {
   return (claim.checks ?? [])
@@ -67,7 +73,7 @@ function checksTable(claim: SummaryClaim): string {
       ? `<span class="reported">reported, not gated (${c.pass ? "within" : "beyond"} tolerance)</span>`
       : status(c.pass ? "pass" : "fail");
   return `<table class="checks">
-<thead><tr><th>Check</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Result</th></tr></thead>
+<thead><tr><th>Check</th><th>Measured</th><th>Tolerance</th><th title="cells, or twin pairs for claim 7">Cells / pairs</th><th>Result</th></tr></thead>
 <tbody>
 ${checks
   .map(
@@ -89,7 +95,7 @@ function claimRow(view: ClaimView): string {
 <td><a href="#${claimAnchor(claim.id)}">${e(claim.title)}</a></td>
 <td>${status(claim.status)}</td>
 <td class="num">${e(formatQuantity(claim.measured))}</td>
-<td class="num">${e(formatQuantity(claim.tolerance))}</td>
+<td class="num">${headlineRelation(claim)}${e(formatQuantity(claim.tolerance))}</td>
 <td class="num">${view.cellCount}</td>
 <td class="cells">${links}${more}${reason}</td>
 </tr>`;

@@ -32,7 +32,7 @@ export function renderMarkdown(model: ReportModel): string {
       .join("");
     const more = (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") + failed + (v.claim.reason ? ` ${cell(v.claim.reason)}` : "");
     lines.push(
-      `| ${v.claim.id} | [${cell(v.claim.title)}](#${claimAnchor(v.claim.id)}) | **${v.claim.status}** | ${cell(formatQuantity(v.claim.measured))} | ${cell(formatQuantity(v.claim.tolerance))} | ${v.cellCount} | ${evidence}${more} |`,
+      `| ${v.claim.id} | [${cell(v.claim.title)}](#${claimAnchor(v.claim.id)}) | **${v.claim.status}** | ${cell(formatQuantity(v.claim.measured))} | ${v.claim.checks?.[0] && v.claim.tolerance != null ? `${relation(v.claim.checks[0])} ` : ""}${cell(formatQuantity(v.claim.tolerance))} | ${v.cellCount} | ${evidence}${more} |`,
     );
   }
   lines.push("");
@@ -57,7 +57,7 @@ export function renderMarkdown(model: ReportModel): string {
     if (v.measuredMeaning) lines.push(`**Measured:** ${v.measuredMeaning} This sweep: ${formatQuantity(v.claim.measured)}.`, "");
     const checks = v.claim.checks ?? [];
     if (checks.length) {
-      lines.push(`| Check | Measured | Tolerance | Cells | Result |`, `|---|---:|---:|---:|---|`);
+      lines.push(`| Check | Measured | Tolerance | Cells / pairs | Result |`, `|---|---:|---:|---:|---|`);
       for (const c of checks)
         lines.push(
           `| ${cell(c.name)} | ${formatQuantity(c.measured)} | ${relation(c)} ${formatQuantity(c.tolerance)} | ${c.cells} | ${c.reported ? `reported, not gated (${c.pass ? "within" : "beyond"} tolerance)` : `**${c.pass ? "pass" : "fail"}**`} |`,

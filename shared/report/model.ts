@@ -185,7 +185,7 @@ export async function buildReportModel(
     kept.set(hash, thin);
   }
   const thinNote = thinnedAny
-    ? [`Long runs are drawn as at most ${maxCurvePoints} points on a log epoch axis: the stochastic loss averaged over each span of epochs, the objective and block norms taken at the span's last epoch.`]
+    ? [`Long runs are drawn as at most ${maxCurvePoints} points on a log epoch axis: the stochastic loss averaged over each span of epochs, the objective taken at the span's last epoch.`]
     : [];
 
   const missingResults = summary.rows
