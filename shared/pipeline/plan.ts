@@ -7,17 +7,21 @@
 // from its bytes without being parsed (checkResultBytes), a cell definition is written only
 // when it is not already in place byte for byte, and definitions are written without fsync
 // (derived from the spec and named by their hash: a lost or damaged one is found and rewritten
-// by the next plan, and a worker refuses it).
+// by the next plan, and a worker refuses it). On a store that lists cheaply (S3: 1,000 keys a
+// request) a large sweep lists `cells/` once instead of reading two keys per cell: a cell
+// without a listed result is pending without a read, a listed result is still read and
+// verified, and a listed definition whose ETag is the MD5 of the expected bytes is not read.
+import { createHash } from "node:crypto";
 import { UsageError } from "../errors.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { checkStoredResult } from "../results/result.js";
-import { canonicalJson } from "../spec/canonical.js";
+import { canonicalJson, shareCanonical, type CanonicalCache } from "../spec/canonical.js";
 import { cellDocumentText } from "../spec/hash.js";
 import { parseSpec, type Sweep } from "../spec/spec.js";
 import { sameBytes, toBytes } from "../store/conflict.js";
 import { locate } from "../store/open.js";
 import { retryingStore } from "../store/retry.js";
-import type { Store } from "../store/store.js";
+import type { ListedObject, Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
 import { keys, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
 import { jsonLines, silentLog, type PipelineLog } from "./log.js";
@@ -28,7 +32,15 @@ export interface PipelineOptions {
   log?: PipelineLog;
   /** Store round trips in flight at once. */
   concurrency?: number;
+  /**
+   * Sweeps of at least this many cells check a store that offers `listObjects` (S3) by one
+   * listing of `cells/` rather than key by key. @default 1000
+   */
+  listFromCells?: number;
 }
+
+/** A listing of `cells/` stops (cells are then read key by key) past this many keys per cell of the sweep. */
+const LISTED_KEYS_PER_CELL = 50;
 
 /** Validate a spec and store its text where Plan expects it; returns Plan's event. */
 export async function submitSpec(store: Store, text: string, options: { source?: string; kernelVersion?: number; baselineKey?: string; sweep?: Sweep } = {}) {
@@ -56,7 +68,9 @@ export async function plan(target: Store, event: PlanEvent, options: PipelineOpt
     contentType: "application/jsonl",
   });
 
-  const pending = await pendingCells(store, sweep, kernelVersion, log, options.concurrency ?? 16);
+  const concurrency = options.concurrency ?? 16;
+  const listing = sweep.cells.length >= (options.listFromCells ?? 1000) ? await listCells(store, sweep.cells.length, concurrency) : undefined;
+  const pending = await pendingCells(store, sweep, kernelVersion, log, concurrency, listing);
   await store.put(keys.manifest(sweepId), jsonLines(pending.items), { contentType: "application/jsonl" });
 
   const result: PlanResult = {
@@ -72,13 +86,42 @@ export async function plan(target: Store, event: PlanEvent, options: PipelineOpt
   return result;
 }
 
+/** What a listing of `cells/` found: hashes with a result, and the definitions stored. */
+interface CellListing {
+  results: Set<string>;
+  definitions: Map<string, ListedObject>;
+}
+
+/**
+ * List `cells/` (16 listings in parallel, one per first hex digit), or undefined when the store
+ * has no cheap listing or holds far more cells than the sweep (reading key by key is cheaper).
+ */
+async function listCells(store: Store, cells: number, concurrency: number): Promise<CellListing | undefined> {
+  const listObjects = store.listObjects?.bind(store);
+  if (!listObjects) return undefined;
+  const listing: CellListing = { results: new Set(), definitions: new Map() };
+  const budget = cells * LISTED_KEYS_PER_CELL;
+  let listed = 0;
+  await forEachLimit([..."0123456789abcdef"], concurrency, async (digit) => {
+    for await (const object of listObjects(`cells/${digit}`)) {
+      if (++listed > budget) return;
+      const [, hash, name] = object.key.split("/");
+      if (name === "result.json") listing.results.add(hash!);
+      else if (name === "cell.json") listing.definitions.set(hash!, object);
+    }
+  });
+  return listed > budget ? undefined : listing;
+}
+
 /** Find the cells without a valid result, in grid order, and make sure their definitions are stored. */
-async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, log: PipelineLog, concurrency: number) {
+async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, log: PipelineLog, concurrency: number, listing: CellListing | undefined) {
   const isPending = new Array<boolean>(sweep.cells.length).fill(false);
   let corrupt = 0;
   let rewritten = 0;
+  // The cells of a grid combination share sub-objects: their canonical text is written once.
+  const cache: CanonicalCache = new WeakMap();
   await forEachLimit(sweep.cells, concurrency, async (planned, index) => {
-    const stored = await checkStoredResult(store, planned.hash);
+    const stored = listing && !listing.results.has(planned.hash) ? "missing" : await checkStoredResult(store, planned.hash);
     if (stored === "valid") return;
     isPending[index] = true;
     if (stored !== "missing") {
@@ -86,8 +129,11 @@ async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, l
       log.warn("stored result is corrupt; the cell will be computed again", { hash: planned.hash, reason: stored.corrupt });
     }
     // The worker reads the definition; its name is the hash of its bytes.
-    const document = toBytes(cellDocumentText(planned.cell, kernelVersion));
-    const existing = await store.get(keys.cell(planned.hash));
+    shareCanonical(cache, planned.cell);
+    const document = toBytes(cellDocumentText(planned.cell, kernelVersion, cache));
+    const listed = listing?.definitions.get(planned.hash);
+    if (listed && listed.size === document.byteLength && listed.etag !== undefined && listed.etag === md5Hex(document)) return;
+    const existing = listing && !listed ? undefined : await store.get(keys.cell(planned.hash));
     if (existing !== undefined && sameBytes(existing, document)) return;
     if (existing !== undefined) {
       rewritten++;
@@ -97,4 +143,13 @@ async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, l
   });
   const items: ManifestItem[] = sweep.cells.filter((_, i) => isPending[i]).map((c) => ({ hash: c.hash }));
   return { items, corrupt, rewritten };
+}
+
+/** The MD5 S3 gives a single-part upload as its ETag; undefined where MD5 is unavailable (FIPS). */
+function md5Hex(bytes: Uint8Array): string | undefined {
+  try {
+    return createHash("md5").update(bytes).digest("hex");
+  } catch {
+    return undefined;
+  }
 }

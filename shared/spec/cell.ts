@@ -75,7 +75,9 @@ export const optimiserSchema = z.strictObject({
   dtype: oneOf(["f64", "f32"]).default("f64"),
 });
 
-const seed = integer({ ge: 0, le: 0xffffffff });
+/** A cell's seed; a spec's `seeds` list holds these (so a listed seed is a valid cell seed). */
+export const seedSchema = integer({ ge: 0, le: 0xffffffff });
+const seed = seedSchema;
 const monteCarloSamples = integer({ ge: 0 }).default(1000);
 
 const linearCommon = {
@@ -198,6 +200,16 @@ export function resolveCell(raw: unknown): CellCheck {
   for (const p of constraints(raw)) if (!seen.has(p.path)) problems.push(p);
   if (problems.length || !parsed.success) return { ok: false, problems };
   return { ok: true, cell: fillDerived(parsed.data as unknown as Cell) };
+}
+
+/**
+ * Whether a cell's resolution depends on its seed only through the `seed` field itself: then
+ * the same fields with another valid seed resolve to this cell with that seed, and planning
+ * validates one cell per grid combination and the seed of each (shared/spec/spec.ts). Not for
+ * deep cells, whose MNIST selection is checked per seed (deepConstraints).
+ */
+export function seedIndependent(cell: Cell): boolean {
+  return cell.experiment !== "deep";
 }
 
 /** Number of samples N (columns of Y): the full batch. */

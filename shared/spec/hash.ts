@@ -2,7 +2,7 @@
 // canonical JSON of the cell together with the kernel version, so a cell computed once is
 // found again by any sweep that contains it, and a new kernel recomputes everything.
 import type { Cell } from "./cell.js";
-import { canonicalJson, sha256Hex } from "./canonical.js";
+import { canonicalJson, sha256Hex, type CanonicalCache } from "./canonical.js";
 
 /** What is stored at `cells/<hash>/cell.json`; its SHA-256 is the hash. */
 export interface CellDocument {
@@ -10,12 +10,13 @@ export interface CellDocument {
   kernelVersion: number;
 }
 
-export function cellDocumentText(cell: Cell, kernelVersion: number): string {
-  return canonicalJson({ cell, kernelVersion } satisfies CellDocument);
+/** `cache`: canonical text of sub-objects shared between cells (shared/spec/canonical.ts). */
+export function cellDocumentText(cell: Cell, kernelVersion: number, cache?: CanonicalCache): string {
+  return canonicalJson({ cell, kernelVersion } satisfies CellDocument, cache);
 }
 
-export function cellHash(cell: Cell, kernelVersion: number): string {
-  return sha256Hex(cellDocumentText(cell, kernelVersion));
+export function cellHash(cell: Cell, kernelVersion: number, cache?: CanonicalCache): string {
+  return sha256Hex(cellDocumentText(cell, kernelVersion, cache));
 }
 
 /** A cell document read back from a store: its bytes must hash to the name it is stored under. */

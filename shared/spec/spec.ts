@@ -43,8 +43,8 @@
 // Every problem in a spec is reported at once, each with its path.
 import { parseDocument } from "yaml";
 import * as z from "zod";
-import { resolveCell, type Cell } from "./cell.js";
-import { canonicalJson, sha256Hex } from "./canonical.js";
+import { resolveCell, seedIndependent, seedSchema, type Cell, type CellCheck } from "./cell.js";
+import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "./canonical.js";
 import { integer, isPlainObject } from "./fields.js";
 import { cellHash } from "./hash.js";
 import { SpecError, issuesToProblems, show, specErrorMap, type Problem } from "./problems.js";
@@ -98,6 +98,11 @@ export interface SpecOptions {
   kernelVersion: number;
   /** Names the spec in error messages (a file name). */
   source?: string;
+  /**
+   * Run every cell through the whole cell schema, instead of one cell per grid combination and
+   * the seed of each (the result is the same: test/spec compares both). @default false
+   */
+  exhaustive?: boolean;
 }
 
 export type SpecCheck = { ok: true; sweep: Sweep } | { ok: false; problems: Problem[] };
@@ -126,7 +131,7 @@ const PATH = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
 
 const axisValues = z.array(z.unknown(), { error: "expected a list of values" }).min(1, { error: "expected at least one value" });
 const seedsSchema = z
-  .array(integer({ ge: 0, le: 0xffffffff }), { error: "expected a list of integers" })
+  .array(seedSchema, { error: "expected a list of integers" })
   .min(1, { error: "expected at least one seed" });
 const sectionFields = {
   name: z
@@ -234,23 +239,33 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
   if (total > maxCells) return { ok: false, problems };
 
   // Expand and validate every cell; a problem shared by many cells is reported once.
+  // Seeds are the innermost axis, and a cell's resolution depends on its seed only through the
+  // `seed` field (cell.ts `seedIndependent`; every listed seed passed the cell's seed schema):
+  // so the cell of each grid combination is resolved once, through the whole schema, and its
+  // seeds fill in the field. The cells of one combination share their sub-objects, whose
+  // canonical text is then written once (`cache`). Anything else resolves cell by cell.
   const cells: PlannedCell[] = [];
   const found = new Map<string, Problem>();
   const seen = new Map<string, number>();
+  const cache: CanonicalCache = new WeakMap();
   sections.forEach((section, s) => {
     const where = sectionInputs[s]!.where;
     const sectionRaw = sectionInputs[s]!.input;
+    const seedAxis = section.axes.length - 1;
+    const bySeed = !options.exhaustive && section.axes[seedAxis]?.paths.length === 1 && section.axes[seedAxis]!.paths[0] === "seed";
+    let template: Cell | undefined;
     forEachCombination(section.axes, (steps) => {
-      const raw = structuredClone(section.base);
       const parameters: Record<string, unknown> = spec.sections ? { section: section.name } : {};
-      section.axes.forEach((axis, a) => {
-        axis.paths.forEach((path, j) => {
-          const v = axis.values[steps[a]!]![j];
-          setPath(raw, path, structuredClone(v));
-          parameters[path] = v;
-        });
-      });
-      const check = resolveCell(raw);
+      section.axes.forEach((axis, a) => axis.paths.forEach((path, j) => (parameters[path] = axis.values[steps[a]!]![j])));
+      let check: CellCheck;
+      if (bySeed && steps[seedAxis] !== 0 && template) check = { ok: true, cell: { ...template, seed: parameters.seed as number } as Cell };
+      else {
+        const raw = structuredClone(section.base);
+        section.axes.forEach((axis, a) => axis.paths.forEach((path, j) => setPath(raw, path, structuredClone(axis.values[steps[a]!]![j]))));
+        check = resolveCell(raw);
+        template = bySeed && steps[seedAxis] === 0 && check.ok && seedIndependent(check.cell) ? check.cell : undefined;
+        if (template) shareCanonical(cache, template);
+      }
       if (!check.ok) {
         for (const p of check.problems) {
           const located = { path: locate(p.path, section.axes, where, sectionRaw), message: p.message };
@@ -258,7 +273,7 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
         }
         return;
       }
-      const hash = cellHash(check.cell, options.kernelVersion);
+      const hash = cellHash(check.cell, options.kernelVersion, cache);
       const earlier = seen.get(hash);
       // The same cell in two sections is one computation: kept once, where it first appears.
       if (earlier !== undefined && cells[earlier]!.section !== s) return;

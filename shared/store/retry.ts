@@ -5,7 +5,7 @@
 // rewritten with the same bytes, results with `ifAbsent` (a write whose acknowledgement was
 // lost is found in place, with the same bytes, on the next attempt).
 import { StoreConflictError } from "./conflict.js";
-import type { PutOptions, Store } from "./store.js";
+import type { ListedObject, PutOptions, Store } from "./store.js";
 
 /** The store failed every attempt of one call. The error name is what Retry/Catch match. */
 export class StoreUnavailableError extends Error {
@@ -41,6 +41,7 @@ export function retryingStore(store: Store, options: RetryOptions = {}): Store {
 
 class RetryingStore implements Store {
   readonly url: string;
+  readonly listObjects?: (prefix: string) => AsyncIterable<ListedObject>;
   constructor(
     readonly inner: Store,
     private readonly attempts: number,
@@ -48,6 +49,8 @@ class RetryingStore implements Store {
     private readonly onRetry: RetryOptions["onRetry"],
   ) {
     this.url = inner.url;
+    const listObjects = inner.listObjects?.bind(inner);
+    if (listObjects) this.listObjects = (prefix) => this.resumed(prefix, () => listObjects(prefix));
   }
 
   private async call<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
@@ -55,12 +58,17 @@ class RetryingStore implements Store {
       try {
         return await run();
       } catch (error) {
-        if (isPermanent(error)) throw error;
-        if (attempt >= this.attempts) throw new StoreUnavailableError(operation, key, attempt, error);
-        this.onRetry?.(operation, key, attempt, error);
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * this.baseDelayMs * 2 ** (attempt - 1)));
+        await this.failed(operation, key, attempt, error);
       }
     }
+  }
+
+  /** After a failed attempt: throw if it was the last or the failure is an answer, else wait. */
+  private async failed(operation: string, key: string, attempt: number, error: unknown): Promise<void> {
+    if (isPermanent(error)) throw error;
+    if (attempt >= this.attempts) throw new StoreUnavailableError(operation, key, attempt, error);
+    this.onRetry?.(operation, key, attempt, error);
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * this.baseDelayMs * 2 ** (attempt - 1)));
   }
 
   get(key: string) {
@@ -75,13 +83,39 @@ class RetryingStore implements Store {
   delete(key: string) {
     return this.call("delete", key, () => this.inner.delete(key));
   }
-  async *list(prefix: string): AsyncIterable<string> {
-    // A listing is restarted as a whole: S3 continuation tokens do not survive every failure.
-    const keys = await this.call("list", prefix, async () => {
-      const out: string[] = [];
-      for await (const key of this.inner.list(prefix)) out.push(key);
+  list(prefix: string): AsyncIterable<string> {
+    return this.listed("list", prefix, () => this.inner.list(prefix));
+  }
+
+  /**
+   * A streamed listing (read as it arrives, so a caller may stop early): after a failure it is
+   * listed again from the start, skipping the keys already passed on (listings are in key
+   * order, UTF-8 bytes as S3 orders them).
+   */
+  private async *resumed(prefix: string, list: () => AsyncIterable<ListedObject>): AsyncIterable<ListedObject> {
+    let last: Buffer | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        for await (const item of list()) {
+          const key = Buffer.from(item.key);
+          if (last !== undefined && Buffer.compare(key, last) <= 0) continue;
+          last = key;
+          yield item;
+        }
+        return;
+      } catch (error) {
+        await this.failed("listObjects", prefix, attempt, error);
+      }
+    }
+  }
+
+  /** A listing is restarted as a whole: S3 continuation tokens do not survive every failure. */
+  private async *listed<T>(operation: string, prefix: string, list: () => AsyncIterable<T>): AsyncIterable<T> {
+    const items = await this.call(operation, prefix, async () => {
+      const out: T[] = [];
+      for await (const item of list()) out.push(item);
       return out;
     });
-    yield* keys;
+    yield* items;
   }
 }

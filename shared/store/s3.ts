@@ -10,7 +10,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import type { PutOptions, Store } from "./store.js";
+import type { ListedObject, PutOptions, Store } from "./store.js";
 import { StoreConflictError, checkKey, sameBytes, toBytes } from "./conflict.js";
 
 export interface S3StoreOptions {
@@ -100,6 +100,10 @@ export class S3Store implements Store {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    for await (const object of this.listObjects(prefix)) yield object.key;
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<ListedObject> {
     const full = this.prefix ? `${this.prefix}/${prefix}` : prefix;
     const strip = this.prefix ? this.prefix.length + 1 : 0;
     let token: string | undefined;
@@ -107,7 +111,11 @@ export class S3Store implements Store {
       const page = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ...(token ? { ContinuationToken: token } : {}) }),
       );
-      for (const object of page.Contents ?? []) if (object.Key) yield object.Key.slice(strip);
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        const etag = object.ETag?.replace(/^"|"$/g, "");
+        yield { key: object.Key.slice(strip), size: object.Size ?? 0, ...(etag ? { etag } : {}) };
+      }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

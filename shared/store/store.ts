@@ -14,6 +14,17 @@ export interface PutOptions {
   durable?: boolean;
 }
 
+/** One object of a listing. */
+export interface ListedObject {
+  key: string;
+  size: number;
+  /**
+   * The store's entity tag, without quotes. S3 reports the MD5 (hex) of the bytes of a
+   * single-part upload that is not KMS-encrypted; anything else (multipart, KMS) is opaque.
+   */
+  etag?: string;
+}
+
 export interface Store {
   /** The URL this store was opened from (file:///abs/dir or s3://bucket/prefix). */
   readonly url: string;
@@ -24,5 +35,10 @@ export interface Store {
   exists(key: string): Promise<boolean>;
   /** Every key under `prefix`, in lexicographic order. */
   list(prefix: string): AsyncIterable<string>;
+  /**
+   * Like `list`, with sizes and entity tags, where a listing is much cheaper than reading keys
+   * one by one (S3: one request lists 1,000 keys). Stores without it are read key by key.
+   */
+  listObjects?(prefix: string): AsyncIterable<ListedObject>;
   delete(key: string): Promise<void>;
 }
