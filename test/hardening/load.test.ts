@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heavyResults, kernelVersion, measureAggregate, measurePlan, noopSpec, runNoopSweep } from "../../bench/load.js";
 import { keys, type ManifestItem } from "../../shared/pipeline/contract.js";
 import { parseJsonLines } from "../../shared/pipeline/log.js";
@@ -14,6 +15,9 @@ import { plan, submitSpec } from "../../shared/pipeline/plan.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
 import { verifyCellDocument } from "../../shared/spec/hash.js";
 import { FileStore } from "../../shared/store/fs.js";
+import { S3Store, s3ClientConfig } from "../../shared/store/s3.js";
+import type { Store } from "../../shared/store/store.js";
+import { startS3rver, type LocalS3 } from "../store/s3rver.js";
 import { projectRoot } from "./helpers.js";
 
 const full = process.env.DROPSWEEP_LOAD === "1";
@@ -53,6 +57,67 @@ describe("aggregating many results", () => {
     expect(new Set(summary.rows.map((r) => r.status))).toEqual(new Set(["computed"]));
     const again = await plan(store, event, { kernelVersion });
     expect(again).toMatchObject({ total: cells, cached: cells, pending: 0 });
+  });
+});
+
+describe("planning on S3 from one listing of cells/", () => {
+  let s3: LocalS3;
+  beforeAll(async () => {
+    s3 = await startS3rver();
+  });
+  afterAll(() => s3?.close());
+
+  /** The S3 store, counting reads of results and of cell definitions. */
+  function counted(prefix: string) {
+    const inner = new S3Store(s3.bucket, prefix, { client: new S3Client(s3ClientConfig({ endpoint: s3.endpoint, credentials: s3.credentials })) });
+    const reads = { results: 0, definitions: 0 };
+    const store: Store = {
+      url: inner.url,
+      get: (key) => {
+        if (key.endsWith("/result.json")) reads.results++;
+        if (key.endsWith("/cell.json")) reads.definitions++;
+        return inner.get(key);
+      },
+      put: (key, body, options) => inner.put(key, body, options),
+      exists: (key) => inner.exists(key),
+      list: (p) => inner.list(p),
+      listObjects: (p) => inner.listObjects(p),
+      delete: (key) => inner.delete(key),
+    };
+    return { store, reads };
+  }
+
+  it("reads no key of a cell without objects, still verifies every stored result, rewrites damaged definitions", async () => {
+    // 120 cells: every listing of cells/<hex digit> stays below s3rver's 1,000-key page.
+    const { store, reads } = counted("listing");
+    const { event, sweep } = await submitSpec(store, noopSpec("s3-listing", 120), { kernelVersion });
+    const fresh = await plan(store, event, { kernelVersion, listFromCells: 1 });
+    expect(fresh).toMatchObject({ total: 120, cached: 0, pending: 120 });
+    expect(reads).toEqual({ results: 0, definitions: 0 });
+    for (const { hash } of sweep.cells) expect(typeof verifyCellDocument(hash, (await store.get(keys.cell(hash)))!), hash).toBe("object");
+
+    // Ten results computed, one result corrupt, two definitions damaged (one of the same size).
+    const hashes = sweep.cells.map((c) => c.hash);
+    await runWorker(store, { Items: hashes.slice(0, 11).map((hash) => ({ hash })), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
+    const corrupt = decode(await store.get(keys.result(hashes[10]!))).replace('"noop"', '"nooq"');
+    await store.put(keys.result(hashes[10]!), corrupt);
+    await store.put(keys.cell(hashes[20]!), "{}");
+    const definition = decode(await store.get(keys.cell(hashes[21]!)));
+    await store.put(keys.cell(hashes[21]!), definition.replace('"noop"', '"nooq"'));
+    Object.assign(reads, { results: 0, definitions: 0 });
+
+    const again = await plan(store, event, { kernelVersion, listFromCells: 1 });
+    expect(again).toMatchObject({ total: 120, cached: 10, pending: 110, corrupt: 1 });
+    // Only the 11 stored results are read (and verified); only the definitions whose ETag is
+    // not the MD5 of the expected bytes are read (and rewritten).
+    expect(reads).toEqual({ results: 11, definitions: 2 });
+    for (const hash of [hashes[20]!, hashes[21]!]) expect(typeof verifyCellDocument(hash, (await store.get(keys.cell(hash)))!), hash).toBe("object");
+    const pending = parseJsonLines<ManifestItem>(decode(await store.get(keys.manifest(again.sweepId))), "manifest").map((m) => m.hash);
+    expect(pending).toEqual(hashes.slice(10));
+
+    // Reading key by key finds the same.
+    const byKey = await plan(store, event, { kernelVersion, listFromCells: Infinity });
+    expect(byKey).toMatchObject({ total: 120, cached: 10, pending: 110, corrupt: 1 });
   });
 });
 

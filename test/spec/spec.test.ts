@@ -342,6 +342,8 @@ describe("content hashes", () => {
     expect(canonicalJson({ b: [1, { d: 2, c: 1e-7 }], a: "é", z: undefined })).toBe('{"a":"é","b":[1,{"c":1e-7,"d":2}]}');
     expect(() => canonicalJson({ x: NaN })).toThrow(/non-finite number NaN at \$\.x/);
     expect(() => canonicalJson([Infinity])).toThrow(/\$\[0\]/);
+    expect(() => canonicalJson({ b: [1, { d: 2, c: -Infinity }], a: NaN })).toThrow(/non-finite number NaN at \$\.a$/);
+    expect(() => canonicalJson({ b: [1, { d: () => 1, c: 1 }] })).toThrow(/cannot encode function at \$\.b\[1\]\.d$/);
   });
 
   it("resolves a cell the same way whether defaults were written or left out", () => {

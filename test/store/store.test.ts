@@ -3,7 +3,8 @@
 // middleware that enforces If-None-Match the way S3 does (412 when the key exists); the
 // pagination of `list` is tested against a scripted client, since s3rver's truncated
 // ListObjectsV2 fails on Node 20 (ARCHITECTURE.md pitfalls).
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -12,8 +13,9 @@ import { UsageError } from "../../shared/errors.js";
 import { StoreConflictError } from "../../shared/store/conflict.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { directoryUrl, locate, openStore } from "../../shared/store/open.js";
+import { retryingStore } from "../../shared/store/retry.js";
 import { S3Store, s3ClientConfig } from "../../shared/store/s3.js";
-import type { Store } from "../../shared/store/store.js";
+import type { ListedObject, Store } from "../../shared/store/store.js";
 import { startS3rver, type LocalS3 } from "./s3rver.js";
 
 const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
@@ -144,6 +146,25 @@ describe("filesystem store specifics", () => {
     expect(readdirSync(join(root, "plain", "sweeps", "s1"))).toEqual(["cells.jsonl"]);
   });
 
+  it("writes through temporary files in one hidden directory that is never listed, and recreates it", async () => {
+    const dir = join(root, "temp");
+    const store = new FileStore(dir);
+    await store.put("cells/h1/cell.json", "one", { durable: false });
+    await store.put("cells/h2/result.json", "two", { ifAbsent: true });
+    expect(readdirSync(join(dir, ".dropsweep-tmp"))).toEqual([]);
+    expect(readdirSync(join(dir, "cells", "h1"))).toEqual(["cell.json"]);
+    // A write cut short by a crash leaves a temporary file: never listed, never read.
+    writeFileSync(join(dir, ".dropsweep-tmp", "result.json.dropsweep-tmp-1-0-x-0"), "partial");
+    mkdirSync(join(dir, "cells", "h3"));
+    writeFileSync(join(dir, "cells", "h3", "result.json.dropsweep-tmp-1-0-x-1"), "partial, old layout");
+    expect(await collect(store.list(""))).toEqual(["cells/h1/cell.json", "cells/h2/result.json"]);
+    // Removed under a running store (a person cleaning up): the next write makes it again.
+    rmSync(join(dir, ".dropsweep-tmp"), { recursive: true });
+    await store.put("cells/h1/cell.json", "three");
+    expect(text(await store.get("cells/h1/cell.json"))).toBe("three");
+    expect(await store.get("cells/h1")).toBeUndefined();
+  });
+
   it("lists in UTF-8 byte order, as S3 does", async () => {
     const store = new FileStore(join(root, "order"));
     for (const k of ["a/b", "a-b", "a0", "aé", "a~"]) await store.put(k, k);
@@ -163,6 +184,20 @@ describe("S3 store specifics", () => {
     expect(locate(store, "k/one")).toEqual({ bucket: s3.bucket, key: "deep/prefix/k/one" });
   });
 
+  it("lists objects with their sizes and, for a single-part upload, the MD5 of their bytes as ETag", async () => {
+    const client = new S3Client(s3ClientConfig({ endpoint: s3.endpoint, credentials: s3.credentials }));
+    const store = new S3Store(s3.bucket, `listed-${run++}`, { client });
+    await store.put("cells/a/cell.json", "alpha");
+    await store.put("cells/b/result.json", "bravo!");
+    const listed: ListedObject[] = [];
+    for await (const object of store.listObjects("cells/")) listed.push(object);
+    const md5 = (t: string) => createHash("md5").update(t).digest("hex");
+    expect(listed).toEqual([
+      { key: "cells/a/cell.json", size: 5, etag: md5("alpha") },
+      { key: "cells/b/result.json", size: 6, etag: md5("bravo!") },
+    ]);
+  });
+
   it("follows continuation tokens until the listing is complete", async () => {
     const pages = [
       { Contents: [{ Key: "p/a" }, { Key: "p/b" }], IsTruncated: true, NextContinuationToken: "t1" },
@@ -180,6 +215,30 @@ describe("S3 store specifics", () => {
     const store = new S3Store("bucket", "p", { client });
     expect(await collect(store.list("x"))).toEqual(["a", "b", "c", "d"]);
     expect(tokens).toEqual([undefined, "t1", "t2"]);
+  });
+});
+
+describe("retrying store", () => {
+  it("resumes a listing that failed midway after the last key passed on: no key twice, none lost", async () => {
+    const objects = ["cells/0a/cell.json", "cells/0a/result.json", "cells/0b/cell.json", "cells/0c/cell.json"].map((key) => ({ key, size: 1 }));
+    let attempts = 0;
+    const inner = {
+      url: "memory://flaky",
+      async *listObjects() {
+        attempts++;
+        for (const [i, object] of objects.entries()) {
+          if (attempts < 3 && i === attempts) throw new Error("connection reset");
+          yield object;
+        }
+      },
+    } as unknown as Store;
+    const store = retryingStore(inner, { baseDelayMs: 1 });
+    const seen: string[] = [];
+    for await (const object of store.listObjects!("cells/0")) seen.push(object.key);
+    expect(seen).toEqual(objects.map((o) => o.key));
+    expect(attempts).toBe(3);
+    // A store without a cheap listing gets none through the wrapper either.
+    expect(retryingStore(new FileStore(join(root, "no-listing"))).listObjects).toBeUndefined();
   });
 });
 
