@@ -147,25 +147,29 @@ describe("dropsweep run --inject-faults", () => {
 
   it("at 20 % the smoke sweep completes with every cell once and the fault-free bytes", async () => {
     const clean = join(root, "clean");
-    const faulty = join(root, "faulty");
     const spec = join(projectRoot, "sweeps/smoke.yaml");
     const base = await capture(() => run([spec, "--out", clean, "--batch-size", "1"]));
     expect(base.value, base.err).toBe(0);
-    const withFaults = await capture(() => run([spec, "--out", faulty, "--batch-size", "1", "--worker-timeout", "10", "--inject-faults", "20%", "--fault-seed", "1"]));
-    expect(withFaults.value, withFaults.err).toBe(0);
-
     const expected = resultFiles(clean);
-    const got = resultFiles(faulty);
     expect(expected.size).toBe(8);
-    expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
-    for (const [hash, bytes] of expected) expect(got.get(hash)!.equals(bytes), hash).toBe(true);
-    expect(unverified(got)).toEqual([]);
-    // Faults were injected and absorbed: crashes or hangs, and failed store writes.
-    const injected = /injected faults: (.*) in (\d+) Worker invocations; (\d+) store writes failed/.exec(withFaults.out);
-    expect(injected, withFaults.out).not.toBeNull();
-    expect(injected![1]).not.toBe("none");
-    expect(Number(injected![2])).toBeGreaterThan(8);
-    expect(Number(injected![3])).toBeGreaterThan(0);
-    expect(withFaults.out).toMatch(/computed 8, cached 0, failed 0 of 8 cells/);
+
+    // Which faults a seed injects depends on the cells' hashes (hence on the kernel version),
+    // so take the first seed whose run suffers every kind: a crash, a hang and a failed store
+    // write. Every run tried must still end with the fault-free bytes.
+    let sufferedAll = false;
+    for (let seed = 1; seed <= 8 && !sufferedAll; seed++) {
+      const faulty = join(root, `faulty-${seed}`);
+      const withFaults = await capture(() => run([spec, "--out", faulty, "--batch-size", "1", "--worker-timeout", "10", "--inject-faults", "20%", "--fault-seed", String(seed)]));
+      expect(withFaults.value, withFaults.err).toBe(0);
+      const got = resultFiles(faulty);
+      expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [hash, bytes] of expected) expect(got.get(hash)!.equals(bytes), hash).toBe(true);
+      expect(unverified(got)).toEqual([]);
+      expect(withFaults.out).toMatch(/computed 8, cached 0, failed 0 of 8 cells/);
+      const injected = /injected faults: (.*) in (\d+) Worker invocations; (\d+) store writes failed/.exec(withFaults.out);
+      expect(injected, withFaults.out).not.toBeNull();
+      sufferedAll = /throw-/.test(injected![1]!) && /hang-/.test(injected![1]!) && Number(injected![2]) > 8 && Number(injected![3]) > 0;
+    }
+    expect(sufferedAll, "no seed from 1 to 8 injected a crash, a hang and a store failure together").toBe(true);
   });
 });
