@@ -3,7 +3,7 @@
 // sweep and exit 3 when anything did (the scheduled run's check, compareWithBaseline).
 import { UsageError } from "../../shared/errors.js";
 import { keys } from "../../shared/pipeline/contract.js";
-import { loadBaseline, loadResults, loadSummary } from "../../shared/report/load.js";
+import { loadBaseline, loadResults, loadSummary, resolveSweepId } from "../../shared/report/load.js";
 import { writeReport } from "../../shared/report/write.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
@@ -44,14 +44,15 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`report: expected one SWEEP id, got ${positionals.length}\n${help}`);
-  const sweepId = positionals[0]!;
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweepId))
-    throw new UsageError(`report: SWEEP must be a sweep id (letters, digits, ".", "_", "-"), got "${sweepId}"`);
+  const sweepArg = positionals[0]!;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweepArg))
+    throw new UsageError(`report: SWEEP must be a sweep id or its first characters (letters, digits, ".", "_", "-"), got "${sweepArg}"`);
   if (values.out !== undefined && values.store !== undefined) throw new UsageError("report: give --out DIR or --store URL, not both");
   const endpoint = values.endpoint ? { endpoint: values.endpoint } : {};
   const store = openStore(values.store ?? values.out ?? "runs", values.store?.startsWith("s3://") ? endpoint : {});
 
   // Everything is read and checked before anything is written.
+  const sweepId = await resolveSweepId(store, sweepArg);
   const stored = await loadSummary(store, sweepId);
   const baseline = values.baseline !== undefined ? await loadBaseline(values.baseline, endpoint) : undefined;
 

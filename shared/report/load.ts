@@ -20,8 +20,33 @@ export function summaryKey(sweepId: string): string {
 export async function loadSummary(store: Store, sweepId: string): Promise<SummaryLike> {
   const key = summaryKey(sweepId);
   const bytes = await store.get(key);
-  if (!bytes) throw new UsageError(`sweep ${sweepId}: no ${key} in ${store.url} (has the sweep's Aggregate step run?)`);
+  if (!bytes) {
+    const known = await sweepsStartingWith(store, sweepId);
+    if (known.length === 0) throw new UsageError(`sweep ${sweepId}: no such sweep in ${store.url}`);
+    throw new UsageError(`sweep ${sweepId}: no ${key} in ${store.url} (has the sweep's Aggregate step run?)`);
+  }
   return checkedSummary(bytes, `${store.url} ${key}`);
+}
+
+/**
+ * The full id of the sweep `id` names: itself, or the one stored sweep whose id starts with it
+ * (`dropsweep run` prints the first 12 characters).
+ */
+export async function resolveSweepId(store: Store, id: string): Promise<string> {
+  if (await store.exists(summaryKey(id))) return id;
+  const matches = (await sweepsStartingWith(store, id)).filter((m) => m.length > id.length);
+  if (matches.length > 1)
+    throw new UsageError(`sweep ${id}: ambiguous in ${store.url}, it starts ${matches.length} sweep ids (${matches.slice(0, 3).join(", ")}${matches.length > 3 ? ", ..." : ""})`);
+  return matches[0] ?? id;
+}
+
+async function sweepsStartingWith(store: Store, id: string): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const key of store.list(`sweeps/${id}`)) {
+    const match = /^sweeps\/([^/]+)\//.exec(key);
+    if (match && match[1]!.startsWith(id)) ids.add(match[1]!);
+  }
+  return [...ids];
 }
 
 function checkedSummary(bytes: Uint8Array, where: string): SummaryLike {

@@ -1,6 +1,7 @@
 // Open the store a URL names: file:///abs/dir (or a plain path) -> FileStore, s3://bucket/prefix
 // -> S3Store. Handlers read the URL from DROPSWEEP_STORE and the endpoint from
 // DROPSWEEP_S3_ENDPOINT; the CLI from --out/--store/--endpoint.
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { UsageError } from "../errors.js";
@@ -20,10 +21,23 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     return new S3Store(bucket, slash < 0 ? "" : rest.slice(slash + 1), options);
   }
   if (options.endpoint) throw new UsageError(`store ${url}: an S3 endpoint applies only to s3:// stores`);
-  if (url.startsWith("file://")) return new FileStore(fileURLToPath(url));
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url))
+  if (url.startsWith("file://")) return directoryStore(fileURLToPath(url));
+  // Any other scheme (including a mistyped "s3:/bucket") is refused rather than taken as a
+  // directory name, so a typo never sends results somewhere the user did not mean.
+  if (/^[a-z][a-z0-9+.-]+:/i.test(url))
     throw new UsageError(`store ${url}: expected a file:///absolute/dir URL, an s3://bucket/prefix URL or a directory`);
-  return new FileStore(resolve(url));
+  return directoryStore(resolve(url));
+}
+
+function directoryStore(path: string): FileStore {
+  let isDirectory = true;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // Not there yet: the store creates it on its first write.
+  }
+  if (!isDirectory) throw new UsageError(`store ${path}: is a file, expected a directory`);
+  return new FileStore(path);
 }
 
 /** A directory as a store URL (`--out runs/` -> file:///abs/runs). */

@@ -49,6 +49,15 @@ describe("dropsweep report (directory store)", () => {
     expect((page.match(/<figure class="plot"/g) ?? []).length).toBe(7);
   });
 
+  it("accepts the first characters of the sweep id, as `dropsweep run` prints it", async () => {
+    quiet();
+    rmSync(html(root), { force: true });
+    expect(await run([fixtureSweepId.slice(0, 12), "--out", root])).toBe(0);
+    expect(existsSync(html(root))).toBe(true);
+    // A prefix no stored sweep has is refused as such.
+    await expect(run(["ffffffffffff0000", "--out", root])).rejects.toThrow(/no such sweep/);
+  });
+
   it("reports a corrupt result as unreadable instead of using it", async () => {
     quiet();
     const { results } = fixtureSweep();

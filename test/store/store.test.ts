@@ -71,7 +71,7 @@ const stores: [string, () => Store][] = [
   ],
 ];
 
-describe.each(stores)("%s store", (_name, make) => {
+describe.each(stores)("%s store", (name, make) => {
   it("returns exactly the bytes it was given, and undefined for a missing key", async () => {
     const store = make();
     const every = Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256);
@@ -129,7 +129,10 @@ describe.each(stores)("%s store", (_name, make) => {
     for (const bad of ["", "/abs", "a//b", "../up", "a/./b", "a/"]) await expect(store.put(bad, "x")).rejects.toThrow(/invalid key/);
   });
 
-  it("concurrent writers of one key leave one whole version", async () => {
+  // Real S3 replaces an object atomically; s3rver writes the file in place, so concurrent PUTs
+  // of one key can interleave there (seen here as a torn object, one run in a few). The
+  // property is ours only for the filesystem store.
+  it.skipIf(name.startsWith("s3"))("concurrent writers of one key leave one whole version", async () => {
     const store = make();
     const versions = Array.from({ length: 8 }, (_, i) => String(i).repeat(20_000 + i));
     await Promise.all(versions.map((v) => store.put("race", v)));
@@ -258,5 +261,29 @@ describe("openStore", () => {
     expect(() => openStore("ftp://host/x")).toThrow(UsageError);
     expect(() => openStore("s3://Bad_Bucket/x")).toThrow(/valid bucket name/);
     expect(() => openStore("runs", { endpoint: "http://127.0.0.1:1" })).toThrow(/only to s3/);
+  });
+});
+
+describe("openStore refuses what is not a store", () => {
+  it("a mistyped s3 URL is an error, not a directory named after it", async () => {
+    const { openStore } = await import("../../shared/store/open.js");
+    const { UsageError } = await import("../../shared/errors.js");
+    expect(() => openStore("s3:/bucket/prefix")).toThrow(UsageError);
+    expect(() => openStore("file:relative")).toThrow(UsageError);
+  });
+  it("a path that is a file is an error naming it", async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { openStore } = await import("../../shared/store/open.js");
+    const dir = mkdtempSync(join(tmpdir(), "dropsweep-open-"));
+    const file = join(dir, "afile");
+    writeFileSync(file, "x");
+    try {
+      expect(() => openStore(file)).toThrow(/is a file, expected a directory/);
+      expect(openStore(join(dir, "not-yet")).url).toMatch(/^file:\/\//);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
