@@ -61,7 +61,12 @@ export interface AggregateResult {
   regressions: number;
 }
 
-/** Store layout. Cells are content-addressed, so results are shared between sweeps. */
+/**
+ * Store layout. Cells are content-addressed, so results are shared between sweeps. Definitions
+ * are flat files under their own prefix (not `cells/<hash>/`): Plan writes one per new cell, and
+ * a file in a directory already in use costs a fraction of a new directory and its first file
+ * (docs/BENCHMARKS.md "Hardening: load"); results get their directory when computed.
+ */
 export const keys = {
   spec: (sweepId: string) => `sweeps/${sweepId}/spec.yaml`,
   resolved: (sweepId: string) => `sweeps/${sweepId}/resolved.json`,
@@ -70,7 +75,8 @@ export const keys = {
   /** The cells still to compute when Plan ran. */
   manifest: (sweepId: string) => `sweeps/${sweepId}/manifest.jsonl`,
   report: (sweepId: string, file: string) => `sweeps/${sweepId}/report/${file}`,
-  cell: (hash: string) => `cells/${hash}/cell.json`,
+  /** The cell's definition (CellDocument), written by Plan; its SHA-256 is `hash`. */
+  cell: (hash: string) => `definitions/${hash}.json`,
   result: (hash: string) => `cells/${hash}/result.json`,
   /** How long the cell took and where (not deterministic, so kept out of result.json). */
   timings: (hash: string) => `cells/${hash}/timings.json`,

@@ -8,9 +8,10 @@
 // when it is not already in place byte for byte, and definitions are written without fsync
 // (derived from the spec and named by their hash: a lost or damaged one is found and rewritten
 // by the next plan, and a worker refuses it). On a store that lists cheaply (S3: 1,000 keys a
-// request) a large sweep lists `cells/` once instead of reading two keys per cell: a cell
-// without a listed result is pending without a read, a listed result is still read and
-// verified, and a listed definition whose ETag is the MD5 of the expected bytes is not read.
+// request) a large sweep lists `cells/` (results) and `definitions/` once instead of reading
+// two keys per cell: a cell without a listed result is pending without a read, a listed result
+// is still read and verified, and a listed definition whose ETag is the MD5 of the expected
+// bytes is not read.
 import { createHash } from "node:crypto";
 import { UsageError } from "../errors.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
@@ -34,12 +35,12 @@ export interface PipelineOptions {
   concurrency?: number;
   /**
    * Sweeps of at least this many cells check a store that offers `listObjects` (S3) by one
-   * listing of `cells/` rather than key by key. @default 1000
+   * listing of `cells/` and `definitions/` rather than key by key. @default 1000
    */
   listFromCells?: number;
 }
 
-/** A listing of `cells/` stops (cells are then read key by key) past this many keys per cell of the sweep. */
+/** The listings stop (cells are then read key by key) past this many keys, in all, per cell of the sweep. */
 const LISTED_KEYS_PER_CELL = 50;
 
 /** Validate a spec and store its text where Plan expects it; returns Plan's event. */
@@ -86,15 +87,30 @@ export async function plan(target: Store, event: PlanEvent, options: PipelineOpt
   return result;
 }
 
-/** What a listing of `cells/` found: hashes with a result, and the definitions stored. */
+/** What the listings found: hashes with a result, and the definitions stored. */
 interface CellListing {
   results: Set<string>;
   definitions: Map<string, ListedObject>;
 }
 
 /**
- * List `cells/` (16 listings in parallel, one per first hex digit), or undefined when the store
- * has no cheap listing or holds far more cells than the sweep (reading key by key is cheaper).
+ * The prefixes listed, and the hash a listed key belongs to (undefined for any other key under
+ * the prefix: timings, errors, stray objects). A key counts only if it is exactly what `keys`
+ * names for that hash, so the listing follows the layout of contract.ts.
+ */
+const listedPrefixes = [
+  { prefix: "cells/", kind: "results", hashOf: (key: string) => matching(key, key.split("/")[1], keys.result) },
+  { prefix: "definitions/", kind: "definitions", hashOf: (key: string) => matching(key, key.slice("definitions/".length, -".json".length), keys.cell) },
+] as const;
+
+function matching(key: string, hash: string | undefined, keyOf: (hash: string) => string): string | undefined {
+  return hash && keyOf(hash) === key ? hash : undefined;
+}
+
+/**
+ * List `cells/` and `definitions/` (16 listings each, one per first hex digit, `concurrency` in
+ * flight), or undefined when the store has no cheap listing or holds far more than the sweep
+ * (reading key by key is cheaper).
  */
 async function listCells(store: Store, cells: number, concurrency: number): Promise<CellListing | undefined> {
   const listObjects = store.listObjects?.bind(store);
@@ -102,12 +118,14 @@ async function listCells(store: Store, cells: number, concurrency: number): Prom
   const listing: CellListing = { results: new Set(), definitions: new Map() };
   const budget = cells * LISTED_KEYS_PER_CELL;
   let listed = 0;
-  await forEachLimit([..."0123456789abcdef"], concurrency, async (digit) => {
-    for await (const object of listObjects(`cells/${digit}`)) {
+  const listings = listedPrefixes.flatMap((p) => [..."0123456789abcdef"].map((digit) => ({ ...p, prefix: `${p.prefix}${digit}` })));
+  await forEachLimit(listings, concurrency, async ({ prefix, kind, hashOf }) => {
+    for await (const object of listObjects(prefix)) {
       if (++listed > budget) return;
-      const [, hash, name] = object.key.split("/");
-      if (name === "result.json") listing.results.add(hash!);
-      else if (name === "cell.json") listing.definitions.set(hash!, object);
+      const hash = hashOf(object.key);
+      if (hash === undefined) continue;
+      if (kind === "results") listing.results.add(hash);
+      else listing.definitions.set(hash, object);
     }
   });
   return listed > budget ? undefined : listing;

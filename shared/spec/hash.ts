@@ -4,7 +4,7 @@
 import type { Cell } from "./cell.js";
 import { canonicalJson, sha256Hex, type CanonicalCache } from "./canonical.js";
 
-/** What is stored at `cells/<hash>/cell.json`; its SHA-256 is the hash. */
+/** What is stored at `keys.cell(hash)` (`definitions/<hash>.json`); its SHA-256 is the hash. */
 export interface CellDocument {
   cell: Cell;
   kernelVersion: number;
@@ -21,10 +21,10 @@ export function cellHash(cell: Cell, kernelVersion: number, cache?: CanonicalCac
 
 /** A cell document read back from a store: its bytes must hash to the name it is stored under. */
 export function verifyCellDocument(hash: string, bytes: Uint8Array): CellDocument | string {
-  if (sha256Hex(bytes) !== hash) return `cell.json does not hash to ${hash} (corrupt or edited)`;
+  if (sha256Hex(bytes) !== hash) return `cell definition does not hash to ${hash} (corrupt or edited)`;
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as CellDocument;
   } catch (error) {
-    return `cell.json is not JSON: ${(error as Error).message}`;
+    return `cell definition is not JSON: ${(error as Error).message}`;
   }
 }
