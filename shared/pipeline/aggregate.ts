@@ -14,16 +14,16 @@ import type { PipelineOptions } from "./plan.js";
 
 export type RowStatus = "computed" | "cached" | "diverged" | "failed" | "missing" | "corrupt";
 
-export interface SummaryRow {
+/** The measurements every row carries: CellMetrics' fixed fields (shared/results/result.ts). */
+export type RowMetrics = Pick<
+  CellMetrics,
+  "objectiveGap" | "spectrumError" | "balanceRatio" | "learnedRank" | "closedFormRank" | "representable"
+>;
+
+export interface SummaryRow extends RowMetrics {
   hash: string;
   /** The cell's value of every axis of the sweep (and its section, when there are several). */
   parameters: Record<string, unknown>;
-  objectiveGap: number | null;
-  spectrumError: number | null;
-  balanceRatio: number | null;
-  learnedRank: number | null;
-  closedFormRank: number | null;
-  representable: boolean | null;
   status: RowStatus;
   /** Why there is no usable result (failed, missing, corrupt rows only). */
   error?: string;

@@ -19,6 +19,20 @@ export interface PlotSpec {
 const facetWidth = 230;
 const facetHeight = 150;
 const columns = 3;
+
+/** The layers of one facet panel, as vega-lite types them. */
+type PanelLayers = Extract<Extract<TopLevelSpec, { facet: unknown }>["spec"], { layer: unknown }>["layer"];
+
+/** Small multiples: one panel per configuration, `layer` drawn in each (the shared facet layout). */
+function perConfiguration(values: object[], layer: PanelLayers) {
+  return {
+    data: { values },
+    facet: { field: "configuration", type: "nominal" as const, title: null, sort: null },
+    columns,
+    spec: { width: facetWidth, height: facetHeight, layer },
+  };
+}
+
 /** Smallest value drawn on a log axis; smaller ones (rounding-level gaps) are floored here. */
 export const logFloor = 1e-16;
 /** Learned singular values below this fraction of the largest are drawn on the floor. */
@@ -125,45 +139,38 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
     caption:
       "Per configuration, the singular values of the learned product U Vᵀ (red dots) against the closed-form minimiser's (wide blue band) and the target's (dashed grey), log scale. Red dots inside the blue band mean training found the global minimum; the band below the grey line is the k-support shrinkage, and where the band ends the closed form's rank does.",
     notes: allNotes,
+    // Closed form drawn wide and pale underneath, learned as small dots on top: where
+    // training reached the minimum the dots sit inside the blue band.
     spec: {
-      data: { values },
-      facet: { field: "configuration", type: "nominal", title: null, sort: null },
-      columns,
-      spec: {
-        width: facetWidth,
-        height: facetHeight,
-        // Closed form drawn wide and pale underneath, learned as small dots on top: where
-        // training reached the minimum the dots sit inside the blue band.
-        layer: [
-          {
-            transform: [{ filter: "datum.series === 'target'" }],
-            mark: { type: "line", strokeDash: [3, 3], strokeWidth: 1.5, clip: true },
-            encoding: { ...spectrumAxes, color: legend },
-          },
-          {
-            transform: [{ filter: "datum.series === 'closed form'" }],
-            mark: { type: "line", strokeWidth: 6, opacity: 0.45, strokeCap: "round", clip: true },
-            encoding: { ...spectrumAxes, color: legend },
-          },
-          {
-            transform: [{ filter: "datum.series === 'learned'" }],
-            mark: { type: "line", strokeWidth: 1, clip: true },
-            encoding: { ...spectrumAxes, color: legend },
-          },
-          {
-            transform: [{ filter: "datum.series === 'learned'" }],
-            mark: { type: "point", filled: true, size: 22 },
-            encoding: {
-              ...spectrumAxes,
-              color: legend,
-              shape: {
-                condition: { test: "datum.floored === true", value: "triangle-down" },
-                value: "circle",
-              },
+      ...perConfiguration(values, [
+        {
+          transform: [{ filter: "datum.series === 'target'" }],
+          mark: { type: "line", strokeDash: [3, 3], strokeWidth: 1.5, clip: true },
+          encoding: { ...spectrumAxes, color: legend },
+        },
+        {
+          transform: [{ filter: "datum.series === 'closed form'" }],
+          mark: { type: "line", strokeWidth: 6, opacity: 0.45, strokeCap: "round", clip: true },
+          encoding: { ...spectrumAxes, color: legend },
+        },
+        {
+          transform: [{ filter: "datum.series === 'learned'" }],
+          mark: { type: "line", strokeWidth: 1, clip: true },
+          encoding: { ...spectrumAxes, color: legend },
+        },
+        {
+          transform: [{ filter: "datum.series === 'learned'" }],
+          mark: { type: "point", filled: true, size: 22 },
+          encoding: {
+            ...spectrumAxes,
+            color: legend,
+            shape: {
+              condition: { test: "datum.floored === true", value: "triangle-down" },
+              value: "circle",
             },
           },
-        ],
-      },
+        },
+      ]),
       resolve: { scale: { y: "independent" } },
       config: baseConfig,
     },
@@ -209,31 +216,24 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
       "The stochastic loss L_z over each epoch's masks (orange), the deterministic objective E_z L_z at the end of each epoch (red) and the closed-form global minimum (blue rule), log scale. Converged cells end with the red curve on the blue rule; the objective-gap plot below gives the remaining distance in numbers.",
     notes: [...notes, ...epochNote(skipped)],
     spec: {
-      data: { values },
-      facet: { field: "configuration", type: "nominal", title: null, sort: null },
-      columns,
-      spec: {
-        width: facetWidth,
-        height: facetHeight,
-        layer: [
-          // Stochastic loss first, so the deterministic objective is drawn over it.
-          {
-            transform: [{ filter: "datum.series === 'stochastic loss'" }],
-            mark: { type: "line", strokeWidth: 1.2 },
-            encoding: { x: epochAxis, y, color: legend },
-          },
-          {
-            transform: [{ filter: "datum.series === 'deterministic objective'" }],
-            mark: { type: "line", strokeWidth: 1.8 },
-            encoding: { x: epochAxis, y, color: legend },
-          },
-          {
-            transform: [{ filter: "datum.epoch == null" }],
-            mark: { type: "rule", strokeWidth: 1.5 },
-            encoding: { y, color: legend },
-          },
-        ],
-      },
+      ...perConfiguration(values, [
+        // Stochastic loss first, so the deterministic objective is drawn over it.
+        {
+          transform: [{ filter: "datum.series === 'stochastic loss'" }],
+          mark: { type: "line", strokeWidth: 1.2 },
+          encoding: { x: epochAxis, y, color: legend },
+        },
+        {
+          transform: [{ filter: "datum.series === 'deterministic objective'" }],
+          mark: { type: "line", strokeWidth: 1.8 },
+          encoding: { x: epochAxis, y, color: legend },
+        },
+        {
+          transform: [{ filter: "datum.epoch == null" }],
+          mark: { type: "rule", strokeWidth: 1.5 },
+          encoding: { y, color: legend },
+        },
+      ]),
       resolve: { scale: { y: "independent" } },
       config: baseConfig,
     },
@@ -357,30 +357,23 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
       "Frobenius norm of every block product U_g V_gᵀ X during training (one line per block, a dot at its final value) and the balanced value ‖A*‖₍ₖ₎/b (dashed rule), log scales. At a representable optimum all lines meet on the rule; claim 4 bounds the ratio of the highest final dot to the lowest.",
     notes: [...notes, ...epochNote(skipped)],
     spec: {
-      data: { values },
-      facet: { field: "configuration", type: "nominal", title: null, sort: null },
-      columns,
-      spec: {
-        width: facetWidth,
-        height: facetHeight,
-        layer: [
-          {
-            transform: [{ filter: "datum.epoch != null" }],
-            mark: { type: "line", strokeWidth: 1.2 },
-            encoding: { x: epochAxis, y, color: blockColour },
-          },
-          {
-            transform: [{ filter: "datum.final === true" }],
-            mark: { type: "point", filled: true, size: 22 },
-            encoding: { x: epochAxis, y, color: blockColour },
-          },
-          {
-            transform: [{ filter: "datum.epoch == null" }],
-            mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
-            encoding: { y },
-          },
-        ],
-      },
+      ...perConfiguration(values, [
+        {
+          transform: [{ filter: "datum.epoch != null" }],
+          mark: { type: "line", strokeWidth: 1.2 },
+          encoding: { x: epochAxis, y, color: blockColour },
+        },
+        {
+          transform: [{ filter: "datum.final === true" }],
+          mark: { type: "point", filled: true, size: 22 },
+          encoding: { x: epochAxis, y, color: blockColour },
+        },
+        {
+          transform: [{ filter: "datum.epoch == null" }],
+          mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
+          encoding: { y },
+        },
+      ]),
       resolve: { scale: { y: "independent", color: "independent" } },
       config: baseConfig,
     },
@@ -417,25 +410,18 @@ function finalBalancePlot(inputs: readonly BalanceInput[], notes: string[]): Plo
       "Frobenius norm of every block product U_g V_gᵀ of the trained weights divided by the balanced value ‖A*‖₍ₖ₎/b (one dot per block). At a representable optimum all dots sit on the rule at 1; claim 4 bounds the ratio of the largest to the smallest.",
     notes: allNotes,
     spec: {
-      data: { values },
-      facet: { field: "configuration", type: "nominal", title: null, sort: null },
-      columns,
-      spec: {
-        width: facetWidth,
-        height: facetHeight,
-        layer: [
-          // One rule per facet: drawn from the facet's first block only.
-          {
-            transform: [{ filter: "datum.block === 1" }],
-            mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
-            encoding: { y: { datum: 1, type: "quantitative" } },
-          },
-          {
-            mark: { type: "point", filled: true, size: 40, color: "#d62728" },
-            encoding: { x: { field: "block", type: "ordinal", title: "block g", axis: { labelAngle: 0 } }, y },
-          },
-        ],
-      },
+      ...perConfiguration(values, [
+        // One rule per facet: drawn from the facet's first block only.
+        {
+          transform: [{ filter: "datum.block === 1" }],
+          mark: { type: "rule", strokeDash: [4, 3], color: "#333" },
+          encoding: { y: { datum: 1, type: "quantitative" } },
+        },
+        {
+          mark: { type: "point", filled: true, size: 40, color: "#d62728" },
+          encoding: { x: { field: "block", type: "ordinal", title: "block g", axis: { labelAngle: 0 } }, y },
+        },
+      ]),
       resolve: { scale: { x: "independent" } },
       config: baseConfig,
     },
