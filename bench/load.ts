@@ -70,6 +70,7 @@ export async function measureAggregate(store: Store, sweepId: string, every = 50
       }
       return store.get(key);
     },
+    getRange: (key, offset, length) => store.getRange(key, offset, length),
     put: (key, body, options) => store.put(key, body, options),
     exists: (key) => store.exists(key),
     list: (prefix) => store.list(prefix),

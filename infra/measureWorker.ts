@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import type { ManifestItem } from "../shared/pipeline/contract.js";
 
 export const representativeSpec = [
   "name: worker-measurement",
@@ -51,7 +52,7 @@ export async function measureWorkerBatch(specText: string, cellLimit: number): P
         .split("\n")
         .filter(Boolean)
         .slice(0, cellLimit)
-        .map((line) => JSON.parse(line) as { hash: string });
+        .map((line) => JSON.parse(line) as ManifestItem);
       const t0 = performance.now();
       const result = await handler({ Items: items, BatchInput: { sweepId: planned.sweepId } });
       return { ms: performance.now() - t0, cells: items.length, failed: result.failed.length };

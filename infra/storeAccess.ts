@@ -23,11 +23,11 @@ const any = "*";
 export function storeAccess(resultPrefix: string): Record<"plan" | "worker" | "aggregate" | "stateMachine", StoreAccess> {
   return {
     plan: {
-      read: [keys.spec(any), keys.cell(any), keys.result(any)],
-      write: [keys.spec(any), keys.resolved(any), keys.cells(any), keys.manifest(any), keys.cell(any)],
+      read: [keys.spec(any), keys.result(any)],
+      write: [keys.spec(any), keys.resolved(any), keys.cells(any), keys.manifest(any), keys.definitions(any)],
     },
     worker: {
-      read: [keys.cell(any), keys.result(any)],
+      read: [keys.definitions(any), keys.result(any)],
       write: [keys.result(any), keys.timings(any), keys.error(any)],
     },
     aggregate: {

@@ -98,6 +98,7 @@ export function faultyStore(store: Store, fault: InjectedFault): Store {
   return {
     url: store.url,
     get: (key) => store.get(key),
+    getRange: (key, offset, length) => store.getRange(key, offset, length),
     exists: (key) => store.exists(key),
     list: (prefix) => store.list(prefix),
     delete: (key) => store.delete(key),

@@ -31,6 +31,7 @@ const objects = new Map<string, Uint8Array>();
 const store: Store = {
   url: "memory://overhead",
   get: async (key) => objects.get(key),
+  getRange: async (key, offset, length) => objects.get(key)?.subarray(offset, offset + length),
   put: async (key, body: Uint8Array | string, _options?: PutOptions) => void objects.set(key, typeof body === "string" ? new TextEncoder().encode(body) : body),
   exists: async (key) => objects.has(key),
   list: async function* (prefix) {

@@ -8,7 +8,7 @@ import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { evaluateClaims, type CellEvidence, type ClaimResult } from "./claims.js";
 import { forEachLimit } from "./concurrency.js";
-import { keys, type AggregateEvent, type AggregateResult, type ManifestItem } from "./contract.js";
+import { keys, type AggregateEvent, type AggregateResult, type CellReference, type ManifestItem } from "./contract.js";
 import { parseJsonLines, silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
@@ -53,7 +53,7 @@ export async function aggregate(target: Store, event: AggregateEvent, options: A
   const store = retryingStore(target, { onRetry: (operation, key, attempt, error) => log.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }) });
   const { sweepId } = event;
   const resolved = await readJson<ResolvedSweep>(store, keys.resolved(sweepId));
-  const cells = parseJsonLines<ManifestItem>(await readText(store, keys.cells(sweepId)), keys.cells(sweepId));
+  const cells = parseJsonLines<CellReference>(await readText(store, keys.cells(sweepId)), keys.cells(sweepId));
   const pending = new Set(parseJsonLines<ManifestItem>(await readText(store, keys.manifest(sweepId)), keys.manifest(sweepId)).map((i) => i.hash));
   const parameters = new Map(resolved.cells.map((c) => [c.hash, c.parameters]));
 

@@ -28,9 +28,23 @@ export interface PlanResult {
   baselineKey?: string;
 }
 
-/** One line of the manifest: a reference to a cell whose definition is at cellKey(hash). */
-export interface ManifestItem {
+/** One line of `cells.jsonl`: a cell of the sweep. */
+export interface CellReference {
   hash: string;
+}
+
+/**
+ * One line of the manifest: a cell to compute and where its definition (a CellDocument, whose
+ * SHA-256 is `hash`) is: bytes `offset` to `offset + length` of `keys.definitions(bundle)`.
+ */
+export interface ManifestItem extends CellReference {
+  definition: DefinitionLocation;
+}
+
+export interface DefinitionLocation {
+  bundle: string;
+  offset: number;
+  length: number;
 }
 
 /** What ItemBatcher hands one Worker invocation. */
@@ -62,24 +76,29 @@ export interface AggregateResult {
 }
 
 /**
- * Store layout. Cells are content-addressed, so results are shared between sweeps. Definitions
- * are flat files under their own prefix (not `cells/<hash>/`): Plan writes one per new cell, and
- * a file in a directory already in use costs a fraction of a new directory and its first file
- * (docs/BENCHMARKS.md "Hardening: load"); results get their directory when computed.
+ * Store layout. Cells are content-addressed, so results are shared between sweeps. The
+ * definitions of the cells Plan leaves to compute are written in bundles (JSON Lines, up to
+ * DEFINITIONS_PER_BUNDLE a file) named by the SHA-256 of their bytes, so a bundle is never
+ * replaced by different bytes and a manifest's offsets stay valid; one file per cell would cost
+ * planning ~100-300 us of file creation per cell (docs/BENCHMARKS.md "Hardening: load"). A
+ * result gets its directory when it is computed.
  */
 export const keys = {
   spec: (sweepId: string) => `sweeps/${sweepId}/spec.yaml`,
   resolved: (sweepId: string) => `sweeps/${sweepId}/resolved.json`,
-  /** Every cell of the sweep, one ManifestItem a line, in grid order. */
+  /** Every cell of the sweep, one CellReference a line, in grid order. */
   cells: (sweepId: string) => `sweeps/${sweepId}/cells.jsonl`,
-  /** The cells still to compute when Plan ran. */
+  /** The cells still to compute when Plan ran (ManifestItem lines). */
   manifest: (sweepId: string) => `sweeps/${sweepId}/manifest.jsonl`,
   report: (sweepId: string, file: string) => `sweeps/${sweepId}/report/${file}`,
-  /** The cell's definition (CellDocument), written by Plan; its SHA-256 is `hash`. */
-  cell: (hash: string) => `definitions/${hash}.json`,
+  /** Cell definitions (CellDocument lines), written by Plan; `bundle` is the SHA-256 of the file. */
+  definitions: (bundle: string) => `definitions/${bundle}.jsonl`,
   result: (hash: string) => `cells/${hash}/result.json`,
   /** How long the cell took and where (not deterministic, so kept out of result.json). */
   timings: (hash: string) => `cells/${hash}/timings.json`,
   /** Why the cell's last attempt failed; a later success leaves it stale (result.json wins). */
   error: (hash: string) => `cells/${hash}/error.json`,
 } as const;
+
+/** Cell definitions per bundle: 1,000 definitions are ~0.3-1 MB. */
+export const DEFINITIONS_PER_BUNDLE = 1000;

@@ -4,28 +4,25 @@
 // corrupt result is reported and its cell computed again.
 //
 // At scale (docs/GUARANTEES.md, docs/BENCHMARKS.md "Hardening"): a stored result is verified
-// from its bytes without being parsed (checkResultBytes), a cell definition is written only
-// when it is not already in place byte for byte, and definitions are written without fsync
-// (derived from the spec and named by their hash: a lost or damaged one is found and rewritten
-// by the next plan, and a worker refuses it). On a store that lists cheaply (S3: 1,000 keys a
-// request) a large sweep lists `cells/` (results) and `definitions/` once instead of reading
-// two keys per cell: a cell without a listed result is pending without a read, a listed result
-// is still read and verified, and a listed definition whose ETag is the MD5 of the expected
-// bytes is not read.
-import { createHash } from "node:crypto";
+// from its bytes without being parsed (checkResultBytes); the definitions of the pending cells
+// go into a few bundles (keys.definitions) rather than a file each, and each manifest line says
+// where its cell's definition is, so a worker reads just that range and verifies it by its
+// hash. On a store that lists cheaply (S3: 1,000 keys a request) a large sweep lists `cells/`
+// once instead of reading a key per cell: a cell without a listed result is pending without a
+// read, a listed result is still read and verified.
 import { UsageError } from "../errors.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { checkStoredResult } from "../results/result.js";
-import { canonicalJson, shareCanonical, type CanonicalCache } from "../spec/canonical.js";
+import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "../spec/canonical.js";
 import { cellDocumentText } from "../spec/hash.js";
 import { parseSpec, type Sweep } from "../spec/spec.js";
-import { sameBytes, toBytes } from "../store/conflict.js";
+import { toBytes } from "../store/conflict.js";
 import { locate } from "../store/open.js";
 import { retryingStore } from "../store/retry.js";
-import type { ListedObject, Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
-import { keys, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
-import { jsonLines, silentLog, type PipelineLog } from "./log.js";
+import { DEFINITIONS_PER_BUNDLE, keys, type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
+import { jsonLines, parseJsonLines, silentLog, type PipelineLog } from "./log.js";
 
 export interface PipelineOptions {
   /** Defaults to the loaded kernels' `kernelVersion()`. */
@@ -35,7 +32,7 @@ export interface PipelineOptions {
   concurrency?: number;
   /**
    * Sweeps of at least this many cells check a store that offers `listObjects` (S3) by one
-   * listing of `cells/` and `definitions/` rather than key by key. @default 1000
+   * listing of `cells/` rather than key by key. @default 1000
    */
   listFromCells?: number;
 }
@@ -65,13 +62,13 @@ export async function plan(target: Store, event: PlanEvent, options: PipelineOpt
 
   if (event.specKey !== keys.spec(sweepId)) await store.put(keys.spec(sweepId), text, { contentType: "application/yaml" });
   await store.put(keys.resolved(sweepId), canonicalJson({ sweepId, ...sweep.resolved }), { contentType: "application/json" });
-  await store.put(keys.cells(sweepId), jsonLines(sweep.cells.map((c) => ({ hash: c.hash }) satisfies ManifestItem)), {
+  await store.put(keys.cells(sweepId), jsonLines(sweep.cells.map((c) => ({ hash: c.hash }) satisfies CellReference)), {
     contentType: "application/jsonl",
   });
 
   const concurrency = options.concurrency ?? 16;
-  const listing = sweep.cells.length >= (options.listFromCells ?? 1000) ? await listCells(store, sweep.cells.length, concurrency) : undefined;
-  const pending = await pendingCells(store, sweep, kernelVersion, log, concurrency, listing);
+  const listed = sweep.cells.length >= (options.listFromCells ?? 1000) ? await listResults(store, sweep.cells.length, concurrency) : undefined;
+  const pending = await pendingCells(store, sweep, kernelVersion, log, concurrency, listed);
   await store.put(keys.manifest(sweepId), jsonLines(pending.items), { contentType: "application/jsonl" });
 
   const result: PlanResult = {
@@ -87,87 +84,85 @@ export async function plan(target: Store, event: PlanEvent, options: PipelineOpt
   return result;
 }
 
-/** What the listings found: hashes with a result, and the definitions stored. */
-interface CellListing {
-  results: Set<string>;
-  definitions: Map<string, ListedObject>;
+/** The manifest Plan wrote for `sweepId`: the cells left to compute and where their definitions are. */
+export async function readManifest(store: Store, sweepId: string): Promise<ManifestItem[]> {
+  const key = keys.manifest(sweepId);
+  const bytes = await store.get(key);
+  if (!bytes) throw new Error(`no manifest at ${key} in ${store.url}: plan the sweep first`);
+  return parseJsonLines<ManifestItem>(new TextDecoder().decode(bytes), key);
 }
 
 /**
- * The prefixes listed, and the hash a listed key belongs to (undefined for any other key under
- * the prefix: timings, errors, stray objects). A key counts only if it is exactly what `keys`
- * names for that hash, so the listing follows the layout of contract.ts.
+ * Hashes with a stored result, from one listing of `cells/` (16 listings, one per first hex
+ * digit, `concurrency` in flight), or undefined when the store has no cheap listing or holds
+ * far more than the sweep (reading key by key is then cheaper). A key counts only if it is
+ * exactly `keys.result(hash)`, so the listing follows the layout of contract.ts.
  */
-const listedPrefixes = [
-  { prefix: "cells/", kind: "results", hashOf: (key: string) => matching(key, key.split("/")[1], keys.result) },
-  { prefix: "definitions/", kind: "definitions", hashOf: (key: string) => matching(key, key.slice("definitions/".length, -".json".length), keys.cell) },
-] as const;
-
-function matching(key: string, hash: string | undefined, keyOf: (hash: string) => string): string | undefined {
-  return hash && keyOf(hash) === key ? hash : undefined;
-}
-
-/**
- * List `cells/` and `definitions/` (16 listings each, one per first hex digit, `concurrency` in
- * flight), or undefined when the store has no cheap listing or holds far more than the sweep
- * (reading key by key is cheaper).
- */
-async function listCells(store: Store, cells: number, concurrency: number): Promise<CellListing | undefined> {
+async function listResults(store: Store, cells: number, concurrency: number): Promise<Set<string> | undefined> {
   const listObjects = store.listObjects?.bind(store);
   if (!listObjects) return undefined;
-  const listing: CellListing = { results: new Set(), definitions: new Map() };
+  const results = new Set<string>();
   const budget = cells * LISTED_KEYS_PER_CELL;
   let listed = 0;
-  const listings = listedPrefixes.flatMap((p) => [..."0123456789abcdef"].map((digit) => ({ ...p, prefix: `${p.prefix}${digit}` })));
-  await forEachLimit(listings, concurrency, async ({ prefix, kind, hashOf }) => {
-    for await (const object of listObjects(prefix)) {
+  await forEachLimit([..."0123456789abcdef"], concurrency, async (digit) => {
+    for await (const { key } of listObjects(`cells/${digit}`)) {
       if (++listed > budget) return;
-      const hash = hashOf(object.key);
-      if (hash === undefined) continue;
-      if (kind === "results") listing.results.add(hash);
-      else listing.definitions.set(hash, object);
+      const hash = key.split("/")[1];
+      if (hash && keys.result(hash) === key) results.add(hash);
     }
   });
-  return listed > budget ? undefined : listing;
+  return listed > budget ? undefined : results;
 }
 
-/** Find the cells without a valid result, in grid order, and make sure their definitions are stored. */
-async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, log: PipelineLog, concurrency: number, listing: CellListing | undefined) {
+/**
+ * The cells without a valid result, in grid order, with their definitions written in bundles
+ * (keys.definitions). Bundles are written whole every time, not compared with what is stored:
+ * there are few of them, and a lost or damaged one is thereby replaced by the next plan.
+ */
+async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, log: PipelineLog, concurrency: number, results: Set<string> | undefined) {
   const isPending = new Array<boolean>(sweep.cells.length).fill(false);
   let corrupt = 0;
-  let rewritten = 0;
-  // The cells of a grid combination share sub-objects: their canonical text is written once.
-  const cache: CanonicalCache = new WeakMap();
   await forEachLimit(sweep.cells, concurrency, async (planned, index) => {
-    const stored = listing && !listing.results.has(planned.hash) ? "missing" : await checkStoredResult(store, planned.hash);
+    const stored = results && !results.has(planned.hash) ? "missing" : await checkStoredResult(store, planned.hash);
     if (stored === "valid") return;
     isPending[index] = true;
     if (stored !== "missing") {
       corrupt++;
       log.warn("stored result is corrupt; the cell will be computed again", { hash: planned.hash, reason: stored.corrupt });
     }
-    // The worker reads the definition; its name is the hash of its bytes.
-    shareCanonical(cache, planned.cell);
-    const document = toBytes(cellDocumentText(planned.cell, kernelVersion, cache));
-    const listed = listing?.definitions.get(planned.hash);
-    if (listed && listed.size === document.byteLength && listed.etag !== undefined && listed.etag === md5Hex(document)) return;
-    const existing = listing && !listed ? undefined : await store.get(keys.cell(planned.hash));
-    if (existing !== undefined && sameBytes(existing, document)) return;
-    if (existing !== undefined) {
-      rewritten++;
-      log.warn("cell definition was corrupt; rewritten", { hash: planned.hash });
-    }
-    await store.put(keys.cell(planned.hash), document, { contentType: "application/json", durable: false });
   });
-  const items: ManifestItem[] = sweep.cells.filter((_, i) => isPending[i]).map((c) => ({ hash: c.hash }));
-  return { items, corrupt, rewritten };
+  const pending = sweep.cells.filter((_, i) => isPending[i]);
+  // The cells of a grid combination share sub-objects: their canonical text is written once.
+  const cache: CanonicalCache = new WeakMap();
+  const items: ManifestItem[] = [];
+  const bundles: { name: string; bytes: Uint8Array }[] = [];
+  for (let first = 0; first < pending.length; first += DEFINITIONS_PER_BUNDLE) {
+    const lines = pending.slice(first, first + DEFINITIONS_PER_BUNDLE).map((planned) => {
+      shareCanonical(cache, planned.cell);
+      return toBytes(`${cellDocumentText(planned.cell, kernelVersion, cache)}\n`);
+    });
+    const bundle = concatenate(lines);
+    const name = sha256Hex(bundle);
+    let offset = 0;
+    lines.forEach((line, i) => {
+      // The definition is the line without its newline: its SHA-256 is the cell's hash.
+      items.push({ hash: pending[first + i]!.hash, definition: { bundle: name, offset, length: line.byteLength - 1 } });
+      offset += line.byteLength;
+    });
+    bundles.push({ name, bytes: bundle });
+  }
+  await forEachLimit(bundles, concurrency, async ({ name, bytes }) => {
+    await store.put(keys.definitions(name), bytes, { contentType: "application/jsonl" });
+  });
+  return { items, corrupt };
 }
 
-/** The MD5 S3 gives a single-part upload as its ETag; undefined where MD5 is unavailable (FIPS). */
-function md5Hex(bytes: Uint8Array): string | undefined {
-  try {
-    return createHash("md5").update(bytes).digest("hex");
-  } catch {
-    return undefined;
+function concatenate(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
   }
+  return out;
 }

@@ -13,7 +13,7 @@ import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writ
 import { verifyCellDocument } from "../spec/hash.js";
 import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
-import { keys, type WorkerEvent, type WorkerResult } from "./contract.js";
+import { keys, type DefinitionLocation, type WorkerEvent, type WorkerResult } from "./contract.js";
 import { HASH, silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
@@ -30,11 +30,11 @@ export async function runWorker(target: Store, event: WorkerEvent, options: Work
   const items = Array.isArray(event?.Items) ? event.Items : [];
   for (const item of items) {
     const hash = typeof item?.hash === "string" ? item.hash : "";
-    if (!HASH.test(hash)) {
-      result.failed.push({ hash: String(item?.hash ?? ""), error: `manifest item is not a cell reference: ${JSON.stringify(item)}` });
+    if (!HASH.test(hash) || !isDefinitionLocation(item?.definition)) {
+      result.failed.push({ hash: String(item?.hash ?? ""), error: `manifest item is not a cell reference with its definition's location: ${JSON.stringify(item)}` });
       continue;
     }
-    const outcome = await computeCell(store, hash, kernelVersion, options.workerId);
+    const outcome = await computeCell(store, hash, item.definition, kernelVersion, options.workerId);
     if (outcome === "cached") result.cached.push(hash);
     else if (outcome === "computed") result.computed.push(hash);
     else {
@@ -49,11 +49,17 @@ export async function runWorker(target: Store, event: WorkerEvent, options: Work
 
 type CellOutcome = "computed" | "cached" | { error: string };
 
-async function computeCell(store: Store, hash: string, kernelVersion: number, workerId: string | undefined): Promise<CellOutcome> {
+function isDefinitionLocation(value: unknown): value is DefinitionLocation {
+  const { bundle, offset, length } = (value ?? {}) as Partial<DefinitionLocation>;
+  return typeof bundle === "string" && HASH.test(bundle) && Number.isSafeInteger(offset) && offset! >= 0 && Number.isSafeInteger(length) && length! > 0;
+}
+
+async function computeCell(store: Store, hash: string, at: DefinitionLocation, kernelVersion: number, workerId: string | undefined): Promise<CellOutcome> {
   if ((await checkStoredResult(store, hash)) === "valid") return "cached";
 
-  const bytes = await store.get(keys.cell(hash));
-  if (!bytes) return { error: `no cell definition at ${keys.cell(hash)}` };
+  const bundle = keys.definitions(at.bundle);
+  const bytes = await store.getRange(bundle, at.offset, at.length);
+  if (!bytes) return { error: `no cell definitions at ${bundle}; plan the sweep again` };
   const document = verifyCellDocument(hash, bytes);
   if (typeof document === "string") return { error: document };
   if (document.kernelVersion !== kernelVersion)

@@ -4,7 +4,7 @@
 import type { Cell } from "./cell.js";
 import { canonicalJson, sha256Hex, type CanonicalCache } from "./canonical.js";
 
-/** What is stored at `keys.cell(hash)` (`definitions/<hash>.json`); its SHA-256 is the hash. */
+/** A cell's definition, one line of a bundle at `keys.definitions(bundle)`; its SHA-256 is the cell's hash. */
 export interface CellDocument {
   cell: Cell;
   kernelVersion: number;

@@ -74,6 +74,9 @@ class RetryingStore implements Store {
   get(key: string) {
     return this.call("get", key, () => this.inner.get(key));
   }
+  getRange(key: string, offset: number, length: number) {
+    return this.call("getRange", key, () => this.inner.getRange(key, offset, length));
+  }
   put(key: string, body: Uint8Array | string, options?: PutOptions) {
     return this.call("put", key, () => this.inner.put(key, body, options));
   }

@@ -66,6 +66,19 @@ export class S3Store implements Store {
     }
   }
 
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
+    if (length <= 0) return (await this.exists(key)) ? new Uint8Array() : undefined;
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Range: `bytes=${offset}-${offset + length - 1}` }));
+      return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      // 416: the range starts past the end of the object.
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array();
+      throw error;
+    }
+  }
+
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
     const bytes = toBytes(body);
     try {

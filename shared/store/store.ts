@@ -30,6 +30,12 @@ export interface Store {
   readonly url: string;
   /** Bytes of `key`, or undefined when there is no such object. */
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * Bytes `offset` to `offset + length` (exclusive) of `key`, fewer where the object ends
+   * first, or undefined when there is no such object. For reading one record of a bundle (cell
+   * definitions, shared/pipeline/contract.ts); the caller verifies what it reads.
+   */
+  getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined>;
   /** Atomic: a reader sees the old object, the new one, or none; never a partial write. */
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   exists(key: string): Promise<boolean>;

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heavyResults, kernelVersion, measureAggregate, measurePlan, noopSpec, runNoopSweep } from "../../bench/load.js";
-import { keys, type ManifestItem } from "../../shared/pipeline/contract.js";
+import { DEFINITIONS_PER_BUNDLE, keys, type CellReference } from "../../shared/pipeline/contract.js";
 import { parseJsonLines } from "../../shared/pipeline/log.js";
-import { plan, submitSpec } from "../../shared/pipeline/plan.js";
+import { plan, readManifest, submitSpec } from "../../shared/pipeline/plan.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
 import { verifyCellDocument } from "../../shared/spec/hash.js";
 import { FileStore } from "../../shared/store/fs.js";
@@ -27,17 +27,23 @@ const decode = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes
 
 describe("planning a large sweep", () => {
   const cells = full ? 100_000 : 5_000;
-  it(`${cells} cells: every definition stored and verified, the manifest complete and in grid order`, async () => {
+  it(`${cells} cells: every definition stored in a few bundles and verified, the manifest complete and in grid order`, async () => {
     const store = new FileStore(join(root, "plan"));
     const measured = await measurePlan(store, cells);
     console.log(`plan ${cells} cells: parse ${measured.parseMs} ms, plan ${measured.planMs} ms, again ${measured.replanMs} ms`);
     const { result } = measured;
     expect(result).toMatchObject({ total: cells, cached: 0, pending: cells });
-    const manifest = parseJsonLines<ManifestItem>(decode(await store.get(keys.manifest(result.sweepId))), "manifest");
-    const listed = parseJsonLines<ManifestItem>(decode(await store.get(keys.cells(result.sweepId))), "cells");
-    expect(manifest).toEqual(listed);
+    const manifest = await readManifest(store, result.sweepId);
+    const listed = parseJsonLines<CellReference>(decode(await store.get(keys.cells(result.sweepId))), "cells");
+    expect(manifest.map((m) => ({ hash: m.hash }))).toEqual(listed);
     expect(new Set(manifest.map((m) => m.hash)).size).toBe(cells);
-    for (const { hash } of manifest) expect(typeof verifyCellDocument(hash, (await store.get(keys.cell(hash)))!), hash).toBe("object");
+    const bundles = new Map<string, Uint8Array>();
+    for (const bundle of new Set(manifest.map((m) => m.definition.bundle))) bundles.set(bundle, (await store.get(keys.definitions(bundle)))!);
+    expect(bundles.size).toBe(Math.ceil(cells / DEFINITIONS_PER_BUNDLE));
+    for (const { hash, definition } of manifest) {
+      const bytes = bundles.get(definition.bundle)!.subarray(definition.offset, definition.offset + definition.length);
+      expect(typeof verifyCellDocument(hash, bytes), hash).toBe("object");
+    }
   });
 });
 
@@ -47,7 +53,7 @@ describe("aggregating many results", () => {
     const store = new FileStore(join(root, "aggregate"));
     const { event, sweep } = await submitSpec(store, noopSpec("aggregate-load", cells), { kernelVersion });
     await plan(store, event, { kernelVersion });
-    const items = sweep.cells.map((c) => ({ hash: c.hash }));
+    const items = await readManifest(store, sweep.sweepId);
     for (let i = 0; i < items.length; i += 500) await runWorker(store, { Items: items.slice(i, i + 500), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
     const measured = await measureAggregate(store, sweep.sweepId, 1_000_000);
     console.log(`aggregate + report of ${cells} results: ${measured.ms} ms`);
@@ -60,14 +66,14 @@ describe("aggregating many results", () => {
   });
 });
 
-describe("planning on S3 from one listing of cells/ and definitions/", () => {
+describe("planning on S3 from one listing of cells/", () => {
   let s3: LocalS3;
   beforeAll(async () => {
     s3 = await startS3rver();
   });
   afterAll(() => s3?.close());
 
-  /** The S3 store, counting reads of results and of cell definitions. */
+  /** The S3 store, counting reads of results and of definitions bundles. */
   function counted(prefix: string) {
     const inner = new S3Store(s3.bucket, prefix, { client: new S3Client(s3ClientConfig({ endpoint: s3.endpoint, credentials: s3.credentials })) });
     const reads = { results: 0, definitions: 0 };
@@ -78,6 +84,10 @@ describe("planning on S3 from one listing of cells/ and definitions/", () => {
         if (key.startsWith("definitions/")) reads.definitions++;
         return inner.get(key);
       },
+      getRange: (key, offset, length) => {
+        if (key.startsWith("definitions/")) reads.definitions++;
+        return inner.getRange(key, offset, length);
+      },
       put: (key, body, options) => inner.put(key, body, options),
       exists: (key) => inner.exists(key),
       list: (p) => inner.list(p),
@@ -87,32 +97,29 @@ describe("planning on S3 from one listing of cells/ and definitions/", () => {
     return { store, reads };
   }
 
-  it("reads no key of a cell without objects, still verifies every stored result, rewrites damaged definitions", async () => {
-    // 120 cells: every listing of cells/<hex digit> or definitions/<hex digit> stays below s3rver's 1,000-key page.
+  it("reads no key of a cell without a listed result, still verifies every stored result, and workers read definitions by range", async () => {
+    // 120 cells: every listing of cells/<hex digit> stays below s3rver's 1,000-key page.
     const { store, reads } = counted("listing");
     const { event, sweep } = await submitSpec(store, noopSpec("s3-listing", 120), { kernelVersion });
     const fresh = await plan(store, event, { kernelVersion, listFromCells: 1 });
     expect(fresh).toMatchObject({ total: 120, cached: 0, pending: 120 });
     expect(reads).toEqual({ results: 0, definitions: 0 });
-    for (const { hash } of sweep.cells) expect(typeof verifyCellDocument(hash, (await store.get(keys.cell(hash)))!), hash).toBe("object");
 
-    // Ten results computed, one result corrupt, two definitions damaged (one of the same size).
+    // Eleven results computed from S3 range reads of the bundle, then one of them made corrupt.
     const hashes = sweep.cells.map((c) => c.hash);
-    await runWorker(store, { Items: hashes.slice(0, 11).map((hash) => ({ hash })), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
+    const items = await readManifest(store, sweep.sweepId);
+    const done = await runWorker(store, { Items: items.slice(0, 11), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
+    expect(done).toMatchObject({ computed: hashes.slice(0, 11), failed: [] });
+    expect(reads.definitions).toBe(11);
     const corrupt = decode(await store.get(keys.result(hashes[10]!))).replace('"noop"', '"nooq"');
     await store.put(keys.result(hashes[10]!), corrupt);
-    await store.put(keys.cell(hashes[20]!), "{}");
-    const definition = decode(await store.get(keys.cell(hashes[21]!)));
-    await store.put(keys.cell(hashes[21]!), definition.replace('"noop"', '"nooq"'));
     Object.assign(reads, { results: 0, definitions: 0 });
 
     const again = await plan(store, event, { kernelVersion, listFromCells: 1 });
     expect(again).toMatchObject({ total: 120, cached: 10, pending: 110, corrupt: 1 });
-    // Only the 11 stored results are read (and verified); only the definitions whose ETag is
-    // not the MD5 of the expected bytes are read (and rewritten).
-    expect(reads).toEqual({ results: 11, definitions: 2 });
-    for (const hash of [hashes[20]!, hashes[21]!]) expect(typeof verifyCellDocument(hash, (await store.get(keys.cell(hash)))!), hash).toBe("object");
-    const pending = parseJsonLines<ManifestItem>(decode(await store.get(keys.manifest(again.sweepId))), "manifest").map((m) => m.hash);
+    // Only the 11 stored results are read (and verified); plan never reads definitions.
+    expect(reads).toEqual({ results: 11, definitions: 0 });
+    const pending = (await readManifest(store, again.sweepId)).map((m) => m.hash);
     expect(pending).toEqual(hashes.slice(10));
 
     // Reading key by key finds the same.

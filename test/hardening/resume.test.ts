@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../cli/commands/run.js";
 import { aggregate } from "../../shared/pipeline/aggregate.js";
 import { keys } from "../../shared/pipeline/contract.js";
-import { plan, submitSpec } from "../../shared/pipeline/plan.js";
+import { plan, readManifest, submitSpec } from "../../shared/pipeline/plan.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { capture, resultFiles, spawnCli, unverified } from "./helpers.js";
@@ -95,15 +95,20 @@ describe("a damaged result", () => {
     const { event, sweep } = await submitSpec(store, noopSpec("worker-damage", 2, 10), { kernelVersion: 1 });
     await plan(store, event, { kernelVersion: 1 });
     const [a, b] = sweep.cells.map((c) => c.hash);
+    const items = await readManifest(store, sweep.sweepId);
     await store.put(keys.result(a!), "{\"result\":"); // a torn write from a store without atomic puts
-    await store.put(keys.cell(b!), "{}");
-    const batch = { Items: [{ hash: a! }, { hash: b! }], BatchInput: { sweepId: sweep.sweepId } };
-    const first = await runWorker(store, batch, { kernelVersion: 1 });
+    // b's line of the definitions bundle overwritten in place, a's left intact.
+    const bundle = keys.definitions(items[1]!.definition.bundle);
+    const bytes = (await store.get(bundle))!.slice();
+    bytes.fill(0x78, items[1]!.definition.offset, items[1]!.definition.offset + items[1]!.definition.length);
+    await store.put(bundle, bytes);
+    const first = await runWorker(store, { Items: items, BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion: 1 });
     expect(first.computed).toEqual([a]);
     expect(first.failed).toEqual([{ hash: b, error: expect.stringMatching(/does not hash to/) }]);
     expect(existsSync(join(store.root, keys.result(b!)))).toBe(false);
     const replanned = await plan(store, event, { kernelVersion: 1 });
     expect(replanned).toMatchObject({ cached: 1, pending: 1 });
-    expect((await runWorker(store, batch, { kernelVersion: 1 })).computed).toEqual([b]);
+    const again = await readManifest(store, sweep.sweepId);
+    expect((await runWorker(store, { Items: again, BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion: 1 })).computed).toEqual([b]);
   });
 });

@@ -226,7 +226,7 @@ describe("the deployable stack", () => {
 
   it("lets the Worker read only cell definitions and results, and write only results, timings and errors", () => {
     const worker = statementsOfRole("WorkerRole");
-    expect(objectPatterns(worker, "s3:GetObject")).toEqual(["cells/*/result.json", "definitions/*.json"]);
+    expect(objectPatterns(worker, "s3:GetObject")).toEqual(["cells/*/result.json", "definitions/*.jsonl"]);
     expect(objectPatterns(worker, "s3:PutObject")).toEqual(["cells/*/error.json", "cells/*/result.json", "cells/*/timings.json"]);
     // ListBucket (404 rather than 403 for a result not computed yet) is on the bucket, not its objects.
     const list = worker.filter((s) => [s.Action].flat().includes("s3:ListBucket"));
@@ -236,7 +236,7 @@ describe("the deployable stack", () => {
 
   it("lets Plan write the sweep's files and cells, and Aggregate only the report", () => {
     expect(objectPatterns(statementsOfRole("PlanRole"), "s3:PutObject")).toEqual([
-      "definitions/*.json",
+      "definitions/*.jsonl",
       "sweeps/*/cells.jsonl",
       "sweeps/*/manifest.jsonl",
       "sweeps/*/resolved.json",

@@ -9,6 +9,7 @@ import { keys, type ManifestItem, type PlanResult } from "../../shared/pipeline/
 import { plan, submitSpec } from "../../shared/pipeline/plan.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
 import { readResult } from "../../shared/results/result.js";
+import { verifyCellDocument } from "../../shared/spec/hash.js";
 import { FileStore } from "../../shared/store/fs.js";
 import type { Store } from "../../shared/store/store.js";
 
@@ -53,8 +54,15 @@ describe("plan", () => {
     expect(resolved).toMatchObject({ sweepId: sweep.sweepId, name: "overhead", cells: sweep.resolved.cells });
     const listed = decode(await store.get(keys.cells(sweep.sweepId))).trim().split("\n").map((l) => JSON.parse(l));
     expect(listed).toEqual(sweep.cells.map((c) => ({ hash: c.hash })));
-    expect(await manifest(store, result)).toEqual(listed);
-    for (const c of sweep.cells) expect(JSON.parse(decode(await store.get(keys.cell(c.hash))))).toMatchObject({ cell: c.cell });
+    const items = await manifest(store, result);
+    expect(items.map((i) => ({ hash: i.hash }))).toEqual(listed);
+    // Each item locates its cell's definition: those bytes, and only those, hash to the cell.
+    for (const [i, c] of sweep.cells.entries()) {
+      const { bundle, offset, length } = items[i]!.definition;
+      const document = verifyCellDocument(c.hash, (await store.getRange(keys.definitions(bundle), offset, length))!);
+      expect(document).toMatchObject({ cell: c.cell });
+      expect(typeof verifyCellDocument(c.hash, (await store.getRange(keys.definitions(bundle), offset, length + 1))!)).toBe("string");
+    }
   });
 
   it("names only the cells without a valid result; a finished sweep has none", async () => {
@@ -64,7 +72,7 @@ describe("plan", () => {
     await runWorker(store, { Items: items.slice(0, 2), BatchInput: { sweepId: result.sweepId } });
     const again = await plan(store, event);
     expect(again).toMatchObject({ total: 6, cached: 2, pending: 4 });
-    expect(await manifest(store, again)).toEqual(items.slice(2));
+    expect((await manifest(store, again)).map((i) => i.hash)).toEqual(items.slice(2).map((i) => i.hash));
     await runWorker(store, { Items: items.slice(2), BatchInput: { sweepId: result.sweepId } });
     const done = await plan(store, event);
     expect(done).toMatchObject({ total: 6, cached: 6, pending: 0 });
@@ -80,7 +88,7 @@ describe("plan", () => {
     expect(second.result).toMatchObject({ total: 6, cached: 6, pending: 0 });
   });
 
-  it("treats a corrupt result as missing, reports it, and rewrites a damaged cell definition", async () => {
+  it("treats a corrupt result as missing, reports it, and rewrites a damaged definitions bundle", async () => {
     const store = freshStore();
     const { event, result } = await planned(store);
     const items = await manifest(store, result);
@@ -88,15 +96,19 @@ describe("plan", () => {
     const victim = items[3]!.hash;
     const bytes = (await store.get(keys.result(victim)))!;
     await store.put(keys.result(victim), bytes.subarray(0, 40));
-    // Definitions matter only for cells still to compute: plan checks (and restores) those.
-    await store.put(keys.cell(victim), "{}");
     const warnings: string[] = [];
     const again = await plan(store, event, { log: { info() {}, warn: (message) => warnings.push(message) } });
     expect(again).toMatchObject({ cached: 5, pending: 1, corrupt: 1 });
-    expect(await manifest(store, again)).toEqual([{ hash: victim }]);
-    expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/corrupt; the cell will be computed again/), expect.stringMatching(/cell definition was corrupt/)]));
-    expect(JSON.parse(decode(await store.get(keys.cell(victim))))).toHaveProperty("cell");
-    await runWorker(store, { Items: [{ hash: victim }], BatchInput: { sweepId: result.sweepId } });
+    const [item] = await manifest(store, again);
+    expect(item?.hash).toBe(victim);
+    expect(warnings).toEqual([expect.stringMatching(/corrupt; the cell will be computed again/)]);
+    // A damaged bundle fails its cells in the worker and is written whole by the next plan.
+    const bundle = keys.definitions(item!.definition.bundle);
+    await store.put(bundle, "{}");
+    expect((await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).failed).toEqual([{ hash: victim, error: expect.stringMatching(/does not hash to/) }]);
+    await plan(store, event);
+    expect(await manifest(store, again)).toEqual([item]);
+    expect(await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).toMatchObject({ computed: [victim], failed: [] });
     expect(await store.get(keys.result(victim))).toEqual(bytes);
   });
 });
@@ -132,16 +144,25 @@ describe("worker", () => {
   it("fails cells it cannot trust: a bad reference, a missing or altered definition, another kernel", async () => {
     const store = freshStore();
     const { result } = await planned(store);
-    const [a, b, c] = await manifest(store, result);
-    await store.delete(keys.cell(a!.hash));
-    const altered = decode(await store.get(keys.cell(b!.hash))).replace(/"seed":\d+/, '"seed":9');
-    await store.put(keys.cell(b!.hash), altered);
-    const out = await runWorker(store, { Items: [{ hash: "not-a-hash" }, a!, b!], BatchInput: { sweepId: result.sweepId } });
+    const [a, b, c, d] = await manifest(store, result);
+    // The four share one bundle: alter b's seed in it (same length), then let a point at a missing bundle.
+    const bundle = keys.definitions(b!.definition.bundle);
+    const text = decode(await store.get(bundle));
+    const { offset, length } = b!.definition;
+    const line = text.slice(offset, offset + length);
+    await store.put(bundle, text.slice(0, offset) + line.replace(/"seed":(\d)/, (_, digit: string) => `"seed":${(Number(digit) + 1) % 10}`) + text.slice(offset + length));
+    const missing = { ...a!, definition: { ...a!.definition, bundle: "0".repeat(64) } };
+    const elsewhere = { ...d!, definition: { ...d!.definition, offset: d!.definition.offset + 1 } };
+    const bare = { hash: c!.hash } as unknown as ManifestItem;
+    const out = await runWorker(store, { Items: [{ hash: "not-a-hash" } as unknown as ManifestItem, bare, missing, b!, elsewhere], BatchInput: { sweepId: result.sweepId } });
     expect(out.failed.map((f) => f.error)).toEqual([
       expect.stringMatching(/not a cell reference/),
-      expect.stringMatching(/no cell definition/),
+      expect.stringMatching(/not a cell reference/),
+      expect.stringMatching(/no cell definitions at definitions\/0{64}\.jsonl/),
+      expect.stringMatching(/does not hash to/),
       expect.stringMatching(/does not hash to/),
     ]);
+    expect(out.computed).toEqual([]);
     const other = await runWorker(store, { Items: [c!], BatchInput: { sweepId: result.sweepId } }, { kernelVersion: 999 });
     expect(other.failed[0]!.error).toMatch(/planned for kernel version \d+, this worker runs 999/);
   });

@@ -154,6 +154,9 @@ export class MemoryStore implements Store {
   async get(key: string) {
     return this.objects.get(key)?.body;
   }
+  async getRange(key: string, offset: number, length: number) {
+    return this.objects.get(key)?.body.subarray(offset, offset + length);
+  }
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}) {
     const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
     if (options.ifAbsent && this.objects.has(key)) return;

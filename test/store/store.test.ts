@@ -86,6 +86,19 @@ describe.each(stores)("%s store", (name, make) => {
     expect(await store.get("empty")).toEqual(new Uint8Array());
   });
 
+  it("reads a byte range: the bytes asked for, fewer where the object ends, undefined for a missing key", async () => {
+    const store = make();
+    const every = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 251);
+    await store.put("definitions/bundle.jsonl", every);
+    // Not [0, 1]: s3rver reads "bytes=0-0" as the whole object (its end 0 is taken as none).
+    for (const [offset, length] of [[0, 2], [1, 1], [0, 70_000], [12_345, 54_321], [69_999, 1], [65_536, 10]] as const)
+      expect(await store.getRange("definitions/bundle.jsonl", offset, length), `${offset}+${length}`).toEqual(every.slice(offset, offset + length));
+    expect(await store.getRange("definitions/bundle.jsonl", 69_990, 100)).toEqual(every.slice(69_990));
+    expect(await store.getRange("definitions/bundle.jsonl", 70_000, 10)).toEqual(new Uint8Array());
+    expect(await store.getRange("definitions/bundle.jsonl", 80_000, 10)).toEqual(new Uint8Array());
+    expect(await store.getRange("definitions/none.jsonl", 0, 10)).toBeUndefined();
+  });
+
   it("replaces an object on a plain put", async () => {
     const store = make();
     await store.put("k", "first version, longer");
