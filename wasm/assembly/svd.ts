@@ -14,9 +14,10 @@
 //     dlasq), one division per entry and step instead of a QR sweep's two rotations.
 //     With vectors: implicit-shift bidiagonal QR with Demmel & Kahan's zero-shift sweeps and
 //     relative convergence tests ("Accurate singular values of bidiagonal matrices", SIAM J. Sci.
-//     Stat. Comput. 11, 1990; LAPACK dbdsqr), its shifts taken from dqds's values. Rotations
-//     reach U and V as fast (scaled) Givens transformations. Where dqds declines (a zero on the
-//     diagonal, no convergence) bdsqr does the whole job.
+//     Stat. Comput. 11, 1990; LAPACK dbdsqr), its shifts taken from dqds's values. A sweep's
+//     rotations reach U and V in one pass over 8 rows at a time, the vector in flight kept in
+//     registers. Where dqds declines (a zero on the diagonal, no convergence) bdsqr does the
+//     whole job.
 // Why not one-sided Jacobi (the placeholder): it measured 7-14x LAPACK's time here; this is
 // 1.5-2.5x (values) and 2.5-3x (U, S, V) of numpy's gesdd on one thread, see bench/svd.ts.
 // Accuracy: steps 1-2 are backward stable (the computed Bd is exact for B + E,
@@ -353,96 +354,107 @@ function flushReflector(
 /**
  * For k = 0..cnt-1 (forward) rotate vectors first+k and first+k+1 (length L, ldv apart):
  * x' = c_k x + s_k y, y' = c_k y - s_k x (LAPACK dlasr 'V' on rows of VT / columns of U).
- * Vectors are held scaled, x = d_x W_x (scale[] holds d): see rotateScaled.
+ * The whole sweep goes over 8 entries of every vector at a time: vector first+k+1 as left by
+ * rotation k stays in registers for rotation k+1, so each entry is loaded and stored once per
+ * sweep instead of twice per rotation (the sweep's rotations are applied in their order, so
+ * the arithmetic is exactly that of one rotation after the other).
  */
-function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize, scale: usize): void {
-  for (let k = 0; k < cnt; k++)
-    rotateScaled(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k), scale, first + k);
-}
-
-/** As rotateForward, k = cnt-1 down to 0. */
-function rotateBackward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize, scale: usize): void {
-  for (let k = cnt - 1; k >= 0; k--)
-    rotateScaled(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k), scale, first + k);
-}
-
-const RESCALE_BELOW: f64 = 1.0 / 1.157920892373162e77; // 2^-256: fold d into W before it underflows
-
-/**
- * One plane rotation of x = d_i W_p, y = d_{i+1} W_q as a fast (scaled) Givens transformation
- * (Gentleman, "Least squares computations by Givens transformations without square roots",
- * IMA J. Appl. Math. 12, 1973; Hammarling 1974): 2 multiplications and 2 additions per pair instead
- * of 4 and 2, with the case chosen so the multipliers' product is <= 1 (as stable as the plain
- * rotation). ||W|| = 1/|d| since the vectors are orthonormal; d is folded into W before it
- * drops below 2^-256, so W stays far from overflow.
- */
-function rotateScaled(p: usize, q: usize, L: i32, c: f64, s: f64, scale: usize, i: i32): void {
-  if (s == 0) {
-    if (c == 1) return;
-  }
-  const dp = ld(scale, i);
-  const dq = ld(scale, i + 1);
+function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize): void {
+  const stride = <usize>ldv << 3;
+  const p0 = col(base, ldv, first, 0);
   let o = 0;
-  if (Math.abs(c) >= Math.abs(s)) {
-    // W_p' = W_p + a W_q, W_q' = W_q - b W_p; d' = c d
-    const a = (s * dq) / (c * dp);
-    const b = (s * dp) / (c * dq);
-    st(scale, i, c * dp);
-    st(scale, i + 1, c * dq);
-    const av = f64x2.splat(a);
-    const bv = f64x2.splat(b);
-    for (; o + 4 <= L; o += 4) {
-      const t = <usize>o << 3;
-      const x0 = v128.load(p + t);
-      const x1 = v128.load(p + t, 16);
-      const y0 = v128.load(q + t);
-      const y1 = v128.load(q + t, 16);
-      v128.store(p + t, f64x2.add(x0, f64x2.mul(av, y0)));
-      v128.store(p + t, f64x2.add(x1, f64x2.mul(av, y1)), 16);
-      v128.store(q + t, f64x2.sub(y0, f64x2.mul(bv, x0)));
-      v128.store(q + t, f64x2.sub(y1, f64x2.mul(bv, x1)), 16);
+  for (; o + 8 <= L; o += 8) {
+    let p = p0 + (<usize>o << 3);
+    let x0 = v128.load(p);
+    let x1 = v128.load(p, 16);
+    let x2 = v128.load(p, 32);
+    let x3 = v128.load(p, 48);
+    for (let k = 0; k < cnt; k++) {
+      const q = p + stride;
+      const c = f64x2.splat(ld(cs, k));
+      const s = f64x2.splat(ld(sn, k));
+      const y0 = v128.load(q);
+      const y1 = v128.load(q, 16);
+      const y2 = v128.load(q, 32);
+      const y3 = v128.load(q, 48);
+      v128.store(p, f64x2.add(f64x2.mul(c, x0), f64x2.mul(s, y0)));
+      v128.store(p, f64x2.add(f64x2.mul(c, x1), f64x2.mul(s, y1)), 16);
+      v128.store(p, f64x2.add(f64x2.mul(c, x2), f64x2.mul(s, y2)), 32);
+      v128.store(p, f64x2.add(f64x2.mul(c, x3), f64x2.mul(s, y3)), 48);
+      x0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, x0));
+      x1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, x1));
+      x2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, x2));
+      x3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, x3));
+      p = q;
     }
-    for (; o < L; o++) {
-      const xv = ld(p, o);
-      const yv = ld(q, o);
-      st(p, o, xv + a * yv);
-      st(q, o, yv - b * xv);
-    }
-  } else {
-    // W_p' = W_q + a W_p (d_p' = s d_q), W_q' = W_p - b W_q (d_q' = -s d_p)
-    const a = (c * dp) / (s * dq);
-    const b = (c * dq) / (s * dp);
-    st(scale, i, s * dq);
-    st(scale, i + 1, -s * dp);
-    const av = f64x2.splat(a);
-    const bv = f64x2.splat(b);
-    for (; o + 4 <= L; o += 4) {
-      const t = <usize>o << 3;
-      const x0 = v128.load(p + t);
-      const x1 = v128.load(p + t, 16);
-      const y0 = v128.load(q + t);
-      const y1 = v128.load(q + t, 16);
-      v128.store(p + t, f64x2.add(y0, f64x2.mul(av, x0)));
-      v128.store(p + t, f64x2.add(y1, f64x2.mul(av, x1)), 16);
-      v128.store(q + t, f64x2.sub(x0, f64x2.mul(bv, y0)));
-      v128.store(q + t, f64x2.sub(x1, f64x2.mul(bv, y1)), 16);
-    }
-    for (; o < L; o++) {
-      const xv = ld(p, o);
-      const yv = ld(q, o);
-      st(p, o, yv + a * xv);
-      st(q, o, xv - b * yv);
-    }
+    v128.store(p, x0);
+    v128.store(p, x1, 16);
+    v128.store(p, x2, 32);
+    v128.store(p, x3, 48);
   }
-  foldScale(p, L, scale, i);
-  foldScale(q, L, scale, i + 1);
+  for (; o < L; o++) {
+    let p = p0 + (<usize>o << 3);
+    let x = load<f64>(p);
+    for (let k = 0; k < cnt; k++) {
+      const q = p + stride;
+      const c = ld(cs, k);
+      const s = ld(sn, k);
+      const y = load<f64>(q);
+      store<f64>(p, c * x + s * y);
+      x = c * y - s * x;
+      p = q;
+    }
+    store<f64>(p, x);
+  }
 }
 
-@inline function foldScale(p: usize, L: i32, scale: usize, i: i32): void {
-  const d = ld(scale, i);
-  if (Math.abs(d) < RESCALE_BELOW) {
-    scal(d, p, L);
-    st(scale, i, 1);
+/** As rotateForward, k = cnt-1 down to 0: vector first+k as left by rotation k is carried. */
+function rotateBackward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize): void {
+  const stride = <usize>ldv << 3;
+  const q0 = col(base, ldv, first + cnt, 0);
+  let o = 0;
+  for (; o + 8 <= L; o += 8) {
+    let q = q0 + (<usize>o << 3);
+    let y0 = v128.load(q);
+    let y1 = v128.load(q, 16);
+    let y2 = v128.load(q, 32);
+    let y3 = v128.load(q, 48);
+    for (let k = cnt - 1; k >= 0; k--) {
+      const p = q - stride;
+      const c = f64x2.splat(ld(cs, k));
+      const s = f64x2.splat(ld(sn, k));
+      const x0 = v128.load(p);
+      const x1 = v128.load(p, 16);
+      const x2 = v128.load(p, 32);
+      const x3 = v128.load(p, 48);
+      v128.store(q, f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, x0)));
+      v128.store(q, f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, x1)), 16);
+      v128.store(q, f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, x2)), 32);
+      v128.store(q, f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, x3)), 48);
+      y0 = f64x2.add(f64x2.mul(c, x0), f64x2.mul(s, y0));
+      y1 = f64x2.add(f64x2.mul(c, x1), f64x2.mul(s, y1));
+      y2 = f64x2.add(f64x2.mul(c, x2), f64x2.mul(s, y2));
+      y3 = f64x2.add(f64x2.mul(c, x3), f64x2.mul(s, y3));
+      q = p;
+    }
+    v128.store(q, y0);
+    v128.store(q, y1, 16);
+    v128.store(q, y2, 32);
+    v128.store(q, y3, 48);
+  }
+  for (; o < L; o++) {
+    let q = q0 + (<usize>o << 3);
+    let y = load<f64>(q);
+    for (let k = cnt - 1; k >= 0; k--) {
+      const p = q - stride;
+      const c = ld(cs, k);
+      const s = ld(sn, k);
+      const x = load<f64>(p);
+      store<f64>(q, c * y - s * x);
+      y = c * x + s * y;
+      q = p;
+    }
+    store<f64>(q, y);
   }
 }
 
@@ -633,13 +645,6 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
   const s1 = at(rot, N);
   const c2 = at(rot, 2 * N);
   const s2 = at(rot, 3 * N);
-  // Vector scales (fast Givens): the vectors are scV[k] * vt_k and scU[k] * u_k.
-  const scV = at(rot, 4 * N);
-  const scU = at(rot, 5 * N);
-  if (wantVectors) {
-    fill(scV, N, 1);
-    fill(scU, N, 1);
-  }
   const tolmul = Math.max(10, Math.min(100, Math.pow(EPS, -0.125)));
   const tol = tolmul * EPS;
   let smax: f64 = 0;
@@ -696,8 +701,12 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
       st(e, m - 1, 0);
       st(d, m, svMin);
       if (wantVectors) {
-        rotateScaled(col(vt, N, m - 1, 0), col(vt, N, m, 0), N, svCosR, svSinR, scV, m - 1);
-        rotateScaled(col(u, ldu, m - 1, 0), col(u, ldu, m, 0), Lu, svCosL, svSinL, scU, m - 1);
+        st(c1, 0, svCosR);
+        st(s1, 0, svSinR);
+        st(c2, 0, svCosL);
+        st(s2, 0, svSinL);
+        rotateForward(vt, N, N, m - 1, 1, c1, s1);
+        rotateForward(u, ldu, Lu, m - 1, 1, c2, s2);
       }
       m -= 2;
       continue;
@@ -784,8 +793,8 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         st(d, m, h * oldcs);
         st(e, m - 1, h * oldsn);
         if (wantVectors) {
-          rotateForward(vt, N, N, ll, cnt, c1, s1, scV);
-          rotateForward(u, ldu, Lu, ll, cnt, c2, s2, scU);
+          rotateForward(vt, N, N, ll, cnt, c1, s1);
+          rotateForward(u, ldu, Lu, ll, cnt, c2, s2);
         }
         if (Math.abs(ld(e, m - 1)) <= thresh) st(e, m - 1, 0);
       } else {
@@ -811,8 +820,8 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         st(d, ll, h * oldcs);
         st(e, ll, h * oldsn);
         if (wantVectors) {
-          rotateBackward(vt, N, N, ll, cnt, c2, s2, scV);
-          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1, scU);
+          rotateBackward(vt, N, N, ll, cnt, c2, s2);
+          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1);
         }
         if (Math.abs(ld(e, ll)) <= thresh) st(e, ll, 0);
       }
@@ -846,8 +855,8 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         }
         st(e, m - 1, f);
         if (wantVectors) {
-          rotateForward(vt, N, N, ll, cnt, c1, s1, scV);
-          rotateForward(u, ldu, Lu, ll, cnt, c2, s2, scU);
+          rotateForward(vt, N, N, ll, cnt, c1, s1);
+          rotateForward(u, ldu, Lu, ll, cnt, c2, s2);
         }
         if (Math.abs(ld(e, m - 1)) <= thresh) st(e, m - 1, 0);
       } else {
@@ -880,16 +889,10 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         st(e, ll, f);
         if (Math.abs(ld(e, ll)) <= thresh) st(e, ll, 0);
         if (wantVectors) {
-          rotateBackward(vt, N, N, ll, cnt, c2, s2, scV);
-          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1, scU);
+          rotateBackward(vt, N, N, ll, cnt, c2, s2);
+          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1);
         }
       }
-    }
-  }
-  if (wantVectors) {
-    for (let i = 0; i < N; i++) {
-      scal(ld(scV, i), col(vt, N, i, 0), N);
-      scal(ld(scU, i), col(u, ldu, i, 0), Lu);
     }
   }
   // Make the values positive, then sort descending (selection sort, swapping vectors).
