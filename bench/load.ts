@@ -13,6 +13,7 @@ import type { PlanResult } from "../shared/pipeline/contract.js";
 import { plan, submitSpec } from "../shared/pipeline/plan.js";
 import { reportForAggregate } from "../shared/report/aggregate.js";
 import { RESULT_FORMAT, emptyMetrics, writeResult } from "../shared/results/result.js";
+import { kernelVersion as engineKernelVersion } from "../shared/numerics/engine.js";
 import { parseSpec } from "../shared/spec/spec.js";
 import { FileStore } from "../shared/store/fs.js";
 import type { Store } from "../shared/store/store.js";
@@ -26,7 +27,9 @@ export function noopSpec(name: string, cells: number, iterations = 0): string {
 
 const ms = (start: number) => Math.round(performance.now() - start);
 
-export async function measurePlan(store: Store, cells: number): Promise<{ planMs: number; replanMs: number; parseMs: number; result: PlanResult }> {
+/** `version`: the kernel version to plan for (the one of the results already stored, to find them cached). */
+export async function measurePlan(store: Store, cells: number, version = kernelVersion): Promise<{ planMs: number; replanMs: number; parseMs: number; result: PlanResult }> {
+  const kernelVersion = version;
   const text = noopSpec("plan-load", cells);
   let start = performance.now();
   const sweep = parseSpec(text, { kernelVersion });
@@ -139,7 +142,8 @@ async function main(): Promise<void> {
       const a = await measureAggregate(new FileStore(dir), r.sweepId, 500);
       say(`aggregate + report of ${runCells} results: ${a.ms} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB (run with --expose-gc)`);
       const store = new FileStore(dir);
-      const replan = await measurePlan(store, runCells);
+      // runNoopSweep computed with the loaded kernels' version.
+      const replan = await measurePlan(store, runCells, engineKernelVersion());
       say(`plan ${runCells} cells with every result stored (verified from bytes): ${replan.planMs} ms; cached ${replan.result.cached}`);
     }
     const heavy = flag("heavy", 300);
