@@ -1084,14 +1084,19 @@ function dqds(N: i32, d: usize, e: usize, work: usize): i32 {
       const fb = ld(f, n0 - 1);
       // Negligible when it moves the bottom eigenvalue by a relative tol2: against sigma + q_n,
       // or against q_{n-1} (the bottom 2 x 2 then moves q_n by the factor 1 - f / q_{n-1}).
-      if (fb <= absTol || fb <= tol2 * (sigma + ld(q, n0)) || fb <= tol2 * ld(q, n0 - 1)) {
+      // Or by Weyl: zeroing the coupling moves every eigenvalue of B B^T by at most
+      // sqrt(f q_n) + f; all of them are >= sigma, the deflated one ~ sigma + q_n; so below
+      // EPS relative (sigma to EPS / 2: far inside the promise, about one transform earlier).
+      const wb = EPS * (sigma + ld(q, n0));
+      if (fb <= absTol || fb <= tol2 * (sigma + ld(q, n0)) || fb <= tol2 * ld(q, n0 - 1) || (fb <= EPS * sigma && fb * ld(q, n0) <= wb * wb)) {
         st(lam, n0, sigma + ld(q, n0));
         n0--;
         deflated++;
         continue;
       }
       const fc = n0 == i0 + 1 ? 0 : ld(f, n0 - 2);
-      if (fc <= absTol || fc <= tol2 * (sigma + ld(q, n0 - 1)) || fc <= tol2 * ld(q, n0 - 2)) {
+      const wc = EPS * sigma;
+      if (fc <= absTol || fc <= tol2 * (sigma + ld(q, n0 - 1)) || fc <= tol2 * ld(q, n0 - 2) || (fc <= wc && fc * ld(q, n0 - 1) <= wc * wc)) {
         // The bottom 2 x 2 block [[q1 + f1, .], [., q2]] (B B^T form), eigenvalues directly:
         // trace^2 - 4 det = (q1 + f1 - q2)^2 + 4 f1 q2 has no cancellation.
         const q1 = ld(q, n0 - 1);
