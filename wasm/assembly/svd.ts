@@ -351,15 +351,48 @@ function flushReflector(
 
 // ---- plane rotations ---------------------------------------------------------------------------
 
+// Longer vectors go one rotation at a time: carrying 8 rows through a whole sweep touches one
+// page per vector, and past ~200 rows that thrashes the TLB (measured 512^2: 236 vs 175 ms).
+const CARRY_MAX: i32 = 160;
+
+/** x' = c x + s y, y' = c y - s x on the runs x = p[0..L), y = q[0..L). */
+function rotatePair(p: usize, q: usize, L: i32, c: f64, s: f64): void {
+  const cv = f64x2.splat(c);
+  const sv = f64x2.splat(s);
+  let o = 0;
+  for (; o + 4 <= L; o += 4) {
+    const t = <usize>o << 3;
+    const x0 = v128.load(p + t);
+    const x1 = v128.load(p + t, 16);
+    const y0 = v128.load(q + t);
+    const y1 = v128.load(q + t, 16);
+    v128.store(p + t, f64x2.add(f64x2.mul(cv, x0), f64x2.mul(sv, y0)));
+    v128.store(p + t, f64x2.add(f64x2.mul(cv, x1), f64x2.mul(sv, y1)), 16);
+    v128.store(q + t, f64x2.sub(f64x2.mul(cv, y0), f64x2.mul(sv, x0)));
+    v128.store(q + t, f64x2.sub(f64x2.mul(cv, y1), f64x2.mul(sv, x1)), 16);
+  }
+  for (; o < L; o++) {
+    const x = ld(p, o);
+    const y = ld(q, o);
+    st(p, o, c * x + s * y);
+    st(q, o, c * y - s * x);
+  }
+}
+
 /**
  * For k = 0..cnt-1 (forward) rotate vectors first+k and first+k+1 (length L, ldv apart):
  * x' = c_k x + s_k y, y' = c_k y - s_k x (LAPACK dlasr 'V' on rows of VT / columns of U).
- * The whole sweep goes over 8 entries of every vector at a time: vector first+k+1 as left by
+ * Up to CARRY_MAX entries, the whole sweep goes over 8 entries of every vector at a time: vector first+k+1 as left by
  * rotation k stays in registers for rotation k+1, so each entry is loaded and stored once per
  * sweep instead of twice per rotation (the sweep's rotations are applied in their order, so
  * the arithmetic is exactly that of one rotation after the other).
  */
 function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize): void {
+  if (L > CARRY_MAX) {
+    for (let k = 0; k < cnt; k++)
+      rotatePair(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k));
+    return;
+  }
   const stride = <usize>ldv << 3;
   const p0 = col(base, ldv, first, 0);
   let o = 0;
@@ -410,6 +443,11 @@ function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: 
 
 /** As rotateForward, k = cnt-1 down to 0: vector first+k as left by rotation k is carried. */
 function rotateBackward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize): void {
+  if (L > CARRY_MAX) {
+    for (let k = cnt - 1; k >= 0; k--)
+      rotatePair(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k));
+    return;
+  }
   const stride = <usize>ldv << 3;
   const q0 = col(base, ldv, first + cnt, 0);
   let o = 0;
