@@ -14,12 +14,13 @@
 //     dlasq), one division per entry and step instead of a QR sweep's two rotations.
 //     With vectors: implicit-shift bidiagonal QR with Demmel & Kahan's zero-shift sweeps and
 //     relative convergence tests ("Accurate singular values of bidiagonal matrices", SIAM J. Sci.
-//     Stat. Comput. 11, 1990; LAPACK dbdsqr), its shifts taken from dqds's values. A sweep's
-//     rotations reach U and V in one pass over 8 rows at a time, the vector in flight kept in
+//     Stat. Comput. 11, 1990; LAPACK dbdsqr), its shifts taken from dqds's values. Rotations
+//     reach U and V as fast (scaled) Givens transformations; for vectors up to 160 long a
+//     sweep's rotations go in one pass over 8 rows at a time, the vector in flight kept in
 //     registers. Where dqds declines (a zero on the diagonal, no convergence) bdsqr does the
 //     whole job.
 // Why not one-sided Jacobi (the placeholder): it measured 7-14x LAPACK's time here; this is
-// 1.5-2.5x (values) and 2.5-3x (U, S, V) of numpy's gesdd on one thread, see bench/svd.ts.
+// 1-1.8x (values) and 1.5-2.7x (U, S, V) of numpy's gesdd on one thread, see bench/svd.ts.
 // Accuracy: steps 1-2 are backward stable (the computed Bd is exact for B + E,
 // ||E|| <= c(M,N) eps ||B||), step 3 gives the singular values of Bd to high relative accuracy;
 // so each singular value has absolute error O(eps ||B||) (tested: 1e-12 sigma_max; measured
@@ -355,43 +356,44 @@ function flushReflector(
 // page per vector, and past ~200 rows that thrashes the TLB (measured 512^2: 236 vs 175 ms).
 const CARRY_MAX: i32 = 160;
 
-/** x' = c x + s y, y' = c y - s x on the runs x = p[0..L), y = q[0..L). */
-function rotatePair(p: usize, q: usize, L: i32, c: f64, s: f64): void {
-  const cv = f64x2.splat(c);
-  const sv = f64x2.splat(s);
-  let o = 0;
-  for (; o + 4 <= L; o += 4) {
-    const t = <usize>o << 3;
-    const x0 = v128.load(p + t);
-    const x1 = v128.load(p + t, 16);
-    const y0 = v128.load(q + t);
-    const y1 = v128.load(q + t, 16);
-    v128.store(p + t, f64x2.add(f64x2.mul(cv, x0), f64x2.mul(sv, y0)));
-    v128.store(p + t, f64x2.add(f64x2.mul(cv, x1), f64x2.mul(sv, y1)), 16);
-    v128.store(q + t, f64x2.sub(f64x2.mul(cv, y0), f64x2.mul(sv, x0)));
-    v128.store(q + t, f64x2.sub(f64x2.mul(cv, y1), f64x2.mul(sv, x1)), 16);
-  }
-  for (; o < L; o++) {
-    const x = ld(p, o);
-    const y = ld(q, o);
-    st(p, o, c * x + s * y);
-    st(q, o, c * y - s * x);
-  }
-}
-
 /**
  * For k = 0..cnt-1 (forward) rotate vectors first+k and first+k+1 (length L, ldv apart):
  * x' = c_k x + s_k y, y' = c_k y - s_k x (LAPACK dlasr 'V' on rows of VT / columns of U).
- * Up to CARRY_MAX entries, the whole sweep goes over 8 entries of every vector at a time: vector first+k+1 as left by
- * rotation k stays in registers for rotation k+1, so each entry is loaded and stored once per
- * sweep instead of twice per rotation (the sweep's rotations are applied in their order, so
- * the arithmetic is exactly that of one rotation after the other).
+ * Vectors are held scaled, x = d_x W_x (scale[] holds d), and turn as fast Givens
+ * transformations (see rotateScaled). Up to CARRY_MAX entries the whole sweep goes over 8
+ * entries of every vector at a time: vector first+k+1 as left by rotation k stays in registers
+ * for rotation k+1, so each entry is loaded and stored once per sweep instead of twice per
+ * rotation (rotations still apply in order: the arithmetic is that of one after the other).
+ * cs and sn are overwritten with the multipliers; kind: scratch of cnt i32.
  */
-function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize): void {
-  if (L > CARRY_MAX) {
+function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize, scale: usize, kind: usize): void {
+  if (L > CARRY_MAX || cnt == 1) {
     for (let k = 0; k < cnt; k++)
-      rotatePair(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k));
+      rotateScaled(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k), scale, first + k);
     return;
+  }
+  // Multipliers and scales, in the sweep's order (rotation k + 1 sees k's new scale).
+  for (let k = 0; k < cnt; k++) {
+    const i = first + k;
+    const c = ld(cs, k);
+    const s = ld(sn, k);
+    const dp = ld(scale, i);
+    const dq = ld(scale, i + 1);
+    if (Math.abs(c) >= Math.abs(s)) {
+      // W_p' = W_p + a W_q, W_q' = W_q - b W_p; d' = c d
+      st(cs, k, (s * dq) / (c * dp));
+      st(sn, k, (s * dp) / (c * dq));
+      st(scale, i, c * dp);
+      st(scale, i + 1, c * dq);
+      store<i32>(kind + (<usize>k << 2), 0);
+    } else {
+      // W_p' = W_q + a W_p (d_p' = s d_q), W_q' = W_p - b W_q (d_q' = -s d_p)
+      st(cs, k, (c * dp) / (s * dq));
+      st(sn, k, (c * dq) / (s * dp));
+      st(scale, i, s * dq);
+      st(scale, i + 1, -s * dp);
+      store<i32>(kind + (<usize>k << 2), 1);
+    }
   }
   const stride = <usize>ldv << 3;
   const p0 = col(base, ldv, first, 0);
@@ -404,20 +406,31 @@ function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: 
     let x3 = v128.load(p, 48);
     for (let k = 0; k < cnt; k++) {
       const q = p + stride;
-      const c = f64x2.splat(ld(cs, k));
-      const s = f64x2.splat(ld(sn, k));
+      const a = f64x2.splat(ld(cs, k));
+      const b = f64x2.splat(ld(sn, k));
       const y0 = v128.load(q);
       const y1 = v128.load(q, 16);
       const y2 = v128.load(q, 32);
       const y3 = v128.load(q, 48);
-      v128.store(p, f64x2.add(f64x2.mul(c, x0), f64x2.mul(s, y0)));
-      v128.store(p, f64x2.add(f64x2.mul(c, x1), f64x2.mul(s, y1)), 16);
-      v128.store(p, f64x2.add(f64x2.mul(c, x2), f64x2.mul(s, y2)), 32);
-      v128.store(p, f64x2.add(f64x2.mul(c, x3), f64x2.mul(s, y3)), 48);
-      x0 = f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, x0));
-      x1 = f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, x1));
-      x2 = f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, x2));
-      x3 = f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, x3));
+      if (load<i32>(kind + (<usize>k << 2)) == 0) {
+        v128.store(p, f64x2.add(x0, f64x2.mul(a, y0)));
+        v128.store(p, f64x2.add(x1, f64x2.mul(a, y1)), 16);
+        v128.store(p, f64x2.add(x2, f64x2.mul(a, y2)), 32);
+        v128.store(p, f64x2.add(x3, f64x2.mul(a, y3)), 48);
+        x0 = f64x2.sub(y0, f64x2.mul(b, x0));
+        x1 = f64x2.sub(y1, f64x2.mul(b, x1));
+        x2 = f64x2.sub(y2, f64x2.mul(b, x2));
+        x3 = f64x2.sub(y3, f64x2.mul(b, x3));
+      } else {
+        v128.store(p, f64x2.add(y0, f64x2.mul(a, x0)));
+        v128.store(p, f64x2.add(y1, f64x2.mul(a, x1)), 16);
+        v128.store(p, f64x2.add(y2, f64x2.mul(a, x2)), 32);
+        v128.store(p, f64x2.add(y3, f64x2.mul(a, x3)), 48);
+        x0 = f64x2.sub(x0, f64x2.mul(b, y0));
+        x1 = f64x2.sub(x1, f64x2.mul(b, y1));
+        x2 = f64x2.sub(x2, f64x2.mul(b, y2));
+        x3 = f64x2.sub(x3, f64x2.mul(b, y3));
+      }
       p = q;
     }
     v128.store(p, x0);
@@ -430,71 +443,110 @@ function rotateForward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: 
     let x = load<f64>(p);
     for (let k = 0; k < cnt; k++) {
       const q = p + stride;
-      const c = ld(cs, k);
-      const s = ld(sn, k);
+      const a = ld(cs, k);
+      const b = ld(sn, k);
       const y = load<f64>(q);
-      store<f64>(p, c * x + s * y);
-      x = c * y - s * x;
+      if (load<i32>(kind + (<usize>k << 2)) == 0) {
+        store<f64>(p, x + a * y);
+        x = y - b * x;
+      } else {
+        store<f64>(p, y + a * x);
+        x = x - b * y;
+      }
       p = q;
     }
     store<f64>(p, x);
   }
+  // A scale shrinks by at most 2 per sweep (|c| or |s| >= 1/sqrt 2, twice): fold after it.
+  for (let j = first; j <= first + cnt; j++) foldScale(col(base, ldv, j, 0), L, scale, j);
 }
 
-/** As rotateForward, k = cnt-1 down to 0: vector first+k as left by rotation k is carried. */
-function rotateBackward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize): void {
-  if (L > CARRY_MAX) {
-    for (let k = cnt - 1; k >= 0; k--)
-      rotatePair(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k));
-    return;
+/** As rotateForward, k = cnt-1 down to 0, one rotation at a time. */
+function rotateBackward(base: usize, ldv: i32, L: i32, first: i32, cnt: i32, cs: usize, sn: usize, scale: usize): void {
+  for (let k = cnt - 1; k >= 0; k--)
+    rotateScaled(col(base, ldv, first + k, 0), col(base, ldv, first + k + 1, 0), L, ld(cs, k), ld(sn, k), scale, first + k);
+}
+
+const RESCALE_BELOW: f64 = 1.0 / 1.157920892373162e77; // 2^-256: fold d into W before it underflows
+
+/**
+ * One plane rotation of x = d_i W_p, y = d_{i+1} W_q as a fast (scaled) Givens transformation
+ * (Gentleman, "Least squares computations by Givens transformations without square roots",
+ * IMA J. Appl. Math. 12, 1973; Hammarling 1974): 2 multiplications and 2 additions per pair instead
+ * of 4 and 2, with the case chosen so the multipliers' product is <= 1 (as stable as the plain
+ * rotation). ||W|| = 1/|d| since the vectors are orthonormal; d is folded into W before it
+ * drops below 2^-256, so W stays far from overflow.
+ */
+function rotateScaled(p: usize, q: usize, L: i32, c: f64, s: f64, scale: usize, i: i32): void {
+  if (s == 0) {
+    if (c == 1) return;
   }
-  const stride = <usize>ldv << 3;
-  const q0 = col(base, ldv, first + cnt, 0);
+  const dp = ld(scale, i);
+  const dq = ld(scale, i + 1);
   let o = 0;
-  for (; o + 8 <= L; o += 8) {
-    let q = q0 + (<usize>o << 3);
-    let y0 = v128.load(q);
-    let y1 = v128.load(q, 16);
-    let y2 = v128.load(q, 32);
-    let y3 = v128.load(q, 48);
-    for (let k = cnt - 1; k >= 0; k--) {
-      const p = q - stride;
-      const c = f64x2.splat(ld(cs, k));
-      const s = f64x2.splat(ld(sn, k));
-      const x0 = v128.load(p);
-      const x1 = v128.load(p, 16);
-      const x2 = v128.load(p, 32);
-      const x3 = v128.load(p, 48);
-      v128.store(q, f64x2.sub(f64x2.mul(c, y0), f64x2.mul(s, x0)));
-      v128.store(q, f64x2.sub(f64x2.mul(c, y1), f64x2.mul(s, x1)), 16);
-      v128.store(q, f64x2.sub(f64x2.mul(c, y2), f64x2.mul(s, x2)), 32);
-      v128.store(q, f64x2.sub(f64x2.mul(c, y3), f64x2.mul(s, x3)), 48);
-      y0 = f64x2.add(f64x2.mul(c, x0), f64x2.mul(s, y0));
-      y1 = f64x2.add(f64x2.mul(c, x1), f64x2.mul(s, y1));
-      y2 = f64x2.add(f64x2.mul(c, x2), f64x2.mul(s, y2));
-      y3 = f64x2.add(f64x2.mul(c, x3), f64x2.mul(s, y3));
-      q = p;
+  if (Math.abs(c) >= Math.abs(s)) {
+    // W_p' = W_p + a W_q, W_q' = W_q - b W_p; d' = c d
+    const a = (s * dq) / (c * dp);
+    const b = (s * dp) / (c * dq);
+    st(scale, i, c * dp);
+    st(scale, i + 1, c * dq);
+    const av = f64x2.splat(a);
+    const bv = f64x2.splat(b);
+    for (; o + 4 <= L; o += 4) {
+      const t = <usize>o << 3;
+      const x0 = v128.load(p + t);
+      const x1 = v128.load(p + t, 16);
+      const y0 = v128.load(q + t);
+      const y1 = v128.load(q + t, 16);
+      v128.store(p + t, f64x2.add(x0, f64x2.mul(av, y0)));
+      v128.store(p + t, f64x2.add(x1, f64x2.mul(av, y1)), 16);
+      v128.store(q + t, f64x2.sub(y0, f64x2.mul(bv, x0)));
+      v128.store(q + t, f64x2.sub(y1, f64x2.mul(bv, x1)), 16);
     }
-    v128.store(q, y0);
-    v128.store(q, y1, 16);
-    v128.store(q, y2, 32);
-    v128.store(q, y3, 48);
+    for (; o < L; o++) {
+      const xv = ld(p, o);
+      const yv = ld(q, o);
+      st(p, o, xv + a * yv);
+      st(q, o, yv - b * xv);
+    }
+  } else {
+    // W_p' = W_q + a W_p (d_p' = s d_q), W_q' = W_p - b W_q (d_q' = -s d_p)
+    const a = (c * dp) / (s * dq);
+    const b = (c * dq) / (s * dp);
+    st(scale, i, s * dq);
+    st(scale, i + 1, -s * dp);
+    const av = f64x2.splat(a);
+    const bv = f64x2.splat(b);
+    for (; o + 4 <= L; o += 4) {
+      const t = <usize>o << 3;
+      const x0 = v128.load(p + t);
+      const x1 = v128.load(p + t, 16);
+      const y0 = v128.load(q + t);
+      const y1 = v128.load(q + t, 16);
+      v128.store(p + t, f64x2.add(y0, f64x2.mul(av, x0)));
+      v128.store(p + t, f64x2.add(y1, f64x2.mul(av, x1)), 16);
+      v128.store(q + t, f64x2.sub(x0, f64x2.mul(bv, y0)));
+      v128.store(q + t, f64x2.sub(x1, f64x2.mul(bv, y1)), 16);
+    }
+    for (; o < L; o++) {
+      const xv = ld(p, o);
+      const yv = ld(q, o);
+      st(p, o, yv + a * xv);
+      st(q, o, xv - b * yv);
+    }
   }
-  for (; o < L; o++) {
-    let q = q0 + (<usize>o << 3);
-    let y = load<f64>(q);
-    for (let k = cnt - 1; k >= 0; k--) {
-      const p = q - stride;
-      const c = ld(cs, k);
-      const s = ld(sn, k);
-      const x = load<f64>(p);
-      store<f64>(q, c * y - s * x);
-      y = c * x + s * y;
-      q = p;
-    }
-    store<f64>(q, y);
+  foldScale(p, L, scale, i);
+  foldScale(q, L, scale, i + 1);
+}
+
+@inline function foldScale(p: usize, L: i32, scale: usize, i: i32): void {
+  const d = ld(scale, i);
+  if (Math.abs(d) < RESCALE_BELOW) {
+    scal(d, p, L);
+    st(scale, i, 1);
   }
 }
+
 
 // ---- 2x2 kernels (LAPACK dlartg, dlas2, dlasv2) ------------------------------------------------
 
@@ -672,7 +724,7 @@ function lasv2(f: f64, g: f64, h: f64): void {
 /**
  * Singular values of the upper bidiagonal (d, e) by implicit QR; rotations are applied to the N
  * vectors of vt (length N, ld N; the rows of V^T = columns of V) and of u (length Lu, ld ldu)
- * when wantVectors. rot: scratch of 6N. known (0 or N values, descending): the singular values
+ * when wantVectors. rot: scratch of 7N. known (0 or N values, descending): the singular values
  * from a values-only run; the shift becomes the known value nearest dbdsqr's 2x2 estimate, so a
  * sweep mostly deflates one value (1.17 sweeps per value measured against about 1.7). Any shift
  * keeps the sweep orthogonal, so accuracy is unchanged. Returns 0, or -1 when not converged.
@@ -683,6 +735,14 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
   const s1 = at(rot, N);
   const c2 = at(rot, 2 * N);
   const s2 = at(rot, 3 * N);
+  // Vector scales (fast Givens): the vectors are scV[k] * vt_k and scU[k] * u_k.
+  const scV = at(rot, 4 * N);
+  const scU = at(rot, 5 * N);
+  const kind = at(rot, 6 * N);
+  if (wantVectors) {
+    fill(scV, N, 1);
+    fill(scU, N, 1);
+  }
   const tolmul = Math.max(10, Math.min(100, Math.pow(EPS, -0.125)));
   const tol = tolmul * EPS;
   let smax: f64 = 0;
@@ -739,12 +799,8 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
       st(e, m - 1, 0);
       st(d, m, svMin);
       if (wantVectors) {
-        st(c1, 0, svCosR);
-        st(s1, 0, svSinR);
-        st(c2, 0, svCosL);
-        st(s2, 0, svSinL);
-        rotateForward(vt, N, N, m - 1, 1, c1, s1);
-        rotateForward(u, ldu, Lu, m - 1, 1, c2, s2);
+        rotateScaled(col(vt, N, m - 1, 0), col(vt, N, m, 0), N, svCosR, svSinR, scV, m - 1);
+        rotateScaled(col(u, ldu, m - 1, 0), col(u, ldu, m, 0), Lu, svCosL, svSinL, scU, m - 1);
       }
       m -= 2;
       continue;
@@ -837,8 +893,8 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         st(d, m, h * oldcs);
         st(e, m - 1, h * oldsn);
         if (wantVectors) {
-          rotateForward(vt, N, N, ll, cnt, c1, s1);
-          rotateForward(u, ldu, Lu, ll, cnt, c2, s2);
+          rotateForward(vt, N, N, ll, cnt, c1, s1, scV, kind);
+          rotateForward(u, ldu, Lu, ll, cnt, c2, s2, scU, kind);
         }
         if (Math.abs(ld(e, m - 1)) <= thresh) st(e, m - 1, 0);
       } else {
@@ -864,8 +920,8 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         st(d, ll, h * oldcs);
         st(e, ll, h * oldsn);
         if (wantVectors) {
-          rotateBackward(vt, N, N, ll, cnt, c2, s2);
-          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1);
+          rotateBackward(vt, N, N, ll, cnt, c2, s2, scV);
+          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1, scU);
         }
         if (Math.abs(ld(e, ll)) <= thresh) st(e, ll, 0);
       }
@@ -899,8 +955,8 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         }
         st(e, m - 1, f);
         if (wantVectors) {
-          rotateForward(vt, N, N, ll, cnt, c1, s1);
-          rotateForward(u, ldu, Lu, ll, cnt, c2, s2);
+          rotateForward(vt, N, N, ll, cnt, c1, s1, scV, kind);
+          rotateForward(u, ldu, Lu, ll, cnt, c2, s2, scU, kind);
         }
         if (Math.abs(ld(e, m - 1)) <= thresh) st(e, m - 1, 0);
       } else {
@@ -933,10 +989,16 @@ function bdsqr(N: i32, d: usize, e: usize, wantVectors: bool, vt: usize, u: usiz
         st(e, ll, f);
         if (Math.abs(ld(e, ll)) <= thresh) st(e, ll, 0);
         if (wantVectors) {
-          rotateBackward(vt, N, N, ll, cnt, c2, s2);
-          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1);
+          rotateBackward(vt, N, N, ll, cnt, c2, s2, scV);
+          rotateBackward(u, ldu, Lu, ll, cnt, c1, s1, scU);
         }
       }
+    }
+  }
+  if (wantVectors) {
+    for (let i = 0; i < N; i++) {
+      scal(ld(scV, i), col(vt, N, i, 0), N);
+      scal(ld(scU, i), col(u, ldu, i, 0), Lu);
     }
   }
   // Make the values positive, then sort descending (selection sort, swapping vectors).
@@ -1239,7 +1301,7 @@ function dqds(N: i32, d: usize, e: usize, work: usize): i32 {
 
 /** f64 entries of scratch svdF64 needs for an m x n problem (m >= n). */
 export function svdWorkSize(m: i32, n: i32): i32 {
-  let size = 12 * n + 2 * m + n * n + 8;
+  let size = 13 * n + 2 * m + n * n + 8;
   if (qrFirst(m, n)) size += n * n + n;
   return size;
 }
@@ -1259,8 +1321,8 @@ export function svdF64(a: usize, m: i32, n: i32, s: usize, u: usize, v: usize, w
   const taup = at(work, 2 * n);
   const y = at(work, 3 * n);
   const r = at(work, 4 * n);
-  const rot = at(work, 5 * n); // 6n
-  const x = at(work, 11 * n);
+  const rot = at(work, 5 * n); // 7n
+  const x = at(work, 12 * n);
   const w = at(x, m);
   const pv = at(w, m); // n x n right reflectors
   fill(e, n, 0);
