@@ -17,12 +17,12 @@ export interface SvdResult {
 type SvdKernel = (a: number, m: number, n: number, s: number, u: number, v: number, wantVectors: number, work: number) => number;
 type WorkSize = (m: number, n: number) => number;
 type Transpose = (src: number, rows: number, cols: number, dst: number) => void;
+type MaxAbs = (ptr: number, count: number) => number;
 
 export function singularValues(a: Matrix): Float64Array {
   return svd(a, { vectors: false }).values;
 }
 
-// Power-of-two rescaling (exact) keeps sums of squares inside the f64 range.
 const SCALE_LIMIT = 2 ** 300;
 
 export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
@@ -30,34 +30,18 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
   const { rows: m, cols: n } = a;
   if (a.data.length !== m * n) throw new RangeError(`svd: matrix data has ${a.data.length} entries, expected rows*cols = ${m * n}`);
   const p = Math.min(m, n);
-  let maxAbs = 0;
-  for (let k = 0; k < a.data.length; k++) {
-    const x = Math.abs(a.data[k]!);
-    if (!(x <= Number.MAX_VALUE)) {
-      const i = Math.floor(k / n);
-      throw new RangeError(`svd: entry (${i}, ${k - i * n}) of the ${m} x ${n} matrix is ${a.data[k]}; only finite values are allowed`);
-    }
-    if (x > maxAbs) maxAbs = x;
-  }
   if (p === 0) return wantVectors ? { values: new Float64Array(0), U: zeros(m, 0), V: zeros(n, 0) } : { values: new Float64Array(0) };
-  // 2^k can overflow for subnormal inputs (k > 1023): applied as two exact halves.
-  let scaleA = 1;
-  let scaleB = 1;
-  let scaled = false;
-  if (maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT)) {
-    const k = -Math.round(Math.log2(maxAbs));
-    scaleA = 2 ** Math.trunc(k / 2);
-    scaleB = 2 ** (k - Math.trunc(k / 2));
-    scaled = true;
-  }
-  // The kernel wants a tall matrix, column-major: B = A (m >= n) or B = A^T (m < n).
-  const tall = m >= n;
+  // The kernel wants a tall matrix, column-major. Row-major A is column-major A^T, so wide and
+  // square inputs go in as they are (A^T = V S U^T: the factors swap back below) and only
+  // strictly tall ones are transposed.
+  const tall = m > n;
   const M = tall ? m : n;
   const N = p;
   const ws = engine();
   const kernel = ws.kernels.svdF64 as SvdKernel;
   const workSize = (ws.kernels.svdWorkSize as WorkSize)(M, N);
   const transpose = ws.kernels.svdTranspose as Transpose;
+  const maxAbsOf = ws.kernels.svdMaxAbs as MaxAbs;
   return ws.scoped(() => {
     const bPtr = ws.allocF64(M * N);
     const sPtr = ws.allocF64(N);
@@ -66,10 +50,26 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
     // Layout changes go through this buffer: row-major in, column-major for the kernel, back.
     const tPtr = tall || wantVectors ? ws.allocF64(M * N) : 0;
     const workPtr = ws.allocF64(workSize);
-    // Row-major A is column-major A^T: wide inputs go in as they are, tall ones transposed.
-    const input = ws.f64View(tall ? tPtr : bPtr, M * N);
+    const inPtr = tall ? tPtr : bPtr;
+    const input = ws.f64View(inPtr, M * N);
     input.set(a.data);
-    if (scaled) for (let k = 0; k < input.length; k++) input[k] = input[k]! * scaleA * scaleB;
+    const maxAbs = maxAbsOf(inPtr, M * N);
+    if (!(maxAbs <= Number.MAX_VALUE)) {
+      const k = a.data.findIndex((x) => !Number.isFinite(x));
+      const i = Math.floor(k / n);
+      throw new RangeError(`svd: entry (${i}, ${k - i * n}) of the ${m} x ${n} matrix is ${a.data[k]}; only finite values are allowed`);
+    }
+    // Power-of-two rescaling (exact) keeps sums of squares inside the f64 range; 2^k can
+    // overflow for subnormal inputs (k > 1023): applied as two exact halves.
+    let scaleA = 1;
+    let scaleB = 1;
+    const scaled = maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT);
+    if (scaled) {
+      const k = -Math.round(Math.log2(maxAbs));
+      scaleA = 2 ** Math.trunc(k / 2);
+      scaleB = 2 ** (k - Math.trunc(k / 2));
+      for (let k = 0; k < input.length; k++) input[k] = input[k]! * scaleA * scaleB;
+    }
     if (tall) transpose(tPtr, m, n, bPtr);
     const status = kernel(bPtr, M, N, sPtr, uPtr, vPtr, wantVectors ? 1 : 0, workPtr);
     if (status !== 0) throw new Error(`svd: the bidiagonal QR did not converge for the ${m} x ${n} matrix`);

@@ -2,7 +2,7 @@
 // and sizes; none allocates. Memory is owned by the TypeScript layer (shared/numerics/engine.ts),
 // which hands out regions above heapBase() and passes scratch space explicitly.
 
-export { svdF64, svdWorkSize, svdTranspose } from "./svd";
+export { svdF64, svdWorkSize, svdTranspose, svdMaxAbs } from "./svd";
 export { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 export { rngPhilox, rngSetStream, rngUniform, rngNormal, rngBernoulli, rngPermutation, rngWords } from "./rng";
 export { sampleMasksF32, sampleMasksF64 } from "./masks";

@@ -1402,3 +1402,23 @@ export function svdTranspose(src: usize, rows: i32, cols: i32, dst: usize): void
     }
   }
 }
+
+/**
+ * max |x| over the run p[0..count): the wrapper's range check (for the exact rescaling) and
+ * finiteness test in one SIMD pass. NaN if any entry is NaN (f64x2.max propagates it), +Inf if
+ * any is infinite.
+ */
+export function svdMaxAbs(p: usize, count: i32): f64 {
+  let m0 = f64x2.splat(0.0);
+  let m1 = f64x2.splat(0.0);
+  let k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const o = <usize>k << 3;
+    m0 = f64x2.max(m0, f64x2.abs(v128.load(p + o)));
+    m1 = f64x2.max(m1, f64x2.abs(v128.load(p + o, 16)));
+  }
+  m0 = f64x2.max(m0, m1);
+  let m = Math.max(f64x2.extract_lane(m0, 0), f64x2.extract_lane(m0, 1));
+  for (; k < count; k++) m = Math.max(m, Math.abs(ld(p, k)));
+  return m;
+}
