@@ -1,7 +1,8 @@
 // The project's one SVD (f64), a thin wrapper over the wasm kernel svdF64 (wasm/assembly/svd.ts:
-// Householder bidiagonalisation, QR first for tall inputs, Demmel-Kahan bidiagonal QR). It only
-// translates shapes: A = U diag(values) V^T, values descending, length p = min(m, n), U m x p and
-// V n x p with orthonormal columns (also for zero singular values).
+// Householder bidiagonalisation, QR first for tall inputs, dqds for the values, Demmel-Kahan
+// bidiagonal QR for the vectors). It only translates shapes: A = U diag(values) V^T, values
+// descending, length p = min(m, n), U m x p and V n x p with orthonormal columns (also for zero
+// singular values).
 // Used for the spectra of THEORY.md ("Induced regulariser and closed-form global minimum").
 import { type Workspace, engine } from "./engine.js";
 import { type Matrix, zeros } from "./matrix.js";
