@@ -2,6 +2,10 @@
 // wires (STYLE.md, aws-solutions-constructs core/lib/s3-bucket-defaults.ts).
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
+import { keys } from "../shared/pipeline/contract.js";
+
+/** Where the definitions bundles live, from the key layout (`definitions/`). */
+const definitionsPrefix = keys.definitions("").slice(0, keys.definitions("").lastIndexOf("/") + 1);
 
 /** `resultPrefix`: where the Distributed Map writes its result manifests (SweepMapSettings). */
 export function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
@@ -16,6 +20,10 @@ export function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
       { id: "expire-noncurrent", noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       // The Distributed Map's result manifests are only read by Aggregate in the same run.
       { id: "expire-map-runs", prefix: `${resultPrefix}/`, expiration: Duration.days(30) },
+      // Definitions bundles are derived and rewritten by every plan that needs them; one not
+      // planned again for 90 days belongs to a finished sweep (a later redrive of it is told to
+      // plan again).
+      { id: "expire-definitions", prefix: definitionsPrefix, expiration: Duration.days(90) },
     ],
     // Sweep results are the product: keep them when the stack goes.
     removalPolicy: RemovalPolicy.RETAIN,

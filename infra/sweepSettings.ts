@@ -2,6 +2,7 @@
 // and task timeouts. One pure validation that collects every problem and throws once, so a
 // caller fixes all settings in one pass (STYLE.md, aws-solutions-constructs input-validation).
 import { UsageError } from "../shared/errors.js";
+import { MAX_ITEMS_PER_BATCH } from "../shared/pipeline/contract.js";
 
 export interface SweepMapSettings {
   /** Cells handed to one Worker invocation (ItemBatcher MaxItemsPerBatch). @default 8 */
@@ -37,9 +38,9 @@ function integerIn(problems: string[], name: string, value: number, low: number,
 /** Every problem with `settings`, empty when they are usable. */
 export function sweepMapSettingsProblems(settings: SweepMapSettings): string[] {
   const problems: string[] = [];
-  // Step Functions caps MaxItemsPerBatch by the 256 KiB batch input, not by a count; 10000
-  // hashes (~75 bytes a line) stays far inside it.
-  integerIn(problems, "maxItemsPerBatch", settings.maxItemsPerBatch, 1, 10_000);
+  // Step Functions caps a batch by its 256 KiB input, not by a count: MAX_ITEMS_PER_BATCH
+  // manifest items (~200 bytes each) stay inside it.
+  integerIn(problems, "maxItemsPerBatch", settings.maxItemsPerBatch, 1, MAX_ITEMS_PER_BATCH);
   integerIn(problems, "maxConcurrency", settings.maxConcurrency, 0, 10_000);
   // ASL accepts whole percentages only.
   integerIn(problems, "toleratedFailurePercentage", settings.toleratedFailurePercentage, 0, 100);

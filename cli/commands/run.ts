@@ -6,7 +6,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../../shared/errors.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { MAX_ITEMS_PER_BATCH, keys } from "../../shared/pipeline/contract.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { FileStore } from "../../shared/store/fs.js";
@@ -33,7 +33,7 @@ only what is missing.
   --store URL        a store URL instead: file:///abs/dir or s3://bucket/prefix
   --endpoint URL     S3-compatible endpoint for an s3:// store
   --concurrency N    worker threads (default: the number of cores, ${availableParallelism()} here)
-  --batch-size N     cells per Worker invocation (default: the stack's, 8)
+  --batch-size N     cells per Worker invocation (default: the stack's, 8; at most 1000)
   --worker-timeout S the Worker Task's timeout in seconds, 1 to 900 (default: the stack's, or
                      ${faultWorkerTimeoutSeconds} with --inject-faults); a timed-out batch is retried
   --inject-faults R  test the run's fault tolerance: at rate R (0 to 1, or a percentage such as
@@ -88,7 +88,7 @@ function parse(argv: string[]): RunArgs | "help" {
   if (values.endpoint !== undefined && !values.store?.startsWith("s3://"))
     throw new UsageError("run: --endpoint applies only to an s3:// --store");
   const concurrency = integerFlag("concurrency", values.concurrency, 1, 256) ?? availableParallelism();
-  const batchSize = integerFlag("batch-size", values["batch-size"], 1, 10_000);
+  const batchSize = integerFlag("batch-size", values["batch-size"], 1, MAX_ITEMS_PER_BATCH);
   if (values["fault-seed"] !== undefined && values["inject-faults"] === undefined) throw new UsageError("run: --fault-seed applies only with --inject-faults");
   const faults = values["inject-faults"] !== undefined ? { rate: faultRate(values["inject-faults"]), seed: values["fault-seed"] ?? "1" } : undefined;
   const workerTimeoutSeconds = integerFlag("worker-timeout", values["worker-timeout"], 1, 900) ?? (faults ? faultWorkerTimeoutSeconds : undefined);

@@ -100,5 +100,19 @@ export const keys = {
   error: (hash: string) => `cells/${hash}/error.json`,
 } as const;
 
-/** Cell definitions per bundle: 1,000 definitions are ~0.3-1 MB. */
+/**
+ * Cells of the grid per bundle: Plan cuts the sweep at every 1,000 cells of grid order and
+ * bundles the pending ones of each stretch, so a stretch whose pending cells did not change
+ * keeps its bundle (same bytes, same name) from one plan to the next. 1,000 definitions are
+ * ~0.3-1 MB.
+ */
 export const DEFINITIONS_PER_BUNDLE = 1000;
+
+/** A definition longer than this is refused unread: a damaged manifest must not make a Worker allocate gigabytes. */
+export const MAX_DEFINITION_BYTES = 16 * 2 ** 20;
+
+/**
+ * Manifest items per Worker batch at most: a batch's input must stay under Step Functions'
+ * 256 KiB, and an item is ~200 bytes (two hashes and a byte range).
+ */
+export const MAX_ITEMS_PER_BATCH = 1000;

@@ -21,7 +21,7 @@ import { locate } from "../store/open.js";
 import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
-import { DEFINITIONS_PER_BUNDLE, keys, type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
+import { DEFINITIONS_PER_BUNDLE, MAX_DEFINITION_BYTES, keys, type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
 import { jsonLines, parseJsonLines, silentLog, type PipelineLog } from "./log.js";
 
 export interface PipelineOptions {
@@ -116,8 +116,10 @@ async function listResults(store: Store, cells: number, concurrency: number): Pr
 
 /**
  * The cells without a valid result, in grid order, with their definitions written in bundles
- * (keys.definitions). Bundles are written whole every time, not compared with what is stored:
- * there are few of them, and a lost or damaged one is thereby replaced by the next plan.
+ * (keys.definitions): the pending cells of each DEFINITIONS_PER_BUNDLE cells of grid order go
+ * into one bundle, so a stretch of the grid whose pending cells did not change gets the same
+ * bundle (bytes and name) again. Bundles are written whole every time, not compared with what
+ * is stored: there are few of them, and a damaged one is thereby repaired by the next plan.
  */
 async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, log: PipelineLog, concurrency: number, results: Set<string> | undefined) {
   const isPending = new Array<boolean>(sweep.cells.length).fill(false);
@@ -131,30 +133,33 @@ async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, l
       log.warn("stored result is corrupt; the cell will be computed again", { hash: planned.hash, reason: stored.corrupt });
     }
   });
-  const pending = sweep.cells.filter((_, i) => isPending[i]);
   // The cells of a grid combination share sub-objects: their canonical text is written once.
   const cache: CanonicalCache = new WeakMap();
-  const items: ManifestItem[] = [];
-  const bundles: { name: string; bytes: Uint8Array }[] = [];
-  for (let first = 0; first < pending.length; first += DEFINITIONS_PER_BUNDLE) {
-    const lines = pending.slice(first, first + DEFINITIONS_PER_BUNDLE).map((planned) => {
+  const stretches = Array.from({ length: Math.ceil(sweep.cells.length / DEFINITIONS_PER_BUNDLE) }, (_, i) => i * DEFINITIONS_PER_BUNDLE);
+  const itemsOf = new Array<ManifestItem[]>(stretches.length);
+  // Each bundle is built and written in turn (`concurrency` in flight), not all held at once.
+  await forEachLimit(stretches, concurrency, async (first, stretch) => {
+    const pending = sweep.cells.slice(first, first + DEFINITIONS_PER_BUNDLE).filter((_, i) => isPending[first + i]);
+    itemsOf[stretch] = [];
+    if (pending.length === 0) return;
+    const lines = pending.map((planned) => {
       shareCanonical(cache, planned.cell);
-      return toBytes(`${cellDocumentText(planned.cell, kernelVersion, cache)}\n`);
+      const line = toBytes(`${cellDocumentText(planned.cell, kernelVersion, cache)}\n`);
+      if (line.byteLength - 1 > MAX_DEFINITION_BYTES) throw new UsageError(`cell ${planned.hash} has a definition of ${line.byteLength - 1} bytes; at most ${MAX_DEFINITION_BYTES} are allowed`);
+      return line;
     });
-    const bundle = concatenate(lines);
-    const name = sha256Hex(bundle);
+    const bytes = concatenate(lines);
+    const bundle = sha256Hex(bytes);
     let offset = 0;
-    lines.forEach((line, i) => {
+    itemsOf[stretch] = lines.map((line, i) => {
       // The definition is the line without its newline: its SHA-256 is the cell's hash.
-      items.push({ hash: pending[first + i]!.hash, definition: { bundle: name, offset, length: line.byteLength - 1 } });
+      const item: ManifestItem = { hash: pending[i]!.hash, definition: { bundle, offset, length: line.byteLength - 1 } };
       offset += line.byteLength;
+      return item;
     });
-    bundles.push({ name, bytes: bundle });
-  }
-  await forEachLimit(bundles, concurrency, async ({ name, bytes }) => {
-    await store.put(keys.definitions(name), bytes, { contentType: "application/jsonl" });
+    await store.put(keys.definitions(bundle), bytes, { contentType: "application/jsonl" });
   });
-  return { items, corrupt };
+  return { items: itemsOf.flat(), corrupt };
 }
 
 function concatenate(parts: Uint8Array[]): Uint8Array {

@@ -13,7 +13,7 @@ import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writ
 import { verifyCellDocument } from "../spec/hash.js";
 import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
-import { keys, type DefinitionLocation, type WorkerEvent, type WorkerResult } from "./contract.js";
+import { MAX_DEFINITION_BYTES, keys, type DefinitionLocation, type WorkerEvent, type WorkerResult } from "./contract.js";
 import { HASH, silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
@@ -31,7 +31,10 @@ export async function runWorker(target: Store, event: WorkerEvent, options: Work
   for (const item of items) {
     const hash = typeof item?.hash === "string" ? item.hash : "";
     if (!HASH.test(hash) || !isDefinitionLocation(item?.definition)) {
-      result.failed.push({ hash: String(item?.hash ?? ""), error: `manifest item is not a cell reference with its definition's location: ${JSON.stringify(item)}` });
+      result.failed.push({
+        hash: String(item?.hash ?? ""),
+        error: `manifest item is not a cell reference with its definition's location (from a plan before definitions were bundled?); plan the sweep again: ${JSON.stringify(item).slice(0, 300)}`,
+      });
       continue;
     }
     const outcome = await computeCell(store, hash, item.definition, kernelVersion, options.workerId);
@@ -51,7 +54,15 @@ type CellOutcome = "computed" | "cached" | { error: string };
 
 function isDefinitionLocation(value: unknown): value is DefinitionLocation {
   const { bundle, offset, length } = (value ?? {}) as Partial<DefinitionLocation>;
-  return typeof bundle === "string" && HASH.test(bundle) && Number.isSafeInteger(offset) && offset! >= 0 && Number.isSafeInteger(length) && length! > 0;
+  return (
+    typeof bundle === "string" &&
+    HASH.test(bundle) &&
+    Number.isSafeInteger(offset) &&
+    offset! >= 0 &&
+    Number.isSafeInteger(length) &&
+    length! > 0 &&
+    length! <= MAX_DEFINITION_BYTES
+  );
 }
 
 async function computeCell(store: Store, hash: string, at: DefinitionLocation, kernelVersion: number, workerId: string | undefined): Promise<CellOutcome> {
@@ -60,8 +71,10 @@ async function computeCell(store: Store, hash: string, at: DefinitionLocation, k
   const bundle = keys.definitions(at.bundle);
   const bytes = await store.getRange(bundle, at.offset, at.length);
   if (!bytes) return { error: `no cell definitions at ${bundle}; plan the sweep again` };
+  const where = `${bundle} bytes ${at.offset}-${at.offset + at.length - 1}`;
+  if (bytes.byteLength < at.length) return { error: `${where}: only ${bytes.byteLength} of ${at.length} bytes there (a damaged bundle or manifest); plan the sweep again` };
   const document = verifyCellDocument(hash, bytes);
-  if (typeof document === "string") return { error: document };
+  if (typeof document === "string") return { error: `${where}: ${document}; plan the sweep again` };
   if (document.kernelVersion !== kernelVersion)
     return { error: `cell was planned for kernel version ${document.kernelVersion}, this worker runs ${kernelVersion}; plan the sweep again` };
 

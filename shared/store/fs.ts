@@ -12,7 +12,7 @@
 // brand-new directory (a new cell's) cost ~300 us of kernel time here, against ~20 us in a
 // directory already in use; renaming it in costs ~10 us. A read of a missing key is a stat
 // that does not throw (~1 us) rather than a failed open and its exception (~6 us).
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -64,7 +64,9 @@ export class FileStore implements Store {
       throw error;
     }
     try {
-      const bytes = new Uint8Array(length);
+      // Sized by what is there, not by what was asked: a wrong length must not allocate it.
+      const bytes = new Uint8Array(Math.max(0, Math.min(length, fstatSync(file).size - offset)));
+      length = bytes.byteLength;
       let read = 0;
       for (let n = -1; read < length && n !== 0; read += n) n = readSync(file, bytes, read, length - read, offset + read);
       return bytes.subarray(0, read);

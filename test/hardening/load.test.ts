@@ -44,6 +44,20 @@ describe("planning a large sweep", () => {
       const bytes = bundles.get(definition.bundle)!.subarray(definition.offset, definition.offset + definition.length);
       expect(typeof verifyCellDocument(hash, bytes), hash).toBe("object");
     }
+
+    // Cells computed in the second stretch of the grid change its bundle only; the others keep
+    // theirs (same name, same offsets), so a re-plan writes no new objects for them.
+    const stretch = (i: number) => Math.floor(i / DEFINITIONS_PER_BUNDLE);
+    await runWorker(store, { Items: manifest.slice(DEFINITIONS_PER_BUNDLE, DEFINITIONS_PER_BUNDLE + 10), BatchInput: { sweepId: result.sweepId } }, { kernelVersion });
+    await plan(store, { specKey: keys.spec(result.sweepId) }, { kernelVersion });
+    const again = await readManifest(store, result.sweepId);
+    expect(again.map((m) => m.hash)).toEqual(manifest.filter((_, i) => i < DEFINITIONS_PER_BUNDLE || i >= DEFINITIONS_PER_BUNDLE + 10).map((m) => m.hash));
+    const before = new Map(manifest.map((m, i) => [m.hash, { ...m.definition, stretch: stretch(i) }]));
+    for (const { hash, definition } of again) {
+      const old = before.get(hash)!;
+      if (old.stretch === 1) expect(definition.bundle, hash).not.toBe(old.bundle);
+      else expect(definition, hash).toEqual({ bundle: old.bundle, offset: old.offset, length: old.length });
+    }
   });
 });
 
@@ -76,7 +90,7 @@ describe("planning on S3 from one listing of cells/", () => {
   /** The S3 store, counting reads of results and of definitions bundles. */
   function counted(prefix: string) {
     const inner = new S3Store(s3.bucket, prefix, { client: new S3Client(s3ClientConfig({ endpoint: s3.endpoint, credentials: s3.credentials })) });
-    const reads = { results: 0, definitions: 0 };
+    const reads = { results: 0, definitions: 0, ranges: 0 };
     const store: Store = {
       url: inner.url,
       get: (key) => {
@@ -85,7 +99,7 @@ describe("planning on S3 from one listing of cells/", () => {
         return inner.get(key);
       },
       getRange: (key, offset, length) => {
-        if (key.startsWith("definitions/")) reads.definitions++;
+        if (key.startsWith("definitions/")) reads.ranges++;
         return inner.getRange(key, offset, length);
       },
       put: (key, body, options) => inner.put(key, body, options),
@@ -103,22 +117,22 @@ describe("planning on S3 from one listing of cells/", () => {
     const { event, sweep } = await submitSpec(store, noopSpec("s3-listing", 120), { kernelVersion });
     const fresh = await plan(store, event, { kernelVersion, listFromCells: 1 });
     expect(fresh).toMatchObject({ total: 120, cached: 0, pending: 120 });
-    expect(reads).toEqual({ results: 0, definitions: 0 });
+    expect(reads).toEqual({ results: 0, definitions: 0, ranges: 0 });
 
     // Eleven results computed from S3 range reads of the bundle, then one of them made corrupt.
     const hashes = sweep.cells.map((c) => c.hash);
     const items = await readManifest(store, sweep.sweepId);
     const done = await runWorker(store, { Items: items.slice(0, 11), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
     expect(done).toMatchObject({ computed: hashes.slice(0, 11), failed: [] });
-    expect(reads.definitions).toBe(11);
+    expect(reads).toMatchObject({ definitions: 0, ranges: 11 });
     const corrupt = decode(await store.get(keys.result(hashes[10]!))).replace('"noop"', '"nooq"');
     await store.put(keys.result(hashes[10]!), corrupt);
-    Object.assign(reads, { results: 0, definitions: 0 });
+    Object.assign(reads, { results: 0, definitions: 0, ranges: 0 });
 
     const again = await plan(store, event, { kernelVersion, listFromCells: 1 });
     expect(again).toMatchObject({ total: 120, cached: 10, pending: 110, corrupt: 1 });
     // Only the 11 stored results are read (and verified); plan never reads definitions.
-    expect(reads).toEqual({ results: 11, definitions: 0 });
+    expect(reads).toEqual({ results: 11, definitions: 0, ranges: 0 });
     const pending = (await readManifest(store, again.sweepId)).map((m) => m.hash);
     expect(pending).toEqual(hashes.slice(10));
 

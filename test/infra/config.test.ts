@@ -93,7 +93,7 @@ describe("stack context", () => {
 
   it("stops the synthesis with the same message", () => {
     expect(() => synthStack({ context: { "dropsweep:batchSize": "-1", "dropsweep:workerMemoryMb": 64 } })).toThrow(
-      /dropsweep:batchSize must be an integer from 1 to 10000[\s\S]*dropsweep:workerMemoryMb/,
+      /dropsweep:batchSize must be an integer from 1 to 1000[\s\S]*dropsweep:workerMemoryMb/,
     );
   });
 });

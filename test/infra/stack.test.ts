@@ -54,7 +54,9 @@ describe("resources", () => {
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
         VersioningConfiguration: { Status: "Enabled" },
-        LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: "runs/map/", ExpirationInDays: 30 })]) },
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([Match.objectLike({ Prefix: "runs/map/", ExpirationInDays: 30 }), Match.objectLike({ Prefix: "definitions/", ExpirationInDays: 90 })]),
+        },
       }),
     });
     assertions.hasResourceProperties("AWS::S3::BucketPolicy", {
@@ -242,6 +244,8 @@ describe("the deployable stack", () => {
       "sweeps/*/resolved.json",
       "sweeps/*/spec.yaml",
     ]);
+    // Plan reads the spec and stored results; it never reads definitions back (it rewrites bundles whole).
+    expect(objectPatterns(statementsOfRole("PlanRole"), "s3:GetObject")).toEqual(["cells/*/result.json", "sweeps/*/spec.yaml"]);
     expect(objectPatterns(statementsOfRole("AggregateRole"), "s3:PutObject")).toEqual(["sweeps/*/report/*"]);
     expect(objectPatterns(statementsOfRole("AggregateRole"), "s3:GetObject")).toContain("baselines/*");
   });

@@ -105,9 +105,9 @@ describe("plan", () => {
     // A damaged bundle fails its cells in the worker and is written whole by the next plan.
     const bundle = keys.definitions(item!.definition.bundle);
     await store.put(bundle, "{}");
-    expect((await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).failed).toEqual([{ hash: victim, error: expect.stringMatching(/does not hash to/) }]);
-    await plan(store, event);
-    expect(await manifest(store, again)).toEqual([item]);
+    expect((await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).failed).toEqual([{ hash: victim, error: expect.stringMatching(/only 2 of \d+ bytes there/) }]);
+    const repaired = await plan(store, event);
+    expect(await manifest(store, repaired)).toEqual([item]);
     expect(await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).toMatchObject({ computed: [victim], failed: [] });
     expect(await store.get(keys.result(victim))).toEqual(bytes);
   });
@@ -154,15 +154,23 @@ describe("worker", () => {
     const missing = { ...a!, definition: { ...a!.definition, bundle: "0".repeat(64) } };
     const elsewhere = { ...d!, definition: { ...d!.definition, offset: d!.definition.offset + 1 } };
     const bare = { hash: c!.hash } as unknown as ManifestItem;
-    const out = await runWorker(store, { Items: [{ hash: "not-a-hash" } as unknown as ManifestItem, bare, missing, b!, elsewhere], BatchInput: { sweepId: result.sweepId } });
+    const pastEnd = { ...d!, definition: { ...d!.definition, offset: 10 ** 9 } };
+    const huge = { ...c!, definition: { ...c!.definition, length: 2 ** 40 } };
+    const items = [{ hash: "not-a-hash" } as unknown as ManifestItem, bare, huge, missing, b!, elsewhere, pastEnd];
+    const out = await runWorker(store, { Items: items, BatchInput: { sweepId: result.sweepId } });
     expect(out.failed.map((f) => f.error)).toEqual([
+      expect.stringMatching(/not a cell reference.*plan the sweep again/),
       expect.stringMatching(/not a cell reference/),
       expect.stringMatching(/not a cell reference/),
-      expect.stringMatching(/no cell definitions at definitions\/0{64}\.jsonl/),
+      expect.stringMatching(/no cell definitions at definitions\/0{64}\.jsonl; plan the sweep again/),
+      expect.stringMatching(new RegExp(`^${bundle.replace(".", "\\.")} bytes ${offset}-${offset + length - 1}: cell definition does not hash to`)),
       expect.stringMatching(/does not hash to/),
-      expect.stringMatching(/does not hash to/),
+      expect.stringMatching(/bytes 1000000000-\d+: only 0 of \d+ bytes there/),
     ]);
     expect(out.computed).toEqual([]);
+    // One bad item fails only its cell: the batch goes on with the next.
+    expect(await runWorker(store, { Items: [huge, pastEnd, c!], BatchInput: { sweepId: result.sweepId } })).toMatchObject({ computed: [c!.hash] });
+    await store.delete(keys.result(c!.hash));
     const other = await runWorker(store, { Items: [c!], BatchInput: { sweepId: result.sweepId } }, { kernelVersion: 999 });
     expect(other.failed[0]!.error).toMatch(/planned for kernel version \d+, this worker runs 999/);
   });
