@@ -5,6 +5,7 @@ import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
 import { describe, expect, it } from "vitest";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
 import { blockProductNorms, generateProblem, monteCarloLoss, runLinear } from "../../shared/experiments/linear.js";
+import { RANK_RESOLUTION, RANK_THRESHOLD, rankAbove } from "../../shared/experiments/rank.js";
 import { evaluateClaims, tolerances } from "../../shared/pipeline/claims.js";
 import { gaussianMatrix, Stream } from "../../shared/numerics/rng.js";
 import type { Matrix } from "../../shared/numerics/matrix.js";
@@ -141,9 +142,15 @@ describe("a linear cell", () => {
     expect(m.objectiveGap).toBeGreaterThanOrEqual(-1e-12); // never below the global minimum
     expect(m.objectiveGap).toBeLessThan(2e-3);
     expect(m.spectrumError).toBeLessThan(0.02);
-    // rank(A*) = 4, its smallest value exactly at the 2% threshold: ranks compare at the threshold.
+    // rank(A*) = 4, its smallest value right at the 2% threshold: as claim 5 does, a closed-form
+    // value within RANK_RESOLUTION of the threshold may be learned either side of it (the kernel's
+    // last bits decide), every other one must be matched.
     expect(m.closedFormRank).toBe(4);
-    expect(m.learnedRank).toBe(m.closedFormRankAtThreshold);
+    const closedForm = outcome.spectra!.closedForm!;
+    const sigma1 = outcome.spectra!.target![0]!;
+    expect(m.learnedRank).toBeGreaterThanOrEqual(rankAbove(closedForm, sigma1, RANK_THRESHOLD + RANK_RESOLUTION));
+    expect(m.learnedRank).toBeLessThanOrEqual(rankAbove(closedForm, sigma1, RANK_THRESHOLD - RANK_RESOLUTION));
+    expect(rankAbove(closedForm, sigma1, RANK_THRESHOLD - RANK_RESOLUTION) - rankAbove(closedForm, sigma1, RANK_THRESHOLD + RANK_RESOLUTION)).toBeLessThanOrEqual(1);
     expect(m.balanceRatio).toBeLessThan(1.1);
     const mc = m.monteCarlo as { mean: number; standardError: number; deterministic: number };
     expect(Math.abs(mc.mean - mc.deterministic)).toBeLessThan(4 * mc.standardError);
