@@ -14,7 +14,10 @@ export interface LocalProgress {
   cellsPending: number;
   /** Cells whose batch finished, successfully or not. */
   cellsDone: number;
-  /** Cells in failed batches. */
+  /**
+   * Cells in failed batches. A cell that fails inside a batch that succeeds (the Worker reports
+   * it and goes on) is not seen here: the run's summary (Aggregate) counts those.
+   */
   cellsFailed: number;
   elapsedSeconds: number;
   /** Cells per second since the map started; 0 before any finished. */
@@ -100,7 +103,7 @@ function duration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
-/** One line describing `p`, e.g. "cells 120/480 (25%), 3 failed, 41.2 cells/s, ETA 9s". */
+/** One line describing `p`, e.g. "cells 120/480 (25%), 3 in failed batches, 41.2 cells/s, ETA 9s". */
 export function formatProgress(p: LocalProgress): string {
   const cached = p.cellsCached ? `, ${p.cellsCached} cached` : "";
   switch (p.phase) {
@@ -108,7 +111,7 @@ export function formatProgress(p: LocalProgress): string {
       return p.cellsTotal === undefined ? "planning..." : `planned ${p.cellsTotal} cells${cached}, ${p.cellsPending} to compute`;
     case "cells": {
       const percent = p.cellsPending > 0 ? ` (${Math.floor((100 * p.cellsDone) / p.cellsPending)}%)` : "";
-      const failed = p.cellsFailed > 0 ? `, ${p.cellsFailed} failed` : "";
+      const failed = p.cellsFailed > 0 ? `, ${p.cellsFailed} in failed batches` : "";
       const rate = p.cellsPerSecond > 0 ? `, ${p.cellsPerSecond.toFixed(1)} cells/s` : "";
       const eta = p.etaSeconds !== undefined ? `, ETA ${duration(p.etaSeconds)}` : "";
       return `cells ${p.cellsDone}/${p.cellsPending}${percent}${failed}${cached}${rate}${eta}`;
@@ -116,8 +119,9 @@ export function formatProgress(p: LocalProgress): string {
     case "aggregate":
       return `aggregating ${p.cellsTotal ?? p.cellsDone} cells...`;
     case "done":
-      // cellsDone counts every cell the map finished, failed ones included.
-      return `done: ${p.cellsDone - p.cellsFailed} computed${p.cellsFailed > 0 ? `, ${p.cellsFailed} failed` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
+      // Whether each cell was computed or failed is the summary's to say (Aggregate reads every
+      // result); the map only knows which batches finished.
+      return `done: ${p.cellsDone} of ${p.cellsPending} cells finished${p.cellsFailed > 0 ? ` (${p.cellsFailed} in failed batches)` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
   }
 }
 
@@ -137,7 +141,8 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, op
   return (p) => {
     const line = formatProgress(p);
     if (stream.isTTY) {
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      // A pty that reports no size (0 columns) gets the usual 80.
+      const width = Math.max(20, (stream.columns || 80) - 1);
       stream.write(`\r\x1b[2K${line.slice(0, width)}${p.phase === "done" ? "\n" : ""}`);
       return;
     }

@@ -1,0 +1,31 @@
+// The terminal rendering of a local run's progress (infra/local/progress.ts).
+import { describe, expect, it } from "vitest";
+import { terminalProgress, type LocalProgress } from "../../infra/local/progress.js";
+
+const progress: LocalProgress = { phase: "cells", cellsTotal: 36, cellsPending: 36, cellsDone: 9, cellsFailed: 0, elapsedSeconds: 3, cellsPerSecond: 3, etaSeconds: 9 };
+
+/** A stream that records what is written, as a TTY of `columns` columns (or not a TTY). */
+function stream(isTTY: boolean, columns?: number) {
+  const written: string[] = [];
+  return { written, stream: { isTTY, columns, write: (text: string) => written.push(text) > 0 } as unknown as NodeJS.WriteStream };
+}
+
+describe("terminal progress", () => {
+  it("rewrites one line on a TTY, cut to its width, and uses 80 columns when the terminal reports none", () => {
+    for (const [columns, width] of [[30, 29], [0, 79], [undefined, 79]] as const) {
+      const out = stream(true, columns);
+      terminalProgress(out.stream)(progress);
+      const line = out.written[0]!.replace("\r\x1b[2K", "");
+      expect(line, String(columns)).toBe("cells 9/36 (25%), 3.0 cells/s, ETA 9s".slice(0, width));
+    }
+  });
+
+  it("writes plain lines at phase changes and at most every interval elsewhere", () => {
+    const out = stream(false);
+    const listener = terminalProgress(out.stream, { plainIntervalMs: 60_000 });
+    listener(progress);
+    listener({ ...progress, cellsDone: 10 });
+    listener({ ...progress, phase: "done", cellsDone: 36 });
+    expect(out.written).toEqual(["cells 9/36 (25%), 3.0 cells/s, ETA 9s\n", "done: 36 of 36 cells finished in 3s\n"]);
+  });
+});
