@@ -3,7 +3,7 @@
 // table, regressions, why each tolerance, plots, failures, every cell.
 import { claimAnchor, statusCounts, verdict } from "./layout.js";
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
-import { escapeHtml as e, formatQuantity } from "./format.js";
+import { counted, escapeHtml as e, formatQuantity } from "./format.js";
 import type { SummaryCheck, SummaryClaim } from "./summary.js";
 
 const style = `
@@ -117,7 +117,7 @@ export function renderHtml(model: ReportModel): string {
 <body>
 <header>
 <h1>dropsweep report</h1>
-<p class="meta">Sweep <code>${e(model.sweepId)}</code> · ${model.cells.total} cells: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed</p>
+<p class="meta">Sweep <code>${e(model.sweepId)}</code> · ${counted(model.cells.total, "cell")}: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed</p>
 <p class="verdict ${verdictClass}" id="verdict">${e(counts.sentence)}</p>
 </header>`);
 
@@ -137,7 +137,7 @@ ${model.claims.map(claimRow).join("\n")}
     const items = b.regressions.map((r) => `<li class="regression ${r.direction}">${e(r.message)}</li>`).join("\n");
     const unmatched =
       b.onlyCurrent + b.onlyBaseline > 0
-        ? `<p class="meta">${b.onlyCurrent} cells only in this sweep and ${b.onlyBaseline} only in the baseline were not compared.</p>`
+        ? `<p class="meta">${counted(b.onlyCurrent, "cell")} only in this sweep and ${b.onlyBaseline} only in the baseline were not compared.</p>`
         : "";
     parts.push(`<section id="regressions">
 <h2>Regressions</h2>
@@ -192,7 +192,7 @@ ${
 ${model.failures.map((f) => `<li>${status(f.status)} <a class="hash" href="${cellHref(model, f.hash)}">${e(f.hash.slice(0, 12))}</a> ${e(f.configuration)}: <code>${e(f.error)}</code></li>`).join("\n")}
 ${model.missingResults.map((m) => `<li>${status("missing")} <a class="hash" href="${cellHref(model, m.hash)}">${e(m.hash.slice(0, 12))}</a>: ${e(m.reason)}</li>`).join("\n")}
 </ul>
-${model.failuresOmitted > 0 ? `<p class="meta">${model.failuresOmitted} more are listed in summary.json (rows with their status).</p>` : ""}
+${model.failuresOmitted > 0 ? `<p class="meta">${model.failuresOmitted} more ${model.failuresOmitted === 1 ? "is" : "are"} listed in summary.json (rows with their status).</p>` : ""}
 </section>`);
   }
 
@@ -218,7 +218,7 @@ ${model.rows
   .join("\n")}
 </tbody>
 </table>
-${model.rowsOmitted > 0 ? `<p class="meta">${model.rowsOmitted} more cells are listed in summary.json (rows).</p>` : ""}
+${model.rowsOmitted > 0 ? `<p class="meta">${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).</p>` : ""}
 </section>
 <footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>npx dropsweep report ${e(model.sweepId)}</code>.</footer>
 </body>

@@ -1,4 +1,5 @@
 // Pieces both renderers (html.ts, markdown.ts) share: anchors and the one-line verdict.
+import { counted } from "./format.js";
 import type { ReportModel } from "./model.js";
 
 export function claimAnchor(id: string): string {
@@ -18,7 +19,7 @@ export function statusCounts(model: ReportModel): { pass: number; fail: number; 
   const pass = count("pass");
   const fail = count("fail");
   const skipped = count("skipped");
-  const parts = [`${pass} of ${model.claims.length} claims pass`];
+  const parts = [`${pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
   if (fail) parts.push(`${fail} fail`);
   if (skipped) parts.push(`${skipped} skipped`);
   if (model.cells.failed) parts.push(`${model.cells.failed} cell${model.cells.failed === 1 ? "" : "s"} failed`);

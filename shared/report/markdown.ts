@@ -2,7 +2,7 @@
 // a repository browser). Plots are the SVG files written beside it (plots/ID.svg).
 import { claimAnchor, statusCounts } from "./layout.js";
 import type { ReportModel } from "./model.js";
-import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
+import { counted, escapeMarkdownCell as cell, formatQuantity } from "./format.js";
 import type { SummaryCheck } from "./summary.js";
 
 const relation = (check: SummaryCheck) => (check.relation === "<=" ? "≤" : "≥");
@@ -15,7 +15,7 @@ export function renderMarkdown(model: ReportModel): string {
   const lines: string[] = [];
   const counts = statusCounts(model);
   lines.push(`# dropsweep report`, "");
-  lines.push(`Sweep \`${model.sweepId}\` · ${model.cells.total} cells: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed`, "");
+  lines.push(`Sweep \`${model.sweepId}\` · ${counted(model.cells.total, "cell")}: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed`, "");
   lines.push(`**${counts.sentence}**`, "");
 
   lines.push(`## Claims`, "");
@@ -42,12 +42,12 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(`## Regressions`, "");
     lines.push(
       `Against baseline \`${b.sweepId}\` (${b.source}): ` +
-        (b.regressions.length === 0 ? "no claim changed status and no metric moved beyond its tolerance." : `${b.regressions.length} changes.`),
+        (b.regressions.length === 0 ? "no claim changed status and no metric moved beyond its tolerance." : `${counted(b.regressions.length, "change")}.`),
       "",
     );
     for (const r of b.regressions) lines.push(`- ${r.direction === "worse" ? "**worse**: " : r.direction === "better" ? "better: " : ""}${r.message}`);
     if (b.onlyCurrent + b.onlyBaseline > 0)
-      lines.push("", `${b.onlyCurrent} cells only in this sweep and ${b.onlyBaseline} only in the baseline were not compared.`);
+      lines.push("", `${counted(b.onlyCurrent, "cell")} only in this sweep and ${b.onlyBaseline} only in the baseline were not compared.`);
     lines.push("");
   }
 
@@ -83,7 +83,7 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(`## Cells that did not complete`, "");
     for (const f of model.failures) lines.push(`- **${f.status}** \`${f.hash.slice(0, 12)}\` ${f.configuration}: \`${f.error.replace(/`/g, "'")}\``);
     for (const m of model.missingResults) lines.push(`- **missing** \`${m.hash.slice(0, 12)}\`: ${m.reason}`);
-    if (model.failuresOmitted > 0) lines.push(`- ${model.failuresOmitted} more are listed in summary.json (rows with their status).`);
+    if (model.failuresOmitted > 0) lines.push(`- ${model.failuresOmitted} more ${model.failuresOmitted === 1 ? "is" : "are"} listed in summary.json (rows with their status).`);
     lines.push("");
   }
 
@@ -94,7 +94,7 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(
       `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${formatQuantity(r.row.learnedRank)} / ${formatQuantity(r.row.closedFormRank)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
     );
-  if (model.rowsOmitted > 0) lines.push("", `${model.rowsOmitted} more cells are listed in summary.json (rows).`);
+  if (model.rowsOmitted > 0) lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
   lines.push("", `Regenerate without recomputing: \`npx dropsweep report ${model.sweepId}\`.`, "");
   return lines.join("\n");
 }

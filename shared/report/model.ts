@@ -18,6 +18,7 @@ import {
   type GapInput,
   type PlotSpec,
 } from "./plots.js";
+import { counted } from "./format.js";
 import { renderSvg } from "./svg.js";
 import { maxCurvePoints, thinBlockNorms, thinCurve } from "./thin.js";
 import { claimCellCount, claimCellHashes, claimIds, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
@@ -276,7 +277,7 @@ export async function buildReportModel(
   orAbsent(
     objectiveGapPlot(
       evenly(gaps, limits.gapPoints),
-      gaps.length > limits.gapPoints ? [`${limits.gapPoints} of ${gaps.length} cells drawn, evenly spaced in grid order; every cell is in the table below.`] : [],
+      gaps.length > limits.gapPoints ? [`${limits.gapPoints} of ${counted(gaps.length, "cell")} drawn, evenly spaced in grid order; every cell is in the table below.`] : [],
       claimTolerance(summary, "3"),
     ),
     "Objective gap over block size and keep probability",

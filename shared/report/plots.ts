@@ -4,7 +4,7 @@
 // Log axes cannot show zero or negative values: builders drop or floor them and say so in
 // the plot's notes, never silently.
 import type { TopLevelSpec } from "vega-lite";
-import { formatQuantity } from "./format.js";
+import { counted, formatQuantity } from "./format.js";
 
 export interface PlotSpec {
   id: string;
@@ -401,7 +401,7 @@ function finalBalancePlot(inputs: readonly BalanceInput[], notes: string[]): Plo
   const ratios = values.map((v) => v.ratio);
   const domain = [Math.min(0.9, ...ratios), Math.max(1.1, ...ratios)];
   const allNotes = [...notes, "The results record only the final block norms, so the approach to balance over epochs is not drawn."];
-  if (withoutTarget > 0) allNotes.push(`${withoutTarget} configurations without a balanced value (no closed form) are not drawn.`);
+  if (withoutTarget > 0) allNotes.push(`${counted(withoutTarget, "configuration")} without a balanced value (no closed form) ${withoutTarget === 1 ? "is" : "are"} not drawn.`);
   const y = { field: "ratio", type: "quantitative" as const, title: "‖U_g V_gᵀ‖_F ÷ (‖A*‖₍ₖ₎/b)", scale: { domain, zero: false } };
   return {
     id: "balance",

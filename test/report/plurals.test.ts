@@ -1,0 +1,44 @@
+// Counts are written with the noun in the right number, in the pipeline's claim notes and in
+// the report's own sentences ("1 cell exactly at the bound", "1 twin pair", "2 cells").
+import { describe, expect, it } from "vitest";
+import { evaluateClaims } from "../../shared/pipeline/claims.js";
+import { counted } from "../../shared/report/format.js";
+import { writeReport } from "../../shared/report/write.js";
+import { keys } from "../../shared/pipeline/contract.js";
+import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
+
+/** "1 cells", "1 twin pairs", "1 more cells": a count of one followed by a plural noun. */
+const oneWithPlural = /(?<![\d.])1 (?:[a-z-]+ ){0,2}(?:cells|pairs|configurations|claims|changes|values)\b/;
+
+describe("counts and their nouns", () => {
+  it("counted picks the singular for one only", () => {
+    expect([0, 1, 2].map((n) => counted(n, "twin pair"))).toEqual(["0 twin pairs", "1 twin pair", "2 twin pairs"]);
+    expect(counted(1, "more cell")).toBe("1 more cell");
+  });
+
+  it("the claims' notes say 1 cell and 1 twin pair", () => {
+    const { results } = fixtureSweep();
+    // One representable cell exactly at the bound (blocks = blocksNeeded): claim 3 reports it, not claims it.
+    const atBound = results.find((r) => r.metrics.representable === true && (r.cell as { mask: { family: string } }).mask.family === "dropblock")!;
+    const edited = results.map((r) => (r === atBound ? { ...r, metrics: { ...r.metrics, blocks: 2, blocksNeeded: 2 } } : r));
+    const claims = evaluateClaims(edited.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics, spectra: r.spectra })));
+    const reason = (id: string) => claims.find((c) => c.id === id)!.reason ?? "";
+    expect(reason("3")).toContain("not claimed: 1 cell exactly at the bound");
+    // The fixture has one contiguous cell paired with its partitioned twin.
+    expect(reason("7")).toMatch(/^1 twin pair \(/);
+    for (const claim of claims) expect(claim.reason ?? "", `claim ${claim.id}`).not.toMatch(oneWithPlural);
+  });
+
+  it("the report writes no '1 cells' anywhere", async () => {
+    const { summary, results } = fixtureSweep();
+    // One failed cell, one cell only in the baseline, one table row cut: the report's own counts of one.
+    const baseline = { ...summary, sweepId: "baseline", rows: [...summary.rows, { ...summary.rows[0]!, hash: "f".repeat(64) }] };
+    const store = new MemoryStore();
+    await writeReport(store, fixtureSweepId, summary, stream(results), { baseline, limits: { tableRows: summary.rows.length - 1 } });
+    const markdown = store.text(keys.report(fixtureSweepId, "report.md"))!;
+    const html = store.text(keys.report(fixtureSweepId, "report.html"))!;
+    expect(markdown).toContain("1 more cell is listed in summary.json");
+    expect(markdown).toContain("0 cells only in this sweep and 1 only in the baseline");
+    for (const page of [markdown, html.replace(/<svg[\s\S]*?<\/svg>/g, "")]) expect(page).not.toMatch(oneWithPlural);
+  });
+});
