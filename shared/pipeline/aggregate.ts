@@ -14,11 +14,14 @@ import type { PipelineOptions } from "./plan.js";
 
 export type RowStatus = "computed" | "cached" | "diverged" | "failed" | "missing" | "corrupt";
 
-/** The measurements every row carries: CellMetrics' fixed fields (shared/results/result.ts). */
+/**
+ * The measurements every row carries: CellMetrics' fixed fields (shared/results/result.ts), and
+ * rank(A*) counted at the threshold claim 5 compares the learned rank with (linear cells only).
+ */
 export type RowMetrics = Pick<
   CellMetrics,
   "objectiveGap" | "spectrumError" | "balanceRatio" | "learnedRank" | "closedFormRank" | "representable"
->;
+> & { closedFormRankAtThreshold?: number };
 
 export interface SummaryRow extends RowMetrics {
   hash: string;
@@ -68,6 +71,7 @@ export async function aggregate(target: Store, event: AggregateEvent, options: A
       balanceRatio: numberOrNull(metrics?.balanceRatio),
       learnedRank: numberOrNull(metrics?.learnedRank),
       closedFormRank: numberOrNull(metrics?.closedFormRank),
+      ...(typeof metrics?.closedFormRankAtThreshold === "number" ? { closedFormRankAtThreshold: metrics.closedFormRankAtThreshold } : {}),
       representable: typeof metrics?.representable === "boolean" ? metrics.representable : null,
       status,
       ...(error ? { error } : {}),

@@ -43,7 +43,7 @@ export const claimTexts: Record<ClaimId, ClaimText> = {
     statement: "The learned product has the rank of the closed-form minimiser, rank(A*).",
     measured:
       `The number of ${aboveBound} whose learned rank differs from rank(A*), both counted above ${percent(tolerances.rankThreshold)} of σ₁(Y) (as the cells table's learned rank is). ` +
-      `A closed-form singular value within ${percent(tolerances.rankResolution)} of σ₁ of that threshold may be counted either way; the cells table shows rank(A*) exactly, so such a cell can differ there by one and still match.`,
+      `A closed-form singular value within ${percent(tolerances.rankResolution)} of σ₁ of that threshold may be counted either way; the cells table shows both ranks at that threshold (the exact rank(A*) in parentheses where it differs) and marks each cell as this claim judges it.`,
   },
   "6": {
     statement: "A deep network trained with last-layer DropBlock has output singular values near the closed-form prediction prox(σ(Y)) with μ = λ/b.",

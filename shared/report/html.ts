@@ -5,6 +5,7 @@ import { claimAnchor, statusCounts, verdict } from "./layout.js";
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
 import { counted, escapeHtml as e, formatQuantity } from "./format.js";
 import type { SummaryCheck, SummaryClaim } from "./summary.js";
+import { rankColumn, rankText, rankTooltip } from "./rank.js";
 
 const style = `
 :root { --pass: #1a7f37; --fail: #cf222e; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
@@ -21,6 +22,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--rule); vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.mismatch { color: var(--fail); font-weight: 600; }
 .status { display: inline-block; min-width: 58px; text-align: center; font-weight: 600; font-size: 12px; text-transform: uppercase; padding: 2px 8px; border-radius: 10px; color: #fff; }
 .status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
 .status.fail, .status.failed, .status.missing, .status.corrupt { background: var(--fail); } .status.skipped { background: var(--skipped); }
@@ -199,7 +201,7 @@ ${model.failuresOmitted > 0 ? `<p class="meta">${model.failuresOmitted} more ${m
   parts.push(`<section id="cells">
 <h2>Cells</h2>
 <table class="rows">
-<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th>Rank learned / A*</th><th>Representable</th><th>Status</th></tr></thead>
+<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th title="${e(rankColumn.note)}">${e(rankColumn.heading)}</th><th>Representable</th><th>Status</th></tr></thead>
 <tbody>
 ${model.rows
   .map(
@@ -210,7 +212,7 @@ ${model.rows
 <td class="num">${e(formatQuantity(r.row.objectiveGap))}</td>
 <td class="num">${e(formatQuantity(r.row.spectrumError))}</td>
 <td class="num">${e(formatQuantity(r.row.balanceRatio))}</td>
-<td class="num">${e(formatQuantity(r.row.learnedRank))} / ${e(formatQuantity(r.row.closedFormRank))}</td>
+<td class="num${r.rank.verdict === "mismatch" ? " mismatch" : ""}"${rankTooltip(r.rank) ? ` title="${e(rankTooltip(r.rank))}"` : ""}>${e(rankText(r.rank, formatQuantity))}</td>
 <td>${e(formatQuantity(r.row.representable))}</td>
 <td>${status(r.row.status)}</td>
 </tr>`,
@@ -218,6 +220,7 @@ ${model.rows
   .join("\n")}
 </tbody>
 </table>
+<p class="meta">${e(rankColumn.note)}</p>
 ${model.rowsOmitted > 0 ? `<p class="meta">${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).</p>` : ""}
 </section>
 <footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>npx dropsweep report ${e(model.sweepId)}</code>.</footer>

@@ -4,6 +4,7 @@ import { claimAnchor, statusCounts } from "./layout.js";
 import type { ReportModel } from "./model.js";
 import { counted, escapeMarkdownCell as cell, formatQuantity } from "./format.js";
 import type { SummaryCheck } from "./summary.js";
+import { rankColumn, rankText } from "./rank.js";
 
 const relation = (check: SummaryCheck) => (check.relation === "<=" ? "≤" : "≥");
 
@@ -88,12 +89,13 @@ export function renderMarkdown(model: ReportModel): string {
   }
 
   lines.push(`## Cells`, "");
-  lines.push(`| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | Rank learned / A* | Representable | Status |`);
+  lines.push(`| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | ${rankColumn.heading} | Representable | Status |`);
   lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|`);
   for (const r of model.rows)
     lines.push(
-      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${formatQuantity(r.row.learnedRank)} / ${formatQuantity(r.row.closedFormRank)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
+      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
     );
+  lines.push("", rankColumn.note);
   if (model.rowsOmitted > 0) lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
   lines.push("", `Regenerate without recomputing: \`npx dropsweep report ${model.sweepId}\`.`, "");
   return lines.join("\n");

@@ -19,6 +19,7 @@ import {
   type PlotSpec,
 } from "./plots.js";
 import { counted } from "./format.js";
+import { rankVerdicts, rankView, type RankView } from "./rank.js";
 import { renderSvg } from "./svg.js";
 import { maxCurvePoints, thinBlockNorms, thinCurve } from "./thin.js";
 import { claimCellCount, claimCellHashes, claimIds, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
@@ -71,6 +72,8 @@ export interface PlotView extends PlotSpec {
 
 export interface RowView {
   row: SummaryRow;
+  /** The rank column as claim 5 judges the cell (rank.ts). */
+  rank: RankView;
   configuration: string;
   seed: number | undefined;
   resultHref: string;
@@ -349,8 +352,10 @@ export async function buildReportModel(
       moreCells: Math.max(0, hashes.length - limits.claimLinks),
     };
   });
-  const rows = shownRows.map((row) => ({
+  const verdicts = rankVerdicts(summary);
+  const rows = shownRows.map((row): RowView => ({
     row,
+    rank: rankView(row, verdicts),
     configuration: labelOfCell(row.hash),
     seed: numberAt(row.parameters, "seed"),
     resultHref: resultHref(summary.sweepId, row.hash),

@@ -49,6 +49,8 @@ export interface SummaryRow {
   balanceRatio?: number | null;
   learnedRank?: number | null;
   closedFormRank?: number | null;
+  /** rank(A*) counted above claim 5's threshold (summaries written before it carried this have only the exact rank). */
+  closedFormRankAtThreshold?: number | null;
   representable?: boolean | null;
   /** computed, cached, diverged (a result exists); failed, missing, corrupt (none usable). */
   status: string;

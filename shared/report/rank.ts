@@ -1,0 +1,70 @@
+// The cells table's rank column, as claim 5 (THEORY.md "Claims", shared/pipeline/claims.ts)
+// judges it: the learned rank next to rank(A*) counted at the same threshold (2% of σ₁), the
+// exact rank(A*) beside it where the two differ, and the claim's own verdict on the cell.
+// The verdict is read from claim 5's result, not recomputed: its cells are listed the worst
+// first (mismatches, then unresolved ones, then matches), and its first check counts the
+// mismatches, so the first `measured` hashes are exactly the cells it counted as mismatches.
+import { tolerances } from "../pipeline/claims.js";
+import { claimCellHashes, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
+
+const threshold = `${Number((tolerances.rankThreshold * 100).toPrecision(3))}% of σ₁(Y)`;
+
+export type RankVerdict = "match" | "accepted" | "mismatch";
+
+export interface RankView {
+  /** rank(A*) as claim 5 compares it: at the threshold when the row has it, else the exact rank. */
+  closedForm: number | null;
+  /** The exact rank(A*), when it differs from `closedForm`. */
+  exact?: number;
+  learned: number | null;
+  /**
+   * Claim 5 on this cell: "accepted" when it matched although the two counts at the threshold
+   * differ (a closed-form singular value within the resolution of the threshold); absent for
+   * cells claim 5 does not read.
+   */
+  verdict?: RankVerdict;
+}
+
+/** Claim 5's verdict per cell it read: the mismatched ones, and those it read. */
+export function rankVerdicts(summary: SummaryLike): { mismatched: ReadonlySet<string>; judged: ReadonlySet<string> } {
+  const claim: SummaryClaim | undefined = summary.claims.find((c) => c.id === "5");
+  const hashes = claim && claim.status !== "skipped" ? claimCellHashes(claim) : [];
+  const mismatches = claim?.checks?.[0]?.measured ?? claim?.measured;
+  const count = typeof mismatches === "number" && Number.isInteger(mismatches) && mismatches >= 0 ? mismatches : 0;
+  return { mismatched: new Set(hashes.slice(0, count)), judged: new Set(hashes) };
+}
+
+export function rankView(row: SummaryRow, verdicts: ReturnType<typeof rankVerdicts>): RankView {
+  const learned = typeof row.learnedRank === "number" ? row.learnedRank : null;
+  const exact = typeof row.closedFormRank === "number" ? row.closedFormRank : null;
+  const atThreshold = typeof row.closedFormRankAtThreshold === "number" ? row.closedFormRankAtThreshold : null;
+  const closedForm = atThreshold ?? exact;
+  const view: RankView = { learned, closedForm };
+  if (atThreshold !== null && exact !== null && exact !== atThreshold) view.exact = exact;
+  if (verdicts.judged.has(row.hash))
+    view.verdict = verdicts.mismatched.has(row.hash) ? "mismatch" : atThreshold !== null && learned !== atThreshold ? "accepted" : "match";
+  return view;
+}
+
+/** The column's heading and what its marks mean, for both renderers. */
+export const rankColumn = {
+  heading: "Rank learned / A*",
+  note:
+    `Rank learned / A*: both counted above claim 5's threshold (${threshold}), as the claim compares them; the exact rank(A*) follows in parentheses where it differs. ` +
+    "A cell claim 5 counts as a mismatch is marked ✗; ≈ marks one it accepts because a closed-form singular value lies within the resolution of the threshold.",
+} as const;
+
+export function rankTooltip(view: RankView): string {
+  const parts: string[] = [];
+  if (view.exact !== undefined) parts.push(`exact rank(A*) = ${view.exact}; ${view.closedForm} of its singular values lie above ${threshold}`);
+  if (view.verdict === "mismatch") parts.push("claim 5 counts this cell as a mismatch");
+  if (view.verdict === "accepted") parts.push("claim 5 accepts this cell: a closed-form singular value lies within the resolution of the threshold");
+  if (view.verdict === "match") parts.push("claim 5: ranks match");
+  return parts.join("; ");
+}
+
+/** "5 / 5 (6) ✗" as text: learned / at threshold (exact) and claim 5's mark. */
+export function rankText(view: RankView, format: (value: number | null) => string): string {
+  const mark = view.verdict === "mismatch" ? " ✗" : view.verdict === "accepted" ? " ≈" : "";
+  return `${format(view.learned)} / ${format(view.closedForm)}${view.exact !== undefined ? ` (${view.exact})` : ""}${mark}`;
+}
