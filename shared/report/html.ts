@@ -1,7 +1,7 @@
 // report.html: one self-contained file (inline CSS and SVG, no script, no network), so it
 // opens offline from a directory, an artifact download or a bucket. Order: verdict, claims
 // table, regressions, why each tolerance, plots, failures, every cell.
-import { claimAnchor, statusCounts, verdict } from "./layout.js";
+import { claimAnchor, claimCorruptNote, corruptNote, statusCounts, verdict } from "./layout.js";
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
 import { counted, escapeHtml as e, formatQuantity } from "./format.js";
 import type { SummaryCheck, SummaryClaim } from "./summary.js";
@@ -22,7 +22,7 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--rule); vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.mismatch { color: var(--fail); font-weight: 600; }
+td.mismatch { color: var(--fail); font-weight: 600; } .corrupt-note { color: var(--fail); font-size: 13px; }
 .status { display: inline-block; min-width: 58px; text-align: center; font-weight: 600; font-size: 12px; text-transform: uppercase; padding: 2px 8px; border-radius: 10px; color: #fff; }
 .status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
 .status.fail, .status.failed, .status.missing, .status.corrupt { background: var(--fail); } .status.skipped { background: var(--skipped); }
@@ -91,7 +91,9 @@ function claimRow(view: ClaimView): string {
   const { claim } = view;
   const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}" title="${e(l.hash)}">${e(l.hash.slice(0, 8))}</a>`).join(" ");
   const more = view.moreCells > 0 ? ` <span class="meta" title="every cell of the claim is in summary.json, claims[].hashes">+${view.moreCells} more in summary.json</span>` : "";
-  const reason = failedChecks(claim) + (claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "");
+  const corrupt = claimCorruptNote(view.corruptCells, view.cellCount);
+  const reason =
+    failedChecks(claim) + (claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "") + (corrupt ? `<div class="corrupt-note">${e(corrupt)}</div>` : "");
   return `<tr id="claim-row-${e(claim.id)}">
 <td class="num">${e(claim.id)}</td>
 <td><a href="#${claimAnchor(claim.id)}">${e(claim.title)}</a></td>
@@ -126,7 +128,8 @@ export function renderHtml(model: ReportModel): string {
   parts.push(`<section id="claims">
 <h2>Claims</h2>
 <p class="meta">The seven claims of THEORY.md, checked on this sweep's cells. Measured and Tolerance are each claim's first check (all its checks are under the claim below). Cells link to their row below (or to their result file), the worst first; a long list is cut, and every cell of a claim is in summary.json.</p>
-<table class="claims">
+${corruptNote(model) ? `<p class="verdict warn" id="corrupt-results">${e(corruptNote(model))}</p>
+` : ""}<table class="claims">
 <thead><tr><th>#</th><th>Claim</th><th>Status</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Evidence and notes</th></tr></thead>
 <tbody>
 ${model.claims.map(claimRow).join("\n")}

@@ -14,6 +14,27 @@ export function verdict(model: ReportModel): "pass" | "warn" | "fail" {
   return "pass";
 }
 
+/**
+ * What the reader must know when results went corrupt after Aggregate evaluated the claims
+ * (the claims are not recomputed from the remaining cells); empty otherwise.
+ */
+export function corruptNote(model: ReportModel): string {
+  const n = model.corruptResults.length;
+  if (n === 0) return "";
+  return (
+    `${counted(n, "cell result")} ${n === 1 ? "is" : "are"} corrupt now (listed under "Cells that did not complete"; ${n === 1 ? "its row shows" : "their rows show"} no metrics). ` +
+    "The claims are shown as Aggregate evaluated them, when every result was still valid; a claim that read a corrupt cell says how many. " +
+    "Rerun the sweep (`dropsweep run`) to recompute the corrupt cells and the claims."
+  );
+}
+
+/** A claim's note when some of its cells' results are corrupt now. */
+export function claimCorruptNote(corruptCells: number, cellCount: number): string {
+  return corruptCells === 0
+    ? ""
+    : `Evaluated when its cells' results were valid: ${corruptCells} of its ${counted(cellCount, "cell")} ${corruptCells === 1 ? "is" : "are"} corrupt now.`;
+}
+
 export function statusCounts(model: ReportModel): { pass: number; fail: number; skipped: number; sentence: string } {
   const count = (status: string) => model.claims.filter((c) => c.claim.status === status).length;
   const pass = count("pass");

@@ -60,7 +60,8 @@ function checkedSummary(bytes: Uint8Array, where: string): SummaryLike {
 /**
  * The results of the summary's rows, verified (shared/results readResult), in row order, with
  * `concurrency` reads in flight. Absent results are skipped (the report lists them as
- * missing); corrupt ones are skipped and their reason recorded in `unreadable`.
+ * missing); corrupt ones are skipped and why recorded in `unreadable` (the reader's reason, e.g.
+ * "SHA-256 does not match the contents"; the report shows them as corrupt).
  */
 export async function* loadResults(
   store: Store,
@@ -78,7 +79,7 @@ export async function* loadResults(
     }
     const [hash, read] = await inFlight.shift()!;
     if (read.state === "valid") yield read.result;
-    else if (read.state === "corrupt") unreadable.set(hash, `result unreadable: ${read.reason}`);
+    else if (read.state === "corrupt") unreadable.set(hash, read.reason);
   }
 }
 
@@ -89,14 +90,22 @@ export async function* loadResults(
 export async function loadBaseline(location: string, options: OpenStoreOptions = {}): Promise<{ summary: SummaryLike; source: string }> {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
   const pointsAtFile = /\.json$/i.test(location);
+  const accepted = "expected a report directory, a summary.json, or a store URL (file:///abs/dir, s3://bucket/prefix) holding one";
   let store: Store;
   let key = "summary.json";
-  if (pointsAtFile) {
-    key = basename(location);
-    const parent = isUrl ? location.slice(0, location.length - key.length - 1) : dirname(resolve(location));
-    store = openStore(parent, location.startsWith("s3://") ? options : {});
-  } else {
-    store = openStore(isUrl ? location : resolve(location), location.startsWith("s3://") ? options : {});
+  try {
+    if (pointsAtFile) {
+      key = basename(location);
+      const parent = isUrl ? location.slice(0, location.length - key.length - 1) : dirname(resolve(location));
+      store = openStore(parent, location.startsWith("s3://") ? options : {});
+    } else {
+      store = openStore(isUrl ? location : resolve(location), location.startsWith("s3://") ? options : {});
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    // The store's own words ("store X: is a file, expected a directory") do not say which flag.
+    const what = /: is a file, expected a directory$/.test(error.message) ? "is a file but not a .json summary" : error.message.replace(/^store \S+: /, "");
+    throw new UsageError(`--baseline ${location}: ${what}; ${accepted}`);
   }
   let bytes: Uint8Array | undefined;
   try {
@@ -104,6 +113,6 @@ export async function loadBaseline(location: string, options: OpenStoreOptions =
   } catch (error) {
     throw new UsageError(`--baseline ${location}: cannot read ${key} (${(error as Error).message})`);
   }
-  if (!bytes) throw new UsageError(`--baseline ${location}: no ${key} there; expected a report directory, a summary.json, or a store URL holding one`);
+  if (!bytes) throw new UsageError(`--baseline ${location}: no ${key} there; ${accepted}`);
   return { summary: checkedSummary(bytes, `--baseline ${location}`), source: location };
 }

@@ -1,6 +1,6 @@
 // report.md: the same content as report.html for places that render Markdown (a pull request,
 // a repository browser). Plots are the SVG files written beside it (plots/ID.svg).
-import { claimAnchor, statusCounts } from "./layout.js";
+import { claimAnchor, claimCorruptNote, corruptNote, statusCounts } from "./layout.js";
 import type { ReportModel } from "./model.js";
 import { counted, escapeMarkdownCell as cell, formatQuantity } from "./format.js";
 import type { SummaryCheck } from "./summary.js";
@@ -24,6 +24,7 @@ export function renderMarkdown(model: ReportModel): string {
     "Measured and Tolerance are each claim's first check (all its checks are under the claim below). Cells are linked the worst first; a long list is cut, and every cell of a claim is in summary.json.",
     "",
   );
+  if (corruptNote(model)) lines.push(`**${corruptNote(model)}**`, "");
   lines.push(`| # | Claim | Status | Measured | Tolerance | Cells | Evidence and notes |`, `|---:|---|---|---:|---:|---:|---|`);
   for (const v of model.claims) {
     const evidence = v.links.map((l) => `[${l.hash.slice(0, 8)}](${l.href.startsWith("#") ? `#${l.hash.slice(0, 12)}` : l.href})`).join(" ");
@@ -31,7 +32,9 @@ export function renderMarkdown(model: ReportModel): string {
       .filter((c) => !c.pass && !c.reported)
       .map((c) => ` **fails:** ${cell(c.name)} = ${formatQuantity(c.measured)}, needs ${relation(c)} ${formatQuantity(c.tolerance)}.`)
       .join("");
-    const more = (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") + failed + (v.claim.reason ? ` ${cell(v.claim.reason)}` : "");
+    const corrupt = claimCorruptNote(v.corruptCells, v.cellCount);
+    const more =
+      (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") + failed + (v.claim.reason ? ` ${cell(v.claim.reason)}` : "") + (corrupt ? ` **${cell(corrupt)}**` : "");
     lines.push(
       `| ${v.claim.id} | [${cell(v.claim.title)}](#${claimAnchor(v.claim.id)}) | **${v.claim.status}** | ${cell(formatQuantity(v.claim.measured))} | ${v.claim.checks?.[0] && v.claim.tolerance != null ? `${relation(v.claim.checks[0])} ` : ""}${cell(formatQuantity(v.claim.tolerance))} | ${v.cellCount} | ${evidence}${more} |`,
     );

@@ -44,11 +44,11 @@ export interface ReportOptions {
   /** Where the baseline came from, as the reader should see it (a directory or URL). */
   baselineSource?: string;
   limits?: Partial<ReportLimits>;
-  /** Called as plots render, for progress output. */
+  /** Called as plots render, for progress output, and with a warning per corrupt result ("report: warning: ..."). */
   onProgress?: (message: string) => void;
   /** Why a cell failed (its stored error.json), for the failed-cells list. */
   cellError?: (hash: string) => Promise<string | undefined>;
-  /** Results that exist but could not be used (corrupt, wrong cell), with the reason. */
+  /** Results that exist but could not be used (corrupt, wrong cell), with the reason: shown as corrupt. */
   unreadable?: ReadonlyMap<string, string>;
   /** Read one cell's result again after the stream (claim 7's pairs are known only then). */
   fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
@@ -63,6 +63,11 @@ export interface ClaimView {
   cellCount: number;
   links: { hash: string; href: string }[];
   moreCells: number;
+  /**
+   * Cells the claim was evaluated on whose result is corrupt now: the claim is as Aggregate
+   * evaluated it, when they were still valid (not recomputed without them).
+   */
+  corruptCells: number;
 }
 
 export interface PlotView extends PlotSpec {
@@ -92,8 +97,10 @@ export interface ReportModel {
   /** Cells whose status is not "ok" (failed, diverged, missing, ...), with the reason. */
   failures: { hash: string; configuration: string; status: string; error: string }[];
   failuresOmitted: number;
-  /** Cells the summary has as computed whose result the stream did not deliver, with why. */
+  /** Cells the summary has as computed whose result is no longer in the store. */
   missingResults: { hash: string; reason: string }[];
+  /** Cells the summary has as computed whose result is now corrupt, with why (they are also in `failures`). */
+  corruptResults: { hash: string; reason: string }[];
 }
 
 /** Anchor of a cell's row in report.html. */
@@ -192,10 +199,40 @@ export async function buildReportModel(
     ? [`Long runs are drawn as at most ${maxCurvePoints} points on a log epoch axis: the stochastic loss averaged over each span of epochs, the objective taken at the span's last epoch.`]
     : [];
 
+  // A result that became corrupt after Aggregate (or was read corrupt now): its row shows
+  // status corrupt without metrics, it counts as failed (as Aggregate counts a corrupt result),
+  // and the claims it bore on are marked below. The claims themselves are Aggregate's.
+  const corruptResults = summary.rows
+    .filter((r) => rowHasResult(r) && !delivered.has(r.hash) && options.unreadable?.has(r.hash))
+    .map((r) => ({ hash: r.hash, reason: options.unreadable!.get(r.hash)! }));
+  const corruptReason = new Map(corruptResults.map((c) => [c.hash, c.reason]));
+  for (const c of corruptResults)
+    progress(`report: warning: the result of cell ${c.hash.slice(0, 12)} is corrupt (${c.reason}); shown as corrupt, the claims as Aggregate evaluated them when it was valid. Rerun the sweep to recompute it.`);
   const missingResults = summary.rows
-    .filter((r) => rowHasResult(r) && !delivered.has(r.hash))
-    .map((r) => ({ hash: r.hash, reason: options.unreadable?.get(r.hash) ?? "result missing from the store" }));
-  const incomplete = summary.rows.filter((r) => r.status !== "computed" && r.status !== "cached" && r.status !== "ok");
+    .filter((r) => rowHasResult(r) && !delivered.has(r.hash) && !corruptReason.has(r.hash))
+    .map((r) => ({ hash: r.hash, reason: "result missing from the store" }));
+  const cells = { ...summary.cells };
+  const rowsNow = summary.rows.map((row): SummaryRow => {
+    const reason = corruptReason.get(row.hash);
+    if (reason === undefined) return row;
+    if (row.status === "cached") cells.cached--;
+    else if (row.status === "computed") cells.computed--;
+    cells.failed++;
+    return {
+      hash: row.hash,
+      parameters: row.parameters,
+      objectiveGap: null,
+      spectrumError: null,
+      balanceRatio: null,
+      learnedRank: null,
+      closedFormRank: null,
+      representable: null,
+      status: "corrupt",
+      error: `result is corrupt: ${reason}`,
+    };
+  });
+  const current: SummaryLike = corruptResults.length > 0 ? { ...summary, cells, rows: rowsNow } : summary;
+  const incomplete = rowsNow.filter((r) => r.status !== "computed" && r.status !== "cached" && r.status !== "ok");
   const failures: ReportModel["failures"] = [];
   for (const row of incomplete.slice(0, maxFailuresListed)) {
     const diverged = row.status === "diverged";
@@ -333,7 +370,7 @@ export async function buildReportModel(
   }
 
   // ------------------------------------------------------------------ claims and rows
-  const shownRows = summary.rows.slice(0, limits.tableRows);
+  const shownRows = rowsNow.slice(0, limits.tableRows);
   const inTable = new Set(shownRows.map((r) => r.hash));
   const claims = orderedClaims(summary.claims).map((claim): ClaimView => {
     const text = claimText(claim.id);
@@ -350,12 +387,14 @@ export async function buildReportModel(
         href: inTable.has(hash) ? `#${cellAnchor(hash)}` : resultHref(summary.sweepId, hash),
       })),
       moreCells: Math.max(0, hashes.length - limits.claimLinks),
+      corruptCells: hashes.filter((h) => corruptReason.has(h)).length,
     };
   });
   const verdicts = rankVerdicts(summary);
   const rows = shownRows.map((row): RowView => ({
     row,
-    rank: rankView(row, verdicts),
+    // A corrupt row has no metrics to judge; the claims list it as evaluated before.
+    rank: row.status === "corrupt" ? { learned: null, closedForm: null } : rankView(row, verdicts),
     configuration: labelOfCell(row.hash),
     seed: numberAt(row.parameters, "seed"),
     resultHref: resultHref(summary.sweepId, row.hash),
@@ -363,7 +402,7 @@ export async function buildReportModel(
 
   const model: ReportModel = {
     sweepId: summary.sweepId,
-    cells: summary.cells,
+    cells,
     claims,
     plots,
     absentPlots,
@@ -372,13 +411,14 @@ export async function buildReportModel(
     failures,
     failuresOmitted: incomplete.length - failures.length,
     missingResults,
+    corruptResults,
   };
   if (options.baseline) {
     model.baseline = {
       sweepId: options.baseline.sweepId,
       source: options.baselineSource ?? options.baseline.sweepId,
-      regressions: compareWithBaseline(summary, options.baseline),
-      ...unmatchedCells(summary, options.baseline),
+      regressions: compareWithBaseline(current, options.baseline),
+      ...unmatchedCells(current, options.baseline),
     };
   }
   return model;

@@ -18,6 +18,8 @@ export interface ReportSummaryFields {
     files: string[];
     plots: { id: string; title: string; dataMarks: number; notes: string[] }[];
     absentPlots: { title: string; reason: string }[];
+    /** Results that were corrupt when the report was written (their rows above are Aggregate's, from when they were valid). */
+    corruptResults?: { hash: string; reason: string }[];
   };
   /** Present when a baseline was given: its identity and every change found against it. */
   baseline?: { sweepId: string; source: string; onlyCurrent: number; onlyBaseline: number };
@@ -65,6 +67,7 @@ export async function writeReport<S extends SummaryLike>(
       files: files.map(([file]) => file),
       plots: model.plots.map((p) => ({ id: p.id, title: p.title, dataMarks: p.dataMarks, notes: p.notes })),
       absentPlots: model.absentPlots,
+      ...(model.corruptResults.length > 0 ? { corruptResults: model.corruptResults } : {}),
     },
   };
   if (model.baseline) {

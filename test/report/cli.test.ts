@@ -58,8 +58,9 @@ describe("dropsweep report (directory store)", () => {
     await expect(run(["ffffffffffff0000", "--out", root])).rejects.toThrow(/no such sweep/);
   });
 
-  it("reports a corrupt result as unreadable instead of using it", async () => {
+  it("reports a corrupt result as corrupt instead of using it, with a warning on stderr", async () => {
     quiet();
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const { results } = fixtureSweep();
     const store = new FileStore(root);
     const key = keys.result(results[0]!.hash);
@@ -67,7 +68,12 @@ describe("dropsweep report (directory store)", () => {
     await store.put(key, new TextDecoder().decode(good).replace(/"learnedRank":\d+/, '"learnedRank":99'));
     try {
       expect(await run([fixtureSweepId, "--out", root])).toBe(0);
-      expect(readFileSync(html(root), "utf8")).toMatch(/result unreadable: SHA-256 does not match/);
+      const page = readFileSync(html(root), "utf8");
+      expect(page).toMatch(/<span class="status corrupt">corrupt<\/span> <a[^>]*>[0-9a-f]{12}<\/a>[^<]*: <code>result is corrupt: SHA-256 does not match/);
+      expect(page).toMatch(new RegExp(`<tr id="cell-${results[0]!.hash}">[\\s\\S]*?<span class="status corrupt">`));
+      const warned = stderr.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith("report: warning:"));
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toContain(`cell ${results[0]!.hash.slice(0, 12)} is corrupt (SHA-256 does not match the contents)`);
     } finally {
       await store.put(key, good);
     }

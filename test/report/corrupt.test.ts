@@ -1,0 +1,83 @@
+// A result that went corrupt after Aggregate wrote summary.json (one byte flipped): the report
+// calls it corrupt (as docs/GUARANTEES.md does), its row shows status corrupt without metrics,
+// the header counts it failed, every claim that read it says so, and a warning goes to the
+// progress callback (which `dropsweep report` prints on stderr).
+import { describe, expect, it } from "vitest";
+import { keys } from "../../shared/pipeline/contract.js";
+import { loadResults } from "../../shared/report/load.js";
+import { writeReport } from "../../shared/report/write.js";
+import { writeResult } from "../../shared/results/result.js";
+import { fixtureSweep, fixtureSweepId, MemoryStore } from "./fixtures.js";
+
+describe("a result corrupt since Aggregate", async () => {
+  const { summary, results } = fixtureSweep();
+  const store = new MemoryStore();
+  for (const result of results) await writeResult(store, result);
+  // The first DropBlock cell: claims 1, 3, 4 and 5 read it.
+  const victim = summary.rows.find((r) => r.status === "cached")!;
+  const key = keys.result(victim.hash);
+  const bytes = (await store.get(key))!.slice();
+  const at = new TextDecoder().decode(bytes).indexOf('"objectiveGap":') + '"objectiveGap":'.length;
+  bytes[at] = bytes[at] === 0x31 ? 0x32 : 0x31;
+  await store.put(key, bytes);
+  const messages: string[] = [];
+  const unreadable = new Map<string, string>();
+  const written = await writeReport(store, fixtureSweepId, summary, loadResults(store, summary, unreadable), {
+    unreadable,
+    onProgress: (m) => messages.push(m),
+  });
+  const markdown = store.text(keys.report(fixtureSweepId, "report.md"))!;
+  const html = store.text(keys.report(fixtureSweepId, "report.html"))!;
+  const claimsReading = summary.claims.filter((c) => (c.hashes ?? []).includes(victim.hash)).map((c) => c.id);
+
+  it("the fixture's claims 1, 3, 4 and 5 read that cell", () => {
+    expect(claimsReading).toEqual(["1", "3", "4", "5"]);
+  });
+
+  it("calls it corrupt, never missing", () => {
+    const line = markdown.split("\n").find((l) => l.includes(`\`${victim.hash.slice(0, 12)}\``) && l.startsWith("- "))!;
+    expect(line).toMatch(/^- \*\*corrupt\*\* .*result is corrupt: SHA-256 does not match the contents/);
+    expect(markdown).not.toMatch(/\*\*missing\*\*/);
+    expect(html).toMatch(/<span class="status corrupt">corrupt<\/span> <a class="hash"[^>]*>[0-9a-f]{12}<\/a>[^<]*: <code>result is corrupt: SHA-256 does not match/);
+    expect(html).not.toContain('<span class="status missing">');
+  });
+
+  it("shows its row as corrupt, without metrics", () => {
+    const row = written.model.rows.find((r) => r.row.hash === victim.hash)!;
+    expect(row.row).toMatchObject({ status: "corrupt", objectiveGap: null, spectrumError: null, balanceRatio: null, learnedRank: null, closedFormRank: null });
+    const tableRow = html.match(new RegExp(`<tr id="cell-${victim.hash}">[\\s\\S]*?</tr>`))![0];
+    expect(tableRow).toContain('<span class="status corrupt">corrupt</span>');
+    expect(tableRow).not.toMatch(/status (cached|computed)/);
+    expect([...tableRow.matchAll(/<td class="num[^"]*"[^>]*>([^<]*)<\/td>/g)].slice(1).map((m) => m[1])).toEqual(["—", "—", "—", "— / —"]);
+    expect(written.model.cells).toEqual({ ...summary.cells, cached: summary.cells.cached - 1, failed: summary.cells.failed + 1 });
+  });
+
+  it("marks each claim that read it as evaluated when it was valid", () => {
+    for (const view of written.model.claims) expect(view.corruptCells, `claim ${view.claim.id}`).toBe(claimsReading.includes(view.claim.id) ? 1 : 0);
+    for (const id of claimsReading) {
+      expect(html.match(new RegExp(`<tr id="claim-row-${id}">[\\s\\S]*?</tr>`))![0]).toMatch(/Evaluated when its cells(?:'|&#39;) results were valid: 1 of its \d+ cells is corrupt now\./);
+      expect(markdown.split("\n").find((l) => l.startsWith(`| ${id} |`))).toContain("1 of its");
+    }
+    expect(html).toMatch(/<p class="verdict warn" id="corrupt-results">1 cell result is corrupt now[\s\S]*?as Aggregate evaluated them, when every result was still valid/);
+    expect(markdown).toContain("**1 cell result is corrupt now");
+  });
+
+  it("warns through the progress callback, and records it in summary.json", () => {
+    const warnings = messages.filter((m) => m.startsWith("report: warning:"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`cell ${victim.hash.slice(0, 12)} is corrupt (SHA-256 does not match the contents)`);
+    const stored = JSON.parse(store.text(keys.report(fixtureSweepId, "summary.json"))!);
+    expect(stored.report.corruptResults).toEqual([{ hash: victim.hash, reason: "SHA-256 does not match the contents" }]);
+    // The pipeline's rows stay as Aggregate wrote them.
+    expect(stored.rows).toEqual(JSON.parse(JSON.stringify(summary.rows)));
+  });
+
+  it("still calls a result that is absent missing", async () => {
+    const other = new MemoryStore();
+    for (const result of results) if (result.hash !== victim.hash) await writeResult(other, result);
+    const model = (await writeReport(other, fixtureSweepId, summary, loadResults(other, summary))).model;
+    expect(model.missingResults.map((m) => m.hash)).toEqual([victim.hash]);
+    expect(model.corruptResults).toEqual([]);
+    expect(other.text(keys.report(fixtureSweepId, "report.md"))).toMatch(/- \*\*missing\*\* `[0-9a-f]{12}`: result missing from the store/);
+  });
+});
