@@ -226,7 +226,7 @@ ${model.rows
 <p class="meta">${e(rankColumn.note)}</p>
 ${model.rowsOmitted > 0 ? `<p class="meta">${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).</p>` : ""}
 </section>
-<footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>npx dropsweep report ${e(model.sweepId)}</code>.</footer>
+<footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>${e(model.regenerate)}</code>.</footer>
 </body>
 </html>
 `);

@@ -100,6 +100,6 @@ export function renderMarkdown(model: ReportModel): string {
     );
   lines.push("", rankColumn.note);
   if (model.rowsOmitted > 0) lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
-  lines.push("", `Regenerate without recomputing: \`npx dropsweep report ${model.sweepId}\`.`, "");
+  lines.push("", `Regenerate without recomputing: \`${model.regenerate}\`.`, "");
   return lines.join("\n");
 }

@@ -50,6 +50,8 @@ export interface ReportOptions {
   cellError?: (hash: string) => Promise<string | undefined>;
   /** Results that exist but could not be used (corrupt, wrong cell), with the reason: shown as corrupt. */
   unreadable?: ReadonlyMap<string, string>;
+  /** The command that regenerates this report, store included (writeReport derives it from the store's URL). */
+  regenerate?: string;
   /** Read one cell's result again after the stream (claim 7's pairs are known only then). */
   fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
 }
@@ -86,6 +88,8 @@ export interface RowView {
 
 export interface ReportModel {
   sweepId: string;
+  /** The command that regenerates this report without recomputing (regenerate.ts). */
+  regenerate: string;
   cells: SummaryLike["cells"];
   claims: ClaimView[];
   baseline?: { sweepId: string; source: string; regressions: Regression[]; onlyCurrent: number; onlyBaseline: number };
@@ -402,6 +406,7 @@ export async function buildReportModel(
 
   const model: ReportModel = {
     sweepId: summary.sweepId,
+    regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
     cells,
     claims,
     plots,

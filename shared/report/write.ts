@@ -10,6 +10,7 @@ import { fromCellResult, type ReportCell } from "./cells.js";
 import { renderHtml } from "./html.js";
 import { plotFile, renderMarkdown } from "./markdown.js";
 import { buildReportModel, type ReportModel, type ReportOptions } from "./model.js";
+import { regenerateCommand } from "./regenerate.js";
 import type { SummaryLike } from "./summary.js";
 
 /** Fields the report adds to summary.json. */
@@ -49,6 +50,7 @@ export async function writeReport<S extends SummaryLike>(
       const read = await readResult(store, hash);
       return read.state === "valid" ? fromCellResult(read.result) : undefined;
     },
+    regenerate: regenerateCommand(sweepId, store.url),
     ...options,
   });
   const files: [string, string, string][] = [

@@ -79,6 +79,20 @@ describe("dropsweep report (directory store)", () => {
     }
   });
 
+  it("ends the report with a regenerate command that names this store, and that command works", async () => {
+    quiet();
+    expect(await run([fixtureSweepId, "--out", root])).toBe(0);
+    const markdown = readFileSync(html(root).replace(/report\.html$/, "report.md"), "utf8");
+    const command = markdown.match(/Regenerate without recomputing: `([^`]+)`/)![1]!;
+    // The store is outside the default runs/ of this directory: the command must carry it.
+    expect(command).toBe(`npx dropsweep report ${fixtureSweepId} --out ${root}`);
+    expect(readFileSync(html(root), "utf8")).toContain(`<code>npx dropsweep report ${fixtureSweepId} --out ${root}</code>`);
+    const [, , , ...argv] = command.split(" ");
+    rmSync(html(root), { force: true });
+    expect(await run(argv)).toBe(0);
+    expect(existsSync(html(root))).toBe(true);
+  });
+
   it("exits 0 against an identical baseline and 3 against one whose claim differs", async () => {
     quiet();
     const reportDir = join(root, "sweeps", fixtureSweepId, "report");
@@ -145,6 +159,7 @@ describe("dropsweep report (S3 store)", () => {
     const store = new S3Store(s3.bucket, "runs", { endpoint: s3.endpoint, credentials: s3.credentials });
     const page = new TextDecoder().decode(await store.get(keys.report(fixtureSweepId, "report.html")));
     expect(page).toContain("<svg");
+    expect(page).toContain(`<code>npx dropsweep report ${fixtureSweepId} --store ${url}</code>`);
     const baseline = `${url}/sweeps/${fixtureSweepId}/report`;
     expect(await run([fixtureSweepId, "--store", url, "--endpoint", s3.endpoint, "--baseline", baseline])).toBe(0);
   });
