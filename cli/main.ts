@@ -1,6 +1,7 @@
 // `dropsweep <command> ...`: dispatch to one module per command (cli/commands/NAME.ts), each
 // exporting `run(argv): Promise<number>` (the exit code) and a one-line `summary`.
 import { UsageError } from "../shared/errors.js";
+import { CommandFailure } from "./failure.js";
 
 const commands = {
   run: () => import("./commands/run.js"),
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     const command = (await load()) as unknown as Command;
     return await command.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof CommandFailure) {
       process.stderr.write(`dropsweep: ${error.message}\n`);
       return error.exitCode;
     }

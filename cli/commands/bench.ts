@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     quick: { type: "boolean", default: false },
     only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
-  }, help, false);
+  }, false);
   if (values.help) {
     process.stdout.write(help);
     return 0;

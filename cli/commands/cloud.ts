@@ -4,8 +4,7 @@
 // the sweep id, so the same sweep cannot be started twice by accident; status follows the
 // execution (and its map run); fetch downloads the report. The stack's bucket and state machine
 // come from its CloudFormation outputs, or from --bucket and --state-machine.
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import {
@@ -26,6 +25,8 @@ import { parseSpec } from "../../shared/spec/spec.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
 import { parseCommandArgs } from "../args.js";
+import { CommandFailure } from "../failure.js";
+import { readSpecFile } from "../specFile.js";
 
 export const summary = "start, follow and fetch sweeps on AWS";
 
@@ -33,29 +34,72 @@ export const summary = "start, follow and fetch sweeps on AWS";
 export const exitCodes = { failed: 1, regression: 3 } as const;
 
 
-const help = `usage: dropsweep cloud start SPEC  [STACK] [--baseline KEY] [--attempt N]
-       dropsweep cloud status SWEEP [STACK] [--watch] [--interval S] [--attempt N]
-       dropsweep cloud fetch SWEEP  [STACK] [--out DIR] [--wait] [--interval S] [--attempt N]
+const stackHelp = `STACK: --stack NAME (the bucket and state machine from the stack's outputs), or
+       --bucket NAME and --state-machine ARN
+  --region R        the stack's region (default: AWS_REGION or the profile's)
+  --endpoint URL    an AWS-compatible endpoint instead of AWS's
+  --attempt N       which attempt of the sweep (default 1; see start)
+Credentials come from the usual AWS chain (environment, shared config/profile, SSO).`;
 
-STACK: --stack NAME (resources from the stack's outputs), or --bucket NAME and
---state-machine ARN; with --region R and --endpoint URL (an AWS-compatible endpoint).
-SWEEP: the sweep id \`start\` printed, or the SPEC file itself.
+const helps = {
+  cloud: `usage: dropsweep cloud start  SPEC  STACK [options]
+       dropsweep cloud status SWEEP STACK [options]
+       dropsweep cloud fetch  SWEEP STACK [options]
 
-  start    validate SPEC locally (nothing written if it is bad), upload it and start an
-           execution named after the sweep id. A sweep already started is refused: follow
-           it with status/fetch, or start it again on purpose with --attempt 2, 3, ...
-  status   the execution's status and, while it runs, its map run's cell counts;
-           --watch polls every --interval seconds (default 15) until it ends
-  fetch    download summary.json, report.md, report.html (and plots) into --out DIR
-           (default cloud-reports/SWEEP); --wait waits for the execution to end
-  --baseline KEY  stored summary to compare with (a key under baselines/)
+  start    validate SPEC, upload it and start an execution named after the sweep id
+  status   the execution's status and its cells' counts (--watch: until it ends)
+  fetch    download the sweep's report (summary.json, report.md, report.html, plots)
 
-Exit codes: 0 succeeded (status: also running); 1 failed, timed out or aborted; 2 bad input
-or refused (nothing written); 3 regressions against the baseline.
-Credentials come from the usual AWS chain (environment, profile, SSO).`;
+SWEEP: the 64-hex sweep id \`cloud start\` printed, or the SPEC file itself.
+${stackHelp}
+
+Run \`dropsweep cloud start|status|fetch --help\` for each one's options.
+Exit codes: 0 succeeded (status: also running); 1 failed, timed out or aborted, or an AWS call
+failed; 2 bad input or refused (nothing written); 3 regressions against the baseline.`,
+  start: `usage: dropsweep cloud start SPEC STACK [--baseline KEY] [--attempt N] [--region R] [--endpoint URL]
+
+Validates SPEC (YAML) locally with the schema \`dropsweep run\` uses (nothing is written if it
+is bad), uploads it where Plan reads it and starts an execution named after the sweep id,
+printing the id. A sweep already started is refused: follow it with status/fetch, or start it
+again on purpose with --attempt 2, 3, ...
+
+  --baseline KEY    a stored summary to compare with (a key under baselines/); regressions
+                    end the execution with exit code 3 for status/fetch
+${stackHelp}
+
+Exit codes: 0 started; 1 an AWS call failed; 2 bad input or refused (nothing written).`,
+  status: `usage: dropsweep cloud status SWEEP STACK [--watch] [--interval S] [--attempt N] [--region R] [--endpoint URL]
+
+The execution's status and, while it runs, its map run's cell counts.
+SWEEP: the 64-hex sweep id \`cloud start\` printed, or the SPEC file itself.
+
+  --watch           poll until the execution ends, printing each change
+  --interval S      seconds between polls (default 15)
+${stackHelp}
+
+Exit codes: 0 succeeded or still running; 1 failed, timed out or aborted, or an AWS call
+failed; 2 bad input (e.g. no such execution); 3 regressions against the baseline.`,
+  fetch: `usage: dropsweep cloud fetch SWEEP STACK [--out DIR] [--wait] [--interval S] [--attempt N] [--region R] [--endpoint URL]
+
+Downloads the sweep's report (summary.json, report.md, report.html, plots/) into --out DIR,
+after checking the summary (nothing is written if it is damaged).
+SWEEP: the 64-hex sweep id \`cloud start\` printed, or the SPEC file itself.
+
+  --out DIR         where to write (default cloud-reports/SWEEP)
+  --wait            wait for a running execution to end first
+  --interval S      seconds between polls while waiting (default 15)
+${stackHelp}
+
+Exit codes: 0 fetched, the execution succeeded; 1 still running, failed without a report, or an
+AWS call failed; 2 bad input (nothing written); 3 fetched, regressions against the baseline.`,
+} as const;
+
+type Subcommand = "start" | "status" | "fetch";
+const subcommands: readonly Subcommand[] = ["start", "status", "fetch"];
+const isSubcommand = (word: string | undefined): word is Subcommand => subcommands.includes(word as Subcommand);
 
 interface CloudArgs {
-  command: "start" | "status" | "fetch";
+  command: Subcommand;
   target: string;
   stack?: string;
   bucket?: string;
@@ -70,27 +114,51 @@ interface CloudArgs {
   out?: string;
 }
 
-function parse(argv: string[]): CloudArgs | "help" {
-  const parsed = parseCommandArgs("cloud", argv, {
-    stack: { type: "string" },
-    bucket: { type: "string" },
-    "state-machine": { type: "string" },
-    region: { type: "string" },
-    endpoint: { type: "string" },
-    baseline: { type: "string" },
-    attempt: { type: "string" },
-    watch: { type: "boolean", default: false },
-    wait: { type: "boolean", default: false },
-    interval: { type: "string" },
-    out: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  }, help);
-  const { values: v, positionals } = parsed;
-  if (v.help || positionals.length === 0) return "help";
-  const [command, target, ...rest] = positionals;
+/** The union of the subcommands' flags, as parsed (each absent unless given). */
+interface Flags {
+  stack?: string;
+  bucket?: string;
+  "state-machine"?: string;
+  region?: string;
+  endpoint?: string;
+  attempt?: string;
+  help?: boolean;
+  baseline?: string;
+  watch?: boolean;
+  wait?: boolean;
+  interval?: string;
+  out?: string;
+}
+
+const commonOptions = {
+  stack: { type: "string" },
+  bucket: { type: "string" },
+  "state-machine": { type: "string" },
+  region: { type: "string" },
+  endpoint: { type: "string" },
+  attempt: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** Each subcommand's flags: an option another subcommand takes is an unknown option here. */
+const optionsOf = {
+  start: { ...commonOptions, baseline: { type: "string" } },
+  status: { ...commonOptions, watch: { type: "boolean" }, interval: { type: "string" } },
+  fetch: { ...commonOptions, out: { type: "string" }, wait: { type: "boolean" }, interval: { type: "string" } },
+} as const;
+
+function parse(argv: string[]): CloudArgs | { help: keyof typeof helps } {
+  // `cloud SUBCOMMAND ...`: the subcommand comes first, and decides which flags are allowed.
+  const [command, ...args] = argv;
+  if (command === undefined || command === "--help" || command === "-h") return { help: "cloud" };
+  if (!isSubcommand(command))
+    throw new UsageError(`cloud: unknown subcommand "${command}"; expected start, status or fetch (see \`dropsweep cloud --help\`)`);
+  const { values, positionals } = parseCommandArgs(`cloud ${command}`, args, optionsOf[command]);
+  const v = values as Flags;
+  if (v.help) return { help: command };
+  const [target, ...rest] = positionals;
   const problems: string[] = [];
-  if (command !== "start" && command !== "status" && command !== "fetch") problems.push(`unknown subcommand "${command}" (start, status or fetch)`);
-  if (!target) problems.push(`${command} needs ${command === "start" ? "a SPEC file" : "a SWEEP id or SPEC file"}`);
+  if (!target) problems.push(`${command} needs ${command === "start" ? "a SPEC file" : "a SWEEP id (64 hex digits) or SPEC file"}`);
   if (rest.length) problems.push(`unexpected arguments: ${rest.join(" ")}`);
   if (v.stack === undefined && (v.bucket === undefined || v["state-machine"] === undefined))
     problems.push("give --stack NAME, or both --bucket NAME and --state-machine ARN");
@@ -99,15 +167,14 @@ function parse(argv: string[]): CloudArgs | "help" {
   if (v["state-machine"] !== undefined && !/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(v["state-machine"]))
     problems.push(`--state-machine must be a state machine ARN (got "${v["state-machine"]}")`);
   if (v.baseline !== undefined && !/^baselines\/[^\s]+$/.test(v.baseline)) problems.push(`--baseline must be a store key under baselines/ (got "${v.baseline}")`);
-  if (v.baseline !== undefined && command !== "start") problems.push("--baseline applies to start only");
   if (v.endpoint !== undefined && !/^https?:\/\/\S+$/.test(v.endpoint)) problems.push(`--endpoint must be an http(s) URL (got "${v.endpoint}")`);
   const attempt = v.attempt === undefined ? 1 : Number(v.attempt);
   if (!Number.isInteger(attempt) || attempt < 1 || attempt > 999) problems.push(`--attempt must be an integer from 1 to 999 (got "${v.attempt}")`);
   const intervalSeconds = v.interval === undefined ? 15 : Number(v.interval);
   if (!Number.isFinite(intervalSeconds) || intervalSeconds < 0.1 || intervalSeconds > 3600) problems.push(`--interval must be a number of seconds from 0.1 to 3600 (got "${v.interval}")`);
-  if (problems.length) throw new UsageError(`cloud: ${problems.join("; ")}\n${help}`);
+  if (problems.length) throw new UsageError(`cloud ${command}: ${problems.join("; ")} (see \`dropsweep cloud ${command} --help\`)`);
   return {
-    command: command as CloudArgs["command"],
+    command,
     target: target!,
     ...(v.stack !== undefined ? { stack: v.stack } : {}),
     ...(v.bucket !== undefined ? { bucket: v.bucket } : {}),
@@ -117,13 +184,56 @@ function parse(argv: string[]): CloudArgs | "help" {
     ...(v.baseline !== undefined ? { baseline: v.baseline } : {}),
     ...(v.out !== undefined ? { out: v.out } : {}),
     attempt,
-    watch: v.watch,
-    wait: v.wait,
+    watch: v.watch ?? false,
+    wait: v.wait ?? false,
     intervalSeconds,
   };
 }
 
+const refusedNames = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden"]);
+const badCredentialNames = new Set(["UnrecognizedClientException", "InvalidClientTokenId", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException", "InvalidSignatureException"]);
+const networkCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/**
+ * An AWS call's failure as one line naming what was being done: a missing region or credentials,
+ * credentials AWS refuses, or a resource that is not there are the user's to fix (UsageError,
+ * exit 2; checked before anything is written); an unreachable endpoint or a service error is a
+ * failed run (exit 1). Anything that is not from AWS is returned as is (a bug: its stack shows).
+ */
+export function awsFailure(error: unknown, what: string, where: { region?: string; endpoint?: string } = {}): unknown {
+  if (!(error instanceof Error) || error instanceof UsageError || error instanceof CommandFailure) return error;
+  const { name, message } = error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const fromService = typeof (error as { $metadata?: unknown }).$metadata === "object";
+  if (/^Region is missing/.test(message)) return new UsageError("cloud: no AWS region: give --region or set AWS_REGION (or a region in the AWS profile)");
+  if (name === "CredentialsProviderError" || name === "TokenProviderError")
+    return new UsageError(
+      `cloud: no AWS credentials found (environment, shared config/profile, SSO): ${message}; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run \`aws configure\` / \`aws sso login\``,
+    );
+  if (refusedNames.has(name)) return new UsageError(`cloud: ${what}: access denied (${name}: ${message}); check the credentials' account and their permissions`);
+  if (badCredentialNames.has(name)) return new UsageError(`cloud: ${what}: AWS refused the credentials (${name}: ${message})`);
+  if (/NotFound|DoesNotExist|NoSuch/.test(name)) return new UsageError(`cloud: ${what}: not found (${name}: ${message})`);
+  const network = [code, (error as { cause?: { code?: string } }).cause?.code].find((c) => c !== undefined && networkCodes.has(c));
+  if (network || name === "TimeoutError") {
+    const at = where.endpoint ?? `AWS${where.region ? ` in ${where.region}` : ""}`;
+    return new CommandFailure(`cloud: ${what}: cannot reach ${at} (${network ?? name})`);
+  }
+  if (fromService) return new CommandFailure(`cloud: ${what} failed: ${name}: ${message}`);
+  return error;
+}
+
+/** `call`, its AWS failures said in one line (awsFailure). */
+async function aws<T>(what: string, args: CloudArgs, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw awsFailure(error, what, args);
+  }
+}
+
 interface Cloud {
+  region?: string;
+  endpoint?: string;
   bucket: string;
   stateMachineArn: string;
   store: Store;
@@ -146,7 +256,7 @@ async function connect(args: CloudArgs): Promise<Cloud> {
     } catch (error) {
       if ((error as Error).name === "ValidationError" || /does not exist/.test((error as Error).message))
         throw new UsageError(`cloud: no stack "${args.stack}"${args.region ? ` in ${args.region}` : ""} (deploy it with \`npx cdk deploy\`, or pass --region)`);
-      throw error;
+      throw awsFailure(error, `reading stack ${args.stack}'s outputs (DescribeStacks)`, args);
     } finally {
       cfn.destroy();
     }
@@ -157,6 +267,8 @@ async function connect(args: CloudArgs): Promise<Cloud> {
       throw new UsageError(`cloud: stack "${args.stack}" has no ${outputs.bucket}/${outputs.stateMachine} outputs; is it a dropsweep stack?`);
   }
   return {
+    ...(args.region ? { region: args.region } : {}),
+    ...(args.endpoint ? { endpoint: args.endpoint } : {}),
     bucket: bucket!,
     stateMachineArn: stateMachineArn!,
     store: openStore(`s3://${bucket}`, { ...(args.endpoint ? { endpoint: args.endpoint } : {}), ...(args.region ? { region: args.region } : {}) }),
@@ -174,19 +286,14 @@ export function executionArn(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
 }
 
-async function readSpec(path: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    throw new UsageError(`cloud: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-}
-
 /** A sweep id as given, or the id of a spec file. */
-async function sweepIdOf(target: string): Promise<string> {
-  if (/^[0-9a-f]{64}$/.test(target)) return target;
-  if (/^[0-9a-f]{8,63}$/.test(target)) throw new UsageError(`cloud: "${target}" looks like a shortened sweep id; give all 64 hex digits or the SPEC file`);
-  return parseSpec(await readSpec(target), { kernelVersion: kernelVersion(), source: target }).sweepId;
+async function sweepIdOf(command: Subcommand, target: string): Promise<string> {
+  if (/^[0-9a-f]{64}$/i.test(target)) return target.toLowerCase();
+  const where = "`cloud start` prints it (so does the report: summary.json's sweepId), and it names the sweep's folder sweeps/<id>/ in the store";
+  // A prefix such as the 12 characters `dropsweep run` prints: executions are named by the whole id.
+  if (/^[0-9a-f]{1,63}$/i.test(target) && !existsSync(target))
+    throw new UsageError(`cloud ${command}: "${target}" is not a whole sweep id: give all 64 hex digits or the SPEC file; ${where}`);
+  return parseSpec(await readSpecFile(`cloud ${command}`, target, `the 64-hex sweep id or the SPEC file (YAML); ${where}`), { kernelVersion: kernelVersion(), source: target }).sweepId;
 }
 
 async function describe(cloud: Cloud, arn: string): Promise<DescribeExecutionCommandOutput | undefined> {
@@ -194,7 +301,9 @@ async function describe(cloud: Cloud, arn: string): Promise<DescribeExecutionCom
     return await cloud.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
   } catch (error) {
     if ((error as Error).name === "ExecutionDoesNotExist") return undefined;
-    throw error;
+    if ((error as Error).name === "StateMachineDoesNotExist")
+      throw new UsageError(`cloud: no state machine ${cloud.stateMachineArn}${cloud.region ? ` in ${cloud.region}` : ""} (check --state-machine/--stack and --region)`);
+    throw awsFailure(error, `reading execution ${arn} (DescribeExecution)`, cloud);
   }
 }
 
@@ -211,7 +320,7 @@ function alreadyStarted(sweepId: string, arn: string, execution: DescribeExecuti
 }
 
 async function start(args: CloudArgs, out: NodeJS.WritableStream): Promise<number> {
-  const text = await readSpec(args.target);
+  const text = await readSpecFile("cloud start", args.target);
   // Everything is checked before anything is written.
   const sweep = parseSpec(text, { kernelVersion: kernelVersion(), source: args.target });
   const cloud = await connect(args);
@@ -221,13 +330,15 @@ async function start(args: CloudArgs, out: NodeJS.WritableStream): Promise<numbe
     const existing = await describe(cloud, arn);
     if (existing) throw alreadyStarted(sweep.sweepId, arn, existing, args.attempt);
 
-    const { event } = await submitSpec(cloud.store, text, { source: args.target, ...(args.baseline ? { baselineKey: args.baseline } : {}) });
+    const { event } = await aws(`uploading the spec to s3://${cloud.bucket}`, args, () =>
+      submitSpec(cloud.store, text, { source: args.target, ...(args.baseline ? { baselineKey: args.baseline } : {}) }),
+    );
     try {
       await cloud.sfn.send(new StartExecutionCommand({ stateMachineArn: cloud.stateMachineArn, name, input: JSON.stringify(event) }));
     } catch (error) {
       // Names are unique for 90 days, whatever the input: somebody started it meanwhile.
       if ((error as Error).name === "ExecutionAlreadyExists") throw alreadyStarted(sweep.sweepId, arn, await describe(cloud, arn), args.attempt);
-      throw error;
+      throw awsFailure(error, `starting execution ${name} of ${cloud.stateMachineArn} (StartExecution)`, args);
     }
     out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId}: ${sweep.cells.length} cells\n`);
     out.write(`spec: s3://${cloud.bucket}/${event.specKey}\n`);
@@ -296,7 +407,7 @@ function printOutput(e: DescribeExecutionCommandOutput, out: NodeJS.WritableStre
 }
 
 async function status(args: CloudArgs, out: NodeJS.WritableStream): Promise<number> {
-  const sweepId = await sweepIdOf(args.target);
+  const sweepId = await sweepIdOf(args.command, args.target);
   const cloud = await connect(args);
   try {
     out.write(`sweep ${sweepId}\n`);
@@ -317,7 +428,7 @@ function writeAtomically(path: string, bytes: Uint8Array): void {
 }
 
 async function fetch(args: CloudArgs, out: NodeJS.WritableStream): Promise<number> {
-  const sweepId = await sweepIdOf(args.target);
+  const sweepId = await sweepIdOf(args.command, args.target);
   const cloud = await connect(args);
   try {
     const execution = await follow(cloud, sweepId, args, args.wait, out);
@@ -327,7 +438,9 @@ async function fetch(args: CloudArgs, out: NodeJS.WritableStream): Promise<numbe
     }
     const prefix = keys.report(sweepId, "");
     const reportKeys: string[] = [];
-    for await (const key of cloud.store.list(prefix)) reportKeys.push(key);
+    await aws(`listing s3://${cloud.bucket}/${prefix}`, args, async () => {
+      for await (const key of cloud.store.list(prefix)) reportKeys.push(key);
+    });
     const summaryKey = keys.report(sweepId, "summary.json");
     if (!reportKeys.includes(summaryKey)) {
       out.write(`no report in s3://${cloud.bucket}/${prefix} (the execution ${execution.status} before Aggregate ran)\n`);
@@ -336,8 +449,8 @@ async function fetch(args: CloudArgs, out: NodeJS.WritableStream): Promise<numbe
     // Checked before anything is written: a damaged summary is an error, not a file.
     const files = new Map<string, Uint8Array>();
     for (const key of reportKeys) {
-      const bytes = await cloud.store.get(key);
-      if (!bytes) throw new Error(`cloud: s3://${cloud.bucket}/${key} vanished while downloading`);
+      const bytes = await aws(`downloading s3://${cloud.bucket}/${key}`, args, () => cloud.store.get(key));
+      if (!bytes) throw new CommandFailure(`cloud: s3://${cloud.bucket}/${key} vanished while downloading; nothing was written`);
       files.set(key, bytes);
     }
     const where = `s3://${cloud.bucket}/${summaryKey}`;
@@ -345,10 +458,15 @@ async function fetch(args: CloudArgs, out: NodeJS.WritableStream): Promise<numbe
     try {
       parsed = JSON.parse(new TextDecoder().decode(files.get(summaryKey)));
     } catch {
-      throw new Error(`cloud: ${where} is not JSON; nothing was written`);
+      throw new CommandFailure(`cloud: ${where} is not JSON; nothing was written`);
     }
-    const summary = checkSummary(parsed, where);
-    if (summary.sweepId !== sweepId) throw new Error(`cloud: s3://${cloud.bucket}/${summaryKey} is the summary of sweep ${summary.sweepId}, not ${sweepId}`);
+    let summary;
+    try {
+      summary = checkSummary(parsed, where);
+    } catch (error) {
+      throw new CommandFailure(`cloud: ${(error as Error).message}; nothing was written`);
+    }
+    if (summary.sweepId !== sweepId) throw new CommandFailure(`cloud: s3://${cloud.bucket}/${summaryKey} is the summary of sweep ${summary.sweepId}, not ${sweepId}`);
     const directory = resolve(args.out ?? join("cloud-reports", sweepId));
     for (const [key, bytes] of files) writeAtomically(join(directory, ...key.slice(prefix.length).split("/")), bytes);
     out.write(`${files.size} files in ${directory}\n`);
@@ -362,10 +480,14 @@ async function fetch(args: CloudArgs, out: NodeJS.WritableStream): Promise<numbe
 
 export async function run(argv: string[]): Promise<number> {
   const args = parse(argv);
-  if (args === "help") {
-    process.stdout.write(help + "\n");
+  if ("help" in args) {
+    process.stdout.write(helps[args.help] + "\n");
     return argv.length === 0 ? 2 : 0;
   }
+  // The SDK's 8-line notice that its releases from 2027 need Node 22 would precede every
+  // command's output; this project pins its SDK and runs on Node 20 (package.json engines).
+  // AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false shows it again.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const out = process.stdout;
   if (args.command === "start") return start(args, out);
   if (args.command === "status") return status(args, out);

@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     endpoint: { type: "string" },
     baseline: { type: "string" },
     help: { type: "boolean", short: "h" },
-  }, help);
+  });
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(help + "\n");

@@ -1,7 +1,6 @@
 // `dropsweep run SPEC`: validate the spec (every problem listed, exit 2, nothing written), store
 // it, and execute the synthesized state machine locally (infra/local): Plan -> Workers in a
 // thread pool -> Aggregate. Resumable: cells whose results are stored are not computed again.
-import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../../shared/errors.js";
@@ -12,12 +11,14 @@ import { parseSpec } from "../../shared/spec/spec.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
+import type { LocalProgress } from "../../infra/local/index.js";
 import { parseCommandArgs } from "../args.js";
+import { readSpecFile } from "../specFile.js";
 
 export const summary = "run a sweep locally through the synthesized state machine";
 
-/** Exit codes besides 0 (done) and 2 (bad input). */
-export const exitCodes = { cellsFailed: 1, runFailed: 1, regression: 3 } as const;
+/** Exit codes besides 0 (done) and 2 (bad input). A local run has no baseline, so never 3. */
+export const exitCodes = { cellsFailed: 1, runFailed: 1 } as const;
 
 /** Worker Task timeout when faults are injected and none is given: a hang costs this long. */
 const faultWorkerTimeoutSeconds = 15;
@@ -41,8 +42,8 @@ only what is missing.
                      retries absorb them and the results are the same as without faults
   --fault-seed S     which faults (default 1): the same seed injects the same faults
 
-Exit codes: 0 done; 1 some cells failed or the run failed; 2 bad input (nothing written);
-3 regressions against a baseline.`;
+Exit codes: 0 done; 1 some cells failed or the run failed; 2 bad input (nothing written).
+(Compare with a baseline afterwards: dropsweep report SWEEP --baseline LOC.)`;
 
 interface RunArgs {
   specPath: string;
@@ -80,7 +81,7 @@ function parse(argv: string[]): RunArgs | "help" {
     "inject-faults": { type: "string" },
     "fault-seed": { type: "string" },
     help: { type: "boolean", short: "h" },
-  }, help);
+  });
   const { values, positionals } = parsed;
   if (values.help) return "help";
   if (positionals.length !== 1) throw new UsageError(`run: expected one SPEC file, got ${positionals.length}\n${help}`);
@@ -103,6 +104,33 @@ function parse(argv: string[]): RunArgs | "help" {
   };
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * What --inject-faults did, e.g. "injected faults: 2 throw-before, 1 hang-after in 14 Worker
+ * invocations; 3 store writes failed". A run that is one invocation (the smoke sweep at the
+ * default batch of 8) can suffer at most one crash or hang: say how to spread them.
+ */
+export function faultsLine(f: { invocations: number; byKind: Record<string, number>; storeFailures: number }): string {
+  const kinds = Object.entries(f.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+  const line = `injected faults: ${kinds || "no crash or hang"} in ${plural(f.invocations, "Worker invocation")}; ${plural(f.storeFailures, "store write")} failed\n`;
+  return f.invocations === 1
+    ? `${line}  (the whole run was one Worker invocation: --batch-size 1 gives each cell its own, spreading the faults over more of them)\n`
+    : line;
+}
+
+/**
+ * The progress display without its closing "done: ..." line: the run prints its own result
+ * line (from Aggregate's counts, which the map does not know), so one is enough. On a terminal
+ * the in-place progress line is cleared instead.
+ */
+function withoutDoneLine(render: (p: LocalProgress) => void): (p: LocalProgress) => void {
+  return (p) => {
+    if (p.phase !== "done") render(p);
+    else if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
+  };
+}
+
 /** Where a key is, as a person would open it: a path for a directory, else a URL. */
 export function displayLocation(store: Store, key: string): string {
   return store instanceof FileStore ? join(store.root, ...key.split("/")) : `${store.url}/${key}`;
@@ -114,12 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help + "\n");
     return 0;
   }
-  let text: string;
-  try {
-    text = await readFile(args.specPath, "utf8");
-  } catch (error) {
-    throw new UsageError(`run: cannot read ${args.specPath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  const text = await readSpecFile("run", args.specPath);
   // Everything is checked before anything is written.
   const version = kernelVersion();
   const sweep = parseSpec(text, { kernelVersion: version, source: args.specPath });
@@ -134,7 +157,6 @@ export async function run(argv: string[]): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "ERROR";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
   const { runLocal, terminalProgress } = await import("../../infra/local/index.js");
-  const { regressionError } = await import("../../infra/sweepStateMachine.js");
   const result = await runLocal({
     input: event,
     storeUrl: store.url,
@@ -144,13 +166,9 @@ export async function run(argv: string[]): Promise<number> {
     ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
     ...(args.workerTimeoutSeconds !== undefined ? { settings: { workerTimeoutSeconds: args.workerTimeoutSeconds } } : {}),
     ...(args.faults ? { faults: args.faults } : {}),
-    progress: terminalProgress(process.stderr),
+    progress: withoutDoneLine(terminalProgress(process.stderr)),
   });
-  if (result.faults) {
-    const f = result.faults;
-    const kinds = Object.entries(f.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ") || "none";
-    out.write(`injected faults: ${kinds} in ${f.invocations} Worker invocations; ${f.storeFailures} store writes failed\n`);
-  }
+  if (result.faults) out.write(faultsLine(result.faults));
 
   const plan = result.plan;
   const cells = result.output?.cells;
@@ -162,10 +180,6 @@ export async function run(argv: string[]): Promise<number> {
     if (html) out.write(`report: ${displayLocation(store, html)}\n`);
   }
   if (result.status === "FAILED") {
-    if (result.error?.name === regressionError) {
-      out.write(`regressions against the baseline: ${result.output?.regressions ?? "?"}\n`);
-      return exitCodes.regression;
-    }
     process.stderr.write(`dropsweep: run failed: ${result.error?.name ?? "error"}: ${result.error?.cause ?? "unknown cause"}\n`);
     return exitCodes.runFailed;
   }

@@ -1,10 +1,10 @@
 // `dropsweep theory`: the closed-form DropBlock minimum for targets Y (and data X), from
 // shared/theory (THEORY.md, "Induced regulariser and closed-form global minimum", "Data matrix").
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { UsageError } from "../../shared/errors.js";
 import { type Matrix, fromRows } from "../../shared/numerics/matrix.js";
 import { closedForm } from "../../shared/theory/closedForm.js";
+import { parseCommandArgs } from "../args.js";
 
 export const summary = "closed-form DropBlock minimum for targets Y (and data X)";
 
@@ -30,28 +30,15 @@ export interface TheoryReport {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        targets: { type: "string" },
-        inputs: { type: "string" },
-        hidden: { type: "string" },
-        block: { type: "string" },
-        keep: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(
-      `theory: ${(error as Error).message.replace(/\.? *To specify .*$/s, "")}; allowed flags: --targets, --inputs, --hidden, --block, --keep, --json, --help`,
-    );
-  }
-  const { values } = parsed;
+  const { values } = parseCommandArgs("theory", argv, {
+    targets: { type: "string" },
+    inputs: { type: "string" },
+    hidden: { type: "string" },
+    block: { type: "string" },
+    keep: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  }, false);
   if (values.help) {
     process.stdout.write(help);
     return 0;
@@ -71,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
       `--inputs: X has ${inputs.cols} columns but Y has ${targets.cols}; X and Y need one column per sample, the same N`,
     );
 
-  const cf = closedForm({ targets, inputs, hiddenUnits, blockSize, keepProbability });
+  const cf = flagNamed(() => closedForm({ targets, inputs, hiddenUnits, blockSize, keepProbability }));
   // The spectrum of the fitted predictions A* X (m x N): in data mode B* S^{-1/2} X = B* Pm with
   // Pm's rows orthonormal, so its values are w padded with zeros to min(m, N).
   const singularValues = Array.from({ length: Math.min(targets.rows, targets.cols) }, (_, i) => cf.spectrum[i] ?? 0);
@@ -113,6 +100,25 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** The theory's errors name its inputs ("inputs: X X^T is singular"); here they are flags. */
+function flagNamed<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof UsageError && /^(inputs|targets): /.test(error.message)) throw new UsageError(`--${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * The numbers of a JSON text too large for a double, in order ("1e400"): JSON.parse reads them
+ * as Infinity, and a message should show what the file says.
+ */
+function overflowingNumbers(text: string): string[] {
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g) ?? [];
+  return tokens.filter((t) => !t.startsWith('"') && !Number.isFinite(Number(t)));
+}
+
 function format(x: number): string {
   return x === 0 ? "0" : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e6 ? x.toPrecision(8) : x.toExponential(6);
 }
@@ -150,6 +156,7 @@ function readMatrix(flag: "targets" | "inputs", path: string): Matrix {
   if (!Array.isArray(data) || data.length === 0)
     throw new UsageError(`--${flag}: ${path} must hold a non-empty JSON array of rows, e.g. [[1, 2], [3, 4]]`);
   let width = -1;
+  const overflowing = overflowingNumbers(text);
   data.forEach((row: unknown, i: number) => {
     if (!Array.isArray(row) || row.length === 0)
       throw new UsageError(`--${flag}: row ${i} of ${path} must be a non-empty array of numbers`);
@@ -157,7 +164,9 @@ function readMatrix(flag: "targets" | "inputs", path: string): Matrix {
     if (row.length !== width)
       throw new UsageError(`--${flag}: row ${i} of ${path} has ${row.length} entries but row 0 has ${width}; rows must be equally long`);
     row.forEach((x: unknown, j: number) => {
-      if (typeof x !== "number" || !Number.isFinite(x))
+      if (typeof x === "number" && !Number.isFinite(x))
+        throw new UsageError(`--${flag}: entry [${i}][${j}] of ${path} is not a finite number (${overflowing.shift() ?? x}); expected a finite number`);
+      if (typeof x !== "number")
         throw new UsageError(`--${flag}: entry [${i}][${j}] of ${path} is ${JSON.stringify(x)}; expected a finite number`);
     });
   });

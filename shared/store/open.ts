@@ -21,12 +21,24 @@ export function openStore(url: string, options: OpenStoreOptions = {}): Store {
     return new S3Store(bucket, slash < 0 ? "" : rest.slice(slash + 1), options);
   }
   if (options.endpoint) throw new UsageError(`store ${url}: an S3 endpoint applies only to s3:// stores`);
-  if (url.startsWith("file://")) return directoryStore(fileURLToPath(url));
+  if (url.startsWith("file://")) {
+    // file://relative/dir reads "relative" as a host name: refused like any malformed URL.
+    let path: string;
+    try {
+      path = fileURLToPath(url);
+    } catch {
+      throw new UsageError(badUrl(url));
+    }
+    return directoryStore(path);
+  }
   // Any other scheme (including a mistyped "s3:/bucket") is refused rather than taken as a
   // directory name, so a typo never sends results somewhere the user did not mean.
-  if (/^[a-z][a-z0-9+.-]+:/i.test(url))
-    throw new UsageError(`store ${url}: expected a file:///absolute/dir URL, an s3://bucket/prefix URL or a directory`);
+  if (/^[a-z][a-z0-9+.-]+:/i.test(url)) throw new UsageError(badUrl(url));
   return directoryStore(resolve(url));
+}
+
+function badUrl(url: string): string {
+  return `store ${url}: expected a file:///absolute/dir URL, an s3://bucket/prefix URL or a directory`;
 }
 
 function directoryStore(path: string): FileStore {

@@ -99,8 +99,8 @@ describe("dropsweep theory run(): input errors", () => {
     ["column counts differ", ["--targets", y, "--inputs", x, ...base], /--inputs: X has 5 columns but Y has 3/],
     ["singular X X^T", ["--targets", y5, "--inputs", file("singular.json", [[1, 2, 3, 4, 5], [2, 4, 6, 8, 10]]), ...base], /inputs: X X\^T is singular/],
     ["more features than samples", ["--targets", y, "--inputs", file("wide.json", [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]), ...base], /inputs: X X\^T is singular/],
-    ["unknown flag", ["--targets", y, ...base, "--verbose"], /Unknown option '--verbose'; allowed flags: --targets/],
-    ["positional argument", ["--targets", y, ...base, "extra"], /Unexpected argument 'extra'/],
+    ["unknown flag", ["--targets", y, ...base, "--verbose"], /theory: unknown option --verbose; allowed: --targets/],
+    ["positional argument", ["--targets", y, ...base, "extra"], /theory: unexpected argument "extra"/],
   ];
   for (const [name, args, message] of cases)
     it(name, async () => {

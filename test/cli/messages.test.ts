@@ -1,0 +1,139 @@
+// The CLI's messages for bad input, one way for every command: "<command>: unknown option --x;
+// allowed: ...", a spec path that is a directory, a file:// URL with a host, a --baseline that
+// is not one, theory's flag names and overflowing numbers; and what `run` prints about itself.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { faultsLine } from "../../cli/commands/run.js";
+import { main } from "../../cli/main.js";
+
+const root = mkdtempSync(join(tmpdir(), "dropsweep-messages-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const stackTrace = /\n\s+at .+[:(]\d+/;
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((out += String(chunk)), true));
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((err += String(chunk)), true));
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+/** Bad input: exit 2, exactly `message` (a pattern) on stderr, no stack, nothing on stdout. */
+async function refused(argv: string[], message: RegExp): Promise<string> {
+  const result = await cli(...argv);
+  expect(result.code, `${argv.join(" ")}: ${result.err}`).toBe(2);
+  expect(result.err).toMatch(message);
+  expect(result.err).not.toMatch(stackTrace);
+  expect(result.out).toBe("");
+  return result.err;
+}
+
+const spec = join(root, "noop.yaml");
+writeFileSync(spec, "name: messages\nexperiment: noop\nseeds: [0, 1]\n");
+
+describe("unknown options: the same words in every command", () => {
+  const commands: [string, string[]][] = [
+    ["run", ["run", spec]],
+    ["report", ["report", "abc"]],
+    ["bench", ["bench"]],
+    ["theory", ["theory"]],
+    ["cloud status", ["cloud", "status", "abc", "--stack", "X"]],
+  ];
+  for (const [name, argv] of commands)
+    it(name, async () => {
+      const err = await refused([...argv, "--ot"], new RegExp(`^dropsweep: ${name}: unknown option --ot; allowed: --[a-z]`));
+      expect(err).not.toMatch(/To specify a positional argument/);
+      expect(err.trim().split("\n")).toHaveLength(1);
+      expect(err).toContain("--help (-h)");
+    });
+});
+
+describe("paths and URLs", () => {
+  it("run: a spec path that is a directory", async () => {
+    await refused(["run", root, "--out", join(root, "runs-a")], new RegExp(`^dropsweep: run: ${root} is a directory, expected a spec file \\(YAML\\)\\n$`));
+    expect(existsSync(join(root, "runs-a"))).toBe(false);
+  });
+
+  it("run and report: file://relative/dir is a usage error like file:relative, nothing written", async () => {
+    const expected = /^dropsweep: store file:\/\/relative-dir\/runs: expected a file:\/\/\/absolute\/dir URL/;
+    await refused(["run", spec, "--store", "file://relative-dir/runs"], expected);
+    await refused(["report", "abc", "--store", "file://relative-dir/runs"], expected);
+    await refused(["run", spec, "--store", "file:relative-dir"], /expected a file:\/\/\/absolute\/dir URL/);
+    expect(existsSync("relative-dir")).toBe(false);
+  });
+});
+
+describe("a run, then report --baseline that is not a baseline", () => {
+  let store: string;
+  let runOutput: { code: number; out: string; err: string };
+  beforeAll(async () => {
+    store = join(root, "runs");
+    runOutput = await cli("run", spec, "--out", store, "--concurrency", "1");
+  }, 60_000);
+
+  it("the run's result is said once: on stdout, no second 'done:' line on stderr", () => {
+    expect(runOutput.code, runOutput.err).toBe(0);
+    expect(runOutput.out).toMatch(/computed 2, cached 0, failed 0 of 2 cells in [\d.]+ s/);
+    expect(runOutput.err).not.toMatch(/done: /);
+  });
+
+  it("--baseline naming a file that is not a summary says --baseline and what it accepts", async () => {
+    const readme = join(root, "README.md");
+    writeFileSync(readme, "# not a summary\n");
+    const sweep = /sweep messages ([0-9a-f]{12})/.exec(runOutput.out)![1]!;
+    await refused(
+      ["report", sweep, "--out", store, "--baseline", readme],
+      new RegExp(`^dropsweep: --baseline ${readme}: is a file but not a \\.json summary; expected a report directory, a summary\\.json, or a store URL`),
+    );
+    const empty = join(root, "empty-dir");
+    mkdirSync(empty);
+    await refused(["report", sweep, "--out", store, "--baseline", empty], /^dropsweep: --baseline .*empty-dir: no summary\.json there; expected a report directory/);
+  });
+});
+
+describe("run's help and fault line", () => {
+  it("--help lists only the exit codes run returns (no baseline, so no 3)", async () => {
+    const { code, out } = await cli("run", "--help");
+    expect(code).toBe(0);
+    const exits = out.slice(out.indexOf("Exit codes:"));
+    expect(exits).toMatch(/0 done; 1 .*; 2 bad input/);
+    expect(exits).not.toMatch(/\b3\b/);
+  });
+
+  it("no crash or hang is not 'none' beside failed writes; one invocation gets the --batch-size 1 hint", () => {
+    const none = { "throw-before": 0, "hang-after": 0 };
+    const single = faultsLine({ invocations: 1, byKind: none, storeFailures: 5 });
+    expect(single).toMatch(/^injected faults: no crash or hang in 1 Worker invocation; 5 store writes failed\n/);
+    expect(single).toContain("--batch-size 1");
+    const many = faultsLine({ invocations: 14, byKind: { "throw-before": 2, "hang-after": 1 }, storeFailures: 1 });
+    expect(many).toBe("injected faults: 2 throw-before, 1 hang-after in 14 Worker invocations; 1 store write failed\n");
+  });
+});
+
+describe("theory's messages", () => {
+  const flags = ["--hidden", "2", "--block", "1", "--keep", "0.5"];
+  const matrix = (name: string, text: string) => {
+    const path = join(root, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it("a singular X is named by its flag, --inputs", async () => {
+    const y = matrix("y.json", "[[1, 2, 3]]");
+    const x = matrix("x-singular.json", "[[1, 2, 3], [2, 4, 6]]");
+    await refused(["theory", "--targets", y, "--inputs", x, ...flags], /^dropsweep: --inputs: X X\^T is singular/);
+  });
+
+  it("a number too large for a double is said as written, not as null", async () => {
+    const y = matrix("overflow.json", '[[1, 2], [3, -1e400]]');
+    const err = await refused(["theory", "--targets", y, ...flags], /^dropsweep: --targets: entry \[1\]\[1\] of .*overflow\.json is not a finite number \(-1e400\)/);
+    expect(err).not.toMatch(/null/);
+  });
+});
