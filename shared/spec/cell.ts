@@ -98,40 +98,49 @@ const deepMaskSchema = variants(
   Object.fromEntries(deepMaskOptions.map((o) => [o.shape.family.value, o])) as unknown as Record<string, z.ZodObject<Record<string, z.ZodType>>>,
 );
 
-export const cellSchema = variants(
-  "experiment",
-  {
-    /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser"). */
-    "linear-factorisation": z.strictObject({
-      experiment: z.literal("linear-factorisation"),
-      sizes: z.strictObject({ m: units, n: units, hiddenUnits: units }),
-      ...linearCommon,
-    }),
-    /** Y (m x N) ~ U V^T X with data X (d x N) (THEORY.md "Data matrix"). */
-    "linear-regression": z.strictObject({
-      experiment: z.literal("linear-regression"),
-      sizes: z.strictObject({ m: units, d: units, N: units, hiddenUnits: units }),
-      data: dataSchema.prefault({ generator: "gaussian" }),
-      ...linearCommon,
-    }),
-    /**
-     * A deep network on MNIST digits with a mask on its last hidden layer (THEORY.md "Deep
-     * networks"; claims 6, 7): the parameters of shared/deep (`runDeepCell`), one schema.
-     */
-    deep: deepCellParamsSchema.extend({ experiment: z.literal("deep"), mask: deepMaskSchema }),
-    /**
-     * Does nothing measurable: for the overhead of the pipeline itself. `iterations` of a
-     * deterministic integer loop stand in for compute; `fail` makes the cell fail, to exercise
-     * failure reporting end to end.
-     */
-    noop: z.strictObject({
-      experiment: z.literal("noop"),
-      seed,
-      work: z.strictObject({ iterations: integer({ ge: 0 }).default(0), fail: flag().default(false) }).prefault({}),
-    }),
-  },
-  ["sizes"],
-);
+const experimentSchemas = {
+  /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser"). */
+  "linear-factorisation": z.strictObject({
+    experiment: z.literal("linear-factorisation"),
+    sizes: z.strictObject({ m: units, n: units, hiddenUnits: units }),
+    ...linearCommon,
+  }),
+  /** Y (m x N) ~ U V^T X with data X (d x N) (THEORY.md "Data matrix"). */
+  "linear-regression": z.strictObject({
+    experiment: z.literal("linear-regression"),
+    sizes: z.strictObject({ m: units, d: units, N: units, hiddenUnits: units }),
+    data: dataSchema.prefault({ generator: "gaussian" }),
+    ...linearCommon,
+  }),
+  /**
+   * A deep network on MNIST digits with a mask on its last hidden layer (THEORY.md "Deep
+   * networks"; claims 6, 7): the parameters of shared/deep (`runDeepCell`), one schema.
+   */
+  deep: deepCellParamsSchema.extend({ experiment: z.literal("deep"), mask: deepMaskSchema }),
+  /**
+   * Does nothing measurable: for the overhead of the pipeline itself. `iterations` of a
+   * deterministic integer loop stand in for compute; `fail` makes the cell fail, to exercise
+   * failure reporting end to end.
+   */
+  noop: z.strictObject({
+    experiment: z.literal("noop"),
+    seed,
+    work: z.strictObject({ iterations: integer({ ge: 0 }).default(0), fail: flag().default(false) }).prefault({}),
+  }),
+};
+
+/**
+ * Fields of another experiment (and `sizes` keys of the other linear one) are dropped, so a
+ * grid axis may span experiments; a spec reports the ones no cell reads (shared/spec/spec.ts).
+ */
+export const cellSchema = variants("experiment", experimentSchemas, ["sizes"]);
+
+/** The top-level fields a cell of `experiment` has (`seed` included), or undefined for an unknown kind. */
+export function experimentFields(experiment: unknown): string[] | undefined {
+  if (typeof experiment !== "string" || !Object.hasOwn(experimentSchemas, experiment)) return undefined;
+  const fields = Object.keys(experimentSchemas[experiment as keyof typeof experimentSchemas].shape);
+  return ["experiment", ...fields.filter((f) => f !== "experiment")];
+}
 
 export const experimentKinds = ["linear-factorisation", "linear-regression", "deep", "noop"] as const;
 export type ExperimentKind = (typeof experimentKinds)[number];

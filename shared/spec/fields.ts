@@ -1,6 +1,7 @@
 // Field builders for the spec schema: each says in words what it accepts ("a number > 0 and
 // <= 1"), so a problem reads `mask.keepProbability: expected a number > 0 and <= 1, got 1.5`.
 import * as z from "zod";
+import { unknownField } from "./problems.js";
 
 export interface Bounds {
   gt?: number;
@@ -78,7 +79,7 @@ export function variants<const V extends Variants>(discriminator: string, option
       );
       for (const key of Object.keys(value))
         if (!allKeys.has(key))
-          ctx.issues.push({ code: "custom", path: [key], message: `unknown field; expected one of: ${[...allKeys].join(", ")}`, input: value });
+          ctx.issues.push({ code: "custom", path: [key], message: unknownField(key, [...allKeys]), input: value });
       return value;
     }
     const own = options[name]!;

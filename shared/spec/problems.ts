@@ -51,6 +51,61 @@ export function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+const UNKNOWN_FIELD = "unknown field; expected one of: ";
+
+/**
+ * "unknown field (did you mean grid?); expected one of: ..." for a field `key` where only
+ * `allowed` may be written. `what` replaces "unknown field" (e.g. `not a field of "deep" cells`).
+ */
+export function unknownField(key: string, allowed: readonly string[], what = "unknown field"): string {
+  const guess = closest(key, allowed);
+  return `${what}${guess ? ` (did you mean ${guess}?)` : ""}; expected one of: ${allowed.join(", ")}`;
+}
+
+/**
+ * The allowed name nearest to `key` when one is an obvious fix: at most one edit (insertion,
+ * deletion, substitution, or swap of neighbours) per four characters, ignoring case, and no
+ * other name as near.
+ */
+export function closest(key: string, allowed: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(key.length / 4));
+  const scored = allowed.map((name) => ({ name, distance: editDistance(key.toLowerCase(), name.toLowerCase()) }));
+  const best = Math.min(...scored.map((s) => s.distance));
+  const nearest = scored.filter((s) => s.distance === best);
+  return best <= limit && nearest.length === 1 ? nearest[0]!.name : undefined;
+}
+
+/** Optimal string alignment distance: Levenshtein plus swaps of adjacent characters ("gird"/"grid" is 1). */
+export function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+    }
+  return rows[a.length]![b.length]!;
+}
+
+/**
+ * A YAML syntax error as one problem: the parser's message, then the offending line with a
+ * caret under the column (the parser's own code frame is several lines and may show the line
+ * before instead).
+ */
+export function yamlProblem(error: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }, text: string): Problem {
+  const first = error.message.split("\n")[0]!.replace(/:\s*$/, "");
+  const position = error.linePos?.[0];
+  const line = position ? text.split(/\r?\n/)[position.line - 1] : undefined;
+  if (!position || line === undefined || line.trim() === "") return { path: "", message: `YAML: ${first}` };
+  // Long lines are cut to a window around the column; tabs stay tabs so the caret lines up.
+  const start = position.col > 60 ? position.col - 40 : 0;
+  const shown = (start ? "..." : "") + line.slice(start, start + 100) + (line.length > start + 100 ? "..." : "");
+  const before = (start ? "..." : "") + line.slice(start, position.col - 1);
+  const caret = before.replace(/[^\t]/g, " ") + "^";
+  return { path: "", message: `YAML: ${first}:\n      ${shown}\n      ${caret}` };
+}
+
 /**
  * Error map for parsing specs: messages say "expected ..." in words; `issuesToProblems` adds
  * what was found. Field helpers (shared/spec/fields.ts) set their own "expected ..." text.
@@ -62,8 +117,9 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
     case "invalid_value":
       return `expected one of ${issue.values.map((v) => show(v)).join(", ")}`;
     case "unrecognized_keys": {
+      // `issuesToProblems` writes one message per key (with a suggestion) from this list.
       const shape = (issue.inst as { shape?: Record<string, unknown> } | undefined)?.shape;
-      return shape ? `unknown field; expected one of: ${Object.keys(shape).join(", ")}` : "unknown field";
+      return shape ? `${UNKNOWN_FIELD}${Object.keys(shape).join(", ")}` : "unknown field";
     }
     case "invalid_union":
       if ("discriminator" in issue && issue.discriminator)
@@ -107,7 +163,9 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
     const path = [...prefix, ...issue.path];
     const input = (issue as { input?: unknown }).input;
     if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) problems.push({ path: joinPath([...path, key]), message: issue.message });
+      const allowed = issue.message.startsWith(UNKNOWN_FIELD) ? issue.message.slice(UNKNOWN_FIELD.length).split(", ") : undefined;
+      for (const key of issue.keys)
+        problems.push({ path: joinPath([...path, key]), message: allowed ? unknownField(key, allowed) : issue.message });
       continue;
     }
     if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {

@@ -1,6 +1,7 @@
 // Sweep specs: YAML in, fully resolved content-hashed cells out (ARCHITECTURE.md "Plan").
 //
-// Worked example. This spec
+// Worked example of the syntax (its epochs are far too few for SGD to reach the closed form:
+// README.md "Writing a sweep spec" has a spec that runs and passes the claims). This spec
 //
 //   name: blocks
 //   experiment: linear-factorisation
@@ -32,8 +33,10 @@
 //   paths step together (linked axes): one axis of that length.
 // - `seeds`: list of seeds (default [0]), the innermost axis; cells carry one `seed` each.
 // - Fields used only by another variant are ignored, so an axis may span variants:
-//   `mask.family: [dropout, dropblock]` with a `blockSize` only dropblock reads. A field no
-//   variant knows is an error.
+//   `mask.family: [dropout, dropblock]` with a `blockSize` only dropblock reads, and so a
+//   top-level field may serve some sections only. A field that no cell it applies to reads
+//   (`blockSize` under `family: dropout` alone, `sizes` in a deep spec) is an error, and so is
+//   a field no variant knows (with the closest allowed name when one is obvious).
 // - `sections`: a list of sub-sweeps, each written like the top level (fields, `grid`, `zip`,
 //   `seeds`, plus a `name`). A section's fields are deep-merged over the top-level ones (its
 //   values win, lists are replaced), its grid axes are added to the top-level grid (same path:
@@ -43,11 +46,11 @@
 // Every problem in a spec is reported at once, each with its path.
 import { parseDocument } from "yaml";
 import * as z from "zod";
-import { resolveCell, seedIndependent, seedSchema, type Cell, type CellCheck } from "./cell.js";
+import { experimentFields, experimentKinds, resolveCell, seedIndependent, seedSchema, type Cell, type CellCheck } from "./cell.js";
 import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "./canonical.js";
 import { integer, isPlainObject } from "./fields.js";
 import { cellHash } from "./hash.js";
-import { SpecError, issuesToProblems, show, specErrorMap, type Problem } from "./problems.js";
+import { SpecError, issuesToProblems, show, specErrorMap, unknownField, yamlProblem, type Problem } from "./problems.js";
 
 export const DEFAULT_MAX_CELLS = 20_000;
 
@@ -117,8 +120,7 @@ export function parseSpec(text: string, options: SpecOptions): Sweep {
 /** Like `parseSpec`, returning the problems instead of throwing. */
 export function checkSpec(text: string, options: SpecOptions): SpecCheck {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length)
-    return { ok: false, problems: doc.errors.map((e) => ({ path: "", message: `YAML: ${e.message.split("\n")[0]}` })) };
+  if (doc.errors.length) return { ok: false, problems: doc.errors.map((e) => yamlProblem(e, text)) };
   return checkSpecValue(doc.toJS({ maxAliasCount: 1000 }), options);
 }
 
@@ -127,6 +129,10 @@ export function checkSpec(text: string, options: SpecOptions): SpecCheck {
 const TOP_ONLY = ["maxCells", "description", "sections"] as const;
 const SECTION_FIELDS = ["name", "seeds", "grid", "zip"] as const;
 const RESERVED = new Set<string>([...TOP_ONLY, ...SECTION_FIELDS]);
+/** Spec fields in the order "expected one of" lists them, after the cell fields. */
+const TOP_FIELDS = ["name", "description", "maxCells", "seeds", "grid", "zip", "sections"];
+/** Top-level cell fields of any experiment (`seed` is written as `seeds`). */
+const ANY_CELL_FIELDS = union(experimentKinds.map((kind) => experimentFields(kind)!));
 const PATH = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
 
 const axisValues = z.array(z.unknown(), { error: "expected a list of values" }).min(1, { error: "expected at least one value" });
@@ -188,6 +194,9 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
 
   // Sections: top-level fields and axes, then the section's.
   const sections: ResolvedSection[] = [];
+  /** Per section: the top-level cell fields its experiments have (any experiment's when one is unknown). */
+  const cellFieldsOf: string[][] = [];
+  const kindsOfSections: unknown[][] = [];
   const names = new Set<string>();
   sectionInputs.forEach(({ input, where }, index) => {
     const name = input.name ?? (spec.sections ? `section-${index}` : (spec.name ?? "main"));
@@ -221,12 +230,41 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
     }
     const seeds = input.seeds ?? spec.seeds ?? [0];
     axes.push({ source: input.seeds ? at(where, "seeds") : "seeds", paths: ["seed"], values: seeds.map((s) => [s]) });
+    // The experiments of the section: the `experiment` field, or the values of an axis over it.
+    const experimentAxis = axes.find((a) => a.paths.includes("experiment"));
+    const kinds = experimentAxis ? experimentAxis.values.map((v) => v[experimentAxis.paths.indexOf("experiment")]) : [base.experiment];
+    kindsOfSections.push(kinds);
+    const kindFields = kinds.map(experimentFields);
+    cellFieldsOf.push(without(kindFields.every((f) => f !== undefined) ? union(kindFields as string[][]) : ANY_CELL_FIELDS, "seed"));
     // A bad axis is reported and left out, so the cells can still be checked for other problems.
-    const axisProblems = axisPathProblems(axes);
+    const axisProblems = axisPathProblems(axes, cellFieldsOf[index]!);
     problems.push(...axisProblems.map((p) => p.problem));
     const good = axes.filter((a) => !axisProblems.some((p) => p.axis === a));
     sections.push({ name, base, axes: good, count: good.reduce((n, a) => n * a.values.length, 1) });
   });
+
+  // Top-level fields the experiments do not have: reported here, with every field allowed at
+  // that place, and left out so the cells are checked for other problems. A top-level field of
+  // a spec with sections is shared by them, so it needs to be a field of one section only.
+  const reportRootField = (key: string, allowed: string[], specFields: string[], kinds: unknown[], path: string): void => {
+    const what = ANY_CELL_FIELDS.includes(key) ? `not a field of ${quoteAll(kinds)} cells` : undefined;
+    problems.push({ path, message: unknownField(key, [...allowed, ...specFields], what) });
+    sections.forEach((section) => delete section.base[key]);
+  };
+  const sharedFields = union(cellFieldsOf);
+  for (const key of Object.keys(cellFields(spec)))
+    if (key !== "seed" && !sharedFields.includes(key)) reportRootField(key, sharedFields, TOP_FIELDS, kindsOfSections.flat(), key);
+  if (spec.sections)
+    sectionInputs.forEach(({ input, where }, s) => {
+      for (const key of Object.keys(cellFields(input)))
+        if (key !== "seed" && !(TOP_ONLY as readonly string[]).includes(key) && !cellFieldsOf[s]!.includes(key)) {
+          problems.push({
+            path: `${where}.${key}`,
+            message: unknownField(key, [...cellFieldsOf[s]!, ...SECTION_FIELDS], ANY_CELL_FIELDS.includes(key) ? `not a field of ${quoteAll(kindsOfSections[s]!)} cells` : undefined),
+          });
+          delete sections[s]!.base[key];
+        }
+    });
 
   const total = sections.reduce((n, s) => n + s.count, 0);
   if (total > maxCells) {
@@ -236,7 +274,7 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
       message: `the sweep has ${total} cells (${shape}), more than maxCells = ${maxCells}; shrink the grid or raise maxCells`,
     });
   }
-  if (total > maxCells) return { ok: false, problems };
+  if (total > maxCells) return { ok: false, problems: unique(problems) };
 
   // Expand and validate every cell; a problem shared by many cells is reported once.
   // Seeds are the innermost axis, and a cell's resolution depends on its seed only through the
@@ -248,6 +286,9 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
   const found = new Map<string, Problem>();
   const seen = new Map<string, number>();
   const cache: CanonicalCache = new WeakMap();
+  // The cells of each section, for finding fields no cell reads, unless some failed to resolve.
+  const readers: Cell[][] = sections.map(() => []);
+  const failed: boolean[] = sections.map(() => false);
   sections.forEach((section, s) => {
     const where = sectionInputs[s]!.where;
     const sectionRaw = sectionInputs[s]!.input;
@@ -267,12 +308,14 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
         if (template) shareCanonical(cache, template);
       }
       if (!check.ok) {
+        failed[s] = true;
         for (const p of check.problems) {
           const located = { path: locate(p.path, section.axes, where, sectionRaw), message: p.message };
           found.set(`${located.path}\u0000${located.message}`, located);
         }
         return;
       }
+      readers[s]!.push(check.cell);
       const hash = cellHash(check.cell, options.kernelVersion, cache);
       const earlier = seen.get(hash);
       // The same cell in two sections is one computation: kept once, where it first appears.
@@ -280,6 +323,7 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
       if (earlier !== undefined) {
         const duplicate = duplicateProblem(cells[earlier]!, { parameters, section: s }, cells.length, earlier, sections, check.cell.experiment);
         found.set(`${duplicate.path}\u0000${duplicate.message}`, duplicate);
+        failed[s] = true;
         return;
       }
       seen.set(hash, cells.length);
@@ -287,7 +331,8 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
     });
   });
   problems.push(...found.values());
-  if (problems.length) return { ok: false, problems };
+  problems.push(...unreadFields(spec, sectionInputs, sections, readers, failed));
+  if (problems.length) return { ok: false, problems: unique(problems) };
 
   const resolved: ResolvedSweep = {
     format: "dropsweep.sweep/1",
@@ -301,18 +346,133 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
   return { ok: true, sweep: { sweepId: sweepIdOf(resolved), resolved, cells } };
 }
 
-/** A copy of `value` without the fields at `paths` (cut at the first two levels). */
+/**
+ * Fields written in the spec that no cell reads. A cell drops the fields of another variant
+ * (a `blockSize` under `family: dropout`, `sizes` of a deep cell) so that an axis may span
+ * variants (cell.ts); a field that no cell it applies to reads is a mistake, reported with the
+ * fields those cells do have. A top-level field of a spec with sections applies to the sections
+ * that do not replace it; a field replaced by an axis is not checked. Top-level cell fields are
+ * checked before (and reported there); sections with a cell that failed are skipped, since the
+ * cells that would read a field may be the missing ones.
+ */
+function unreadFields(
+  spec: z.infer<typeof topSchema>,
+  inputs: readonly { input: SectionInput; where: string }[],
+  sections: readonly ResolvedSection[],
+  readers: readonly Cell[][],
+  failed: readonly boolean[],
+): Problem[] {
+  const problems: Problem[] = [];
+  const byAxis = (s: number, path: string) => sections[s]!.axes.some((a) => a.paths.some((p) => path === p || path.startsWith(`${p}.`)));
+  const bySection = (s: number, path: string, value: unknown) => {
+    let node: unknown = inputs[s]!.input;
+    const parts = path.split(".");
+    for (const [i, part] of parts.entries()) {
+      if (!isPlainObject(node) || !(part in node)) return false;
+      node = node[part];
+      if (i < parts.length - 1 && !isPlainObject(node)) return true;
+    }
+    return !(isPlainObject(node) && isPlainObject(value));
+  };
+  const visit = (path: string, value: unknown, report: string, applies: number[], replaced: (s: number, path: string, value: unknown) => boolean) => {
+    const live = applies.filter((s) => !replaced(s, path, value));
+    if (live.length === 0 || live.some((s) => failed[s])) return;
+    const cells = live.flatMap((s) => readers[s]!);
+    if (cells.length === 0) return;
+    if (!cells.some((c) => getPath(c, path) !== undefined)) {
+      if (path.includes(".")) problems.push({ path: report, message: unreadMessage(path, cells) });
+      return;
+    }
+    if (isPlainObject(value)) for (const [key, child] of Object.entries(value)) visit(`${path}.${key}`, child, `${report}.${key}`, live, replaced);
+  };
+  const all = sections.map((_, s) => s);
+  for (const [key, value] of Object.entries(cellFields(spec)))
+    if (key !== "seed") visit(key, value, key, all, (s, path, v) => byAxis(s, path) || (spec.sections !== undefined && bySection(s, path, v)));
+  if (spec.sections)
+    inputs.forEach(({ input, where }, s) => {
+      for (const [key, value] of Object.entries(cellFields(input)))
+        if (key !== "seed" && !(TOP_ONLY as readonly string[]).includes(key)) visit(key, value, `${where}.${key}`, [s], byAxis);
+    });
+  // Axes: the path itself (a list of values with no effect gives duplicate cells, reported as such).
+  const axes = new Map<string, { path: string; sections: number[] }>();
+  sections.forEach((section, s) =>
+    section.axes.forEach((axis) =>
+      axis.paths.forEach((path) => {
+        if (path === "seed") return;
+        const report = axis.paths.length > 1 ? `${axis.source}[${JSON.stringify(path)}]` : axis.source;
+        const entry = axes.get(report) ?? { path, sections: [] };
+        entry.sections.push(s);
+        axes.set(report, entry);
+      }),
+    ),
+  );
+  for (const [report, { path, sections: applies }] of axes) {
+    if (applies.some((s) => failed[s])) continue;
+    const cells = applies.flatMap((s) => readers[s]!);
+    const parts = path.split(".");
+    const unread = parts.findIndex((_, i) => cells.length > 0 && !cells.some((c) => getPath(c, parts.slice(0, i + 1).join(".")) !== undefined));
+    if (unread >= 0) {
+      const field = parts.slice(0, unread + 1).join(".");
+      problems.push({ path: report, message: (field === path ? "" : `${field}: `) + unreadMessage(field, cells) });
+    }
+  }
+  return problems;
+}
+
+/** `not a field of mask.family "dropout"; expected one of: family, keepProbability`, and the like. */
+function unreadMessage(path: string, cells: readonly Cell[]): string {
+  const parts = path.split(".");
+  const key = parts.pop()!;
+  const parentPath = parts.join(".");
+  const kinds = cells.map((c) => c.experiment);
+  if (!parentPath) return unknownField(key, without(union(kinds.map((k) => experimentFields(k) ?? [])), "seed"), `not a field of ${quoteAll(kinds)} cells`);
+  const parents = cells.map((c) => getPath(c, parentPath)).filter(isPlainObject);
+  const discriminator = ["family", "generator"].find((d) => parents.length > 0 && parents.every((p) => typeof p[d] === "string"));
+  const owner = discriminator ? `${parentPath}.${discriminator} ${quoteAll(parents.map((p) => p[discriminator]))}` : `${quoteAll(kinds)} cells`;
+  return unknownField(key, union(parents.map((p) => Object.keys(p))), `not a field of ${owner}`);
+}
+
+/** Problems without repeats (a top-level axis is checked once per section). */
+function unique(problems: readonly Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * A copy of `value` without the fields at `paths`. A list entry is removed from its list, and a
+ * list left empty is removed too (its default applies: `seeds: [-1]` is one problem, not also
+ * "expected at least one seed"); a section is replaced by an empty one, so the sections after
+ * it keep their index.
+ */
 function withoutPaths(value: Record<string, unknown>, paths: readonly (readonly PropertyKey[])[]): Record<string, unknown> {
   const out = structuredClone(value);
+  const removed = Symbol("removed");
+  const emptied: { parent: Record<string, unknown>; key: string }[] = [];
   for (const path of paths) {
-    const [head, next] = path;
-    if (typeof head !== "string") continue;
-    const child = out[head];
-    if (next !== undefined && (isPlainObject(child) || Array.isArray(child)) && path.length > 1) {
-      if (Array.isArray(child) && typeof next === "number") child.splice(next, 1, undefined);
-      else if (isPlainObject(child)) delete child[String(next)];
-      if (Array.isArray(child)) out[head] = child.filter((c) => c !== undefined);
-    } else delete out[head];
+    if (path.length === 0) continue;
+    let parent: unknown = out;
+    let holder: { parent: Record<string, unknown>; key: string } | undefined;
+    for (const part of path.slice(0, -1)) {
+      if (isPlainObject(parent)) holder = { parent, key: String(part) };
+      parent = isPlainObject(parent) || Array.isArray(parent) ? (parent as Record<PropertyKey, unknown>)[part as string] : undefined;
+    }
+    const last = path[path.length - 1]!;
+    if (Array.isArray(parent) && typeof last === "number") {
+      parent[last] = path.length === 2 && path[0] === "sections" ? {} : removed;
+      if (holder) emptied.push(holder);
+    } else if (isPlainObject(parent)) delete parent[String(last)];
+  }
+  for (const { parent, key } of emptied) {
+    const list = parent[key];
+    if (!Array.isArray(list)) continue;
+    const kept = list.filter((v) => v !== removed);
+    if (kept.length) parent[key] = kept;
+    else delete parent[key];
   }
   return out;
 }
@@ -330,7 +490,8 @@ function prefixed(grid: Record<string, unknown[]>, where: string): Record<string
   return Object.fromEntries(Object.entries(grid).map(([path, values]) => [path, { values, source: `${where}[${JSON.stringify(path)}]` }]));
 }
 
-function axisPathProblems(axes: Axis[]): { axis: Axis; problem: Problem }[] {
+/** Problems of axis paths; `cellFields`: the top-level cell fields of the section's experiments. */
+function axisPathProblems(axes: Axis[], cellFields: string[]): { axis: Axis; problem: Problem }[] {
   const problems: { axis: Axis; problem: Problem }[] = [];
   const owners: { path: string; source: string }[] = [];
   for (const axis of axes) {
@@ -347,6 +508,12 @@ function axisPathProblems(axes: Axis[]): { axis: Axis; problem: Problem }[] {
       }
       if (path === "seed" && axis.source !== "seeds" && !axis.source.endsWith(".seeds")) {
         problems.push({ axis, problem: { path: where, message: "seeds are an axis already; write seeds: [...] instead" } });
+        continue;
+      }
+      // A field of no experiment (one of another experiment leaves duplicate cells, reported as such).
+      if (head !== "seed" && !ANY_CELL_FIELDS.includes(head)) {
+        const what = head === path ? "unknown field" : `unknown field ${JSON.stringify(head)}`;
+        problems.push({ axis, problem: { path: where, message: unknownField(head, cellFields, what) } });
         continue;
       }
       const clash = owners.find((o) => o.path === path || o.path.startsWith(`${path}.`) || path.startsWith(`${o.path}.`));
@@ -438,4 +605,17 @@ export function deepMerge(base: Record<string, unknown>, override: Record<string
     out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : structuredClone(value);
   }
   return out;
+}
+
+function union(lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())];
+}
+
+function without(list: readonly string[], item: string): string[] {
+  return list.filter((x) => x !== item);
+}
+
+/** `"deep"`, or `"linear-factorisation" or "noop"`: the distinct values, quoted. */
+function quoteAll(values: readonly unknown[]): string {
+  return [...new Set(values.map((v) => show(v)))].join(" or ");
 }

@@ -142,12 +142,13 @@ sections:
     expect(r).toMatchObject({ data: { generator: "correlated", correlation: 0.9 }, mask: { keepProbability: 0.7 }, seed: 3 });
   });
 
-  it("keeps a cell that two sections share once, and ignores fields a section's kind does not use", () => {
+  it("keeps a cell that two sections share once, and ignores top-level fields a section's kind does not use", () => {
     const sweep = parseSpec(
       `mask: { family: dropout }
 sections:
   - { name: a, experiment: noop, seeds: [0, 1] }
   - { name: b, experiment: noop, seeds: [1, 2] }
+  - { name: c, experiment: linear-factorisation, sizes: { m: 2, n: 2, hiddenUnits: 1 } }
 `,
       options,
     );
@@ -155,6 +156,7 @@ sections:
       ["a", 0],
       ["a", 1],
       ["b", 2],
+      ["c", 0],
     ]);
     expect(sweep.cells[0]!.cell).toEqual({ experiment: "noop", seed: 0, work: { iterations: 0, fail: false } });
   });
@@ -200,7 +202,7 @@ grid:
         'optimiser.dtype: expected one of "f64", "f32", got "f16"',
         "target.rank: expected at most min(sizes.m, sizes.n) = 15, got 40",
         'monteCarloSamples: expected an integer >= 0, got "many"',
-        'grid["mask.keepProbabilty"]: unknown field; expected one of: family, keepProbability, blockSize',
+        'grid["mask.keepProbabilty"]: unknown field (did you mean keepProbability?); expected one of: family, keepProbability, blockSize',
       ].sort(),
     );
   });
@@ -221,7 +223,7 @@ grid:
     expect(problemsOf(`${base}\nmask: { family: dropblok, keepProbabilty: 0.5 }`).sort()).toEqual(
       [
         'mask.family: expected one of "dropout", "dropblock", "dropconnect", "contiguous-dropblock", "custom", got "dropblok"',
-        "mask.keepProbabilty: unknown field; expected one of: family, keepProbability, blockSize, layer, patterns, probabilities",
+        "mask.keepProbabilty: unknown field (did you mean keepProbability?); expected one of: family, keepProbability, blockSize, layer, patterns, probabilities",
       ].sort(),
     );
   });
