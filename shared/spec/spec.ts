@@ -510,7 +510,7 @@ function axisPathProblems(axes: Axis[], cellFields: string[]): { axis: Axis; pro
         problems.push({ axis, problem: { path: where, message: "seeds are an axis already; write seeds: [...] instead" } });
         continue;
       }
-      // A field of no experiment (one of another experiment leaves duplicate cells, reported as such).
+      // A field of no experiment; a field of another experiment is checked on the cells (unreadFields).
       if (head !== "seed" && !ANY_CELL_FIELDS.includes(head)) {
         const what = head === path ? "unknown field" : `unknown field ${JSON.stringify(head)}`;
         problems.push({ axis, problem: { path: where, message: unknownField(head, cellFields, what) } });
