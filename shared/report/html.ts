@@ -204,7 +204,7 @@ ${model.failuresOmitted > 0 ? `<p class="meta">${model.failuresOmitted} more ${m
   parts.push(`<section id="cells">
 <h2>Cells</h2>
 <table class="rows">
-<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th title="${e(rankColumn.note)}">${e(rankColumn.heading)}</th><th>Representable</th><th>Status</th></tr></thead>
+<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th title="${e(model.rankNote)}">${e(rankColumn.heading)}</th><th>Representable</th><th>Status</th></tr></thead>
 <tbody>
 ${model.rows
   .map(
@@ -223,7 +223,7 @@ ${model.rows
   .join("\n")}
 </tbody>
 </table>
-<p class="meta">${e(rankColumn.note)}</p>
+<p class="meta">${e(model.rankNote)}</p>
 ${model.rowsOmitted > 0 ? `<p class="meta">${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).</p>` : ""}
 </section>
 <footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>${e(model.regenerate)}</code>.</footer>

@@ -98,7 +98,7 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(
       `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
     );
-  lines.push("", rankColumn.note);
+  lines.push("", model.rankNote);
   if (model.rowsOmitted > 0) lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
   lines.push("", `Regenerate without recomputing: \`${model.regenerate}\`.`, "");
   return lines.join("\n");

@@ -19,7 +19,7 @@ import {
   type PlotSpec,
 } from "./plots.js";
 import { counted } from "./format.js";
-import { rankVerdicts, rankView, type RankView } from "./rank.js";
+import { rankColumn, rankVerdicts, rankView, type RankView } from "./rank.js";
 import { renderSvg } from "./svg.js";
 import { maxCurvePoints, thinBlockNorms, thinCurve } from "./thin.js";
 import { claimCellCount, claimCellHashes, claimIds, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
@@ -88,6 +88,8 @@ export interface RowView {
 
 export interface ReportModel {
   sweepId: string;
+  /** What the rank column shows (rank.ts rankColumn). */
+  rankNote: string;
   /** The command that regenerates this report without recomputing (regenerate.ts). */
   regenerate: string;
   cells: SummaryLike["cells"];
@@ -406,6 +408,7 @@ export async function buildReportModel(
 
   const model: ReportModel = {
     sweepId: summary.sweepId,
+    rankNote: summary.rows.some((r) => typeof r.closedFormRankAtThreshold === "number") ? rankColumn.note : rankColumn.noteExact,
     regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
     cells,
     claims,

@@ -46,12 +46,15 @@ export function rankView(row: SummaryRow, verdicts: ReturnType<typeof rankVerdic
   return view;
 }
 
+const marks =
+  "A cell claim 5 counts as a mismatch is marked ✗; ≈ marks one it accepts because a closed-form singular value lies within the resolution of the threshold.";
+
 /** The column's heading and what its marks mean, for both renderers. */
 export const rankColumn = {
   heading: "Rank learned / A*",
-  note:
-    `Rank learned / A*: both counted above claim 5's threshold (${threshold}), as the claim compares them; the exact rank(A*) follows in parentheses where it differs. ` +
-    "A cell claim 5 counts as a mismatch is marked ✗; ≈ marks one it accepts because a closed-form singular value lies within the resolution of the threshold.",
+  note: `Rank learned / A*: both counted above claim 5's threshold (${threshold}), as the claim compares them; the exact rank(A*) follows in parentheses where it differs. ${marks}`,
+  /** For a summary whose rows predate closedFormRankAtThreshold. */
+  noteExact: `Rank learned / A*: the learned rank counted above ${threshold}, rank(A*) exactly (this summary's rows do not carry it at the threshold, so the two can differ by a value claim 5 does not count). ${marks}`,
 } as const;
 
 export function rankTooltip(view: RankView): string {

@@ -88,6 +88,7 @@ describe("rank column", async () => {
     expect(rankCell(markdown, unconverged.hash)).toBe("6 / 5 (6) ✗");
     // Claim 5 accepts 5 for a value inside the resolution band; the row says so (≈), not ✗.
     expect(rankCell(markdown, nearBand.hash)).toBe("5 / 6 ≈");
+    expect(markdown).toContain("Rank learned / A*: both counted above claim 5's threshold (2% of σ₁(Y))");
   });
 
   it("marks exactly as many rows as claim 5 counts, and the same cells", () => {
@@ -107,5 +108,8 @@ describe("rank column", async () => {
     // The exact rank, as before; the marks still come from claim 5.
     for (const cell of converged) expect(rankCell(page, cell.hash)).toBe("5 / 6");
     expect(rankCell(page, unconverged.hash)).toBe("6 / 6 ✗");
+    // ... and the note says rank(A*) is the exact one there, not the count at the threshold.
+    expect(page).toContain("rank(A*) exactly (this summary's rows do not carry it at the threshold");
+    expect(page).not.toContain("both counted above claim 5's threshold");
   });
 });
