@@ -11,7 +11,6 @@ import { parseSpec } from "../../shared/spec/spec.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
-import type { LocalProgress } from "../../infra/local/index.js";
 import { parseCommandArgs } from "../args.js";
 import { readSpecFile } from "../specFile.js";
 
@@ -119,18 +118,6 @@ export function faultsLine(f: { invocations: number; byKind: Record<string, numb
     : line;
 }
 
-/**
- * The progress display without its closing "done: ..." line: the run prints its own result
- * line (from Aggregate's counts, which the map does not know), so one is enough. On a terminal
- * the in-place progress line is cleared instead.
- */
-function withoutDoneLine(render: (p: LocalProgress) => void): (p: LocalProgress) => void {
-  return (p) => {
-    if (p.phase !== "done") render(p);
-    else if (process.stderr.isTTY) process.stderr.write("\r\x1b[2K");
-  };
-}
-
 /** Where a key is, as a person would open it: a path for a directory, else a URL. */
 export function displayLocation(store: Store, key: string): string {
   return store instanceof FileStore ? join(store.root, ...key.split("/")) : `${store.url}/${key}`;
@@ -166,7 +153,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(args.batchSize !== undefined ? { batchSize: args.batchSize } : {}),
     ...(args.workerTimeoutSeconds !== undefined ? { settings: { workerTimeoutSeconds: args.workerTimeoutSeconds } } : {}),
     ...(args.faults ? { faults: args.faults } : {}),
-    progress: withoutDoneLine(terminalProgress(process.stderr)),
+    // The run prints its own result line (from Aggregate's counts, which the map does not know).
+    progress: terminalProgress(process.stderr, { doneLine: false }),
   });
   if (result.faults) out.write(faultsLine(result.faults));
 

@@ -128,6 +128,11 @@ export function formatProgress(p: LocalProgress): string {
 export interface TerminalProgressOptions {
   /** Between plain lines when the stream is not a TTY. @default 10000 */
   plainIntervalMs?: number;
+  /**
+   * Write the closing "done: ..." line. Without it the in-place line of a TTY is cleared at the
+   * end, for a caller that prints its own result. @default true
+   */
+  doneLine?: boolean;
 }
 
 /**
@@ -138,7 +143,12 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, op
   const interval = options.plainIntervalMs ?? 10_000;
   let lastPhase: LocalPhase | undefined;
   let lastPlain = 0;
+  const doneLine = options.doneLine ?? true;
   return (p) => {
+    if (p.phase === "done" && !doneLine) {
+      if (stream.isTTY) stream.write("\r\x1b[2K");
+      return;
+    }
     const line = formatProgress(p);
     if (stream.isTTY) {
       // A pty that reports no size (0 columns) gets the usual 80.

@@ -20,6 +20,17 @@ describe("terminal progress", () => {
     }
   });
 
+  it("leaves the done line out when asked, clearing the TTY's line instead", () => {
+    for (const isTTY of [true, false]) {
+      const out = stream(isTTY, 80);
+      const listener = terminalProgress(out.stream, { doneLine: false, plainIntervalMs: 0 });
+      listener(progress);
+      listener({ ...progress, phase: "done", cellsDone: 36 });
+      expect(out.written.at(-1), String(isTTY)).toBe(isTTY ? "\r\x1b[2K" : "cells 9/36 (25%), 3.0 cells/s, ETA 9s\n");
+      expect(out.written.join("")).not.toMatch(/done:/);
+    }
+  });
+
   it("writes plain lines at phase changes and at most every interval elsewhere", () => {
     const out = stream(false);
     const listener = terminalProgress(out.stream, { plainIntervalMs: 60_000 });
