@@ -209,8 +209,8 @@ describe("claims", () => {
       ]);
       expect(claims["3"]).toMatchObject({ status: "pass", measured: 1e-4, cells: 1 });
       expect(claims["3"]!.checks!.map((c) => c.measured)).toEqual([1e-4, 1e-3]);
-      expect(claims["3"]!.reason).toMatch(/1 cells exactly at the bound, gap 0\.002/);
-      expect(claims["3"]!.reason).toMatch(/1 non-representable cells, gap 0\.5/);
+      expect(claims["3"]!.reason).toMatch(/1 cell exactly at the bound, gap 0\.002/);
+      expect(claims["3"]!.reason).toMatch(/1 non-representable cell, gap 0\.5/);
       expect(claims["4"]).toMatchObject({ status: "pass", measured: 1.01, cells: 1 });
       expect(claims["5"]).toMatchObject({ status: "pass", measured: 0, cells: 1 });
     });
@@ -220,7 +220,7 @@ describe("claims", () => {
       const cell = (learned: number[], closedForm: number[]) => evidence(factorisation(dropblock), good, "ok", spectra(learned, closedForm));
       // w = (6, 0.25, 0): 0.25 is 2.5% of sigma_1, inside the 1%-3% band: 1 or 2 learned values count.
       expect(byId([cell([6.01, 0.15, 0.05], [6, 0.25, 0]), cell([6.01, 0.26, 0.05], [6, 0.25, 0])])["5"]).toMatchObject({ status: "pass", measured: 0 });
-      expect(byId([cell([6.01, 0.15, 0.05], [6, 0.25, 0])])["5"]!.reason).toMatch(/1 cells have a closed-form singular value within 1% of σ₁/);
+      expect(byId([cell([6.01, 0.15, 0.05], [6, 0.25, 0])])["5"]!.reason).toMatch(/1 cell has a closed-form singular value within 1% of σ₁/);
       // A residue of 2.1% where w = 0, or a 4% value learned below the threshold: mismatches.
       expect(byId([cell([6, 0.21, 0], [6, 0, 0])])["5"]).toMatchObject({ status: "fail", measured: 1 });
       expect(byId([cell([6, 0.19, 0], [6, 0.4, 0])])["5"]).toMatchObject({ status: "fail", measured: 1 });
@@ -242,7 +242,7 @@ describe("claims", () => {
       expect(spectrum.checks!.map((c) => c.pass)).toEqual([true, false]);
       const diverged = byId([evidence(factorisation(dropblock), good), evidence(factorisation(dropblock, 1), { representable: true }, "diverged")]);
       expect(diverged["3"]).toMatchObject({ status: "fail", cells: 2 });
-      expect(diverged["3"]!.reason).toMatch(/1 representable cells diverged/);
+      expect(diverged["3"]!.reason).toMatch(/1 representable cell diverged/);
     });
   });
 
@@ -338,7 +338,7 @@ describe("claims", () => {
         [true, true, false],
       ]);
       expect(spectrum.checks!.slice(1).every((k) => k.reported)).toBe(true);
-      expect(spectrum.reason).toMatch(/beyond 5% \(reported, not gated\): spectra in 1 pairs, curves in 0 pairs/);
+      expect(spectrum.reason).toMatch(/beyond 5% \(reported, not gated\): spectra in 1 pair, curves in 0 pairs/);
     });
   });
 });
