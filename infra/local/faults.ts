@@ -97,6 +97,7 @@ export function faultyStore(store: Store, fault: InjectedFault): Store {
   };
   return {
     url: store.url,
+    ...(store.endpoint ? { endpoint: store.endpoint } : {}),
     get: (key) => store.get(key),
     getRange: (key, offset, length) => store.getRange(key, offset, length),
     exists: (key) => store.exists(key),

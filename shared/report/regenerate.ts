@@ -12,10 +12,10 @@ function shellWord(word: string): string {
 /**
  * `npx dropsweep report SWEEP` with the store's option: none for `runs` under `cwd` (the
  * command's default), `--out DIR` for another directory (relative to `cwd` when inside it),
- * `--store URL` for anything else (s3://bucket/prefix; an S3-compatible server also needs
- * `--endpoint`, which the store's URL does not record).
+ * `--store URL` for anything else (s3://bucket/prefix), with `--endpoint` for an S3-compatible
+ * server (the store's URL does not record it; Store.endpoint does).
  */
-export function regenerateCommand(sweepId: string, storeUrl: string, cwd: string = process.cwd()): string {
+export function regenerateCommand(sweepId: string, storeUrl: string, cwd: string = process.cwd(), endpoint?: string): string {
   let option = "";
   if (storeUrl.startsWith("file://")) {
     const root = fileURLToPath(storeUrl);
@@ -24,6 +24,6 @@ export function regenerateCommand(sweepId: string, storeUrl: string, cwd: string
       const shown = inside && !inside.startsWith("..") && !isAbsolute(inside) ? inside : root;
       option = ` --out ${shellWord(shown)}`;
     }
-  } else option = ` --store ${shellWord(storeUrl)}`;
+  } else option = ` --store ${shellWord(storeUrl)}${endpoint ? ` --endpoint ${shellWord(endpoint)}` : ""}`;
   return `npx dropsweep report ${shellWord(sweepId)}${option}`;
 }

@@ -50,7 +50,7 @@ export async function writeReport<S extends SummaryLike>(
       const read = await readResult(store, hash);
       return read.state === "valid" ? fromCellResult(read.result) : undefined;
     },
-    regenerate: regenerateCommand(sweepId, store.url),
+    regenerate: regenerateCommand(sweepId, store.url, process.cwd(), store.endpoint),
     ...options,
   });
   const files: [string, string, string][] = [

@@ -41,6 +41,7 @@ export function retryingStore(store: Store, options: RetryOptions = {}): Store {
 
 class RetryingStore implements Store {
   readonly url: string;
+  readonly endpoint?: string;
   readonly listObjects?: (prefix: string) => AsyncIterable<ListedObject>;
   constructor(
     readonly inner: Store,
@@ -49,6 +50,7 @@ class RetryingStore implements Store {
     private readonly onRetry: RetryOptions["onRetry"],
   ) {
     this.url = inner.url;
+    if (inner.endpoint) this.endpoint = inner.endpoint;
     const listObjects = inner.listObjects?.bind(inner);
     if (listObjects) this.listObjects = (prefix) => this.resumed(prefix, () => listObjects(prefix));
   }

@@ -37,6 +37,7 @@ export function s3ClientConfig(options: S3StoreOptions): S3ClientConfig {
 
 export class S3Store implements Store {
   readonly url: string;
+  readonly endpoint?: string;
   readonly client: S3Client;
   private readonly prefix: string;
 
@@ -47,6 +48,7 @@ export class S3Store implements Store {
   ) {
     this.prefix = prefix.replace(/^\/+|\/+$/g, "");
     this.url = `s3://${bucket}${this.prefix ? `/${this.prefix}` : ""}`;
+    if (options.endpoint) this.endpoint = options.endpoint;
     this.client = options.client ?? new S3Client(s3ClientConfig(options));
   }
 

@@ -28,6 +28,8 @@ export interface ListedObject {
 export interface Store {
   /** The URL this store was opened from (file:///abs/dir or s3://bucket/prefix). */
   readonly url: string;
+  /** The S3-compatible endpoint an s3:// store was opened with, when not AWS (the URL does not record it). */
+  readonly endpoint?: string;
   /** Bytes of `key`, or undefined when there is no such object. */
   get(key: string): Promise<Uint8Array | undefined>;
   /**

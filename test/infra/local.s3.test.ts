@@ -42,5 +42,8 @@ describe("runLocal with an s3:// store", () => {
     const written: string[] = [];
     for await (const key of store.list("map-runs/")) written.push(key);
     expect(written.filter((k) => k.endsWith("/manifest.json"))).toHaveLength(1);
+    // The report's regenerate command names the store and its endpoint, as the run was given them.
+    const markdown = new TextDecoder().decode(await store.get(keys.report(sweep.sweepId, "report.md")));
+    expect(markdown).toContain(`npx dropsweep report ${sweep.sweepId} --store ${store.url} --endpoint ${s3.endpoint}`);
   });
 });

@@ -159,7 +159,7 @@ describe("dropsweep report (S3 store)", () => {
     const store = new S3Store(s3.bucket, "runs", { endpoint: s3.endpoint, credentials: s3.credentials });
     const page = new TextDecoder().decode(await store.get(keys.report(fixtureSweepId, "report.html")));
     expect(page).toContain("<svg");
-    expect(page).toContain(`<code>npx dropsweep report ${fixtureSweepId} --store ${url}</code>`);
+    expect(page).toContain(`<code>npx dropsweep report ${fixtureSweepId} --store ${url} --endpoint ${s3.endpoint}</code>`);
     const baseline = `${url}/sweeps/${fixtureSweepId}/report`;
     expect(await run([fixtureSweepId, "--store", url, "--endpoint", s3.endpoint, "--baseline", baseline])).toBe(0);
   });

@@ -16,7 +16,10 @@ describe("regenerateCommand", () => {
   it("quotes a path the shell would split", () => {
     expect(regenerateCommand(id, "file:///tmp/my%20runs", "/tmp/walk")).toBe(`npx dropsweep report ${id} --out '/tmp/my runs'`);
   });
-  it("names an S3 store with --store", () => {
+  it("names an S3 store with --store, and its endpoint when it is not AWS", () => {
     expect(regenerateCommand(id, "s3://bucket/prefix", "/tmp/walk")).toBe(`npx dropsweep report ${id} --store s3://bucket/prefix`);
+    expect(regenerateCommand(id, "s3://bucket/prefix", "/tmp/walk", "http://127.0.0.1:4568")).toBe(
+      `npx dropsweep report ${id} --store s3://bucket/prefix --endpoint http://127.0.0.1:4568`,
+    );
   });
 });
