@@ -30,8 +30,3 @@ export function escapeMarkdownCell(text: string): string {
 export function formatPercent(probability: number): string {
   return `${Number((100 * probability).toPrecision(2))}%`;
 }
-
-/** A count and its noun, singular for one: counted(1, "cell") = "1 cell", counted(2, "twin pair") = "2 twin pairs". */
-export function counted(count: number, noun: string, pluralNoun = `${noun}s`): string {
-  return `${count} ${count === 1 ? noun : pluralNoun}`;
-}

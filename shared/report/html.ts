@@ -3,7 +3,8 @@
 // table, regressions, why each tolerance, plots, failures, every cell.
 import { claimAnchor, claimCorruptNote, corruptNote, statusCounts, verdict } from "./layout.js";
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
-import { counted, escapeHtml as e, formatQuantity } from "./format.js";
+import { escapeHtml as e, formatQuantity } from "./format.js";
+import { counted } from "../text.js";
 import type { SummaryCheck, SummaryClaim } from "./summary.js";
 import { rankColumn, rankText, rankTooltip } from "./rank.js";
 

@@ -1,5 +1,5 @@
 // Pieces both renderers (html.ts, markdown.ts) share: anchors and the one-line verdict.
-import { counted } from "./format.js";
+import { counted } from "../text.js";
 import type { ReportModel } from "./model.js";
 
 export function claimAnchor(id: string): string {

@@ -2,7 +2,8 @@
 // a repository browser). Plots are the SVG files written beside it (plots/ID.svg).
 import { claimAnchor, claimCorruptNote, corruptNote, statusCounts } from "./layout.js";
 import type { ReportModel } from "./model.js";
-import { counted, escapeMarkdownCell as cell, formatQuantity } from "./format.js";
+import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
+import { counted } from "../text.js";
 import type { SummaryCheck } from "./summary.js";
 import { rankColumn, rankText } from "./rank.js";
 

@@ -18,7 +18,7 @@ import {
   type GapInput,
   type PlotSpec,
 } from "./plots.js";
-import { counted } from "./format.js";
+import { counted } from "../text.js";
 import { rankColumn, rankVerdicts, rankView, type RankView } from "./rank.js";
 import { renderSvg } from "./svg.js";
 import { maxCurvePoints, thinBlockNorms, thinCurve } from "./thin.js";

@@ -4,7 +4,8 @@
 // Log axes cannot show zero or negative values: builders drop or floor them and say so in
 // the plot's notes, never silently.
 import type { TopLevelSpec } from "vega-lite";
-import { counted, formatQuantity } from "./format.js";
+import { formatQuantity } from "./format.js";
+import { counted } from "../text.js";
 
 export interface PlotSpec {
   id: string;

@@ -2,7 +2,7 @@
 // the report's own sentences ("1 cell exactly at the bound", "1 twin pair", "2 cells").
 import { describe, expect, it } from "vitest";
 import { evaluateClaims } from "../../shared/pipeline/claims.js";
-import { counted } from "../../shared/report/format.js";
+import { counted } from "../../shared/text.js";
 import { writeReport } from "../../shared/report/write.js";
 import { keys } from "../../shared/pipeline/contract.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
