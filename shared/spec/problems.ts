@@ -51,8 +51,6 @@ export function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-const UNKNOWN_FIELD = "unknown field; expected one of: ";
-
 /**
  * "unknown field (did you mean grid?); expected one of: ..." for a field `key` where only
  * `allowed` may be written. `what` replaces "unknown field" (e.g. `not a field of "deep" cells`).
@@ -117,9 +115,14 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
     case "invalid_value":
       return `expected one of ${issue.values.map((v) => show(v)).join(", ")}`;
     case "unrecognized_keys": {
-      // `issuesToProblems` writes one message per key (with a suggestion) from this list.
+      // The allowed names travel as data on the issue (zod copies an issue's own fields when it
+      // finalises it, after asking for the message): `issuesToProblems` writes one message per
+      // key, with a suggestion, from them rather than from this text.
       const shape = (issue.inst as { shape?: Record<string, unknown> } | undefined)?.shape;
-      return shape ? `${UNKNOWN_FIELD}${Object.keys(shape).join(", ")}` : "unknown field";
+      if (!shape) return "unknown field";
+      const allowed = Object.keys(shape);
+      (issue as { allowedKeys?: string[] }).allowedKeys = allowed;
+      return issue.keys.length === 1 ? unknownField(issue.keys[0]!, allowed) : `unknown fields ${issue.keys.join(", ")}; expected one of: ${allowed.join(", ")}`;
     }
     case "invalid_union":
       if ("discriminator" in issue && issue.discriminator)
@@ -163,9 +166,9 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
     const path = [...prefix, ...issue.path];
     const input = (issue as { input?: unknown }).input;
     if (issue.code === "unrecognized_keys") {
-      const allowed = issue.message.startsWith(UNKNOWN_FIELD) ? issue.message.slice(UNKNOWN_FIELD.length).split(", ") : undefined;
+      const allowed = (issue as { allowedKeys?: unknown }).allowedKeys;
       for (const key of issue.keys)
-        problems.push({ path: joinPath([...path, key]), message: allowed ? unknownField(key, allowed) : issue.message });
+        problems.push({ path: joinPath([...path, key]), message: Array.isArray(allowed) ? unknownField(key, allowed as string[]) : issue.message });
       continue;
     }
     if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {

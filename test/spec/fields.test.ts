@@ -3,7 +3,8 @@
 // problems that must not appear (a bad seed is one problem; sections keep their index).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { closest, editDistance, formatProblem } from "../../shared/spec/problems.js";
+import * as z from "zod";
+import { closest, editDistance, formatProblem, issuesToProblems, specErrorMap } from "../../shared/spec/problems.js";
 import { checkSpec } from "../../shared/spec/spec.js";
 
 function problemsOf(text: string): string[] {
@@ -38,6 +39,18 @@ describe("unknown fields", () => {
     expect(inSection).toMatch(/^sections\[0\]\.seds: unknown field \(did you mean seeds\?\); /);
     expect(new Set(allowedIn(inSection!))).toEqual(new Set(["experiment", "work", "name", "seeds", "grid", "zip"]));
     expect(problemsOf("experiment: noop\ngrid: { wrk.iterations: [1, 2] }")).toEqual(['grid["wrk.iterations"]: unknown field "wrk" (did you mean work?); expected one of: experiment, work']);
+  });
+
+  it("takes the allowed names from the issue's data, not from its message's words", () => {
+    const schema = z.strictObject({ grid: z.number(), seeds: z.number() });
+    const parsed = schema.safeParse({ grid: 1, gird: 1, seeds: 2, zz: 3 }, { error: specErrorMap, reportInput: true });
+    if (parsed.success) throw new Error("expected unknown fields");
+    // Whatever the message says (reworded, translated), each key keeps its suggestion and the list.
+    const reworded = parsed.error.issues.map((issue) => ({ ...issue, message: "Unrecognized keys" }));
+    expect(issuesToProblems(reworded).map(formatProblem)).toEqual([
+      "gird: unknown field (did you mean grid?); expected one of: grid, seeds",
+      "zz: unknown field; expected one of: grid, seeds",
+    ]);
   });
 
   it("suggests nothing when no name is near or two are equally near", () => {
