@@ -67,6 +67,14 @@ export interface ClaimResult {
    * cells a reader should look at. Absent when the claim is skipped.
    */
   hashes?: string[];
+  /**
+   * Claim 5's verdict per cell (absent for other claims and when it is skipped): the hashes it
+   * counts as mismatches (their number is its first check's measurement), and those it accepts
+   * either way because a closed-form singular value lies within the resolution of the
+   * threshold. The report's rank column marks cells from these lists, never from `hashes` order.
+   */
+  mismatched?: string[];
+  unresolved?: string[];
 }
 
 /**
@@ -397,7 +405,6 @@ export const lowRank: Claim = (evidence) => {
   // singular value above threshold + resolution and none below threshold - resolution; one
   // inside that band may go either way. Without spectra: the metrics' ranks.
   const { rankThreshold: tau, rankResolution: delta } = tolerances;
-  let unresolved = 0;
   const consistent = (e: CellEvidence): "match" | "unresolved" | "mismatch" => {
     const { learned, closedForm, target } = e.spectra ?? {};
     const s1 = target?.[0];
@@ -409,18 +416,20 @@ export const lowRank: Claim = (evidence) => {
     const low = rankAbove(closedForm, s1, tau + delta);
     const high = rankAbove(closedForm, s1, tau - delta);
     if (rank < low || rank > high) return "mismatch";
-    if (low !== high) unresolved++;
     return low !== high ? "unresolved" : "match";
   };
   const verdicts = cells.map(consistent);
-  const mismatches = verdicts.filter((v) => v === "mismatch").length;
+  const withVerdict = (wanted: "mismatch" | "unresolved") => cells.filter((_, i) => verdicts[i] === wanted).map((e) => e.hash);
+  const mismatched = withVerdict("mismatch");
+  const unresolved = withVerdict("unresolved");
   const badness = { mismatch: 2, unresolved: 1, match: 0 } as const;
   const hashes = worstFirst(cells.map((e, i) => ({ hash: e.hash, badness: badness[verdicts[i]!] })));
   const ranks = [...new Set(cells.map((e) => e.metrics.closedFormRank as number))].sort((a, b) => a - b);
-  return verdict("5", cells.length, [check("cells with learned rank ≠ rank(A*)", mismatches, "<=", tolerances.rankMismatches, cells.length)], [
+  const result = verdict("5", cells.length, [check("cells with learned rank ≠ rank(A*)", mismatched.length, "<=", tolerances.rankMismatches, cells.length)], [
     `rank(A*) in {${ranks.join(", ")}}; ranks counted above ${percent(tau)} of σ₁`,
-    ...(unresolved ? [`${unresolved} cell${unresolved === 1 ? " has" : "s have"} a closed-form singular value within ${percent(delta)} of σ₁ of that threshold (either count accepted)`] : []),
+    ...(unresolved.length ? [`${unresolved.length} cell${unresolved.length === 1 ? " has" : "s have"} a closed-form singular value within ${percent(delta)} of σ₁ of that threshold (either count accepted)`] : []),
   ], hashes);
+  return { ...result, mismatched, unresolved };
 };
 
 /** Claim 6: a deep network's output spectrum approaches the closed form (dropout and partitioned DropBlock cells). */

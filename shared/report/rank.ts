@@ -1,9 +1,10 @@
 // The cells table's rank column, as claim 5 (THEORY.md "Claims", shared/pipeline/claims.ts)
 // judges it: the learned rank next to rank(A*) counted at the same threshold (2% of σ₁), the
 // exact rank(A*) beside it where the two differ, and the claim's own verdict on the cell.
-// The verdict is read from claim 5's result, not recomputed: its cells are listed the worst
-// first (mismatches, then unresolved ones, then matches), and its first check counts the
-// mismatches, so the first `measured` hashes are exactly the cells it counted as mismatches.
+// The verdict is read from claim 5's result, not recomputed: it lists the cells it counts as
+// mismatches and those it accepts either way (`mismatched`, `unresolved`). Summaries written
+// before it recorded those lists fall back on its order (mismatches first, their number its
+// first check's measurement) and on the learned rank differing from rank(A*) at the threshold.
 import { tolerances } from "../pipeline/claims.js";
 import { claimCellHashes, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
 
@@ -18,36 +19,52 @@ export interface RankView {
   exact?: number;
   learned: number | null;
   /**
-   * Claim 5 on this cell: "accepted" when it matched although the two counts at the threshold
-   * differ (a closed-form singular value within the resolution of the threshold); absent for
-   * cells claim 5 does not read.
+   * Claim 5 on this cell: "accepted" when it accepts either count because a closed-form
+   * singular value lies within the resolution of the threshold; absent for cells claim 5 does
+   * not read.
    */
   verdict?: RankVerdict;
 }
 
-/** Claim 5's verdict per cell it read: the mismatched ones, and those it read. */
-export function rankVerdicts(summary: SummaryLike): { mismatched: ReadonlySet<string>; judged: ReadonlySet<string> } {
+export interface RankVerdicts {
+  mismatched: ReadonlySet<string>;
+  /** Claim 5's accepted-either-way cells; undefined for a summary written before it recorded them. */
+  unresolved?: ReadonlySet<string>;
+  /** Every cell claim 5 read. */
+  judged: ReadonlySet<string>;
+}
+
+/** Claim 5's verdict per cell it read, as recorded in its result. */
+export function rankVerdicts(summary: SummaryLike): RankVerdicts {
   const claim: SummaryClaim | undefined = summary.claims.find((c) => c.id === "5");
-  const hashes = claim && claim.status !== "skipped" ? claimCellHashes(claim) : [];
-  const mismatches = claim?.checks?.[0]?.measured ?? claim?.measured;
+  if (!claim || claim.status === "skipped") return { mismatched: new Set(), judged: new Set() };
+  const hashes = claimCellHashes(claim);
+  if (claim.mismatched && claim.unresolved)
+    return { mismatched: new Set(claim.mismatched), unresolved: new Set(claim.unresolved), judged: new Set([...hashes, ...claim.mismatched, ...claim.unresolved]) };
+  // Older summaries: the first `measured` hashes are the mismatches (claim 5 listed them first).
+  const mismatches = claim.checks?.[0]?.measured ?? claim.measured;
   const count = typeof mismatches === "number" && Number.isInteger(mismatches) && mismatches >= 0 ? mismatches : 0;
   return { mismatched: new Set(hashes.slice(0, count)), judged: new Set(hashes) };
 }
 
-export function rankView(row: SummaryRow, verdicts: ReturnType<typeof rankVerdicts>): RankView {
+export function rankView(row: SummaryRow, verdicts: RankVerdicts): RankView {
   const learned = typeof row.learnedRank === "number" ? row.learnedRank : null;
   const exact = typeof row.closedFormRank === "number" ? row.closedFormRank : null;
   const atThreshold = typeof row.closedFormRankAtThreshold === "number" ? row.closedFormRankAtThreshold : null;
   const closedForm = atThreshold ?? exact;
   const view: RankView = { learned, closedForm };
   if (atThreshold !== null && exact !== null && exact !== atThreshold) view.exact = exact;
-  if (verdicts.judged.has(row.hash))
-    view.verdict = verdicts.mismatched.has(row.hash) ? "mismatch" : atThreshold !== null && learned !== atThreshold ? "accepted" : "match";
+  if (verdicts.judged.has(row.hash)) {
+    // Older summaries without claim 5's lists: a cell it did not count as a mismatch although
+    // the two counts at the threshold differ can only have been accepted within the band.
+    const accepted = verdicts.unresolved ? verdicts.unresolved.has(row.hash) : atThreshold !== null && learned !== atThreshold;
+    view.verdict = verdicts.mismatched.has(row.hash) ? "mismatch" : accepted ? "accepted" : "match";
+  }
   return view;
 }
 
 const marks =
-  "A cell claim 5 counts as a mismatch is marked ✗; ≈ marks one it accepts because a closed-form singular value lies within the resolution of the threshold.";
+  "A cell claim 5 counts as a mismatch is marked ✗; ≈ marks one whose rank it accepts either way because a closed-form singular value lies within the resolution of the threshold.";
 
 /** The column's heading and what its marks mean, for both renderers. */
 export const rankColumn = {
@@ -61,7 +78,7 @@ export function rankTooltip(view: RankView): string {
   const parts: string[] = [];
   if (view.exact !== undefined) parts.push(`exact rank(A*) = ${view.exact}; ${view.closedForm} of its singular values lie above ${threshold}`);
   if (view.verdict === "mismatch") parts.push("claim 5 counts this cell as a mismatch");
-  if (view.verdict === "accepted") parts.push("claim 5 accepts this cell: a closed-form singular value lies within the resolution of the threshold");
+  if (view.verdict === "accepted") parts.push("claim 5 accepts either rank for this cell: a closed-form singular value lies within the resolution of the threshold");
   if (view.verdict === "match") parts.push("claim 5: ranks match");
   return parts.join("; ");
 }

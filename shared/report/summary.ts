@@ -39,6 +39,10 @@ export interface SummaryClaim {
   checks?: readonly SummaryCheck[];
   /** Why the tolerances are what they are (the pipeline's `justifications`, copied per claim). */
   justification?: string;
+  /** Claim 5's verdicts per cell: the hashes it counts as mismatches (summaries written before it recorded them lack both lists). */
+  mismatched?: readonly string[];
+  /** Claim 5: the hashes it accepts either way, a closed-form singular value lying within the resolution of its threshold. */
+  unresolved?: readonly string[];
 }
 
 export interface SummaryRow {
@@ -108,6 +112,9 @@ export function checkSummary(value: unknown, where: string): SummaryLike {
         problems.push(`claims[${i}].cells must be a count or a list of hashes`);
       if (claim?.hashes !== undefined && !(Array.isArray(claim.hashes) && claim.hashes.every((h) => typeof h === "string")))
         problems.push(`claims[${i}].hashes must be a list of hashes`);
+      for (const field of ["mismatched", "unresolved"] as const)
+        if (claim?.[field] !== undefined && !(Array.isArray(claim[field]) && claim[field].every((h) => typeof h === "string")))
+          problems.push(`claims[${i}].${field} must be a list of hashes`);
       if (claim?.justification !== undefined && typeof claim.justification !== "string") problems.push(`claims[${i}].justification must be text`);
       if (claim?.checks !== undefined) {
         if (!Array.isArray(claim.checks)) problems.push(`claims[${i}].checks must be a list`);

@@ -226,6 +226,49 @@ describe("claims", () => {
       expect(byId([cell([6, 0.19, 0], [6, 0.4, 0])])["5"]).toMatchObject({ status: "fail", measured: 1 });
     });
 
+    it("record exactly the cells claim 5 counts as mismatches and those it accepts either way", () => {
+      // sigma_1 = 10: the threshold is 0.2, its resolution band (0.1, 0.3). Third closed-form
+      // and learned values on a grid across the band, none on its edges.
+      const sigma1 = 10;
+      const grid = [0, 0.05, 0.15, 0.25, 0.35, 0.45];
+      const items = grid.flatMap((w, i) =>
+        [0.05, 0.15, 0.25, 0.35].map((v, j) =>
+          evidence(factorisation(dropblock, 10 * i + j), good, "ok", { target: [sigma1, 5, 1], closedForm: [6, 3, w, 0], learned: [6.01, 3, v, 0.01] }),
+        ),
+      );
+      // Independently: scan levels across the band; a cell matches when its learned count equals
+      // the closed-form count at some level in it, and is unresolved when those counts vary.
+      const countAbove = (values: readonly number[], level: number) => {
+        let c = 0;
+        for (const x of values) if (x > level) c += 1;
+        return c;
+      };
+      const expected = { mismatched: [] as string[], unresolved: [] as string[] };
+      for (const e of items) {
+        const { learned, closedForm } = e.spectra as { learned: number[]; closedForm: number[] };
+        const learnedRank = countAbove(learned, tolerances.rankThreshold * sigma1);
+        const counts = new Set<number>();
+        for (let step = 0; step <= 1000; step++) {
+          const fraction = tolerances.rankThreshold - tolerances.rankResolution + (2 * tolerances.rankResolution * step) / 1000;
+          counts.add(countAbove(closedForm, fraction * sigma1));
+        }
+        if (!counts.has(learnedRank)) expected.mismatched.push(e.hash);
+        else if (counts.size > 1) expected.unresolved.push(e.hash);
+      }
+      // The grid has cells of every kind, so the lists below can be wrong.
+      expect(expected.mismatched.length).toBeGreaterThan(0);
+      expect(expected.unresolved.length).toBeGreaterThan(0);
+      expect(expected.mismatched.length + expected.unresolved.length).toBeLessThan(items.length);
+      const claim = byId(items)["5"]!;
+      expect(claim.mismatched).toEqual(expected.mismatched);
+      expect(claim.unresolved).toEqual(expected.unresolved);
+      expect(claim.measured).toBe(expected.mismatched.length);
+      expect(claim.reason).toContain(`${expected.unresolved.length} cells have a closed-form singular value within`);
+      // Every other claim leaves the lists out, as does a skipped claim 5.
+      for (const other of evaluateClaims(items)) if (other.id !== "5") expect([other.mismatched, other.unresolved]).toEqual([undefined, undefined]);
+      expect(byId([evidence(factorisation(dropblock), { representable: false })])["5"]!.mismatched).toBeUndefined();
+    });
+
     it("compare ranks at the learned rank's threshold when the result gives rank(A*) there", () => {
       const tiny = { ...good, closedFormRank: 3, closedFormRankAtThreshold: 2, learnedRank: 2 };
       const claim = byId([evidence(factorisation(dropblock), tiny)])["5"]!;

@@ -7,7 +7,7 @@ import { aggregate } from "../../shared/pipeline/aggregate.js";
 import { keys } from "../../shared/pipeline/contract.js";
 import { reportForAggregate } from "../../shared/report/aggregate.js";
 import { writeReport } from "../../shared/report/write.js";
-import type { SummaryLike } from "../../shared/report/summary.js";
+import { checkSummary, type SummaryLike } from "../../shared/report/summary.js";
 import { writeResult, type CellResult } from "../../shared/results/result.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
 
@@ -98,6 +98,46 @@ describe("rank column", async () => {
     const htmlMarked = [...html.matchAll(/<tr id="cell-([0-9a-f]+)">[\s\S]*?<\/tr>/g)].filter((m) => m[0].includes('class="num mismatch"')).map((m) => m[1]);
     expect(htmlMarked).toEqual([unconverged.hash]);
     expect(html).toMatch(/title="exact rank\(A\*\) = 6; 5 of its singular values lie above 2% of σ₁\(Y\); claim 5 counts this cell as a mismatch"/);
+  });
+
+  it("claim 5 records its verdicts: the one mismatch, the one cell it accepts either way", () => {
+    expect(claim5.mismatched).toEqual([unconverged.hash]);
+    expect(claim5.unresolved).toEqual([nearBand.hash]);
+  });
+
+  it("marks the cells claim 5 records, whatever the order of its hashes", async () => {
+    const marks = (page: string, mark: string) => summary.rows.filter((r) => rankCell(page, r.hash).endsWith(mark)).map((r) => r.hash);
+    // Matches first and the mismatch last: the first `measured` hashes are no longer the mismatches.
+    const order = [...converged, nearBand, unconverged].map((r) => r.hash);
+    expect(claim5.hashes).not.toEqual(order);
+    const shuffled = { ...summary, claims: summary.claims.map((c) => (c.id === "5" ? { ...c, hashes: order } : c)) };
+    const other = new MemoryStore();
+    await writeReport(other, fixtureSweepId, shuffled, stream(results));
+    const page = other.text(keys.report(fixtureSweepId, "report.md"))!;
+    expect(marks(page, "✗")).toEqual(claim5.mismatched);
+    expect(marks(page, "≈")).toEqual(claim5.unresolved);
+    // The marks follow the recorded lists, not the ranks shown: swap them and the marks move.
+    const swapped = { ...summary, claims: summary.claims.map((c) => (c.id === "5" ? { ...c, hashes: order, mismatched: [converged[0]!.hash], unresolved: [] } : c)) };
+    const third = new MemoryStore();
+    await writeReport(third, fixtureSweepId, swapped, stream(results));
+    const swappedPage = third.text(keys.report(fixtureSweepId, "report.md"))!;
+    expect(marks(swappedPage, "✗")).toEqual([converged[0]!.hash]);
+    expect(marks(swappedPage, "≈")).toEqual([]);
+  });
+
+  it("the summary reader names a verdict list that is not a list of hashes", () => {
+    const bad = { ...summary, claims: summary.claims.map((c) => (c.id === "5" ? { ...c, mismatched: [3] } : c)) };
+    expect(() => checkSummary(bad, "summary.json")).toThrow(/claims\[4\]\.mismatched must be a list of hashes/);
+  });
+
+  it("reads a summary written before claim 5 recorded its verdicts from the order of its hashes", async () => {
+    const old = { ...summary, claims: summary.claims.map(({ mismatched: _m, unresolved: _u, ...c }) => c) };
+    const other = new MemoryStore();
+    await writeReport(other, fixtureSweepId, old, stream(results));
+    const page = other.text(keys.report(fixtureSweepId, "report.md"))!;
+    for (const cell of converged) expect(rankCell(page, cell.hash)).toBe("5 / 5 (6)");
+    expect(rankCell(page, unconverged.hash)).toBe("6 / 5 (6) ✗");
+    expect(rankCell(page, nearBand.hash)).toBe("5 / 6 ≈");
   });
 
   it("reads a summary written before rows carried the rank at the threshold", async () => {
