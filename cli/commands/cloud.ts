@@ -1,7 +1,8 @@
 // `dropsweep cloud start|status|fetch`: run a sweep on the deployed stack (docs/CLOUD.md).
 // start validates the spec locally with the schema `dropsweep run` uses (every problem listed,
 // exit 2, nothing written), uploads it where Plan reads it and starts an execution named after
-// the sweep id, so the same sweep cannot be started twice by accident; status follows the
+// the sweep id, so the same sweep cannot be started twice by accident (a failure after the
+// upload is exit 1, naming where the spec is); status follows the
 // execution (and its map run); fetch downloads the report. The stack's bucket and state machine
 // come from its CloudFormation outputs, or from --bucket and --state-machine.
 import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
@@ -67,7 +68,8 @@ again on purpose with --attempt 2, 3, ...
                     end the execution with exit code 3 for status/fetch
 ${stackHelp}
 
-Exit codes: 0 started; 1 an AWS call failed; 2 bad input or refused (nothing written).`,
+Exit codes: 0 started; 1 an AWS call failed (if StartExecution fails, the spec is already
+uploaded: the message says where); 2 bad input or refused (nothing written).`,
   status: `usage: dropsweep cloud status SWEEP STACK [--watch] [--interval S] [--attempt N] [--region R] [--endpoint URL]
 
 The execution's status and, while it runs, its map run's cell counts.
@@ -319,6 +321,15 @@ function alreadyStarted(sweepId: string, arn: string, execution: DescribeExecuti
   );
 }
 
+/**
+ * A failure once the spec is in the bucket: not "nothing written" (exit 2) any more, whatever
+ * its cause, so a failed command (exit 1) that says where the spec is. Bugs pass unchanged.
+ */
+function afterUpload(failure: unknown, specUrl: string): unknown {
+  if (!(failure instanceof UsageError) && !(failure instanceof CommandFailure)) return failure;
+  return new CommandFailure(`${failure.message}${failure.message.includes("\n") ? "\n" : "; "}the spec was uploaded to ${specUrl}, but no execution was started by this command`);
+}
+
 async function start(args: CloudArgs, out: NodeJS.WritableStream): Promise<number> {
   const text = await readSpecFile("cloud start", args.target);
   // Everything is checked before anything is written.
@@ -337,8 +348,11 @@ async function start(args: CloudArgs, out: NodeJS.WritableStream): Promise<numbe
       await cloud.sfn.send(new StartExecutionCommand({ stateMachineArn: cloud.stateMachineArn, name, input: JSON.stringify(event) }));
     } catch (error) {
       // Names are unique for 90 days, whatever the input: somebody started it meanwhile.
-      if ((error as Error).name === "ExecutionAlreadyExists") throw alreadyStarted(sweep.sweepId, arn, await describe(cloud, arn), args.attempt);
-      throw awsFailure(error, `starting execution ${name} of ${cloud.stateMachineArn} (StartExecution)`, args);
+      const failure =
+        (error as Error).name === "ExecutionAlreadyExists"
+          ? alreadyStarted(sweep.sweepId, arn, await describe(cloud, arn), args.attempt)
+          : awsFailure(error, `starting execution ${name} of ${cloud.stateMachineArn} (StartExecution)`, args);
+      throw afterUpload(failure, `s3://${cloud.bucket}/${event.specKey}`);
     }
     out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId}: ${sweep.cells.length} cells\n`);
     out.write(`spec: s3://${cloud.bucket}/${event.specKey}\n`);

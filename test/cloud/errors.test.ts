@@ -76,13 +76,28 @@ describe("dropsweep cloud when AWS refuses or cannot be reached", () => {
   let server: Server;
   let endpoint: string;
   const saved = { ...process.env };
+  /** Every request the server got: "PUT /bucket/key" for S3, the operation's name for Step Functions. */
+  const requests: string[] = [];
+  /** What the server plays: everything denied, or S3 and DescribeExecution fine but StartExecution denied. */
+  let denied: "everything" | "StartExecution" = "everything";
+  const answer = (response: import("node:http").ServerResponse, status: number, type: string, message: string) => {
+    response.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
+    response.end(JSON.stringify({ __type: `com.amazonaws.swf.base.model#${type}`, message }));
+  };
   beforeAll(async () => {
-    // Step Functions' JSON protocol: an error is a 400 whose body names its type.
+    // Step Functions' JSON protocol: a POST whose X-Amz-Target names the operation, an error a
+    // 400 whose body names its type. S3 (path-style with an endpoint): PUT /bucket/key.
     server = createServer((request, response) => {
       request.resume();
       request.on("end", () => {
-        response.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
-        response.end(JSON.stringify({ __type: "com.amazonaws.swf.base.model#AccessDeniedException", message: "User: arn:aws:iam::123456789012:user/x is not authorized to perform: states:DescribeExecution" }));
+        const target = request.headers["x-amz-target"];
+        const operation = typeof target === "string" ? target.split(".").pop()! : `${request.method} ${request.url?.split("?")[0]}`;
+        requests.push(operation);
+        if (denied === "StartExecution" && operation.startsWith("PUT ")) {
+          response.writeHead(200, { etag: '"0"' });
+          response.end();
+        } else if (denied === "StartExecution" && operation === "DescribeExecution") answer(response, 400, "ExecutionDoesNotExist", "Execution Does Not Exist");
+        else answer(response, 400, "AccessDeniedException", `User: arn:aws:iam::123456789012:user/x is not authorized to perform: states:${operation}`);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -95,11 +110,36 @@ describe("dropsweep cloud when AWS refuses or cannot be reached", () => {
   });
 
   it("access denied: names the call and the refusal, exit 2, nothing uploaded", async () => {
+    requests.length = 0;
+    denied = "everything";
     const result = await cli("cloud", "start", spec, "--bucket", "dropsweep-b", "--state-machine", machine, "--region", "us-east-1", "--endpoint", endpoint);
     expect(result.code, result.err).toBe(2);
     expect(result.err).toMatch(/^dropsweep: cloud: reading execution arn:aws:states:us-east-1:123456789012:execution:Sweep:[0-9a-f]{64} \(DescribeExecution\): access denied \(AccessDeniedException: User: .* is not authorized/);
     expect(result.err).not.toMatch(stackTrace);
     expect(result.out).toBe("");
+    expect(requests).toContain("DescribeExecution");
+    expect(requests.filter((r) => r.startsWith("PUT "))).toEqual([]);
+  });
+
+  it("StartExecution denied after the upload: exit 1, and the message says the spec was uploaded and where", async () => {
+    requests.length = 0;
+    denied = "StartExecution";
+    try {
+      const result = await cli("cloud", "start", spec, "--bucket", "dropsweep-b", "--state-machine", machine, "--region", "us-east-1", "--endpoint", endpoint);
+      expect(result.code, result.err).toBe(1);
+      const puts = requests.filter((r) => r.startsWith("PUT "));
+      expect(puts).toHaveLength(1);
+      const specUrl = `s3://${puts[0]!.slice("PUT /".length)}`;
+      expect(specUrl).toMatch(/^s3:\/\/dropsweep-b\/sweeps\/[0-9a-f]{64}\/spec\.yaml$/);
+      expect(requests.indexOf("StartExecution")).toBeGreaterThan(requests.indexOf(puts[0]!));
+      expect(result.err).toMatch(/^dropsweep: cloud: starting execution [0-9a-f]{64} of .* \(StartExecution\): access denied \(AccessDeniedException: /);
+      expect(result.err).toContain(`; the spec was uploaded to ${specUrl}, but no execution was started`);
+      expect(result.err.trim().split("\n")).toHaveLength(1);
+      expect(result.err).not.toMatch(stackTrace);
+      expect(result.out).toBe("");
+    } finally {
+      denied = "everything";
+    }
   });
 
   it("an endpoint nobody answers: a failed call, exit 1, one line", async () => {
