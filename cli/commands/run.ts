@@ -107,14 +107,16 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /**
  * What --inject-faults did, e.g. "injected faults: 2 throw-before, 1 hang-after in 14 Worker
- * invocations; 3 store writes failed". A run that is one invocation (the smoke sweep at the
- * default batch of 8) can suffer at most one crash or hang: say how to spread them.
+ * invocations; 3 store writes failed". A run that is one batch (the smoke sweep at the default
+ * batch of 8) draws its faults from that batch's invocations alone, however often it is retried
+ * (each retry draws again): say how to spread them. Batches, not invocations: a crashed single
+ * batch is two invocations, and that is when the hint matters.
  */
-export function faultsLine(f: { invocations: number; byKind: Record<string, number>; storeFailures: number }): string {
+export function faultsLine(f: { invocations: number; batches: number; byKind: Record<string, number>; storeFailures: number }): string {
   const kinds = Object.entries(f.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
   const line = `injected faults: ${kinds || "no crash or hang"} in ${plural(f.invocations, "Worker invocation")}; ${plural(f.storeFailures, "store write")} failed\n`;
-  return f.invocations === 1
-    ? `${line}  (the whole run was one Worker invocation: --batch-size 1 gives each cell its own, spreading the faults over more of them)\n`
+  return f.batches === 1
+    ? `${line}  (the whole run was one batch of cells: --batch-size 1 gives each cell its own Worker invocation, spreading the faults over more of them)\n`
     : line;
 }
 

@@ -48,7 +48,10 @@ export function uniform(...parts: (string | number)[]): number {
 }
 
 export interface FaultCounts {
+  /** Invocations, retries included. */
   invocations: number;
+  /** Distinct invocations (events: the Worker's batches), retries not counted. */
+  batches: number;
   byKind: Record<WorkerFaultKind, number>;
   storeFailures: number;
 }
@@ -57,7 +60,7 @@ export class FaultPlan {
   readonly rate: number;
   readonly seed: string;
   private readonly attempts = new Map<string, number>();
-  readonly counts: FaultCounts = { invocations: 0, byKind: Object.fromEntries(workerFaultKinds.map((k) => [k, 0])) as Record<WorkerFaultKind, number>, storeFailures: 0 };
+  readonly counts: FaultCounts = { invocations: 0, batches: 0, byKind: Object.fromEntries(workerFaultKinds.map((k) => [k, 0])) as Record<WorkerFaultKind, number>, storeFailures: 0 };
 
   constructor(settings: FaultSettings) {
     if (!(settings.rate >= 0 && settings.rate <= 1)) throw new RangeError(`fault rate must be from 0 to 1 (got ${settings.rate})`);
@@ -72,6 +75,7 @@ export class FaultPlan {
     const attempt = (this.attempts.get(id) ?? 0) + 1;
     this.attempts.set(id, attempt);
     this.counts.invocations++;
+    if (attempt === 1) this.counts.batches++;
     const fault: InjectedFault = { storeFailureRate: this.rate, seed: `${this.seed}/${id}/${attempt}` };
     if (uniform(this.seed, id, attempt, "fails") < this.rate) {
       fault.kind = workerFaultKinds[Math.floor(uniform(this.seed, id, attempt, "kind") * workerFaultKinds.length)]!;

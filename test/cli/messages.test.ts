@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { faultsLine } from "../../cli/commands/run.js";
+import { FaultPlan } from "../../infra/local/faults.js";
 import { main } from "../../cli/main.js";
 
 const root = mkdtempSync(join(tmpdir(), "dropsweep-messages-"));
@@ -107,13 +108,31 @@ describe("run's help and fault line", () => {
     expect(exits).not.toMatch(/\b3\b/);
   });
 
-  it("no crash or hang is not 'none' beside failed writes; one invocation gets the --batch-size 1 hint", () => {
+  it("no crash or hang is not 'none' beside failed writes; one batch gets the --batch-size 1 hint, retried or not", () => {
     const none = { "throw-before": 0, "hang-after": 0 };
-    const single = faultsLine({ invocations: 1, byKind: none, storeFailures: 5 });
+    const single = faultsLine({ invocations: 1, batches: 1, byKind: none, storeFailures: 5 });
     expect(single).toMatch(/^injected faults: no crash or hang in 1 Worker invocation; 5 store writes failed\n/);
     expect(single).toContain("--batch-size 1");
-    const many = faultsLine({ invocations: 14, byKind: { "throw-before": 2, "hang-after": 1 }, storeFailures: 1 });
+    const many = faultsLine({ invocations: 14, batches: 11, byKind: { "throw-before": 2, "hang-after": 1 }, storeFailures: 1 });
     expect(many).toBe("injected faults: 2 throw-before, 1 hang-after in 14 Worker invocations; 1 store write failed\n");
+  });
+
+  it("the single batch crashed and retried (two invocations) still gets the hint: counted by the fault plan", () => {
+    // A seed whose first draw for the one batch crashes it: the runner retries the same event.
+    const batch = { items: [{ hash: "a" }, { hash: "b" }] };
+    const seed = Array.from({ length: 200 }, (_, i) => i).find((s) => new FaultPlan({ rate: 0.5, seed: s }).next("Worker", batch).kind !== undefined)!;
+    const plan = new FaultPlan({ rate: 0.5, seed });
+    expect(plan.next("Worker", batch).kind).toBeDefined();
+    plan.next("Worker", { ...batch });
+    expect(plan.counts.invocations).toBe(2);
+    expect(plan.counts.batches).toBe(1);
+    const line = faultsLine(plan.counts);
+    expect(line).toMatch(/in 2 Worker invocations; /);
+    expect(line).toContain("--batch-size 1");
+    // Two distinct batches: no hint.
+    plan.next("Worker", { items: [{ hash: "c" }] });
+    expect(plan.counts.batches).toBe(2);
+    expect(faultsLine(plan.counts)).not.toContain("--batch-size 1");
   });
 });
 
