@@ -25,7 +25,7 @@ import { checkSummary } from "../../shared/report/summary.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
-import { parseCommandArgs } from "../args.js";
+import { allowedFlags, parseCommandArgs } from "../args.js";
 import { CommandFailure } from "../failure.js";
 import { readSpecFile } from "../specFile.js";
 
@@ -149,12 +149,41 @@ const optionsOf = {
   fetch: { ...commonOptions, out: { type: "string" }, wait: { type: "boolean" }, interval: { type: "string" } },
 } as const;
 
+/** Every flag any subcommand takes, by name (what may stand before the subcommand). */
+const anyOptions: Record<string, { type: "string" | "boolean"; short?: string }> = { ...optionsOf.start, ...optionsOf.status, ...optionsOf.fetch };
+
+/**
+ * The subcommand and the other arguments: the first argument that is neither a flag nor the
+ * value of a flag that takes one (`cloud --stack X status SWEEP` is `cloud status SWEEP --stack X`).
+ */
+function splitSubcommand(argv: string[]): { command?: string; args: string[]; unknownFlag?: string } {
+  let unknownFlag: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === "--") return { ...(i + 1 < argv.length ? { command: argv[i + 1]! } : {}), args: [...argv.slice(0, i), ...argv.slice(i + 2)], ...(unknownFlag ? { unknownFlag } : {}) };
+    if (!word.startsWith("-") || word === "-") return { command: word, args: [...argv.slice(0, i), ...argv.slice(i + 1)], ...(unknownFlag ? { unknownFlag } : {}) };
+    if (word.startsWith("--") && !word.includes("=")) {
+      const option = anyOptions[word.slice(2)];
+      if (!option) unknownFlag ??= word;
+      else if (option.type === "string") i++; // its value, whatever it looks like
+    }
+  }
+  return { args: argv, ...(unknownFlag ? { unknownFlag } : {}) };
+}
+
 function parse(argv: string[]): CloudArgs | { help: keyof typeof helps } {
-  // `cloud SUBCOMMAND ...`: the subcommand comes first, and decides which flags are allowed.
-  const [command, ...args] = argv;
-  if (command === undefined || command === "--help" || command === "-h") return { help: "cloud" };
-  if (!isSubcommand(command))
+  // `cloud SUBCOMMAND ...`: the subcommand decides which flags are allowed; flags may come
+  // before it too.
+  const { command, args, unknownFlag } = splitSubcommand(argv);
+  const asksHelp = args.includes("--help") || args.includes("-h");
+  if (command === undefined) {
+    if (asksHelp || argv.length === 0) return { help: "cloud" };
+    throw new UsageError(`cloud: no subcommand; expected start, status or fetch, e.g. dropsweep cloud status SWEEP ${argv.join(" ")} (see \`dropsweep cloud --help\`)`);
+  }
+  if (!isSubcommand(command)) {
+    if (unknownFlag) throw new UsageError(`cloud: unknown option ${unknownFlag}; allowed: ${allowedFlags(anyOptions)} (see \`dropsweep cloud --help\`)`);
     throw new UsageError(`cloud: unknown subcommand "${command}"; expected start, status or fetch (see \`dropsweep cloud --help\`)`);
+  }
   const { values, positionals } = parseCommandArgs(`cloud ${command}`, args, optionsOf[command]);
   const v = values as Flags;
   if (v.help) return { help: command };

@@ -163,6 +163,34 @@ describe("dropsweep cloud arguments", () => {
     expect(result.err).toBe('dropsweep: cloud: unknown subcommand "launch"; expected start, status or fetch (see `dropsweep cloud --help`)\n');
   });
 
+  it("flags may come before the subcommand, a flag's value is not taken for it", async () => {
+    // Each reaches status/fetch's own checks, as with the flags after the subcommand.
+    for (const argv of [
+      ["--stack", "X", "status", "032d"],
+      ["--stack", "status", "status", "032d"],
+      ["--stack=X", "--region", "fetch", "fetch", "032d"],
+    ]) {
+      const command = argv.includes("fetch") ? "fetch" : "status";
+      const result = await cli("cloud", ...argv);
+      expect(result.code, argv.join(" ")).toBe(2);
+      expect(result.err).toMatch(new RegExp(`^dropsweep: cloud ${command}: "032d" is not a whole sweep id`));
+    }
+    const help = await cli("cloud", "--stack", "X", "fetch", "--help");
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^usage: dropsweep cloud fetch /);
+  });
+
+  it("no subcommand among the flags, or an unknown flag before one, is one message", async () => {
+    const none = await cli("cloud", "--stack", "X");
+    expect(none.code).toBe(2);
+    expect(none.err).toBe("dropsweep: cloud: no subcommand; expected start, status or fetch, e.g. dropsweep cloud status SWEEP --stack X (see `dropsweep cloud --help`)\n");
+    const unknown = await cli("cloud", "--profile", "p", "status", "x");
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^dropsweep: cloud: unknown option --profile; allowed: --stack, /);
+    const launch = await cli("cloud", "--stack", "X", "launch");
+    expect(launch.err).toMatch(/^dropsweep: cloud: unknown subcommand "launch"/);
+  });
+
   it("a shortened sweep id says status/fetch need all 64 hex digits and where the id is", async () => {
     for (const command of ["status", "fetch"]) {
       const result = await cli("cloud", command, "032d", "--stack", "X");
