@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help + "\n");
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`report: expected one SWEEP id, got ${positionals.length}\n${help}`);
+  if (positionals.length !== 1) throw new UsageError(`report: expected one SWEEP id, got ${positionals.length}${positionals.length ? `: ${positionals.join(" ")}` : ""} (see \`dropsweep report --help\`)`);
   const sweepArg = positionals[0]!;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweepArg))
     throw new UsageError(`report: SWEEP must be a sweep id or its first characters (letters, digits, ".", "_", "-"), got "${sweepArg}"`);

@@ -83,7 +83,7 @@ function parse(argv: string[]): RunArgs | "help" {
   });
   const { values, positionals } = parsed;
   if (values.help) return "help";
-  if (positionals.length !== 1) throw new UsageError(`run: expected one SPEC file, got ${positionals.length}\n${help}`);
+  if (positionals.length !== 1) throw new UsageError(`run: expected one SPEC file, got ${positionals.length}${positionals.length ? `: ${positionals.join(" ")}` : ""} (see \`dropsweep run --help\`)`);
   if (values.out !== undefined && values.store !== undefined) throw new UsageError("run: give --out DIR or --store URL, not both");
   if (values.endpoint !== undefined && !values.store?.startsWith("s3://"))
     throw new UsageError("run: --endpoint applies only to an s3:// --store");

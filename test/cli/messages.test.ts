@@ -56,6 +56,20 @@ describe("unknown options: the same words in every command", () => {
     });
 });
 
+describe("the wrong number of arguments: one line, not the help", () => {
+  const cases: [string[], string][] = [
+    [["run"], "dropsweep: run: expected one SPEC file, got 0 (see `dropsweep run --help`)\n"],
+    [["run", "a.yaml", "b.yaml"], "dropsweep: run: expected one SPEC file, got 2: a.yaml b.yaml (see `dropsweep run --help`)\n"],
+    [["report"], "dropsweep: report: expected one SWEEP id, got 0 (see `dropsweep report --help`)\n"],
+    [["report", "abc", "def"], "dropsweep: report: expected one SWEEP id, got 2: abc def (see `dropsweep report --help`)\n"],
+  ];
+  for (const [argv, message] of cases)
+    it(argv.join(" "), async () => {
+      const err = await refused(argv, /./);
+      expect(err).toBe(message);
+    });
+});
+
 describe("paths and URLs", () => {
   it("run: a spec path that is a directory", async () => {
     await refused(["run", root, "--out", join(root, "runs-a")], new RegExp(`^dropsweep: run: ${root} is a directory, expected a spec file \\(YAML\\)\\n$`));
