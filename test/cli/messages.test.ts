@@ -1,7 +1,7 @@
 // The CLI's messages for bad input, one way for every command: "<command>: unknown option --x;
 // allowed: ...", a spec path that is a directory, a file:// URL with a host, a --baseline that
 // is not one, theory's flag names and overflowing numbers; and what `run` prints about itself.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -53,6 +53,23 @@ describe("unknown options: the same words in every command", () => {
       expect(err).not.toMatch(/To specify a positional argument/);
       expect(err.trim().split("\n")).toHaveLength(1);
       expect(err).toContain("--help (-h)");
+    });
+});
+
+describe("README's Commands table", () => {
+  // Each command's row lists every flag of its usage lines (docs that send people to a flag
+  // the table does not show are a trap).
+  const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+  for (const name of ["run", "theory", "report", "bench"])
+    it(`${name}: the row names every flag of \`dropsweep ${name} --help\`'s usage`, async () => {
+      const { out } = await cli(name, "--help");
+      const usage = out.slice(0, out.indexOf("\n\n"));
+      const flags = [...new Set(usage.match(/--[a-z][a-z-]*/g) ?? [])];
+      expect(flags.length).toBeGreaterThan(0);
+      const row = readme.split("\n").find((line) => line.startsWith(`| \`dropsweep ${name} `));
+      expect(row).toBeDefined();
+      const listed = new Set(row!.match(/--[a-z][a-z-]*/g));
+      expect(flags.filter((f) => !listed.has(f))).toEqual([]);
     });
 });
 
