@@ -30,6 +30,8 @@ export interface SummaryRow extends RowMetrics {
   status: RowStatus;
   /** Why there is no usable result (failed, missing, corrupt rows only). */
   error?: string;
+  /** A diverged row: where `cells` counts it (so the report can recount if its result goes corrupt later). */
+  countedAs?: "computed" | "cached";
 }
 
 export interface Summary {
@@ -79,7 +81,8 @@ export async function aggregate(target: Store, event: AggregateEvent, options: A
     const read = await readResult(store, hash);
     if (read.state === "valid") {
       const { result } = read;
-      rows[index] = row(result.metrics, result.status === "diverged" ? "diverged" : pending.has(hash) ? "computed" : "cached");
+      const bucket = pending.has(hash) ? "computed" : "cached";
+      rows[index] = result.status === "diverged" ? { ...row(result.metrics, "diverged"), countedAs: bucket } : row(result.metrics, bucket);
       evidence[index] = { hash, cell: result.cell, status: result.status, metrics: result.metrics, spectra: result.spectra };
     } else if (read.state === "corrupt") {
       log.warn("result is corrupt; not used", { hash, reason: read.reason });

@@ -22,7 +22,7 @@ import { counted } from "../text.js";
 import { rankColumn, rankVerdicts, rankView, type RankView } from "./rank.js";
 import { renderSvg } from "./svg.js";
 import { maxCurvePoints, thinBlockNorms, thinCurve } from "./thin.js";
-import { claimCellCount, claimCellHashes, claimIds, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
+import { claimCellCount, claimCellHashes, claimIds, countCells, rowHasResult, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
 
 export interface ReportLimits {
   /** Facets per per-configuration plot (spectra, curves, balance, schemes). */
@@ -217,13 +217,9 @@ export async function buildReportModel(
   const missingResults = summary.rows
     .filter((r) => rowHasResult(r) && !delivered.has(r.hash) && !corruptReason.has(r.hash))
     .map((r) => ({ hash: r.hash, reason: "result missing from the store" }));
-  const cells = { ...summary.cells };
   const rowsNow = summary.rows.map((row): SummaryRow => {
     const reason = corruptReason.get(row.hash);
     if (reason === undefined) return row;
-    if (row.status === "cached") cells.cached--;
-    else if (row.status === "computed") cells.computed--;
-    cells.failed++;
     return {
       hash: row.hash,
       parameters: row.parameters,
@@ -237,7 +233,8 @@ export async function buildReportModel(
       error: `result is corrupt: ${reason}`,
     };
   });
-  const current: SummaryLike = corruptResults.length > 0 ? { ...summary, cells, rows: rowsNow } : summary;
+  // Recounted from the rows as shown, so computed + cached + failed stays the total.
+  const current: SummaryLike = corruptResults.length > 0 ? { ...summary, cells: countCells(rowsNow, summary.cells, summary.rows), rows: rowsNow } : summary;
   const incomplete = rowsNow.filter((r) => r.status !== "computed" && r.status !== "cached" && r.status !== "ok");
   const failures: ReportModel["failures"] = [];
   for (const row of incomplete.slice(0, maxFailuresListed)) {
@@ -410,7 +407,7 @@ export async function buildReportModel(
     sweepId: summary.sweepId,
     rankNote: summary.rows.some((r) => typeof r.closedFormRankAtThreshold === "number") ? rankColumn.note : rankColumn.noteExact,
     regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
-    cells,
+    cells: current.cells,
     claims,
     plots,
     absentPlots,

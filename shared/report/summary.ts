@@ -58,6 +58,8 @@ export interface SummaryRow {
   representable?: boolean | null;
   /** computed, cached, diverged (a result exists); failed, missing, corrupt (none usable). */
   status: string;
+  /** A diverged row: where Aggregate counted it in `cells` (summaries written before it recorded this lack it). */
+  countedAs?: "computed" | "cached";
   /** Why there is no usable result. */
   error?: string;
 }
@@ -80,6 +82,32 @@ export function claimCellHashes(claim: SummaryClaim): readonly string[] {
 /** Row statuses with a usable result ("ok" as a result's own status, for summaries that copy it). */
 export function rowHasResult(row: SummaryRow): boolean {
   return row.status === "computed" || row.status === "cached" || row.status === "diverged" || row.status === "ok";
+}
+
+/**
+ * The header's buckets counted from `rows` as the report shows them: a row's status says its
+ * bucket (no usable result: failed), and a diverged row counts where Aggregate counted it. For
+ * diverged rows without `countedAs` (older summaries), Aggregate's `counted` buckets say how many
+ * of them it counted as computed, the rest as cached; when some of those have since gone corrupt,
+ * which ones cannot be told, so they leave cached first.
+ */
+export function countCells(rows: readonly SummaryRow[], counted: SummaryLike["cells"], rowsCounted: readonly SummaryRow[]): SummaryLike["cells"] {
+  const bucket = (row: SummaryRow): "computed" | "cached" | "failed" | "diverged" => {
+    if (row.status === "computed" || row.status === "ok") return "computed";
+    if (row.status === "cached") return "cached";
+    if (row.status === "diverged") return row.countedAs === "computed" || row.countedAs === "cached" ? row.countedAs : "diverged";
+    return "failed";
+  };
+  const tally = (list: readonly SummaryRow[]) => {
+    const n = { computed: 0, cached: 0, failed: 0, diverged: 0 };
+    for (const row of list) n[bucket(row)]++;
+    return n;
+  };
+  const now = tally(rows);
+  // Diverged rows without countedAs that Aggregate counted as computed.
+  const unlabelledComputed = Math.max(0, counted.computed - tally(rowsCounted).computed);
+  const asComputed = Math.min(unlabelledComputed, now.diverged);
+  return { total: rows.length, computed: now.computed + asComputed, cached: now.cached + now.diverged - asComputed, failed: now.failed };
 }
 
 /** Parse and check the fields the report relies on; the message names the field that is wrong. */

@@ -3,7 +3,9 @@
 // the header counts it failed, every claim that read it says so, and a warning goes to the
 // progress callback (which `dropsweep report` prints on stderr).
 import { describe, expect, it } from "vitest";
+import { aggregate } from "../../shared/pipeline/aggregate.js";
 import { keys } from "../../shared/pipeline/contract.js";
+import type { SummaryLike } from "../../shared/report/summary.js";
 import { loadResults } from "../../shared/report/load.js";
 import { writeReport } from "../../shared/report/write.js";
 import { writeResult } from "../../shared/results/result.js";
@@ -79,5 +81,57 @@ describe("a result corrupt since Aggregate", async () => {
     expect(model.missingResults.map((m) => m.hash)).toEqual([victim.hash]);
     expect(model.corruptResults).toEqual([]);
     expect(other.text(keys.report(fixtureSweepId, "report.md"))).toMatch(/- \*\*missing\*\* `[0-9a-f]{12}`: result missing from the store/);
+  });
+});
+
+describe("a diverged result corrupt since Aggregate", async () => {
+  // Four cells, two of them diverged: one computed in this run (in the manifest), one cached.
+  const { results: all } = fixtureSweep();
+  const results = all.slice(0, 4).map((r, i) => (i < 2 ? { ...r, status: "diverged" as const } : r));
+  const [divergedComputed, divergedCached] = results;
+  const store = new MemoryStore();
+  const cellList = results.map((r, i) => ({ hash: r.hash, section: 0, parameters: { seed: i } }));
+  const lines = (hashes: string[]) => hashes.map((hash) => JSON.stringify({ hash })).join("\n") + "\n";
+  await store.put(keys.resolved(fixtureSweepId), JSON.stringify({ cells: cellList }));
+  await store.put(keys.cells(fixtureSweepId), lines(results.map((r) => r.hash)));
+  await store.put(keys.manifest(fixtureSweepId), lines([divergedComputed!.hash, results[2]!.hash]));
+  for (const result of results) await writeResult(store, result);
+  const aggregated = await aggregate(store, { sweepId: fixtureSweepId });
+  const summary = JSON.parse(store.text(aggregated.summaryKey)!) as SummaryLike;
+  // Flip a byte of the computed diverged cell's result after Aggregate read it.
+  const key = keys.result(divergedComputed!.hash);
+  const bytes = (await store.get(key))!.slice();
+  bytes[bytes.length - 3] = bytes[bytes.length - 3]! ^ 1;
+  await store.put(key, bytes);
+
+  /** The header's "N cells: a computed, b cached, c failed" as numbers. */
+  const header = async (input: SummaryLike) => {
+    const unreadable = new Map<string, string>();
+    const other = new MemoryStore();
+    for (const k of [keys.resolved(fixtureSweepId), ...results.map((r) => keys.result(r.hash))]) await other.put(k, (await store.get(k))!);
+    await writeReport(other, fixtureSweepId, input, loadResults(other, input, unreadable), { unreadable });
+    const m = other.text(keys.report(fixtureSweepId, "report.md"))!.match(/· (\d+) cells?: (\d+) computed, (\d+) cached, (\d+) failed/)!;
+    const [total, computed, cached, failed] = m.slice(1).map(Number) as [number, number, number, number];
+    return { total, computed, cached, failed, unreadable };
+  };
+
+  it("Aggregate counted the diverged cells as computed and cached", () => {
+    expect(summary.cells).toEqual({ total: 4, computed: 2, cached: 2, failed: 0 });
+    expect(summary.rows.find((r) => r.hash === divergedComputed!.hash)).toMatchObject({ status: "diverged", countedAs: "computed" });
+    expect(summary.rows.find((r) => r.hash === divergedCached!.hash)).toMatchObject({ status: "diverged", countedAs: "cached" });
+  });
+
+  it("takes it off computed, where Aggregate counted it, so the counts add up to the total", async () => {
+    const counts = await header(summary);
+    expect([...counts.unreadable.keys()]).toEqual([divergedComputed!.hash]);
+    expect(counts.computed + counts.cached + counts.failed).toBe(counts.total);
+    expect(counts).toMatchObject({ total: 4, computed: 1, cached: 2, failed: 1 });
+  });
+
+  it("adds up for a summary written before diverged rows said where they were counted", async () => {
+    const old = { ...summary, rows: summary.rows.map(({ countedAs: _, ...row }) => row) };
+    const counts = await header(old);
+    expect(counts.computed + counts.cached + counts.failed).toBe(counts.total);
+    expect(counts.failed).toBe(1);
   });
 });
