@@ -20,6 +20,7 @@ import type { CellMetrics, CellResult } from "../results/result.js";
 import type { Cell, LinearCell } from "../spec/cell.js";
 import { canonicalJson } from "../spec/canonical.js";
 import { RANK_RESOLUTION, RANK_THRESHOLD, rankAbove } from "../experiments/rank.js";
+import { counted } from "../text.js";
 
 export interface CellEvidence {
   hash: string;
@@ -274,11 +275,11 @@ export const deterministicEqualsStochastic: Claim = (evidence) => {
     check("Σz² / n (chi-square)", sumSquares / n, "<=", chiSquareQuantile(n, alpha) / n, n),
   ];
   const notes = [
-    `${n} cell${n === 1 ? "" : "s"} (${[...families].sort().join(", ")})`,
+    `${counted(n, "cell")} (${[...families].sort().join(", ")})`,
     `max |z| ${short(maxAbs)}, familywise p ${short(Math.min(1, n * twoSidedNormalTail(maxAbs)))}`,
     `Σz² ${short(sumSquares)} on ${n} dof, p ${short(chiSquareTail(n, sumSquares))}`,
   ];
-  return verdict("1", n, checks, notes, worstFirst(bearing), degenerate ? `${degenerate} cell${degenerate === 1 ? "" : "s"} with zero Monte Carlo spread differ${degenerate === 1 ? "s" : ""} from the deterministic objective` : undefined);
+  return verdict("1", n, checks, notes, worstFirst(bearing), degenerate ? `${counted(degenerate, "cell with zero Monte Carlo spread differs", "cells with zero Monte Carlo spread differ")} from the deterministic objective` : undefined);
 };
 
 /** THEORY.md: DropConnect's regulariser is Dropout's on the last layer, and on the first iff X X^T is diagonal. */
@@ -326,7 +327,7 @@ export const dropconnectEqualsDropout: Claim = (evidence) => {
       checks.push({ ...check("different where predicted: min |z| of sampled DropConnect vs Dropout's objective", Math.min(...zs), ">=", threshold, zs.length), reported: true });
       notes.push(`the sampled DropConnect loss rejects Dropout's objective in ${zs.filter((z) => z >= threshold).length} of ${zs.length} of them (|z| up to ${short(Math.max(...zs))})`);
     }
-    notes.push(`${different.length} first-layer cell${different.length === 1 ? "" : "s"} with X Xᵀ not diagonal: relative difference ${short(Math.min(...relatives))} to ${short(Math.max(...relatives))}`);
+    notes.push(`${counted(different.length, "first-layer cell")} with X Xᵀ not diagonal: relative difference ${short(Math.min(...relatives))} to ${short(Math.max(...relatives))}`);
   } else notes.push("no cell where the theory predicts a difference (first layer, X Xᵀ not diagonal): the 'only if' is untested");
   return verdict("2", equal.length + different.length, checks, notes, worstFirst(bearing));
 };
@@ -369,10 +370,10 @@ export const convergence: Claim = (evidence) => {
   const atBound = gapsOf("at");
   const others = evidence.filter((e) => isLinear(e.cell) && e.status === "ok" && e.metrics.representable === false && finite(e.metrics.objectiveGap));
   const notes = [
-    `gap ${range(gaps)} on ${cells.length} cell${cells.length === 1 ? "" : "s"} strictly above the representability bound`,
-    ...(atBound.length ? [`not claimed: ${atBound.length} cell${atBound.length === 1 ? "" : "s"} exactly at the bound, gap ${range(atBound)}`] : []),
+    `gap ${range(gaps)} on ${counted(cells.length, "cell")} strictly above the representability bound`,
+    ...(atBound.length ? [`not claimed: ${counted(atBound.length, "cell")} exactly at the bound, gap ${range(atBound)}`] : []),
     others.length
-      ? `not claimed: ${others.length} non-representable cell${others.length === 1 ? "" : "s"}, gap ${range(others.map((e) => e.metrics.objectiveGap as number))}`
+      ? `not claimed: ${counted(others.length, "non-representable cell")}, gap ${range(others.map((e) => e.metrics.objectiveGap as number))}`
       : "no non-representable cell in this sweep",
   ];
   const bearing = candidates
@@ -384,7 +385,7 @@ export const convergence: Claim = (evidence) => {
           ? Number.POSITIVE_INFINITY
           : Math.max((e.metrics.objectiveGap as number) / tolerances.objectiveGap, finite(e.metrics.spectrumError) ? e.metrics.spectrumError / tolerances.spectrumError : 0),
     }));
-  return verdict("3", cells.length + diverged, checks, notes, worstFirst(bearing), diverged ? `${diverged} representable cell${diverged === 1 ? "" : "s"} diverged` : undefined);
+  return verdict("3", cells.length + diverged, checks, notes, worstFirst(bearing), diverged ? `${counted(diverged, "representable cell")} diverged` : undefined);
 };
 
 /** Claim 4: block-product norms equalise at convergence. */
@@ -427,7 +428,7 @@ export const lowRank: Claim = (evidence) => {
   const ranks = [...new Set(cells.map((e) => e.metrics.closedFormRank as number))].sort((a, b) => a - b);
   const result = verdict("5", cells.length, [check("cells with learned rank ≠ rank(A*)", mismatched.length, "<=", tolerances.rankMismatches, cells.length)], [
     `rank(A*) in {${ranks.join(", ")}}; ranks counted above ${percent(tau)} of σ₁`,
-    ...(unresolved.length ? [`${unresolved.length} cell${unresolved.length === 1 ? " has" : "s have"} a closed-form singular value within ${percent(delta)} of σ₁ of that threshold (either count accepted)`] : []),
+    ...(unresolved.length ? [`${counted(unresolved.length, "cell has", "cells have")} a closed-form singular value within ${percent(delta)} of σ₁ of that threshold (either count accepted)`] : []),
   ], hashes);
   return { ...result, mismatched, unresolved };
 };
@@ -441,7 +442,7 @@ export const deepSpectrum: Claim = (evidence) => {
     return skipped("6", evidence.some((e) => e.cell.experiment === "deep") ? "no deep-network cells with dropout or partitioned DropBlock in this sweep" : "no deep-network cells in this sweep");
   const errors = cells.map((e) => e.metrics.spectrumError as number);
   const gaps = cells.map((e) => e.metrics.objectiveGap).filter(finite);
-  const notes = [`spectrum error ${range(errors)} on ${cells.length} cell${cells.length === 1 ? "" : "s"}`, `objective gap ${range(gaps)} (reported, not claimed)`];
+  const notes = [`spectrum error ${range(errors)} on ${counted(cells.length, "cell")}`, `objective gap ${range(gaps)} (reported, not claimed)`];
   const hashes = worstFirst(deep.filter((e) => e.status === "diverged" || cells.includes(e)).map((e) => ({ hash: e.hash, badness: e.status === "diverged" ? Number.POSITIVE_INFINITY : (e.metrics.spectrumError as number) })));
   return verdict(
     "6",
@@ -449,7 +450,7 @@ export const deepSpectrum: Claim = (evidence) => {
     [check("max spectrum error", Math.max(0, ...errors), "<=", tolerances.deepSpectrumError, cells.length)],
     notes,
     hashes,
-    diverged ? `${diverged} deep cell${diverged === 1 ? "" : "s"} diverged` : undefined,
+    diverged ? `${counted(diverged, "deep cell")} diverged` : undefined,
   );
 };
 
@@ -525,9 +526,9 @@ export const partitionedVsContiguous: Claim = (evidence) => {
     reported.push({ ...check("max relative difference of objective curves (epochs 1, 2, 4, ...)", Math.max(...curve), "<=", tol, curve.length), reported: true });
   const beyond = (values: number[]) => values.filter((v) => v > tol).length;
   const notes = [
-    `${objective.length} twin pair${objective.length === 1 ? "" : "s"} (${[...kinds].sort().join(", ")})`,
+    `${counted(objective.length, "twin pair")} (${[...kinds].sort().join(", ")})`,
     `objectives ${range(objective)}, spectra ${range(spectrum)}, curves ${range(curve)}`,
-    ...(beyond(spectrum) || beyond(curve) ? [`beyond ${tol * 100}% (reported, not gated): spectra in ${beyond(spectrum)} pair${beyond(spectrum) === 1 ? "" : "s"}, curves in ${beyond(curve)} pair${beyond(curve) === 1 ? "" : "s"}`] : []),
+    ...(beyond(spectrum) || beyond(curve) ? [`beyond ${tol * 100}% (reported, not gated): spectra in ${counted(beyond(spectrum), "pair")}, curves in ${counted(beyond(curve), "pair")}`] : []),
   ];
   // Both cells of a pair, contiguous then partitioned, the pairs by their objectives' difference.
   const order = worstFirst(pairs.map((_, i) => ({ hash: String(i), badness: objective[i]! })));

@@ -150,7 +150,7 @@ ${model.claims.map(claimRow).join("\n")}
 <p>Against baseline <code>${e(b.sweepId)}</code> (${e(b.source)}): ${
       b.regressions.length === 0
         ? "no claim changed status and no metric moved beyond its tolerance."
-        : `${b.regressions.length} change${b.regressions.length === 1 ? "" : "s"}: claims whose status changed and metrics that moved beyond tolerance.`
+        : `${counted(b.regressions.length, "change")}: claims whose status changed and metrics that moved beyond tolerance.`
     }</p>
 ${items ? `<ul>\n${items}\n</ul>` : ""}
 ${unmatched}

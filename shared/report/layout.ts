@@ -43,8 +43,8 @@ export function statusCounts(model: ReportModel): { pass: number; fail: number; 
   const parts = [`${pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
   if (fail) parts.push(`${fail} fail`);
   if (skipped) parts.push(`${skipped} skipped`);
-  if (model.cells.failed) parts.push(`${model.cells.failed} cell${model.cells.failed === 1 ? "" : "s"} failed`);
+  if (model.cells.failed) parts.push(`${counted(model.cells.failed, "cell")} failed`);
   const regressions = model.baseline?.regressions.length ?? 0;
-  if (model.baseline) parts.push(regressions ? `${regressions} regression${regressions === 1 ? "" : "s"} against the baseline` : "no regression against the baseline");
+  if (model.baseline) parts.push(regressions ? `${counted(regressions, "regression")} against the baseline` : "no regression against the baseline");
   return { pass, fail, skipped, sentence: parts.join(" · ") };
 }

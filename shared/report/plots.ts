@@ -93,7 +93,7 @@ function onEpochAxis(epoch: number, skipped: { count: number }): boolean {
 }
 
 function epochNote(skipped: { count: number }): string[] {
-  return skipped.count > 0 ? [`${skipped.count} point${skipped.count === 1 ? "" : "s"} at epoch 0 (or not a positive epoch) not drawn: the epoch axis is logarithmic.`] : [];
+  return skipped.count > 0 ? [`${counted(skipped.count, "point")} at epoch 0 (or not a positive epoch) not drawn: the epoch axis is logarithmic.`] : [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ export function objectiveGapPlot(inputs: readonly GapInput[], notes: string[] = 
   });
   const allNotes = [...notes];
   if (floored > 0)
-    allNotes.push(`${floored} gap${floored === 1 ? "" : "s"} below ${logFloor} (rounding level, including ≤ 0) drawn at ${logFloor}.`);
+    allNotes.push(`${counted(floored, "gap")} below ${logFloor} (rounding level, including ≤ 0) drawn at ${logFloor}.`);
   const rule = tolerance !== undefined && positive(tolerance) ? [{ tolerance }] : [];
   // Nominal, so colour and shape share one legend (θ values are few and read as categories).
   const theta = { field: "keepProbability", type: "nominal" as const, title: "keep probability θ", scale: { scheme: "category10" } };

@@ -8,7 +8,7 @@ import { keys } from "../../shared/pipeline/contract.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
 
 /** "1 cells", "1 twin pairs", "1 more cells": a count of one followed by a plural noun. */
-const oneWithPlural = /(?<![\d.])1 (?:[a-z-]+ ){0,2}(?:cells|pairs|configurations|claims|changes|values)\b/;
+const oneWithPlural = /(?<![\d.])1 (?:[a-z-]+ ){0,2}(?:cells|pairs|configurations|claims|changes|values|points|gaps|regressions)\b/;
 
 describe("counts and their nouns", () => {
   it("counted picks the singular for one only", () => {
@@ -27,6 +27,23 @@ describe("counts and their nouns", () => {
     // The fixture has one contiguous cell paired with its partitioned twin.
     expect(reason("7")).toMatch(/^1 twin pair \(/);
     for (const claim of claims) expect(claim.reason ?? "", `claim ${claim.id}`).not.toMatch(oneWithPlural);
+  });
+
+  it("a count carries its verb in the same number (claim 1's cells without Monte Carlo spread)", () => {
+    const { results } = fixtureSweep();
+    const sampled = results.filter((r) => r.metrics.monteCarlo !== undefined);
+    expect(sampled.length).toBeGreaterThanOrEqual(3);
+    const reasonWith = (degenerate: number) => {
+      // The first `degenerate` cells: no spread, and a mean off the deterministic objective.
+      const edited = sampled.map((r, i) => {
+        const mc = r.metrics.monteCarlo as { mean: number; standardError: number; deterministic: number };
+        return i < degenerate ? { ...r, metrics: { ...r.metrics, monteCarlo: { ...mc, standardError: 0, mean: mc.deterministic + 1 } } } : r;
+      });
+      const claims = evaluateClaims(edited.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics, spectra: r.spectra })));
+      return claims.find((c) => c.id === "1")!.reason ?? "";
+    };
+    expect(reasonWith(1)).toMatch(/^1 cell with zero Monte Carlo spread differs from the deterministic objective/);
+    expect(reasonWith(2)).toMatch(/^2 cells with zero Monte Carlo spread differ from the deterministic objective/);
   });
 
   it("the report writes no '1 cells' anywhere", async () => {
