@@ -25,6 +25,7 @@ import { checkSummary } from "../../shared/report/summary.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
+import { counted } from "../../shared/text.js";
 import { allowedFlags, parseCommandArgs } from "../args.js";
 import { CommandFailure } from "../failure.js";
 import { readSpecFile } from "../specFile.js";
@@ -383,7 +384,7 @@ async function start(args: CloudArgs, out: NodeJS.WritableStream): Promise<numbe
           : awsFailure(error, `starting execution ${name} of ${cloud.stateMachineArn} (StartExecution)`, args);
       throw afterUpload(failure, `s3://${cloud.bucket}/${event.specKey}`);
     }
-    out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId}: ${sweep.cells.length} cells\n`);
+    out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId}: ${counted(sweep.cells.length, "cell")}\n`);
     out.write(`spec: s3://${cloud.bucket}/${event.specKey}\n`);
     out.write(`execution: ${arn}\n`);
     out.write(`follow: dropsweep cloud status ${sweep.sweepId} --watch ...\n`);

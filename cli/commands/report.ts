@@ -7,6 +7,7 @@ import { loadBaseline, loadResults, loadSummary, resolveSweepId } from "../../sh
 import { writeReport } from "../../shared/report/write.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
+import { counted } from "../../shared/text.js";
 import { join } from "node:path";
 import { parseCommandArgs } from "../args.js";
 
@@ -70,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       n === 0
         ? `baseline ${baseline.summary.sweepId}: no regression\n`
-        : `baseline ${baseline.summary.sweepId}: ${n} regression${n === 1 ? "" : "s"}\n${written.regressions.map((r) => `  ${r.message}`).join("\n")}\n`,
+        : `baseline ${baseline.summary.sweepId}: ${counted(n, "regression")}\n${written.regressions.map((r) => `  ${r.message}`).join("\n")}\n`,
     );
     return n === 0 ? 0 : regressionExitCode;
   }

@@ -11,6 +11,7 @@ import { parseSpec } from "../../shared/spec/spec.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
+import { counted } from "../../shared/text.js";
 import { parseCommandArgs } from "../args.js";
 import { readSpecFile } from "../specFile.js";
 
@@ -103,8 +104,6 @@ function parse(argv: string[]): RunArgs | "help" {
   };
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
 /**
  * What --inject-faults did, e.g. "injected faults: 2 throw-before, 1 hang-after in 14 Worker
  * invocations; 3 store writes failed". A run that is one batch (the smoke sweep at the default
@@ -114,7 +113,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
  */
 export function faultsLine(f: { invocations: number; batches: number; byKind: Record<string, number>; storeFailures: number }): string {
   const kinds = Object.entries(f.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
-  const line = `injected faults: ${kinds || "no crash or hang"} in ${plural(f.invocations, "Worker invocation")}; ${plural(f.storeFailures, "store write")} failed\n`;
+  const line = `injected faults: ${kinds || "no crash or hang"} in ${counted(f.invocations, "Worker invocation")}; ${counted(f.storeFailures, "store write")} failed\n`;
   return f.batches === 1
     ? `${line}  (the whole run was one batch of cells: --batch-size 1 gives each cell its own Worker invocation, spreading the faults over more of them)\n`
     : line;
@@ -137,7 +136,7 @@ export async function run(argv: string[]): Promise<number> {
   const sweep = parseSpec(text, { kernelVersion: version, source: args.specPath });
   const store = openStore(args.storeUrl, args.endpoint ? { endpoint: args.endpoint } : {});
   const out = process.stdout;
-  out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId.slice(0, 12)}: ${sweep.cells.length} cells, store ${store.url}\n`);
+  out.write(`sweep ${sweep.resolved.name} ${sweep.sweepId.slice(0, 12)}: ${counted(sweep.cells.length, "cell")}, store ${store.url}\n`);
 
   const { event } = await submitSpec(store, text, { source: args.specPath, kernelVersion: version, sweep });
   if (args.faults) out.write(`injecting faults at rate ${args.faults.rate} (seed ${args.faults.seed}); Worker timeout ${args.workerTimeoutSeconds} s\n`);
@@ -162,8 +161,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const plan = result.plan;
   const cells = result.output?.cells;
-  if (plan && plan.pending === 0) out.write(`all ${plan.total} cells were already computed; nothing to compute\n`);
-  else if (cells) out.write(`computed ${cells.computed}, cached ${cells.cached}, failed ${cells.failed} of ${cells.total} cells in ${result.elapsedSeconds.toFixed(1)} s\n`);
+  if (plan && plan.pending === 0) out.write(`${plan.total === 1 ? "the 1 cell was" : `all ${plan.total} cells were`} already computed; nothing to compute\n`);
+  else if (cells) out.write(`computed ${cells.computed}, cached ${cells.cached}, failed ${cells.failed} of ${counted(cells.total, "cell")} in ${result.elapsedSeconds.toFixed(1)} s\n`);
   if (result.output) {
     out.write(`summary: ${displayLocation(store, result.output.summaryKey)}\n`);
     const html = result.output.reportKeys.find((k) => k.endsWith(".html"));
@@ -174,7 +173,7 @@ export async function run(argv: string[]): Promise<number> {
     return exitCodes.runFailed;
   }
   if (cells && cells.failed > 0) {
-    process.stderr.write(`dropsweep: ${cells.failed} cells failed; see the failed rows of ${displayLocation(store, keys.report(sweep.sweepId, "summary.json"))}\n`);
+    process.stderr.write(`dropsweep: ${counted(cells.failed, "cell")} failed; see the failed rows of ${displayLocation(store, keys.report(sweep.sweepId, "summary.json"))}\n`);
     return exitCodes.cellsFailed;
   }
   return 0;

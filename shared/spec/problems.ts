@@ -3,6 +3,7 @@
 // fixes a spec in one pass (STYLE.md: validation collects every problem, throws once).
 import type * as z from "zod";
 import { UsageError } from "../errors.js";
+import { counted } from "../text.js";
 
 export interface Problem {
   /** Dotted path of the field, e.g. `optimiser.learningRate` or `sections[1].grid`. */
@@ -21,8 +22,7 @@ export class SpecError extends UsageError {
     readonly source: string,
     readonly problems: readonly Problem[],
   ) {
-    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    super(`${source}: ${count}\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
+    super(`${source}: ${counted(problems.length, "problem")}\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
     this.name = "SpecError";
   }
 }

@@ -61,4 +61,22 @@ describe("dropsweep run", () => {
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/all 2 cells were already computed; nothing to compute/);
   });
+
+  it("a sweep of one cell, failing, says '1 cell' everywhere (never '1 cells')", async () => {
+    const spec = join(root, "one.yaml");
+    writeFileSync(spec, "name: cli-one\nexperiment: noop\nseeds: [0]\nwork: { fail: true }\n");
+    const out = join(root, "one-runs");
+    const first = await capture([spec, "--out", out, "--concurrency", "1"]);
+    expect(first.code, first.err).toBe(1);
+    expect(first.out).toMatch(/: 1 cell, store /);
+    expect(first.out).toMatch(/computed 0, cached 0, failed 1 of 1 cell in /);
+    expect(first.err).toMatch(/dropsweep: 1 cell failed; /);
+    const ok = join(root, "one-ok.yaml");
+    writeFileSync(ok, "name: cli-one-ok\nexperiment: noop\nseeds: [0]\n");
+    await capture([ok, "--out", out, "--concurrency", "1"]);
+    const again = await capture([ok, "--out", out, "--concurrency", "1"]);
+    expect(again.out).toMatch(/the 1 cell was already computed; nothing to compute/);
+    // run's own lines (the progress lines on stderr are infra/local's).
+    expect(first.out + again.out).not.toMatch(/\b1 cells\b/);
+  });
 });

@@ -309,6 +309,10 @@ grid: { seeds: [1], seed: [2], "mask..x": [1], optimiser.epochs: 5, optimiser.le
       'sweeps/x.yaml: 2 problems\n  optimiser.learningRate: expected a number > 0, got "fast"\n  optimiser.epochs: expected an integer >= 1, got 0',
     );
   });
+
+  it("counts one problem in the singular", () => {
+    expect(new SpecError("x.yaml", [{ path: "seeds", message: "expected a list" }]).message).toBe("x.yaml: 1 problem\n  seeds: expected a list");
+  });
 });
 
 describe("content hashes", () => {
