@@ -1,6 +1,7 @@
 // Progress of a local run: cells done out of the cells Plan left to compute, rate and ETA.
 // The tracker counts; `terminalProgress` renders (one updating line on a TTY, plain periodic
 // lines otherwise, e.g. in CI logs).
+import { counted } from "../../shared/text.js";
 
 export type LocalPhase = "plan" | "cells" | "aggregate" | "done";
 
@@ -108,7 +109,7 @@ export function formatProgress(p: LocalProgress): string {
   const cached = p.cellsCached ? `, ${p.cellsCached} cached` : "";
   switch (p.phase) {
     case "plan":
-      return p.cellsTotal === undefined ? "planning..." : `planned ${p.cellsTotal} cells${cached}, ${p.cellsPending} to compute`;
+      return p.cellsTotal === undefined ? "planning..." : `planned ${counted(p.cellsTotal, "cell")}${cached}, ${p.cellsPending} to compute`;
     case "cells": {
       const percent = p.cellsPending > 0 ? ` (${Math.floor((100 * p.cellsDone) / p.cellsPending)}%)` : "";
       const failed = p.cellsFailed > 0 ? `, ${p.cellsFailed} in failed batches` : "";
@@ -117,11 +118,11 @@ export function formatProgress(p: LocalProgress): string {
       return `cells ${p.cellsDone}/${p.cellsPending}${percent}${failed}${cached}${rate}${eta}`;
     }
     case "aggregate":
-      return `aggregating ${p.cellsTotal ?? p.cellsDone} cells...`;
+      return `aggregating ${counted(p.cellsTotal ?? p.cellsDone, "cell")}...`;
     case "done":
       // Whether each cell was computed or failed is the summary's to say (Aggregate reads every
       // result); the map only knows which batches finished.
-      return `done: ${p.cellsDone} of ${p.cellsPending} cells finished${p.cellsFailed > 0 ? ` (${p.cellsFailed} in failed batches)` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
+      return `done: ${p.cellsDone} of ${counted(p.cellsPending, "cell")} finished${p.cellsFailed > 0 ? ` (${p.cellsFailed} in failed batches)` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
   }
 }
 

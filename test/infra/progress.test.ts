@@ -1,6 +1,6 @@
 // The terminal rendering of a local run's progress (infra/local/progress.ts).
 import { describe, expect, it } from "vitest";
-import { terminalProgress, type LocalProgress } from "../../infra/local/progress.js";
+import { formatProgress, terminalProgress, type LocalProgress } from "../../infra/local/progress.js";
 
 const progress: LocalProgress = { phase: "cells", cellsTotal: 36, cellsPending: 36, cellsDone: 9, cellsFailed: 0, elapsedSeconds: 3, cellsPerSecond: 3, etaSeconds: 9 };
 
@@ -29,6 +29,15 @@ describe("terminal progress", () => {
       expect(out.written.at(-1), String(isTTY)).toBe(isTTY ? "\r\x1b[2K" : "cells 9/36 (25%), 3.0 cells/s, ETA 9s\n");
       expect(out.written.join("")).not.toMatch(/done:/);
     }
+  });
+
+  it("writes a count of one in the singular", () => {
+    const one = { ...progress, cellsTotal: 1, cellsPending: 1, cellsDone: 1 };
+    expect([formatProgress({ ...one, phase: "plan" }), formatProgress({ ...one, phase: "aggregate" }), formatProgress({ ...one, phase: "done" })]).toEqual([
+      "planned 1 cell, 1 to compute",
+      "aggregating 1 cell...",
+      "done: 1 of 1 cell finished in 3s",
+    ]);
   });
 
   it("writes plain lines at phase changes and at most every interval elsewhere", () => {
