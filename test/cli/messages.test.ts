@@ -4,27 +4,14 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { faultsLine } from "../../cli/commands/run.js";
 import { FaultPlan } from "../../infra/local/faults.js";
-import { main } from "../../cli/main.js";
+import { cli } from "../hardening/helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "dropsweep-messages-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const stackTrace = /\n\s+at .+[:(]\d+/;
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 /** Bad input: exit 2, exactly `message` (a pattern) on stderr, no stack, nothing on stdout. */
 async function refused(argv: string[], message: RegExp): Promise<string> {

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../cli/main.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../hardening/helpers.js";
 
 const projectRoot = join(import.meta.dirname, "..", "..");
 const stackTrace = /\n\s+at .+[:(]\d+/;
@@ -35,19 +35,6 @@ function spawnCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numbe
     child.on("error", reject);
     child.on("exit", (code) => resolve({ code, out, err }));
   });
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((chunk: any) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((chunk: any) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

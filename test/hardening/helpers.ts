@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { vi } from "vitest";
+import { main } from "../../cli/main.js";
 import { openResult } from "../../shared/results/result.js";
 
 export const projectRoot = join(import.meta.dirname, "..", "..");
@@ -21,6 +22,13 @@ export async function capture<T>(body: () => Promise<T>): Promise<{ value?: T; e
     o.mockRestore();
     e.mockRestore();
   }
+}
+
+/** `dropsweep ...argv` in-process (cli/main.ts): its exit code and captured output; a throw is rethrown. */
+export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { value, error, out, err } = await capture(() => main(argv));
+  if (error !== undefined) throw error;
+  return { code: value!, out, err };
 }
 
 /** Every cells/<hash>/result.json of a directory store: its bytes, by hash. */
