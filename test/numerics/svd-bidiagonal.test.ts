@@ -7,19 +7,9 @@
 import { describe, expect, it } from "vitest";
 import { type Matrix, zeros } from "../../shared/numerics/matrix.js";
 import { singularValues, svd } from "../../shared/numerics/svd.js";
+import { mulberry32 } from "./mulberry32.js";
 
 const VALUE_TOL = 1e-12;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function bidiagonal(d: readonly number[], e: readonly number[]): Matrix {
   const n = d.length;

@@ -8,23 +8,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Matrix, fromRows, zeros } from "../../shared/numerics/matrix.js";
 import { singularValues, svd } from "../../shared/numerics/svd.js";
+import { mulberry32 } from "./mulberry32.js";
 
 const VALUE_TOL = 1e-12;
 const RESIDUAL_TOL = 1e-13;
 const ORTHO_TOL = 1e-13;
 
 // ---- naive references (plain loops, nothing shared with the kernel) ----------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
