@@ -29,17 +29,16 @@ const ms = (start: number) => Math.round(performance.now() - start);
 
 /** `version`: the kernel version to plan for (the one of the results already stored, to find them cached). */
 export async function measurePlan(store: Store, cells: number, version = kernelVersion): Promise<{ planMs: number; replanMs: number; parseMs: number; result: PlanResult }> {
-  const kernelVersion = version;
   const text = noopSpec("plan-load", cells);
   let start = performance.now();
-  const sweep = parseSpec(text, { kernelVersion });
+  const sweep = parseSpec(text, { kernelVersion: version });
   const parseMs = ms(start);
-  const { event } = await submitSpec(store, text, { kernelVersion, sweep });
+  const { event } = await submitSpec(store, text, { kernelVersion: version, sweep });
   start = performance.now();
-  const result = await plan(store, event, { kernelVersion });
+  const result = await plan(store, event, { kernelVersion: version });
   const planMs = ms(start);
   start = performance.now();
-  await plan(store, event, { kernelVersion });
+  await plan(store, event, { kernelVersion: version });
   return { planMs, replanMs: ms(start), parseMs, result };
 }
 
