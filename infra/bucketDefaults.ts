@@ -2,7 +2,7 @@
 // wires (STYLE.md, aws-solutions-constructs core/lib/s3-bucket-defaults.ts).
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
-import { keys } from "../shared/pipeline/contract.js";
+import { keys } from "../shared/store/layout.js";
 
 /** Where the definitions bundles live, from the key layout (`definitions/`). */
 const definitionsPrefix = keys.definitions("").slice(0, keys.definitions("").lastIndexOf("/") + 1);

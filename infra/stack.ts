@@ -20,7 +20,8 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import { acknowledge, acknowledgeResources } from "./nag.js";
 import type { Construct } from "constructs";
 import { kernelVersion } from "../shared/numerics/engine.js";
-import { keys, type PlanEvent } from "../shared/pipeline/contract.js";
+import { type PlanEvent } from "../shared/pipeline/contract.js";
+import { keys } from "../shared/store/layout.js";
 import { parseSpec } from "../shared/spec/spec.js";
 import { sweepBucketProps } from "./bucketDefaults.js";
 import { workerRuntimeFiles } from "./bundling.js";
@@ -131,7 +132,7 @@ export class DropsweepStack extends Stack {
       acknowledgeResources(
         fn.role,
         "AwsSolutions-IAM5",
-        "Object ARNs follow the key patterns of shared/pipeline/contract.ts (infra/storeAccess.ts): the wildcards stand for " +
+        "Object ARNs follow the key patterns of shared/store/layout.ts (infra/storeAccess.ts): the wildcards stand for " +
           "content hashes and sweep ids only, never for a wider prefix.",
         [...access[role].read, ...access[role].write].map((p) => this.bucket.arnForObjects(p)),
       );

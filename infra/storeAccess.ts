@@ -1,5 +1,5 @@
 // Who may read and write which keys of the store bucket: least privilege, derived from the key
-// layout of shared/pipeline/contract.ts (each pattern is a `keys` function with "*" for its
+// layout of shared/store/layout.ts (each pattern is a `keys` function with "*" for its
 // variable parts), so a change of layout changes the grants with it. Nothing deletes.
 //
 //   Plan      reads the submitted spec and cached results; writes the sweep's files and cells
@@ -8,7 +8,7 @@
 //   machine   reads the manifest (ItemReader); writes map results (ResultWriter) under its prefix
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
-import { keys } from "../shared/pipeline/contract.js";
+import { keys } from "../shared/store/layout.js";
 
 /** Baselines the scheduled run (or `dropsweep cloud start --baseline`) compares with. */
 export const baselinePrefix = "baselines/";

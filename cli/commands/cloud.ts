@@ -19,7 +19,8 @@ import {
 import { outputNames as outputs, regressionError } from "../../infra/names.js";
 import { UsageError } from "../../shared/errors.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
-import { keys, type AggregateResult } from "../../shared/pipeline/contract.js";
+import { type AggregateResult } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
 import { checkSummary } from "../../shared/report/summary.js";
 import { parseSpec } from "../../shared/spec/spec.js";

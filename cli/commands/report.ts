@@ -2,7 +2,7 @@
 // results, without recomputing anything; with --baseline, list what changed against another
 // sweep and exit 3 when anything did (the scheduled run's check, compareWithBaseline).
 import { UsageError } from "../../shared/errors.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { loadBaseline, loadResults, loadSummary, resolveSweepId } from "../../shared/report/load.js";
 import { writeReport } from "../../shared/report/write.js";
 import { FileStore } from "../../shared/store/fs.js";

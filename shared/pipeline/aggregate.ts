@@ -2,14 +2,16 @@
 // cells.jsonl names (a few reads in flight, results not kept: only their row and evidence),
 // evaluate the claims, and write summary.json. A missing or corrupt result is reported (its
 // row says so, the log warns, it counts as failed), never skipped silently.
+import { parseJsonLines } from "../jsonLines.js";
 import { readCellError, readResult, type CellMetrics } from "../results/result.js";
 import type { ResolvedSweep } from "../spec/spec.js";
 import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { evaluateClaims, type CellEvidence, type ClaimResult } from "./claims.js";
 import { forEachLimit } from "./concurrency.js";
-import { keys, type AggregateEvent, type AggregateResult, type CellReference, type ManifestItem } from "./contract.js";
-import { parseJsonLines, silentLog } from "./log.js";
+import { type AggregateEvent, type AggregateResult, type CellReference, type ManifestItem } from "./contract.js";
+import { keys } from "../store/layout.js";
+import { silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
 export type RowStatus = "computed" | "cached" | "diverged" | "failed" | "missing" | "corrupt";

@@ -1,5 +1,6 @@
 // The contract between the state machine (infra/), its Lambda handlers (functions/) and the
-// local runner: the events each Task receives and returns, and where things live in a store.
+// local runner: the events each Task receives and returns (where things live in a store is
+// shared/store/layout.ts).
 // Payloads carry references only (keys and hashes), never results, so every state stays far
 // below Step Functions' 256 KiB limit however large the sweep is.
 //
@@ -35,7 +36,7 @@ export interface CellReference {
 
 /**
  * One line of the manifest: a cell to compute and where its definition (a CellDocument, whose
- * SHA-256 is `hash`) is: bytes `offset` to `offset + length` of `keys.definitions(bundle)`.
+ * SHA-256 is `hash`) is: bytes `offset` to `offset + length` of `keys.definitions(bundle)` (shared/store/layout.ts).
  */
 export interface ManifestItem extends CellReference {
   definition: DefinitionLocation;
@@ -74,42 +75,6 @@ export interface AggregateResult {
   /** Claims whose status changed or metrics that moved beyond tolerance against the baseline. */
   regressions: number;
 }
-
-/**
- * Store layout. Cells are content-addressed, so results are shared between sweeps. The
- * definitions of the cells Plan leaves to compute are written in bundles (JSON Lines, up to
- * DEFINITIONS_PER_BUNDLE a file) named by the SHA-256 of their bytes, so a bundle is never
- * replaced by different bytes and a manifest's offsets stay valid; one file per cell would cost
- * planning ~100-300 us of file creation per cell (docs/BENCHMARKS.md "Hardening: load"). A
- * result gets its directory when it is computed.
- */
-export const keys = {
-  spec: (sweepId: string) => `sweeps/${sweepId}/spec.yaml`,
-  resolved: (sweepId: string) => `sweeps/${sweepId}/resolved.json`,
-  /** Every cell of the sweep, one CellReference a line, in grid order. */
-  cells: (sweepId: string) => `sweeps/${sweepId}/cells.jsonl`,
-  /** The cells still to compute when Plan ran (ManifestItem lines). */
-  manifest: (sweepId: string) => `sweeps/${sweepId}/manifest.jsonl`,
-  report: (sweepId: string, file: string) => `sweeps/${sweepId}/report/${file}`,
-  /** Cell definitions (CellDocument lines), written by Plan; `bundle` is the SHA-256 of the file. */
-  definitions: (bundle: string) => `definitions/${bundle}.jsonl`,
-  result: (hash: string) => `cells/${hash}/result.json`,
-  /** How long the cell took and where (not deterministic, so kept out of result.json). */
-  timings: (hash: string) => `cells/${hash}/timings.json`,
-  /** Why the cell's last attempt failed; a later success leaves it stale (result.json wins). */
-  error: (hash: string) => `cells/${hash}/error.json`,
-} as const;
-
-/**
- * Cells of the grid per bundle: Plan cuts the sweep at every 1,000 cells of grid order and
- * bundles the pending ones of each stretch, so a stretch whose pending cells did not change
- * keeps its bundle (same bytes, same name) from one plan to the next. 1,000 definitions are
- * ~0.3-1 MB.
- */
-export const DEFINITIONS_PER_BUNDLE = 1000;
-
-/** A definition longer than this is refused unread: a damaged manifest must not make a Worker allocate gigabytes. */
-export const MAX_DEFINITION_BYTES = 16 * 2 ** 20;
 
 /**
  * Manifest items per Worker batch at most: a batch's input must stay under Step Functions'

@@ -11,6 +11,7 @@
 // once instead of reading a key per cell: a cell without a listed result is pending without a
 // read, a listed result is still read and verified.
 import { UsageError } from "../errors.js";
+import { jsonLines, parseJsonLines } from "../jsonLines.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { checkStoredResult } from "../results/result.js";
 import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "../spec/canonical.js";
@@ -21,8 +22,9 @@ import { locate } from "../store/open.js";
 import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
-import { DEFINITIONS_PER_BUNDLE, MAX_DEFINITION_BYTES, keys, type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
-import { jsonLines, parseJsonLines, silentLog, type PipelineLog } from "./log.js";
+import { type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
+import { DEFINITIONS_PER_BUNDLE, MAX_DEFINITION_BYTES, keys } from "../store/layout.js";
+import { silentLog, type PipelineLog } from "./log.js";
 
 export interface PipelineOptions {
   /** Defaults to the loaded kernels' `kernelVersion()`. */
@@ -96,7 +98,7 @@ export async function readManifest(store: Store, sweepId: string): Promise<Manif
  * Hashes with a stored result, from one listing of `cells/` (16 listings, one per first hex
  * digit, `concurrency` in flight), or undefined when the store has no cheap listing or holds
  * far more than the sweep (reading key by key is then cheaper). A key counts only if it is
- * exactly `keys.result(hash)`, so the listing follows the layout of contract.ts.
+ * exactly `keys.result(hash)`, so the listing follows the layout of shared/store/layout.ts.
  */
 async function listResults(store: Store, cells: number, concurrency: number): Promise<Set<string> | undefined> {
   const listObjects = store.listObjects?.bind(store);

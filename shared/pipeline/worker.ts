@@ -10,11 +10,13 @@ import { performance } from "node:perf_hooks";
 import { experimentFor } from "../experiments/registry.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
+import { SHA256_HEX } from "../spec/canonical.js";
 import { verifyCellDocument } from "../spec/hash.js";
 import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
-import { MAX_DEFINITION_BYTES, keys, type DefinitionLocation, type WorkerEvent, type WorkerResult } from "./contract.js";
-import { HASH, silentLog } from "./log.js";
+import { type DefinitionLocation, type WorkerEvent, type WorkerResult } from "./contract.js";
+import { MAX_DEFINITION_BYTES, keys } from "../store/layout.js";
+import { silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
 export interface WorkerOptions extends PipelineOptions {
@@ -30,7 +32,7 @@ export async function runWorker(target: Store, event: WorkerEvent, options: Work
   const items = Array.isArray(event?.Items) ? event.Items : [];
   for (const item of items) {
     const hash = typeof item?.hash === "string" ? item.hash : "";
-    if (!HASH.test(hash) || !isDefinitionLocation(item?.definition)) {
+    if (!SHA256_HEX.test(hash) || !isDefinitionLocation(item?.definition)) {
       result.failed.push({
         hash: String(item?.hash ?? ""),
         error: `manifest item is not a cell reference with its definition's location (from a plan before definitions were bundled?); plan the sweep again: ${JSON.stringify(item).slice(0, 300)}`,
@@ -56,7 +58,7 @@ function isDefinitionLocation(value: unknown): value is DefinitionLocation {
   const { bundle, offset, length } = (value ?? {}) as Partial<DefinitionLocation>;
   return (
     typeof bundle === "string" &&
-    HASH.test(bundle) &&
+    SHA256_HEX.test(bundle) &&
     Number.isSafeInteger(offset) &&
     offset! >= 0 &&
     Number.isSafeInteger(length) &&

@@ -4,7 +4,7 @@
 // Aggregate step already holds the summary and streams the results itself.
 import { basename, dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { keys } from "../pipeline/contract.js";
+import { keys } from "../store/layout.js";
 import { openStore, type OpenStoreOptions } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { readResult, type CellResult, type ResultRead } from "../results/result.js";

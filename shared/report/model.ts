@@ -3,7 +3,7 @@
 // memory: only the cells drawn in per-configuration plots keep their spectra and curves).
 // Renderers (html.ts, markdown.ts) only lay this out.
 import { posix } from "node:path";
-import { keys } from "../pipeline/contract.js";
+import { keys } from "../store/layout.js";
 import { compareWithBaseline, unmatchedCells, type Regression } from "./baseline.js";
 import { groupConfigurations, numberAt, pickConfigurations, type ReportCell } from "./cells.js";
 import { claimJustification, claimText } from "./claims.js";

@@ -3,7 +3,7 @@
 // pipeline's summary with the report's fields added, none removed), in that order, each
 // atomically, so a reader who finds summary.json finds the report it describes.
 import type { Store } from "../store/store.js";
-import { keys } from "../pipeline/contract.js";
+import { keys } from "../store/layout.js";
 import type { Regression } from "./baseline.js";
 import { readCellError, readResult, type CellResult } from "../results/result.js";
 import { fromCellResult, type ReportCell } from "./cells.js";

@@ -5,7 +5,7 @@
 // timings live in a separate object (keys.timings).
 import type { Cell } from "../spec/cell.js";
 import { canonicalJson, sha256Hex } from "../spec/canonical.js";
-import { keys } from "../pipeline/contract.js";
+import { keys } from "../store/layout.js";
 import { StoreConflictError } from "../store/conflict.js";
 import type { Store } from "../store/store.js";
 

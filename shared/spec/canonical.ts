@@ -111,6 +111,9 @@ function locate(value: unknown, target: unknown, where = "$"): string {
 // One-shot `crypto.hash` (Node >= 20.12) is twice as fast as a Hash object for small inputs.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: "hex") => string }).hash;
 
+/** What `sha256Hex` writes: 64 lowercase hex digits (cell hashes, sweep ids, bundle names). */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 export function sha256Hex(data: string | Uint8Array): string {
   return oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data).digest("hex");
 }

@@ -1,6 +1,6 @@
 // The one store interface: a flat key space of immutable-ish objects, implemented by a plain
 // directory (the default; a person can browse it) and by S3 (AWS or any S3-compatible endpoint).
-// Keys use "/" separators and never start with "/"; see shared/pipeline/contract.ts for the layout.
+// Keys use "/" separators and never start with "/"; see shared/store/layout.ts for the layout.
 
 export interface PutOptions {
   /** Refuse to replace an existing object with different bytes (first writer wins). */
@@ -35,7 +35,7 @@ export interface Store {
   /**
    * Bytes `offset` to `offset + length` (exclusive) of `key`, fewer where the object ends
    * first, or undefined when there is no such object. For reading one record of a bundle (cell
-   * definitions, shared/pipeline/contract.ts); the caller verifies what it reads.
+   * definitions, shared/store/layout.ts); the caller verifies what it reads.
    */
   getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined>;
   /** Atomic: a reader sees the old object, the new one, or none; never a partial write. */

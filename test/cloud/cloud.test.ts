@@ -13,7 +13,7 @@ import { executionArn } from "../../cli/commands/cloud.js";
 import { main } from "../../cli/main.js";
 import { outputNames, regressionError } from "../../infra/names.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { executeStateMachines, motoAvailable, startMoto, type Moto } from "./moto.js";
 

@@ -15,7 +15,8 @@ vi.hoisted(() => {
 import { handler as aggregateHandler } from "../../functions/aggregate.js";
 import { handler as planHandler } from "../../functions/plan.js";
 import { handler as workerHandler } from "../../functions/worker.js";
-import { keys, type ManifestItem } from "../../shared/pipeline/contract.js";
+import { type ManifestItem } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";

@@ -12,7 +12,7 @@ import { executionName } from "../../cli/commands/cloud.js";
 import { renderStateMachine } from "../../infra/local/render.js";
 import { stateNames } from "../../infra/sweepStateMachine.js";
 import { synthStack, type CfnTemplate } from "../../infra/synth.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { RESULT_FORMAT, ResultConflictError, emptyMetrics, openResult, sealResult, writeResult, type CellResult } from "../../shared/results/result.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { FileStore } from "../../shared/store/fs.js";

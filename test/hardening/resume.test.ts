@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../cli/commands/run.js";
 import { aggregate } from "../../shared/pipeline/aggregate.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { plan, readManifest, submitSpec } from "../../shared/pipeline/plan.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
 import { FileStore } from "../../shared/store/fs.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleHandler, runtimeEnvironment, workerRuntimeFiles } from "../../infra/bundling.js";
 import { defaultHandlerEntries, projectRoot } from "../../infra/stack.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { plan, submitSpec } from "../../shared/pipeline/plan.js";
 import { directoryUrl, openStore } from "../../shared/store/open.js";
 

@@ -3,7 +3,7 @@
 // the ResultWriter's bucket placeholder is the store itself.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLocal } from "../../infra/local/index.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";

@@ -2,7 +2,7 @@
 // store holding a planned sweep's files and the fixture's results, with and without a baseline.
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../../shared/pipeline/aggregate.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { reportForAggregate } from "../../shared/report/aggregate.js";
 import { writeCellError, writeResult } from "../../shared/results/result.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore } from "./fixtures.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { run } from "../../cli/commands/report.js";
 import { main } from "../../cli/main.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { S3Store } from "../../shared/store/s3.js";
 import { writeCellError, writeResult } from "../../shared/results/result.js";
 import type { Store } from "../../shared/store/store.js";

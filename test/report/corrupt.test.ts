@@ -4,7 +4,7 @@
 // progress callback (which `dropsweep report` prints on stderr).
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../../shared/pipeline/aggregate.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import type { SummaryLike } from "../../shared/report/summary.js";
 import { loadResults } from "../../shared/report/load.js";
 import { writeReport } from "../../shared/report/write.js";

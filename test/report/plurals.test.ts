@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { evaluateClaims } from "../../shared/pipeline/claims.js";
 import { counted } from "../../shared/text.js";
 import { writeReport } from "../../shared/report/write.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
 
 /** "1 cells", "1 twin pairs", "1 more cells": a count of one followed by a plural noun. */

@@ -4,7 +4,7 @@
 // value below the threshold, three cells that learned rank 5, one that kept a sixth direction.
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../../shared/pipeline/aggregate.js";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { reportForAggregate } from "../../shared/report/aggregate.js";
 import { writeReport } from "../../shared/report/write.js";
 import { checkSummary, type SummaryLike } from "../../shared/report/summary.js";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { writeReport } from "../../shared/report/write.js";
 import { writeCellError, writeResult } from "../../shared/results/result.js";
 import { FileStore } from "../../shared/store/fs.js";

@@ -1,7 +1,7 @@
 // writeReport end to end on the synthetic sweep, against an in-memory store: which files,
 // what summary.json keeps and adds, that the HTML is self-contained and its links resolve.
 import { describe, expect, it } from "vitest";
-import { keys } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
 import { justifications, tolerances } from "../../shared/pipeline/claims.js";
 import { escapeHtml } from "../../shared/report/format.js";
