@@ -2,6 +2,7 @@
 // shared/theory (THEORY.md, "Induced regulariser and closed-form global minimum", "Data matrix").
 import { readFileSync } from "node:fs";
 import { UsageError } from "../../shared/errors.js";
+import { maskProblems } from "../../shared/masks.js";
 import { type Matrix, fromRows } from "../../shared/numerics/matrix.js";
 import { closedForm } from "../../shared/theory/closedForm.js";
 import { parseCommandArgs } from "../args.js";
@@ -45,11 +46,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const hiddenUnits = integerFlag("hidden", values.hidden, 1);
   const blockSize = integerFlag("block", values.block, 1);
-  if (hiddenUnits % blockSize !== 0)
-    throw new UsageError(`--block: must divide --hidden (got --block ${blockSize}, --hidden ${hiddenUnits})`);
   const keepProbability = numberFlag("keep", values.keep);
-  if (!(keepProbability > 0 && keepProbability <= 1))
-    throw new UsageError(`--keep: must be a keep probability in (0, 1], got ${values.keep}`);
+  // The flags describe a partitioned DropBlock mask: checked by the one mask schema, in its words.
+  const maskFlags: Record<string, string> = { blockSize: "--block", keepProbability: "--keep" };
+  const problems = maskProblems({ family: "dropblock", keepProbability, blockSize }, hiddenUnits, { at: [], hiddenUnitsName: "--hidden" });
+  if (problems.length) throw new UsageError(problems.map((p) => `${maskFlags[p.path] ?? p.path}: ${p.message}`).join("; "));
   if (values.targets === undefined) throw new UsageError("--targets: required (a JSON file holding Y as an array of rows)");
   const targets = readMatrix("targets", values.targets);
   const inputs = values.inputs === undefined ? null : readMatrix("inputs", values.inputs);

@@ -3,17 +3,17 @@
 // singular values of its output matrix (mean network, training set) with the closed form
 // w = prox of the squared k-support norm of sigma(Y), mu = lambda / b = lambda k / r.
 // A pure function of its parameters: same parameters -> bit-identical result.
-import { UsageError } from "../errors.js";
 import { transpose } from "../numerics/matrix.js";
 import { useBackend, type BackendOptions } from "./backend.js";
 import { blockNorms, oneHot, outputSpectrum, relativeError, type ObjectiveTerms } from "./measure.js";
-import { digitClasses, mnistSelectionProblems, mnistTrainingSet } from "./mnist.js";
-import { deepCellParamsSchema, type DeepCellParams, type ResolvedDeepCellParams } from "./params.js";
+import { digitClasses, mnistTrainingSet } from "./mnist.js";
 import { disposeWeights, initialWeights } from "./network.js";
-import { train, type EpochRecord, type LastLayerMask, type TrainingStatus } from "./train.js";
+import { train, type EpochRecord, type TrainingStatus } from "./train.js";
+import { resolveDeepCellParams, type DeepCellParams, type ResolvedDeepCellParams } from "../experiments/deepParams.js";
+import { blockSizeOf } from "../masks.js";
 import { closedForm, maskMoments } from "../theory/index.js";
 
-export { deepCellParamsSchema, type DeepCellParams, type ResolvedDeepCellParams } from "./params.js";
+export type { DeepCellParams, ResolvedDeepCellParams } from "../experiments/deepParams.js";
 
 export interface DeepCellOptions extends BackendOptions {
   /** Progress, once per epoch (the result never depends on it). */
@@ -75,30 +75,6 @@ export interface DeepCellResult {
     classCounts: number[];
   };
   curves: DeepCellCurves;
-}
-
-/** Validate and fill defaults; every problem at once, each naming its field. */
-export function resolveDeepCellParams(params: DeepCellParams): ResolvedDeepCellParams {
-  const parsed = deepCellParamsSchema.safeParse(params);
-  const problems: string[] = [];
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${issue.path.join(".") || "params"}: ${issue.message}`);
-    throw new UsageError(`deep cell: ${problems.join("; ")}`);
-  }
-  const p = parsed.data;
-  if (p.mask.family !== "dropout") {
-    const k = p.mask.blockSize;
-    // Contiguous windows need no partition, but the closed form they are compared with does.
-    if (p.hiddenUnits % k !== 0)
-      problems.push(`mask.blockSize: must divide hiddenUnits = ${p.hiddenUnits} (b = r / k blocks), got ${k}`);
-  }
-  problems.push(...mnistSelectionProblems({ samples: p.samples, seed: p.seed, classProportions: p.classProportions }));
-  if (problems.length) throw new UsageError(`deep cell: ${problems.join("; ")}`);
-  return p;
-}
-
-function blockSizeOf(mask: LastLayerMask): number {
-  return mask.family === "dropout" ? 1 : mask.blockSize;
 }
 
 /** Train one cell and measure it (claims 6 and 7). */

@@ -3,7 +3,8 @@
 // Mask i of (seed, stream, substream) is the same whatever else was drawn, so a training run,
 // a Monte Carlo check and a test all see the same masks for the same indices.
 import { engine, type Workspace } from "./engine.js";
-import { type MaskFamily } from "../masks.js";
+import { maskProblems, type MaskFamily } from "../masks.js";
+import { formatProblem } from "../spec/problems.js";
 import { Stream, type StreamId, selectStream } from "./rng.js";
 
 /** Family codes of the wasm sampler (wasm/assembly/masks.ts). */
@@ -16,36 +17,11 @@ export const familyCode = {
 } as const satisfies Record<MaskFamily["family"], number>;
 
 /**
- * Check a family against r hidden units (and, for custom, normalise its table). Returns the
+ * Check a family against r hidden units with the one mask schema (shared/masks.ts). Returns the
  * problems as messages naming the field; empty when the family is usable.
  */
 export function maskFamilyProblems(mask: MaskFamily, hiddenUnits: number): string[] {
-  const problems: string[] = [];
-  const theta = mask.keepProbability;
-  if (!(theta > 0 && theta <= 1)) problems.push(`mask.keepProbability must be in (0, 1], got ${theta}`);
-  if (mask.family === "dropblock" || mask.family === "contiguous-dropblock") {
-    const k = mask.blockSize;
-    if (!Number.isInteger(k) || k < 1 || k > hiddenUnits)
-      problems.push(`mask.blockSize must be an integer in [1, ${hiddenUnits}] (hidden units), got ${k}`);
-    else if (mask.family === "dropblock" && hiddenUnits % k !== 0)
-      problems.push(`mask.blockSize ${k} must divide the ${hiddenUnits} hidden units (b = r / k blocks)`);
-  }
-  if (mask.family === "dropconnect" && mask.layer !== "first" && mask.layer !== "last")
-    problems.push(`mask.layer must be "first" or "last", got ${String(mask.layer)}`);
-  if (mask.family === "custom") {
-    const { patterns, probabilities } = mask;
-    if (patterns.length === 0) problems.push("mask.patterns must hold at least one pattern");
-    if (probabilities.length !== patterns.length)
-      problems.push(`mask.probabilities has ${probabilities.length} entries, expected one per pattern (${patterns.length})`);
-    patterns.forEach((p, i) => {
-      if (p.length !== hiddenUnits) problems.push(`mask.patterns[${i}] has ${p.length} entries, expected ${hiddenUnits}`);
-      if (p.some((x) => x !== 0 && x !== 1)) problems.push(`mask.patterns[${i}] must hold only 0 and 1`);
-    });
-    if (probabilities.some((p) => !(p >= 0 && p <= 1))) problems.push("mask.probabilities must each be in [0, 1]");
-    const total = probabilities.reduce((s, p) => s + p, 0);
-    if (Math.abs(total - 1) > 1e-9) problems.push(`mask.probabilities must sum to 1, got ${total}`);
-  }
-  return problems;
+  return maskProblems(mask, hiddenUnits).map(formatProblem);
 }
 
 export function assertMaskFamily(mask: MaskFamily, hiddenUnits: number): void {

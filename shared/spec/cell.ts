@@ -5,32 +5,12 @@
 // r = hiddenUnits, theta = keepProbability, k = blockSize.
 import * as z from "zod";
 import { mnistSelectionProblems } from "../deep/mnist.js";
-import { deepCellParamsSchema, type ResolvedDeepCellParams } from "../deep/params.js";
-import type { MaskFamily } from "../masks.js";
+import { deepCellParamsSchema, type ResolvedDeepCellParams } from "../experiments/deepParams.js";
+import { hiddenUnitsSchema, maskRuleProblems, maskSchema, type MaskFamily } from "../masks.js";
 import { flag, integer, isPlainObject, number, oneOf, variants } from "./fields.js";
 import { issuesToProblems, specErrorMap, type Problem } from "./problems.js";
 
-const keepProbability = number({ gt: 0, le: 1 }).default(0.5);
 const units = integer({ ge: 1 });
-
-/** THEORY.md "Mask families"; the output matches `MaskFamily` of shared/masks.ts. */
-export const maskSchema = variants("family", {
-  dropout: z.strictObject({ family: z.literal("dropout"), keepProbability }),
-  dropblock: z.strictObject({ family: z.literal("dropblock"), keepProbability, blockSize: units }),
-  dropconnect: z.strictObject({
-    family: z.literal("dropconnect"),
-    keepProbability,
-    layer: oneOf(["first", "last"]).default("last"),
-  }),
-  "contiguous-dropblock": z.strictObject({ family: z.literal("contiguous-dropblock"), keepProbability, blockSize: units }),
-  custom: z.strictObject({
-    family: z.literal("custom"),
-    keepProbability,
-    patterns: z.array(z.array(z.union([z.literal(0), z.literal(1)], { error: "expected 0 or 1" })).min(1)).min(1),
-    /** Defaults to uniform over the patterns. */
-    probabilities: z.array(number({ ge: 0, le: 1 })).optional(),
-  }),
-});
 
 const noise = number({ ge: 0 }).default(0);
 
@@ -88,35 +68,27 @@ const linearCommon = {
   monteCarloSamples,
 };
 
-/**
- * The deep network's last-layer masks: the options of shared/deep/params.ts, as variants so an
- * axis may span families (`mask.family: [dropout, dropblock]` with a blockSize only dropblock reads).
- */
-const deepMaskOptions = deepCellParamsSchema.shape.mask.options;
-const deepMaskSchema = variants(
-  "family",
-  Object.fromEntries(deepMaskOptions.map((o) => [o.shape.family.value, o])) as unknown as Record<string, z.ZodObject<Record<string, z.ZodType>>>,
-);
 
 const experimentSchemas = {
   /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser"). */
   "linear-factorisation": z.strictObject({
     experiment: z.literal("linear-factorisation"),
-    sizes: z.strictObject({ m: units, n: units, hiddenUnits: units }),
+    sizes: z.strictObject({ m: units, n: units, hiddenUnits: hiddenUnitsSchema }),
     ...linearCommon,
   }),
   /** Y (m x N) ~ U V^T X with data X (d x N) (THEORY.md "Data matrix"). */
   "linear-regression": z.strictObject({
     experiment: z.literal("linear-regression"),
-    sizes: z.strictObject({ m: units, d: units, N: units, hiddenUnits: units }),
+    sizes: z.strictObject({ m: units, d: units, N: units, hiddenUnits: hiddenUnitsSchema }),
     data: dataSchema.prefault({ generator: "gaussian" }),
     ...linearCommon,
   }),
   /**
    * A deep network on MNIST digits with a mask on its last hidden layer (THEORY.md "Deep
-   * networks"; claims 6, 7): the parameters of shared/deep (`runDeepCell`), one schema.
+   * networks"; claims 6, 7): the parameters of `runDeepCell` (shared/experiments/deepParams.ts),
+   * one schema.
    */
-  deep: deepCellParamsSchema.extend({ experiment: z.literal("deep"), mask: deepMaskSchema }),
+  deep: deepCellParamsSchema.safeExtend({ experiment: z.literal("deep") }),
   /**
    * Does nothing measurable: for the overhead of the pipeline itself. `iterations` of a
    * deterministic integer loop stand in for compute; `fail` makes the cell fail, to exercise
@@ -189,7 +161,7 @@ export interface NoopCell {
   work: { iterations: number; fail: boolean };
 }
 
-/** The resolved parameters of shared/deep/params.ts, tagged. */
+/** The resolved parameters of shared/experiments/deepParams.ts, tagged. */
 export type DeepCell = { experiment: "deep" } & ResolvedDeepCellParams;
 
 export type Cell = LinearFactorisationCell | LinearRegressionCell | DeepCell | NoopCell;
@@ -228,13 +200,7 @@ export function sampleCount(cell: LinearCell): number {
 
 function fillDerived(cell: Cell): Cell {
   if (cell.experiment === "noop" || cell.experiment === "deep") return cell;
-  const optimiser = { ...cell.optimiser, batchSize: cell.optimiser.batchSize ?? sampleCount(cell) };
-  const mask = cell.mask;
-  if (mask.family === "custom" && mask.probabilities === undefined) {
-    const uniform = mask.patterns.map(() => 1 / mask.patterns.length);
-    return { ...cell, optimiser, mask: { ...mask, probabilities: uniform } };
-  }
-  return { ...cell, optimiser };
+  return { ...cell, optimiser: { ...cell.optimiser, batchSize: cell.optimiser.batchSize ?? sampleCount(cell) } };
 }
 
 /** A usable value at `path` of the raw fields: a positive integer, or undefined. */
@@ -250,45 +216,15 @@ function field(raw: unknown, path: string): unknown {
   return node;
 }
 
-/** Constraints across fields, each reported at the field to change. */
+/**
+ * Constraints across fields, each reported at the field to change. On the raw values, so they
+ * are checked beside the fields' own problems (zod skips refinements once some checks fail).
+ */
 function constraints(raw: unknown): Problem[] {
   const experiment = field(raw, "experiment");
   if (experiment === "deep") return deepConstraints(raw);
   if (experiment !== "linear-factorisation" && experiment !== "linear-regression") return [];
-  const problems: Problem[] = [];
-  const r = count(raw, "sizes.hiddenUnits");
-  const family = field(raw, "mask.family");
-  const k = count(raw, "mask.blockSize");
-  if (family === "dropblock" && r !== undefined && k !== undefined && r % k !== 0)
-    problems.push({
-      path: "mask.blockSize",
-      message: `expected a divisor of sizes.hiddenUnits = ${r} (partitioned DropBlock splits the units into blocks), got ${k}`,
-    });
-  if (family === "contiguous-dropblock" && r !== undefined && k !== undefined && k > r)
-    problems.push({ path: "mask.blockSize", message: `expected at most sizes.hiddenUnits = ${r}, got ${k}` });
-  if (family === "custom") {
-    const patterns = field(raw, "mask.patterns");
-    const probabilities = field(raw, "mask.probabilities");
-    if (Array.isArray(patterns)) {
-      if (r !== undefined)
-        patterns.forEach((pattern, i) => {
-          if (Array.isArray(pattern) && pattern.length !== r)
-            problems.push({ path: `mask.patterns[${i}]`, message: `expected ${r} entries (sizes.hiddenUnits), got ${pattern.length}` });
-        });
-      if (Array.isArray(probabilities)) {
-        if (probabilities.length !== patterns.length)
-          problems.push({
-            path: "mask.probabilities",
-            message: `expected ${patterns.length} entries (one per pattern), got ${probabilities.length}`,
-          });
-        else if (probabilities.every((p) => typeof p === "number")) {
-          const total = (probabilities as number[]).reduce((a, b) => a + b, 0);
-          if (Math.abs(total - 1) > 1e-9)
-            problems.push({ path: "mask.probabilities", message: `expected entries summing to 1, got a sum of ${total}` });
-        }
-      }
-    }
-  }
+  const problems = maskRuleProblems(field(raw, "mask"), { count: field(raw, "sizes.hiddenUnits"), name: "sizes.hiddenUnits" });
   const samplesName = experiment === "linear-factorisation" ? "sizes.n" : "sizes.N";
   const samples = count(raw, samplesName);
   const batchSize = count(raw, "optimiser.batchSize");
@@ -319,12 +255,8 @@ function constraints(raw: unknown): Problem[] {
  * the digits asked for must exist (shared/deep/mnist.ts; reads the mnist package once).
  */
 function deepConstraints(raw: unknown): Problem[] {
-  const problems: Problem[] = [];
-  const r = count(raw, "hiddenUnits") ?? 40;
-  const family = field(raw, "mask.family");
-  const k = count(raw, "mask.blockSize");
-  if ((family === "dropblock" || family === "contiguous-dropblock") && k !== undefined && r % k !== 0)
-    problems.push({ path: "mask.blockSize", message: `expected a divisor of hiddenUnits = ${r} (b = r / k blocks of the closed form), got ${k}` });
+  const hiddenUnits = field(raw, "hiddenUnits") ?? deepCellParamsSchema.shape.hiddenUnits.parse(undefined); // its default
+  const problems = maskRuleProblems(field(raw, "mask"), { count: hiddenUnits, name: "hiddenUnits" }, ["mask"], { partitioned: true });
   const samples = count(raw, "samples") ?? 1000;
   const proportions = field(raw, "classProportions");
   const usable = proportions === undefined || (Array.isArray(proportions) && proportions.length === 10 && proportions.every((p) => typeof p === "number" && p >= 0));

@@ -3,7 +3,7 @@
 //   min_A ||Y - A||_F^2 + mu ||A||_(k)^2,  mu = lambda / b = lambda k / r,
 // solved by the prox of the squared k-support norm on the singular values. Dropout is k = 1.
 import { UsageError } from "../errors.js";
-import { dropoutLambda } from "../masks.js";
+import { dropoutLambda, maskProblemText } from "../masks.js";
 import { type Matrix, zeros } from "../numerics/matrix.js";
 import { svd } from "../numerics/svd.js";
 import { multiply, multiplyTransposeRight, subtract, squaredNorm } from "./dense.js";
@@ -71,16 +71,13 @@ export interface ClosedForm {
   inverseSqrtGram: Matrix | null;
 }
 
-/** Validates r, k, theta (messages name the field and what is allowed). */
+/**
+ * Validates r, k, theta as the partitioned DropBlock mask they describe (the one mask schema of
+ * shared/masks.ts; messages name the field and what is allowed).
+ */
 export function checkCell(hiddenUnits: number, blockSize: number, keepProbability: number): void {
-  if (!Number.isInteger(hiddenUnits) || hiddenUnits < 1)
-    throw new UsageError(`hiddenUnits: must be an integer >= 1, got ${hiddenUnits}`);
-  if (!Number.isInteger(blockSize) || blockSize < 1)
-    throw new UsageError(`blockSize: must be an integer >= 1, got ${blockSize}`);
-  if (hiddenUnits % blockSize !== 0)
-    throw new UsageError(`blockSize: must divide hiddenUnits (got blockSize ${blockSize}, hiddenUnits ${hiddenUnits})`);
-  if (!(keepProbability > 0 && keepProbability <= 1))
-    throw new UsageError(`keepProbability: must be in (0, 1], got ${keepProbability}`);
+  const problems = maskProblemText({ family: "dropblock", keepProbability, blockSize }, hiddenUnits, { at: [] });
+  if (problems) throw new UsageError(problems);
 }
 
 export function closedForm(problem: ClosedFormProblem): ClosedForm {

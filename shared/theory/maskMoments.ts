@@ -1,7 +1,7 @@
 // Mean m = E[z] and covariance C = E[z z^T] - m m^T of each mask family over r hidden units
 // (THEORY.md, "Mask families"). The deterministic objective needs exactly these two.
 import { UsageError } from "../errors.js";
-import type { MaskFamily } from "../masks.js";
+import { maskProblemText, type MaskFamily } from "../masks.js";
 import { type Matrix, zeros } from "../numerics/matrix.js";
 
 export interface MaskMoments {
@@ -24,10 +24,10 @@ export interface MaskMoments {
  * - custom: the finite distribution's moments, exactly.
  */
 export function maskMoments(mask: MaskFamily, hiddenUnits: number): MaskMoments {
+  const problems = maskProblemText(mask, hiddenUnits);
+  if (problems) throw new UsageError(problems);
   const r = hiddenUnits;
-  if (!Number.isInteger(r) || r < 1) throw new UsageError(`hiddenUnits: must be an integer >= 1, got ${r}`);
   const theta = mask.keepProbability;
-  if (!(theta > 0 && theta <= 1)) throw new UsageError(`keepProbability: must be in (0, 1], got ${theta}`);
   const variance = theta * (1 - theta);
   const mean = new Float64Array(r).fill(theta);
   const covariance = zeros(r, r);
@@ -39,16 +39,12 @@ export function maskMoments(mask: MaskFamily, hiddenUnits: number): MaskMoments 
       break;
     case "dropblock": {
       const k = mask.blockSize;
-      if (!Number.isInteger(k) || k < 1 || r % k !== 0)
-        throw new UsageError(`blockSize: must be an integer >= 1 dividing hiddenUnits ${r}, got ${k}`);
       for (let i = 0; i < r; i++)
         for (let j = 0; j < r; j++) if (Math.floor(i / k) === Math.floor(j / k)) c[i * r + j] = variance;
       break;
     }
     case "contiguous-dropblock": {
       const k = mask.blockSize;
-      if (!Number.isInteger(k) || k < 1 || k > r)
-        throw new UsageError(`blockSize: must be an integer in 1..hiddenUnits (${r}), got ${k}`);
       // Circulant: the union size depends only on the circular offset.
       const byOffset = new Float64Array(r);
       for (let offset = 0; offset < r; offset++) {
@@ -66,21 +62,9 @@ export function maskMoments(mask: MaskFamily, hiddenUnits: number): MaskMoments 
     }
     case "custom": {
       const { patterns, probabilities } = mask;
-      if (patterns.length === 0 || patterns.length !== probabilities.length)
-        throw new UsageError(
-          `patterns: need one probability per pattern and at least one pattern (got ${patterns.length} patterns, ${probabilities.length} probabilities)`,
-        );
-      let total = 0;
-      probabilities.forEach((p, j) => {
-        if (!(p >= 0 && p <= 1)) throw new UsageError(`probabilities: entry ${j} must be in [0, 1], got ${p}`);
-        total += p;
-      });
-      if (Math.abs(total - 1) > 1e-9) throw new UsageError(`probabilities: must sum to 1, got ${total}`);
       mean.fill(0);
       const second = new Float64Array(r * r);
       patterns.forEach((z, j) => {
-        if (z.length !== r || z.some((x) => x !== 0 && x !== 1))
-          throw new UsageError(`patterns: pattern ${j} must be ${r} entries of 0 or 1`);
         const p = probabilities[j]!;
         for (let i = 0; i < r; i++) {
           if (z[i] === 0) continue;

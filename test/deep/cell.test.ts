@@ -58,7 +58,7 @@ describe("runDeepCell", () => {
     await expect(runDeepCell(bad)).rejects.toThrow(UsageError);
     await expect(runDeepCell(bad)).rejects.toThrow(/mask.keepProbability/);
     await expect(runDeepCell(small({ mask: { family: "dropblock", keepProbability: 0.5, blockSize: 3 } }))).rejects.toThrow(
-      /mask.blockSize: must divide hiddenUnits = 20/,
+      /mask.blockSize: expected a divisor of hiddenUnits = 20 \(partitioned DropBlock splits the units into blocks\), got 3/,
     );
     await expect(runDeepCell(small({ samples: 9000 }))).rejects.toThrow(/samples: class \d needs/);
   });

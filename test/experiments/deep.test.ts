@@ -11,7 +11,8 @@ import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
 import { tolerances } from "../../shared/pipeline/claims.js";
 import type { DeepCellResult } from "../../shared/deep/cell.js";
 import { aggregate, type Summary } from "../../shared/pipeline/aggregate.js";
-import { keys, type ManifestItem } from "../../shared/pipeline/contract.js";
+import { type ManifestItem } from "../../shared/pipeline/contract.js";
+import { keys } from "../../shared/store/layout.js";
 import { plan, submitSpec } from "../../shared/pipeline/plan.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
 import { readResult, type CellResult } from "../../shared/results/result.js";
@@ -120,7 +121,11 @@ describe("deep cells in the pipeline", () => {
     if (check.ok) return;
     const paths = check.problems.map((p) => p.path).sort();
     expect(paths).toEqual(["mask.blockSize", "mask.keepProbability", "samples"]);
-    expect(check.problems.find((p) => p.path === "mask.keepProbability")!.message).toBe("expected a number <= 1, got 1.5");
+    // The words of the one mask schema (shared/masks.ts), as for linear cells.
+    expect(check.problems.find((p) => p.path === "mask.keepProbability")!.message).toBe("expected a number > 0 and <= 1, got 1.5");
+    expect(check.problems.find((p) => p.path === "mask.blockSize")!.message).toBe(
+      "expected a divisor of hiddenUnits = 20 (partitioned DropBlock splits the units into blocks), got 3",
+    );
     expect(check.problems.find((p) => p.path === "samples")!.message).toMatch(/class \d needs \d+ digits, the mnist package holds \d+/);
   });
 

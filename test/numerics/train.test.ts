@@ -217,7 +217,7 @@ describe("trainMasked", () => {
   it("rejects bad options with every problem named", () => {
     expect(() => trainMasked(base({ batchSize: 0, learningRate: -1 }))).toThrow(/batchSize.*learningRate/);
     expect(() => trainMasked(base({ initialV: zeros(3, 6) }))).toThrow(/initialV has 3 rows/);
-    expect(() => trainMasked(base({ mask: { family: "dropblock", keepProbability: 0.5, blockSize: 4 } }))).toThrow(/divide/);
+    expect(() => trainMasked(base({ mask: { family: "dropblock", keepProbability: 0.5, blockSize: 4 } }))).toThrow(/mask\.blockSize: expected a divisor of hiddenUnits/);
   });
 });
 

@@ -73,7 +73,7 @@ describe("dropsweep theory (spawned)", () => {
   it("bad input: exit 2, one message naming the field, no stack trace", () => {
     const out = cli(["--targets", y, "--hidden", "4", "--block", "3", "--keep", "0.7"]);
     expect(out.status).toBe(2);
-    expect(out.stderr).toBe("dropsweep: --block: must divide --hidden (got --block 3, --hidden 4)\n");
+    expect(out.stderr).toBe("dropsweep: --block: expected a divisor of --hidden = 4 (partitioned DropBlock splits the units into blocks), got 3\n");
     expect(out.stdout).toBe("");
   });
 });
@@ -90,11 +90,12 @@ describe("dropsweep theory run(): input errors", () => {
     ["missing --targets", base, /--targets: required/],
     ["missing --hidden", ["--targets", y, "--block", "2", "--keep", "0.7"], /--hidden: required/],
     ["missing --keep", ["--targets", y, "--hidden", "4", "--block", "2"], /--keep: required/],
-    ["K not dividing R", ["--targets", y, "--hidden", "5", "--block", "2", "--keep", "0.7"], /--block: must divide --hidden/],
+    ["K not dividing R", ["--targets", y, "--hidden", "5", "--block", "2", "--keep", "0.7"], /^--block: expected a divisor of --hidden = 5 \(partitioned DropBlock splits the units into blocks\), got 2$/],
     ["R not an integer", ["--targets", y, "--hidden", "4.5", "--block", "1", "--keep", "0.7"], /--hidden: must be an integer >= 1, got "4.5"/],
     ["K zero", ["--targets", y, "--hidden", "4", "--block", "0", "--keep", "0.7"], /--block: must be an integer >= 1/],
-    ["THETA zero", ["--targets", y, "--hidden", "4", "--block", "2", "--keep", "0"], /--keep: must be a keep probability in \(0, 1\], got 0/],
-    ["THETA above 1", ["--targets", y, "--hidden", "4", "--block", "2", "--keep", "1.5"], /--keep: must be a keep probability in \(0, 1\]/],
+    ["THETA zero", ["--targets", y, "--hidden", "4", "--block", "2", "--keep", "0"], /^--keep: expected a number > 0 and <= 1, got 0$/],
+    ["THETA above 1", ["--targets", y, "--hidden", "4", "--block", "2", "--keep", "1.5"], /^--keep: expected a number > 0 and <= 1, got 1.5$/],
+    ["THETA and K both wrong: both named", ["--targets", y, "--hidden", "4", "--block", "3", "--keep", "1.5"], /^--keep: expected a number > 0 and <= 1, got 1.5; --block: expected a divisor of --hidden = 4/],
     ["THETA not a number", ["--targets", y, "--hidden", "4", "--block", "2", "--keep", "high"], /--keep: must be a number, got "high"/],
     ["column counts differ", ["--targets", y, "--inputs", x, ...base], /--inputs: X has 5 columns but Y has 3/],
     ["singular X X^T", ["--targets", y5, "--inputs", file("singular.json", [[1, 2, 3, 4, 5], [2, 4, 6, 8, 10]]), ...base], /inputs: X X\^T is singular/],

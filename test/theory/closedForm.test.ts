@@ -118,7 +118,7 @@ describe("closed-form global minimum (THEORY: Induced regulariser and closed-for
 
   it("rejects bad cells and non-finite targets with UsageError naming the field", () => {
     const y = randomMatrix(3, 3, gaussian(lcg(1)));
-    expect(() => closedForm({ targets: y, hiddenUnits: 5, blockSize: 2, keepProbability: 0.5 })).toThrow(/blockSize: must divide hiddenUnits/);
+    expect(() => closedForm({ targets: y, hiddenUnits: 5, blockSize: 2, keepProbability: 0.5 })).toThrow(/^blockSize: expected a divisor of hiddenUnits = 5 \(partitioned DropBlock splits the units into blocks\), got 2$/);
     expect(() => closedForm({ targets: y, hiddenUnits: 4, blockSize: 2, keepProbability: 0 })).toThrow(UsageError);
     expect(() => closedForm({ targets: y, hiddenUnits: 4, blockSize: 2, keepProbability: 1.5 })).toThrow(/keepProbability/);
     expect(() => closedForm({ targets: y, hiddenUnits: 0, blockSize: 1, keepProbability: 0.5 })).toThrow(/hiddenUnits/);

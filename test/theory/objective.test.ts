@@ -229,7 +229,7 @@ describe("maskMoments (THEORY: Mask families)", () => {
   it("rejects invalid families", () => {
     expect(() => maskMoments({ family: "dropblock", keepProbability: 0.5, blockSize: 4 }, 6)).toThrow(/blockSize/);
     expect(() => maskMoments({ family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 7 }, 6)).toThrow(/blockSize/);
-    expect(() => maskMoments({ family: "custom", keepProbability: 0.5, patterns: [[1, 0]], probabilities: [0.5] }, 2)).toThrow(/sum to 1/);
+    expect(() => maskMoments({ family: "custom", keepProbability: 0.5, patterns: [[1, 0]], probabilities: [0.5] }, 2)).toThrow(/mask\.probabilities: expected entries summing to 1, got a sum of 0\.5/);
     expect(() => maskMoments({ family: "custom", keepProbability: 0.5, patterns: [[1, 2]], probabilities: [1] }, 2)).toThrow(/0 or 1/);
     expect(() => maskMoments({ family: "dropout", keepProbability: 0 }, 2)).toThrow(/keepProbability/);
   });
