@@ -39,7 +39,7 @@ export interface StackConfig {
 
 /**
  * The Worker's memory and timeout, from Worker batches measured on this machine
- * (`npx tsx infra/measureWorker.ts`, Node 20, 2 cores shared with other work, Nov 2026):
+ * (`npx tsx bench/workerBatch.ts`, Node 20, 2 cores shared with other work, Nov 2026):
  *   8 representative linear cells (20 x 15 targets, DropBlock, 500 epochs, 1000 MC samples):
  *     ~370 ms warm, ~720 ms cold, peak RSS ~155 MB;
  *   8 large linear cells (40 x 30, r = 24, 2000 epochs): ~4.9 s, peak RSS ~170 MB;

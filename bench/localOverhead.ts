@@ -3,17 +3,17 @@
 // Tasks and the worker-thread hop, not the science. Prints ms per cell (wall clock) for each
 // batch size. With --sweep, the same over a real noop sweep (functions/*.ts, a directory
 // store in a temporary directory): the whole pipeline per cell (plan, store, aggregate). Usage:
-//   npx tsx infra/local/measureOverhead.ts [--cells 4000] [--batch 1,8] [--concurrency N] [--sweep]
+//   npx tsx bench/localOverhead.ts [--cells 4000] [--batch 1,8] [--concurrency N] [--sweep]
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { executeLocally } from "./execute.js";
-import { HandlerPool } from "./handlerPool.js";
-import type { LocalProgress } from "./progress.js";
-import { renderStateMachine } from "./render.js";
-import { projectRoot } from "../stack.js";
-import { stateNames } from "../sweepStateMachine.js";
-import { synthStack } from "../synth.js";
-import type { PutOptions, Store } from "../../shared/store/store.js";
+import { executeLocally } from "../infra/local/execute.js";
+import { HandlerPool } from "../infra/local/handlerPool.js";
+import type { LocalProgress } from "../infra/local/progress.js";
+import { renderStateMachine } from "../infra/local/render.js";
+import { projectRoot } from "../infra/stack.js";
+import { stateNames } from "../infra/sweepStateMachine.js";
+import { synthStack } from "../infra/synth.js";
+import type { PutOptions, Store } from "../shared/store/store.js";
 
 const { values } = parseArgs({
   options: {
@@ -60,9 +60,9 @@ async function measureSweep(): Promise<void> {
   const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
-  const { runLocal } = await import("./index.js");
-  const { submitSpec } = await import("../../shared/pipeline/plan.js");
-  const { directoryUrl, openStore } = await import("../../shared/store/open.js");
+  const { runLocal } = await import("../infra/local/index.js");
+  const { submitSpec } = await import("../shared/pipeline/plan.js");
+  const { directoryUrl, openStore } = await import("../shared/store/open.js");
   console.log(`node ${process.version}, noop sweep of ${cells} cells through functions/*.ts, ${concurrency} worker threads`);
   for (const batch of values.batch.split(",").map(Number)) {
     const dir = mkdtempSync(join(tmpdir(), "dropsweep-overhead-"));

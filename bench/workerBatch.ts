@@ -4,7 +4,7 @@
 // docs/CLOUD.md. Plan runs first (not timed) to write the cells; then one batch is timed
 // cold (first call: imports done, kernels instantiated on first use) and again warm (fresh
 // store, same process), with the peak resident set size. Usage:
-//   npx tsx infra/measureWorker.ts [--spec FILE] [--cells N] [--json]
+//   npx tsx bench/workerBatch.ts [--spec FILE] [--cells N] [--json]
 // Without --spec a representative cell of the reproduction is used (THEORY.md's 20 x 15
 // targets, DropBlock, the optimiser's defaults: 500 full-batch epochs, 1000 Monte Carlo samples).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { parseJsonLines } from "../shared/jsonLines.js";
 import type { ManifestItem } from "../shared/pipeline/contract.js";
+import { keys } from "../shared/store/layout.js";
 
 export const representativeSpec = [
   "name: worker-measurement",
@@ -48,11 +50,8 @@ export async function measureWorkerBatch(specText: string, cellLimit: number): P
       const store = openStore(url);
       const { event } = await submitSpec(store, specText);
       const planned = await plan(store, event);
-      const items = (new TextDecoder().decode(await store.get(`sweeps/${planned.sweepId}/manifest.jsonl`)))
-        .split("\n")
-        .filter(Boolean)
-        .slice(0, cellLimit)
-        .map((line) => JSON.parse(line) as ManifestItem);
+      const manifest = keys.manifest(planned.sweepId);
+      const items = parseJsonLines<ManifestItem>(new TextDecoder().decode(await store.get(manifest)), manifest).slice(0, cellLimit);
       const t0 = performance.now();
       const result = await handler({ Items: items, BatchInput: { sweepId: planned.sweepId } });
       return { ms: performance.now() - t0, cells: items.length, failed: result.failed.length };
