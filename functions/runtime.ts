@@ -1,12 +1,15 @@
 // What the three handlers share, created once per container (outside the handler, as the
-// Powertools examples do): the logger, the metrics, and the store named by the environment
-// (DROPSWEEP_STORE, a file:// or s3:// URL; DROPSWEEP_S3_ENDPOINT for an S3-compatible server).
+// Powertools examples do): the logger, the metrics, and the pipeline's store named by the
+// environment (DROPSWEEP_STORE, a file:// or s3:// URL; DROPSWEEP_S3_ENDPOINT for an
+// S3-compatible server) with its one retry layer (shared/store/retry.ts; S3 requests are
+// retried by the AWS SDK beneath it, docs/GUARANTEES.md "Fault tolerance").
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import type * as z from "zod";
 import type { PipelineLog } from "../shared/pipeline/log.js";
 import { openStore } from "../shared/store/open.js";
+import { retryingStore } from "../shared/store/retry.js";
 import type { Store } from "../shared/store/store.js";
 
 export const logger = new Logger({ serviceName: "dropsweep" });
@@ -17,16 +20,27 @@ export const pipelineLog: PipelineLog = {
   warn: (message, details) => logger.warn(message, { ...details }),
 };
 
-let opened: { url: string; endpoint: string | undefined; store: Store } | undefined;
+let opened: { url: string; endpoint: string | undefined; store: Store; retrying: Store } | undefined;
 
-/** The store of DROPSWEEP_STORE, opened once and reused while the environment names it. */
-export function storeFromEnv(): Store {
+const retryOptions = {
+  onRetry: (operation: string, key: string, attempt: number, error: unknown) =>
+    logger.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }),
+};
+
+/**
+ * The pipeline's store: DROPSWEEP_STORE, opened once and reused while the environment names it,
+ * behind its retry layer. `beneath` wraps the opened store under that layer (the local runner's
+ * fault injection: its failures are retried as a store's own would be).
+ */
+export function storeFromEnv(beneath?: (store: Store) => Store): Store {
   const url = process.env.DROPSWEEP_STORE;
   if (!url) throw new Error("DROPSWEEP_STORE is not set (file:///abs/dir or s3://bucket/prefix)");
   const endpoint = process.env.DROPSWEEP_S3_ENDPOINT || undefined;
-  if (!opened || opened.url !== url || opened.endpoint !== endpoint)
-    opened = { url, endpoint, store: openStore(url, endpoint ? { endpoint } : {}) };
-  return opened.store;
+  if (!opened || opened.url !== url || opened.endpoint !== endpoint) {
+    const store = openStore(url, endpoint ? { endpoint } : {});
+    opened = { url, endpoint, store, retrying: retryingStore(store, retryOptions) };
+  }
+  return beneath ? retryingStore(beneath(opened.store), retryOptions) : opened.retrying;
 }
 
 /** Check an event against its schema; a malformed event is a bug upstream, not worth a retry. */

@@ -18,7 +18,7 @@ const hang = () => new Promise<never>(() => undefined);
 
 export async function handler(event: WorkerEvent, context?: Context & { dropsweepFault?: InjectedFault }): Promise<WorkerResult> {
   const fault = context?.dropsweepFault;
-  const store = fault ? faultyStore(storeFromEnv(), fault) : storeFromEnv();
+  const store = fault ? storeFromEnv((opened) => faultyStore(opened, fault)) : storeFromEnv();
   const options = { log: pipelineLog, ...(context ? { workerId: context.awsRequestId } : {}) };
   switch (fault?.kind) {
     case "throw-before":

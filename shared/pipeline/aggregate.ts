@@ -5,7 +5,6 @@
 import { parseJsonLines } from "../jsonLines.js";
 import { readCellError, readResult, type CellMetrics } from "../results/result.js";
 import type { ResolvedSweep } from "../spec/spec.js";
-import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { evaluateClaims, type CellEvidence, type ClaimResult } from "./claims.js";
 import { forEachLimit } from "./concurrency.js";
@@ -55,9 +54,8 @@ export function summaryKeyOf(sweepId: string): string {
   return keys.report(sweepId, "summary.json");
 }
 
-export async function aggregate(target: Store, event: AggregateEvent, options: AggregateOptions = {}): Promise<AggregateResult> {
+export async function aggregate(store: Store, event: AggregateEvent, options: AggregateOptions = {}): Promise<AggregateResult> {
   const log = options.log ?? silentLog;
-  const store = retryingStore(target, { onRetry: (operation, key, attempt, error) => log.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }) });
   const { sweepId } = event;
   const resolved = await readJson<ResolvedSweep>(store, keys.resolved(sweepId));
   const cells = parseJsonLines<CellReference>(await readText(store, keys.cells(sweepId)), keys.cells(sweepId));

@@ -19,7 +19,6 @@ import { cellDocumentText } from "../spec/hash.js";
 import { parseSpec, type Sweep } from "../spec/spec.js";
 import { toBytes } from "../store/conflict.js";
 import { locate } from "../store/open.js";
-import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
 import { type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
@@ -52,9 +51,8 @@ export async function submitSpec(store: Store, text: string, options: { source?:
   return { sweep, event };
 }
 
-export async function plan(target: Store, event: PlanEvent, options: PipelineOptions = {}): Promise<PlanResult> {
+export async function plan(store: Store, event: PlanEvent, options: PipelineOptions = {}): Promise<PlanResult> {
   const log = options.log ?? silentLog;
-  const store = retryingStore(target, { onRetry: (operation, key, attempt, error) => log.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }) });
   const kernelVersion = options.kernelVersion ?? engineKernelVersion();
   const bytes = await store.get(event.specKey);
   if (!bytes) throw new UsageError(`plan: no spec at ${event.specKey} in ${store.url}`);
@@ -75,7 +73,7 @@ export async function plan(target: Store, event: PlanEvent, options: PipelineOpt
 
   const result: PlanResult = {
     sweepId,
-    manifest: locate(target, keys.manifest(sweepId)),
+    manifest: locate(store, keys.manifest(sweepId)),
     total: sweep.cells.length,
     cached: sweep.cells.length - pending.items.length,
     pending: pending.items.length,

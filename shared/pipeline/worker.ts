@@ -1,8 +1,8 @@
 // Worker (ARCHITECTURE.md "Data flow" 2): compute one batch of cells. Idempotent: a cell with a
 // valid result is skipped (cached), and recomputing a cell writes the same bytes. One bad cell
 // never fails the batch: it is reported in `failed` (and in keys.error) and the batch goes on.
-// A store that cannot be read or written is retried here a few times (transient failures), then
-// DOES throw (Dropsweep.StoreUnavailable), so Step Functions retries the batch. Retrying is safe
+// A store that cannot be read or written (after the store's own retries: the handler's store,
+// functions/runtime.ts) DOES throw, so Step Functions retries the batch. Retrying is safe
 // at any point: results are written with `ifAbsent` and the same bytes (results/result.ts), so
 // a batch cut short by a crash or a timeout, or run twice at once, never leaves two different
 // results, and a partial one is never visible (atomic writes, checked on read).
@@ -12,7 +12,6 @@ import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
 import { SHA256_HEX } from "../spec/canonical.js";
 import { verifyCellDocument } from "../spec/hash.js";
-import { retryingStore } from "../store/retry.js";
 import type { Store } from "../store/store.js";
 import { type DefinitionLocation, type WorkerEvent, type WorkerResult } from "./contract.js";
 import { MAX_DEFINITION_BYTES, keys } from "../store/layout.js";
@@ -24,9 +23,8 @@ export interface WorkerOptions extends PipelineOptions {
   workerId?: string;
 }
 
-export async function runWorker(target: Store, event: WorkerEvent, options: WorkerOptions = {}): Promise<WorkerResult> {
+export async function runWorker(store: Store, event: WorkerEvent, options: WorkerOptions = {}): Promise<WorkerResult> {
   const log = options.log ?? silentLog;
-  const store = retryingStore(target, { onRetry: (operation, key, attempt, error) => log.warn("store call failed; retrying", { operation, key, attempt, error: String(error) }) });
   const kernelVersion = options.kernelVersion ?? engineKernelVersion();
   const result: WorkerResult = { computed: [], cached: [], failed: [] };
   const items = Array.isArray(event?.Items) ? event.Items : [];

@@ -62,6 +62,5 @@ export function directoryUrl(path: string): string {
  * the bucket and full object key for S3; for a directory, its URL as `bucket` and the key.
  */
 export function locate(store: Store, key: string): { bucket: string; key: string } {
-  if (store instanceof S3Store) return { bucket: store.bucket, key: store.objectKey(key) };
-  return { bucket: store.url, key };
+  return store.objectLocation?.(key) ?? { bucket: store.url, key };
 }

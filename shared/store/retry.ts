@@ -1,9 +1,15 @@
-// Retry of transient store failures (a dropped connection, a throttled request, a full disk that
-// frees up): every call is retried a few times with exponential backoff and full jitter before
-// it fails with StoreUnavailableError, which the state machine retries as a whole (the Worker's
-// Retry). Safe because every write the pipeline makes is idempotent: derived objects are
-// rewritten with the same bytes, results with `ifAbsent` (a write whose acknowledgement was
-// lost is found in place, with the same bytes, on the next attempt).
+// Retry of the store calls that no layer below retries: filesystem calls (a full disk that frees
+// up, a network filesystem that drops out), the reading of an S3 response's body (the AWS SDK
+// retries a request, not a body cut off while it streams in) and the local runner's injected
+// store faults (infra/local/faults.ts). S3 requests are retried by the AWS SDK alone
+// (S3_MAX_ATTEMPTS, shared/store/s3.ts): its errors carry `$metadata.attempts` and are not
+// retried again here, so one S3 outage costs at most S3_MAX_ATTEMPTS requests per call and
+// Worker attempt (docs/GUARANTEES.md "Fault tolerance" says which layer retries what).
+// A call retried here waits with exponential backoff and full jitter and fails with
+// StoreUnavailableError, which the state machine retries as a whole (the Worker's Retry). Safe
+// because every write the pipeline makes is idempotent: derived objects are rewritten with the
+// same bytes, results with `ifAbsent` (a write whose acknowledgement was lost is found in place,
+// with the same bytes, on the next attempt).
 import { StoreConflictError } from "./conflict.js";
 import type { ListedObject, PutOptions, Store } from "./store.js";
 
@@ -34,6 +40,12 @@ function isPermanent(error: unknown): boolean {
   return error instanceof StoreConflictError || (error instanceof Error && /^store: invalid key/.test(error.message));
 }
 
+/** Attempts the AWS SDK made before this error (its retry strategy's verdict), if it is the SDK's. */
+function sdkAttempts(error: unknown): number | undefined {
+  const attempts = (error as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata?.attempts;
+  return typeof attempts === "number" ? attempts : undefined;
+}
+
 export function retryingStore(store: Store, options: RetryOptions = {}): Store {
   if (store instanceof RetryingStore) return store;
   return new RetryingStore(store, options.attempts ?? 5, options.baseDelayMs ?? 25, options.onRetry);
@@ -43,6 +55,7 @@ class RetryingStore implements Store {
   readonly url: string;
   readonly endpoint?: string;
   readonly listObjects?: (prefix: string) => AsyncIterable<ListedObject>;
+  readonly objectLocation?: (key: string) => { bucket: string; key: string };
   constructor(
     readonly inner: Store,
     private readonly attempts: number,
@@ -53,6 +66,7 @@ class RetryingStore implements Store {
     if (inner.endpoint) this.endpoint = inner.endpoint;
     const listObjects = inner.listObjects?.bind(inner);
     if (listObjects) this.listObjects = (prefix) => this.resumed(prefix, () => listObjects(prefix));
+    if (inner.objectLocation) this.objectLocation = inner.objectLocation.bind(inner);
   }
 
   private async call<T>(operation: string, key: string, run: () => Promise<T>): Promise<T> {
@@ -65,9 +79,14 @@ class RetryingStore implements Store {
     }
   }
 
-  /** After a failed attempt: throw if it was the last or the failure is an answer, else wait. */
+  /**
+   * After a failed attempt: throw if it was the last, the failure is an answer, or the SDK has
+   * retried it already (an outage it gave up on is named StoreUnavailable too); else wait.
+   */
   private async failed(operation: string, key: string, attempt: number, error: unknown): Promise<void> {
     if (isPermanent(error)) throw error;
+    const bySdk = sdkAttempts(error);
+    if (bySdk !== undefined) throw bySdk > 1 ? new StoreUnavailableError(operation, key, bySdk, error) : error;
     if (attempt >= this.attempts) throw new StoreUnavailableError(operation, key, attempt, error);
     this.onRetry?.(operation, key, attempt, error);
     await new Promise((resolve) => setTimeout(resolve, Math.random() * this.baseDelayMs * 2 ** (attempt - 1)));

@@ -1,6 +1,8 @@
 // The S3 store: AWS or any S3-compatible endpoint. Keys live under the URL's prefix
 // (s3://bucket/prefix/<key>). PutObject is atomic by itself; `ifAbsent` is a conditional write
 // (If-None-Match: *), which AWS enforces and some S3-compatible servers (s3rver) ignore.
+// Requests are retried by the AWS SDK alone (S3_MAX_ATTEMPTS, its standard strategy): the one
+// retry layer of this hop (docs/GUARANTEES.md "Fault tolerance").
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -22,9 +24,19 @@ export interface S3StoreOptions {
   client?: S3Client;
 }
 
+/**
+ * Attempts per S3 request, the first included: the SDK's standard retry strategy (throttling,
+ * 5xx, timeouts, dropped connections; exponential backoff with full jitter from 100 ms, and a
+ * retry quota per client) rather than the SDK's default of 3, since the Worker's Task retry
+ * (5 attempts of a whole batch, seconds apart) is the only layer above it.
+ */
+export const S3_MAX_ATTEMPTS = 5;
+
 export function s3ClientConfig(options: S3StoreOptions): S3ClientConfig {
   return {
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+    maxAttempts: S3_MAX_ATTEMPTS,
+    retryMode: "standard",
     // Checksums only when an operation requires them: otherwise uploads are sent with
     // aws-chunked framing, which S3-compatible servers such as s3rver store verbatim (silent
     // corruption, ARCHITECTURE.md pitfalls). AWS itself accepts either.
@@ -56,6 +68,10 @@ export class S3Store implements Store {
   objectKey(key: string): string {
     checkKey(key);
     return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  objectLocation(key: string): { bucket: string; key: string } {
+    return { bucket: this.bucket, key: this.objectKey(key) };
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -48,5 +48,10 @@ export interface Store {
    * one by one (S3: one request lists 1,000 keys). Stores without it are read key by key.
    */
   listObjects?(prefix: string): AsyncIterable<ListedObject>;
+  /**
+   * Where `key` is for things that address objects directly (the Distributed Map's ItemReader):
+   * S3's bucket and object key. Stores without buckets leave it out (`locate` of open.ts).
+   */
+  objectLocation?(key: string): { bucket: string; key: string };
   delete(key: string): Promise<void>;
 }
