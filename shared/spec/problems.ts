@@ -86,12 +86,45 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length]![b.length]!;
 }
 
+type LinePos = { line: number; col: number };
+interface YamlError {
+  message: string;
+  code?: string;
+  linePos?: [LinePos] | [LinePos, LinePos];
+}
+
+/**
+ * The YAML syntax errors of a document as problems, one per mistake. A key indented more than
+ * the line above, whose value is given (`experiment: noop` then `  seeds: [1]`), makes the
+ * parser read that value and this key as one multi-line key: it reports two errors at the
+ * value, one line early. That mistake is reported once, at the over-indented key.
+ */
+export function yamlProblems(errors: readonly YamlError[], text: string): Problem[] {
+  const lines = text.split(/\r?\n/);
+  const overIndented = errors.filter((e) => {
+    const [start, end] = e.linePos ?? [];
+    // The key begins after a `key: ` on its first line (a value) and ends on a later line.
+    return e.code === "MULTILINE_IMPLICIT_KEY" && start && end && end.line > start.line && lines[start.line - 1]!.slice(0, start.col - 1).trim() !== "";
+  });
+  const starts = new Set(overIndented.map((e) => `${e.linePos![0].line}:${e.linePos![0].col}`));
+  return errors.flatMap((e): Problem[] => {
+    if (overIndented.includes(e)) {
+      const line = e.linePos![1]!.line;
+      const col = lines[line - 1]!.search(/\S/) + 1;
+      return [yamlProblem({ message: `key indented more than the line above, whose value is already given (the keys of one mapping start in the same column) at line ${line}, column ${col}:`, linePos: [{ line, col }] }, text)];
+    }
+    // The same mistake, reported again by the parser at the same place.
+    if (e.code === "BLOCK_AS_IMPLICIT_KEY" && e.linePos && starts.has(`${e.linePos[0].line}:${e.linePos[0].col}`)) return [];
+    return [yamlProblem(e, text)];
+  });
+}
+
 /**
  * A YAML syntax error as one problem: the parser's message, then the offending line with a
  * caret under the column (the parser's own code frame is several lines and may show the line
  * before instead).
  */
-export function yamlProblem(error: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }, text: string): Problem {
+export function yamlProblem(error: YamlError, text: string): Problem {
   const first = error.message.split("\n")[0]!.replace(/:\s*$/, "");
   const position = error.linePos?.[0];
   const line = position ? text.split(/\r?\n/)[position.line - 1] : undefined;

@@ -50,7 +50,7 @@ import { experimentFields, experimentKinds, resolveCell, seedIndependent, seedSc
 import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "./canonical.js";
 import { integer, isPlainObject } from "./fields.js";
 import { cellHash } from "./hash.js";
-import { SpecError, issuesToProblems, show, specErrorMap, unknownField, yamlProblem, type Problem } from "./problems.js";
+import { SpecError, issuesToProblems, show, specErrorMap, unknownField, yamlProblems, type Problem } from "./problems.js";
 
 export const DEFAULT_MAX_CELLS = 20_000;
 
@@ -120,7 +120,7 @@ export function parseSpec(text: string, options: SpecOptions): Sweep {
 /** Like `parseSpec`, returning the problems instead of throwing. */
 export function checkSpec(text: string, options: SpecOptions): SpecCheck {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length) return { ok: false, problems: doc.errors.map((e) => yamlProblem(e, text)) };
+  if (doc.errors.length) return { ok: false, problems: yamlProblems(doc.errors, text) };
   return checkSpecValue(doc.toJS({ maxAliasCount: 1000 }), options);
 }
 

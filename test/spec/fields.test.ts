@@ -135,4 +135,22 @@ describe("one problem per mistake", () => {
       }
     expect(problemsOf('x: "abc\n').some((p) => !p.includes("\n") && !p.endsWith(":"))).toBe(true);
   });
+
+  it("reports an over-indented key once, at its own line and column (not at the value above)", () => {
+    const what = "key indented more than the line above, whose value is already given (the keys of one mapping start in the same column)";
+    for (const [text, line, column] of [
+      ["name: x\nexperiment: noop\n  seeds: [1]\n", 3, 3],
+      ["experiment: noop\nwork:\n  iterations: 3\n    fail: true\n", 4, 5],
+      ["experiment: noop\n  seeds:\n    - 1\n", 2, 3],
+    ] as const) {
+      const problems = problemsOf(text);
+      expect(problems, text).toHaveLength(1);
+      const [first, shown, caret] = problems[0]!.split("\n");
+      expect(first).toBe(`YAML: ${what} at line ${line}, column ${column}:`);
+      expect(shown!.trim()).toBe(text.split("\n")[line - 1]!.trim());
+      expect(caret!.indexOf("^") - (shown!.length - text.split("\n")[line - 1]!.length)).toBe(column - 1);
+    }
+    // A key that really spans lines is the parser's to report, where it begins.
+    expect(problemsOf("foo bar\nbaz: 1\n")).toEqual([expect.stringMatching(/^YAML: Implicit keys need to be on a single line at line 1, column 1:/)]);
+  });
 });
