@@ -45,12 +45,14 @@
 // - `maxCells` (default 20000) bounds the total; `name` and `description` label the sweep.
 // Every problem in a spec is reported at once, each with its path.
 import { parseDocument } from "yaml";
-import * as z from "zod";
-import { experimentFields, experimentKinds, resolveCell, seedIndependent, seedSchema, type Cell, type CellCheck } from "./cell.js";
+import { experimentFields, experimentKinds, resolveCell, seedIndependent, type Cell, type CellCheck } from "./cell.js";
 import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "./canonical.js";
-import { integer, isPlainObject } from "./fields.js";
+import { isPlainObject } from "./fields.js";
 import { cellHash } from "./hash.js";
+import { deepMerge, hasPath, setPath, withoutPaths } from "./paths.js";
 import { SpecError, issuesToProblems, show, specErrorMap, unknownField, yamlProblems, type Problem } from "./problems.js";
+import { RESERVED, SECTION_FIELDS, TOP_FIELDS, TOP_ONLY, cellFields, topSchema, type SectionInput } from "./specFields.js";
+import { quoteAll, union, unreadFields, without } from "./unread.js";
 
 export const DEFAULT_MAX_CELLS = 20_000;
 
@@ -124,47 +126,9 @@ export function checkSpec(text: string, options: SpecOptions): SpecCheck {
   return checkSpecValue(doc.toJS({ maxAliasCount: 1000 }), options);
 }
 
-// --- the spec's own fields (everything else is a cell field) ------------------------------
-
-const TOP_ONLY = ["maxCells", "description", "sections"] as const;
-const SECTION_FIELDS = ["name", "seeds", "grid", "zip"] as const;
-const RESERVED = new Set<string>([...TOP_ONLY, ...SECTION_FIELDS]);
-/** Spec fields in the order "expected one of" lists them, after the cell fields. */
-const TOP_FIELDS = ["name", "description", "maxCells", "seeds", "grid", "zip", "sections"];
 /** Top-level cell fields of any experiment (`seed` is written as `seeds`). */
 const ANY_CELL_FIELDS = union(experimentKinds.map((kind) => experimentFields(kind)!));
 const PATH = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
-
-const axisValues = z.array(z.unknown(), { error: "expected a list of values" }).min(1, { error: "expected at least one value" });
-const seedsSchema = z
-  .array(seedSchema, { error: "expected a list of integers" })
-  .min(1, { error: "expected at least one seed" });
-const sectionFields = {
-  name: z
-    .string({ error: "expected a name" })
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: "expected letters, digits, '.', '_' or '-'" })
-    .optional(),
-  seeds: seedsSchema.optional(),
-  grid: z.record(z.string(), axisValues, { error: "expected a mapping from field path to a list of values" }).optional(),
-  zip: z
-    .array(z.record(z.string(), axisValues, { error: "expected a mapping from field path to a list of values" }), {
-      error: "expected a list of groups of linked axes",
-    })
-    .optional(),
-};
-const sectionSchema = z.looseObject(sectionFields);
-const topSchema = z.looseObject({
-  ...sectionFields,
-  description: z.string({ error: "expected text" }).optional(),
-  maxCells: integer({ ge: 1 }).optional(),
-  sections: z.array(sectionSchema, { error: "expected a list of sections" }).min(1, { error: "expected at least one section" }).optional(),
-});
-
-type SectionInput = z.infer<typeof sectionSchema>;
-
-function cellFields(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !RESERVED.has(k)));
-}
 
 /** Validate and expand an already-parsed spec value. */
 export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck {
@@ -346,92 +310,6 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
   return { ok: true, sweep: { sweepId: sweepIdOf(resolved), resolved, cells } };
 }
 
-/**
- * Fields written in the spec that no cell reads. A cell drops the fields of another variant
- * (a `blockSize` under `family: dropout`, `sizes` of a deep cell) so that an axis may span
- * variants (cell.ts); a field that no cell it applies to reads is a mistake, reported with the
- * fields those cells do have. A top-level field of a spec with sections applies to the sections
- * that do not replace it; a field replaced by an axis is not checked. Top-level cell fields are
- * checked before (and reported there); sections with a cell that failed are skipped, since the
- * cells that would read a field may be the missing ones.
- */
-function unreadFields(
-  spec: z.infer<typeof topSchema>,
-  inputs: readonly { input: SectionInput; where: string }[],
-  sections: readonly ResolvedSection[],
-  readers: readonly Cell[][],
-  failed: readonly boolean[],
-): Problem[] {
-  const problems: Problem[] = [];
-  const byAxis = (s: number, path: string) => sections[s]!.axes.some((a) => a.paths.some((p) => path === p || path.startsWith(`${p}.`)));
-  const bySection = (s: number, path: string, value: unknown) => {
-    let node: unknown = inputs[s]!.input;
-    const parts = path.split(".");
-    for (const [i, part] of parts.entries()) {
-      if (!isPlainObject(node) || !(part in node)) return false;
-      node = node[part];
-      if (i < parts.length - 1 && !isPlainObject(node)) return true;
-    }
-    return !(isPlainObject(node) && isPlainObject(value));
-  };
-  const visit = (path: string, value: unknown, report: string, applies: number[], replaced: (s: number, path: string, value: unknown) => boolean) => {
-    const live = applies.filter((s) => !replaced(s, path, value));
-    if (live.length === 0 || live.some((s) => failed[s])) return;
-    const cells = live.flatMap((s) => readers[s]!);
-    if (cells.length === 0) return;
-    if (!cells.some((c) => getPath(c, path) !== undefined)) {
-      if (path.includes(".")) problems.push({ path: report, message: unreadMessage(path, cells) });
-      return;
-    }
-    if (isPlainObject(value)) for (const [key, child] of Object.entries(value)) visit(`${path}.${key}`, child, `${report}.${key}`, live, replaced);
-  };
-  const all = sections.map((_, s) => s);
-  for (const [key, value] of Object.entries(cellFields(spec)))
-    if (key !== "seed") visit(key, value, key, all, (s, path, v) => byAxis(s, path) || (spec.sections !== undefined && bySection(s, path, v)));
-  if (spec.sections)
-    inputs.forEach(({ input, where }, s) => {
-      for (const [key, value] of Object.entries(cellFields(input)))
-        if (key !== "seed" && !(TOP_ONLY as readonly string[]).includes(key)) visit(key, value, `${where}.${key}`, [s], byAxis);
-    });
-  // Axes: the path itself (a list of values with no effect gives duplicate cells, reported as such).
-  const axes = new Map<string, { path: string; sections: number[] }>();
-  sections.forEach((section, s) =>
-    section.axes.forEach((axis) =>
-      axis.paths.forEach((path) => {
-        if (path === "seed") return;
-        const report = axis.paths.length > 1 ? `${axis.source}[${JSON.stringify(path)}]` : axis.source;
-        const entry = axes.get(report) ?? { path, sections: [] };
-        entry.sections.push(s);
-        axes.set(report, entry);
-      }),
-    ),
-  );
-  for (const [report, { path, sections: applies }] of axes) {
-    if (applies.some((s) => failed[s])) continue;
-    const cells = applies.flatMap((s) => readers[s]!);
-    const parts = path.split(".");
-    const unread = parts.findIndex((_, i) => cells.length > 0 && !cells.some((c) => getPath(c, parts.slice(0, i + 1).join(".")) !== undefined));
-    if (unread >= 0) {
-      const field = parts.slice(0, unread + 1).join(".");
-      problems.push({ path: report, message: (field === path ? "" : `${field}: `) + unreadMessage(field, cells) });
-    }
-  }
-  return problems;
-}
-
-/** `not a field of mask.family "dropout"; expected one of: family, keepProbability`, and the like. */
-function unreadMessage(path: string, cells: readonly Cell[]): string {
-  const parts = path.split(".");
-  const key = parts.pop()!;
-  const parentPath = parts.join(".");
-  const kinds = cells.map((c) => c.experiment);
-  if (!parentPath) return unknownField(key, without(union(kinds.map((k) => experimentFields(k) ?? [])), "seed"), `not a field of ${quoteAll(kinds)} cells`);
-  const parents = cells.map((c) => getPath(c, parentPath)).filter(isPlainObject);
-  const discriminator = ["family", "generator"].find((d) => parents.length > 0 && parents.every((p) => typeof p[d] === "string"));
-  const owner = discriminator ? `${parentPath}.${discriminator} ${quoteAll(parents.map((p) => p[discriminator]))}` : `${quoteAll(kinds)} cells`;
-  return unknownField(key, union(parents.map((p) => Object.keys(p))), `not a field of ${owner}`);
-}
-
 /** Problems without repeats (a top-level axis is checked once per section). */
 function unique(problems: readonly Problem[]): Problem[] {
   const seen = new Set<string>();
@@ -441,40 +319,6 @@ function unique(problems: readonly Problem[]): Problem[] {
     seen.add(key);
     return true;
   });
-}
-
-/**
- * A copy of `value` without the fields at `paths`. A list entry is removed from its list, and a
- * list left empty is removed too (its default applies: `seeds: [-1]` is one problem, not also
- * "expected at least one seed"); a section is replaced by an empty one, so the sections after
- * it keep their index.
- */
-function withoutPaths(value: Record<string, unknown>, paths: readonly (readonly PropertyKey[])[]): Record<string, unknown> {
-  const out = structuredClone(value);
-  const removed = Symbol("removed");
-  const emptied: { parent: Record<string, unknown>; key: string }[] = [];
-  for (const path of paths) {
-    if (path.length === 0) continue;
-    let parent: unknown = out;
-    let holder: { parent: Record<string, unknown>; key: string } | undefined;
-    for (const part of path.slice(0, -1)) {
-      if (isPlainObject(parent)) holder = { parent, key: String(part) };
-      parent = isPlainObject(parent) || Array.isArray(parent) ? (parent as Record<PropertyKey, unknown>)[part as string] : undefined;
-    }
-    const last = path[path.length - 1]!;
-    if (Array.isArray(parent) && typeof last === "number") {
-      parent[last] = path.length === 2 && path[0] === "sections" ? {} : removed;
-      if (holder) emptied.push(holder);
-    } else if (isPlainObject(parent)) delete parent[String(last)];
-  }
-  for (const { parent, key } of emptied) {
-    const list = parent[key];
-    if (!Array.isArray(list)) continue;
-    const kept = list.filter((v) => v !== removed);
-    if (kept.length) parent[key] = kept;
-    else delete parent[key];
-  }
-  return out;
 }
 
 /** The sweep id: SHA-256 (hex) of the resolved spec's canonical JSON. */
@@ -552,15 +396,6 @@ function locate(path: string, axes: Axis[], where: string, section: Record<strin
   return path;
 }
 
-function hasPath(value: unknown, path: string): boolean {
-  let node = value;
-  for (const part of path.replace(/\[\d+\]/g, "").split(".")) {
-    if (!isPlainObject(node) || !(part in node)) return false;
-    node = node[part];
-  }
-  return true;
-}
-
 function duplicateProblem(
   first: PlannedCell,
   second: { parameters: Record<string, unknown>; section: number },
@@ -578,44 +413,3 @@ function duplicateProblem(
   return { path, message: `${what}: cells #${earlier} and #${index} are identical; remove the axis or the duplicate cells` };
 }
 
-export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split(".");
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    if (!isPlainObject(node[part])) node[part] = {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]!] = value;
-}
-
-export function getPath(source: unknown, path: string): unknown {
-  let node = source;
-  for (const part of path.split(".")) {
-    if (!isPlainObject(node)) return undefined;
-    node = node[part];
-  }
-  return node;
-}
-
-/** Objects merge key by key (the override wins); anything else, lists included, is replaced. */
-export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = structuredClone(base);
-  for (const [key, value] of Object.entries(override)) {
-    const prior = out[key];
-    out[key] = isPlainObject(prior) && isPlainObject(value) ? deepMerge(prior, value) : structuredClone(value);
-  }
-  return out;
-}
-
-function union(lists: readonly (readonly string[])[]): string[] {
-  return [...new Set(lists.flat())];
-}
-
-function without(list: readonly string[], item: string): string[] {
-  return list.filter((x) => x !== item);
-}
-
-/** `"deep"`, or `"linear-factorisation" or "noop"`: the distinct values, quoted. */
-function quoteAll(values: readonly unknown[]): string {
-  return [...new Set(values.map((v) => show(v)))].join(" or ");
-}
