@@ -68,7 +68,6 @@ const linearCommon = {
   monteCarloSamples,
 };
 
-
 const experimentSchemas = {
   /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser"). */
   "linear-factorisation": z.strictObject({

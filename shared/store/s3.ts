@@ -25,10 +25,10 @@ export interface S3StoreOptions {
 }
 
 /**
- * Attempts per S3 request, the first included: the SDK's standard retry strategy (throttling,
- * 5xx, timeouts, dropped connections; exponential backoff with full jitter from 100 ms, and a
- * retry quota per client) rather than the SDK's default of 3, since the Worker's Task retry
- * (5 attempts of a whole batch, seconds apart) is the only layer above it.
+ * Attempts per S3 request, the first included, by the SDK's standard retry strategy
+ * (throttling, 5xx, timeouts, dropped connections; exponential backoff with full jitter from
+ * 100 ms, 500 ms when throttled; a retry quota per client). More than the SDK's default of 3:
+ * the only retry above it is the Worker Task's (5 attempts of a whole batch, seconds apart).
  */
 export const S3_MAX_ATTEMPTS = 5;
 
