@@ -147,10 +147,15 @@ export function maskProblems(mask: unknown, hiddenUnits: number, naming: { at?: 
   return problems;
 }
 
+/** `maskProblems` as "path: message" lines. */
+export function maskProblemLines(...args: Parameters<typeof maskProblems>): string[] {
+  return maskProblems(...args).map(formatProblem);
+}
+
 /** `maskProblems` as one line, or undefined when the mask is usable. */
 export function maskProblemText(...args: Parameters<typeof maskProblems>): string | undefined {
-  const problems = maskProblems(...args);
-  return problems.length ? problems.map(formatProblem).join("; ") : undefined;
+  const lines = maskProblemLines(...args);
+  return lines.length ? lines.join("; ") : undefined;
 }
 
 /** lambda = (1 - theta) / theta (THEORY.md, Setting). */

@@ -3,8 +3,7 @@
 // Mask i of (seed, stream, substream) is the same whatever else was drawn, so a training run,
 // a Monte Carlo check and a test all see the same masks for the same indices.
 import { engine, type Workspace } from "./engine.js";
-import { maskProblems, type MaskFamily } from "../masks.js";
-import { formatProblem } from "../spec/problems.js";
+import { maskProblemLines, type MaskFamily } from "../masks.js";
 import { Stream, type StreamId, selectStream } from "./rng.js";
 
 /** Family codes of the wasm sampler (wasm/assembly/masks.ts). */
@@ -21,7 +20,7 @@ export const familyCode = {
  * problems as messages naming the field; empty when the family is usable.
  */
 export function maskFamilyProblems(mask: MaskFamily, hiddenUnits: number): string[] {
-  return maskProblems(mask, hiddenUnits).map(formatProblem);
+  return maskProblemLines(mask, hiddenUnits);
 }
 
 export function assertMaskFamily(mask: MaskFamily, hiddenUnits: number): void {
