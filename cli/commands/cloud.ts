@@ -21,7 +21,7 @@ import { UsageError } from "../../shared/errors.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
 import { keys, type AggregateResult } from "../../shared/pipeline/contract.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
-import { checkSummary } from "../../shared/report/summary.js";
+import { checkSummary } from "../../shared/results/summary.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";

@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Everything is read and checked before anything is written.
   const sweepId = await resolveSweepId(store, sweepArg);
-  const stored = await loadSummary(store, sweepId);
+  const stored = await loadSummary(store, sweepId, (message) => process.stderr.write(`report: ${message}\n`));
   const baseline = values.baseline !== undefined ? await loadBaseline(values.baseline, endpoint) : undefined;
 
   const unreadable = new Map<string, string>();

@@ -1,8 +1,10 @@
 // What an experiment kind provides: from one resolved cell, its measurements. Workers look the
-// kind up in the registry (shared/experiments/registry.ts); claims (shared/pipeline/claims.ts)
-// read the metrics by name. Must be deterministic: same cell -> same outcome, bit for bit.
+// kind up in the registry (shared/experiments/registry.ts) and check the metrics against the
+// kind's schema (shared/results/metrics.ts) before writing them; the claims (shared/claims)
+// read them by those types. Must be deterministic: same cell -> same outcome, bit for bit.
 import type { Cell } from "../spec/cell.js";
-import type { CellMetrics, CellResult } from "../results/result.js";
+import type { CellMetrics } from "../results/metrics.js";
+import type { CellResult } from "../results/result.js";
 
 export interface Outcome {
   status?: CellResult["status"];

@@ -11,7 +11,7 @@ import { gaussianMatrix, Stream } from "../numerics/rng.js";
 import { sampleMasks } from "../numerics/masks.js";
 import { singularValues, svd } from "../numerics/svd.js";
 import { trainMasked, type LearningRateSchedule } from "../numerics/train.js";
-import type { CellMetrics } from "../results/result.js";
+import type { LinearMetrics } from "../results/metrics.js";
 import { canonicalJson, sha256Hex } from "../spec/canonical.js";
 import { sampleCount, type LinearCell, type Optimiser } from "../spec/cell.js";
 import { closedForm, createDeterministicObjective, type ClosedForm } from "../theory/index.js";
@@ -252,7 +252,7 @@ export function runLinear(cell: LinearCell): Outcome {
   curves.epoch = curves.deterministicObjective!.map((_, i) => i + 1);
   Object.assign(curves, blockNormCurves(normCurve));
   const targetSpectrum = cf ? Array.from(cf.targetSpectrum) : Array.from(singularValues(targets));
-  const metrics: CellMetrics = {
+  const metrics: LinearMetrics = {
     objectiveGap: null,
     spectrumError: null,
     balanceRatio: null,
