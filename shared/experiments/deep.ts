@@ -10,7 +10,7 @@ import { blockNormCurves, logSpacedEpochs, objectiveCheckpoints, type Experiment
 import { rankAbove } from "./rank.js";
 
 /** Map a deep cell's result onto the common result format. */
-export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome {
+export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome<DeepMetrics> {
   const { metrics, spectra } = result;
   // Contiguous DropBlock has no closed form of its own (its windows overlap); the deep module
   // measures it against the partitioned one with the same k, which is claim 7's question, not

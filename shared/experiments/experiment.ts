@@ -6,9 +6,9 @@ import type { Cell } from "../spec/cell.js";
 import type { CellMetrics } from "../results/metrics.js";
 import type { CellResult } from "../results/result.js";
 
-export interface Outcome {
+export interface Outcome<M extends CellMetrics = CellMetrics> {
   status?: CellResult["status"];
-  metrics: CellMetrics;
+  metrics: M;
   spectra?: CellResult["spectra"];
   curves?: CellResult["curves"];
 }

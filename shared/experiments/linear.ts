@@ -212,7 +212,7 @@ function relativeSpectrumError(learned: ArrayLike<number>, reference: ArrayLike<
   return norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff);
 }
 
-export function runLinear(cell: LinearCell): Outcome {
+export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   const { targets, inputs } = generateProblem(cell);
   const r = cell.sizes.hiddenUnits;
   const d = inputs ? inputs.rows : targets.cols;

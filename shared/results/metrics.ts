@@ -129,15 +129,15 @@ export function checkMetrics(cell: Cell, metrics: unknown): KindedMetrics | { pr
   switch (cell.experiment) {
     case "linear-factorisation":
     case "linear-regression": {
-      const parsed = linearMetricsSchema.safeParse(metrics, { error: specErrorMap });
+      const parsed = linearMetricsSchema.safeParse(metrics, { error: specErrorMap, reportInput: true });
       return parsed.success ? { kind: "linear", cell, metrics: parsed.data } : fail(parsed.error);
     }
     case "deep": {
-      const parsed = deepMetricsSchema.safeParse(metrics, { error: specErrorMap });
+      const parsed = deepMetricsSchema.safeParse(metrics, { error: specErrorMap, reportInput: true });
       return parsed.success ? { kind: "deep", cell, metrics: parsed.data } : fail(parsed.error);
     }
     case "noop": {
-      const parsed = noopMetricsSchema.safeParse(metrics, { error: specErrorMap });
+      const parsed = noopMetricsSchema.safeParse(metrics, { error: specErrorMap, reportInput: true });
       return parsed.success ? { kind: "noop", cell, metrics: parsed.data } : fail(parsed.error);
     }
   }

@@ -129,7 +129,7 @@ export function checkSummary(value: unknown, where: string): Summary {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: expected a JSON object`);
   const { format, sweepId } = value as { format?: unknown; sweepId?: unknown };
   if (format !== SUMMARY_FORMAT) throw new SummaryFormatError(where, format, typeof sweepId === "string" ? sweepId : undefined);
-  const parsed = summarySchema.safeParse(value, { error: specErrorMap });
+  const parsed = summarySchema.safeParse(value, { error: specErrorMap, reportInput: true });
   if (!parsed.success) throw new Error(`${where}: ${issuesToProblems(parsed.error.issues).map(formatProblem).join("; ")}`);
   return parsed.data;
 }
