@@ -22,7 +22,7 @@ export interface Experiment<C extends Cell = Cell> {
 /**
  * The deterministic objective at epochs 1, 2, 4, 8, ... and the last one: a training curve in
  * a few numbers, kept in the metrics so claim 7 compares twin cells' curves without reading
- * whole curves back (shared/pipeline/claims.ts). `curve[i]` is the value after epoch i + 1.
+ * whole curves back (shared/claims/partitionedVsContiguous.ts). `curve[i]` is the value after epoch i + 1.
  */
 export function objectiveCheckpoints(curve: readonly number[]): { epoch: number[]; value: number[] } {
   const epoch: number[] = [];

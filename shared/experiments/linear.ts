@@ -1,7 +1,7 @@
 // The linear experiments (THEORY.md "Setting"): factorisation (X = I) and regression (data X).
 // One cell: generate Y (and X) from the cell's seed, compute the closed-form minimum
 // (shared/theory), train U V^T X with sampled masks in wasm (shared/numerics/train.ts), and
-// measure what the claims read (shared/pipeline/claims.ts): objective gap, spectrum error,
+// measure what the claims read (shared/claims): objective gap, spectrum error,
 // balance, ranks, representability, a Monte Carlo check of the deterministic objective, and
 // for DropConnect both regularisers. Every draw comes from the one RNG with its own stream, so
 // the outcome is a pure function of the cell.
