@@ -60,7 +60,7 @@ const marks =
 /** The column's heading and what its marks mean, for both renderers. */
 export const rankColumn = {
   heading: "Rank learned / A*",
-  note: `Rank learned / A*: both counted above claim 5's threshold (${threshold}), as the claim compares them; the exact rank(A*) follows in parentheses where it differs (rows without a closed form at the threshold, deep cells, show the exact one). ${marks}`,
+  note: `Rank learned / A*: both counted above claim 5's threshold (${threshold}), as the claim compares them; the exact rank(A*) follows in parentheses where it differs. Deep cells' rows carry only the exact rank(A*), and show it. ${marks}`,
 } as const;
 
 export function rankTooltip(view: RankView): string {
