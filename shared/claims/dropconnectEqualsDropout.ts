@@ -20,7 +20,7 @@ export const tolerances = {
 } as const;
 
 /** THEORY.md: DropConnect's regulariser is Dropout's on the last layer, and on the first iff X X^T is diagonal. */
-export function dropconnectPredictedEqual(cell: LinearCell): boolean {
+function dropconnectPredictedEqual(cell: LinearCell): boolean {
   if (cell.mask.family !== "dropconnect") return false;
   return cell.mask.layer === "last" || cell.experiment === "linear-factorisation" || cell.data.generator === "orthogonal";
 }

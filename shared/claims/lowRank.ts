@@ -21,14 +21,14 @@ export const tolerances = {
 const aboveBound = "linear cells strictly above the representability bound";
 
 /** Claim 5 on one cell: its ranks match, a closed-form value near the threshold lets either count pass, or they do not match. */
-export type RankVerdict = "match" | "unresolved" | "mismatch";
+type RankVerdict = "match" | "unresolved" | "mismatch";
 
 /**
  * From the spectra: the learned rank at rankThreshold (of sigma_1) must count every
  * closed-form singular value above threshold + resolution and none below threshold -
  * resolution; one inside that band may go either way. Without spectra: the metrics' ranks.
  */
-export function rankVerdict(e: LinearEvidence): RankVerdict {
+function rankVerdict(e: LinearEvidence): RankVerdict {
   const { rankThreshold: tau, rankResolution: delta } = tolerances;
   const { learned, closedForm, target } = e.spectra ?? {};
   const s1 = target?.[0];

@@ -17,7 +17,7 @@ export const tolerances = {
 type TrainedEvidence = Extract<CellEvidence, { kind: "linear" | "deep" }>;
 
 /** ||a - b|| / ||b|| over the longer of the two (missing entries are zeros). */
-export function relativeDistance(a: readonly number[], b: readonly number[]): number {
+function relativeDistance(a: readonly number[], b: readonly number[]): number {
   let num = 0;
   let den = 0;
   for (let i = 0; i < Math.max(a.length, b.length); i++) {

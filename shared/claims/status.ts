@@ -1,7 +1,7 @@
-// A claim's status: the one table of them. Everything that shows, counts or compares statuses
-// (summary.json's schema, the report's verdict and headline, the baseline comparison, the
-// CLI's verdict line) reads this table, so a new status is one entry here (the Record types
-// make every consumer that must say something about it fail to compile until it does).
+// A claim's status: the one list of them. What shows, counts or compares statuses (summary.json's
+// schema, the report's verdict and headline, the baseline comparison) reads it from here: a new
+// status is a name in `claimStatuses` and an entry in `claimStatusInfo` (the Record type will
+// not compile without it), plus its pill colour in shared/report/html.ts's style.
 import * as z from "zod";
 
 export interface StatusInfo {
@@ -9,8 +9,6 @@ export interface StatusInfo {
   rank: number;
   /** The report's overall verdict when at least one claim has this status ("pass" adds nothing). */
   verdict: "pass" | "warn" | "fail";
-  /** Meaning, for readers of summary.json and the report. */
-  meaning: string;
 }
 
 /** In the order a headline lists them: pass first, then the others worst first. */
@@ -21,7 +19,10 @@ export const claimStatusSchema = z.enum(claimStatuses);
 export type ClaimStatus = z.infer<typeof claimStatusSchema>;
 
 export const claimStatusInfo: Record<ClaimStatus, StatusInfo> = {
-  pass: { rank: 2, verdict: "pass", meaning: "every gated check is within its tolerance" },
-  fail: { rank: 0, verdict: "fail", meaning: "the theory and a converged computation disagree beyond the claim's tolerance" },
-  skipped: { rank: 1, verdict: "warn", meaning: "no cell of this sweep bears on the claim (its reason says which cells would)" },
+  /** Every gated check is within its tolerance. */
+  pass: { rank: 2, verdict: "pass" },
+  /** The theory and the computation disagree beyond the claim's tolerance. */
+  fail: { rank: 0, verdict: "fail" },
+  /** No cell of this sweep bears on the claim (its reason says which cells would). */
+  skipped: { rank: 1, verdict: "warn" },
 };

@@ -87,7 +87,7 @@ export interface ReportModel {
 }
 
 /** The report's plots: every claim's panels, in the claims' order, each once. */
-export const reportPanels: readonly Panel[] = [...new Set(claimModules.flatMap((claim) => claim.plots))];
+const reportPanels: readonly Panel[] = [...new Set(claimModules.flatMap((claim) => claim.plots))];
 
 /** Anchor of a cell's row in report.html. */
 export function cellAnchor(hash: string): string {

@@ -95,13 +95,6 @@ export type NoopMetrics = z.infer<typeof noopMetricsSchema>;
 
 export type RowMetrics = Pick<LinearMetrics, keyof typeof rowMetricsShape>;
 
-export const metricsSchemas = {
-  "linear-factorisation": linearMetricsSchema,
-  "linear-regression": linearMetricsSchema,
-  deep: deepMetricsSchema,
-  noop: noopMetricsSchema,
-} as const satisfies Record<Cell["experiment"], z.ZodType>;
-
 export type CellMetrics = LinearMetrics | DeepMetrics | NoopMetrics;
 
 /** The row metrics of a cell with no such measurements (noop cells, and a base to fill in). */
