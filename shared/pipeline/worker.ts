@@ -74,7 +74,7 @@ async function computeCell(store: Store, hash: string, at: DefinitionLocation, k
     const outcome = await experimentFor(document.cell.experiment).run(document.cell);
     // The experiment's metrics as its schema declares them, or the cell fails naming the field:
     // Aggregate and the claims read them by those types.
-    const typed = checkMetrics(document.cell, outcome.metrics);
+    const typed = checkMetrics(document.cell, outcome.metrics, { strict: true });
     if ("problems" in typed) return { error: `the ${document.cell.experiment} experiment wrote metrics its schema does not allow (shared/results/metrics.ts): ${typed.problems.join("; ")}` };
     sealed = {
       format: RESULT_FORMAT,

@@ -4,9 +4,10 @@
 // Field meanings are THEORY.md's ("Claims the pipeline checks", "Representability").
 //
 // The six row metrics are in every kind (null where a kind has no such measurement): they are
-// the columns of summary.json's rows. The rest is the kind's own. Schemas are strict: a field
-// an experiment writes must be declared here, so a misspelt name fails the cell instead of
-// silently missing from the claims that read it.
+// the columns of summary.json's rows. The rest is the kind's own. The Worker checks strictly: a
+// field an experiment writes must be declared here, so a misspelt name fails the cell instead
+// of silently missing from the claims that read it. Readers ignore fields they do not know (a
+// result of another build), and refuse only a missing or mistyped one.
 import * as z from "zod";
 import type { Cell, DeepCell, LinearCell, NoopCell } from "../spec/cell.js";
 import { issuesToProblems, formatProblem, specErrorMap } from "../spec/problems.js";
@@ -34,7 +35,7 @@ export const rowMetricsShape = {
 const objectiveCheckpoints = z.object({ epoch: z.array(count), value: z.array(number) });
 
 /** Linear factorisation and regression cells (shared/experiments/linear.ts). */
-export const linearMetricsSchema = z.strictObject({
+export const linearMetricsSchema = z.object({
   ...rowMetricsShape,
   // Where the closed form applies (dropout, partitioned DropBlock, DropConnect where it equals Dropout):
   /** Its objective, the global minimum of the deterministic objective. */
@@ -53,16 +54,16 @@ export const linearMetricsSchema = z.strictObject({
   finalObjective: number.optional(),
   objectiveCheckpoints: objectiveCheckpoints.optional(),
   /** Claim 1: Monte Carlo mean of L_z over `samples` masks, its standard error, and the deterministic objective. */
-  monteCarlo: z.strictObject({ mean: number, standardError: number.nonnegative(), deterministic: number, samples: count }).optional(),
+  monteCarlo: z.object({ mean: number, standardError: number.nonnegative(), deterministic: number, samples: count }).optional(),
   /** Claim 2 (DropConnect cells): both regularisers at the trained weights. */
-  regularisers: z.strictObject({ dropout: number, dropconnect: number }).optional(),
+  regularisers: z.object({ dropout: number, dropconnect: number }).optional(),
   /** Diverged cells: the epoch training blew up at (null when not known). */
   divergedAtEpoch: count.nullable().optional(),
 });
 export type LinearMetrics = z.infer<typeof linearMetricsSchema>;
 
 /** Deep-network cells (shared/experiments/deep.ts, mapped from shared/deep/cell.ts). */
-export const deepMetricsSchema = z.strictObject({
+export const deepMetricsSchema = z.object({
   ...rowMetricsShape,
   /** E_z L_z at the final weights (sums over samples), its fit and regulariser terms. */
   finalObjective: number,
@@ -85,12 +86,12 @@ export const deepMetricsSchema = z.strictObject({
   closedFormMinimum: number.optional(),
   balanceTarget: number.optional(),
   /** Contiguous DropBlock: measured against the partitioned closed form with the same k (claim 7's question, not a convergence measurement). */
-  partitionedClosedForm: z.strictObject({ minimum: number, objectiveGap: number, spectrumError: number, balanceRatio: number }).optional(),
+  partitionedClosedForm: z.object({ minimum: number, objectiveGap: number, spectrumError: number, balanceRatio: number }).optional(),
 });
 export type DeepMetrics = z.infer<typeof deepMetricsSchema>;
 
 /** Noop cells measure nothing but their stand-in work. */
-export const noopMetricsSchema = z.strictObject({ ...rowMetricsShape, checksum: count });
+export const noopMetricsSchema = z.object({ ...rowMetricsShape, checksum: count });
 export type NoopMetrics = z.infer<typeof noopMetricsSchema>;
 
 export type RowMetrics = Pick<LinearMetrics, keyof typeof rowMetricsShape>;
@@ -113,24 +114,34 @@ export type KindedMetrics =
   | { kind: "deep"; cell: DeepCell; metrics: DeepMetrics }
   | { kind: "noop"; cell: NoopCell; metrics: NoopMetrics };
 
+/** The same schemas refusing any field they do not declare, for what an experiment writes. */
+const strict = {
+  linear: z.strictObject(linearMetricsSchema.shape),
+  deep: z.strictObject(deepMetricsSchema.shape),
+  noop: z.strictObject(noopMetricsSchema.shape),
+};
+
 /**
  * Check `metrics` against the schema of `cell`'s experiment and type the two together; the
- * problems name each field that is wrong ("monteCarlo.mean: expected a number, got null").
+ * problems name each field that is wrong ("metrics.monteCarlo.mean: expected a number, got
+ * null"). `strict`: a field the schema does not declare is wrong too (the Worker's check of
+ * what an experiment wrote); otherwise it is left out.
  */
-export function checkMetrics(cell: Cell, metrics: unknown): KindedMetrics | { problems: string[] } {
+export function checkMetrics(cell: Cell, metrics: unknown, options: { strict?: boolean } = {}): KindedMetrics | { problems: string[] } {
+  const settings = { error: specErrorMap, reportInput: true };
   const fail = (error: z.ZodError) => ({ problems: issuesToProblems(error.issues, ["metrics"]).map(formatProblem) });
   switch (cell.experiment) {
     case "linear-factorisation":
     case "linear-regression": {
-      const parsed = linearMetricsSchema.safeParse(metrics, { error: specErrorMap, reportInput: true });
+      const parsed = (options.strict ? strict.linear : linearMetricsSchema).safeParse(metrics, settings);
       return parsed.success ? { kind: "linear", cell, metrics: parsed.data } : fail(parsed.error);
     }
     case "deep": {
-      const parsed = deepMetricsSchema.safeParse(metrics, { error: specErrorMap, reportInput: true });
+      const parsed = (options.strict ? strict.deep : deepMetricsSchema).safeParse(metrics, settings);
       return parsed.success ? { kind: "deep", cell, metrics: parsed.data } : fail(parsed.error);
     }
     case "noop": {
-      const parsed = noopMetricsSchema.safeParse(metrics, { error: specErrorMap, reportInput: true });
+      const parsed = (options.strict ? strict.noop : noopMetricsSchema).safeParse(metrics, settings);
       return parsed.success ? { kind: "noop", cell, metrics: parsed.data } : fail(parsed.error);
     }
   }

@@ -65,21 +65,23 @@ describe("each experiment's metrics fit its kind's schema", () => {
 describe("metrics a schema does not allow", () => {
   const cell = resolved({ experiment: "noop", seed: 3 }) as NoopCell;
 
-  it("are refused naming each field, with a suggestion for a misspelt one", () => {
-    expect(checkMetrics(cell, { ...emptyMetrics(), checksum: 1, objectivegap: 0 })).toEqual({
+  it("are refused naming each field, with a suggestion for a misspelt one where the check is strict", () => {
+    expect(checkMetrics(cell, { ...emptyMetrics(), checksum: 1, objectivegap: 0 }, { strict: true })).toEqual({
       problems: [expect.stringMatching(/^metrics\.objectivegap: unknown field \(did you mean objectiveGap\?\)/)],
     });
+    // A reader leaves out a field it does not know (a result of another build), and keeps the rest.
+    expect(checkMetrics(cell, { ...emptyMetrics(), checksum: 1, objectivegap: 0 })).toEqual({ kind: "noop", cell, metrics: { ...emptyMetrics(), checksum: 1 } });
     expect(checkMetrics(cell, { ...emptyMetrics(), learnedRank: 1.5 })).toEqual({
       problems: ["metrics.learnedRank: expected an integer, got 1.5", "metrics.checksum: missing (expected a number)"],
     });
     // The same metrics are a linear cell's only if its schema says so: the kind decides.
-    expect(checkMetrics(linear({ family: "dropout", keepProbability: 0.5 }), { ...emptyMetrics(), checksum: 1 })).toHaveProperty("problems");
+    expect(checkMetrics(linear({ family: "dropout", keepProbability: 0.5 }), { ...emptyMetrics(), checksum: 1 }, { strict: true })).toHaveProperty("problems");
   });
 
   describe("in the pipeline", () => {
     afterEach(() => vi.doUnmock("../../shared/experiments/registry.js"));
 
-    it("Aggregate takes intact bytes whose metrics do not fit as a corrupt result, not as evidence", async () => {
+    it("Aggregate takes intact bytes whose metrics lack a field or mistype one as a corrupt result, not as evidence", async () => {
       const store = new MemoryStore();
       const { event } = await submitSpec(store, "name: m\nexperiment: noop\nseeds: [0, 1]\n");
       const planned = await plan(store, event);
@@ -93,7 +95,7 @@ describe("metrics a schema does not allow", () => {
         kernelVersion: definition.kernelVersion,
         cell: definition.cell,
         status: "ok",
-        metrics: { ...emptyMetrics(), checksum: 1, extra: 2 } as never,
+        metrics: { ...emptyMetrics(), checksum: "1", extra: 2 } as never,
         spectra: {},
         curves: {},
       });
@@ -101,7 +103,7 @@ describe("metrics a schema does not allow", () => {
       expect(out.cells).toEqual({ total: 2, computed: 1, cached: 0, failed: 1 });
       const summary = JSON.parse(new TextDecoder().decode(await store.get(out.summaryKey)));
       expect(summary.rows[1]).toMatchObject({ status: "corrupt" });
-      expect(summary.rows[1].error).toMatch(/^result is corrupt: its metrics do not match the noop experiment's \(metrics\.extra: unknown field/);
+      expect(summary.rows[1].error).toBe('result is corrupt: its metrics do not match the noop experiment\'s (metrics.checksum: expected a number, got "1")');
     });
 
     it("the Worker fails a cell whose experiment writes metrics its schema does not allow, and writes no result", async () => {
