@@ -28,7 +28,7 @@ export const deterministicEqualsStochastic: Claim = {
   tolerances,
   justification: () =>
     "Each cell gives z = (Monte Carlo mean − deterministic objective) / standard error, about standard normal if the identity holds; each cell draws its own masks (substream from the cell's hash), so the z's are independent. " +
-    `A fixed 3-SE band would fail by chance in 1 − 0.9973ⁿ of sweeps (n = ${calibrationCells} cells: ${Math.round(100 * (1 - 0.9973 ** calibrationCells))}%), so two tests share a 1% familywise false-alarm rate: ` +
+    `A fixed 3-SE band would fail by chance in 1 − 0.9973ⁿ of sweeps (n = ${calibrationCells} cells: 63%), so two tests share a 1% familywise false-alarm rate: ` +
     `Bonferroni on max |z| (threshold Φ⁻¹(1 − 0.005/(2n)), ${short(bonferroniThreshold(calibrationCells, tolerances.monteCarloFamilywiseError / 2))} at n = ${calibrationCells}) catches one cell far off; ` +
     "the chi-square test of Σz² on n degrees of freedom (at 0.5%) catches a small bias shared by every cell. " +
     "The z's are Student-like (standard error from the same M = 2000 draws of a skewed loss); at that M the tail at the threshold is at most about twice the normal one, so the real rate stays below 2%.",
