@@ -22,7 +22,7 @@ import { kernelVersion } from "../../shared/numerics/engine.js";
 import { type AggregateResult } from "../../shared/pipeline/contract.js";
 import { keys } from "../../shared/store/layout.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
-import { checkSummary } from "../../shared/report/summary.js";
+import { checkSummary } from "../../shared/results/summary.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";

@@ -19,7 +19,8 @@ export const regressionExitCode = 3;
 const help = `usage: dropsweep report SWEEP [--out DIR | --store URL] [--endpoint URL] [--baseline DIR|URL]
 
 Rewrites sweeps/SWEEP/report/ (report.html, report.md, plots/, summary.json) from the
-sweep's stored summary.json and cell results. Nothing is recomputed.
+sweep's stored summary.json and cell results. Nothing is recomputed; a summary.json an older
+dropsweep wrote is regenerated from the stored results (the claims evaluated again).
 
   --out DIR          the local store directory (default: runs)
   --store URL        a store URL instead: file:///abs/dir or s3://bucket/prefix
@@ -54,7 +55,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Everything is read and checked before anything is written.
   const sweepId = await resolveSweepId(store, sweepArg);
-  const stored = await loadSummary(store, sweepId);
+  const stored = await loadSummary(store, sweepId, (message) => process.stderr.write(`report: ${message}\n`));
   const baseline = values.baseline !== undefined ? await loadBaseline(values.baseline, endpoint) : undefined;
 
   const unreadable = new Map<string, string>();

@@ -4,20 +4,20 @@
 // curves), so deep and linear cells share the workers, the claims and the report.
 // tfjs is loaded on the first deep cell only: sweeps without deep cells never pay for it.
 import type { DeepCellResult } from "../deep/cell.js";
-import type { CellMetrics } from "../results/result.js";
+import type { DeepMetrics, RowMetrics } from "../results/metrics.js";
 import type { DeepCell } from "../spec/cell.js";
 import { blockNormCurves, logSpacedEpochs, objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
 import { rankAbove } from "./rank.js";
 
 /** Map a deep cell's result onto the common result format. */
-export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome {
+export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome<DeepMetrics> {
   const { metrics, spectra } = result;
   // Contiguous DropBlock has no closed form of its own (its windows overlap); the deep module
   // measures it against the partitioned one with the same k, which is claim 7's question, not
   // a convergence measurement: those numbers are kept under their own names, the row fields
   // stay null as for linear contiguous cells.
   const analysed = cell.mask.family !== "contiguous-dropblock";
-  const common: CellMetrics = {
+  const common: RowMetrics = {
     objectiveGap: analysed ? metrics.objectiveGap : null,
     spectrumError: analysed ? metrics.spectrumError : null,
     balanceRatio: analysed ? metrics.balanceRatio : null,
@@ -25,7 +25,7 @@ export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome {
     closedFormRank: analysed ? spectra.closedForm.filter((w) => w > 0).length : null,
     representable: analysed ? metrics.representable : null,
   };
-  const out: CellMetrics = {
+  const out: DeepMetrics = {
     ...common,
     // E_z L_z at the final weights, under the name linear cells use (claim 7 pairs read it).
     finalObjective: metrics.objective.objective,

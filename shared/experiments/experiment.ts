@@ -1,12 +1,14 @@
 // What an experiment kind provides: from one resolved cell, its measurements. Workers look the
-// kind up in the registry (shared/experiments/registry.ts); claims (shared/pipeline/claims.ts)
-// read the metrics by name. Must be deterministic: same cell -> same outcome, bit for bit.
+// kind up in the registry (shared/experiments/registry.ts) and check the metrics against the
+// kind's schema (shared/results/metrics.ts) before writing them; the claims (shared/claims)
+// read them by those types. Must be deterministic: same cell -> same outcome, bit for bit.
 import type { Cell } from "../spec/cell.js";
-import type { CellMetrics, CellResult } from "../results/result.js";
+import type { CellMetrics } from "../results/metrics.js";
+import type { CellResult } from "../results/result.js";
 
-export interface Outcome {
+export interface Outcome<M extends CellMetrics = CellMetrics> {
   status?: CellResult["status"];
-  metrics: CellMetrics;
+  metrics: M;
   spectra?: CellResult["spectra"];
   curves?: CellResult["curves"];
 }
@@ -20,7 +22,7 @@ export interface Experiment<C extends Cell = Cell> {
 /**
  * The deterministic objective at epochs 1, 2, 4, 8, ... and the last one: a training curve in
  * a few numbers, kept in the metrics so claim 7 compares twin cells' curves without reading
- * whole curves back (shared/pipeline/claims.ts). `curve[i]` is the value after epoch i + 1.
+ * whole curves back (shared/claims/partitionedVsContiguous.ts). `curve[i]` is the value after epoch i + 1.
  */
 export function objectiveCheckpoints(curve: readonly number[]): { epoch: number[]; value: number[] } {
   const epoch: number[] = [];

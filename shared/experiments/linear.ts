@@ -1,7 +1,7 @@
 // The linear experiments (THEORY.md "Setting"): factorisation (X = I) and regression (data X).
 // One cell: generate Y (and X) from the cell's seed, compute the closed-form minimum
 // (shared/theory), train U V^T X with sampled masks in wasm (shared/numerics/train.ts), and
-// measure what the claims read (shared/pipeline/claims.ts): objective gap, spectrum error,
+// measure what the claims read (shared/claims): objective gap, spectrum error,
 // balance, ranks, representability, a Monte Carlo check of the deterministic objective, and
 // for DropConnect both regularisers. Every draw comes from the one RNG with its own stream, so
 // the outcome is a pure function of the cell.
@@ -11,7 +11,7 @@ import { gaussianMatrix, Stream } from "../numerics/rng.js";
 import { sampleMasks } from "../numerics/masks.js";
 import { singularValues, svd } from "../numerics/svd.js";
 import { trainMasked, type LearningRateSchedule } from "../numerics/train.js";
-import type { CellMetrics } from "../results/result.js";
+import type { LinearMetrics } from "../results/metrics.js";
 import { canonicalJson, sha256Hex } from "../spec/canonical.js";
 import { sampleCount, type LinearCell, type Optimiser } from "../spec/cell.js";
 import { closedForm, createDeterministicObjective, type ClosedForm } from "../theory/index.js";
@@ -212,7 +212,7 @@ function relativeSpectrumError(learned: ArrayLike<number>, reference: ArrayLike<
   return norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff);
 }
 
-export function runLinear(cell: LinearCell): Outcome {
+export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   const { targets, inputs } = generateProblem(cell);
   const r = cell.sizes.hiddenUnits;
   const d = inputs ? inputs.rows : targets.cols;
@@ -252,7 +252,7 @@ export function runLinear(cell: LinearCell): Outcome {
   curves.epoch = curves.deterministicObjective!.map((_, i) => i + 1);
   Object.assign(curves, blockNormCurves(normCurve));
   const targetSpectrum = cf ? Array.from(cf.targetSpectrum) : Array.from(singularValues(targets));
-  const metrics: CellMetrics = {
+  const metrics: LinearMetrics = {
     objectiveGap: null,
     spectrumError: null,
     balanceRatio: null,

@@ -2,7 +2,7 @@
 // (plan, fan-out, store, aggregate) without the numerics. `work.iterations` of an integer
 // xorshift loop stand in for compute; `work.fail` fails the cell on purpose.
 import type { NoopCell } from "../spec/cell.js";
-import { emptyMetrics } from "../results/result.js";
+import { emptyMetrics } from "../results/metrics.js";
 import type { Experiment } from "./experiment.js";
 
 export const noop: Experiment<NoopCell> = {

@@ -1,12 +1,12 @@
 // The one definition of a numerical rank (THEORY.md claim 5): how many singular values lie
 // above a fraction of the target's largest, sigma_1(Y). Result rows (learnedRank) and claim 5
-// (shared/pipeline/claims.ts) both count with it, so a row and the claim never disagree about a
+// (shared/claims/lowRank.ts) both count with it, so a row and the claim never disagree about a
 // cell. No imports: Aggregate reads it without loading the training code.
 
 /**
  * Singular values above this fraction of sigma_1(Y) count towards a rank. SGD leaves a residue
  * where A* has none: up to 0.86% of sigma_1 (calibration, 131 cells) and 1.15% (paper run, 135
- * cells); the threshold sits above it (justification of claim 5 in shared/pipeline/claims.ts).
+ * cells); the threshold sits above it (justification of claim 5 in shared/claims/lowRank.ts).
  */
 export const RANK_THRESHOLD = 0.02;
 

@@ -2,52 +2,26 @@
 // cells.jsonl names (a few reads in flight, results not kept: only their row and evidence),
 // evaluate the claims, and write summary.json. A missing or corrupt result is reported (its
 // row says so, the log warns, it counts as failed), never skipped silently.
+import { evaluateClaims } from "../claims/list.js";
 import { parseJsonLines } from "../jsonLines.js";
-import { readCellError, readResult, type CellMetrics } from "../results/result.js";
+import type { CellEvidence } from "../claims/evidence.js";
+import { checkMetrics, type CellMetrics } from "../results/metrics.js";
+import { readCellError, readResult } from "../results/result.js";
+import { checkSummary, SUMMARY_FORMAT, type RowStatus, type Summary, type SummaryRow } from "../results/summary.js";
 import type { ResolvedSweep } from "../spec/spec.js";
 import type { Store } from "../store/store.js";
-import { evaluateClaims, type CellEvidence, type ClaimResult } from "./claims.js";
 import { forEachLimit } from "./concurrency.js";
 import { type AggregateEvent, type AggregateResult, type CellReference, type ManifestItem } from "./contract.js";
 import { keys } from "../store/layout.js";
 import { silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
-export type RowStatus = "computed" | "cached" | "diverged" | "failed" | "missing" | "corrupt";
-
-/**
- * The measurements every row carries: CellMetrics' fixed fields (shared/results/result.ts), and
- * rank(A*) counted at the threshold claim 5 compares the learned rank with (linear cells only).
- */
-export type RowMetrics = Pick<
-  CellMetrics,
-  "objectiveGap" | "spectrumError" | "balanceRatio" | "learnedRank" | "closedFormRank" | "representable"
-> & { closedFormRankAtThreshold?: number };
-
-export interface SummaryRow extends RowMetrics {
-  hash: string;
-  /** The cell's value of every axis of the sweep (and its section, when there are several). */
-  parameters: Record<string, unknown>;
-  status: RowStatus;
-  /** Why there is no usable result (failed, missing, corrupt rows only). */
-  error?: string;
-  /** A diverged row: where `cells` counts it (so the report can recount if its result goes corrupt later). */
-  countedAs?: "computed" | "cached";
-}
-
-export interface Summary {
-  sweepId: string;
-  cells: { total: number; computed: number; cached: number; failed: number };
-  claims: ClaimResult[];
-  rows: SummaryRow[];
-}
-
 export interface AggregateOptions extends PipelineOptions {
   /**
    * Renders the report from the summary (shared/report); returns the keys it wrote and how
    * many regressions it found against the baseline. Without it only summary.json is written.
    */
-  report?: (store: Store, summary: Summary, baseline: unknown) => Promise<{ keys: string[]; regressions: number }>;
+  report?: (store: Store, summary: Summary, baseline: Summary | undefined) => Promise<{ keys: string[]; regressions: number }>;
 }
 
 export function summaryKeyOf(sweepId: string): string {
@@ -57,6 +31,30 @@ export function summaryKeyOf(sweepId: string): string {
 export async function aggregate(store: Store, event: AggregateEvent, options: AggregateOptions = {}): Promise<AggregateResult> {
   const log = options.log ?? silentLog;
   const { sweepId } = event;
+  const summary = await summarise(store, sweepId, options);
+  const summaryKey = summaryKeyOf(sweepId);
+  await store.put(summaryKey, JSON.stringify(summary, null, 2) + "\n", { contentType: "application/json" });
+
+  // A baseline that is not a summary fails the step with the field that is wrong: a scheduled
+  // run must not pass for want of something to compare with.
+  const baseline = event.baselineKey ? checkSummary(await readJson<unknown>(store, event.baselineKey), `baseline ${event.baselineKey} in ${store.url}`) : undefined;
+  let reportKeys: string[] = [];
+  let regressions = 0;
+  if (options.report) ({ keys: reportKeys, regressions } = await options.report(store, summary, baseline));
+  else if (baseline) regressions = claimStatusChanges(summary, baseline);
+
+  log.info("aggregated", { sweepId, ...summary.cells, regressions });
+  return { sweepId, summaryKey, reportKeys, cells: summary.cells, regressions };
+}
+
+/**
+ * The summary of a sweep from what its Plan and Workers stored (nothing is written): a row per
+ * cell of cells.jsonl, counted as computed when the last plan's manifest listed it, and the
+ * claims evaluated on every valid result. `dropsweep report` uses it alone to regenerate a
+ * summary an older dropsweep wrote.
+ */
+export async function summarise(store: Store, sweepId: string, options: Pick<PipelineOptions, "log" | "concurrency"> = {}): Promise<Summary> {
+  const log = options.log ?? silentLog;
   const resolved = await readJson<ResolvedSweep>(store, keys.resolved(sweepId));
   const cells = parseJsonLines<CellReference>(await readText(store, keys.cells(sweepId)), keys.cells(sweepId));
   const pending = new Set(parseJsonLines<ManifestItem>(await readText(store, keys.manifest(sweepId)), keys.manifest(sweepId)).map((i) => i.hash));
@@ -73,20 +71,29 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
       balanceRatio: numberOrNull(metrics?.balanceRatio),
       learnedRank: numberOrNull(metrics?.learnedRank),
       closedFormRank: numberOrNull(metrics?.closedFormRank),
-      ...(typeof metrics?.closedFormRankAtThreshold === "number" ? { closedFormRankAtThreshold: metrics.closedFormRankAtThreshold } : {}),
+      ...(metrics && "closedFormRankAtThreshold" in metrics && metrics.closedFormRankAtThreshold !== undefined
+        ? { closedFormRankAtThreshold: metrics.closedFormRankAtThreshold }
+        : {}),
       representable: typeof metrics?.representable === "boolean" ? metrics.representable : null,
       status,
       ...(error ? { error } : {}),
     });
+    const corrupt = (reason: string) => {
+      log.warn("result is corrupt; not used", { hash, reason });
+      rows[index] = row(undefined, "corrupt", `result is corrupt: ${reason}`);
+    };
     const read = await readResult(store, hash);
     if (read.state === "valid") {
       const { result } = read;
+      // Intact bytes whose metrics are not what the cell's experiment writes (a result written
+      // by another build under the same kernel version): not evidence.
+      const typed = checkMetrics(result.cell, result.metrics);
+      if ("problems" in typed) return corrupt(`its metrics do not match the ${result.cell.experiment} experiment's (${typed.problems.join("; ")})`);
       const bucket = pending.has(hash) ? "computed" : "cached";
-      rows[index] = result.status === "diverged" ? { ...row(result.metrics, "diverged"), countedAs: bucket } : row(result.metrics, bucket);
-      evidence[index] = { hash, cell: result.cell, status: result.status, metrics: result.metrics, spectra: result.spectra };
+      rows[index] = result.status === "diverged" ? { ...row(typed.metrics, "diverged"), countedAs: bucket } : row(typed.metrics, bucket);
+      evidence[index] = { ...typed, hash, status: result.status, spectra: result.spectra };
     } else if (read.state === "corrupt") {
-      log.warn("result is corrupt; not used", { hash, reason: read.reason });
-      rows[index] = row(undefined, "corrupt", `result is corrupt: ${read.reason}`);
+      corrupt(read.reason);
     } else {
       const failure = await readCellError(store, hash);
       log.warn(failure ? "cell failed" : "result is missing", { hash, ...(failure ? { error: failure.error } : {}) });
@@ -96,6 +103,7 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
 
   const valid = rows.filter((r) => r.status === "computed" || r.status === "cached" || r.status === "diverged");
   const summary: Summary = {
+    format: SUMMARY_FORMAT,
     sweepId,
     cells: {
       total: rows.length,
@@ -106,22 +114,12 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
     claims: evaluateClaims(evidence.filter((e): e is CellEvidence => e !== undefined)),
     rows,
   };
-  const summaryKey = summaryKeyOf(sweepId);
-  await store.put(summaryKey, JSON.stringify(summary, null, 2) + "\n", { contentType: "application/json" });
-
-  const baseline = event.baselineKey ? await readJson<unknown>(store, event.baselineKey) : undefined;
-  let reportKeys: string[] = [];
-  let regressions = 0;
-  if (options.report) ({ keys: reportKeys, regressions } = await options.report(store, summary, baseline));
-  else if (baseline) regressions = claimStatusChanges(summary, baseline);
-
-  log.info("aggregated", { sweepId, ...summary.cells, regressions });
-  return { sweepId, summaryKey, reportKeys, cells: summary.cells, regressions };
+  return summary;
 }
 
-/** Claims whose status differs from the baseline summary's (a claim absent there counts). */
-export function claimStatusChanges(summary: Summary, baseline: unknown): number {
-  const before = new Map(((baseline as { claims?: { id: string; status: string }[] })?.claims ?? []).map((c) => [c.id, c.status]));
+/** Claims whose status differs from the baseline summary's. */
+export function claimStatusChanges(summary: Summary, baseline: Summary): number {
+  const before = new Map(baseline.claims.map((c) => [c.id, c.status]));
   return summary.claims.filter((c) => before.get(c.id) !== c.status).length;
 }
 

@@ -1,80 +1,94 @@
 // The contract between the state machine (infra/), its Lambda handlers (functions/) and the
-// local runner: the events each Task receives and returns (where things live in a store is
-// shared/store/layout.ts).
+// local runner: the events each Task receives and returns, and where things live in a store.
 // Payloads carry references only (keys and hashes), never results, so every state stays far
 // below Step Functions' 256 KiB limit however large the sweep is.
 //
 // Flow: Plan -> DistributedMap(Worker, items read from the manifest, batched) -> Aggregate
 //       -> regression check. The store (filesystem directory or S3 bucket/prefix) is named by
 // the handler's environment (DROPSWEEP_STORE, a URL: file:///abs/dir or s3://bucket/prefix),
-// not by events.
+// not by events (where things live in a store is shared/store/layout.ts). Each event is a zod schema and its type is inferred from it; the handlers
+// (functions/) check what they receive with these.
+import * as z from "zod";
+import { SHA256_HEX } from "../spec/canonical.js";
+import { MAX_DEFINITION_BYTES } from "../store/layout.js";
 
-/** Plan's input. The spec text is already in the store at `specKey` (the CLI validated it). */
-export interface PlanEvent {
-  specKey: string;
-  /** Stored baseline to compare against in Aggregate (scheduled runs). */
-  baselineKey?: string;
-}
-
-/** Plan's output; becomes the state machine's working state. */
-export interface PlanResult {
-  sweepId: string;
-  /** Where the Distributed Map's ItemReader finds the work left (JSON Lines of ManifestItem). */
-  manifest: { bucket: string; key: string };
-  total: number;
-  cached: number;
-  pending: number;
-  /** Stored results that failed verification (now pending again), when there were any. */
-  corrupt?: number;
-  baselineKey?: string;
-}
-
-/** One line of `cells.jsonl`: a cell of the sweep. */
-export interface CellReference {
-  hash: string;
-}
+const hash = z.string().regex(SHA256_HEX, "expected a SHA-256 in hex (64 digits)");
+const count = z.number().int().nonnegative();
 
 /**
- * One line of the manifest: a cell to compute and where its definition (a CellDocument, whose
- * SHA-256 is `hash`) is: bytes `offset` to `offset + length` of `keys.definitions(bundle)` (shared/store/layout.ts).
+ * Plan's input. The spec text is already in the store at `specKey` (the CLI validated it).
+ * Loose: a state machine hands over its whole input.
  */
-export interface ManifestItem extends CellReference {
-  definition: DefinitionLocation;
-}
+export const planEventSchema = z.looseObject({
+  specKey: z.string().min(1),
+  /** Stored baseline to compare against in Aggregate (scheduled runs). */
+  baselineKey: z.string().min(1).optional(),
+});
+export type PlanEvent = z.infer<typeof planEventSchema>;
 
-export interface DefinitionLocation {
-  bundle: string;
-  offset: number;
-  length: number;
-}
+/** Plan's output; becomes the state machine's working state. */
+export const planResultSchema = z.object({
+  sweepId: hash,
+  /** Where the Distributed Map's ItemReader finds the work left (JSON Lines of ManifestItem). */
+  manifest: z.object({ bucket: z.string(), key: z.string() }),
+  total: count,
+  cached: count,
+  pending: count,
+  /** Stored results that failed verification (now pending again), when there were any. */
+  corrupt: count.optional(),
+  baselineKey: z.string().min(1).optional(),
+});
+export type PlanResult = z.infer<typeof planResultSchema>;
 
-/** What ItemBatcher hands one Worker invocation. */
-export interface WorkerEvent {
-  Items: ManifestItem[];
-  BatchInput: { sweepId: string };
-}
+/** One line of `cells.jsonl`: a cell of the sweep. */
+export const cellReferenceSchema = z.object({ hash });
+export type CellReference = z.infer<typeof cellReferenceSchema>;
 
-export interface WorkerResult {
-  computed: string[];
-  cached: string[];
-  failed: { hash: string; error: string }[];
-}
+/** Where a cell's definition is: bytes `offset` to `offset + length` of `keys.definitions(bundle)`. */
+export const definitionLocationSchema = z.object({
+  bundle: hash,
+  offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  length: z.number().int().positive().max(MAX_DEFINITION_BYTES),
+});
+export type DefinitionLocation = z.infer<typeof definitionLocationSchema>;
 
-export interface AggregateEvent {
-  sweepId: string;
-  baselineKey?: string;
+/** One line of the manifest: a cell to compute and where its definition (a CellDocument, whose SHA-256 is `hash`) is. */
+export const manifestItemSchema = cellReferenceSchema.extend({ definition: definitionLocationSchema });
+export type ManifestItem = z.infer<typeof manifestItemSchema>;
+
+/** What ItemBatcher hands one Worker invocation: manifest items and the sweep. */
+export const workerEventSchema = z.looseObject({ Items: z.array(manifestItemSchema), BatchInput: z.looseObject({ sweepId: z.string() }) });
+export type WorkerEvent = z.infer<typeof workerEventSchema>;
+
+/** A Worker event as the Worker checks it up front; it checks the items one by one (a bad item fails that item, not the batch). */
+export const workerBatchSchema = workerEventSchema.extend({ Items: z.array(z.unknown()) });
+export type WorkerBatch = z.infer<typeof workerBatchSchema>;
+
+export const workerResultSchema = z.object({
+  computed: z.array(z.string()),
+  cached: z.array(z.string()),
+  failed: z.array(z.object({ hash: z.string(), error: z.string() })),
+});
+export type WorkerResult = z.infer<typeof workerResultSchema>;
+
+/** Aggregate's input: the state machine's whole state (Plan's result plus the map's); only these matter. */
+export const aggregateEventSchema = z.looseObject({
+  sweepId: hash,
+  baselineKey: z.string().min(1).optional(),
   /** Where the Distributed Map wrote its result manifest (ResultWriter), when it did. */
-  mapResult?: unknown;
-}
+  mapResult: z.unknown().optional(),
+});
+export type AggregateEvent = z.infer<typeof aggregateEventSchema>;
 
-export interface AggregateResult {
-  sweepId: string;
-  summaryKey: string;
-  reportKeys: string[];
-  cells: { total: number; computed: number; cached: number; failed: number };
+export const aggregateResultSchema = z.object({
+  sweepId: z.string(),
+  summaryKey: z.string(),
+  reportKeys: z.array(z.string()),
+  cells: z.object({ total: count, computed: count, cached: count, failed: count }),
   /** Claims whose status changed or metrics that moved beyond tolerance against the baseline. */
-  regressions: number;
-}
+  regressions: count,
+});
+export type AggregateResult = z.infer<typeof aggregateResultSchema>;
 
 /**
  * Manifest items per Worker batch at most: a batch's input must stay under Step Functions'

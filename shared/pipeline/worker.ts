@@ -9,12 +9,13 @@
 import { performance } from "node:perf_hooks";
 import { experimentFor } from "../experiments/registry.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
+import { checkMetrics } from "../results/metrics.js";
 import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
 import { SHA256_HEX } from "../spec/canonical.js";
 import { verifyCellDocument } from "../spec/hash.js";
 import type { Store } from "../store/store.js";
-import { type DefinitionLocation, type WorkerEvent, type WorkerResult } from "./contract.js";
-import { MAX_DEFINITION_BYTES, keys } from "../store/layout.js";
+import { manifestItemSchema, type DefinitionLocation, type WorkerBatch, type WorkerResult } from "./contract.js";
+import { keys } from "../store/layout.js";
 import { silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
@@ -23,21 +24,22 @@ export interface WorkerOptions extends PipelineOptions {
   workerId?: string;
 }
 
-export async function runWorker(store: Store, event: WorkerEvent, options: WorkerOptions = {}): Promise<WorkerResult> {
+export async function runWorker(store: Store, event: WorkerBatch, options: WorkerOptions = {}): Promise<WorkerResult> {
   const log = options.log ?? silentLog;
   const kernelVersion = options.kernelVersion ?? engineKernelVersion();
   const result: WorkerResult = { computed: [], cached: [], failed: [] };
   const items = Array.isArray(event?.Items) ? event.Items : [];
-  for (const item of items) {
-    const hash = typeof item?.hash === "string" ? item.hash : "";
-    if (!SHA256_HEX.test(hash) || !isDefinitionLocation(item?.definition)) {
+  for (const entry of items) {
+    const parsed = manifestItemSchema.safeParse(entry);
+    if (!parsed.success) {
       result.failed.push({
-        hash: String(item?.hash ?? ""),
-        error: `manifest item is not a cell reference with its definition's location (from a plan before definitions were bundled?); plan the sweep again: ${JSON.stringify(item).slice(0, 300)}`,
+        hash: String((entry as { hash?: unknown } | null)?.hash ?? ""),
+        error: `manifest item is not a cell reference with its definition's location (from a plan before definitions were bundled?); plan the sweep again: ${JSON.stringify(entry).slice(0, 300)}`,
       });
       continue;
     }
-    const outcome = await computeCell(store, hash, item.definition, kernelVersion, options.workerId);
+    const { hash, definition } = parsed.data;
+    const outcome = await computeCell(store, hash, definition, kernelVersion, options.workerId);
     if (outcome === "cached") result.cached.push(hash);
     else if (outcome === "computed") result.computed.push(hash);
     else {
@@ -51,19 +53,6 @@ export async function runWorker(store: Store, event: WorkerEvent, options: Worke
 }
 
 type CellOutcome = "computed" | "cached" | { error: string };
-
-function isDefinitionLocation(value: unknown): value is DefinitionLocation {
-  const { bundle, offset, length } = (value ?? {}) as Partial<DefinitionLocation>;
-  return (
-    typeof bundle === "string" &&
-    SHA256_HEX.test(bundle) &&
-    Number.isSafeInteger(offset) &&
-    offset! >= 0 &&
-    Number.isSafeInteger(length) &&
-    length! > 0 &&
-    length! <= MAX_DEFINITION_BYTES
-  );
-}
 
 async function computeCell(store: Store, hash: string, at: DefinitionLocation, kernelVersion: number, workerId: string | undefined): Promise<CellOutcome> {
   if ((await checkStoredResult(store, hash)) === "valid") return "cached";
@@ -83,6 +72,10 @@ async function computeCell(store: Store, hash: string, at: DefinitionLocation, k
   let sealed: CellResult;
   try {
     const outcome = await experimentFor(document.cell.experiment).run(document.cell);
+    // The experiment's metrics as its schema declares them, or the cell fails naming the field:
+    // Aggregate and the claims read them by those types.
+    const typed = checkMetrics(document.cell, outcome.metrics, { strict: true });
+    if ("problems" in typed) return { error: `the ${document.cell.experiment} experiment wrote metrics its schema does not allow (shared/results/metrics.ts): ${typed.problems.join("; ")}` };
     sealed = {
       format: RESULT_FORMAT,
       hash,

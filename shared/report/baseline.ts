@@ -6,25 +6,12 @@
 // ranks or representability changed or whose metrics moved by more than the tolerance of
 // the claim that reads them. Determinism makes a rerun of the same spec bit-identical, so
 // anything listed is a real change.
+import type { ClaimId, ClaimResult } from "../claims/result.js";
+import { claimStatusInfo } from "../claims/status.js";
+import type { Regression, Summary, SummaryRow } from "../results/summary.js";
 import { canonicalJson } from "../spec/canonical.js";
-import type { ClaimStatus, Quantity, SummaryClaim, SummaryLike, SummaryRow } from "./summary.js";
 
-export type RegressionKind = "claim-status" | "claim-measured" | "cell-status" | "cell-metric";
-
-export interface Regression {
-  kind: RegressionKind;
-  /** "worse" and "better" when the direction is clear, "changed" otherwise. */
-  direction: "worse" | "better" | "changed";
-  claim?: string;
-  hash?: string;
-  metric?: string;
-  baseline: number | string | boolean | null;
-  current: number | string | boolean | null;
-  /** The allowed movement, when the comparison had one. */
-  tolerance?: number;
-  /** One line a person reads in the report or a notification. */
-  message: string;
-}
+type Quantity = number | string | boolean | null | undefined;
 
 /** Which claim's tolerance bounds the movement of each per-cell metric (THEORY.md, Claims). */
 const metricClaims = {
@@ -35,7 +22,13 @@ const metricClaims = {
 /** Integer or boolean fields: any change counts. */
 const exactFields = ["learnedRank", "closedFormRank", "representable", "status"] as const;
 
-const statusRank: Record<ClaimStatus, number> = { fail: 0, skipped: 1, pass: 2 };
+/**
+ * A row's status as the comparison sees it: computed and cached are the same outcome (a result,
+ * whichever run computed it), so a rerun that finds every cell cached changes nothing.
+ */
+function outcome(status: SummaryRow["status"]): string {
+  return status === "computed" || status === "cached" ? "ok" : status;
+}
 
 function asNumber(value: Quantity): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
@@ -45,7 +38,7 @@ function plain(value: unknown): number | string | boolean | null {
   return typeof value === "number" || typeof value === "string" || typeof value === "boolean" ? value : null;
 }
 
-export function compareWithBaseline(summary: SummaryLike, baselineSummary: SummaryLike): Regression[] {
+export function compareWithBaseline(summary: Summary, baselineSummary: Summary): Regression[] {
   const regressions: Regression[] = [];
   const baselineClaims = new Map(baselineSummary.claims.map((c) => [c.id, c]));
   const currentClaims = new Map(summary.claims.map((c) => [c.id, c]));
@@ -66,7 +59,7 @@ export function compareWithBaseline(summary: SummaryLike, baselineSummary: Summa
       continue;
     }
     if (before.status !== after.status) {
-      const delta = statusRank[after.status] - statusRank[before.status];
+      const delta = claimStatusInfo[after.status].rank - claimStatusInfo[before.status].rank;
       regressions.push({
         kind: "claim-status",
         direction: delta < 0 ? "worse" : "better",
@@ -97,10 +90,11 @@ export function compareWithBaseline(summary: SummaryLike, baselineSummary: Summa
     for (const field of exactFields) {
       const a = before[field] ?? null;
       const b = row[field] ?? null;
-      if (a !== b)
+      const same = field === "status" ? outcome(before.status) === outcome(row.status) : a === b;
+      if (!same)
         regressions.push({
           kind: field === "status" ? "cell-status" : "cell-metric",
-          direction: field === "status" ? (b === "ok" ? "better" : a === "ok" ? "worse" : "changed") : "changed",
+          direction: field === "status" ? (outcome(row.status) === "ok" ? "better" : outcome(before.status) === "ok" ? "worse" : "changed") : "changed",
           hash: row.hash,
           metric: field,
           baseline: plain(a),
@@ -108,7 +102,7 @@ export function compareWithBaseline(summary: SummaryLike, baselineSummary: Summa
           message: `cell ${row.hash.slice(0, 12)}: ${field} ${fmt(a)} → ${fmt(b)}`,
         });
     }
-    for (const [metric, claimId] of Object.entries(metricClaims) as [keyof typeof metricClaims, string][]) {
+    for (const [metric, claimId] of Object.entries(metricClaims) as [keyof typeof metricClaims, ClaimId][]) {
       const claim = currentClaims.get(claimId) ?? baselineClaims.get(claimId);
       const moved = movedBeyond(before[metric], row[metric], claim ? toleranceOf(claim) : undefined);
       if (moved)
@@ -128,7 +122,7 @@ export function compareWithBaseline(summary: SummaryLike, baselineSummary: Summa
 }
 
 /** Cells present in only one of the two sweeps: reported beside the regressions, not as one. */
-export function unmatchedCells(summary: SummaryLike, baselineSummary: SummaryLike): { onlyCurrent: number; onlyBaseline: number } {
+export function unmatchedCells(summary: Summary, baselineSummary: Summary): { onlyCurrent: number; onlyBaseline: number } {
   const matchedBaseline = new Set<SummaryRow>();
   const byHash = new Map(baselineSummary.rows.map((r) => [r.hash, r]));
   const byParameters = new Map(baselineSummary.rows.map((r) => [parametersKey(r), r]));
@@ -141,7 +135,7 @@ export function unmatchedCells(summary: SummaryLike, baselineSummary: SummaryLik
   return { onlyCurrent, onlyBaseline: baselineSummary.rows.length - matchedBaseline.size };
 }
 
-function toleranceOf(claim: SummaryClaim): number | undefined {
+function toleranceOf(claim: ClaimResult): number | undefined {
   return asNumber(claim.tolerance);
 }
 

@@ -3,8 +3,9 @@
 // seed, so replicates share one facet in a plot.
 import { canonicalJson } from "../spec/canonical.js";
 import { blockSizeOf, type MaskFamily } from "../masks.js";
+import { checkMetrics } from "../results/metrics.js";
 import type { CellResult } from "../results/result.js";
-import type { SummaryRow } from "./summary.js";
+import type { SummaryRow } from "../results/summary.js";
 
 export interface CurvePoint {
   epoch: number;
@@ -146,15 +147,15 @@ export function pickConfigurations(keys: readonly string[], badness: (key: strin
 }
 
 /**
- * A stored cell result (shared/results) as the report sees it. Curves and metrics beyond the
- * fixed CellMetrics are named by the experiments; the names read here (first match wins):
+ * A stored cell result (shared/results) as the report sees it. Metrics are read by their
+ * experiment's schema (shared/results/metrics.ts; a result whose metrics do not match it gives
+ * no metrics here); curves are named by the experiments (first match wins):
  * - curves: `epoch` (else 1..n), `stochasticLoss`, `deterministicObjective` or `objective`,
  *   and block norms `blockNorm.1` .. `blockNorm.b` (claim 4 over epochs) at the epochs
  *   `blockNorm.epoch` (else at `epoch`);
- * - metrics: `closedFormMinimum` or `closedFormObjective`; `balanceTarget` (||A*||_(k)/b);
- *   `blockNorms` (final, when there are no per-epoch ones); `monteCarlo: {mean,
- *   standardError, deterministic, samples?}` (claim 1); `regularisers: {dropout, dropconnect}`
- *   (claim 2).
+ * - metrics: `closedFormMinimum`, `balanceTarget` (||A*||_(k)/b), `blockNorms` (final, when
+ *   there are no per-epoch ones), and of linear cells `monteCarlo` (claim 1) and
+ *   `regularisers` (claim 2).
  * Anything absent is simply not drawn, and the report says which plot lacks data.
  */
 export function fromCellResult(result: CellResult): ReportCell {
@@ -165,9 +166,11 @@ export function fromCellResult(result: CellResult): ReportCell {
     if (spec.mask.family === "dropblock" || spec.mask.family === "contiguous-dropblock")
       cell.schemeKey = canonicalJson({ ...result.cell, mask: { ...spec.mask, family: "*" } });
   }
-  const gap = finite(result.metrics?.objectiveGap);
+  const typed = checkMetrics(result.cell, result.metrics);
+  const metrics = "problems" in typed ? undefined : typed.metrics;
+  const gap = finite(metrics?.objectiveGap);
   if (gap !== undefined) cell.objectiveGap = gap;
-  if (typeof result.metrics?.representable === "boolean") cell.representable = result.metrics.representable;
+  if (typeof metrics?.representable === "boolean") cell.representable = metrics.representable;
   const { learned, closedForm, target } = result.spectra ?? {};
   if (learned || closedForm || target) cell.spectra = { learned: learned ?? [], closedForm: closedForm ?? [], target: target ?? [] };
 
@@ -176,7 +179,6 @@ export function fromCellResult(result: CellResult): ReportCell {
   const deterministic = numbers(curves["deterministicObjective"]) ?? numbers(curves["objective"]);
   const length = Math.max(stochastic?.length ?? 0, deterministic?.length ?? 0);
   const epochs = numbers(curves["epoch"]);
-  const metrics = result.metrics as Record<string, unknown>;
   if (length > 0) {
     cell.curve = Array.from({ length }, (_, i): CurvePoint => {
       const point: CurvePoint = { epoch: epochs?.[i] ?? i + 1 };
@@ -185,28 +187,22 @@ export function fromCellResult(result: CellResult): ReportCell {
       return point;
     });
   }
+  const trained = "problems" in typed || typed.kind === "noop" ? undefined : typed.metrics;
   const blockCurves: number[][] = [];
   for (let g = 1; numbers(curves[`blockNorm.${g}`]); g++) blockCurves.push(numbers(curves[`blockNorm.${g}`])!);
-  const finalBlockNorms = numbers(metrics["blockNorms"]);
+  const finalBlockNorms = numbers(trained?.blockNorms);
   if (blockCurves.length > 0) {
     const normEpochs = numbers(curves["blockNorm.epoch"]) ?? epochs;
     const count = Math.min(...blockCurves.map((c) => c.length), normEpochs?.length ?? Number.POSITIVE_INFINITY);
     cell.blockNorms = Array.from({ length: count }, (_, i) => ({ epoch: normEpochs?.[i] ?? i + 1, blockNorms: blockCurves.map((c) => c[i]!) }));
   } else if (finalBlockNorms) cell.blockNorms = [{ epoch: cell.curve?.at(-1)?.epoch ?? 1, blockNorms: finalBlockNorms }];
-  const minimum = finite(metrics["closedFormMinimum"]) ?? finite(metrics["closedFormObjective"]);
-  if (minimum !== undefined) cell.closedFormMinimum = minimum;
-  const balanceTarget = finite(metrics["balanceTarget"]);
-  if (balanceTarget !== undefined) cell.balancedNorm = balanceTarget;
-  const mc = metrics["monteCarlo"] as Record<string, unknown> | undefined;
-  const mean = finite(mc?.["mean"]);
-  const standardError = finite(mc?.["standardError"]);
-  const mcDeterministic = finite(mc?.["deterministic"]);
-  if (mean !== undefined && standardError !== undefined && mcDeterministic !== undefined)
-    cell.monteCarlo = { mean, standardError, deterministic: mcDeterministic };
-  const reg = metrics["regularisers"] as Record<string, unknown> | undefined;
-  const dropout = finite(reg?.["dropout"]);
-  const dropconnect = finite(reg?.["dropconnect"]);
-  if (dropout !== undefined && dropconnect !== undefined) cell.regularisers = { dropout, dropconnect };
+  if (trained?.closedFormMinimum !== undefined) cell.closedFormMinimum = trained.closedFormMinimum;
+  if (trained?.balanceTarget !== undefined) cell.balancedNorm = trained.balanceTarget;
+  if (!("problems" in typed) && typed.kind === "linear") {
+    const { monteCarlo, regularisers } = typed.metrics;
+    if (monteCarlo) cell.monteCarlo = { mean: monteCarlo.mean, standardError: monteCarlo.standardError, deterministic: monteCarlo.deterministic };
+    if (regularisers) cell.regularisers = { ...regularisers };
+  }
   return cell;
 }
 

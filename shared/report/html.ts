@@ -5,7 +5,7 @@ import { claimAnchor, claimCorruptNote, corruptNote, statusCounts, verdict } fro
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
 import { escapeHtml as e, formatQuantity } from "./format.js";
 import { counted } from "../text.js";
-import type { SummaryCheck, SummaryClaim } from "./summary.js";
+import type { ClaimCheck, ClaimResult } from "../claims/result.js";
 import { rankColumn, rankText, rankTooltip } from "./rank.js";
 
 const style = `
@@ -51,16 +51,16 @@ function status(text: string): string {
   return `<span class="status ${e(text)}">${e(text)}</span>`;
 }
 
-const relation = (check: SummaryCheck) => (check.relation === "<=" ? "≤" : "≥");
+const relation = (check: ClaimCheck) => (check.relation === "<=" ? "≤" : "≥");
 
 /** "≤ " or "≥ " before the table's tolerance: the relation of the claim's first check. */
-function headlineRelation(claim: SummaryClaim): string {
+function headlineRelation(claim: ClaimResult): string {
   const first = claim.checks?.[0];
   return first && claim.tolerance !== null && claim.tolerance !== undefined ? `${relation(first)} ` : "";
 }
 
 /** Gated checks that failed, one line each (the table's Measured column shows only the first check). */
-function failedChecks(claim: SummaryClaim): string {
+function failedChecks(claim: ClaimResult): string {
   return (claim.checks ?? [])
     .filter((c) => !c.pass && !c.reported)
     .map((c) => `<div class="failed-check">fails: ${e(c.name)} = ${e(formatQuantity(c.measured))}, needs ${relation(c)} ${e(formatQuantity(c.tolerance))}</div>`)
@@ -68,10 +68,10 @@ function failedChecks(claim: SummaryClaim): string {
 }
 
 /** Every check of a claim: measured against tolerance, and whether it is part of the verdict. */
-function checksTable(claim: SummaryClaim): string {
+function checksTable(claim: ClaimResult): string {
   const checks = claim.checks ?? [];
   if (checks.length === 0) return "";
-  const result = (c: SummaryCheck) =>
+  const result = (c: ClaimCheck) =>
     c.reported
       ? `<span class="reported">reported, not gated (${c.pass ? "within" : "beyond"} tolerance)</span>`
       : status(c.pass ? "pass" : "fail");
@@ -205,7 +205,7 @@ ${model.failuresOmitted > 0 ? `<p class="meta">${model.failuresOmitted} more ${m
   parts.push(`<section id="cells">
 <h2>Cells</h2>
 <table class="rows">
-<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th title="${e(model.rankNote)}">${e(rankColumn.heading)}</th><th>Representable</th><th>Status</th></tr></thead>
+<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th title="${e(rankColumn.note)}">${e(rankColumn.heading)}</th><th>Representable</th><th>Status</th></tr></thead>
 <tbody>
 ${model.rows
   .map(
@@ -224,7 +224,7 @@ ${model.rows
   .join("\n")}
 </tbody>
 </table>
-<p class="meta">${e(model.rankNote)}</p>
+<p class="meta">${e(rankColumn.note)}</p>
 ${model.rowsOmitted > 0 ? `<p class="meta">${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).</p>` : ""}
 </section>
 <footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>${e(model.regenerate)}</code>.</footer>

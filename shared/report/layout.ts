@@ -1,4 +1,5 @@
 // Pieces both renderers (html.ts, markdown.ts) share: anchors and the one-line verdict.
+import { claimStatuses, claimStatusInfo, type ClaimStatus } from "../claims/status.js";
 import { counted } from "../text.js";
 import type { ReportModel } from "./model.js";
 
@@ -6,11 +7,14 @@ export function claimAnchor(id: string): string {
   return `claim-${id}`;
 }
 
-/** "fail": a claim failed or something regressed; "warn": skipped claims or incomplete cells; else "pass". */
+/**
+ * "fail": a claim's status says so (claims/status.ts: a failed claim) or something regressed;
+ * "warn": a claim's status says so (skipped) or cells are incomplete; else "pass".
+ */
 export function verdict(model: ReportModel): "pass" | "warn" | "fail" {
-  const counts = statusCounts(model);
-  if (counts.fail > 0 || (model.baseline?.regressions.length ?? 0) > 0) return "fail";
-  if (counts.skipped > 0 || model.cells.failed > 0 || model.missingResults.length > 0) return "warn";
+  const verdicts = new Set(model.claims.map((c) => claimStatusInfo[c.claim.status].verdict));
+  if (verdicts.has("fail") || (model.baseline?.regressions.length ?? 0) > 0) return "fail";
+  if (verdicts.has("warn") || model.cells.failed > 0 || model.missingResults.length > 0) return "warn";
   return "pass";
 }
 
@@ -35,16 +39,13 @@ export function claimCorruptNote(corruptCells: number, cellCount: number): strin
     : `Evaluated when its cells' results were valid: ${corruptCells} of its ${counted(cellCount, "cell")} ${corruptCells === 1 ? "is" : "are"} corrupt now.`;
 }
 
-export function statusCounts(model: ReportModel): { pass: number; fail: number; skipped: number; sentence: string } {
-  const count = (status: string) => model.claims.filter((c) => c.claim.status === status).length;
-  const pass = count("pass");
-  const fail = count("fail");
-  const skipped = count("skipped");
-  const parts = [`${pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
-  if (fail) parts.push(`${fail} fail`);
-  if (skipped) parts.push(`${skipped} skipped`);
+/** How many claims have each status, and the headline: "5 of 7 claims pass · 1 fail · 1 skipped · ...". */
+export function statusCounts(model: ReportModel): Record<ClaimStatus, number> & { sentence: string } {
+  const counts = Object.fromEntries(claimStatuses.map((status) => [status, model.claims.filter((c) => c.claim.status === status).length])) as Record<ClaimStatus, number>;
+  const parts = [`${counts.pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
+  for (const status of claimStatuses) if (status !== "pass" && counts[status]) parts.push(`${counts[status]} ${status}`);
   if (model.cells.failed) parts.push(`${counted(model.cells.failed, "cell")} failed`);
   const regressions = model.baseline?.regressions.length ?? 0;
   if (model.baseline) parts.push(regressions ? `${counted(regressions, "regression")} against the baseline` : "no regression against the baseline");
-  return { pass, fail, skipped, sentence: parts.join(" · ") };
+  return { ...counts, sentence: parts.join(" · ") };
 }

@@ -7,8 +7,9 @@ import { UsageError } from "../errors.js";
 import { keys } from "../store/layout.js";
 import { openStore, type OpenStoreOptions } from "../store/open.js";
 import type { Store } from "../store/store.js";
+import { summarise } from "../pipeline/aggregate.js";
 import { readResult, type CellResult, type ResultRead } from "../results/result.js";
-import { parseSummary, type SummaryLike } from "./summary.js";
+import { parseSummary, SummaryFormatError, type Summary } from "../results/summary.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -16,8 +17,12 @@ export function summaryKey(sweepId: string): string {
   return keys.report(sweepId, "summary.json");
 }
 
-/** The sweep's summary, checked; a UsageError names what is missing or wrong. */
-export async function loadSummary(store: Store, sweepId: string): Promise<SummaryLike> {
+/**
+ * The sweep's summary, checked; a UsageError names what is missing or wrong. A summary an older
+ * dropsweep wrote is not read: it is regenerated from the sweep's stored results (the claims
+ * evaluated again, no cell recomputed, nothing written here), and `onRegenerated` says so.
+ */
+export async function loadSummary(store: Store, sweepId: string, onRegenerated: (message: string) => void = () => {}): Promise<Summary> {
   const key = summaryKey(sweepId);
   const bytes = await store.get(key);
   if (!bytes) {
@@ -25,7 +30,20 @@ export async function loadSummary(store: Store, sweepId: string): Promise<Summar
     if (known.length === 0) throw new UsageError(`sweep ${sweepId}: no such sweep in ${store.url}`);
     throw new UsageError(`sweep ${sweepId}: no ${key} in ${store.url} (has the sweep's Aggregate step run?)`);
   }
-  return checkedSummary(bytes, `${store.url} ${key}`);
+  try {
+    return parseSummary(decoder.decode(bytes), `${store.url} ${key}`);
+  } catch (error) {
+    if (!(error instanceof SummaryFormatError)) throw new UsageError((error as Error).message);
+    const found = error.format === undefined ? "no format field" : `format ${JSON.stringify(error.format)}`;
+    let summary: Summary;
+    try {
+      summary = await summarise(store, sweepId);
+    } catch (cause) {
+      throw new UsageError(`${store.url} ${key}: written by another dropsweep (${found}), and cannot be regenerated from the stored results: ${(cause as Error).message}`);
+    }
+    onRegenerated(`${key} was written by another dropsweep (${found}); regenerated it from the stored results (claims evaluated again, no cell recomputed)`);
+    return summary;
+  }
 }
 
 /**
@@ -49,7 +67,7 @@ async function sweepsStartingWith(store: Store, id: string): Promise<string[]> {
   return [...ids];
 }
 
-function checkedSummary(bytes: Uint8Array, where: string): SummaryLike {
+function checkedSummary(bytes: Uint8Array, where: string): Summary {
   try {
     return parseSummary(decoder.decode(bytes), where);
   } catch (error) {
@@ -65,7 +83,7 @@ function checkedSummary(bytes: Uint8Array, where: string): SummaryLike {
  */
 export async function* loadResults(
   store: Store,
-  summary: SummaryLike,
+  summary: Summary,
   unreadable: Map<string, string> = new Map(),
   concurrency = 16,
 ): AsyncIterable<CellResult> {
@@ -87,7 +105,7 @@ export async function* loadResults(
  * A baseline summary from: a report directory (DIR/summary.json), a summary file, a file:// or
  * s3:// URL of either. Returns the summary and how to name it in the report.
  */
-export async function loadBaseline(location: string, options: OpenStoreOptions = {}): Promise<{ summary: SummaryLike; source: string }> {
+export async function loadBaseline(location: string, options: OpenStoreOptions = {}): Promise<{ summary: Summary; source: string }> {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
   const pointsAtFile = /\.json$/i.test(location);
   const accepted = "expected a report directory, a summary.json, or a store URL (file:///abs/dir, s3://bucket/prefix) holding one";

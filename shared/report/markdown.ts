@@ -4,10 +4,10 @@ import { claimAnchor, claimCorruptNote, corruptNote, statusCounts } from "./layo
 import type { ReportModel } from "./model.js";
 import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
 import { counted } from "../text.js";
-import type { SummaryCheck } from "./summary.js";
+import type { ClaimCheck } from "../claims/result.js";
 import { rankColumn, rankText } from "./rank.js";
 
-const relation = (check: SummaryCheck) => (check.relation === "<=" ? "≤" : "≥");
+const relation = (check: ClaimCheck) => (check.relation === "<=" ? "≤" : "≥");
 
 export function plotFile(id: string): string {
   return `plots/${id}.svg`;
@@ -99,7 +99,7 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(
       `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
     );
-  lines.push("", model.rankNote);
+  lines.push("", rankColumn.note);
   if (model.rowsOmitted > 0) lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
   lines.push("", `Regenerate without recomputing: \`${model.regenerate}\`.`, "");
   return lines.join("\n");

@@ -1,12 +1,11 @@
-// The cells table's rank column, as claim 5 (THEORY.md "Claims", shared/pipeline/claims.ts)
+// The cells table's rank column, as claim 5 (THEORY.md "Claims", shared/claims/lowRank.ts)
 // judges it: the learned rank next to rank(A*) counted at the same threshold (2% of σ₁), the
 // exact rank(A*) beside it where the two differ, and the claim's own verdict on the cell.
 // The verdict is read from claim 5's result, not recomputed: it lists the cells it counts as
-// mismatches and those it accepts either way (`mismatched`, `unresolved`). Summaries written
-// before it recorded those lists fall back on its order (mismatches first, their number its
-// first check's measurement) and on the learned rank differing from rank(A*) at the threshold.
-import { tolerances } from "../pipeline/claims.js";
-import { claimCellHashes, type SummaryClaim, type SummaryLike, type SummaryRow } from "./summary.js";
+// mismatches and those it accepts either way (`mismatched`, `unresolved`).
+import { tolerances } from "../claims/lowRank.js";
+import type { Summary, SummaryRow } from "../results/summary.js";
+import { claimCellHashes } from "./summary.js";
 
 const threshold = `${Number((tolerances.rankThreshold * 100).toPrecision(3))}% of σ₁(Y)`;
 
@@ -28,23 +27,19 @@ export interface RankView {
 
 export interface RankVerdicts {
   mismatched: ReadonlySet<string>;
-  /** Claim 5's accepted-either-way cells; undefined for a summary written before it recorded them. */
-  unresolved?: ReadonlySet<string>;
+  /** Claim 5's accepted-either-way cells. */
+  unresolved: ReadonlySet<string>;
   /** Every cell claim 5 read. */
   judged: ReadonlySet<string>;
 }
 
 /** Claim 5's verdict per cell it read, as recorded in its result. */
-export function rankVerdicts(summary: SummaryLike): RankVerdicts {
-  const claim: SummaryClaim | undefined = summary.claims.find((c) => c.id === "5");
-  if (!claim || claim.status === "skipped") return { mismatched: new Set(), judged: new Set() };
-  const hashes = claimCellHashes(claim);
-  if (claim.mismatched && claim.unresolved)
-    return { mismatched: new Set(claim.mismatched), unresolved: new Set(claim.unresolved), judged: new Set([...hashes, ...claim.mismatched, ...claim.unresolved]) };
-  // Older summaries: the first `measured` hashes are the mismatches (claim 5 listed them first).
-  const mismatches = claim.checks?.[0]?.measured ?? claim.measured;
-  const count = typeof mismatches === "number" && Number.isInteger(mismatches) && mismatches >= 0 ? mismatches : 0;
-  return { mismatched: new Set(hashes.slice(0, count)), judged: new Set(hashes) };
+export function rankVerdicts(summary: Summary): RankVerdicts {
+  const claim = summary.claims.find((c) => c.id === "5");
+  if (!claim || claim.status === "skipped") return { mismatched: new Set(), unresolved: new Set(), judged: new Set() };
+  const mismatched = claim.mismatched ?? [];
+  const unresolved = claim.unresolved ?? [];
+  return { mismatched: new Set(mismatched), unresolved: new Set(unresolved), judged: new Set([...claimCellHashes(claim), ...mismatched, ...unresolved]) };
 }
 
 export function rankView(row: SummaryRow, verdicts: RankVerdicts): RankView {
@@ -54,12 +49,8 @@ export function rankView(row: SummaryRow, verdicts: RankVerdicts): RankView {
   const closedForm = atThreshold ?? exact;
   const view: RankView = { learned, closedForm };
   if (atThreshold !== null && exact !== null && exact !== atThreshold) view.exact = exact;
-  if (verdicts.judged.has(row.hash)) {
-    // Older summaries without claim 5's lists: a cell it did not count as a mismatch although
-    // the two counts at the threshold differ can only have been accepted within the band.
-    const accepted = verdicts.unresolved ? verdicts.unresolved.has(row.hash) : atThreshold !== null && learned !== atThreshold;
-    view.verdict = verdicts.mismatched.has(row.hash) ? "mismatch" : accepted ? "accepted" : "match";
-  }
+  if (verdicts.judged.has(row.hash))
+    view.verdict = verdicts.mismatched.has(row.hash) ? "mismatch" : verdicts.unresolved.has(row.hash) ? "accepted" : "match";
   return view;
 }
 
@@ -69,9 +60,7 @@ const marks =
 /** The column's heading and what its marks mean, for both renderers. */
 export const rankColumn = {
   heading: "Rank learned / A*",
-  note: `Rank learned / A*: both counted above claim 5's threshold (${threshold}), as the claim compares them; the exact rank(A*) follows in parentheses where it differs. ${marks}`,
-  /** For a summary whose rows predate closedFormRankAtThreshold. */
-  noteExact: `Rank learned / A*: the learned rank counted above ${threshold}, rank(A*) exactly (this summary's rows do not carry it at the threshold, so the two can differ by a value claim 5 does not count). ${marks}`,
+  note: `Rank learned / A*: both counted above claim 5's threshold (${threshold}), as the claim compares them; the exact rank(A*) follows in parentheses where it differs. Deep cells' rows carry only the exact rank(A*), and show it. ${marks}`,
 } as const;
 
 export function rankTooltip(view: RankView): string {

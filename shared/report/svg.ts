@@ -59,6 +59,9 @@ export function countDataMarks(svg: string): number {
   let count = 0;
   const group = /<g class="mark-[a-z]+ role-mark[^"]*"[^>]*>/g;
   for (const match of svg.matchAll(group)) {
+    // An empty group (a layer with no rows in this facet) closes itself: nothing to count, and
+    // the next "</g>" belongs to another group (a facet's title).
+    if (match[0].endsWith("/>")) continue;
     // Items are the direct children up to this group's closing tag; marks do not nest groups
     // except "group" marks, whose children are counted by their own role-mark groups.
     const start = (match.index ?? 0) + match[0].length;

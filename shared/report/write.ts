@@ -4,45 +4,27 @@
 // atomically, so a reader who finds summary.json finds the report it describes.
 import type { Store } from "../store/store.js";
 import { keys } from "../store/layout.js";
-import type { Regression } from "./baseline.js";
 import { readCellError, readResult, type CellResult } from "../results/result.js";
+import type { Regression, Summary } from "../results/summary.js";
 import { fromCellResult, type ReportCell } from "./cells.js";
 import { renderHtml } from "./html.js";
 import { plotFile, renderMarkdown } from "./markdown.js";
 import { buildReportModel, type ReportModel, type ReportOptions } from "./model.js";
 import { regenerateCommand } from "./regenerate.js";
-import type { SummaryLike } from "./summary.js";
 
-/** Fields the report adds to summary.json. */
-export interface ReportSummaryFields {
-  report: {
-    files: string[];
-    plots: { id: string; title: string; dataMarks: number; notes: string[] }[];
-    absentPlots: { title: string; reason: string }[];
-    /** Results that were corrupt when the report was written (their rows above are Aggregate's, from when they were valid). */
-    corruptResults?: { hash: string; reason: string }[];
-  };
-  /** Present when a baseline was given: its identity and every change found against it. */
-  baseline?: { sweepId: string; source: string; onlyCurrent: number; onlyBaseline: number };
-  regressions?: Regression[];
-}
+/** Fields the report adds to summary.json (their schema: shared/results/summary.ts reportFieldsShape). */
+type ReportSummaryFields = Pick<Summary, "report" | "baseline" | "regressions">;
 
-export interface WrittenReport<S extends SummaryLike> {
+export interface WrittenReport {
   /** Every key written, summary.json last. */
   keys: string[];
-  summary: S & ReportSummaryFields;
+  summary: Summary;
   /** Empty without a baseline. */
   regressions: Regression[];
   model: ReportModel;
 }
 
-export async function writeReport<S extends SummaryLike>(
-  store: Store,
-  sweepId: string,
-  summary: S,
-  results: AsyncIterable<CellResult>,
-  options: ReportOptions = {},
-): Promise<WrittenReport<S>> {
+export async function writeReport(store: Store, sweepId: string, summary: Summary, results: AsyncIterable<CellResult>, options: ReportOptions = {}): Promise<WrittenReport> {
   if (summary.sweepId !== sweepId) throw new Error(`writeReport: summary is for sweep ${summary.sweepId}, not ${sweepId}`);
   const model = await buildReportModel(summary, reportCells(results), {
     cellError: async (hash) => (await readCellError(store, hash))?.error,
@@ -79,8 +61,8 @@ export async function writeReport<S extends SummaryLike>(
   }
   // Replace what an earlier report run added (a stale baseline comparison must not survive a
   // regeneration without one); keep every field the pipeline wrote.
-  const { report: _report, baseline: _baseline, regressions: _regressions, ...pipelineFields } = summary as S & Partial<ReportSummaryFields>;
-  const augmented = { ...(pipelineFields as S), ...fields };
+  const { report: _report, baseline: _baseline, regressions: _regressions, ...pipelineFields } = summary;
+  const augmented: Summary = { ...pipelineFields, ...fields };
   const summaryKey = keys.report(sweepId, "summary.json");
   await store.put(summaryKey, JSON.stringify(augmented, null, 2) + "\n", { contentType: "application/json" });
   written.push(summaryKey);

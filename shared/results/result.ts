@@ -8,26 +8,9 @@ import { canonicalJson, sha256Hex } from "../spec/canonical.js";
 import { keys } from "../store/layout.js";
 import { StoreConflictError } from "../store/conflict.js";
 import type { Store } from "../store/store.js";
+import type { CellMetrics } from "./metrics.js";
 
 export const RESULT_FORMAT = "dropsweep.result/1";
-
-/**
- * The measurements every report row shows (THEORY.md "Claims"); null where a kind of cell has
- * no such measurement (noop cells have none). Experiments add their own fields beside these.
- */
-export interface CellMetrics {
-  /** (final objective - closed-form minimum) / closed-form minimum. */
-  objectiveGap: number | null;
-  /** || learned spectrum - closed-form spectrum || / || closed-form spectrum ||. */
-  spectrumError: number | null;
-  /** max / min Frobenius norm of the block products U_g V_g^T (1 when balanced). */
-  balanceRatio: number | null;
-  learnedRank: number | null;
-  closedFormRank: number | null;
-  /** Enough blocks to attain the closed form (THEORY.md "Representability"). */
-  representable: boolean | null;
-  [measurement: string]: unknown;
-}
 
 export interface CellResult {
   format: typeof RESULT_FORMAT;
@@ -36,6 +19,7 @@ export interface CellResult {
   cell: Cell;
   /** "diverged": training blew up; the metrics say how far it got. */
   status: "ok" | "diverged";
+  /** The schema of `cell.experiment`'s metrics (shared/results/metrics.ts); checkMetrics types the two together. */
   metrics: CellMetrics;
   spectra: { learned?: number[]; closedForm?: number[]; target?: number[] };
   /** Per-epoch series, e.g. `objective`; all the same length, except `blockNorm.*` (own axis `blockNorm.epoch`). */
@@ -60,15 +44,6 @@ export interface CellError {
   error: string;
   at: string;
 }
-
-export const emptyMetrics = (): CellMetrics => ({
-  objectiveGap: null,
-  spectrumError: null,
-  balanceRatio: null,
-  learnedRank: null,
-  closedFormRank: null,
-  representable: null,
-});
 
 /** The bytes of a result object: canonical JSON of the envelope. */
 export function sealResult(result: CellResult): string {

@@ -16,6 +16,7 @@ import { kernelVersion } from "../../shared/numerics/engine.js";
 import { keys } from "../../shared/store/layout.js";
 import { parseSpec } from "../../shared/spec/spec.js";
 import { executeStateMachines, motoAvailable, startMoto, type Moto } from "./moto.js";
+import { fixtureSweep } from "../report/fixtures.js";
 
 const available = motoAvailable();
 const region = "us-east-1";
@@ -135,7 +136,7 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
 
   it("downloads the report into a directory, the same bytes as stored", async () => {
     const sweepId = sweepIdOf(specText("cloud-one"));
-    const summary = { sweepId, cells: { total: 3, computed: 2, cached: 1, failed: 0 }, claims: [{ id: "1", status: "pass", cells: 3 }], rows: [] };
+    const summary = { ...fixtureSweep().summary, sweepId };
     const files: Record<string, string> = {
       "summary.json": JSON.stringify(summary),
       "report.md": "# report\n",
@@ -153,11 +154,11 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
 
   it("writes nothing when the stored summary is damaged", async () => {
     const sweepId = sweepIdOf(specText("cloud-one"));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.report(sweepId, "summary.json"), Body: JSON.stringify({ sweepId, cells: {} }) }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.report(sweepId, "summary.json"), Body: JSON.stringify({ format: "dropsweep.summary/1", sweepId, cells: {} }) }));
     const out = join(dir, "damaged");
     const run = await cli("cloud", "fetch", sweepId, "--out", out, ...viaStack());
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^dropsweep: cloud: .*cells\.total must be a number.*; nothing was written\n$/);
+    expect(run.stderr).toMatch(/^dropsweep: cloud: .*cells\.total: missing \(expected a number\).*; nothing was written\n$/);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -8,9 +8,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { deepOutcome } from "../../shared/experiments/deep.js";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
-import { tolerances } from "../../shared/pipeline/claims.js";
+import { tolerances } from "../../shared/claims/list.js";
 import type { DeepCellResult } from "../../shared/deep/cell.js";
-import { aggregate, type Summary } from "../../shared/pipeline/aggregate.js";
+import { aggregate } from "../../shared/pipeline/aggregate.js";
+import type { DeepMetrics } from "../../shared/results/metrics.js";
+import type { Summary } from "../../shared/results/summary.js";
 import { type ManifestItem } from "../../shared/pipeline/contract.js";
 import { keys } from "../../shared/store/layout.js";
 import { plan, submitSpec } from "../../shared/pipeline/plan.js";
@@ -65,7 +67,8 @@ describe("deep cells in the pipeline", () => {
       results.push(read.result);
       expect(JSON.parse(decode(await store.get(keys.timings(c.hash))))).toMatchObject({ hash: c.hash });
     }
-    const [partitioned, contiguous] = results as [CellResult, CellResult];
+    // Deep cells' metrics (shared/results/metrics.ts; the Worker checked them against it).
+    const [partitioned, contiguous] = results as [CellResult & { metrics: DeepMetrics }, CellResult & { metrics: DeepMetrics }];
     // Row fields every kind carries; null where a kind has no such measurement.
     for (const r of results)
       for (const field of ["objectiveGap", "spectrumError", "balanceRatio", "learnedRank", "closedFormRank", "representable"])

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
 import { blockProductNorms, generateProblem, monteCarloLoss, runLinear } from "../../shared/experiments/linear.js";
 import { RANK_RESOLUTION, RANK_THRESHOLD, rankAbove } from "../../shared/experiments/rank.js";
-import { evaluateClaims, tolerances } from "../../shared/pipeline/claims.js";
+import { evaluateClaims, tolerances } from "../../shared/claims/list.js";
 import { gaussianMatrix, Stream } from "../../shared/numerics/rng.js";
 import type { Matrix } from "../../shared/numerics/matrix.js";
 import { canonicalJson } from "../../shared/spec/canonical.js";
@@ -249,9 +249,9 @@ describe("learned rank", () => {
     expect(outcome.metrics.closedFormRankAtThreshold).toBe(countAbove(closedForm!, tolerances.rankThreshold));
     expect(outcome.metrics.learnedRank).toBe(4);
     // The claim, reading the same result, finds the rank it shows in the row.
-    const claim = evaluateClaims([{ hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics, spectra: outcome.spectra! }]).find((c) => c.id === "5")!;
+    const claim = evaluateClaims([{ kind: "linear", hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics, spectra: outcome.spectra! }]).find((c) => c.id === "5")!;
     expect(claim).toMatchObject({ status: "pass", measured: 0 });
-    const withoutSpectra = evaluateClaims([{ hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics }]).find((c) => c.id === "5")!;
+    const withoutSpectra = evaluateClaims([{ kind: "linear", hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics }]).find((c) => c.id === "5")!;
     expect(withoutSpectra).toMatchObject({ status: "pass", measured: 0 });
   });
 });

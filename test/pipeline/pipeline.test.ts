@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { aggregate, type Summary } from "../../shared/pipeline/aggregate.js";
+import { aggregate } from "../../shared/pipeline/aggregate.js";
+import type { Summary } from "../../shared/results/summary.js";
 import { type ManifestItem, type PlanResult } from "../../shared/pipeline/contract.js";
 import { keys } from "../../shared/store/layout.js";
 import { plan, submitSpec } from "../../shared/pipeline/plan.js";
@@ -203,7 +204,8 @@ describe("aggregate", () => {
       regressions: 0,
     });
     const summary = await summaryOf(store, result.sweepId);
-    expect(Object.keys(summary)).toEqual(["sweepId", "cells", "claims", "rows"]);
+    expect(Object.keys(summary)).toEqual(["format", "sweepId", "cells", "claims", "rows"]);
+    expect(summary.format).toBe("dropsweep.summary/1");
     expect(summary.claims.map((c) => [c.id, c.status])).toEqual(["1", "2", "3", "4", "5", "6", "7"].map((id) => [id, "skipped"]));
     for (const claim of summary.claims) {
       expect(Object.keys(claim)).toEqual(["id", "title", "status", "measured", "tolerance", "cells", "reason", "justification"]);
@@ -253,12 +255,24 @@ describe("aggregate", () => {
     const store = freshStore();
     const { result } = await planned(store);
     await runWorker(store, { Items: await manifest(store, result), BatchInput: { sweepId: result.sweepId } });
-    const baseline = {
-      sweepId: "b",
-      claims: ["1", "2", "3", "4", "5", "6", "7"].map((id) => ({ id, status: id === "3" ? "pass" : "skipped" })),
-    };
+    // The baseline: this sweep's own summary with claim 3 passing instead of skipped.
+    await aggregate(store, { sweepId: result.sweepId });
+    const own = await summaryOf(store, result.sweepId);
+    const baseline = { ...own, sweepId: "b", claims: own.claims.map((c) => (c.id === "3" ? { ...c, status: "pass", checks: [], hashes: [] } : c)) };
     await store.put("baselines/summary.json", JSON.stringify(baseline));
     expect((await aggregate(store, { sweepId: result.sweepId, baselineKey: "baselines/summary.json" })).regressions).toBe(1);
+  });
+
+  it("refuses a baseline summary an older dropsweep wrote, saying how to regenerate it", async () => {
+    const store = freshStore();
+    const { result } = await planned(store);
+    await runWorker(store, { Items: await manifest(store, result), BatchInput: { sweepId: result.sweepId } });
+    await aggregate(store, { sweepId: result.sweepId });
+    const { format: _, ...old } = await summaryOf(store, result.sweepId);
+    await store.put("baselines/old.json", JSON.stringify({ ...old, sweepId: "b" }));
+    await expect(aggregate(store, { sweepId: result.sweepId, baselineKey: "baselines/old.json" })).rejects.toThrow(
+      /baseline baselines\/old\.json in .*: no format field: written by an older dropsweep; this dropsweep reads dropsweep\.summary\/1\. Regenerate it from the stored results with `dropsweep report b`/,
+    );
   });
 
   it("fails loudly when the sweep was never planned", async () => {

@@ -50,9 +50,14 @@ describe("reportForAggregate", () => {
 
   it("fails the step on a baseline that is not a summary", async () => {
     const store = await plannedStore();
-    await store.put("baselines/bad.json", JSON.stringify({ claims: "none" }));
+    await store.put("baselines/bad.json", JSON.stringify({ format: "dropsweep.summary/1", claims: "none" }));
     await expect(aggregate(store, { sweepId: fixtureSweepId, baselineKey: "baselines/bad.json" }, { report: reportForAggregate })).rejects.toThrow(
-      /baseline summary: sweepId must be a string/,
+      /baseline baselines\/bad\.json in memory:\/\/test: sweepId: missing \(expected a string\); .*claims: expected a list, got "none"/,
+    );
+    // Without a format: a summary an older dropsweep wrote, refused with what to run.
+    await store.put("baselines/old.json", JSON.stringify({ sweepId: "old", claims: [] }));
+    await expect(aggregate(store, { sweepId: fixtureSweepId, baselineKey: "baselines/old.json" }, { report: reportForAggregate })).rejects.toThrow(
+      /no format field: written by an older dropsweep; .*`dropsweep report old`/,
     );
   });
 });

@@ -1,19 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { compareWithBaseline, unmatchedCells } from "../../shared/report/baseline.js";
-import { parseSummary, type SummaryLike } from "../../shared/report/summary.js";
+import { parseSummary, SUMMARY_FORMAT, SummaryFormatError, type Summary } from "../../shared/results/summary.js";
+import { fixtureSweep } from "./fixtures.js";
 
-function summary(overrides: Partial<SummaryLike> = {}): SummaryLike {
+function summary(overrides: Partial<Summary> = {}): Summary {
   return {
+    format: SUMMARY_FORMAT,
     sweepId: "s",
     cells: { total: 2, computed: 2, cached: 0, failed: 0 },
     claims: [
-      { id: "1", title: "Deterministic = stochastic", status: "pass", measured: 1.2, tolerance: 3, cells: ["a", "b"] },
-      { id: "3", title: "Convergence", status: "pass", measured: 1e-6, tolerance: 1e-4, cells: 2 },
-      { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2 },
+      { id: "1", title: "Deterministic = stochastic", status: "pass", measured: 1.2, tolerance: 3, cells: 2, justification: "" },
+      { id: "3", title: "Convergence", status: "pass", measured: 1e-6, tolerance: 1e-4, cells: 2, justification: "" },
+      { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2, justification: "" },
     ],
     rows: [
-      { hash: "a", parameters: { seed: 1, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 1e-6, spectrumError: 1e-4, balanceRatio: 1.001, learnedRank: 3, closedFormRank: 3, representable: true, status: "ok" },
-      { hash: "b", parameters: { seed: 2, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 2e-6, spectrumError: 2e-4, balanceRatio: 1.002, learnedRank: 3, closedFormRank: 3, representable: true, status: "ok" },
+      { hash: "a", parameters: { seed: 1, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 1e-6, spectrumError: 1e-4, balanceRatio: 1.001, learnedRank: 3, closedFormRank: 3, representable: true, status: "computed" },
+      { hash: "b", parameters: { seed: 2, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 2e-6, spectrumError: 2e-4, balanceRatio: 1.002, learnedRank: 3, closedFormRank: 3, representable: true, status: "computed" },
     ],
     ...overrides,
   };
@@ -51,7 +53,7 @@ describe("compareWithBaseline", () => {
 
   it("lists rank, representability and status changes exactly", () => {
     const base = summary();
-    const rows = base.rows.map((r) => (r.hash === "a" ? { ...r, learnedRank: 4, status: "failed" } : r));
+    const rows = base.rows.map((r) => (r.hash === "a" ? { ...r, learnedRank: 4, status: "failed" as const } : r));
     const regressions = compareWithBaseline(summary({ rows }), base);
     expect(regressions.map((r) => [r.metric, r.direction])).toEqual([
       ["learnedRank", "changed"],
@@ -82,13 +84,45 @@ describe("compareWithBaseline", () => {
 
 describe("parseSummary", () => {
   it("names every wrong field at once", () => {
-    expect(() => parseSummary(JSON.stringify({ sweepId: 3, cells: { total: 1 }, claims: [{ id: "1", status: "maybe", cells: 1 }], rows: {} }), "x.json")).toThrow(
-      /sweepId must be a string; cells.computed must be a number; cells.cached must be a number; cells.failed must be a number; claims\[0\].status must be pass, fail or skipped; rows must be an array/,
+    const bad = { format: SUMMARY_FORMAT, sweepId: 3, cells: { total: 1 }, claims: [{ id: "1", status: "maybe", cells: 1 }], rows: {} };
+    expect(() => parseSummary(JSON.stringify(bad), "x.json")).toThrow(
+      /^x.json: sweepId: expected a string, got 3; cells.computed: missing \(expected a number\); cells.cached: missing \(expected a number\); cells.failed: missing \(expected a number\); claims\[0\].title: missing \(expected a string\); claims\[0\].status: expected one of "pass", "fail", "skipped", got "maybe"; .*; rows: expected a list, got \{\}$/,
     );
     expect(() => parseSummary("{", "x.json")).toThrow(/x.json: not JSON/);
   });
+
   it("accepts a summary and keeps extra fields", () => {
-    const parsed = parseSummary(JSON.stringify({ ...summary(), extra: 1 }), "x") as SummaryLike & { extra?: number };
+    const parsed = parseSummary(JSON.stringify({ ...fixtureSweep().summary, extra: 1 }), "x") as Summary & { extra?: number };
     expect(parsed.extra).toBe(1);
+  });
+
+  it("refuses a summary an older dropsweep wrote (no format) or another format, saying what to run", () => {
+    const { format: _, ...old } = fixtureSweep().summary;
+    expect(() => parseSummary(JSON.stringify(old), "x.json")).toThrow(SummaryFormatError);
+    expect(() => parseSummary(JSON.stringify(old), "x.json")).toThrow(
+      "x.json: no format field: written by an older dropsweep; this dropsweep reads dropsweep.summary/1. Regenerate it from the stored results with `dropsweep report fixture-sweep` (nothing is recomputed)",
+    );
+    expect(() => parseSummary(JSON.stringify({ ...old, format: "dropsweep.summary/2" }), "x.json")).toThrow(/^x.json: format "dropsweep.summary\/2"; this dropsweep reads dropsweep.summary\/1/);
+  });
+
+  it("refuses what the report would read without a fallback: a claim without its lists, a diverged row without its bucket", () => {
+    const valid = fixtureSweep().summary;
+    const noLists = { ...valid, claims: valid.claims.map(({ mismatched: _m, unresolved: _u, ...c }) => c) };
+    expect(() => parseSummary(JSON.stringify(noLists), "x")).toThrow(/claims\[4\]\.mismatched: missing \(claim 5 is pass: every claim that is not skipped lists it\); claims\[4\]\.unresolved: missing/);
+    const diverged = { ...valid, rows: valid.rows.map((r, i) => (i === 0 ? { ...r, status: "diverged" } : r)) };
+    expect(() => parseSummary(JSON.stringify(diverged), "x")).toThrow(/rows\[0\]\.countedAs: missing \(a diverged row says whether it was computed or cached\)/);
+    const fewer = { ...valid, claims: valid.claims.slice(0, 6) };
+    expect(() => parseSummary(JSON.stringify(fewer), "x")).toThrow(/claims: expected one result for each claim, 1, 2, 3, 4, 5, 6, 7 in that order, got 1, 2, 3, 4, 5, 6/);
+  });
+});
+
+describe("rows' status against the baseline", () => {
+  it("computed and cached are the same outcome: a rerun that found every cell cached changes nothing", () => {
+    const base = summary();
+    const rerun = summary({ rows: base.rows.map((r) => ({ ...r, status: "cached" as const })) });
+    expect(compareWithBaseline(rerun, base)).toEqual([]);
+    const failed = summary({ rows: base.rows.map((r, i) => (i === 0 ? { ...r, status: "failed" as const, error: "x" } : r)) });
+    expect(compareWithBaseline(failed, rerun)).toMatchObject([{ metric: "status", direction: "worse", baseline: "cached", current: "failed" }]);
+    expect(compareWithBaseline(rerun, failed)).toMatchObject([{ metric: "status", direction: "better" }]);
   });
 });

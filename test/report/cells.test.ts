@@ -3,13 +3,22 @@
 // or only the final ones.
 import { describe, expect, it } from "vitest";
 import { fromCellResult } from "../../shared/report/cells.js";
-import { emptyMetrics, RESULT_FORMAT, type CellResult } from "../../shared/results/result.js";
+import { emptyMetrics, type LinearMetrics } from "../../shared/results/metrics.js";
+import { RESULT_FORMAT, type CellResult } from "../../shared/results/result.js";
 
-const result = (curves: Record<string, number[]>, metrics: Record<string, unknown> = {}): CellResult => ({
+const result = (curves: Record<string, number[]>, metrics: Partial<LinearMetrics> = {}): CellResult => ({
   format: RESULT_FORMAT,
   hash: "ab".repeat(32),
   kernelVersion: 1,
-  cell: { experiment: "noop", seed: 0, work: { iterations: 0, fail: false } },
+  cell: {
+    experiment: "linear-factorisation",
+    sizes: { m: 4, n: 4, hiddenUnits: 4 },
+    target: { generator: "gaussian", noise: 0 },
+    mask: { family: "dropblock", keepProbability: 0.5, blockSize: 2 },
+    optimiser: { learningRate: 0.1, schedule: "constant", epochs: 10, batchSize: 4, maskScope: "sample", dtype: "f64" },
+    seed: 0,
+    monteCarloSamples: 0,
+  },
   status: "ok",
   metrics: { ...emptyMetrics(), ...metrics },
   spectra: {},

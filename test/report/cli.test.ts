@@ -109,6 +109,33 @@ describe("dropsweep report (directory store)", () => {
     expect(await run([fixtureSweepId, "--out", root, "--baseline", join(baselineDir, "summary.json")])).toBe(3);
   });
 
+  it("regenerates a summary.json an older dropsweep wrote from the stored results, and says so", async () => {
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const other = mkdtempSync(join(tmpdir(), "dropsweep-report-old-"));
+    try {
+      const { summary } = fixtureSweep();
+      const { format: _, ...old } = summary;
+      const store = new FileStore(other);
+      await seed(store, old as typeof summary);
+      // What Plan stored: the cells and their parameters, and the cells it left to compute.
+      const lines = (rows: typeof summary.rows) => rows.map((r) => JSON.stringify({ hash: r.hash })).join("\n") + "\n";
+      await store.put(keys.resolved(fixtureSweepId), JSON.stringify({ cells: summary.rows.map((r) => ({ hash: r.hash, parameters: r.parameters })) }));
+      await store.put(keys.cells(fixtureSweepId), lines(summary.rows));
+      await store.put(keys.manifest(fixtureSweepId), lines(summary.rows.filter((r) => r.status !== "cached")));
+      expect(await run([fixtureSweepId, "--out", other])).toBe(0);
+      expect(stderr.mock.calls.map((c) => String(c[0]))).toContain(
+        `report: ${keys.report(fixtureSweepId, "summary.json")} was written by another dropsweep (no format field); regenerated it from the stored results (claims evaluated again, no cell recomputed)\n`,
+      );
+      const rewritten = JSON.parse(readFileSync(join(other, ...keys.report(fixtureSweepId, "summary.json").split("/")), "utf8"));
+      expect(rewritten.format).toBe("dropsweep.summary/1");
+      expect(rewritten.claims).toEqual(JSON.parse(JSON.stringify(summary.claims)));
+      expect(rewritten.cells).toEqual(summary.cells);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it("exits 2 and writes nothing on bad input", async () => {
     quiet();
     const empty = mkdtempSync(join(tmpdir(), "dropsweep-report-empty-"));
@@ -121,10 +148,14 @@ describe("dropsweep report (directory store)", () => {
       // A summary.json that is not one: the message names the fields.
       const bad = join(empty, "bad");
       mkdirSync(bad);
-      writeFileSync(join(bad, "summary.json"), JSON.stringify({ sweepId: "x", claims: [] }));
+      writeFileSync(join(bad, "summary.json"), JSON.stringify({ format: "dropsweep.summary/1", sweepId: "x", claims: [] }));
       const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
       expect(await main(["report", fixtureSweepId, "--out", root, "--baseline", bad])).toBe(2);
-      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(/cells\.total must be a number/);
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(/cells: missing \(expected a mapping\)/);
+      // A baseline an older dropsweep wrote: refused, saying what regenerates it.
+      writeFileSync(join(bad, "summary.json"), JSON.stringify({ sweepId: "x", cells: { total: 0 }, claims: [], rows: [] }));
+      expect(await main(["report", fixtureSweepId, "--out", root, "--baseline", bad])).toBe(2);
+      expect(String(stderr.mock.calls.at(-1)?.[0])).toMatch(/no format field: written by an older dropsweep; .*`dropsweep report x`/);
       expect(existsSync(join(empty, "sweeps"))).toBe(false);
     } finally {
       rmSync(empty, { recursive: true, force: true });

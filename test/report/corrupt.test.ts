@@ -5,8 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../../shared/pipeline/aggregate.js";
 import { keys } from "../../shared/store/layout.js";
-import type { SummaryLike } from "../../shared/report/summary.js";
-import { loadResults } from "../../shared/report/load.js";
+import type { Summary } from "../../shared/results/summary.js";
+import { loadResults, loadSummary } from "../../shared/report/load.js";
 import { writeReport } from "../../shared/report/write.js";
 import { writeResult } from "../../shared/results/result.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore } from "./fixtures.js";
@@ -97,7 +97,7 @@ describe("a diverged result corrupt since Aggregate", async () => {
   await store.put(keys.manifest(fixtureSweepId), lines([divergedComputed!.hash, results[2]!.hash]));
   for (const result of results) await writeResult(store, result);
   const aggregated = await aggregate(store, { sweepId: fixtureSweepId });
-  const summary = JSON.parse(store.text(aggregated.summaryKey)!) as SummaryLike;
+  const summary = JSON.parse(store.text(aggregated.summaryKey)!) as Summary;
   // Flip a byte of the computed diverged cell's result after Aggregate read it.
   const key = keys.result(divergedComputed!.hash);
   const bytes = (await store.get(key))!.slice();
@@ -105,7 +105,7 @@ describe("a diverged result corrupt since Aggregate", async () => {
   await store.put(key, bytes);
 
   /** The header's "N cells: a computed, b cached, c failed" as numbers. */
-  const header = async (input: SummaryLike) => {
+  const header = async (input: Summary) => {
     const unreadable = new Map<string, string>();
     const other = new MemoryStore();
     for (const k of [keys.resolved(fixtureSweepId), ...results.map((r) => keys.result(r.hash))]) await other.put(k, (await store.get(k))!);
@@ -128,9 +128,19 @@ describe("a diverged result corrupt since Aggregate", async () => {
     expect(counts).toMatchObject({ total: 4, computed: 1, cached: 2, failed: 1 });
   });
 
-  it("adds up for a summary written before diverged rows said where they were counted", async () => {
-    const old = { ...summary, rows: summary.rows.map(({ countedAs: _, ...row }) => row) };
-    const counts = await header(old);
+  it("adds up for a summary written before diverged rows said where they were counted: `dropsweep report` regenerates it first", async () => {
+    const { format: _format, ...old } = { ...summary, rows: summary.rows.map(({ countedAs: _, ...row }) => row) };
+    const other = new MemoryStore();
+    for (const k of [keys.resolved(fixtureSweepId), keys.cells(fixtureSweepId), keys.manifest(fixtureSweepId), ...results.map((r) => keys.result(r.hash))])
+      await other.put(k, (await store.get(k))!);
+    await other.put(keys.report(fixtureSweepId, "summary.json"), JSON.stringify(old));
+    const notes: string[] = [];
+    const regenerated = await loadSummary(other, fixtureSweepId, (note) => notes.push(note));
+    expect(notes).toEqual([`${keys.report(fixtureSweepId, "summary.json")} was written by another dropsweep (no format field); regenerated it from the stored results (claims evaluated again, no cell recomputed)`]);
+    // Nothing written by reading it: the report writes the regenerated summary with itself.
+    expect(JSON.parse(other.text(keys.report(fixtureSweepId, "summary.json"))!)).toEqual(old);
+    expect(regenerated.rows.find((r) => r.hash === divergedCached!.hash)).toMatchObject({ status: "diverged", countedAs: "cached" });
+    const counts = await header(regenerated);
     expect(counts.computed + counts.cached + counts.failed).toBe(counts.total);
     expect(counts.failed).toBe(1);
   });

@@ -5,9 +5,11 @@
 import { RESULT_FORMAT, type CellError, type CellResult } from "../../shared/results/result.js";
 import type { LinearFactorisationCell } from "../../shared/spec/cell.js";
 import type { MaskFamily } from "../../shared/masks.js";
-import { evaluateClaims, tolerances } from "../../shared/pipeline/claims.js";
+import type { CellEvidence } from "../../shared/claims/evidence.js";
+import { evaluateClaims, tolerances } from "../../shared/claims/list.js";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
-import type { SummaryLike, SummaryRow } from "../../shared/report/summary.js";
+import { checkMetrics, type LinearMetrics } from "../../shared/results/metrics.js";
+import { SUMMARY_FORMAT, type Summary, type SummaryRow } from "../../shared/results/summary.js";
 import type { PutOptions, Store } from "../../shared/store/store.js";
 
 export const fixtureSweepId = "fixture-sweep";
@@ -67,7 +69,7 @@ function makeCell(i: number, axes: Axes, mask: MaskFamily, seed: number, options
   for (let g = 1; g <= blocks; g++)
     curves[`blockNorm.${g}`] = normEpochs.map((epoch) => balanced * (1 + (g - 1 - blocks / 2) * 0.3 * Math.exp(-epoch / 8)));
   const final = deterministicObjective.at(-1)!;
-  const metrics: CellResult["metrics"] = {
+  const metrics: LinearMetrics = {
     objectiveGap: gap,
     spectrumError: Math.abs(gap) * 10,
     balanceRatio: options.balanceRatio ?? 1 + Math.sqrt(Math.abs(gap)),
@@ -107,7 +109,14 @@ function makeCell(i: number, axes: Axes, mask: MaskFamily, seed: number, options
  * with its partitioned twin, and one failed cell. Claims are evaluated by the pipeline's own
  * claims table, so the summary is what Aggregate would write for these results.
  */
-export function fixtureSweep(): { summary: SummaryLike; results: CellResult[]; errors: CellError[] } {
+/** A result as Aggregate hands it to the claims: its metrics checked against its experiment's schema. */
+export function evidenceOf(result: CellResult, withSpectra = true): CellEvidence {
+  const typed = checkMetrics(result.cell, result.metrics);
+  if ("problems" in typed) throw new Error(`fixture result ${result.hash}: ${typed.problems.join("; ")}`);
+  return { ...typed, hash: result.hash, status: result.status, ...(withSpectra ? { spectra: result.spectra } : {}) };
+}
+
+export function fixtureSweep(): { summary: Summary; results: CellResult[]; errors: CellError[] } {
   const cells: FixtureCell[] = [];
   let i = 0;
   for (const blockSize of [1, 2, 4])
@@ -129,7 +138,8 @@ export function fixtureSweep(): { summary: SummaryLike; results: CellResult[]; e
   const results = cells.flatMap((c) => (c.result ? [c.result] : []));
   const rows = cells.map((c) => c.row);
   const valid = rows.filter((r) => r.status !== "failed");
-  const summary: SummaryLike = {
+  const summary: Summary = {
+    format: SUMMARY_FORMAT,
     sweepId: fixtureSweepId,
     cells: {
       total: rows.length,
@@ -137,7 +147,7 @@ export function fixtureSweep(): { summary: SummaryLike; results: CellResult[]; e
       cached: valid.filter((r) => r.status === "cached").length,
       failed: rows.length - valid.length,
     },
-    claims: evaluateClaims(results.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics, spectra: r.spectra }))),
+    claims: evaluateClaims(results.map((r) => evidenceOf(r))),
     rows,
   };
   return { summary, results, errors: cells.flatMap((c) => (c.error ? [c.error] : [])) };
@@ -178,7 +188,7 @@ export class MemoryStore implements Store {
 }
 
 /** A larger grid (configurations x seeds DropBlock cells) for the caps on plots and tables. */
-export function largeSweep(configurations: number, seeds: number): { summary: SummaryLike; results: CellResult[] } {
+export function largeSweep(configurations: number, seeds: number): { summary: Summary; results: CellResult[] } {
   const cells: FixtureCell[] = [];
   let i = 0;
   for (let c = 0; c < configurations; c++)
@@ -192,9 +202,10 @@ export function largeSweep(configurations: number, seeds: number): { summary: Su
   const rows = cells.map((c) => c.row);
   return {
     summary: {
+      format: SUMMARY_FORMAT,
       sweepId: fixtureSweepId,
       cells: { total: rows.length, computed: rows.length, cached: 0, failed: 0 },
-      claims: evaluateClaims(results.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics }))),
+      claims: evaluateClaims(results.map((r) => evidenceOf(r, false))),
       rows,
     },
     results,

@@ -1,15 +1,13 @@
 // Every plot builder must compile and render through vega without warnings and draw data marks;
 // the mark counts are checked against the number of points fed in (an independent count).
 import { describe, expect, it } from "vitest";
-import {
-  balancePlot,
-  monteCarloPlot,
-  objectiveGapPlot,
-  regularisersPlot,
-  schemesPlot,
-  spectraPlot,
-  trainingCurvesPlot,
-} from "../../shared/report/plots.js";
+import { balancePlot } from "../../shared/report/panels/balance.js";
+import { monteCarloPlot } from "../../shared/report/panels/monteCarlo.js";
+import { objectiveGapPlot } from "../../shared/report/panels/objectiveGap.js";
+import { regularisersPlot } from "../../shared/report/panels/regularisers.js";
+import { schemesPlot } from "../../shared/report/panels/schemes.js";
+import { spectraPlot } from "../../shared/report/panels/spectra.js";
+import { trainingCurvesPlot } from "../../shared/report/panels/trainingCurves.js";
 import { countDataMarks, renderSvg } from "../../shared/report/svg.js";
 
 describe("plot builders", () => {
@@ -37,27 +35,37 @@ describe("plot builders", () => {
     expect(schemesPlot([])).toBeUndefined();
   });
 
-  it("every builder renders data marks", async () => {
+  it("every builder renders data marks, as many as its input calls for", async () => {
     const epochs = [1, 2, 3, 4].map((epoch) => ({ epoch, stochasticLoss: 10 / epoch + 1, deterministicObjective: 8 / epoch + 1 }));
-    const plots = [
-      trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }]),
-      objectiveGapPlot([
-        { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-8, representable: true },
-        { blockSize: 2, keepProbability: 0.5, objectiveGap: -1e-18, representable: true },
-        { blockSize: 2, keepProbability: 0.8, objectiveGap: 1e-3, representable: false },
-      ]),
-      balancePlot([{ configuration: "a", epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / e.epoch, 1 - 0.1 / e.epoch] })), balancedNorm: 1 }]),
-      regularisersPlot([{ configuration: "last", dropconnect: 2, dropout: 2 }]),
-      monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound: 3 }]),
-      schemesPlot([{ configuration: "a", scheme: "partitioned", epochs: epochs.map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })) }]),
-      // A facet without the minimum's rule still renders.
-      trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }, { configuration: "b", epochs }]),
+    // Each plot with the marks its input calls for, counted from the input (a line is one mark
+    // per series and facet, a point or bar or rule one per datum).
+    const plots: [ReturnType<typeof trainingCurvesPlot>, number][] = [
+      // Stochastic loss and objective lines, the minimum's rule.
+      [trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }]), 2 + 1],
+      [
+        objectiveGapPlot([
+          { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-8, representable: true },
+          { blockSize: 2, keepProbability: 0.5, objectiveGap: -1e-18, representable: true },
+          { blockSize: 2, keepProbability: 0.8, objectiveGap: 1e-3, representable: false },
+        ]),
+        // A median line per keep probability in each of the two facets, a point per cell.
+        2 + 3,
+      ],
+      // A line and a final point per block (two blocks), the balanced value's rule.
+      [balancePlot([{ configuration: "a", epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / e.epoch, 1 - 0.1 / e.epoch] })), balancedNorm: 1 }]), 2 + 2 + 1],
+      // A bar per regulariser.
+      [regularisersPlot([{ configuration: "last", dropconnect: 2, dropout: 2 }]), 2],
+      // The cell's point and the two rules at ± the bound.
+      [monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound: 3 }]), 1 + 2],
+      // One curve; no spectrum given.
+      [schemesPlot([{ configuration: "a", scheme: "partitioned", epochs: epochs.map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })) }]), 1],
+      // A facet without the minimum's rule still renders: 3 marks in the first, 2 in the second.
+      [trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }, { configuration: "b", epochs }]), 3 + 2],
     ];
-    for (const plot of plots) {
+    for (const [plot, expected] of plots) {
       expect(plot).toBeDefined();
-      const { svg, dataMarks } = await renderSvg(plot!.spec);
-      expect(dataMarks, plot!.id).toBeGreaterThan(0);
-      expect(countDataMarks(svg)).toBe(dataMarks);
+      const { dataMarks } = await renderSvg(plot!.spec);
+      expect(dataMarks, plot!.id).toBe(expected);
     }
   });
 
@@ -106,6 +114,16 @@ describe("balance plot with final block norms only", () => {
     expect(values.map((v) => Number(v.toFixed(12)))).toEqual([1, 1.05, 0.95]);
     const { dataMarks } = await renderSvg(plot.spec);
     expect(dataMarks).toBe(3 + 1); // three dots and the rule at 1
+  });
+});
+
+describe("countDataMarks", () => {
+  it("counts nothing for an empty mark group, not the next group's items", () => {
+    const svg =
+      '<g class="mark-rule role-mark layer" role="graphics-symbol"/>' +
+      '<g class="mark-group role-title"><g><path class="background"/><g class="mark-text role-title-text"><text>b</text></g></g></g>' +
+      '<g class="mark-symbol role-mark points"><path d="M0,0"/><path d="M1,1"/></g>';
+    expect(countDataMarks(svg)).toBe(2);
   });
 });
 

@@ -1,11 +1,15 @@
 // Counts are written with the noun in the right number, in the pipeline's claim notes and in
 // the report's own sentences ("1 cell exactly at the bound", "1 twin pair", "2 cells").
 import { describe, expect, it } from "vitest";
-import { evaluateClaims } from "../../shared/pipeline/claims.js";
+import { evaluateClaims } from "../../shared/claims/list.js";
+import type { LinearMetrics } from "../../shared/results/metrics.js";
 import { counted } from "../../shared/text.js";
 import { writeReport } from "../../shared/report/write.js";
 import { keys } from "../../shared/store/layout.js";
-import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
+import { evidenceOf, fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
+
+/** The fixture's results are linear cells. */
+const linear = (metrics: unknown) => metrics as LinearMetrics;
 
 /** "1 cells", "1 twin pairs", "1 more cells": a count of one followed by a plural noun. */
 const oneWithPlural = /(?<![\d.])1 (?:[a-z-]+ ){0,2}(?:cells|pairs|configurations|claims|changes|values|points|gaps|regressions)\b/;
@@ -21,7 +25,7 @@ describe("counts and their nouns", () => {
     // One representable cell exactly at the bound (blocks = blocksNeeded): claim 3 reports it, not claims it.
     const atBound = results.find((r) => r.metrics.representable === true && (r.cell as { mask: { family: string } }).mask.family === "dropblock")!;
     const edited = results.map((r) => (r === atBound ? { ...r, metrics: { ...r.metrics, blocks: 2, blocksNeeded: 2 } } : r));
-    const claims = evaluateClaims(edited.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics, spectra: r.spectra })));
+    const claims = evaluateClaims(edited.map((r) => evidenceOf(r)));
     const reason = (id: string) => claims.find((c) => c.id === id)!.reason ?? "";
     expect(reason("3")).toContain("not claimed: 1 cell exactly at the bound");
     // The fixture has one contiguous cell paired with its partitioned twin.
@@ -31,15 +35,15 @@ describe("counts and their nouns", () => {
 
   it("a count carries its verb in the same number (claim 1's cells without Monte Carlo spread)", () => {
     const { results } = fixtureSweep();
-    const sampled = results.filter((r) => r.metrics.monteCarlo !== undefined);
+    const sampled = results.filter((r) => linear(r.metrics).monteCarlo !== undefined);
     expect(sampled.length).toBeGreaterThanOrEqual(3);
     const reasonWith = (degenerate: number) => {
       // The first `degenerate` cells: no spread, and a mean off the deterministic objective.
       const edited = sampled.map((r, i) => {
-        const mc = r.metrics.monteCarlo as { mean: number; standardError: number; deterministic: number };
+        const mc = linear(r.metrics).monteCarlo!;
         return i < degenerate ? { ...r, metrics: { ...r.metrics, monteCarlo: { ...mc, standardError: 0, mean: mc.deterministic + 1 } } } : r;
       });
-      const claims = evaluateClaims(edited.map((r) => ({ hash: r.hash, cell: r.cell, status: r.status, metrics: r.metrics, spectra: r.spectra })));
+      const claims = evaluateClaims(edited.map((r) => evidenceOf(r)));
       return claims.find((c) => c.id === "1")!.reason ?? "";
     };
     expect(reasonWith(1)).toMatch(/^1 cell with zero Monte Carlo spread differs from the deterministic objective/);

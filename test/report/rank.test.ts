@@ -7,8 +7,10 @@ import { aggregate } from "../../shared/pipeline/aggregate.js";
 import { keys } from "../../shared/store/layout.js";
 import { reportForAggregate } from "../../shared/report/aggregate.js";
 import { writeReport } from "../../shared/report/write.js";
-import { checkSummary, type SummaryLike } from "../../shared/report/summary.js";
+import { loadResults, loadSummary } from "../../shared/report/load.js";
+import type { LinearMetrics } from "../../shared/results/metrics.js";
 import { writeResult, type CellResult } from "../../shared/results/result.js";
+import { checkSummary, type Summary } from "../../shared/results/summary.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
 
 /** Naive count of the values above a fraction of sigma_1 (independent of shared/experiments/rank.ts). */
@@ -66,7 +68,7 @@ describe("rank column", async () => {
   const results = [...converged, unconverged, nearBand];
   const store = await sweepStore(results);
   const aggregated = await aggregate(store, { sweepId: fixtureSweepId }, { report: reportForAggregate });
-  const summary = JSON.parse(store.text(aggregated.summaryKey)!) as SummaryLike;
+  const summary = JSON.parse(store.text(aggregated.summaryKey)!) as Summary;
   const markdown = store.text(keys.report(fixtureSweepId, "report.md"))!;
   const html = store.text(keys.report(fixtureSweepId, "report.html"))!;
   const claim5 = summary.claims.find((c) => c.id === "5")!;
@@ -78,7 +80,7 @@ describe("rank column", async () => {
   it("Aggregate's rows carry rank(A*) at the threshold beside the exact one", () => {
     for (const row of summary.rows) {
       const result = results.find((r) => r.hash === row.hash)!;
-      expect(row.closedFormRankAtThreshold).toBe(result.metrics.closedFormRankAtThreshold);
+      expect(row.closedFormRankAtThreshold).toBe((result.metrics as LinearMetrics).closedFormRankAtThreshold);
       expect(row.closedFormRank).toBe(6);
     }
   });
@@ -127,29 +129,36 @@ describe("rank column", async () => {
 
   it("the summary reader names a verdict list that is not a list of hashes", () => {
     const bad = { ...summary, claims: summary.claims.map((c) => (c.id === "5" ? { ...c, mismatched: [3] } : c)) };
-    expect(() => checkSummary(bad, "summary.json")).toThrow(/claims\[4\]\.mismatched must be a list of hashes/);
+    expect(() => checkSummary(bad, "summary.json")).toThrow(/claims\[4\]\.mismatched\[0\]: expected a string, got 3/);
   });
 
-  it("reads a summary written before claim 5 recorded its verdicts from the order of its hashes", async () => {
-    const old = { ...summary, claims: summary.claims.map(({ mismatched: _m, unresolved: _u, ...c }) => c) };
-    const other = new MemoryStore();
-    await writeReport(other, fixtureSweepId, old, stream(results));
-    const page = other.text(keys.report(fixtureSweepId, "report.md"))!;
+  /** The report `dropsweep report` writes from `stored` (loadSummary regenerates an older summary first). */
+  async function reportFrom(stored: unknown): Promise<{ page: string; notes: string[] }> {
+    const other = await sweepStore(results);
+    await other.put(keys.report(fixtureSweepId, "summary.json"), JSON.stringify(stored));
+    const notes: string[] = [];
+    const loaded = await loadSummary(other, fixtureSweepId, (note) => notes.push(note));
+    await writeReport(other, fixtureSweepId, loaded, loadResults(other, loaded));
+    return { page: other.text(keys.report(fixtureSweepId, "report.md"))!, notes };
+  }
+
+  it("regenerates a summary written before claim 5 recorded its verdicts, and marks the cells it records", async () => {
+    const { format: _, ...old } = { ...summary, claims: summary.claims.map(({ mismatched: _m, unresolved: _u, ...c }) => c) };
+    const { page, notes } = await reportFrom(old);
+    expect(notes).toHaveLength(1);
     for (const cell of converged) expect(rankCell(page, cell.hash)).toBe("5 / 5 (6)");
     expect(rankCell(page, unconverged.hash)).toBe("6 / 5 (6) ✗");
     expect(rankCell(page, nearBand.hash)).toBe("5 / 6 ≈");
   });
 
-  it("reads a summary written before rows carried the rank at the threshold", async () => {
-    const old = { ...summary, rows: summary.rows.map(({ closedFormRankAtThreshold: _, ...row }) => row) };
-    const other = new MemoryStore();
-    await writeReport(other, fixtureSweepId, old, stream(results));
-    const page = other.text(keys.report(fixtureSweepId, "report.md"))!;
-    // The exact rank, as before; the marks still come from claim 5.
-    for (const cell of converged) expect(rankCell(page, cell.hash)).toBe("5 / 6");
-    expect(rankCell(page, unconverged.hash)).toBe("6 / 6 ✗");
-    // ... and the note says rank(A*) is the exact one there, not the count at the threshold.
-    expect(page).toContain("rank(A*) exactly (this summary's rows do not carry it at the threshold");
-    expect(page).not.toContain("both counted above claim 5's threshold");
+  it("regenerates a summary written before rows carried the rank at the threshold, and shows both ranks", async () => {
+    const { format: _, ...old } = { ...summary, rows: summary.rows.map(({ closedFormRankAtThreshold: _t, ...row }) => row) };
+    const { page, notes } = await reportFrom(old);
+    expect(notes).toHaveLength(1);
+    // The rows now carry rank(A*) at the threshold; the marks still come from claim 5.
+    for (const cell of converged) expect(rankCell(page, cell.hash)).toBe("5 / 5 (6)");
+    expect(rankCell(page, unconverged.hash)).toBe("6 / 5 (6) ✗");
+    expect(page).not.toContain("this summary's rows do not carry it at the threshold");
+    expect(page).toContain("both counted above claim 5's threshold");
   });
 });

@@ -65,7 +65,9 @@ describe.skipIf(!chromiumAvailable())("report.html in headless Chromium", () => 
           const r = item.getBoundingClientRect();
           return r.width > 0 || r.height > 0;
         });
-        return { id: figure.id, width: box?.width ?? 0, height: box?.height ?? 0, marks: marks.length };
+        // Every item of those groups, laid out or not: what the report counted in the SVG text.
+        const items = figure.querySelectorAll("g.role-mark > *").length;
+        return { id: figure.id, width: box?.width ?? 0, height: box?.height ?? 0, marks: marks.length, items, counted: Number(figure.getAttribute("data-marks")) };
       }),
     );
     expect(figures.length).toBe(plotCount);
@@ -74,6 +76,8 @@ describe.skipIf(!chromiumAvailable())("report.html in headless Chromium", () => 
       expect(figure.width, figure.id).toBeGreaterThan(100);
       expect(figure.height, figure.id).toBeGreaterThan(50);
       expect(figure.marks, figure.id).toBeGreaterThan(0);
+      // The count the report recorded (svg.ts countDataMarks, in summary.json) is the browser's.
+      expect(figure.counted, figure.id).toBe(figure.items);
     }
 
     // The claims table is the first thing after the header, with all seven claims.

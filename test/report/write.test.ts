@@ -3,9 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { keys } from "../../shared/store/layout.js";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
-import { justifications, tolerances } from "../../shared/pipeline/claims.js";
+import { claimById, tolerances } from "../../shared/claims/list.js";
 import { escapeHtml } from "../../shared/report/format.js";
-import type { SummaryLike } from "../../shared/report/summary.js";
+import { parseSummary } from "../../shared/results/summary.js";
 import { writeReport } from "../../shared/report/write.js";
 import { writeCellError } from "../../shared/results/result.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
@@ -55,7 +55,7 @@ describe("writeReport", async () => {
 
   it("justifies every tolerance with the pipeline's text from the summary, and no other", () => {
     for (const claim of summary.claims) {
-      expect(claim.justification).toBe(justifications[claim.id as keyof typeof justifications]);
+      expect(claim.justification).toBe(claimById(claim.id).justification(claim));
       expect(claimSection(html, claim.id), `claim ${claim.id}`).toContain(`Tolerance:</span> ${escapeHtml(claim.justification!)}</p>`);
       expect(markdown).toContain(`**Tolerance:** ${claim.justification}`);
     }
@@ -71,12 +71,11 @@ describe("writeReport", async () => {
     await writeReport(other, fixtureSweepId, edited, stream(results));
     const page = other.text(reportKey("report.html"))!;
     expect(claimSection(page, "4")).toContain(escapeHtml(sentinel));
-    expect(claimSection(page, "4")).not.toContain(escapeHtml(justifications["4"]));
-    // A summary written before claims carried the text falls back to the pipeline's table.
+    const claim4 = summary.claims.find((c) => c.id === "4")!;
+    expect(claimSection(page, "4")).not.toContain(escapeHtml(claimById("4").justification(claim4)));
+    // A summary without the text is not read (it was written before claims carried it).
     const old = { ...summary, claims: summary.claims.map(({ justification: _, ...c }) => c) };
-    const again = new MemoryStore();
-    await writeReport(again, fixtureSweepId, old, stream(results));
-    expect(claimSection(again.text(reportKey("report.html"))!, "4")).toContain(escapeHtml(justifications["4"]));
+    expect(() => parseSummary(JSON.stringify(old), "summary.json")).toThrow(/claims\[3\]\.justification: missing \(expected a string\)/);
   });
 
   it("lists every check of a claim, reported ones as reported, not gated", () => {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { keys } from "../../shared/store/layout.js";
-import { RESULT_FORMAT, emptyMetrics, openResult, readResult, sealResult, writeResult, type CellResult } from "../../shared/results/result.js";
+import { emptyMetrics } from "../../shared/results/metrics.js";
+import { RESULT_FORMAT, openResult, readResult, sealResult, writeResult, type CellResult } from "../../shared/results/result.js";
 import { cellHash } from "../../shared/spec/hash.js";
 import { FileStore } from "../../shared/store/fs.js";
 

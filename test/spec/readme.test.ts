@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runLinear } from "../../shared/experiments/linear.js";
-import { tolerances } from "../../shared/pipeline/claims.js";
+import { tolerances } from "../../shared/claims/list.js";
 import type { LinearCell } from "../../shared/spec/cell.js";
 import { formatProblem } from "../../shared/spec/problems.js";
 import { checkSpec, parseSpec } from "../../shared/spec/spec.js";

@@ -1,0 +1,28 @@
+// A claim's status: the one list of them. What shows, counts or compares statuses (summary.json's
+// schema, the report's verdict and headline, the baseline comparison) reads it from here: a new
+// status is a name in `claimStatuses` and an entry in `claimStatusInfo` (the Record type will
+// not compile without it), plus its pill colour in shared/report/html.ts's style.
+import * as z from "zod";
+
+export interface StatusInfo {
+  /** Worse statuses first: a baseline comparison calls a move to a lower rank "worse". */
+  rank: number;
+  /** The report's overall verdict when at least one claim has this status ("pass" adds nothing). */
+  verdict: "pass" | "warn" | "fail";
+}
+
+/** In the order a headline lists them: pass first, then the others worst first. */
+export const claimStatuses = ["pass", "fail", "skipped"] as const;
+
+export const claimStatusSchema = z.enum(claimStatuses);
+
+export type ClaimStatus = z.infer<typeof claimStatusSchema>;
+
+export const claimStatusInfo: Record<ClaimStatus, StatusInfo> = {
+  /** Every gated check is within its tolerance. */
+  pass: { rank: 2, verdict: "pass" },
+  /** The theory and the computation disagree beyond the claim's tolerance. */
+  fail: { rank: 0, verdict: "fail" },
+  /** No cell of this sweep bears on the claim (its reason says which cells would). */
+  skipped: { rank: 1, verdict: "warn" },
+};

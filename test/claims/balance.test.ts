@@ -1,0 +1,15 @@
+// Claim 4 (shared/claims/balance.ts): block products equalise, on cells strictly above the
+// representability bound; passing and failing cells side by side.
+import { describe, expect, it } from "vitest";
+import { byId, dropblock, evidence, factorisation } from "./evidence.js";
+import { aboveAtAndBelowTheBound, good } from "./representable.js";
+
+describe("claim 4: balanced blocks", () => {
+  it("passes on balanced cells above the bound, whatever the cells at it and below it", () => {
+    expect(byId(aboveAtAndBelowTheBound())["4"]).toMatchObject({ status: "pass", measured: 1.01, cells: 1 });
+  });
+
+  it("fails on imbalance", () => {
+    expect(byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.5, learnedRank: 3 })])["4"]!.status).toBe("fail");
+  });
+});

@@ -1,0 +1,55 @@
+// The claims table (shared/claims/list.ts): every claim listed, each with its module's texts
+// and justification, and the cells each claim lists, worst first, across claims on one sweep.
+import { describe, expect, it } from "vitest";
+import { claimById, claims, evaluateClaims } from "../../shared/claims/list.js";
+import { claimIds } from "../../shared/claims/result.js";
+import { byId, dropblock, evidence, factorisation, noop } from "./evidence.js";
+
+describe("claims", () => {
+  it("lists all seven, skipped with a reason, when no cell bears on them; every one carries its justification", () => {
+    const results = evaluateClaims([evidence(noop(), {})]);
+    expect(results.map((c) => [c.id, c.status, c.cells])).toEqual(["1", "2", "3", "4", "5", "6", "7"].map((id) => [id, "skipped", 0]));
+    for (const c of results) {
+      expect(c.reason).toBeTruthy();
+      expect(c.justification).toBe(claimById(c.id).justification(c));
+      expect(c.justification.length).toBeGreaterThan(40);
+    }
+  });
+
+  it("has one module per claim id, in THEORY.md's order, each with a title, statement and tolerances", () => {
+    expect(claims.map((c) => c.id)).toEqual([...claimIds]);
+    for (const claim of claims) {
+      const result = claim.evaluate([]);
+      expect(result.title).toBe(claim.title);
+      expect(claim.statement(result).length).toBeGreaterThan(20);
+      expect(claim.measured(result).length).toBeGreaterThan(20);
+      expect(Object.values(claim.tolerances).every((t) => Number.isFinite(t))).toBe(true);
+    }
+  });
+
+  describe("the cells each claim lists (hashes), worst first", () => {
+    it("lists exactly the cells bearing on the claim, in decreasing badness, diverged and mismatched first", () => {
+      const good = { representable: true, blocks: 4, blocksNeeded: 2, spectrumError: 1e-3, learnedRank: 2, closedFormRank: 2 };
+      const mc = (mean: number) => ({ mean, standardError: 0.1, deterministic: 10, samples: 10 });
+      const items = [
+        evidence(factorisation(dropblock), { ...good, objectiveGap: 1e-4, balanceRatio: 1.1, monteCarlo: mc(10.1) }),
+        evidence(factorisation(dropblock, 1), { ...good, objectiveGap: 5e-4, balanceRatio: 1.02, learnedRank: 3, monteCarlo: mc(9.7) }),
+        evidence(factorisation(dropblock, 2), { ...good, objectiveGap: 1e-5, spectrumError: 0.04, balanceRatio: 1.2 }),
+        evidence(factorisation(dropblock, 3), { ...good, blocks: 2, objectiveGap: 0.1, balanceRatio: 9 }), // at the bound: not claimed
+        evidence(factorisation(dropblock, 4), { representable: false, objectiveGap: 0.5 }), // not representable
+        evidence(factorisation(dropblock, 5), { representable: true }, "diverged"),
+        evidence(noop(), {}),
+      ];
+      const [a, b, c, , , diverged] = items.map((e) => e.hash);
+      const results = byId(items);
+      // Claim 1 by |z|: b (3) before a (1); cells without a Monte Carlo estimate are not listed.
+      expect(results["1"]!.hashes).toEqual([b, a]);
+      // Claim 3: the diverged cell, then by gap or spectrum error against their tolerances (c: 0.04 / 0.05 = 0.8).
+      expect(results["3"]!.hashes).toEqual([diverged, c, b, a]);
+      expect(results["4"]!.hashes).toEqual([c, a, b]);
+      expect(results["5"]!.hashes).toEqual([b, a, c]);
+      expect(results["5"]!.status).toBe("fail");
+      for (const id of ["2", "6", "7"]) expect(results[id]!.hashes).toBeUndefined();
+    });
+  });
+});
