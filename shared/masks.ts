@@ -21,16 +21,6 @@ export type MaskFamily =
    */
   | { family: "custom"; keepProbability: number; patterns: number[][]; probabilities: number[] };
 
-export type MaskFamilyName = MaskFamily["family"];
-
-export const maskFamilyNames: readonly MaskFamilyName[] = [
-  "dropout",
-  "dropblock",
-  "dropconnect",
-  "contiguous-dropblock",
-  "custom",
-];
-
 /** lambda = (1 - theta) / theta (THEORY.md, Setting). */
 export function dropoutLambda(keepProbability: number): number {
   return (1 - keepProbability) / keepProbability;

@@ -13,7 +13,7 @@ import { disposeWeights, initialWeights } from "./network.js";
 import { train, type EpochRecord, type LastLayerMask, type TrainingStatus } from "./train.js";
 import { closedForm, maskMoments } from "../theory/index.js";
 
-export { deepCellParamsSchema, type DeepCellParams, type ResolvedDeepCellParams } from "./params.js";
+export type { DeepCellParams, ResolvedDeepCellParams } from "./params.js";
 
 export interface DeepCellOptions extends BackendOptions {
   /** Progress, once per epoch (the result never depends on it). */

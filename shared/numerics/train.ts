@@ -21,7 +21,7 @@
 //   (status "diverged", divergedAtEpoch = the 1-based epoch), never thrown.
 // - f32 trains in single precision (data, weights, arithmetic); the result is widened to f64.
 // Same options -> bit-identical results on every machine and thread (one RNG, wasm-only math).
-import { type Build, engine, type Workspace } from "./engine.js";
+import { type Build, engine } from "./engine.js";
 import { type Matrix, transpose } from "./matrix.js";
 import { type Dtype } from "./gemm.js";
 import { type MaskFamily } from "../masks.js";
@@ -246,9 +246,4 @@ export function trainMasked(options: TrainOptions): TrainResult {
     if (divergedAtEpoch !== undefined) result.divergedAtEpoch = divergedAtEpoch;
     return result;
   });
-}
-
-/** Workspace bytes trainMasked needs beyond the data (for planning Lambda memory). */
-export function trainScratchBytes(dtype: Dtype, d: number, m: number, r: number, batchSize: number, ws: Workspace = engine()): number {
-  return (ws.kernels.trainScratchBytes as (...a: number[]) => number)(dtype === "f32" ? 4 : 8, d, m, r, batchSize);
 }

@@ -143,7 +143,6 @@ export function experimentFields(experiment: unknown): string[] | undefined {
 }
 
 export const experimentKinds = ["linear-factorisation", "linear-regression", "deep", "noop"] as const;
-export type ExperimentKind = (typeof experimentKinds)[number];
 
 export interface Optimiser {
   learningRate: number;
