@@ -99,6 +99,7 @@ export function learningRateAt(
     case "constant":
       return learningRate;
     case "step":
+      // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
       return learningRate * schedule.factor ** Math.floor(Math.floor(t) / schedule.everyEpochs);
     case "inverse-time":
       return learningRate / (1 + schedule.decay * t);

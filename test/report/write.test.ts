@@ -5,7 +5,6 @@ import { keys } from "../../shared/pipeline/contract.js";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
 import { justifications, tolerances } from "../../shared/pipeline/claims.js";
 import { escapeHtml } from "../../shared/report/format.js";
-import type { SummaryLike } from "../../shared/report/summary.js";
 import { writeReport } from "../../shared/report/write.js";
 import { writeCellError } from "../../shared/results/result.js";
 import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
