@@ -21,7 +21,7 @@ export type MaskFamily =
    */
   | { family: "custom"; keepProbability: number; patterns: number[][]; probabilities: number[] };
 
-/** lambda = (1 - theta) / theta (THEORY.md, Setting). */
+/** lambda = (1 - theta) / theta (THEORY.md "Setting"). */
 export function dropoutLambda(keepProbability: number): number {
   return (1 - keepProbability) / keepProbability;
 }

@@ -47,7 +47,7 @@ export interface ClaimCheck {
 }
 
 export interface ClaimResult {
-  /** The claim's number in THEORY.md, "1" to "7". */
+  /** The claim's number, "1" to "7" (THEORY.md "Claims the pipeline checks"). */
   id: ClaimId;
   title: string;
   status: "pass" | "fail" | "skipped";

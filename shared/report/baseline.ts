@@ -26,7 +26,7 @@ export interface Regression {
   message: string;
 }
 
-/** Which claim's tolerance bounds the movement of each per-cell metric (THEORY.md, Claims). */
+/** Which claim's tolerance bounds the movement of each per-cell metric (THEORY.md "Claims the pipeline checks"). */
 const metricClaims = {
   objectiveGap: "3",
   spectrumError: "3",

@@ -105,7 +105,7 @@ export interface SpectrumInput {
   learned: readonly number[];
 }
 
-/** Claims 3, 5: learned vs closed-form singular values, with the target's (THEORY.md, Induced regulariser). */
+/** Claims 3, 5: learned vs closed-form singular values, with the target's (THEORY.md "Induced regulariser and closed-form global minimum"). */
 export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = []): PlotSpec | undefined {
   const values: { configuration: string; index: number; series: Series; value: number; floored?: boolean }[] = [];
   let dropped = 0;

@@ -12,7 +12,7 @@ import type { Store } from "../store/store.js";
 export const RESULT_FORMAT = "dropsweep.result/1";
 
 /**
- * The measurements every report row shows (THEORY.md "Claims"); null where a kind of cell has
+ * The measurements every report row shows (THEORY.md "Claims the pipeline checks"); null where a kind of cell has
  * no such measurement (noop cells have none). Experiments add their own fields beside these.
  */
 export interface CellMetrics {

@@ -99,7 +99,7 @@ const deepMaskSchema = variants(
 );
 
 const experimentSchemas = {
-  /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser"). */
+  /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser and closed-form global minimum"). */
   "linear-factorisation": z.strictObject({
     experiment: z.literal("linear-factorisation"),
     sizes: z.strictObject({ m: units, n: units, hiddenUnits: units }),
@@ -114,7 +114,7 @@ const experimentSchemas = {
   }),
   /**
    * A deep network on MNIST digits with a mask on its last hidden layer (THEORY.md "Deep
-   * networks"; claims 6, 7): the parameters of shared/deep (`runDeepCell`), one schema.
+   * networks, dropout on the last layer"; claims 6, 7): the parameters of shared/deep (`runDeepCell`), one schema.
    */
   deep: deepCellParamsSchema.extend({ experiment: z.literal("deep"), mask: deepMaskSchema }),
   /**

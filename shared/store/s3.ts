@@ -27,7 +27,7 @@ export function s3ClientConfig(options: S3StoreOptions): S3ClientConfig {
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
     // Checksums only when an operation requires them: otherwise uploads are sent with
     // aws-chunked framing, which S3-compatible servers such as s3rver store verbatim (silent
-    // corruption, ARCHITECTURE.md pitfalls). AWS itself accepts either.
+    // corruption, ARCHITECTURE.md "Pitfalls"). AWS itself accepts either.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),

@@ -1,5 +1,5 @@
 // Closed-form global minimum of the deterministic DropBlock objective (THEORY.md, "Induced
-// regulariser and closed-form global minimum" and "Data matrix (X != I)"):
+// regulariser and closed-form global minimum" and "Data matrix"):
 //   min_A ||Y - A||_F^2 + mu ||A||_(k)^2,  mu = lambda / b = lambda k / r,
 // solved by the prox of the squared k-support norm on the singular values. Dropout is k = 1.
 import { UsageError } from "../errors.js";
