@@ -78,7 +78,15 @@ export default tseslint.config(
   {
     files: resultProducing,
     rules: {
-      "no-restricted-properties": ["error", ...transcendental.map((property) => ({ object: "Math", property, message: determinism }))],
+      "no-restricted-properties": [
+        "error",
+        ...transcendental.map((property) => ({ object: "Math", property, message: determinism })),
+        {
+          object: "Math",
+          property: "random",
+          message: "every draw comes from the one seeded RNG, Philox in WebAssembly (shared/numerics/rng.ts)",
+        },
+      ],
       "no-restricted-syntax": [
         "error",
         { selector: "BinaryExpression[operator='**']", message: `** (Math.pow): ${determinism}` },
