@@ -21,9 +21,9 @@ export function acknowledgeResources(scope: IConstruct, rule: string, reason: st
 
 function renderForNag(value: unknown): string {
   if (typeof value === "string") return value;
-  const v = value as Record<string, any>;
+  const v = value as { Ref?: string; "Fn::GetAtt"?: string[]; "Fn::Join"?: [string, unknown[]] };
   if (v.Ref) return `<${v.Ref}>`;
   if (v["Fn::GetAtt"]) return `<${v["Fn::GetAtt"].join(".")}>`;
-  if (v["Fn::Join"]) return (v["Fn::Join"][1] as unknown[]).map(renderForNag).join(v["Fn::Join"][0]);
+  if (v["Fn::Join"]) return v["Fn::Join"][1].map(renderForNag).join(v["Fn::Join"][0]);
   return JSON.stringify(value);
 }

@@ -12,13 +12,10 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { copyCommands, esbuildTarget, esmBanner, kernelFiles, lambdaTaskRoot, mainFields, runtimeEnvironment, type RuntimeFiles } from "./bundling.js";
+import { copyCommands, esbuildTarget, esmBanner, kernelFiles, mainFields, runtimeEnvironment, type RuntimeFiles } from "./bundling.js";
 
 /** Metadata key on AWS::Lambda::Function resources: the handler module, relative to the project root. */
 export const handlerMetadataKey = "dropsweep:handler";
-
-/** Where the .wasm files sit inside the deployed bundle (/var/task is the Lambda code root). */
-export const lambdaWasmDirectory = `${lambdaTaskRoot}/wasm`;
 
 export interface SweepFunctionProps {
   /** Project root (holds package-lock.json, functions/, wasm/build/). */

@@ -96,9 +96,24 @@ export function synthStack(options: SynthOptions = {}): SynthResult {
   }
 }
 
+/** The parts of CDK's validation-report.json read here (policy validation plugins' reports). */
+interface ValidationReport {
+  pluginReports?: {
+    violations?: ValidationViolation[];
+    suppressedViolations?: (ValidationViolation & { reason?: string })[];
+  }[];
+}
+
+interface ValidationViolation {
+  ruleName: string;
+  description: string;
+  severity?: string;
+  violatingConstructs?: { constructPath: string }[];
+}
+
 /** cdk-nag's unacknowledged findings and acknowledgements, from the validation report CDK writes. */
 function nagReport(outdir: string): { findings: NagFinding[]; acknowledged: NagAcknowledgement[] } | undefined {
-  let report: any;
+  let report: ValidationReport;
   try {
     report = JSON.parse(readFileSync(join(outdir, "validation-report.json"), "utf8"));
   } catch {

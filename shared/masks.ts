@@ -57,7 +57,6 @@ type ParsedMask = z.output<typeof parsedMaskSchema>;
 
 /** A mask with every default filled (a custom mask's probabilities included). */
 export type MaskFamily = Exclude<ParsedMask, { family: "custom" }> | (Extract<ParsedMask, { family: "custom" }> & { probabilities: number[] });
-export type MaskFamilyName = MaskFamily["family"];
 
 function withProbabilities(mask: ParsedMask): MaskFamily {
   if (mask.family !== "custom" || mask.probabilities !== undefined) return mask as MaskFamily;

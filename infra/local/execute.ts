@@ -152,6 +152,8 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       );
     };
 
+    // The engine hands each override untyped JSON; every override below states the input it reads.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const overrides: Record<string, (input: any) => Promise<any>> = {};
     for (const [name, state] of taskStates(lowering.definition)) {
       const resource = String(state.Resource);

@@ -51,6 +51,7 @@ export function deterministicObjective(
     for (let j = 0; j < outputT.cols; j++) scaled.data[i * outputT.cols + j]! *= moments.mean[i]! / theta;
   const outputs = gemm(featuresT, scaled);
   let fit = 0;
+  // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
   for (let i = 0; i < outputs.data.length; i++) fit += (targetsT.data[i]! - outputs.data[i]!) ** 2;
   const { gU, gPhi } = grams(layer);
   let regulariser = 0;
@@ -83,7 +84,9 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   let num = 0;
   let den = 0;
   for (let i = 0; i < b.length; i++) {
+    // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
     num += ((a[i] ?? 0) - b[i]!) ** 2;
+    // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
     den += b[i]! ** 2;
   }
   return Math.sqrt(num / den);

@@ -39,6 +39,7 @@ export function generateProblem(cell: LinearCell): { targets: Matrix; inputs: Ma
         case "flat":
           return 1;
         case "decaying":
+          // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
           return t.decay ** i;
         case "spiky":
           return i < t.spikes ? t.spikeHeight : 1;
@@ -206,6 +207,7 @@ function relativeSpectrumError(learned: ArrayLike<number>, reference: ArrayLike<
   for (let i = 0; i < n; i++) {
     const a = learned[i] ?? 0;
     const b = reference[i] ?? 0;
+    // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
     diff += (a - b) ** 2;
     norm += b * b;
   }

@@ -12,12 +12,6 @@ export function zeros(rows: number, cols: number): Matrix {
   return { rows, cols, data: new Float64Array(rows * cols) };
 }
 
-export function identity(n: number): Matrix {
-  const m = zeros(n, n);
-  for (let i = 0; i < n; i++) m.data[i * n + i] = 1;
-  return m;
-}
-
 export function fromRows(rows: readonly (readonly number[])[]): Matrix {
   const r = rows.length;
   const c = r === 0 ? 0 : rows[0]!.length;
@@ -29,25 +23,9 @@ export function fromRows(rows: readonly (readonly number[])[]): Matrix {
   return m;
 }
 
-export function toRows(m: Matrix): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < m.rows; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
-  return out;
-}
-
 export function transpose(m: Matrix): Matrix {
   const t = zeros(m.cols, m.rows);
   for (let i = 0; i < m.rows; i++)
     for (let j = 0; j < m.cols; j++) t.data[j * m.rows + i] = m.data[i * m.cols + j]!;
   return t;
-}
-
-export function frobeniusNorm(m: Matrix): number {
-  let s = 0;
-  for (const x of m.data) s += x * x;
-  return Math.sqrt(s);
-}
-
-export function get(m: Matrix, i: number, j: number): number {
-  return m.data[i * m.cols + j]!;
 }

@@ -27,7 +27,9 @@ export const Stream = {
 
 export type StreamId = number;
 
+// eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
 const MAX_SEED = 2 ** 53;
+// eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
 const MAX_U32 = 2 ** 32;
 
 function checkU32(name: string, value: number): void {

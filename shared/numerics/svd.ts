@@ -24,6 +24,7 @@ export function singularValues(a: Matrix): Float64Array {
   return svd(a, { vectors: false }).values;
 }
 
+// eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
 const SCALE_LIMIT = 2 ** 300;
 
 export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
@@ -66,8 +67,11 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
     let scaleB = 1;
     const scaled = maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT);
     if (scaled) {
+      // eslint-disable-next-line no-restricted-properties -- issue 15 replaces this with the WebAssembly libm
       const k = -Math.round(Math.log2(maxAbs));
+      // eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
       scaleA = 2 ** Math.trunc(k / 2);
+      // eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
       scaleB = 2 ** (k - Math.trunc(k / 2));
       for (let k = 0; k < input.length; k++) input[k] = input[k]! * scaleA * scaleB;
     }

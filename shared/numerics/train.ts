@@ -21,7 +21,7 @@
 //   (status "diverged", divergedAtEpoch = the 1-based epoch), never thrown.
 // - f32 trains in single precision (data, weights, arithmetic); the result is widened to f64.
 // Same options -> bit-identical results on every machine and thread (one RNG, wasm-only math).
-import { type Build, engine, type Workspace } from "./engine.js";
+import { type Build, engine } from "./engine.js";
 import { type Matrix, transpose } from "./matrix.js";
 import { type Dtype } from "./gemm.js";
 import { type MaskFamily } from "../masks.js";
@@ -99,6 +99,7 @@ export function learningRateAt(
     case "constant":
       return learningRate;
     case "step":
+      // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
       return learningRate * schedule.factor ** Math.floor(Math.floor(t) / schedule.everyEpochs);
     case "inverse-time":
       return learningRate / (1 + schedule.decay * t);
@@ -246,9 +247,4 @@ export function trainMasked(options: TrainOptions): TrainResult {
     if (divergedAtEpoch !== undefined) result.divergedAtEpoch = divergedAtEpoch;
     return result;
   });
-}
-
-/** Workspace bytes trainMasked needs beyond the data (for planning Lambda memory). */
-export function trainScratchBytes(dtype: Dtype, d: number, m: number, r: number, batchSize: number, ws: Workspace = engine()): number {
-  return (ws.kernels.trainScratchBytes as (...a: number[]) => number)(dtype === "f32" ? 4 : 8, d, m, r, batchSize);
 }

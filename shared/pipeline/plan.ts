@@ -3,7 +3,7 @@
 // is already stored (from this sweep or any other: cells are content-addressed) is cached; a
 // corrupt result is reported and its cell computed again.
 //
-// At scale (docs/GUARANTEES.md, docs/BENCHMARKS.md "Hardening"): a stored result is verified
+// At scale (docs/GUARANTEES.md, docs/BENCHMARKS.md "Hardening: load"): a stored result is verified
 // from its bytes without being parsed (checkResultBytes); the definitions of the pending cells
 // go into a few bundles (keys.definitions) rather than a file each, and each manifest line says
 // where its cell's definition is, so a worker reads just that range and verifies it by its

@@ -11,7 +11,6 @@ import { experimentFor } from "../experiments/registry.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { checkMetrics } from "../results/metrics.js";
 import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
-import { SHA256_HEX } from "../spec/canonical.js";
 import { verifyCellDocument } from "../spec/hash.js";
 import type { Store } from "../store/store.js";
 import { manifestItemSchema, type DefinitionLocation, type WorkerBatch, type WorkerResult } from "./contract.js";

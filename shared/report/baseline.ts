@@ -13,7 +13,7 @@ import { canonicalJson } from "../spec/canonical.js";
 
 type Quantity = number | string | boolean | null | undefined;
 
-/** Which claim's tolerance bounds the movement of each per-cell metric (THEORY.md, Claims). */
+/** Which claim's tolerance bounds the movement of each per-cell metric (THEORY.md "Claims the pipeline checks"). */
 const metricClaims = {
   objectiveGap: "3",
   spectrumError: "3",

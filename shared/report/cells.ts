@@ -123,12 +123,6 @@ export function numberAt(parameters: Record<string, unknown>, path: string): num
   return typeof value === "number" ? value : undefined;
 }
 
-export function stringAt(parameters: Record<string, unknown>, path: string): string | undefined {
-  let value: unknown = parameters;
-  for (const part of path.split(".")) value = (value as Record<string, unknown> | undefined)?.[part];
-  return typeof value === "string" ? value : undefined;
-}
-
 /**
  * Pick at most `cap` configurations to draw: the worst half by `badness` (largest first; the
  * ones a reader must see) and the rest spread evenly over the grid, returned in grid order.

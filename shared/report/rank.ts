@@ -1,4 +1,4 @@
-// The cells table's rank column, as claim 5 (THEORY.md "Claims", shared/claims/lowRank.ts)
+// The cells table's rank column, as claim 5 (THEORY.md "Claims the pipeline checks", shared/claims/lowRank.ts)
 // judges it: the learned rank next to rank(A*) counted at the same threshold (2% of σ₁), the
 // exact rank(A*) beside it where the two differ, and the claim's own verdict on the cell.
 // The verdict is read from claim 5's result, not recomputed: it lists the cells it counts as

@@ -119,7 +119,7 @@ export function parseSummary(text: string, where: string): Summary {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${where}: not JSON (${(error as Error).message})`);
+    throw new Error(`${where}: not JSON (${(error as Error).message})`, { cause: error });
   }
   return checkSummary(value, where);
 }

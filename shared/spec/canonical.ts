@@ -19,7 +19,7 @@ export function canonicalJson(value: unknown, cache?: CanonicalCache): string {
   try {
     return write(value, cache);
   } catch (error) {
-    if (error instanceof NotCanonical) throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`);
+    if (error instanceof NotCanonical) throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`, { cause: error });
     throw error;
   }
 }
@@ -84,7 +84,7 @@ export function shareCanonical(cache: CanonicalCache, value: object): void {
   try {
     for (const child of Object.values(value)) visit(child);
   } catch (error) {
-    if (error instanceof NotCanonical) throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`);
+    if (error instanceof NotCanonical) throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`, { cause: error });
     throw error;
   }
 }

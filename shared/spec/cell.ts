@@ -69,7 +69,7 @@ const linearCommon = {
 };
 
 const experimentSchemas = {
-  /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser"). */
+  /** X = I: Y (m x n) is factorised as U V^T (THEORY.md "Induced regulariser and closed-form global minimum"). */
   "linear-factorisation": z.strictObject({
     experiment: z.literal("linear-factorisation"),
     sizes: z.strictObject({ m: units, n: units, hiddenUnits: hiddenUnitsSchema }),
@@ -84,7 +84,7 @@ const experimentSchemas = {
   }),
   /**
    * A deep network on MNIST digits with a mask on its last hidden layer (THEORY.md "Deep
-   * networks"; claims 6, 7): the parameters of `runDeepCell` (shared/experiments/deepParams.ts),
+   * networks, dropout on the last layer"; claims 6, 7): the parameters of `runDeepCell` (shared/experiments/deepParams.ts),
    * one schema.
    */
   deep: deepCellParamsSchema.safeExtend({ experiment: z.literal("deep") }),
@@ -114,7 +114,6 @@ export function experimentFields(experiment: unknown): string[] | undefined {
 }
 
 export const experimentKinds = ["linear-factorisation", "linear-regression", "deep", "noop"] as const;
-export type ExperimentKind = (typeof experimentKinds)[number];
 
 export interface Optimiser {
   learningRate: number;

@@ -163,7 +163,7 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
       return "matches none of the allowed forms";
     case "too_small":
     case "too_big": {
-      // Schemas built without shared/spec/fields.ts (shared/deep/params.ts) get the same words.
+      // Schemas built without shared/spec/fields.ts (shared/experiments/deepParams.ts) get the same words.
       const small = issue.code === "too_small";
       const bound = String(small ? issue.minimum : issue.maximum);
       if (issue.origin === "array")

@@ -4,7 +4,7 @@
 //
 // Synchronous system calls on purpose: the objects are small and the calls take ~10-50 us,
 // while a promise round trip through libuv's thread pool costs several times that; planning
-// 100,000 cells is ~300,000 such calls (docs/BENCHMARKS.md "Hardening"). The event loop is
+// 100,000 cells is ~300,000 such calls (docs/BENCHMARKS.md "Hardening: load"). The event loop is
 // blocked only for one call at a time.
 //
 // Temporary files live in one directory of the store (TEMP_DIRECTORY, same filesystem, so the

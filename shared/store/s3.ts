@@ -39,7 +39,7 @@ export function s3ClientConfig(options: S3StoreOptions): S3ClientConfig {
     retryMode: "standard",
     // Checksums only when an operation requires them: otherwise uploads are sent with
     // aws-chunked framing, which S3-compatible servers such as s3rver store verbatim (silent
-    // corruption, ARCHITECTURE.md pitfalls). AWS itself accepts either.
+    // corruption, ARCHITECTURE.md "Pitfalls"). AWS itself accepts either.
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),

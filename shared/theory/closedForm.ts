@@ -1,5 +1,5 @@
 // Closed-form global minimum of the deterministic DropBlock objective (THEORY.md, "Induced
-// regulariser and closed-form global minimum" and "Data matrix (X != I)"):
+// regulariser and closed-form global minimum" and "Data matrix"):
 //   min_A ||Y - A||_F^2 + mu ||A||_(k)^2,  mu = lambda / b = lambda k / r,
 // solved by the prox of the squared k-support norm on the singular values. Dropout is k = 1.
 import { UsageError } from "../errors.js";
@@ -111,6 +111,7 @@ export function closedForm(problem: ClosedFormProblem): ClosedForm {
   const w = prox.values;
 
   let residual = 0;
+  // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
   for (let i = 0; i < p; i++) residual += (sigma[i]! - w[i]!) ** 2;
   const norm = kSupportNorm(w, blockSize);
   const objective = residual + mu * norm.normSquared + unexplained;

@@ -36,22 +36,6 @@ export function squaredNorm(a: Matrix): number {
   return s;
 }
 
-/** <A, B> = sum_ij A_ij B_ij. */
-export function inner(a: Matrix, b: Matrix): number {
-  if (a.data.length !== b.data.length) throw new Error("inner: sizes differ");
-  let s = 0;
-  for (let i = 0; i < a.data.length; i++) s += a.data[i]! * b.data[i]!;
-  return s;
-}
-
-/** Columns j0 .. j1-1 of A. */
-export function columns(a: Matrix, j0: number, j1: number): Matrix {
-  const out = zeros(a.rows, j1 - j0);
-  for (let i = 0; i < a.rows; i++)
-    for (let j = j0; j < j1; j++) out.data[i * (j1 - j0) + j - j0] = a.data[i * a.cols + j]!;
-  return out;
-}
-
 /** A diag(d) (scales column j by d_j). */
 export function scaleColumns(a: Matrix, d: ArrayLike<number>): Matrix {
   const out = zeros(a.rows, a.cols);

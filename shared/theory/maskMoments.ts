@@ -55,6 +55,7 @@ export function maskMoments(mask: MaskFamily, hiddenUnits: number): MaskMoments 
         }
         let union = 0;
         for (const x of covered) union += x;
+        // eslint-disable-next-line no-restricted-properties -- issue 15 replaces this with the WebAssembly libm
         byOffset[offset] = Math.pow(theta, union / k) - theta * theta;
       }
       for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) c[i * r + j] = byOffset[(j - i + r) % r]!;

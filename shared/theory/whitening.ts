@@ -1,4 +1,4 @@
-// Whitening of the data for THEORY.md "Data matrix (X != I)": S = X X^T, S^{-1/2} from the
+// Whitening of the data for THEORY.md "Data matrix" (X != I): S = X X^T, S^{-1/2} from the
 // project's one SVD (S is symmetric positive definite, so its SVD is its eigendecomposition and
 // no second eigen-solver is needed), and Pm = S^{-1/2} X with orthonormal rows.
 import { UsageError } from "../errors.js";

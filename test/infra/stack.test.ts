@@ -297,7 +297,7 @@ describe("the deployable stack", () => {
       .flatMap((r) => (r.Properties as any).PolicyDocument.Statement);
     expect(uploadStatements.map((s) => s.Action)).toEqual(["s3:PutObject"]);
     // The scheduler's role may start this machine and nothing else.
-    const [schedulerRoleId] = Object.entries(deployed.Resources).find(([id, r]) => r.Type === "AWS::IAM::Role" && JSON.stringify(r.Properties).includes("scheduler.amazonaws.com"))!;
+    const [schedulerRoleId] = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::IAM::Role" && JSON.stringify(r.Properties).includes("scheduler.amazonaws.com"))!;
     const schedulerActions = policyStatementsOf(schedulerRoleId, deployed).flatMap((s) => [s.Action].flat());
     expect(schedulerActions).toEqual(["states:StartExecution"]);
   });

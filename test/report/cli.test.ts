@@ -168,7 +168,7 @@ describe("dropsweep report (S3 store)", () => {
   const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
   beforeAll(async () => {
     s3 = await startS3rver();
-    // s3rver's fixed local credentials (ARCHITECTURE.md), read by the SDK's default chain.
+    // s3rver's fixed local credentials (ARCHITECTURE.md "Pitfalls"), read by the SDK's default chain.
     process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
     await seed(new S3Store(s3.bucket, "runs", { endpoint: s3.endpoint, credentials: s3.credentials }));

@@ -134,7 +134,7 @@ export function fixtureSweep(): { summary: Summary; results: CellResult[]; error
   cells.push(
     makeCell(i++, { section: "contiguous", "mask.keepProbability": 0.5, "mask.blockSize": 2 }, { family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 2 }, 1, { gap: 2e-2, representable: null }),
   );
-  cells.push(makeCell(i++, { section: "dropblock", "mask.keepProbability": 0.5, "mask.blockSize": 8 }, { family: "dropblock", keepProbability: 0.5, blockSize: 8 }, 1, { fail: true }));
+  cells.push(makeCell(i, { section: "dropblock", "mask.keepProbability": 0.5, "mask.blockSize": 8 }, { family: "dropblock", keepProbability: 0.5, blockSize: 8 }, 1, { fail: true }));
   const results = cells.flatMap((c) => (c.result ? [c.result] : []));
   const rows = cells.map((c) => c.row);
   const valid = rows.filter((r) => r.status !== "failed");

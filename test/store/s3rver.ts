@@ -1,5 +1,5 @@
 // An S3-protocol server in-process on loopback (s3rver), for tests of the S3 store and of
-// anything that runs against it. Credentials S3RVER/S3RVER; see ARCHITECTURE.md pitfalls.
+// anything that runs against it. Credentials S3RVER/S3RVER; see ARCHITECTURE.md "Pitfalls".
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

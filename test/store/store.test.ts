@@ -2,7 +2,7 @@
 // s3rver does not enforce conditional writes, so for S3 `ifAbsent` is tested with a client
 // middleware that enforces If-None-Match the way S3 does (412 when the key exists); the
 // pagination of `list` is tested against a scripted client, since s3rver's truncated
-// ListObjectsV2 fails on Node 20 (ARCHITECTURE.md pitfalls).
+// ListObjectsV2 fails on Node 20 (ARCHITECTURE.md "Pitfalls").
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -31,7 +31,7 @@ const cells = [
   [4, 3, 4, 1, 0.5, 7, 6],
 ] as const;
 
-describe("balanced factorisation (THEORY: Representability, Balance)", () => {
+describe('balanced factorisation (THEORY.md "Representability" and "Balance")', () => {
   for (const [m, n, r, k, theta, seed, samples] of cells)
     it(`reproduces A*, equalises block norms and is stationary: ${m}x${n}, r=${r}, k=${k}, theta=${theta}${samples ? ", data" : ""}`, () => {
       const normal = gaussian(lcg(seed));

@@ -30,7 +30,7 @@ function dropoutSpectrum(sigma: Float64Array, r: number, lambda: number): number
   throw new Error("no active set");
 }
 
-describe("closed-form global minimum (THEORY: Induced regulariser and closed-form global minimum)", () => {
+describe('closed-form global minimum (THEORY.md "Induced regulariser and closed-form global minimum")', () => {
   it("k = 1 reproduces the dropout soft threshold", () => {
     fc.assert(
       fc.property(cellArb, ({ seed, m, n, blocks, keepProbability }) => {
@@ -155,7 +155,7 @@ function choleskyInverse(s: Matrix): Matrix {
   return inv;
 }
 
-describe("data mode (THEORY: Data matrix (X != I))", () => {
+describe('data mode (THEORY.md "Data matrix", X != I)', () => {
   it("agrees with the factorisation of Y Pc^T under Cholesky whitening Pc = L^{-1} X", () => {
     fc.assert(
       fc.property(cellArb, fc.integer({ min: 0, max: 4 }), ({ seed, m, n: d, blocks, blockSize, keepProbability }, extra) => {

@@ -62,7 +62,7 @@ function certificates(w: number[], k: number): { lower: number; upper: number } 
   return { lower, upper };
 }
 
-describe("vector k-support norm (THEORY: Vector k-support norm)", () => {
+describe('vector k-support norm (THEORY.md "Vector k-support norm")', () => {
   it("equals the best lower (dual) and upper (atomic decomposition) certificates", () => {
     fc.assert(
       fc.property(vector, fc.integer({ min: 1, max: 10 }), (w, k) => {

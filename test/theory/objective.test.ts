@@ -81,7 +81,7 @@ function stochasticLoss(mask: MaskFamily, y: Matrix, x: Matrix, u: Matrix, v: Ma
   return loss;
 }
 
-describe("deterministic objective (THEORY: Deterministic objective)", () => {
+describe('deterministic objective (THEORY.md "Deterministic objective")', () => {
   const normal = gaussian(lcg(2026));
   const m = 3;
   const d = 4;
@@ -186,7 +186,7 @@ function enumeratedMoments(draw: (bits: number[]) => number[], count: number, p:
   return { mean, covariance };
 }
 
-describe("maskMoments (THEORY: Mask families)", () => {
+describe('maskMoments (THEORY.md "Mask families")', () => {
   it("contiguous DropBlock with circular windows: exact enumeration over all seed patterns", () => {
     for (const [units, k, keep] of [[6, 3, 0.6], [7, 2, 0.3], [5, 5, 0.8], [4, 1, 0.5]] as const) {
       const gamma = 1 - Math.pow(keep, 1 / k);

@@ -30,7 +30,7 @@ function bisectionProx(sigma: number[], k: number, mu: number): number[] {
   });
 }
 
-describe("exact prox of the squared k-support norm (THEORY: Exact prox)", () => {
+describe('exact prox of the squared k-support norm (THEORY.md "Exact prox")', () => {
   it("matches a bisection oracle", () => {
     fc.assert(
       fc.property(spectrum, fc.integer({ min: 1, max: 8 }), muArb, (sigma, k, mu) => {

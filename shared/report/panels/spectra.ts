@@ -1,5 +1,5 @@
 // Claims 3 and 5's plot: learned against closed-form singular values, with the target's
-// (THEORY.md "Induced regulariser"), one facet per drawn configuration.
+// (THEORY.md "Induced regulariser and closed-form global minimum"), one facet per drawn configuration.
 import { facetNotes, type Panel, type PlotSpec } from "./panel.js";
 import { baseConfig, colour, perConfiguration, positive, type Series } from "./style.js";
 
