@@ -6,6 +6,7 @@
 // Used for the spectra of THEORY.md ("Induced regulariser and closed-form global minimum").
 import { type Workspace, engine } from "./engine.js";
 import { type Matrix, zeros } from "./matrix.js";
+import { log2 } from "./libm.js";
 
 export interface SvdResult {
   values: Float64Array;
@@ -66,7 +67,7 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
     let scaleB = 1;
     const scaled = maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT);
     if (scaled) {
-      const k = -Math.round(Math.log2(maxAbs));
+      const k = -Math.round(log2(maxAbs)); // wasm libm: host-independent
       scaleA = 2 ** Math.trunc(k / 2);
       scaleB = 2 ** (k - Math.trunc(k / 2));
       for (let k = 0; k < input.length; k++) input[k] = input[k]! * scaleA * scaleB;

@@ -21,6 +21,7 @@ import type { Cell, LinearCell } from "../spec/cell.js";
 import { canonicalJson } from "../spec/canonical.js";
 import { RANK_RESOLUTION, RANK_THRESHOLD, rankAbove } from "../experiments/rank.js";
 import { counted } from "../text.js";
+import { pow } from "../numerics/libm.js";
 
 export interface CellEvidence {
   hash: string;
@@ -218,13 +219,14 @@ export function bonferroniThreshold(n: number, alpha: number): number {
 export function chiSquareQuantile(dof: number, upperTail: number): number {
   const z = quantileNormal(1 - upperTail);
   const c = 2 / (9 * dof);
-  return dof * (1 - c + z * Math.sqrt(c)) ** 3;
+  const w = 1 - c + z * Math.sqrt(c);
+  return dof * w * w * w;
 }
 
 /** P(chi-square(dof) > x) by Wilson–Hilferty. */
 export function chiSquareTail(dof: number, x: number): number {
   const c = 2 / (9 * dof);
-  return cumulativeNormal(-(((x / dof) ** (1 / 3) - (1 - c)) / Math.sqrt(c)));
+  return cumulativeNormal(-((pow(x / dof, 1 / 3) - (1 - c)) / Math.sqrt(c))); // wasm libm: host-independent bits
 }
 
 interface MonteCarlo {
@@ -459,8 +461,9 @@ function relativeDistance(a: readonly number[], b: readonly number[]): number {
   let num = 0;
   let den = 0;
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    num += ((a[i] ?? 0) - (b[i] ?? 0)) ** 2;
-    den += (b[i] ?? 0) ** 2;
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    num += d * d;
+    den += (b[i] ?? 0) * (b[i] ?? 0);
   }
   return den > 0 ? Math.sqrt(num / den) : Math.sqrt(num);
 }

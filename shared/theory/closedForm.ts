@@ -114,7 +114,7 @@ export function closedForm(problem: ClosedFormProblem): ClosedForm {
   const w = prox.values;
 
   let residual = 0;
-  for (let i = 0; i < p; i++) residual += (sigma[i]! - w[i]!) ** 2;
+  for (let i = 0; i < p; i++) residual += (sigma[i]! - w[i]!) * (sigma[i]! - w[i]!);
   const norm = kSupportNorm(w, blockSize);
   const objective = residual + mu * norm.normSquared + unexplained;
 
