@@ -114,6 +114,8 @@ export class SweepStateMachine extends Construct {
   readonly access: StoreAccess;
   /** This machine's executions (the map run's children among them). */
   readonly ownExecutionsArn: string;
+  /** The map run's child executions (redriven with a failed execution). */
+  readonly mapRunExecutionsArn: string;
 
   constructor(scope: Construct, id: string, props: SweepStateMachineProps) {
     super(scope, id);
@@ -249,6 +251,12 @@ export class SweepStateMachine extends Construct {
       { service: "states", resource: "execution", resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
       stack,
     );
+    // Redriving a failed execution redrives its map run, whose child executions are named
+    // execution:<machine>/<map run label>:<id> (what CDK grants a Distributed Map by default).
+    this.mapRunExecutionsArn = Arn.format(
+      { service: "states", resource: "execution", resourceName: `${this.stateMachine.stateMachineName}/*:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+      stack,
+    );
     new iam.Policy(this, "MapRunPolicy", {
       roles: [this.role],
       statements: [
@@ -257,6 +265,7 @@ export class SweepStateMachine extends Construct {
           actions: ["states:DescribeExecution", "states:StopExecution"],
           resources: [this.ownExecutionsArn],
         }),
+        new iam.PolicyStatement({ actions: ["states:RedriveExecution"], resources: [this.mapRunExecutionsArn] }),
       ],
     });
   }
