@@ -1,0 +1,54 @@
+// The synthesized state machine of cdk.out, executed by the local runner's engine
+// (infra/local: rendered, Distributed Map lowered, aws-local-stepfunctions), with its three Task
+// functions served by pools of bundle containers (lambda.ts): every event a bundle receives is
+// the one the state machine's definition builds (Plan: the execution input; Worker: ItemBatcher's
+// {Items, BatchInput}; Aggregate: the whole state).
+import { executeLocally, renderStateMachine, storeLocator, type ExecutionOutcome, type Notice } from "../../infra/local/index.js";
+import { stateNames } from "../../infra/sweepStateMachine.js";
+import type { CfnTemplate } from "../../infra/synth.js";
+import type { Store } from "../../shared/store/store.js";
+import { roles, type LambdaArtifact, type Role } from "./cdkOut.js";
+import type { FunctionPool } from "./lambda.js";
+
+export interface BundleRun {
+  template: CfnTemplate;
+  artifacts: Record<Role, LambdaArtifact>;
+  pools: Record<Role, FunctionPool>;
+  input: unknown;
+  /** The store the map's ItemReader and ResultWriter use (the state machine role's access). */
+  store: Store;
+  /** Children the map runs at once. */
+  concurrency: number;
+  notify?: (notice: Notice) => void | Promise<void>;
+  progress?: (line: string) => void;
+}
+
+export async function runThroughBundles(run: BundleRun): Promise<ExecutionOutcome> {
+  const machine = renderStateMachine(run.template);
+  const handlers = Object.fromEntries(roles.map((role) => [run.artifacts[role].logicalId, (event: unknown) => run.pools[role].invoke(event)]));
+  const pending: Promise<void>[] = [];
+  let lastLine = 0;
+  const outcome = await executeLocally({
+    machine,
+    input: run.input,
+    store: run.store,
+    projectRoot: process.cwd(),
+    handlers,
+    concurrency: run.concurrency,
+    locate: storeLocator(run.store, machine.buckets.values()),
+    validate: true,
+    notify: (notice) => {
+      const sent = run.notify?.(notice);
+      if (sent) pending.push(sent);
+    },
+    phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
+    planState: stateNames.plan,
+    progress: (p) => {
+      if (!run.progress || Date.now() - lastLine < 15_000) return;
+      lastLine = Date.now();
+      run.progress(`${p.phase}: ${p.cellsDone}/${p.cellsPending} cells`);
+    },
+  });
+  await Promise.all(pending);
+  return outcome;
+}
