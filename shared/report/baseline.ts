@@ -41,6 +41,14 @@ function asNumber(value: Quantity): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * A row's status as the comparison sees it: computed, cached and ok all mean the cell has a
+ * result, and which run computed it is no change (a scheduled rerun finds every cell cached).
+ */
+function comparableStatus(status: unknown): unknown {
+  return status === "computed" || status === "cached" || status === "ok" ? "ok" : status;
+}
+
 function plain(value: unknown): number | string | boolean | null {
   return typeof value === "number" || typeof value === "string" || typeof value === "boolean" ? value : null;
 }
@@ -97,10 +105,10 @@ export function compareWithBaseline(summary: SummaryLike, baselineSummary: Summa
     for (const field of exactFields) {
       const a = before[field] ?? null;
       const b = row[field] ?? null;
-      if (a !== b)
+      if (field === "status" ? comparableStatus(a) !== comparableStatus(b) : a !== b)
         regressions.push({
           kind: field === "status" ? "cell-status" : "cell-metric",
-          direction: field === "status" ? (b === "ok" ? "better" : a === "ok" ? "worse" : "changed") : "changed",
+          direction: field === "status" ? (comparableStatus(b) === "ok" ? "better" : comparableStatus(a) === "ok" ? "worse" : "changed") : "changed",
           hash: row.hash,
           metric: field,
           baseline: plain(a),
