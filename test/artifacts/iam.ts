@@ -94,6 +94,26 @@ export function rolePolicies(template: CfnTemplate, names: ResourceNames): RoleP
 }
 
 /**
+ * moto authorises SNS actions against Resource "*" (it does not pass the topic to its policy
+ * check; S3 gets the object's ARN), so a statement granting sns:Publish on the topic would be
+ * refused there. Such statements are checked to name exactly the emulator's topic and then
+ * granted on "*": the user can still publish only what its role may (other roles stay denied).
+ */
+function asMotoEvaluatesSns(document: unknown, topicArn: string): unknown {
+  const d = document as { Statement: { Action: string | string[]; Resource: string | string[] }[] };
+  return {
+    ...d,
+    Statement: d.Statement.map((statement) => {
+      const actions = [statement.Action].flat();
+      if (!actions.every((a) => a.startsWith("sns:"))) return statement;
+      const resources = [statement.Resource].flat();
+      if (resources.length !== 1 || resources[0] !== topicArn) throw new Error(`an SNS grant names ${resources.join(", ")}, expected only the topic ${topicArn}`);
+      return { ...statement, Resource: "*" };
+    }),
+  };
+}
+
+/**
  * Managed policies the emulator cannot hold (moto loads none by default) and that grant nothing
  * on the store: CloudWatch Logs only. Any other managed policy fails the set-up.
  */
@@ -123,7 +143,8 @@ export async function createRoleUsers(endpoint: string, template: CfnTemplate, n
     for (const role of policies) {
       const unknown = role.managed.filter((arn) => !logsOnlyManagedPolicies.has(arn));
       if (unknown.length) throw new Error(`role ${role.roleId} has managed policies the emulator cannot reproduce: ${unknown.join(", ")}`);
-      roles.set(role.roleId, await user(`role-${role.roleId}`.slice(0, 64), role.documents));
+      const documents = Object.fromEntries(Object.entries(role.documents).map(([name, d]) => [name, asMotoEvaluatesSns(d, names.topicArn)]));
+      roles.set(role.roleId, await user(`role-${role.roleId}`.slice(0, 64), documents));
     }
     return { admin, roles, policies };
   } finally {

@@ -6,6 +6,7 @@
 import { executeLocally, renderStateMachine, storeLocator, type ExecutionOutcome, type Notice } from "../../infra/local/index.js";
 import { stateNames } from "../../infra/sweepStateMachine.js";
 import type { CfnTemplate } from "../../infra/synth.js";
+import { S3Store } from "../../shared/store/s3.js";
 import type { Store } from "../../shared/store/store.js";
 import { roles, type LambdaArtifact, type Role } from "./cdkOut.js";
 import type { FunctionPool } from "./lambda.js";
@@ -23,8 +24,26 @@ export interface BundleRun {
   progress?: (line: string) => void;
 }
 
+/**
+ * The template with the store bucket's Ref in the state machine's definition replaced by the
+ * bucket's name, as CloudFormation resolves it at deployment (so the ResultWriter and the
+ * regression notice name the bucket the run uses, not a placeholder).
+ */
+export function deployedTemplate(template: CfnTemplate, bucket: string): CfnTemplate {
+  const resources = Object.fromEntries(
+    Object.entries(template.Resources).map(([id, resource]) => {
+      if (resource.Type !== "AWS::StepFunctions::StateMachine") return [id, resource];
+      const definition = JSON.parse(JSON.stringify(resource.Properties!.DefinitionString), (_key, value) =>
+        value && typeof value === "object" && typeof value.Ref === "string" && template.Resources[value.Ref]?.Type === "AWS::S3::Bucket" ? bucket : value,
+      );
+      return [id, { ...resource, Properties: { ...resource.Properties, DefinitionString: definition } }];
+    }),
+  );
+  return { ...template, Resources: resources };
+}
+
 export async function runThroughBundles(run: BundleRun): Promise<ExecutionOutcome> {
-  const machine = renderStateMachine(run.template);
+  const machine = renderStateMachine(run.store instanceof S3Store ? deployedTemplate(run.template, run.store.bucket) : run.template);
   const handlers = Object.fromEntries(roles.map((role) => [run.artifacts[role].logicalId, (event: unknown) => run.pools[role].invoke(event)]));
   const pending: Promise<void>[] = [];
   let lastLine = 0;
