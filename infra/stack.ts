@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -153,29 +153,54 @@ export class DropsweepStack extends Stack {
       this.sweep,
       "AwsSolutions-IAM5",
       "The manifest and map-result objects are scoped to their key patterns (infra/storeAccess.ts); the Distributed Map " +
-        "follows and stops only this machine's own executions (execution:<name>:*, as the AWS documentation prescribes).",
+        "follows and stops only this machine's own executions (execution:<name>:*, as the AWS documentation prescribes) and redrives " +
+        "only its own map runs' children (execution:<name>/*:*, what CDK grants a Distributed Map).",
       [
         ...[...this.sweep.access.read, ...this.sweep.access.write].map((p) => this.bucket.arnForObjects(p)),
         this.sweep.ownExecutionsArn,
+        this.sweep.mapRunExecutionsArn,
       ],
     );
     acknowledge(this.sweep, "AwsSolutions-IAM5", "Vended log delivery and X-Ray accept no resource but * (AWS documentation).", ["Resource::*"]);
 
     // Any execution that fails or times out (a regression fails it too, after its notice).
     const alarmAction = new actions.SnsAction(this.regressionTopic);
-    for (const [id, metric] of [
+    const alarms = ([
       ["ExecutionsFailedAlarm", this.sweep.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: "Sum" })],
       ["ExecutionsTimedOutAlarm", this.sweep.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: "Sum" })],
-    ] as const) {
-      new cloudwatch.Alarm(this, id, {
+    ] as const).map(([id, metric]) => {
+      const alarm = new cloudwatch.Alarm(this, id, {
         metric,
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: "dropsweep: a sweep execution did not succeed; see the state machine's executions",
-      }).addAlarmAction(alarmAction);
-    }
+      });
+      alarm.addAlarmAction(alarmAction);
+      return alarm;
+    });
+    // The topic policy (enforceSSL's TLS Deny) replaces SNS's default policy, which is what lets
+    // CloudWatch publish: without this statement the alarms fire and nobody hears. Scoped to
+    // these alarms of this account (the confused-deputy conditions of the SNS documentation).
+    this.regressionTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.regressionTopic.topicArn],
+        conditions: {
+          StringEquals: { "aws:SourceAccount": this.account },
+          ArnLike: { "aws:SourceArn": alarms.map((a) => a.alarmArn) },
+        },
+      }),
+    );
+    if (!this.config.alarmEmail)
+      Annotations.of(this.regressionTopic).addWarningV2(
+        "dropsweep:noAlarmSubscriber",
+        "dropsweep:alarmEmail is empty: nobody is subscribed to the regression topic, so regression notices and failure alarms reach no one. " +
+          "Deploy with -c dropsweep:alarmEmail=you@example.com, or subscribe to the RegressionTopicArn output (docs/CLOUD.md, \"Alarms\").",
+      );
 
     if (this.config.schedule) this.scheduledRun = this.schedule(root, this.config.schedule);
 

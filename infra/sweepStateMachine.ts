@@ -16,6 +16,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { keys } from "../shared/store/layout.js";
 import { regressionError } from "./names.js";
 import { storeAccess, type StoreAccess } from "./storeAccess.js";
 import type { SweepMapSettings } from "./sweepSettings.js";
@@ -114,6 +115,8 @@ export class SweepStateMachine extends Construct {
   readonly access: StoreAccess;
   /** This machine's executions (the map run's children among them). */
   readonly ownExecutionsArn: string;
+  /** The map run's child executions (redriven with a failed execution). */
+  readonly mapRunExecutionsArn: string;
 
   constructor(scope: Construct, id: string, props: SweepStateMachineProps) {
     super(scope, id);
@@ -155,11 +158,19 @@ export class SweepStateMachine extends Construct {
     const notify = new tasks.SnsPublish(this, stateNames.notify, {
       topic: props.regressionTopic,
       subject: "dropsweep: regression against the baseline",
-      message: sfn.TaskInput.fromObject({
-        sweepId: sfn.JsonPath.stringAt("$.sweepId"),
-        regressions: sfn.JsonPath.numberAt("$.regressions"),
-        summaryKey: sfn.JsonPath.stringAt("$.summaryKey"),
-      }),
+      // Read by a person (an e-mail body): what happened, where the report is, how to get it.
+      // One line: States.Format's template has no escape for a line break.
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(
+          `dropsweep: sweep {} has {} regression(s) against its baseline, listed in its report ` +
+            `s3://${props.bucket.bucketName}/${keys.report("{}", "report.html")} (summary.json beside it). ` +
+            `Download both with: npx dropsweep cloud fetch {} --stack <your stack>`,
+          sfn.JsonPath.stringAt("$.sweepId"),
+          sfn.JsonPath.stringAt("$.regressions"),
+          sfn.JsonPath.stringAt("$.sweepId"),
+          sfn.JsonPath.stringAt("$.sweepId"),
+        ),
+      ),
       resultPath: sfn.JsonPath.DISCARD,
       taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
     });
@@ -249,6 +260,12 @@ export class SweepStateMachine extends Construct {
       { service: "states", resource: "execution", resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
       stack,
     );
+    // Redriving a failed execution redrives its map run, whose child executions are named
+    // execution:<machine>/<map run label>:<id> (what CDK grants a Distributed Map by default).
+    this.mapRunExecutionsArn = Arn.format(
+      { service: "states", resource: "execution", resourceName: `${this.stateMachine.stateMachineName}/*:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+      stack,
+    );
     new iam.Policy(this, "MapRunPolicy", {
       roles: [this.role],
       statements: [
@@ -257,6 +274,7 @@ export class SweepStateMachine extends Construct {
           actions: ["states:DescribeExecution", "states:StopExecution"],
           resources: [this.ownExecutionsArn],
         }),
+        new iam.PolicyStatement({ actions: ["states:RedriveExecution"], resources: [this.mapRunExecutionsArn] }),
       ],
     });
   }

@@ -93,7 +93,7 @@ const lambdaInvoke = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
 const snsPublish = /^arn:aws[a-z-]*:states:::sns:publish$/;
 
 function defaultNotify(notice: Notice): void {
-  process.stderr.write(`dropsweep: notice (${notice.state}, SNS ${notice.topicArn})${notice.subject ? `: ${notice.subject}` : ""}\n  ${JSON.stringify(notice.message)}\n`);
+  process.stderr.write(`dropsweep: notice (${notice.state}, SNS ${notice.topicArn})${notice.subject ? `: ${notice.subject}` : ""}\n  ${typeof notice.message === "string" ? notice.message : JSON.stringify(notice.message)}\n`);
 }
 
 export async function executeLocally(options: ExecuteOptions): Promise<ExecutionOutcome> {

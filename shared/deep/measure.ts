@@ -51,8 +51,7 @@ export function deterministicObjective(
     for (let j = 0; j < outputT.cols; j++) scaled.data[i * outputT.cols + j]! *= moments.mean[i]! / theta;
   const outputs = gemm(featuresT, scaled);
   let fit = 0;
-  // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-  for (let i = 0; i < outputs.data.length; i++) fit += (targetsT.data[i]! - outputs.data[i]!) ** 2;
+  for (let i = 0; i < outputs.data.length; i++) fit += (targetsT.data[i]! - outputs.data[i]!) * (targetsT.data[i]! - outputs.data[i]!);
   const { gU, gPhi } = grams(layer);
   let regulariser = 0;
   for (let i = 0; i < r * r; i++) regulariser += (moments.covariance.data[i]! / (theta * theta)) * gU.data[i]! * gPhi.data[i]!;
@@ -84,10 +83,9 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   let num = 0;
   let den = 0;
   for (let i = 0; i < b.length; i++) {
-    // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-    num += ((a[i] ?? 0) - b[i]!) ** 2;
-    // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-    den += b[i]! ** 2;
+    const d = (a[i] ?? 0) - b[i]!;
+    num += d * d;
+    den += b[i]! * b[i]!;
   }
   return Math.sqrt(num / den);
 }

@@ -4,9 +4,10 @@
 // `mnist[d].get(i)` and choose which ones with the project RNG: same seed, same training set.
 import { createRequire } from "node:module";
 import { permutation, Stream } from "../numerics/rng.js";
+import { classCountsFor, digitClasses, imagePixels, mnistSelectionProblems, type MnistSelection } from "./mnistSelection.js";
 
-export const imagePixels = 784;
-export const digitClasses = 10;
+// Validation (what may be asked for) lives apart, without the digits: re-exported for callers here.
+export { classCountsFor, digitClasses, imagePixels, mnistSelectionProblems, type MnistSelection } from "./mnistSelection.js";
 
 interface MnistDigit {
   length: number;
@@ -30,14 +31,6 @@ export function availableDigits(): number[] {
   return digits().map((d) => d.length);
 }
 
-export interface MnistSelection {
-  /** N, the number of training digits. */
-  samples: number;
-  seed: number;
-  /** Share of each class 0..9 (normalised here). @default equal shares */
-  classProportions?: readonly number[];
-}
-
 export interface MnistTrainingSet {
   /** N x 784 pixels in [0, 1], row-major, grouped by class (class 0 first). */
   images: Float32Array;
@@ -47,45 +40,6 @@ export interface MnistTrainingSet {
   classCounts: number[];
   /** Package index of each chosen digit within its class (provenance). */
   indices: Uint32Array;
-}
-
-/**
- * Split `samples` over the classes by largest remainder (ties to the lower class), so the
- * counts are a pure function of the proportions.
- */
-export function classCountsFor(samples: number, proportions?: readonly number[]): number[] {
-  const shares = proportions ?? new Array<number>(digitClasses).fill(1);
-  const total = shares.reduce((s, p) => s + p, 0);
-  const exact = shares.map((p) => (samples * p) / total);
-  const counts = exact.map(Math.floor);
-  let left = samples - counts.reduce((s, c) => s + c, 0);
-  const order = exact.map((e, c) => ({ c, rest: e - Math.floor(e) })).sort((a, b) => b.rest - a.rest || a.c - b.c);
-  for (const { c } of order) {
-    if (left === 0) break;
-    counts[c]! += 1;
-    left -= 1;
-  }
-  return counts;
-}
-
-/** Problems with a selection, each naming the field (empty when usable). */
-export function mnistSelectionProblems(selection: MnistSelection): string[] {
-  const problems: string[] = [];
-  const { samples, classProportions } = selection;
-  if (!Number.isInteger(samples) || samples < 1) problems.push(`samples must be a positive integer, got ${samples}`);
-  if (classProportions !== undefined) {
-    if (classProportions.length !== digitClasses)
-      problems.push(`classProportions must have ${digitClasses} entries (digits 0..9), got ${classProportions.length}`);
-    else if (classProportions.some((p) => !(p >= 0 && Number.isFinite(p))) || !classProportions.some((p) => p > 0))
-      problems.push("classProportions must be non-negative numbers, at least one positive");
-  }
-  if (problems.length === 0) {
-    const have = availableDigits();
-    classCountsFor(samples, classProportions).forEach((n, c) => {
-      if (n > have[c]!) problems.push(`samples: class ${c} needs ${n} digits, the mnist package holds ${have[c]}`);
-    });
-  }
-  return problems;
 }
 
 /** A deterministic training set: class c takes the first n_c of a seeded permutation of its digits. */

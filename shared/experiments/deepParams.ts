@@ -3,7 +3,7 @@
 // (shared/deep/cell.ts) are checked with. Apart from shared/deep so that validating a spec does
 // not load tfjs.
 import * as z from "zod";
-import { digitClasses, mnistSelectionProblems } from "../deep/mnist.js";
+import { digitClasses, mnistSelectionProblems } from "../deep/mnistSelection.js";
 import { UsageError } from "../errors.js";
 import { hiddenUnitsSchema, maskFamilies, maskRuleProblems } from "../masks.js";
 import { variants } from "../spec/fields.js";

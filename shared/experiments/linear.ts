@@ -18,6 +18,7 @@ import { closedForm, createDeterministicObjective, type ClosedForm } from "../th
 import { multiply, multiplyTransposeLeft, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
 import { blockNormCurves, logSpacedEpochs, objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
 import { rankAbove } from "./rank.js";
+import { pow } from "../numerics/libm.js";
 
 /** Standard deviation of the initial weights: small, so training starts near the origin. */
 export const INITIAL_SCALE = 0.1;
@@ -39,8 +40,7 @@ export function generateProblem(cell: LinearCell): { targets: Matrix; inputs: Ma
         case "flat":
           return 1;
         case "decaying":
-          // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-          return t.decay ** i;
+          return pow(t.decay, i); // wasm libm: host-independent bits
         case "spiky":
           return i < t.spikes ? t.spikeHeight : 1;
         case "low-rank":
@@ -207,8 +207,7 @@ function relativeSpectrumError(learned: ArrayLike<number>, reference: ArrayLike<
   for (let i = 0; i < n; i++) {
     const a = learned[i] ?? 0;
     const b = reference[i] ?? 0;
-    // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-    diff += (a - b) ** 2;
+    diff += (a - b) * (a - b);
     norm += b * b;
   }
   return norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff);

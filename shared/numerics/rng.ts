@@ -27,10 +27,8 @@ export const Stream = {
 
 export type StreamId = number;
 
-// eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
-const MAX_SEED = 2 ** 53;
-// eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
-const MAX_U32 = 2 ** 32;
+const MAX_SEED = Number.MAX_SAFE_INTEGER + 1; // 2^53
+const MAX_U32 = 0x1_0000_0000; // 2^32
 
 function checkU32(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value >= MAX_U32)

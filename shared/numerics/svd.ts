@@ -6,6 +6,7 @@
 // Used for the spectra of THEORY.md ("Induced regulariser and closed-form global minimum").
 import { type Workspace, engine } from "./engine.js";
 import { type Matrix, zeros } from "./matrix.js";
+import { log2, pow } from "./libm.js";
 
 export interface SvdResult {
   values: Float64Array;
@@ -24,8 +25,7 @@ export function singularValues(a: Matrix): Float64Array {
   return svd(a, { vectors: false }).values;
 }
 
-// eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
-const SCALE_LIMIT = 2 ** 300;
+const SCALE_LIMIT = 2.037035976334486e90; // 2^300 exactly: beyond it (or below its inverse) the input is rescaled by exact powers of two
 
 export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
   const wantVectors = options.vectors ?? true;
@@ -67,12 +67,9 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
     let scaleB = 1;
     const scaled = maxAbs > SCALE_LIMIT || (maxAbs > 0 && maxAbs < 1 / SCALE_LIMIT);
     if (scaled) {
-      // eslint-disable-next-line no-restricted-properties -- issue 15 replaces this with the WebAssembly libm
-      const k = -Math.round(Math.log2(maxAbs));
-      // eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
-      scaleA = 2 ** Math.trunc(k / 2);
-      // eslint-disable-next-line no-restricted-syntax -- issue 15: an integer power of two, still V8's pow; to move to the WebAssembly libm
-      scaleB = 2 ** (k - Math.trunc(k / 2));
+      const k = -Math.round(log2(maxAbs)); // wasm libm: host-independent
+      scaleA = pow(2, Math.trunc(k / 2)); // exact powers of two, from the wasm libm like every power here
+      scaleB = pow(2, k - Math.trunc(k / 2));
       for (let k = 0; k < input.length; k++) input[k] = input[k]! * scaleA * scaleB;
     }
     if (tall) transpose(tPtr, m, n, bPtr);

@@ -27,6 +27,7 @@ import { type Dtype } from "./gemm.js";
 import { type MaskFamily } from "../masks.js";
 import { assertMaskFamily, familyCode, putMaskTable } from "./masks.js";
 import { Stream, seedKey, selectStream } from "./rng.js";
+import { pow } from "./libm.js";
 
 export type LearningRateSchedule =
   /** learningRate throughout. */
@@ -99,8 +100,7 @@ export function learningRateAt(
     case "constant":
       return learningRate;
     case "step":
-      // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-      return learningRate * schedule.factor ** Math.floor(Math.floor(t) / schedule.everyEpochs);
+      return learningRate * pow(schedule.factor, Math.floor(Math.floor(t) / schedule.everyEpochs)); // wasm libm: same on every host
     case "inverse-time":
       return learningRate / (1 + schedule.decay * t);
     case "cosine": {

@@ -5,6 +5,7 @@
 // span (an honest estimate of E_z L_z there), the objective and block norms are taken at the
 // span's last epoch (values the weights actually had).
 import type { BlockNormPoint, CurvePoint } from "./cells.js";
+import { pow } from "../numerics/libm.js";
 
 export const maxCurvePoints = 200;
 
@@ -15,7 +16,7 @@ export function geometricSpans(n: number, maxPoints: number): [number, number][]
   let start = 0;
   for (let j = 1; j <= maxPoints && start < n; j++) {
     // Span j ends near epoch n^(j/maxPoints), holds at least one epoch, and the last ends at n.
-    const end = j === maxPoints ? n : Math.min(n, Math.max(start + 1, Math.round(Math.pow(n, j / maxPoints))));
+    const end = j === maxPoints ? n : Math.min(n, Math.max(start + 1, Math.round(pow(n, j / maxPoints))));
     spans.push([start, end]);
     start = end;
   }

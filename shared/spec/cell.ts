@@ -4,7 +4,7 @@
 // from a spec's fields and grid. Names follow THEORY.md: Y (m x N) targets, X (d x N) data,
 // r = hiddenUnits, theta = keepProbability, k = blockSize.
 import * as z from "zod";
-import { mnistSelectionProblems } from "../deep/mnist.js";
+import { mnistSelectionProblems } from "../deep/mnistSelection.js";
 import { deepCellParamsSchema, type ResolvedDeepCellParams } from "../experiments/deepParams.js";
 import { hiddenUnitsSchema, maskRuleProblems, maskSchema, type MaskFamily } from "../masks.js";
 import { flag, integer, isPlainObject, number, oneOf, variants } from "./fields.js";
@@ -250,7 +250,7 @@ function constraints(raw: unknown): Problem[] {
 
 /**
  * Deep cells: every block family is compared with the partitioned closed form, so k divides r;
- * the digits asked for must exist (shared/deep/mnist.ts; reads the mnist package once).
+ * the digits asked for must exist (shared/deep/mnistSelection.ts: counts only, the digits are not loaded).
  */
 function deepConstraints(raw: unknown): Problem[] {
   const hiddenUnits = field(raw, "hiddenUnits") ?? deepCellParamsSchema.shape.hiddenUnits.parse(undefined); // its default

@@ -111,8 +111,7 @@ export function closedForm(problem: ClosedFormProblem): ClosedForm {
   const w = prox.values;
 
   let residual = 0;
-  // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-  for (let i = 0; i < p; i++) residual += (sigma[i]! - w[i]!) ** 2;
+  for (let i = 0; i < p; i++) residual += (sigma[i]! - w[i]!) * (sigma[i]! - w[i]!);
   const norm = kSupportNorm(w, blockSize);
   const objective = residual + mu * norm.normSquared + unexplained;
 

@@ -100,8 +100,7 @@ export function createDeterministicObjective(problem: ObjectiveProblem & { hidde
       // First-layer DropConnect: lambda sum_i ||u_i||^2 q_i, q_i = v_i^T diag(S) v_i.
       const q = new Float64Array(r);
       for (let j = 0; j < d; j++)
-        // eslint-disable-next-line no-restricted-syntax -- issue 15 replaces this with the WebAssembly libm
-        for (let i = 0; i < r; i++) q[i]! += gramDiagonal[j]! * V.data[j * r + i]! ** 2;
+        for (let i = 0; i < r; i++) q[i]! += gramDiagonal[j]! * V.data[j * r + i]! * V.data[j * r + i]!;
       for (let i = 0; i < r; i++) value += lambda * uu.data[i * r + i]! * q[i]!;
       if (!withGradient) return value;
       for (let a = 0; a < m; a++)

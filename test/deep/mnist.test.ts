@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { availableDigits, classCountsFor, imagePixels, mnistSelectionProblems, mnistTrainingSet } from "../../shared/deep/mnist.js";
+import { mnistDigitCounts } from "../../shared/deep/mnistSelection.js";
 
 const mnist = createRequire(import.meta.url)("mnist") as { raw: number[]; length: number }[];
 
@@ -37,6 +38,17 @@ describe("mnistTrainingSet", () => {
     const counts = classCountsFor(100, [3, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
     expect(counts.reduce((s, n) => s + n, 0)).toBe(100);
     expect(counts[0]).toBe(25);
+  });
+
+  it("validates against per-class counts that are the package's own (kept as constants so validation never loads the digits)", () => {
+    expect([...mnistDigitCounts]).toEqual(mnist.slice(0, 10).map((d) => d.length));
+    expect(availableDigits()).toEqual([...mnistDigitCounts]);
+    // The largest class-0 request that fits, and one more.
+    const proportions = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    expect(mnistSelectionProblems({ samples: mnist[0]!.length, seed: 1, classProportions: proportions })).toEqual([]);
+    expect(mnistSelectionProblems({ samples: mnist[0]!.length + 1, seed: 1, classProportions: proportions })).toEqual([
+      `samples: class 0 needs ${mnist[0]!.length + 1} digits, the mnist package holds ${mnist[0]!.length}`,
+    ]);
   });
 
   it("names the field when a selection cannot be made", () => {

@@ -78,7 +78,10 @@ describe("the sweep state machine, locally", () => {
         state: stateNames.notify,
         topicArn: expect.stringMatching(/^arn:aws:sns:local:000000000000:Regressions/),
         subject: "dropsweep: regression against the baseline",
-        message: { sweepId: "s1", regressions: 2, summaryKey: "sweeps/s1/report/summary.json" },
+        // States.Format, evaluated by the engine: a line a person reads in the e-mail.
+        message: expect.stringMatching(
+          /^dropsweep: sweep s1 has 2 regression\(s\) against its baseline, listed in its report s3:\/\/store[0-9a-z]+-000000000000\/sweeps\/s1\/report\/report\.html \(summary\.json beside it\)\. Download both with: npx dropsweep cloud fetch s1 --stack <your stack>$/,
+        ),
       },
     ]);
     expect((outcome.taskResults.get(stateNames.aggregate) as any).regressions).toBe(2);

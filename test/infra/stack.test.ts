@@ -250,7 +250,7 @@ describe("the deployable stack", () => {
     expect(objectPatterns(statementsOfRole("AggregateRole"), "s3:GetObject")).toContain("baselines/*");
   });
 
-  it("lets the state machine start only its own map runs and follow or stop only its own executions", () => {
+  it("lets the state machine start only its own map runs, follow or stop only its own executions, and redrive its map runs", () => {
     const statements = statementsOfRole("SweepRole");
     const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => s.Resource);
     const machineId = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::StepFunctions::StateMachine")![0];
@@ -260,9 +260,16 @@ describe("the deployable stack", () => {
     };
     expect(byAction("states:DescribeExecution")).toEqual([own]);
     expect(byAction("states:StopExecution")).toEqual([own]);
-    // Every states: action is one of those three.
+    // Redrive (a failed execution redriven from the console redrives its map run): the map
+    // run's children, execution:<machine>/<label>:<id>, as CDK grants a Distributed Map.
+    expect(byAction("states:RedriveExecution")).toEqual([
+      {
+        "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":states:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":execution:", { "Fn::GetAtt": [machineId, "Name"] }, "/*:*"]],
+      },
+    ]);
+    // Every states: action is one of those four.
     const states = statements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("states:"));
-    expect(new Set(states)).toEqual(new Set(["states:StartExecution", "states:DescribeExecution", "states:StopExecution"]));
+    expect(new Set(states)).toEqual(new Set(["states:StartExecution", "states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"]));
     // Lambda: the three functions by ARN, no versions or aliases.
     expect(byAction("lambda:InvokeFunction").flat()).toHaveLength(3);
     expect(objectPatterns(statements, "s3:GetObject")).toEqual(["map-runs/*", "sweeps/*/manifest.jsonl"]);
@@ -309,6 +316,41 @@ describe("the deployable stack", () => {
     const deployedAssertions = Template.fromJSON(deployed);
     deployedAssertions.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
     deployedAssertions.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com" });
+  });
+
+  it("lets CloudWatch publish these alarms, of this account only, to the topic whose policy replaces SNS's default", () => {
+    const policies = Object.values(deployed.Resources).filter((r) => r.Type === "AWS::SNS::TopicPolicy").map((r) => r.Properties as any);
+    expect(policies).toHaveLength(1);
+    const topicId = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::SNS::Topic")![0];
+    expect(policies[0].Topics).toEqual([{ Ref: topicId }]);
+    const statements = policies[0].PolicyDocument.Statement as any[];
+    const allows = statements.filter((s) => s.Effect === "Allow");
+    expect(allows).toHaveLength(1);
+    const [allow] = allows;
+    expect(allow.Principal).toEqual({ Service: "cloudwatch.amazonaws.com" });
+    expect(allow.Action).toBe("sns:Publish");
+    expect(allow.Resource).toEqual({ Ref: topicId });
+    expect(allow.Condition.StringEquals).toEqual({ "aws:SourceAccount": { Ref: "AWS::AccountId" } });
+    const alarmIds = Object.entries(deployed.Resources).filter(([, r]) => r.Type === "AWS::CloudWatch::Alarm").map(([id]) => id);
+    expect(alarmIds).toHaveLength(2);
+    expect(allow.Condition.ArnLike["aws:SourceArn"]).toEqual(alarmIds.map((id) => ({ "Fn::GetAtt": [id, "Arn"] })));
+    // The TLS-only Deny stays, and nothing else is allowed (the state machine publishes through its role).
+    expect(statements.filter((s) => s.Effect === "Deny").map((s) => s.Condition)).toEqual([{ Bool: { "aws:SecureTransport": "false" } }]);
+  });
+
+  it("warns at synth when no alarm e-mail is set, and not when one is", () => {
+    // What `cdk synth` prints as warnings: the constructs' aws:cdk:warning metadata.
+    const warnings = (s: DropsweepStack) =>
+      s.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === "aws:cdk:warning").map((m) => String(m.data)))
+        .filter((w) => w.includes("alarmEmail"));
+    expect(warnings(stack)).toEqual([]);
+    const { stack: silent } = synthStack({ context: { "dropsweep:alarmEmail": "" } });
+    const [warning] = warnings(silent);
+    expect(warning).toMatch(/nobody is subscribed to the regression topic/);
+    expect(warning).toMatch(/-c dropsweep:alarmEmail=/);
+    expect(warning).toMatch(/docs\/CLOUD\.md/);
   });
 
   it("outputs the bucket and the state machine", () => {

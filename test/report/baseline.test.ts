@@ -61,6 +61,15 @@ describe("compareWithBaseline", () => {
     ]);
   });
 
+  it("takes computed and cached for the same status (a rerun finds every cell cached), and a result lost as worse", () => {
+    const computed = summary({ rows: summary().rows.map((r) => ({ ...r, status: "computed" })) });
+    const cached = summary({ rows: computed.rows.map((r) => ({ ...r, status: "cached" })) });
+    expect(compareWithBaseline(cached, computed)).toEqual([]);
+    const failed = summary({ rows: cached.rows.map((r) => (r.hash === "a" ? { ...r, status: "failed" } : r)) });
+    expect(compareWithBaseline(failed, computed)).toMatchObject([{ hash: "a", metric: "status", direction: "worse", baseline: "computed", current: "failed" }]);
+    expect(compareWithBaseline(computed, failed)).toMatchObject([{ hash: "a", metric: "status", direction: "better" }]);
+  });
+
   it("matches cells by parameters when their hashes differ (new kernel version)", () => {
     const base = summary();
     const rows = base.rows.map((r) => ({ ...r, hash: `new-${r.hash}`, learnedRank: r.hash === "b" ? 2 : r.learnedRank }));

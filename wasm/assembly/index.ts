@@ -7,6 +7,7 @@ export { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 export { rngPhilox, rngSetStream, rngUniform, rngNormal, rngBernoulli, rngPermutation, rngWords } from "./rng";
 export { sampleMasksF32, sampleMasksF64 } from "./masks";
 export { trainStepF32, trainStepF64, trainScratchBytes, mathCos, allFiniteF32, allFiniteF64 } from "./train";
+export { mathPow, mathExp, mathLog, mathLog2 } from "./libm";
 
 /** First byte that kernels' static data does not use; the TS arena starts here. */
 export function heapBase(): usize {
@@ -14,4 +15,4 @@ export function heapBase(): usize {
 }
 
 /** Kernel version: part of every cell hash, bump it when a kernel's results can change. */
-export const KERNEL_VERSION: i32 = 3;
+export const KERNEL_VERSION: i32 = 4;
