@@ -198,19 +198,29 @@ export function rngBernoulli(out: usize, count: i32, p: f64, first: f64): void {
   for (let i = 0; i < count; i++) store<u8>(out + <usize>i, <u64>wordAt(e0 + <u64>i) < t ? 1 : 0);
 }
 
+// Words for bulk uniforms are generated into this static buffer (kernels never allocate).
+const CHUNK: i32 = 1024;
+const chunkWords: usize = memory.data(CHUNK * 4, 16);
+
 /**
  * A uniformly random permutation of 0..n-1 (u32) by Fisher-Yates: step i (from n-1 down to
  * 1) swaps i with floor(u * (i + 1)), u = uniform (n - 1 - i). Bias of the 53-bit scaling is
- * below n / 2^53.
+ * below n / 2^53. The uniforms' words are generated in bulk (uniform e = words 2e, 2e + 1).
  */
 export function rngPermutation(out: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u32>(out + (<usize>i << 2), <u32>i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = <i32>Math.floor(uniformAt(<u64>(n - 1 - i)) * <f64>(i + 1));
-    const pi = out + (<usize>i << 2);
-    const pj = out + (<usize>j << 2);
-    const t = load<u32>(pi);
-    store<u32>(pi, load<u32>(pj));
-    store<u32>(pj, t);
+  let i = n - 1;
+  for (let e0 = 0; i > 0; e0 += CHUNK / 2) {
+    const len = min(CHUNK / 2, i);
+    fillWords(chunkWords, <u64>e0 << 1, len * 2);
+    for (let c = 0; c < len; c++, i--) {
+      const u = toUniform(load<u32>(chunkWords + (<usize>c << 3)), load<u32>(chunkWords + (<usize>c << 3), 4));
+      const j = <i32>Math.floor(u * <f64>(i + 1));
+      const pi = out + (<usize>i << 2);
+      const pj = out + (<usize>j << 2);
+      const t = load<u32>(pi);
+      store<u32>(pi, load<u32>(pj));
+      store<u32>(pj, t);
+    }
   }
 }
