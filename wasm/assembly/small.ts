@@ -135,13 +135,24 @@ function chunk1<T>(out: usize, init: usize, alpha: v128, coef: usize, idx: usize
 export function accumulateRows<T>(
   out: usize, init: usize, alpha: T, coef: usize, idx: usize, count: i32, rows: usize, rowStride: i32, width: i32,
 ): void {
+  const lanes = 16 / <i32>sizeof<T>();
+  const stride = <usize>rowStride * <usize>sizeof<T>();
+  const va = vsplat<T>(alpha);
+  const vectors = width / lanes;
+  let v = 0;
+  for (; v + 8 <= vectors; v += 8) chunk8<T>(out, init, va, coef, idx, count, rows, stride, <usize>v << 4);
+  accumulateTail<T>(out, init, alpha, coef, idx, count, rows, rowStride, width, v);
+}
+
+/** accumulateRows from vector `v` on: chunks of 4, 2, 1 vectors, then the scalar tail. */
+function accumulateTail<T>(
+  out: usize, init: usize, alpha: T, coef: usize, idx: usize, count: i32, rows: usize, rowStride: i32, width: i32, v: i32,
+): void {
   const es = <usize>sizeof<T>();
   const lanes = 16 / <i32>sizeof<T>();
   const stride = <usize>rowStride * es;
   const va = vsplat<T>(alpha);
-  let v = 0;
   const vectors = width / lanes;
-  for (; v + 8 <= vectors; v += 8) chunk8<T>(out, init, va, coef, idx, count, rows, stride, <usize>v << 4);
   if (v + 4 <= vectors) {
     chunk4<T>(out, init, va, coef, idx, count, rows, stride, <usize>v << 4);
     v += 4;
@@ -160,6 +171,56 @@ export function accumulateRows<T>(
     for (let t = 0; t < count; t++) s += load<T>(coef + (<usize>t << alignof<T>())) * load<T>(rowOf<T>(rows, stride, idx, t) + off);
     store<T>(out + off, init == 0 ? alpha * s : load<T>(init + off) + alpha * s);
   }
+}
+
+/**
+ * accumulateRows for `outputs` outputs at once: output o is out + o * outStride (elements)
+ * (updated in place when inPlace, else overwritten), its list counts[o] entries long at
+ * coef + o * listStride and idx + o * listStride. The loop runs chunk by chunk of the width
+ * over all outputs, so the chunk of the rows it reads stays in L1 while every output uses it.
+ * The same sums, in the same order, as accumulateRows on each output.
+ */
+export function accumulateMany<T>(
+  outputs: i32, out: usize, outStride: i32, inPlace: bool, alpha: T, coef: usize, idx: usize, listStride: i32,
+  counts: usize, rows: usize, rowStride: i32, width: i32,
+): void {
+  const es = <usize>sizeof<T>();
+  const lanes = 16 / <i32>sizeof<T>();
+  const stride = <usize>rowStride * es;
+  const va = vsplat<T>(alpha);
+  const vectors = width / lanes;
+  const outBytes = <usize>outStride * es;
+  const coefBytes = <usize>listStride * es;
+  const idxBytes = <usize>listStride << 2;
+  let v = 0;
+  for (; v + 8 <= vectors; v += 8)
+    for (let o = 0; o < outputs; o++) {
+      const po = out + <usize>o * outBytes;
+      chunk8<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
+        load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
+    }
+  if (v + 4 <= vectors) {
+    for (let o = 0; o < outputs; o++) {
+      const po = out + <usize>o * outBytes;
+      chunk4<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
+        load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
+    }
+    v += 4;
+  }
+  if (v + 2 <= vectors) {
+    for (let o = 0; o < outputs; o++) {
+      const po = out + <usize>o * outBytes;
+      chunk2<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
+        load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
+    }
+    v += 2;
+  }
+  if (v < vectors || vectors * lanes < width)
+    for (let o = 0; o < outputs; o++) {
+      const po = out + <usize>o * outBytes;
+      accumulateTail<T>(po, inPlace ? po : 0, alpha, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
+        load<i32>(counts + (<usize>o << 2)), rows, rowStride, width, v);
+    }
 }
 
 /**

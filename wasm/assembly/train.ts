@@ -18,7 +18,7 @@
 import { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 import { MaskFamilyCode, TrainSlot } from "./layout";
 import { sampleMasks } from "./masks";
-import { accumulateRows, dotRows, transposeInto } from "./small";
+import { accumulateMany, accumulateRows, dotRows, transposeInto } from "./small";
 
 /** Above this d * r, regression's X products use the blocked GEMM (measured: bench train). */
 const SMALL_DENSE: i32 = 2048;
@@ -45,7 +45,7 @@ let patterns: usize = 0, cum: usize = 0, patternCount = 0;
 let useGemm = false;
 // Scratch regions (element type of the run unless noted).
 let yb: usize = 0, xb: usize = 0, xbT: usize = 0, hm: usize = 0, sc: usize = 0, g: usize = 0, dh: usize = 0;
-let kIdx: usize = 0, kCoef: usize = 0, kScale: usize = 0, kCount: usize = 0; // i32 / T / T / i32
+let kIdx: usize = 0, kCoef: usize = 0, kDot: usize = 0, kCount: usize = 0; // i32 / T / T / i32
 let jIdx: usize = 0, jCoef: usize = 0, jCount: usize = 0; // i32 / T / i32
 let tmp: usize = 0, wm: usize = 0, weff: usize = 0, wmT: usize = 0, dacc: usize = 0, gs: usize = 0;
 
@@ -62,7 +62,7 @@ function layout(base: usize, es: usize): usize {
   dh = p; p = align16(p + <usize>(maxB * r) * es);
   kIdx = p; p = align16(p + <usize>(maxB * r) * 4);
   kCoef = p; p = align16(p + <usize>(maxB * r) * es);
-  kScale = p; p = align16(p + <usize>(maxB * r) * es);
+  kDot = p; p = align16(p + <usize>r * es);
   kCount = p; p = align16(p + <usize>maxB * 4);
   jIdx = p; p = align16(p + <usize>(r * maxB) * 4);
   jCoef = p; p = align16(p + <usize>(r * maxB) * es);
@@ -206,41 +206,35 @@ function outputSide<T>(
   const es = <usize>sizeof<T>();
   const rowR = <usize>r * es;
   const rowM = <usize>m * es;
-  // Kept lists per sample: unit index, Hm value, mask value.
+  // Kept lists per sample: unit index and Hm value (branch-free: masks are unpredictable).
   for (let j = 0; j < B; j++) {
     const kr = keep + (keepShared ? 0 : <usize>j * rowR);
     const hj = hm + <usize>j * rowR;
-    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR, sj = kScale + <usize>j * rowR;
+    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
     let n = 0;
     for (let i = 0; i < r; i++) {
-      const s = at<T>(kr, i);
       store<i32>(ij + (<usize>n << 2), i);
       put<T>(cj, n, at<T>(hj, i));
-      put<T>(sj, n, s);
-      n += <i32>(s != <T>0);
+      n += <i32>(at<T>(kr, i) != <T>0);
     }
     store<i32>(kCount + (<usize>j << 2), n);
   }
   // Forward: g_j = sum over kept i of Hm[j, i] U[:, i].
-  for (let j = 0; j < B; j++)
-    accumulateRows<T>(g + <usize>j * rowM, 0, <T>1, kCoef + <usize>j * rowR, kIdx + <usize>(j * r) * 4,
-      load<i32>(kCount + (<usize>j << 2)), uRead, m, m);
+  accumulateMany<T>(B, g, m, false, <T>1, kCoef, kIdx, r, kCount, uRead, m, m);
   const loss = residual<T>(g, yb, B * m, <T>(2.0 / <f64>B));
-  // dH over the kept units (the others are zero).
+  // dH over the kept units (the others are zero), times the mask when scaleDh.
   if (denseDh) memory.fill(dh, 0, <usize>(B * r) * es);
   for (let j = 0; j < B; j++) {
     const n = load<i32>(kCount + (<usize>j << 2));
     const ij = kIdx + <usize>(j * r) * 4;
-    dotRows<T>(tmp, scaleDh ? kScale + <usize>j * rowR : 0, g + <usize>j * rowM, uRead, m, ij, n, m);
-    if (factor && !denseDh) {
-      const vrow = v + <usize>sampleAt(start, j) * rowR;
-      for (let t = 0; t < n; t++) {
-        const i = load<i32>(ij + (<usize>t << 2));
-        put<T>(vrow, i, at<T>(vrow, i) - lr * at<T>(tmp, t));
-      }
-    } else {
-      const dj = dh + <usize>j * rowR;
-      for (let t = 0; t < n; t++) put<T>(dj, load<i32>(ij + (<usize>t << 2)), at<T>(tmp, t));
+    const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+    dotRows<T>(kDot, 0, g + <usize>j * rowM, uRead, m, ij, n, m);
+    const out = factor && !denseDh ? v + <usize>sampleAt(start, j) * rowR : dh + <usize>j * rowR;
+    for (let t = 0; t < n; t++) {
+      const i = load<i32>(ij + (<usize>t << 2));
+      const value = scaleDh ? at<T>(kDot, t) * at<T>(kr, i) : at<T>(kDot, t);
+      // Factorisation: V's row of sample j takes the step at once (only j reads it).
+      put<T>(out, i, factor && !denseDh ? at<T>(out, i) - lr * value : value);
     }
   }
   // U^T row i -= lr sum over the samples that kept i of Hm[j, i] g_j.
@@ -256,18 +250,11 @@ function outputSide<T>(
       store<i32>(jCount + (<usize>i << 2), c + 1);
     }
   }
-  for (let i = 0; i < r; i++) {
-    const c = load<i32>(jCount + (<usize>i << 2));
-    if (c == 0) continue;
-    const row = ut + <usize>i * rowM;
-    const ji = jIdx + <usize>(i * maxB) * 4, ci = jCoef + <usize>(i * maxB) * es;
-    if (updateMaskT == 0) {
-      accumulateRows<T>(row, row, -lr, ci, ji, c, g, m, m);
-    } else {
-      accumulateRows<T>(tmp, 0, <T>1, ci, ji, c, g, m, m);
-      const mrow = updateMaskT + <usize>i * rowM;
-      for (let k = 0; k < m; k++) put<T>(row, k, at<T>(row, k) - lr * at<T>(mrow, k) * at<T>(tmp, k));
-    }
+  if (updateMaskT == 0) {
+    accumulateMany<T>(r, ut, m, true, -lr, jCoef, jIdx, maxB, jCount, g, m, m);
+  } else {
+    accumulateMany<T>(r, dacc, m, false, <T>1, jCoef, jIdx, maxB, jCount, g, m, m);
+    for (let i = 0; i < r * m; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(updateMaskT, i) * at<T>(dacc, i));
   }
   return loss;
 }
