@@ -12,6 +12,7 @@ export { trainScratchBytes } from "./train";
 export { trainEpochsF32, trainEpochsF64, learningRateAt, widenBytes, mathCos } from "./loop";
 export { objectiveF64, objectiveScratchBytes } from "./objective";
 export { monteCarloLosses, monteCarloScratchBytes } from "./monteCarlo";
+export { adamF32 } from "./adam";
 
 /**
  * First byte that kernels' static data does not use; the TS arena starts here. An i32 (not
