@@ -91,6 +91,7 @@ export function train(
   const images = tf.tensor2d(data.images, [n, imagePixels]);
   const targets = Float32Array.from(targetsT.data);
   const batchImages = new Float32Array(batchSize * imagePixels);
+  const batchImagesT = new Float32Array(batchSize * imagePixels);
   const batchTargets = new Float32Array(batchSize * digitClasses);
   let learningRate = settings.learningRate;
   let best = Infinity;
@@ -115,7 +116,9 @@ export function train(
           for (let i = 0; i < zeroOne.length; i++) scaled[i] = zeroOne[i]! / theta;
           for (let b = 0; b < size; b++) {
             const row = order[start + b]!;
-            batchImages.set(data.images.subarray(row * imagePixels, (row + 1) * imagePixels), b * imagePixels);
+            const pixels = data.images.subarray(row * imagePixels, (row + 1) * imagePixels);
+            batchImages.set(pixels, b * imagePixels);
+            for (let p = 0; p < imagePixels; p++) batchImagesT[p * size + b] = pixels[p]!; // X^T for dW1
             batchTargets.set(targets.subarray(row * digitClasses, (row + 1) * digitClasses), b * digitClasses);
           }
           const loss = tf.tidy(() => {
@@ -125,6 +128,7 @@ export function train(
               tf.tensor2d(batchTargets.subarray(0, size * digitClasses), [size, digitClasses]),
               tf.tensor2d(scaled, [size, r]),
               arch.lastActivation,
+              tf.tensor2d(batchImagesT.subarray(0, size * imagePixels), [imagePixels, size]),
             );
             optimiser.apply(weights, step.gradients);
             return step.loss;

@@ -37,7 +37,7 @@ export function putObjective(ws: Workspace, def: ObjectiveDefinition): number {
   const gram = X ? ws.putF64(gemm(X, X, { transB: true }).data) : 0;
   const mean = ws.putF64(def.unitMean);
   const weight = def.unitWeight ? ws.putF64(def.unitWeight.data) : 0;
-  const scratch = ws.alloc(ws.kernels.objectiveScratchBytes(d, m, r));
+  const scratch = ws.alloc(ws.kernels.objectiveScratchBytes(N, d, m, r));
   const ob = ws.allocF64(ObjectiveSlot.Count);
   const block = ws.f64View(ob, ObjectiveSlot.Count);
   block[ObjectiveSlot.N] = N;
