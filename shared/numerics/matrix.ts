@@ -29,23 +29,11 @@ export function fromRows(rows: readonly (readonly number[])[]): Matrix {
   return m;
 }
 
-export function toRows(m: Matrix): number[][] {
-  const out: number[][] = [];
-  for (let i = 0; i < m.rows; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
-  return out;
-}
-
 export function transpose(m: Matrix): Matrix {
   const t = zeros(m.cols, m.rows);
   for (let i = 0; i < m.rows; i++)
     for (let j = 0; j < m.cols; j++) t.data[j * m.rows + i] = m.data[i * m.cols + j]!;
   return t;
-}
-
-export function frobeniusNorm(m: Matrix): number {
-  let s = 0;
-  for (const x of m.data) s += x * x;
-  return Math.sqrt(s);
 }
 
 export function get(m: Matrix, i: number, j: number): number {
