@@ -35,7 +35,3 @@ export function transpose(m: Matrix): Matrix {
     for (let j = 0; j < m.cols; j++) t.data[j * m.rows + i] = m.data[i * m.cols + j]!;
   return t;
 }
-
-export function get(m: Matrix, i: number, j: number): number {
-  return m.data[i * m.cols + j]!;
-}

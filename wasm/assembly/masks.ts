@@ -69,8 +69,9 @@ export function sampleMasks<T>(
   const m0 = <u64>firstMask;
   const perMask = <u64>maskWords(family, width, blockSize);
   const zero = <T>0;
-  if (family == MaskFamilyCode.Dropout || family == MaskFamilyCode.DropConnect) {
-    // Entry u of mask i reads word (firstMask + i) * width + u: one contiguous run.
+  if (family == MaskFamilyCode.Dropout || family == MaskFamilyCode.DropConnect || (family == MaskFamilyCode.DropBlock && blockSize == 1)) {
+    // Entry u of mask i reads word (firstMask + i) * width + u: one contiguous run (DropBlock
+    // with k = 1 has one word per unit too).
     bernoulliRun<T>(out, <u64>count * <u64>width, m0 * perMask, bernoulliThreshold(theta), scale);
   } else if (family == MaskFamilyCode.DropBlock) {
     // Mask i reads words (firstMask + i) * perMask + g: the masks' words are one contiguous

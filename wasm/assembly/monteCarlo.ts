@@ -6,7 +6,7 @@
 import { MaskFamilyCode, MonteCarloSlot, ObjectiveSlot } from "./layout";
 import { sampleMasks } from "./masks";
 import { rngSetStream } from "./rng";
-import { accumulateRows } from "./small";
+import { accumulateMany } from "./small";
 
 @inline function slot(p: usize, s: i32): f64 {
   return load<f64>(p + (<usize>s << 3));
@@ -20,35 +20,32 @@ import { accumulateRows } from "./small";
 
 /** Scratch bytes of monteCarloLosses for these sizes. */
 export function monteCarloScratchBytes(n: i32, d: i32, m: i32, r: i32): i32 {
-  return (n * r + max(d, m) * r + m * r + d * r + 2 * r + m + r) * 8 + r * 4 + 128;
+  return (2 * n * r + n * m + max(d, m) * r + m * r + d * r + r) * 8 + r * 4 + 128;
 }
 
-/** Sum over samples of ||y_j - sum_t coef_j[t] u(idx[t])||^2, coef_j[t] = Wt[j, idx[t]] * z[t]. */
+/**
+ * Sum over samples of ||y_j - sum_t coef_j[t] u(idx[t])||^2, coef_j[t] = Wt[j, idx[t]] * z[t]
+ * (the n units in idx, the same for every sample).
+ */
 function lossOf(N: i32, m: i32, r: i32, yt: usize, ut: usize, wt: usize, idx: usize, z: usize, n: i32, coef: usize, yhat: usize): f64 {
-  let loss: f64 = 0;
   for (let j = 0; j < N; j++) {
     const wj = wt + (<usize>(j * r) << 3);
-    for (let t = 0; t < n; t++) {
-      const i = load<i32>(idx + (<usize>t << 2));
-      store<f64>(coef + (<usize>t << 3), at(wj, i) * at(z, t));
-    }
-    accumulateRows<f64>(yhat, 0, 1, coef, idx, n, ut, m, m);
-    const yj = yt + (<usize>(j * m) << 3);
-    for (let k = 0; k < m; k++) {
-      const e = at(yj, k) - at(yhat, k);
-      loss += e * e;
-    }
+    const cj = coef + (<usize>(j * r) << 3);
+    for (let t = 0; t < n; t++) store<f64>(cj + (<usize>t << 3), at(wj, load<i32>(idx + (<usize>t << 2))) * at(z, t));
+  }
+  accumulateMany<f64>(N, yhat, m, false, 1, coef, r, idx, 0, 0, n, ut, m, m);
+  let loss: f64 = 0;
+  for (let k = 0; k < N * m; k++) {
+    const e = at(yt, k) - at(yhat, k);
+    loss += e * e;
   }
   return loss;
 }
 
 /** Rows of V (factorisation) or X^T V, for the samples: wt (N x r) from w (d x r). */
 function inputRows(wt: usize, w: usize, xt: usize, N: i32, d: i32, r: i32): void {
-  if (xt == 0) {
-    memory.copy(wt, w, <usize>(N * r) << 3);
-    return;
-  }
-  for (let j = 0; j < N; j++) accumulateRows<f64>(wt + (<usize>(j * r) << 3), 0, 1, xt + (<usize>(j * d) << 3), 0, d, w, r, r);
+  if (xt == 0) memory.copy(wt, w, <usize>(N * r) << 3);
+  else accumulateMany<f64>(N, wt, r, false, 1, xt, d, 0, 0, 0, d, w, r, r);
 }
 
 /** The masked loss of each of the block's draws into its Out (MonteCarloSlot). */
@@ -71,9 +68,9 @@ export function monteCarloLosses(mb: usize): void {
   const um = align16(z + (<usize>(max(d, m) * r) << 3));
   const vm = align16(um + (<usize>(m * r) << 3));
   const coef = align16(vm + (<usize>(d * r) << 3));
-  const zk = align16(coef + (<usize>r << 3));
+  const zk = align16(coef + (<usize>(N * r) << 3));
   const yhat = align16(zk + (<usize>r << 3));
-  const idx = align16(yhat + (<usize>m << 3));
+  const idx = align16(yhat + (<usize>(N * m) << 3));
   rngSetStream(<u32>slot(mb, MonteCarloSlot.Key0), <u32>slot(mb, MonteCarloSlot.Key1),
     <u32>slot(mb, MonteCarloSlot.Stream), <u32>slot(mb, MonteCarloSlot.Substream));
   const scale = 1.0 / theta;

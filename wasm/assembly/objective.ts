@@ -6,7 +6,7 @@
 // U is passed transposed (U^T, r x m) like the training loop keeps it. The fit is summed
 // sample by sample (no cancellation against ||Y||^2), so the value is accurate near the minimum.
 import { ObjectiveSlot } from "./layout";
-import { accumulateRows, dotRows } from "./small";
+import { accumulateMany, dotRows, transposeInto } from "./small";
 
 @inline function slot(ob: usize, s: i32): f64 {
   return load<f64>(ob + (<usize>s << 3));
@@ -19,8 +19,8 @@ import { accumulateRows, dotRows } from "./small";
 }
 
 /** Scratch bytes of objectiveValue for these sizes. */
-export function objectiveScratchBytes(d: i32, m: i32, r: i32): i32 {
-  return (m + 3 * r + d * r + 2 * r * r + d) * 8 + r * 4 + 128;
+export function objectiveScratchBytes(n: i32, d: i32, m: i32, r: i32): i32 {
+  return (2 * n * r + n * m + 2 * r * r + 2 * d * r) * 8 + r * 4 + 128;
 }
 
 /** f(U, V) for U^T (r x m) and V (d x r), f64, with the problem in block `ob` (ObjectiveSlot). */
@@ -30,31 +30,29 @@ export function objectiveValue(ob: usize, ut: usize, v: usize): f64 {
   const yt = <usize>slot(ob, ObjectiveSlot.Yt), xt = <usize>slot(ob, ObjectiveSlot.Xt);
   const gram = <usize>slot(ob, ObjectiveSlot.Gram), mean = <usize>slot(ob, ObjectiveSlot.UnitMean);
   const weight = <usize>slot(ob, ObjectiveSlot.UnitWeight);
-  const yhat = align16(<usize>slot(ob, ObjectiveSlot.Scratch));
-  const w = align16(yhat + (<usize>m << 3));
-  const coef = align16(w + (<usize>r << 3));
-  const uu = align16(coef + (<usize>r << 3));
+  const w = align16(<usize>slot(ob, ObjectiveSlot.Scratch));
+  const coef = align16(w + (<usize>(N * r) << 3));
+  const yhat = align16(coef + (<usize>(N * r) << 3));
+  const uu = align16(yhat + (<usize>(N * m) << 3));
   const ww = align16(uu + (<usize>(r * r) << 3));
   const sv = align16(ww + (<usize>(r * r) << 3));
-  const col = align16(sv + (<usize>(d * r) << 3));
-  const units = align16(col + (<usize>d << 3));
+  const vt = align16(sv + (<usize>(d * r) << 3));
+  const units = align16(vt + (<usize>(d * r) << 3));
   for (let i = 0; i < r; i++) store<i32>(units + (<usize>i << 2), i);
 
   // Fit: sample j's prediction is sum_i (E[z_i]/theta) (V^T x_j)_i u_i.
+  let wp = v;
+  if (xt != 0) {
+    accumulateMany<f64>(N, w, r, false, 1, xt, d, 0, 0, 0, d, v, r, r); // rows V^T x_j
+    wp = w;
+  }
+  for (let j = 0; j < N; j++)
+    for (let i = 0; i < r; i++) store<f64>(coef + (<usize>(j * r + i) << 3), at(wp, j * r + i) * at(mean, i));
+  accumulateMany<f64>(N, yhat, m, false, 1, coef, r, 0, 0, 0, r, ut, m, m);
   let value: f64 = 0;
-  for (let j = 0; j < N; j++) {
-    let wj = v + (<usize>(j * r) << 3);
-    if (xt != 0) {
-      accumulateRows<f64>(w, 0, 1, xt + (<usize>(j * d) << 3), 0, d, v, r, r);
-      wj = w;
-    }
-    for (let i = 0; i < r; i++) store<f64>(coef + (<usize>i << 3), at(wj, i) * at(mean, i));
-    accumulateRows<f64>(yhat, 0, 1, coef, 0, r, ut, m, m);
-    const yj = yt + (<usize>(j * m) << 3);
-    for (let k = 0; k < m; k++) {
-      const e = at(yj, k) - at(yhat, k);
-      value += e * e;
-    }
+  for (let k = 0; k < N * m; k++) {
+    const e = at(yt, k) - at(yhat, k);
+    value += e * e;
   }
 
   if (weight == 0) {
@@ -78,13 +76,11 @@ export function objectiveValue(ob: usize, ut: usize, v: usize): f64 {
   // V^T S V, row i = sum_a V_ai (S V)_a.
   let svp = v;
   if (gram != 0) {
-    for (let a = 0; a < d; a++) accumulateRows<f64>(sv + (<usize>(a * r) << 3), 0, 1, gram + (<usize>(a * d) << 3), 0, d, v, r, r);
+    accumulateMany<f64>(d, sv, r, false, 1, gram, d, 0, 0, 0, d, v, r, r);
     svp = sv;
   }
-  for (let i = 0; i < r; i++) {
-    for (let a = 0; a < d; a++) store<f64>(col + (<usize>a << 3), at(v, a * r + i));
-    accumulateRows<f64>(ww + (<usize>(i * r) << 3), 0, 1, col, 0, d, svp, r, r);
-  }
+  transposeInto<f64>(vt, v, d, r);
+  accumulateMany<f64>(r, ww, r, false, 1, vt, d, 0, 0, 0, d, svp, r, r);
   for (let i = 0; i < r * r; i++) value += at(weight, i) * at(uu, i) * at(ww, i);
   return value;
 }

@@ -1,7 +1,7 @@
 // Kernels for the small matrices of masked training (r hidden units up to a few dozen, m
 // outputs, batches of tens of samples), where a general GEMM's packing and blocking cost more
 // than they save: every product of a step is a sum of scaled rows,
-//   out = alpha * sum_t coef[t] * row(idx[t]) + init        (accumulateRows)
+//   out = alpha * sum_t coef[t] * row(idx[t]) + init        (accumulateMany, many outs)
 // or a set of dot products with one vector,
 //   out[t] = scale[t] * <x, row(idx[t])>                    (dotRows)
 // over row-major matrices, with the sum vectorised along the row (SIMD lanes over outputs) and
@@ -128,23 +128,10 @@ function chunk1<T>(out: usize, init: usize, alpha: v128, coef: usize, idx: usize
 
 /**
  * out[0..width) = alpha * sum_{t < count} coef[t] * row(t)[0..width) (+ init[0..width) when
- * init != 0), where row(t) starts at rows + idx[t] * rowStride elements (idx == 0: row t).
- * coef: count values of T; idx: count i32. out may be init (an in-place update). Rows may be
- * unaligned. alpha == 1 and no init store the sum itself (1 * x is exact).
+ * init != 0), where row(t) starts at rows + idx[t] * rowStride elements (idx == 0: row t),
+ * from vector `v` of the width on: chunks of 4, 2, 1 vectors, then the scalar tail. out may
+ * be init (an in-place update). alpha == 1 and no init store the sum itself (1 * x is exact).
  */
-export function accumulateRows<T>(
-  out: usize, init: usize, alpha: T, coef: usize, idx: usize, count: i32, rows: usize, rowStride: i32, width: i32,
-): void {
-  const lanes = 16 / <i32>sizeof<T>();
-  const stride = <usize>rowStride * <usize>sizeof<T>();
-  const va = vsplat<T>(alpha);
-  const vectors = width / lanes;
-  let v = 0;
-  for (; v + 8 <= vectors; v += 8) chunk8<T>(out, init, va, coef, idx, count, rows, stride, <usize>v << 4);
-  accumulateTail<T>(out, init, alpha, coef, idx, count, rows, rowStride, width, v);
-}
-
-/** accumulateRows from vector `v` on: chunks of 4, 2, 1 vectors, then the scalar tail. */
 function accumulateTail<T>(
   out: usize, init: usize, alpha: T, coef: usize, idx: usize, count: i32, rows: usize, rowStride: i32, width: i32, v: i32,
 ): void {
@@ -174,15 +161,17 @@ function accumulateTail<T>(
 }
 
 /**
- * accumulateRows for `outputs` outputs at once: output o is out + o * outStride (elements)
- * (updated in place when inPlace, else overwritten), its list counts[o] entries long at
- * coef + o * listStride and idx + o * listStride. The loop runs chunk by chunk of the width
- * over all outputs, so the chunk of the rows it reads stays in L1 while every output uses it.
- * The same sums, in the same order, as accumulateRows on each output.
+ * accumulateRows for `outputs` outputs at once: output o is out + o * outStride elements
+ * (updated in place when inPlace, else overwritten); its coefficients start at
+ * coef + o * coefStride, its row indices at idx + o * idxStride (idx == 0: rows 0, 1, 2, ...
+ * for every output), its count is counts[o] (counts == 0: `count` for every output). The loop
+ * runs chunk by chunk of the width over all outputs, so the chunk of the rows it reads stays
+ * in L1 while every output uses it, and small products cost one call. Each output gets the
+ * same sums, in the same order, as accumulateRows would give it.
  */
 export function accumulateMany<T>(
-  outputs: i32, out: usize, outStride: i32, inPlace: bool, alpha: T, coef: usize, idx: usize, listStride: i32,
-  counts: usize, rows: usize, rowStride: i32, width: i32,
+  outputs: i32, out: usize, outStride: i32, inPlace: bool, alpha: T, coef: usize, coefStride: i32, idx: usize, idxStride: i32,
+  counts: usize, count: i32, rows: usize, rowStride: i32, width: i32,
 ): void {
   const es = <usize>sizeof<T>();
   const lanes = 16 / <i32>sizeof<T>();
@@ -190,36 +179,36 @@ export function accumulateMany<T>(
   const va = vsplat<T>(alpha);
   const vectors = width / lanes;
   const outBytes = <usize>outStride * es;
-  const coefBytes = <usize>listStride * es;
-  const idxBytes = <usize>listStride << 2;
+  const coefBytes = <usize>coefStride * es;
+  const idxBytes = <usize>idxStride << 2;
   let v = 0;
   for (; v + 8 <= vectors; v += 8)
     for (let o = 0; o < outputs; o++) {
       const po = out + <usize>o * outBytes;
-      chunk8<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
-        load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
+      chunk8<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx == 0 ? 0 : idx + <usize>o * idxBytes,
+        counts == 0 ? count : load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
     }
   if (v + 4 <= vectors) {
     for (let o = 0; o < outputs; o++) {
       const po = out + <usize>o * outBytes;
-      chunk4<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
-        load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
+      chunk4<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx == 0 ? 0 : idx + <usize>o * idxBytes,
+        counts == 0 ? count : load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
     }
     v += 4;
   }
   if (v + 2 <= vectors) {
     for (let o = 0; o < outputs; o++) {
       const po = out + <usize>o * outBytes;
-      chunk2<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
-        load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
+      chunk2<T>(po, inPlace ? po : 0, va, coef + <usize>o * coefBytes, idx == 0 ? 0 : idx + <usize>o * idxBytes,
+        counts == 0 ? count : load<i32>(counts + (<usize>o << 2)), rows, stride, <usize>v << 4);
     }
     v += 2;
   }
   if (v < vectors || vectors * lanes < width)
     for (let o = 0; o < outputs; o++) {
       const po = out + <usize>o * outBytes;
-      accumulateTail<T>(po, inPlace ? po : 0, alpha, coef + <usize>o * coefBytes, idx + <usize>o * idxBytes,
-        load<i32>(counts + (<usize>o << 2)), rows, rowStride, width, v);
+      accumulateTail<T>(po, inPlace ? po : 0, alpha, coef + <usize>o * coefBytes, idx == 0 ? 0 : idx + <usize>o * idxBytes,
+        counts == 0 ? count : load<i32>(counts + (<usize>o << 2)), rows, rowStride, width, v);
     }
 }
 

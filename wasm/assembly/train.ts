@@ -18,7 +18,7 @@
 import { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 import { MaskFamilyCode, TrainSlot } from "./layout";
 import { sampleMasks } from "./masks";
-import { accumulateMany, accumulateRows, dotRows, transposeInto } from "./small";
+import { accumulateMany, dotRows, transposeInto } from "./small";
 
 /** Above this d * r, regression's X products use the blocked GEMM (measured: bench train). */
 const SMALL_DENSE: i32 = 2048;
@@ -142,8 +142,7 @@ function inputProduct<T>(out: usize, w: usize, B: i32): void {
     gemmT<T>(0, 0, B, r, d, 1, xb, d, w, r, 0, out, r);
     return;
   }
-  const es = <usize>sizeof<T>();
-  for (let j = 0; j < B; j++) accumulateRows<T>(out + <usize>(j * r) * es, 0, <T>1, xb + <usize>(j * d) * es, 0, d, w, r, r);
+  accumulateMany<T>(B, out, r, false, <T>1, xb, d, 0, 0, 0, d, w, r, r);
 }
 
 /** W (d x r) += alpha Xb^T D for D (B x r), in place. */
@@ -152,11 +151,7 @@ function inputUpdate<T>(w: usize, alpha: T, dmat: usize, B: i32): void {
     gemmT<T>(1, 0, d, r, B, <f64>alpha, xb, d, dmat, r, 1, w, r);
     return;
   }
-  const es = <usize>sizeof<T>();
-  for (let a = 0; a < d; a++) {
-    const row = w + <usize>(a * r) * es;
-    accumulateRows<T>(row, row, alpha, xbT + <usize>(a * B) * es, 0, B, dmat, r, r);
-  }
+  accumulateMany<T>(d, w, r, true, alpha, xbT, B, 0, 0, 0, B, dmat, r, r);
 }
 
 /** g := factor * (g - y) over n entries; returns sum (g - y)^2 in f64 (a fixed lane order). */
@@ -220,7 +215,7 @@ function outputSide<T>(
     store<i32>(kCount + (<usize>j << 2), n);
   }
   // Forward: g_j = sum over kept i of Hm[j, i] U[:, i].
-  accumulateMany<T>(B, g, m, false, <T>1, kCoef, kIdx, r, kCount, uRead, m, m);
+  accumulateMany<T>(B, g, m, false, <T>1, kCoef, r, kIdx, r, kCount, 0, uRead, m, m);
   const loss = residual<T>(g, yb, B * m, <T>(2.0 / <f64>B));
   // dH over the kept units (the others are zero), times the mask when scaleDh.
   if (denseDh) memory.fill(dh, 0, <usize>(B * r) * es);
@@ -251,9 +246,9 @@ function outputSide<T>(
     }
   }
   if (updateMaskT == 0) {
-    accumulateMany<T>(r, ut, m, true, -lr, jCoef, jIdx, maxB, jCount, g, m, m);
+    accumulateMany<T>(r, ut, m, true, -lr, jCoef, maxB, jIdx, maxB, jCount, 0, g, m, m);
   } else {
-    accumulateMany<T>(r, dacc, m, false, <T>1, jCoef, jIdx, maxB, jCount, g, m, m);
+    accumulateMany<T>(r, dacc, m, false, <T>1, jCoef, maxB, jIdx, maxB, jCount, 0, g, m, m);
     for (let i = 0; i < r * m; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(updateMaskT, i) * at<T>(dacc, i));
   }
   return loss;
