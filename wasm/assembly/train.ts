@@ -44,7 +44,7 @@ let xt: usize = 0, yt: usize = 0, ut: usize = 0, v: usize = 0, order: usize = 0;
 let patterns: usize = 0, cum: usize = 0, patternCount = 0;
 let useGemm = false;
 // Scratch regions (element type of the run unless noted).
-let yb: usize = 0, xb: usize = 0, xbT: usize = 0, hm: usize = 0, sc: usize = 0, g: usize = 0, dh: usize = 0;
+let xb: usize = 0, xbT: usize = 0, hm: usize = 0, sc: usize = 0, g: usize = 0, dh: usize = 0;
 let kIdx: usize = 0, kCoef: usize = 0, kDot: usize = 0, kCount: usize = 0; // i32 / T / T / i32
 let jIdx: usize = 0, jCoef: usize = 0, jCount: usize = 0; // i32 / T / i32
 let tmp: usize = 0, wm: usize = 0, weff: usize = 0, wmT: usize = 0, dacc: usize = 0, gs: usize = 0;
@@ -53,7 +53,6 @@ function layout(base: usize, es: usize): usize {
   const w = max(d, m) * r;
   const big = max(max(d, m), max(r, maxB));
   let p = align16(base);
-  yb = p; p = align16(p + <usize>(maxB * m) * es);
   xb = p; p = align16(p + <usize>(maxB * d) * es);
   xbT = p; p = align16(p + <usize>(maxB * d) * es);
   hm = p; p = align16(p + <usize>(maxB * r) * es);
@@ -125,15 +124,20 @@ export function bindRun<T>(pb: usize): void {
   else gemmF64(tA, tB, mm, nn, kk, alpha, a, lda, b, ldb, beta, c, ldc, gs);
 }
 
-/** Gather the batch's rows of Yt (and Xt, with its transpose) in the epoch's order. */
+/** dst[0..bytes) = src[0..bytes) for short rows (memory.copy is a call; rows are tens of bytes). */
+@inline function copyRow(dst: usize, src: usize, bytes: usize): void {
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
+  for (; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
+}
+
+/** Gather the batch's rows of Xt (with their transpose) in the epoch's order; Y is read in place. */
 function gatherBatch<T>(B: i32, start: i32): void {
+  if (factor) return;
   const es = <usize>sizeof<T>();
-  for (let j = 0; j < B; j++) {
-    const idx = <usize>sampleAt(start, j);
-    memory.copy(yb + <usize>(j * m) * es, yt + idx * <usize>m * es, <usize>m * es);
-    if (!factor) memory.copy(xb + <usize>(j * d) * es, xt + idx * <usize>d * es, <usize>d * es);
-  }
-  if (!factor && !useGemm) transposeInto<T>(xbT, xb, B, d);
+  const rowBytes = <usize>d * es;
+  for (let j = 0; j < B; j++) copyRow(xb + <usize>j * rowBytes, xt + <usize>sampleAt(start, j) * rowBytes, rowBytes);
+  if (!useGemm) transposeInto<T>(xbT, xb, B, d);
 }
 
 /** out (B x r) = Xb W for W (d x r). */
@@ -154,8 +158,19 @@ function inputUpdate<T>(w: usize, alpha: T, dmat: usize, B: i32): void {
   accumulateMany<T>(d, w, r, true, alpha, xbT, B, 0, 0, 0, B, dmat, r, r);
 }
 
-/** g := factor * (g - y) over n entries; returns sum (g - y)^2 in f64 (a fixed lane order). */
-function residual<T>(gp: usize, y: usize, n: i32, scale: T): f64 {
+/**
+ * Row j of g := scale * (g_j - y_j) for the batch's samples (y_j: row order[start + j] of Yt);
+ * returns sum (g - y)^2 in f64, summed row by row in a fixed lane order.
+ */
+function residual<T>(B: i32, start: i32, scale: T): f64 {
+  const rowM = <usize>m * <usize>sizeof<T>();
+  let loss: f64 = 0;
+  for (let j = 0; j < B; j++) loss += residualRow<T>(g + <usize>j * rowM, yt + <usize>sampleAt(start, j) * rowM, m, scale);
+  return loss;
+}
+
+/** g := scale * (g - y) over n entries; returns sum (g - y)^2 in f64 (a fixed lane order). */
+function residualRow<T>(gp: usize, y: usize, n: i32, scale: T): f64 {
   let acc = f64x2.splat(0);
   let i = 0;
   if (sizeof<T>() == 4) {
@@ -216,7 +231,7 @@ function outputSide<T>(
   }
   // Forward: g_j = sum over kept i of Hm[j, i] U[:, i].
   accumulateMany<T>(B, g, m, false, <T>1, kCoef, r, kIdx, r, kCount, 0, uRead, m, m);
-  const loss = residual<T>(g, yb, B * m, <T>(2.0 / <f64>B));
+  const loss = residual<T>(B, start, <T>(2.0 / <f64>B));
   // dH over the kept units (the others are zero), times the mask when scaleDh.
   if (denseDh) memory.fill(dh, 0, <usize>(B * r) * es);
   for (let j = 0; j < B; j++) {
@@ -262,7 +277,7 @@ function hiddenLayer<T>(B: i32, start: i32, w: usize, keep: usize, keepShared: b
     for (let j = 0; j < B; j++) {
       const src = w + <usize>sampleAt(start, j) * rowR;
       const dst = hm + <usize>j * rowR;
-      if (keep == 0) memory.copy(dst, src, rowR);
+      if (keep == 0) copyRow(dst, src, rowR);
       else {
         const kr = keep + (keepShared ? 0 : <usize>j * rowR);
         for (let i = 0; i < r; i++) put<T>(dst, i, at<T>(src, i) * at<T>(kr, i));
@@ -307,7 +322,7 @@ export function trainStep<T>(start: i32, B: i32, lr: T, firstMask: f64): f64 {
       for (let i = 0; i < d * r; i++) put<T>(weff, i, at<T>(wm, i) * at<T>(v, i));
       if (factor) {
         // Sample j reads row idx_j of V o M: its kept units are that row's mask.
-        for (let j = 0; j < B; j++) memory.copy(sc + <usize>j * rowR, wm + <usize>sampleAt(start, j) * rowR, rowR);
+        for (let j = 0; j < B; j++) copyRow(sc + <usize>j * rowR, wm + <usize>sampleAt(start, j) * rowR, rowR);
         hiddenLayer<T>(B, start, weff, 0, false);
         return outputSide<T>(B, start, sc, false, true, ut, 0, lr, false);
       }
@@ -369,7 +384,7 @@ export function trainStep<T>(start: i32, B: i32, lr: T, firstMask: f64): f64 {
   for (let j = 0; j < B; j++) {
     sampleMasks<T>(wm, 1, m * r, family, theta, 1, scale, firstMask + <f64>j, 0, 0, 0);
     const hj = hm + <usize>j * rowR;
-    const yj = yb + <usize>(j * m) * es;
+    const yj = yt + <usize>sampleAt(start, j) * <usize>m * es;
     const dhj = dh + <usize>j * rowR;
     memory.fill(dhj, 0, rowR);
     for (let k = 0; k < m; k++) {
