@@ -26,6 +26,20 @@
 //   into `TrainingSession.run` calls never changes a bit of it (tested); between chunks a caller
 //   may read the curves and the weights and lower `learningRateScale` (a stopping rule).
 // Same options -> bit-identical results on every machine and thread (one RNG, wasm-only math).
+//
+// A stopping rule (relative improvement over a window, learning-rate decay on a plateau,
+// `epochs` as a cap) is written between chunks, with no change to the kernels:
+//   withMaskedTraining({ ...options, deterministicObjective }, (session) => {
+//     while (session.epoch < options.epochs) {
+//       const chunk = session.run(window);           // one kernel call, `window` epochs
+//       if (chunk.diverged) break;                   // status "diverged"
+//       // chunk.deterministicObjective: the exact objective after each of those epochs
+//       if (plateau) session.learningRateScale *= decay; else if (converged) break;
+//     }
+//     return session.weights();                      // epochs run: session.epoch
+//   });
+// Decisions taken at fixed epochs (every `window` epochs) make the result a pure function of
+// the options, whatever else the caller does; session.epoch === options.epochs means the cap.
 import { type Build, engine, type Workspace } from "./engine.js";
 import { type Matrix, transpose } from "./matrix.js";
 import { type Dtype } from "./gemm.js";

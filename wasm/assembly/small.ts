@@ -20,6 +20,14 @@
 @inline function vadd<T>(a: v128, b: v128): v128 {
   return sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b);
 }
+/**
+ * acc + a * b per lane. The release build rounds the product and the sum separately (the same
+ * bits on every host); the opt-in relaxed build (benchmarks only, as in gemm.ts) may fuse them.
+ */
+@inline function vmadd<T>(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return sizeof<T>() == 4 ? f32x4.relaxed_madd(a, b, acc) : f64x2.relaxed_madd(a, b, acc);
+  return vadd<T>(acc, vmul<T>(a, b));
+}
 /** Sum of the lanes, in a fixed order. */
 @inline function hsum<T>(a: v128): T {
   if (sizeof<T>() == 4) {
@@ -39,14 +47,14 @@ function chunk8<T>(out: usize, init: usize, alpha: v128, coef: usize, idx: usize
   for (let t = 0; t < count; t++) {
     const c = vsplat<T>(load<T>(coef + (<usize>t << alignof<T>())));
     const p = rowOf<T>(rows, stride, idx, t) + off;
-    a0 = vadd<T>(a0, vmul<T>(c, v128.load(p)));
-    a1 = vadd<T>(a1, vmul<T>(c, v128.load(p, 16)));
-    a2 = vadd<T>(a2, vmul<T>(c, v128.load(p, 32)));
-    a3 = vadd<T>(a3, vmul<T>(c, v128.load(p, 48)));
-    a4 = vadd<T>(a4, vmul<T>(c, v128.load(p, 64)));
-    a5 = vadd<T>(a5, vmul<T>(c, v128.load(p, 80)));
-    a6 = vadd<T>(a6, vmul<T>(c, v128.load(p, 96)));
-    a7 = vadd<T>(a7, vmul<T>(c, v128.load(p, 112)));
+    a0 = vmadd<T>(a0, c, v128.load(p));
+    a1 = vmadd<T>(a1, c, v128.load(p, 16));
+    a2 = vmadd<T>(a2, c, v128.load(p, 32));
+    a3 = vmadd<T>(a3, c, v128.load(p, 48));
+    a4 = vmadd<T>(a4, c, v128.load(p, 64));
+    a5 = vmadd<T>(a5, c, v128.load(p, 80));
+    a6 = vmadd<T>(a6, c, v128.load(p, 96));
+    a7 = vmadd<T>(a7, c, v128.load(p, 112));
   }
   const o = out + off;
   if (init == 0) {
@@ -76,10 +84,10 @@ function chunk4<T>(out: usize, init: usize, alpha: v128, coef: usize, idx: usize
   for (let t = 0; t < count; t++) {
     const c = vsplat<T>(load<T>(coef + (<usize>t << alignof<T>())));
     const p = rowOf<T>(rows, stride, idx, t) + off;
-    a0 = vadd<T>(a0, vmul<T>(c, v128.load(p)));
-    a1 = vadd<T>(a1, vmul<T>(c, v128.load(p, 16)));
-    a2 = vadd<T>(a2, vmul<T>(c, v128.load(p, 32)));
-    a3 = vadd<T>(a3, vmul<T>(c, v128.load(p, 48)));
+    a0 = vmadd<T>(a0, c, v128.load(p));
+    a1 = vmadd<T>(a1, c, v128.load(p, 16));
+    a2 = vmadd<T>(a2, c, v128.load(p, 32));
+    a3 = vmadd<T>(a3, c, v128.load(p, 48));
   }
   const o = out + off;
   if (init == 0) {
@@ -101,8 +109,8 @@ function chunk2<T>(out: usize, init: usize, alpha: v128, coef: usize, idx: usize
   for (let t = 0; t < count; t++) {
     const c = vsplat<T>(load<T>(coef + (<usize>t << alignof<T>())));
     const p = rowOf<T>(rows, stride, idx, t) + off;
-    a0 = vadd<T>(a0, vmul<T>(c, v128.load(p)));
-    a1 = vadd<T>(a1, vmul<T>(c, v128.load(p, 16)));
+    a0 = vmadd<T>(a0, c, v128.load(p));
+    a1 = vmadd<T>(a1, c, v128.load(p, 16));
   }
   const o = out + off;
   if (init == 0) {
@@ -119,7 +127,7 @@ function chunk1<T>(out: usize, init: usize, alpha: v128, coef: usize, idx: usize
   let a0 = v128.splat<i64>(0);
   for (let t = 0; t < count; t++) {
     const c = vsplat<T>(load<T>(coef + (<usize>t << alignof<T>())));
-    a0 = vadd<T>(a0, vmul<T>(c, v128.load(rowOf<T>(rows, stride, idx, t) + off)));
+    a0 = vmadd<T>(a0, c, v128.load(rowOf<T>(rows, stride, idx, t) + off));
   }
   const o = out + off;
   if (init == 0) v128.store(o, vmul<T>(alpha, a0));
@@ -232,10 +240,10 @@ export function dotRows<T>(out: usize, scale: usize, x: usize, rows: usize, rowS
     for (let v = 0; v < vectors; v++) {
       const off = <usize>v << 4;
       const xv = v128.load(x + off);
-      a0 = vadd<T>(a0, vmul<T>(xv, v128.load(p0 + off)));
-      a1 = vadd<T>(a1, vmul<T>(xv, v128.load(p1 + off)));
-      a2 = vadd<T>(a2, vmul<T>(xv, v128.load(p2 + off)));
-      a3 = vadd<T>(a3, vmul<T>(xv, v128.load(p3 + off)));
+      a0 = vmadd<T>(a0, xv, v128.load(p0 + off));
+      a1 = vmadd<T>(a1, xv, v128.load(p1 + off));
+      a2 = vmadd<T>(a2, xv, v128.load(p2 + off));
+      a3 = vmadd<T>(a3, xv, v128.load(p3 + off));
     }
     let s0 = hsum<T>(a0), s1 = hsum<T>(a1), s2 = hsum<T>(a2), s3 = hsum<T>(a3);
     for (let k = tail; k < width; k++) {
@@ -262,7 +270,7 @@ export function dotRows<T>(out: usize, scale: usize, x: usize, rows: usize, rowS
     let a = v128.splat<i64>(0);
     for (let v = 0; v < vectors; v++) {
       const off = <usize>v << 4;
-      a = vadd<T>(a, vmul<T>(v128.load(x + off), v128.load(p + off)));
+      a = vmadd<T>(a, v128.load(x + off), v128.load(p + off));
     }
     let s = hsum<T>(a);
     for (let k = tail; k < width; k++) s += load<T>(x + <usize>k * es) * load<T>(p + <usize>k * es);
