@@ -82,38 +82,46 @@ const families: MaskFamily[] = [
   { family: "dropconnect", keepProbability: 0.6, layer: "last" },
 ];
 
+/** The family over r units (custom patterns repeated to length r). */
+function widen(family: MaskFamily, r: number): MaskFamily {
+  if (family.family !== "custom") return family;
+  return { ...family, patterns: family.patterns.map((p) => Array.from({ length: r }, (_, i) => p[i % p.length]!)) };
+}
+
 describe("one SGD step equals minus lr times the finite-difference gradient", () => {
-  const N = 5, d = 4, m = 3, r = 4, seed = 77, lr = 0.05;
-  for (const mask of families)
-    for (const scope of ["sample", "batch"] as const)
-      for (const mode of ["data", "factorisation"] as const)
-        it(`${mask.family}${mask.family === "dropconnect" ? `/${mask.layer}` : ""}, per-${scope}, ${mode}`, () => {
-          const X = mode === "data" ? gaussianMatrix(d, N, 1, Stream.data) : null;
-          const dd = X ? d : N;
-          const p: Problem = { X, Y: gaussianMatrix(m, N, 1, Stream.targets), r };
-          const U0 = gaussianMatrix(m, r, 2, Stream.init, 0, 0.7);
-          const V0 = gaussianMatrix(dd, r, 2, Stream.init, 1, 0.7);
-          const result = trainMasked({
-            inputs: X, targets: p.Y, initialU: U0, initialV: V0, mask, maskScope: scope,
-            learningRate: lr, epochs: 1, batchSize: N, seed, dtype: "f64",
+  // r = 4 takes the kernels' every-unit path, r = 20 the kept-unit lists (wasm/assembly/train.ts).
+  const N = 5, d = 4, m = 3, seed = 77, lr = 0.05;
+  for (const r of [4, 20])
+    for (const mask of families.map((f) => widen(f, r)))
+      for (const scope of ["sample", "batch"] as const)
+        for (const mode of ["data", "factorisation"] as const)
+          it(`r = ${r}: ${mask.family}${mask.family === "dropconnect" ? `/${mask.layer}` : ""}, per-${scope}, ${mode}`, () => {
+            const X = mode === "data" ? gaussianMatrix(d, N, 1, Stream.data) : null;
+            const dd = X ? d : N;
+            const p: Problem = { X, Y: gaussianMatrix(m, N, 1, Stream.targets), r };
+            const U0 = gaussianMatrix(m, r, 2, Stream.init, 0, 0.7);
+            const V0 = gaussianMatrix(dd, r, 2, Stream.init, 1, 0.7);
+            const result = trainMasked({
+              inputs: X, targets: p.Y, initialU: U0, initialV: V0, mask, maskScope: scope,
+              learningRate: lr, epochs: 1, batchSize: N, seed, dtype: "f64",
+            });
+            expect(result.steps).toBe(1);
+            const batch = Array.from(permutation(N, seed, Stream.order, 0));
+            const masks = documentedMasks(mask, scope, batch, p, dd, m, seed);
+            // the reported loss is N * the batch mean at the starting weights
+            expect(result.curves.stochasticLoss[0]).toBeCloseTo(N * batchLoss(p, mask, U0, V0, batch, masks), 10);
+            // The loss is quadratic in each single weight: central differences are exact up to rounding.
+            const h = 1e-4;
+            for (const [name, W0, W1] of [["U", U0, result.U], ["V", V0, result.V]] as const)
+              for (let idx = 0; idx < W0.data.length; idx++) {
+                const fd =
+                  name === "U"
+                    ? (batchLoss(p, mask, perturbed(U0, idx, h), V0, batch, masks) - batchLoss(p, mask, perturbed(U0, idx, -h), V0, batch, masks)) / (2 * h)
+                    : (batchLoss(p, mask, U0, perturbed(V0, idx, h), batch, masks) - batchLoss(p, mask, U0, perturbed(V0, idx, -h), batch, masks)) / (2 * h);
+                const stepGradient = (W0.data[idx]! - W1.data[idx]!) / lr;
+                expect(Math.abs(stepGradient - fd), `${name}[${idx}]`).toBeLessThan(1e-7 * (1 + Math.abs(fd)));
+              }
           });
-          expect(result.steps).toBe(1);
-          const batch = Array.from(permutation(N, seed, Stream.order, 0));
-          const masks = documentedMasks(mask, scope, batch, p, dd, m, seed);
-          // the reported loss is N * the batch mean at the starting weights
-          expect(result.curves.stochasticLoss[0]).toBeCloseTo(N * batchLoss(p, mask, U0, V0, batch, masks), 10);
-          // The loss is quadratic in each single weight: central differences are exact up to rounding.
-          const h = 1e-4;
-          for (const [name, W0, W1] of [["U", U0, result.U], ["V", V0, result.V]] as const)
-            for (let idx = 0; idx < W0.data.length; idx++) {
-              const fd =
-                name === "U"
-                  ? (batchLoss(p, mask, perturbed(U0, idx, h), V0, batch, masks) - batchLoss(p, mask, perturbed(U0, idx, -h), V0, batch, masks)) / (2 * h)
-                  : (batchLoss(p, mask, U0, perturbed(V0, idx, h), batch, masks) - batchLoss(p, mask, U0, perturbed(V0, idx, -h), batch, masks)) / (2 * h);
-              const stepGradient = (W0.data[idx]! - W1.data[idx]!) / lr;
-              expect(Math.abs(stepGradient - fd), `${name}[${idx}]`).toBeLessThan(1e-7 * (1 + Math.abs(fd)));
-            }
-        });
 });
 
 describe("trainMasked", () => {
@@ -232,8 +240,8 @@ describe("trainMasked", () => {
 });
 
 describe("training sessions (chunks of epochs in one kernel call)", () => {
-  const problem = (family: MaskFamily, mode: "data" | "factorisation", overrides: Partial<TrainOptions> = {}): TrainOptions => {
-    const N = 12, d = mode === "data" ? 5 : N, m = 4, r = family.family === "custom" ? family.patterns[0]!.length : 6;
+  const problem = (family: MaskFamily, mode: "data" | "factorisation", overrides: Partial<TrainOptions> = {}, units = 6): TrainOptions => {
+    const N = 12, d = mode === "data" ? 5 : N, m = 4, r = family.family === "custom" ? family.patterns[0]!.length : units;
     const X = mode === "data" ? gaussianMatrix(d, N, 3, Stream.data) : null;
     const Y = gaussianMatrix(m, N, 3, Stream.targets);
     return {
@@ -247,11 +255,17 @@ describe("training sessions (chunks of epochs in one kernel call)", () => {
 
   it("give the same bits however a run is cut into chunks", () => {
     const chunkings = [[23], [1, 1, 1, 20], [7, 7, 7, 2], [5, 100]];
-    for (const family of families)
+    // 6 units: the kernels' every-unit path; 20 units: the kept-unit lists.
+    const cases: [MaskFamily, number][] = [
+      ...families.map((f): [MaskFamily, number] => [f, 6]),
+      [{ family: "dropout", keepProbability: 0.5 }, 20],
+      [{ family: "dropblock", keepProbability: 0.6, blockSize: 4 }, 20],
+    ];
+    for (const [family, units] of cases)
       for (const mode of ["data", "factorisation"] as const)
         for (const maskScope of ["sample", "batch"] as const)
           for (const dtype of ["f64", "f32"] as const) {
-            const opts = problem(family, mode, { maskScope, dtype });
+            const opts = problem(family, mode, { maskScope, dtype }, units);
             const whole = trainMasked(opts);
             for (const sizes of chunkings) {
               const got = withMaskedTraining(opts, (session) => {
@@ -265,7 +279,7 @@ describe("training sessions (chunks of epochs in one kernel call)", () => {
                 expect(session.epoch).toBe(23); // run() stops at options.epochs
                 return { ...session.weights(), curve, loss, steps: session.steps };
               });
-              const label = `${family.family} ${mode} ${maskScope} ${dtype} ${sizes.join("+")}`;
+              const label = `${family.family} r=${units} ${mode} ${maskScope} ${dtype} ${sizes.join("+")}`;
               expect(bits(got), label).toEqual(bits(whole));
               expect(got.curve, label).toEqual(whole.curves.deterministicObjective);
               expect(got.loss, label).toEqual(whole.curves.stochasticLoss);
