@@ -23,10 +23,11 @@ import { accumulateMany, dotRows, transposeInto } from "./small";
 /** Above this d * r, regression's X products use the blocked GEMM (measured: bench train). */
 const SMALL_DENSE: i32 = 2048;
 /**
- * Up to this many hidden units and outputs, steps take every unit instead of lists of the kept
- * ones: with so few outputs per unit, building the lists costs more than the products they
- * shorten (measured, dropout 0.5: r = 8 with 12 or 6 outputs and r = 16 with 12 outputs are
- * 10-15% faster dense; 40 outputs, or r >= 24, are 5-15% slower).
+ * Up to this many hidden units and outputs, steps take every unit (dropped ones with their
+ * exact zero) through the blocked GEMM instead of lists of the kept units: with so few outputs
+ * per unit, building the lists costs more than the products they shorten (measured, dropout
+ * 0.5: the 12 x 10, r = 8 and 6-8-40, r = 8 shapes 5-15% faster this way; 40 outputs, or
+ * r >= 24, 5-15% slower).
  */
 const DENSE_UNITS: i32 = 16;
 const DENSE_OUTPUTS: i32 = 16;
@@ -69,7 +70,7 @@ function layout(base: usize, es: usize): usize {
   dh = p; p = align16(p + <usize>(maxB * r) * es);
   kIdx = p; p = align16(p + <usize>(maxB * r) * 4);
   kCoef = p; p = align16(p + <usize>(maxB * r) * es);
-  kDot = p; p = align16(p + <usize>r * es);
+  kDot = p; p = align16(p + <usize>(maxB * r) * es);
   kCount = p; p = align16(p + <usize>maxB * 4);
   jIdx = p; p = align16(p + <usize>(r * maxB) * 4);
   jCoef = p; p = align16(p + <usize>(r * maxB) * es);
@@ -86,6 +87,9 @@ function layout(base: usize, es: usize): usize {
 function gemmBytes(es: i32): i32 {
   let b = gemmScratchBytes(es, maxB, r, d);
   b = max(b, gemmScratchBytes(es, d, r, maxB));
+  b = max(b, gemmScratchBytes(es, maxB, m, r));
+  b = max(b, gemmScratchBytes(es, maxB, r, m));
+  b = max(b, gemmScratchBytes(es, r, m, maxB));
   return b;
 }
 
@@ -279,34 +283,31 @@ function outputSide<T>(
 }
 
 /**
- * outputSide for few units and outputs (DENSE_UNITS, DENSE_OUTPUTS): every unit enters the products, the
- * dropped ones with their exact zero in Hm (and dH times a zero mask), so no kept lists are
- * built; with a handful of units, building them costs more than the products they shorten.
- * The sums are the kept-list sums plus exact zeros: the same values.
+ * outputSide for few units and outputs (DENSE_UNITS, DENSE_OUTPUTS): every unit enters the
+ * three products, done by the blocked GEMM; a dropped unit's Hm entry is an exact zero and its
+ * dH is multiplied by a zero mask, so the step is the one the kept-unit lists take.
  */
 function outputSideDense<T>(
   B: i32, start: i32, keep: usize, keepShared: bool, scaleDh: bool, uRead: usize, updateMaskT: usize, lr: T, denseDh: bool,
 ): f64 {
   const es = <usize>sizeof<T>();
   const rowR = <usize>r * es;
-  const rowM = <usize>m * es;
-  accumulateMany<T>(B, g, m, false, <T>1, hm, r, 0, 0, 0, r, uRead, m, m);
+  gemmT<T>(0, 0, B, m, r, 1, hm, r, uRead, m, 0, g, m); // Yhat = Hm U^T
   const loss = residual<T>(B, start, <T>(2.0 / <f64>B));
-  for (let i = 0; i < r; i++) store<i32>(kIdx + (<usize>i << 2), i);
+  gemmT<T>(0, 1, B, r, m, 1, g, m, uRead, m, 0, kDot, r); // G U
   for (let j = 0; j < B; j++) {
     const kr = keep + (keepShared ? 0 : <usize>j * rowR);
-    dotRows<T>(kDot, 0, g + <usize>j * rowM, uRead, m, kIdx, r, m);
+    const dj = kDot + <usize>j * rowR;
     const out = factor && !denseDh ? v + <usize>sampleAt(start, j) * rowR : dh + <usize>j * rowR;
     for (let i = 0; i < r; i++) {
-      const value = scaleDh ? at<T>(kDot, i) * at<T>(kr, i) : at<T>(kDot, i);
+      const value = scaleDh ? at<T>(dj, i) * at<T>(kr, i) : at<T>(dj, i);
       put<T>(out, i, factor && !denseDh ? at<T>(out, i) - lr * value : value);
     }
   }
-  transposeInto<T>(jCoef, hm, B, r); // columns of Hm: unit i's coefficients over the batch
   if (updateMaskT == 0) {
-    accumulateMany<T>(r, ut, m, true, -lr, jCoef, B, 0, 0, 0, B, g, m, m);
+    gemmT<T>(1, 0, r, m, B, -<f64>lr, hm, r, g, m, 1, ut, m); // U^T -= lr Hm^T G
   } else {
-    accumulateMany<T>(r, dacc, m, false, <T>1, jCoef, B, 0, 0, 0, B, g, m, m);
+    gemmT<T>(1, 0, r, m, B, 1, hm, r, g, m, 0, dacc, m);
     for (let i = 0; i < r * m; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(updateMaskT, i) * at<T>(dacc, i));
   }
   return loss;
