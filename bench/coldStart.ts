@@ -73,7 +73,7 @@ export async function benchColdStart(opts: BenchOptions): Promise<BenchRow[]> {
     const row = (what: string, pick: (s: ReturnType<typeof sample>) => number): BenchRow => ({
       kernel: "cold-start",
       size: `${size}: ${what}`,
-      dtype: "f64",
+      dtype: null,
       ours: median(ours.map(pick)),
       peer: "tsx from source",
       peerValue: median(peer.map(pick)),
@@ -83,7 +83,7 @@ export async function benchColdStart(opts: BenchOptions): Promise<BenchRow[]> {
       row("import handler", (s) => s.importMs),
       row("first batch (wasm instantiate)", (s) => s.firstInvokeMs),
       row("whole process", (s) => s.processMs),
-      { kernel: "cold-start", size: "node -e '' (process boot alone)", dtype: "f64", ours: median(boot), peer: "-", peerValue: null, unit },
+      { kernel: "cold-start", size: "node -e '' (process boot alone)", dtype: null, ours: median(boot), peer: "-", peerValue: null, unit },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 export interface BenchRow {
   kernel: string; // e.g. "gemm", "svd-values", "svd-full", "train-step", "cold-start"
   size: string; // e.g. "256", "512x256", "in=100,r=80,out=100,batch=100"
-  dtype: "f32" | "f64";
+  dtype: "f32" | "f64" | null; // null where precision does not apply (cold start)
   ours: number;
   peer: string; // e.g. "numpy", "tfjs-wasm", "ml-matrix"
   peerValue: number | null; // null when the peer is not available in this run

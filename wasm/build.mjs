@@ -1,5 +1,7 @@
-// Builds the AssemblyScript kernels (wasm/assembly) for every target in wasm/asconfig.json.
-// Run by `npm ci` through the `prepare` script; flags live in asconfig.json, not here.
+// Builds the AssemblyScript kernels (wasm/assembly) for every target in wasm/asconfig.json,
+// and for the release target the typed bindings (build/dropsweep.js and dropsweep.d.ts, which
+// shared/numerics/engine.ts takes its export types from). Run by `npm ci` through the `prepare`
+// script; flags live in asconfig.json, not here.
 import asc from "assemblyscript/asc";
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -6,6 +6,7 @@ import { benchGemm } from "../../bench/gemm.js";
 import { benchSvd } from "../../bench/svd.js";
 import { benchTrain } from "../../bench/train.js";
 import type { BenchOptions, BenchRow } from "../../bench/types.js";
+import { formatTable } from "../../bench/table.js";
 import { benchColdStart } from "../../bench/coldStart.js";
 import { parseCommandArgs } from "../args.js";
 
@@ -22,6 +23,7 @@ type Suite = keyof typeof suites;
 const help = `usage: dropsweep bench [--json] [--quick] [--only SUITES]
 
   --json          print a JSON array of rows {kernel, size, dtype, ours, peer, peerValue, unit}
+                  (dtype null where precision does not apply)
   --quick         fewer sizes and repetitions (a smoke run, not a measurement)
   --only SUITES   comma-separated subset of: ${Object.keys(suites).join(", ")} (default: all)
 
@@ -55,22 +57,4 @@ function parseOnly(only: string | undefined): Suite[] {
   if (names.length === 0 || unknown.length)
     throw new UsageError(`bench: --only must list suites from: ${Object.keys(suites).join(", ")} (got "${only}")`);
   return names as Suite[];
-}
-
-/** ours / peer, oriented so that > 1 means we are better. */
-export function advantage(row: BenchRow): number | null {
-  if (row.peerValue === null || row.peerValue === 0 || row.ours === 0) return null;
-  return /lower is better/.test(row.unit) ? row.peerValue / row.ours : row.ours / row.peerValue;
-}
-
-export function formatTable(rows: BenchRow[]): string {
-  const header = ["kernel", "size", "dtype", "ours", "peer", "peer value", "ours/peer", "unit"];
-  const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toPrecision(3));
-  const body = rows.map((r) => {
-    const ratio = advantage(r);
-    return [r.kernel, r.size, r.dtype, fmt(r.ours), r.peer, r.peerValue === null ? "-" : fmt(r.peerValue), ratio === null ? "-" : `${ratio.toFixed(2)}x`, r.unit];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...body.map(line)].join("\n") + "\n";
 }

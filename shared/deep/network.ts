@@ -78,6 +78,8 @@ export interface StepResult {
  */
 export function maskedStep(
   weights: Weights, images: tf.Tensor2D, targets: tf.Tensor2D, scaledMask: tf.Tensor2D, last: LastActivation,
+  /** images^T (784 x batch), when the caller has it (tf.transpose of the batch costs a kernel). */
+  imagesT?: tf.Tensor2D,
 ): StepResult {
   return tf.tidy(() => {
     const batch = images.shape[0];
@@ -95,7 +97,7 @@ export function maskedStep(
     const dW2 = tf.matMul(tf.transpose(hidden), dPre);
     const dB2 = tf.sum(dPre, 0);
     const dHidden = tf.mul(tf.matMul(dPre, tf.transpose(weights.w2)), tf.step(hidden));
-    const dW1 = tf.matMul(tf.transpose(images), dHidden);
+    const dW1 = tf.matMul(imagesT ?? tf.transpose(images), dHidden);
     const dB1 = tf.sum(dHidden, 0);
     return { loss, gradients: { w1: dW1, b1: dB1, w2: dW2, b2: dB2, uT: dUT } };
   });

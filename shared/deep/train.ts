@@ -4,7 +4,12 @@
 // `tolerance`; after `patience` epochs without improvement the learning rate is multiplied by
 // `learningRateDecay` (a fresh Adam: its moment estimates belong to the old step size); after
 // `decays` such reductions the next plateau ends training ("converged"). `epochs` caps it all.
+// Minibatches are copied out of the training set in JavaScript (tfjs-backend-wasm's gather
+// kernel took a third of a cell's time) and Adam runs on the numeric engine (./adam.ts), both
+// with the same bits as tf.gather and tf.train.adam (docs/DEEP.md, "Where the time goes").
 import { tf } from "./backend.js";
+import { Adam } from "./adam.js";
+import { engine } from "../numerics/engine.js";
 import { sampleMasks } from "../numerics/masks.js";
 import { permutation, Stream } from "../numerics/rng.js";
 import type { Matrix } from "../numerics/matrix.js";
@@ -12,7 +17,7 @@ import { digitClasses, imagePixels, type MnistTrainingSet } from "./mnist.js";
 import type { MaskMoments } from "../theory/index.js";
 import type { MaskFamily } from "../masks.js";
 import { deterministicObjective, type LastLayer, type ObjectiveTerms } from "./measure.js";
-import { features, maskedStep, weightNames, type Architecture, type Weights } from "./network.js";
+import { features, maskedStep, type Architecture, type Weights } from "./network.js";
 
 /** The families the deep experiment puts on its last hidden layer. */
 export type LastLayerMask = Extract<MaskFamily, { family: "dropout" | "dropblock" | "contiguous-dropblock" }>;
@@ -84,9 +89,11 @@ export function train(
   const r = arch.hiddenUnits;
   const theta = mask.keepProbability;
   const images = tf.tensor2d(data.images, [n, imagePixels]);
-  const targets = tf.tensor2d(Float32Array.from(targetsT.data), [n, digitClasses]);
+  const targets = Float32Array.from(targetsT.data);
+  const batchImages = new Float32Array(batchSize * imagePixels);
+  const batchImagesT = new Float32Array(batchSize * imagePixels);
+  const batchTargets = new Float32Array(batchSize * digitClasses);
   let learningRate = settings.learningRate;
-  let optimiser = tf.train.adam(learningRate);
   let best = Infinity;
   let stale = 0;
   let reductions = 0;
@@ -94,52 +101,66 @@ export function train(
   let epochsRun = 0;
   let layer = readLastLayer(weights, images, arch);
   let terms = deterministicObjective(layer, targetsT, moments, theta);
+  const ws = engine();
   try {
-    for (let epoch = 0; epoch < settings.epochs; epoch++) {
-      const order = permutation(n, seed, Stream.order, epoch);
-      let stochasticLoss = 0;
-      for (let start = 0; start < n; start += batchSize) {
-        const size = Math.min(batchSize, n - start);
-        // Mask j of this epoch belongs to the j-th sample visited, whatever the batch size.
-        const zeroOne = sampleMasks(mask, { hiddenUnits: r, count: size, seed, stream: Stream.mask, substream: epoch, firstMask: start });
-        const scaled = new Float32Array(zeroOne.length);
-        for (let i = 0; i < zeroOne.length; i++) scaled[i] = zeroOne[i]! / theta;
-        const loss = tf.tidy(() => {
-          const rows = tf.tensor1d(Int32Array.from(order.subarray(start, start + size)), "int32");
-          const step = maskedStep(weights, tf.gather(images, rows), tf.gather(targets, rows), tf.tensor2d(scaled, [size, r]), arch.lastActivation);
-          optimiser.applyGradients(weightNames.map((name) => ({ name: weights[name].name, tensor: step.gradients[name] })));
-          return step.loss;
-        });
-        stochasticLoss += loss.dataSync()[0]!;
-        loss.dispose();
-      }
-      epochsRun = epoch + 1;
-      layer = readLastLayer(weights, images, arch);
-      terms = deterministicObjective(layer, targetsT, moments, theta);
-      onEpoch({ epoch, stochasticLoss, terms, learningRate, layer });
-      if (!Number.isFinite(terms.objective) || !Number.isFinite(stochasticLoss)) {
-        status = "diverged";
-        break;
-      }
-      if (terms.objective < best * (1 - stopping.tolerance)) {
-        best = terms.objective;
-        stale = 0;
-      } else if (++stale >= stopping.patience) {
-        if (reductions >= stopping.decays) {
-          status = "converged";
+    ws.scoped(() => {
+      const optimiser = new Adam(ws, weights, learningRate);
+      for (let epoch = 0; epoch < settings.epochs; epoch++) {
+        const order = permutation(n, seed, Stream.order, epoch);
+        let stochasticLoss = 0;
+        for (let start = 0; start < n; start += batchSize) {
+          const size = Math.min(batchSize, n - start);
+          // Mask j of this epoch belongs to the j-th sample visited, whatever the batch size.
+          const zeroOne = sampleMasks(mask, { hiddenUnits: r, count: size, seed, stream: Stream.mask, substream: epoch, firstMask: start });
+          const scaled = new Float32Array(zeroOne.length);
+          for (let i = 0; i < zeroOne.length; i++) scaled[i] = zeroOne[i]! / theta;
+          for (let b = 0; b < size; b++) {
+            const row = order[start + b]!;
+            const pixels = data.images.subarray(row * imagePixels, (row + 1) * imagePixels);
+            batchImages.set(pixels, b * imagePixels);
+            for (let p = 0; p < imagePixels; p++) batchImagesT[p * size + b] = pixels[p]!; // X^T for dW1
+            batchTargets.set(targets.subarray(row * digitClasses, (row + 1) * digitClasses), b * digitClasses);
+          }
+          const loss = tf.tidy(() => {
+            const step = maskedStep(
+              weights,
+              tf.tensor2d(batchImages.subarray(0, size * imagePixels), [size, imagePixels]),
+              tf.tensor2d(batchTargets.subarray(0, size * digitClasses), [size, digitClasses]),
+              tf.tensor2d(scaled, [size, r]),
+              arch.lastActivation,
+              tf.tensor2d(batchImagesT.subarray(0, size * imagePixels), [imagePixels, size]),
+            );
+            optimiser.apply(weights, step.gradients);
+            return step.loss;
+          });
+          stochasticLoss += loss.dataSync()[0]!;
+          loss.dispose();
+        }
+        epochsRun = epoch + 1;
+        layer = readLastLayer(weights, images, arch);
+        terms = deterministicObjective(layer, targetsT, moments, theta);
+        onEpoch({ epoch, stochasticLoss, terms, learningRate, layer });
+        if (!Number.isFinite(terms.objective) || !Number.isFinite(stochasticLoss)) {
+          status = "diverged";
           break;
         }
-        reductions += 1;
-        stale = 0;
-        learningRate *= stopping.learningRateDecay;
-        optimiser.dispose();
-        optimiser = tf.train.adam(learningRate);
+        if (terms.objective < best * (1 - stopping.tolerance)) {
+          best = terms.objective;
+          stale = 0;
+        } else if (++stale >= stopping.patience) {
+          if (reductions >= stopping.decays) {
+            status = "converged";
+            break;
+          }
+          reductions += 1;
+          stale = 0;
+          learningRate *= stopping.learningRateDecay;
+          optimiser.reset(learningRate);
+        }
       }
-    }
+    });
   } finally {
-    optimiser.dispose();
     images.dispose();
-    targets.dispose();
   }
   return { status, epochsRun, layer, terms };
 }

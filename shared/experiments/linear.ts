@@ -8,13 +8,13 @@
 import type { MaskFamily } from "../masks.js";
 import { type Matrix, zeros } from "../numerics/matrix.js";
 import { gaussianMatrix, Stream } from "../numerics/rng.js";
-import { sampleMasks } from "../numerics/masks.js";
+import { maskedLosses } from "../numerics/objective.js";
 import { singularValues, svd } from "../numerics/svd.js";
 import { trainMasked, type LearningRateSchedule } from "../numerics/train.js";
 import type { LinearMetrics } from "../results/metrics.js";
 import { canonicalJson, sha256Hex } from "../spec/canonical.js";
 import { sampleCount, type LinearCell, type Optimiser } from "../spec/cell.js";
-import { closedForm, createDeterministicObjective, type ClosedForm } from "../theory/index.js";
+import { closedForm, createDeterministicObjective, type ClosedForm, type DeterministicObjective } from "../theory/index.js";
 import { multiply, multiplyTransposeLeft, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
 import { blockNormCurves, logSpacedEpochs, objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
 import { rankAbove } from "./rank.js";
@@ -147,11 +147,11 @@ function transposeOf(a: Matrix): Matrix {
 
 /**
  * Monte Carlo estimate of E_z L_z at (U, V) (THEORY.md claim 1): `count` masks, one per draw
- * applied to every sample, from the Monte Carlo stream; returns the mean and its standard error.
+ * applied to every sample, from the Monte Carlo stream (the wasm kernel of
+ * shared/numerics/objective.ts `maskedLosses`); returns the mean and its standard error.
  */
 export function monteCarloLoss(
-  targets: Matrix,
-  inputs: Matrix | null,
+  objective: DeterministicObjective,
   U: Matrix,
   V: Matrix,
   mask: MaskFamily,
@@ -159,29 +159,10 @@ export function monteCarloLoss(
   seed: number,
   substream = 0,
 ): { mean: number; standardError: number } {
-  const r = U.cols;
-  const m = U.rows;
-  const theta = mask.keepProbability;
-  const layer = mask.family === "dropconnect" ? mask.layer : undefined;
-  const weightRows = layer === "last" ? m : layer === "first" ? V.rows : undefined;
-  const masks = sampleMasks(mask, { hiddenUnits: r, count, seed, stream: Stream.monteCarlo, substream, ...(weightRows ? { weightRows } : {}) });
-  const width = (weightRows ?? 1) * r;
-  const W = inputs ? multiplyTransposeLeft(V, inputs) : transposeOf(V); // r x N
+  const losses = maskedLosses(objective.definition, U, V, { mask, draws: count, seed, stream: Stream.monteCarlo, substream });
   let sum = 0;
   let sumSquares = 0;
-  for (let s = 0; s < count; s++) {
-    const z = masks.subarray(s * width, (s + 1) * width);
-    let loss: number;
-    if (layer === "first") {
-      const masked = zeros(V.rows, r);
-      for (let k = 0; k < V.data.length; k++) masked.data[k] = (V.data[k]! * z[k]!) / theta;
-      loss = squaredNorm(subtract(targets, predictions(U, masked, inputs)));
-    } else {
-      const masked = zeros(m, r);
-      for (let i = 0; i < m; i++)
-        for (let l = 0; l < r; l++) masked.data[i * r + l] = (U.data[i * r + l]! * (layer === "last" ? z[i * r + l]! : z[l]!)) / theta;
-      loss = squaredNorm(subtract(targets, multiply(masked, W)));
-    }
+  for (const loss of losses) {
     sum += loss;
     sumSquares += loss * loss;
   }
@@ -227,7 +208,7 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   const normEpochs = new Set(cf ? logSpacedEpochs(cell.optimiser.epochs) : []);
   const normCurve: { epoch: number; norms: number[] }[] = [];
   const recordNorms = (epoch: number, U: Matrix, V: Matrix) => {
-    if (cf && normEpochs.has(epoch)) normCurve.push({ epoch, norms: blockProductNorms(U, V, inputs, cf.blockSize) });
+    if (cf) normCurve.push({ epoch, norms: blockProductNorms(U, V, inputs, cf.blockSize) });
   };
   const trained = trainMasked({
     inputs,
@@ -242,8 +223,8 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
     batchSize: cell.optimiser.batchSize,
     seed: cell.seed,
     dtype: cell.optimiser.dtype,
-    deterministicObjective: (U, V) => objective.value(U, V),
-    ...(cf ? { onEpoch: recordNorms } : {}),
+    deterministicObjective: objective.definition,
+    ...(cf ? { onEpoch: recordNorms, observeEpochs: [...normEpochs] } : {}),
   });
   const curves: Record<string, number[]> = {
     stochasticLoss: finitePrefix(trained.curves.stochasticLoss),
@@ -299,7 +280,7 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
     // Substream from the cell's content: cells sharing a seed (same data, same training masks)
     // still get independent Monte Carlo draws, so claim 1's z-scores are independent across
     // cells (its chi-square test needs that; with shared draws they were not).
-    const mc = monteCarloLoss(targets, inputs, U, V, cell.mask, cell.monteCarloSamples, cell.seed, monteCarloSubstream(cell));
+    const mc = monteCarloLoss(objective, U, V, cell.mask, cell.monteCarloSamples, cell.seed, monteCarloSubstream(cell));
     metrics.monteCarlo = { ...mc, deterministic: finalObjective, samples: cell.monteCarloSamples };
   }
   if (cell.mask.family === "dropconnect") {

@@ -6,14 +6,16 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { instantiate } from "../../wasm/build/dropsweep.js";
 
-/** The raw kernel exports of wasm/assembly/index.ts (pointers are byte offsets). */
-export interface KernelExports {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  KERNEL_VERSION: WebAssembly.Global;
-  [kernel: string]: unknown;
-}
+/**
+ * The kernel exports, typed by the bindings asc generates from wasm/assembly/index.ts
+ * (wasm/build/dropsweep.d.ts, `npm run build:wasm`). Pointers are byte offsets. Every export
+ * takes and returns plain numbers, so the generated `instantiate` hands back the instance's
+ * exports unchanged (test/numerics/bindings.test.ts checks it), and the synchronous
+ * instantiation below gives exactly the object those types describe.
+ */
+export type KernelExports = Awaited<ReturnType<typeof instantiate>>;
 
 export type Build = "release" | "relaxed";
 
@@ -139,13 +141,9 @@ export function engine(build: Build = "release"): Workspace {
   let ws = instances.get(build);
   if (!ws) {
     const module = new WebAssembly.Module(loadWasmBytes(build));
-    const instance = new WebAssembly.Instance(module, {
-      env: {
-        abort(_msg: number, _file: number, line: number, column: number): never {
-          throw new Error(`dropsweep wasm abort at ${line}:${column}`);
-        },
-      },
-    });
+    // What the generated `instantiate` does, synchronously (the engine is used from sync code).
+    const instance = new WebAssembly.Instance(module, {});
+    (instance.exports._initialize as () => void)();
     ws = new Workspace(instance.exports as unknown as KernelExports);
     instances.set(build, ws);
   }
@@ -153,5 +151,5 @@ export function engine(build: Build = "release"): Workspace {
 }
 
 export function kernelVersion(): number {
-  return engine().kernels.KERNEL_VERSION.value as number;
+  return engine().kernels.KERNEL_VERSION.value;
 }

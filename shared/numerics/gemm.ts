@@ -21,16 +21,9 @@ export interface GemmOptions {
   dtype?: Dtype;
 }
 
-type GemmKernel = (
-  transA: number, transB: number, m: number, n: number, k: number, alpha: number,
-  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
-) => void;
-
 /** Bytes of scratch the kernel needs for an m x n x k product. */
 export function gemmScratchBytes(dtype: Dtype, m: number, n: number, k: number, ws: Workspace = engine()): number {
-  return (ws.kernels.gemmScratchBytes as (e: number, m: number, n: number, k: number) => number)(
-    dtype === "f32" ? 4 : 8, m, n, k,
-  );
+  return ws.kernels.gemmScratchBytes(dtype === "f32" ? 4 : 8, m, n, k);
 }
 
 /**
@@ -41,7 +34,7 @@ export function gemmOnPointers(
   ws: Workspace, dtype: Dtype, transA: boolean, transB: boolean, m: number, n: number, k: number,
   alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
 ): void {
-  const kernel = (dtype === "f32" ? ws.kernels.gemmF32 : ws.kernels.gemmF64) as GemmKernel;
+  const kernel = dtype === "f32" ? ws.kernels.gemmF32 : ws.kernels.gemmF64;
   kernel(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
 }
 

@@ -5,15 +5,16 @@
 import { engine, type Workspace } from "./engine.js";
 import { maskProblemLines, type MaskFamily } from "../masks.js";
 import { Stream, type StreamId, selectStream } from "./rng.js";
+import { MaskFamilyCode } from "../../wasm/assembly/layout.js";
 
-/** Family codes of the wasm sampler (wasm/assembly/masks.ts). */
+/** Family codes of the wasm sampler (the shared table, wasm/assembly/layout.ts). */
 export const familyCode = {
-  dropout: 0,
-  dropblock: 1,
-  dropconnect: 2,
-  "contiguous-dropblock": 3,
-  custom: 4,
-} as const satisfies Record<MaskFamily["family"], number>;
+  dropout: MaskFamilyCode.Dropout,
+  dropblock: MaskFamilyCode.DropBlock,
+  dropconnect: MaskFamilyCode.DropConnect,
+  "contiguous-dropblock": MaskFamilyCode.ContiguousDropBlock,
+  custom: MaskFamilyCode.Custom,
+} as const satisfies Record<MaskFamily["family"], MaskFamilyCode>;
 
 /**
  * Check a family against r hidden units with the one mask schema (shared/masks.ts). Returns the
@@ -49,17 +50,31 @@ export function putMaskTable(ws: Workspace, mask: MaskFamily): MaskTable {
   return { patterns, cumulative, count: mask.patterns.length };
 }
 
-type Sampler = (
-  out: number, count: number, width: number, family: number, theta: number, blockSize: number, scale: number,
-  firstMask: number, patterns: number, cum: number, patternCount: number,
-) => void;
+/** A family as the kernels take it: code, block size (1 without blocks), DropConnect layer, table. */
+export interface MaskKernelFields {
+  family: MaskFamilyCode;
+  blockSize: number;
+  /** 1 for DropConnect on the last layer, else 0. */
+  lastLayer: number;
+  table: MaskTable;
+}
+
+/** The kernel fields of a family, its custom table copied into the workspace. */
+export function maskKernelFields(ws: Workspace, mask: MaskFamily): MaskKernelFields {
+  return {
+    family: familyCode[mask.family],
+    blockSize: mask.family === "dropblock" || mask.family === "contiguous-dropblock" ? mask.blockSize : 1,
+    lastLayer: mask.family === "dropconnect" && mask.layer === "last" ? 1 : 0,
+    table: putMaskTable(ws, mask),
+  };
+}
 
 /** Run the wasm sampler into `out` (count x width values of 0 or `scale`). Stream already selected. */
 export function sampleMasksOnPointers(
   ws: Workspace, dtype: "f32" | "f64", out: number, count: number, width: number, mask: MaskFamily,
   scale: number, firstMask: number, table: MaskTable,
 ): void {
-  const kernel = (dtype === "f32" ? ws.kernels.sampleMasksF32 : ws.kernels.sampleMasksF64) as Sampler;
+  const kernel = dtype === "f32" ? ws.kernels.sampleMasksF32 : ws.kernels.sampleMasksF64;
   const blockSize = mask.family === "dropblock" || mask.family === "contiguous-dropblock" ? mask.blockSize : 1;
   kernel(out, count, width, familyCode[mask.family], mask.keepProbability, blockSize, scale, firstMask,
     table.patterns, table.cumulative, table.count);

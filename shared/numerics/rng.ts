@@ -47,7 +47,7 @@ export function selectStream(ws: Workspace, seed: number, stream: StreamId, subs
   const [k0, k1] = seedKey(seed);
   checkU32("stream", stream);
   checkU32("substream", substream);
-  (ws.kernels.rngSetStream as (a: number, b: number, c: number, d: number) => void)(k0, k1, stream, substream);
+  ws.kernels.rngSetStream(k0, k1, stream, substream);
 }
 
 function checkCount(count: number, offset: number): void {
@@ -56,15 +56,13 @@ function checkCount(count: number, offset: number): void {
     throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
 }
 
-type Bulk = (out: number, count: number, first: number) => void;
-
-function drawF64(kernel: string, count: number, seed: number, stream: StreamId, substream: number, offset: number): Float64Array {
+function drawF64(kernel: "rngUniform" | "rngNormal", count: number, seed: number, stream: StreamId, substream: number, offset: number): Float64Array {
   checkCount(count, offset);
   const ws = engine();
   return ws.scoped(() => {
     selectStream(ws, seed, stream, substream);
     const ptr = ws.allocF64(count);
-    (ws.kernels[kernel] as Bulk)(ptr, count, offset);
+    ws.kernels[kernel](ptr, count, offset);
     return ws.takeF64(ptr, count);
   });
 }
@@ -89,7 +87,7 @@ export function bernoulliArray(
   return ws.scoped(() => {
     selectStream(ws, seed, stream, substream);
     const ptr = ws.alloc(count);
-    (ws.kernels.rngBernoulli as (o: number, c: number, p: number, f: number) => void)(ptr, count, p, offset);
+    ws.kernels.rngBernoulli(ptr, count, p, offset);
     return new Uint8Array(ws.memory.buffer, ptr, count).slice();
   });
 }
@@ -117,7 +115,7 @@ export function permutation(n: number, seed: number, stream: StreamId, substream
   return ws.scoped(() => {
     selectStream(ws, seed, stream, substream);
     const ptr = ws.alloc(n * 4);
-    (ws.kernels.rngPermutation as (o: number, n: number) => void)(ptr, n);
+    ws.kernels.rngPermutation(ptr, n);
     return ws.u32View(ptr, n).slice();
   });
 }
@@ -129,7 +127,7 @@ export function wordArray(count: number, seed: number, stream: StreamId, substre
   return ws.scoped(() => {
     selectStream(ws, seed, stream, substream);
     const ptr = ws.alloc(count * 4);
-    (ws.kernels.rngWords as Bulk)(ptr, count, offset);
+    ws.kernels.rngWords(ptr, count, offset);
     return ws.u32View(ptr, count).slice();
   });
 }
@@ -140,7 +138,7 @@ export function philox4x32(counter: readonly [number, number, number, number], k
   const ws = engine();
   return ws.scoped(() => {
     const ptr = ws.alloc(16);
-    (ws.kernels.rngPhilox as (...a: number[]) => void)(ptr, ...counter, ...key);
+    ws.kernels.rngPhilox(ptr, counter[0], counter[1], counter[2], counter[3], key[0], key[1]);
     return ws.u32View(ptr, 4).slice();
   });
 }

@@ -16,11 +16,6 @@ export interface SvdResult {
   V?: Matrix;
 }
 
-type SvdKernel = (a: number, m: number, n: number, s: number, u: number, v: number, wantVectors: number, work: number) => number;
-type WorkSize = (m: number, n: number) => number;
-type Transpose = (src: number, rows: number, cols: number, dst: number) => void;
-type MaxAbs = (ptr: number, count: number) => number;
-
 export function singularValues(a: Matrix): Float64Array {
   return svd(a, { vectors: false }).values;
 }
@@ -40,10 +35,10 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
   const M = tall ? m : n;
   const N = p;
   const ws = engine();
-  const kernel = ws.kernels.svdF64 as SvdKernel;
-  const workSize = (ws.kernels.svdWorkSize as WorkSize)(M, N);
-  const transpose = ws.kernels.svdTranspose as Transpose;
-  const maxAbsOf = ws.kernels.svdMaxAbs as MaxAbs;
+  const kernel = ws.kernels.svdF64;
+  const workSize = ws.kernels.svdWorkSize(M, N);
+  const transpose = ws.kernels.svdTranspose;
+  const maxAbsOf = ws.kernels.svdMaxAbs;
   return ws.scoped(() => {
     const bPtr = ws.allocF64(M * N);
     const sPtr = ws.allocF64(N);
@@ -86,7 +81,7 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
 }
 
 /** Copy of the column-major rows x cols matrix at ptr, row-major (via the scratch at tPtr). */
-function rowMajor(ws: Workspace, transpose: Transpose, ptr: number, rows: number, cols: number, tPtr: number): Float64Array {
+function rowMajor(ws: Workspace, transpose: Workspace["kernels"]["svdTranspose"], ptr: number, rows: number, cols: number, tPtr: number): Float64Array {
   transpose(ptr, cols, rows, tPtr);
   return ws.takeF64(tPtr, rows * cols);
 }

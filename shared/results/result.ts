@@ -48,7 +48,8 @@ export interface CellError {
 /** The bytes of a result object: canonical JSON of the envelope. */
 export function sealResult(result: CellResult): string {
   const body = canonicalJson(result);
-  return canonicalJson({ sha256: sha256Hex(body), result } satisfies Envelope);
+  // = canonicalJson({ sha256, result }) (keys sorted), without serializing the result twice.
+  return `{"result":${body},"sha256":"${sha256Hex(body)}"}`;
 }
 
 export type ResultRead =

@@ -38,7 +38,7 @@ function write(value: unknown, cache: CanonicalCache | undefined): string {
   switch (typeof value) {
     case "number":
       if (!Number.isFinite(value)) throw new NotCanonical(`non-finite number ${value}`, value);
-      return JSON.stringify(value);
+      return String(value); // = JSON.stringify for finite numbers (-0 included: "0")
     case "string":
     case "boolean":
       return JSON.stringify(value);
@@ -54,6 +54,8 @@ function write(value: unknown, cache: CanonicalCache | undefined): string {
 
 function writeObject(value: object, cache: CanonicalCache | undefined): string {
   if (Array.isArray(value)) {
+    // Curves are long arrays of numbers (20,000 per curve in the paper sweep): join them at once.
+    if (value.every((x) => typeof x === "number" && Number.isFinite(x))) return `[${value.join(",")}]`;
     let text = "[";
     for (let i = 0; i < value.length; i++) text += (i ? "," : "") + write(value[i], cache);
     return `${text}]`;

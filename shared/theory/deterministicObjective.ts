@@ -6,11 +6,13 @@
 // DropConnect masks weights, not units: last layer (U) gives lambda sum_i ||u_i||^2 ||w_i||^2
 // (dropout's term, any X); first layer (V) gives lambda sum_i ||u_i||^2 v_i^T diag(S) v_i.
 // The expectation is the same for per-sample and per-minibatch masks (it is a sum of
-// per-entry expectations), so one function serves both.
+// per-entry expectations), so one function serves both. The value is computed by the wasm
+// kernel (wasm/assembly/objective.ts) from the definition prepared here; the gradient here.
 import { UsageError } from "../errors.js";
 import { type MaskFamily, dropoutLambda } from "../masks.js";
 import { type Matrix, zeros } from "../numerics/matrix.js";
-import { multiply, multiplyTransposeLeft, multiplyTransposeRight, scaleColumns, squaredNorm, subtract } from "./dense.js";
+import { type ObjectiveDefinition, objectiveValue } from "../numerics/objective.js";
+import { multiply, multiplyTransposeLeft, multiplyTransposeRight, scaleColumns, subtract } from "./dense.js";
 import { maskMoments } from "./maskMoments.js";
 
 export interface ObjectiveProblem {
@@ -38,15 +40,18 @@ export interface ObjectiveGradient {
 
 export interface DeterministicObjective {
   readonly hiddenUnits: number;
-  /** f(U, V). */
+  /** What the wasm kernel evaluates (also after every epoch of training: shared/numerics/train.ts). */
+  readonly definition: ObjectiveDefinition;
+  /** f(U, V), on the wasm kernel (wasm/assembly/objective.ts). */
   value(U: Matrix, V: Matrix): number;
   /** f(U, V) and its gradient. */
   valueAndGradient(U: Matrix, V: Matrix): ObjectiveGradient;
 }
 
 /**
- * Precompute everything that does not depend on U, V (mask moments, X X^T, diag(X X^T)), so a
- * training loop can evaluate the objective once per epoch for O(m d N + (m + d) d r + r^2) work.
+ * Precompute everything that does not depend on U, V (mask moments, X X^T, diag(X X^T)). The
+ * value comes from the wasm kernel (the one a training loop evaluates after every epoch), the
+ * gradient from the products below, which share the residual's definition with it.
  */
 export function createDeterministicObjective(problem: ObjectiveProblem & { hiddenUnits: number }): DeterministicObjective {
   const { targets, mask, hiddenUnits: r } = problem;
@@ -77,21 +82,22 @@ export function createDeterministicObjective(problem: ObjectiveProblem & { hidde
     if (V.rows !== d || V.cols !== r) throw new UsageError(`V: expected ${d} x ${r}, got ${V.rows} x ${V.cols}`);
   }
 
-  function evaluate(U: Matrix, V: Matrix, withGradient: boolean): ObjectiveGradient | number {
+  const definition: ObjectiveDefinition = {
+    targets, inputs, hiddenUnits: r, unitMean: scaledMean, unitWeight: weight, connectLambda: lambda,
+  };
+
+  function gradient(U: Matrix, V: Matrix): ObjectiveGradient {
     checkShapes(U, V);
     // Residual R = Y - U Dm V^T X; E = R X^T (m x d).
     const uScaled = scaleColumns(U, scaledMean);
     const product = multiplyTransposeRight(uScaled, V); // U Dm V^T, m x d
     const residual = inputs ? subtract(targets, multiply(product, inputs)) : subtract(targets, product);
-    let value = squaredNorm(residual);
     const gu = zeros(m, r);
     const gv = zeros(d, r);
     const sv = gram ? multiply(gram, V) : V; // S V, d x r
     const uu = multiplyTransposeLeft(U, U); // U^T U
     if (weight) {
       const ww = multiplyTransposeLeft(V, sv); // W W^T = V^T S V
-      for (let i = 0; i < r * r; i++) value += weight.data[i]! * uu.data[i]! * ww.data[i]!;
-      if (!withGradient) return value;
       const mw = hadamard(weight, ww);
       const mu = hadamard(weight, uu);
       addScaled(gu, multiply(U, mw), 2);
@@ -101,8 +107,6 @@ export function createDeterministicObjective(problem: ObjectiveProblem & { hidde
       const q = new Float64Array(r);
       for (let j = 0; j < d; j++)
         for (let i = 0; i < r; i++) q[i]! += gramDiagonal[j]! * V.data[j * r + i]! * V.data[j * r + i]!;
-      for (let i = 0; i < r; i++) value += lambda * uu.data[i * r + i]! * q[i]!;
-      if (!withGradient) return value;
       for (let a = 0; a < m; a++)
         for (let i = 0; i < r; i++) gu.data[a * r + i]! += 2 * lambda * q[i]! * U.data[a * r + i]!;
       for (let j = 0; j < d; j++)
@@ -112,13 +116,17 @@ export function createDeterministicObjective(problem: ObjectiveProblem & { hidde
     const e = inputs ? multiplyTransposeRight(residual, inputs) : residual; // m x d
     addScaled(gu, scaleColumns(multiply(e, V), scaledMean), -2);
     addScaled(gv, scaleColumns(multiplyTransposeLeft(e, U), scaledMean), -2);
-    return { value, gradU: gu, gradV: gv };
+    return { value: objectiveValue(definition, U, V), gradU: gu, gradV: gv };
   }
 
   return {
     hiddenUnits: r,
-    value: (U, V) => evaluate(U, V, false) as number,
-    valueAndGradient: (U, V) => evaluate(U, V, true) as ObjectiveGradient,
+    definition,
+    value: (U, V) => {
+      checkShapes(U, V);
+      return objectiveValue(definition, U, V);
+    },
+    valueAndGradient: gradient,
   };
 }
 

@@ -10,6 +10,8 @@ import { evaluateClaims, tolerances } from "../../shared/claims/list.js";
 import { gaussianMatrix, Stream } from "../../shared/numerics/rng.js";
 import type { Matrix } from "../../shared/numerics/matrix.js";
 import { canonicalJson } from "../../shared/spec/canonical.js";
+import { createDeterministicObjective } from "../../shared/theory/index.js";
+import type { MaskFamily } from "../../shared/masks.js";
 import { resolveCell, type LinearCell } from "../../shared/spec/cell.js";
 
 const ml = (a: Matrix) => new MlMatrix(Array.from({ length: a.rows }, (_, i) => Array.from(a.data.subarray(i * a.cols, (i + 1) * a.cols))));
@@ -81,35 +83,62 @@ describe("generated problems", () => {
 });
 
 describe("measurements", () => {
-  it("Monte Carlo loss agrees with the exact expectation over every dropout mask", () => {
-    const r = 4;
-    const targets = gaussianMatrix(3, 5, 11, Stream.targets);
-    const U = gaussianMatrix(3, r, 11, Stream.init, 0);
-    const V = gaussianMatrix(5, r, 11, Stream.init, 1);
-    const theta = 0.7;
-    // Exact: enumerate all 2^r masks with their probabilities.
+  // Exact: enumerate every mask (each entry kept with probability theta) with its probability.
+  // Unit masks have r entries; DropConnect masks one per weight of its layer.
+  function exactExpectation(Y: Matrix, X: Matrix | null, U: Matrix, V: Matrix, mask: MaskFamily): number {
+    const theta = mask.keepProbability;
+    const m = U.rows, r = U.cols, d = V.rows, N = Y.cols;
+    const layer = mask.family === "dropconnect" ? mask.layer : undefined;
+    const width = layer === "first" ? d * r : layer === "last" ? m * r : r;
     let exact = 0;
-    for (let bits = 0; bits < 1 << r; bits++) {
+    for (let bits = 0; bits < 2 ** width; bits++) {
       let p = 1;
       const z: number[] = [];
-      for (let l = 0; l < r; l++) {
-        const kept = (bits >> l) & 1;
+      for (let l = 0; l < width; l++) {
+        const kept = Math.floor(bits / 2 ** l) % 2;
         z.push(kept / theta);
         p *= kept ? theta : 1 - theta;
       }
       let loss = 0;
-      for (let i = 0; i < 3; i++)
-        for (let j = 0; j < 5; j++) {
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < N; j++) {
           let yhat = 0;
-          for (let l = 0; l < r; l++) yhat += U.data[i * r + l]! * z[l]! * V.data[j * r + l]!;
-          loss += (targets.data[i * 5 + j]! - yhat) ** 2;
+          for (let l = 0; l < r; l++)
+            for (let a = 0; a < d; a++) {
+              const x = X ? X.data[a * N + j]! : a === j ? 1 : 0;
+              const zu = layer === "last" ? z[i * r + l]! : layer === "first" ? 1 : z[l]!;
+              const zv = layer === "first" ? z[a * r + l]! : 1;
+              yhat += U.data[i * r + l]! * zu * V.data[a * r + l]! * zv * x;
+            }
+          loss += (Y.data[i * N + j]! - yhat) ** 2;
         }
       exact += p * loss;
     }
-    const mc = monteCarloLoss(targets, null, U, V, { family: "dropout", keepProbability: theta }, 4000, 5);
-    expect(mc.standardError).toBeGreaterThan(0);
-    expect(Math.abs(mc.mean - exact)).toBeLessThan(4 * mc.standardError);
-  });
+    return exact;
+  }
+
+  const cases: { name: string; mask: MaskFamily; r: number; regression: boolean }[] = [
+    { name: "dropout, X = I", mask: { family: "dropout", keepProbability: 0.7 }, r: 4, regression: false },
+    { name: "dropout, data X", mask: { family: "dropout", keepProbability: 0.6 }, r: 4, regression: true },
+    { name: "DropConnect first layer, X = I", mask: { family: "dropconnect", keepProbability: 0.7, layer: "first" }, r: 2, regression: false },
+    { name: "DropConnect first layer, data X", mask: { family: "dropconnect", keepProbability: 0.6, layer: "first" }, r: 2, regression: true },
+    { name: "DropConnect last layer, data X", mask: { family: "dropconnect", keepProbability: 0.6, layer: "last" }, r: 2, regression: true },
+  ];
+  for (const c of cases)
+    it(`Monte Carlo loss agrees with the exact expectation over every mask: ${c.name}`, () => {
+      const m = 3, N = 5, d = c.regression ? 4 : N;
+      const targets = gaussianMatrix(m, N, 11, Stream.targets);
+      const inputs = c.regression ? gaussianMatrix(d, N, 11, Stream.data) : null;
+      const U = gaussianMatrix(m, c.r, 11, Stream.init, 0);
+      const V = gaussianMatrix(d, c.r, 11, Stream.init, 1);
+      const exact = exactExpectation(targets, inputs, U, V, c.mask);
+      const objective = createDeterministicObjective({ targets, inputs, mask: c.mask, hiddenUnits: c.r });
+      const mc = monteCarloLoss(objective, U, V, c.mask, 4000, 5);
+      expect(mc.standardError).toBeGreaterThan(0);
+      expect(Math.abs(mc.mean - exact)).toBeLessThan(4 * mc.standardError);
+      // And the deterministic objective is that expectation (up to rounding).
+      expect(objective.value(U, V)).toBeCloseTo(exact, 9);
+    });
 
   it("block-product norms match explicit products", () => {
     const U = gaussianMatrix(3, 6, 2, Stream.init, 0);

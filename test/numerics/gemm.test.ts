@@ -22,11 +22,34 @@ function naive(a: Matrix, b: Matrix, transA: boolean, transB: boolean, alpha: nu
   return out;
 }
 
-function maxAbsDiff(x: Matrix, y: Matrix): number {
-  expect([x.rows, x.cols]).toEqual([y.rows, y.cols]);
-  let d = 0;
-  for (let i = 0; i < x.data.length; i++) d = Math.max(d, Math.abs(x.data[i]! - y.data[i]!));
-  return d;
+/**
+ * The largest |got - exact| / bound over the entries, for the standard bound of a sum of k
+ * products computed with unit roundoff u (Higham, Accuracy and Stability, 3.5):
+ *   |error_ij| <= gamma (|alpha| sum_p |a_ip||b_pj| + |beta||c_ij|),  gamma = n u / (1 - n u),
+ * with n = k + 4 (k - 1 additions and k products, the product with alpha, beta c and the final
+ * sum, plus the rounding of A, B, C to f32). The reference is itself an f64 sum of k products,
+ * so its own bound at u = 2^-53 is added. The kernel passes when this is <= 1.
+ */
+function boundRatio(got: Matrix, reference: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean,
+  alpha: number, beta: number, c: Matrix | undefined, u: number): number {
+  const m = got.rows, n = got.cols;
+  const k = transA ? a.rows : a.cols;
+  const gamma = (units: number) => ((k + 4) * units) / (1 - (k + 4) * units);
+  let worst = 0;
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let magnitude = 0;
+      for (let p = 0; p < k; p++) {
+        const x = transA ? a.data[p * a.cols + i]! : a.data[i * a.cols + p]!;
+        const y = transB ? b.data[j * b.cols + p]! : b.data[p * b.cols + j]!;
+        magnitude += Math.abs(x * y);
+      }
+      magnitude = Math.abs(alpha) * magnitude + (c ? Math.abs(beta * c.data[i * n + j]!) : 0);
+      const bound = (gamma(u) + gamma(2 ** -53)) * magnitude;
+      const error = Math.abs(got.data[i * n + j]! - reference.data[i * n + j]!);
+      worst = Math.max(worst, bound > 0 ? error / bound : error > 0 ? Infinity : 0);
+    }
+  return worst;
 }
 
 let seq = 0;
@@ -47,9 +70,9 @@ describe("gemm", () => {
             const c = randn(m, n);
             const alpha = 0.75, beta = -1.25;
             const got = gemm(a, b, { transA, transB, alpha, beta, c, dtype });
-            // f32: inputs rounded to 2^-24 relative, k-term sums: error ~ sqrt(k) * 2^-23 * |a||b|.
-            const tol = dtype === "f64" ? 1e-12 * k : 2e-6 * k;
-            expect(maxAbsDiff(got, naive(a, b, transA, transB, alpha, beta, c))).toBeLessThan(tol);
+            const u = dtype === "f64" ? 2 ** -53 : 2 ** -24;
+            const ratio = boundRatio(got, naive(a, b, transA, transB, alpha, beta, c), a, b, transA, transB, alpha, beta, c, u);
+            expect(ratio, `${m}x${n}x${k}`).toBeLessThanOrEqual(1);
           }
         });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type MaskFamily } from "../../shared/masks.js";
 import { maskFamilyProblems, sampleMasks } from "../../shared/numerics/masks.js";
+import { Stream, wordArray } from "../../shared/numerics/rng.js";
 
 // Exact first and second moments (E z, E z z^T) by enumerating the family's elementary random
 // choices, independently of the sampler: a list of (probability, mask) outcomes.
@@ -124,6 +125,28 @@ describe("mask samplers: empirical mean and covariance against exact enumeration
     const tail = sampleMasks(mask, { hiddenUnits: 5, count: 4, seed: 3, firstMask: 6 });
     expect(Array.from(tail)).toEqual(Array.from(all.subarray(30)));
     expect(Array.from(sampleMasks(mask, { hiddenUnits: 5, count: 10, seed: 4 }))).not.toEqual(Array.from(all));
+  });
+
+  it("reads the documented words of the stream (wasm/assembly/masks.ts), across bulk chunks", () => {
+    // 300 masks of 16 units: 4,800 words for dropout and contiguous DropBlock, more than one
+    // bulk chunk of 1,024, starting at an unaligned mask index.
+    const r = 16, count = 300, firstMask = 7, seed = 5;
+    const below = (p: number) => Math.floor(p * 2 ** 32);
+    const check = (mask: MaskFamily, perMask: number, expand: (words: Uint32Array) => number[]) => {
+      const got = sampleMasks(mask, { hiddenUnits: r, count, seed, firstMask });
+      const words = wordArray(count * perMask, seed, Stream.mask, 0, firstMask * perMask);
+      for (let i = 0; i < count; i++)
+        expect(Array.from(got.subarray(i * r, (i + 1) * r)), `mask ${i}`).toEqual(expand(words.subarray(i * perMask, (i + 1) * perMask)));
+    };
+    check({ family: "dropout", keepProbability: 0.4 }, r, (w) => Array.from(w, (x) => (x < below(0.4) ? 1 : 0)));
+    check({ family: "dropblock", keepProbability: 0.4, blockSize: 4 }, 4, (w) =>
+      Array.from({ length: r }, (_, u) => (w[Math.floor(u / 4)]! < below(0.4) ? 1 : 0)));
+    const k = 3, gamma = 1 - 0.6 ** (1 / k);
+    check({ family: "contiguous-dropblock", keepProbability: 0.6, blockSize: k }, r, (w) =>
+      Array.from({ length: r }, (_, u) => {
+        for (let s = 0; s < k; s++) if (w[(u - s + r) % r]! < below(gamma)) return 0;
+        return 1;
+      }));
   });
 
   it("names the field of every problem", () => {

@@ -141,6 +141,18 @@ describe("distributions", () => {
     for (const row of counts) for (const c of row) expect(Math.abs(c - reps / size)).toBeLessThan(4.5 * sd);
   });
 
+  it("permutation: Fisher-Yates on the documented uniforms (step i uses uniform n - 1 - i)", () => {
+    for (const n of [1, 2, 10, 40, 1500]) {
+      const u = uniformArray(Math.max(0, n - 1), 31, Stream.order, 7);
+      const expected = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(u[n - 1 - i]! * (i + 1));
+        [expected[i], expected[j]] = [expected[j]!, expected[i]!];
+      }
+      expect(Array.from(permutation(n, 31, Stream.order, 7))).toEqual(expected);
+    }
+  });
+
   it("matrices are filled row by row from the same sequence", () => {
     const g = gaussianMatrix(3, 4, 5, Stream.init, 0, 0.5);
     const z = normalArray(12, 5, Stream.init);

@@ -3,7 +3,8 @@ import { type MaskFamily } from "../../shared/masks.js";
 import { type Matrix, zeros } from "../../shared/numerics/matrix.js";
 import { sampleMasks } from "../../shared/numerics/masks.js";
 import { Stream, gaussianMatrix, permutation } from "../../shared/numerics/rng.js";
-import { learningRateAt, trainMasked, type TrainOptions } from "../../shared/numerics/train.js";
+import { learningRateAt, trainMasked, withMaskedTraining, type TrainOptions } from "../../shared/numerics/train.js";
+import { createDeterministicObjective } from "../../shared/theory/index.js";
 
 // --- independent reference: the batch-mean masked loss written as plain loops -----------------
 // One mask per sample: unit masks z (r) or dropconnect weight masks (rows x r), 0/1.
@@ -81,38 +82,46 @@ const families: MaskFamily[] = [
   { family: "dropconnect", keepProbability: 0.6, layer: "last" },
 ];
 
+/** The family over r units (custom patterns repeated to length r). */
+function widen(family: MaskFamily, r: number): MaskFamily {
+  if (family.family !== "custom") return family;
+  return { ...family, patterns: family.patterns.map((p) => Array.from({ length: r }, (_, i) => p[i % p.length]!)) };
+}
+
 describe("one SGD step equals minus lr times the finite-difference gradient", () => {
-  const N = 5, d = 4, m = 3, r = 4, seed = 77, lr = 0.05;
-  for (const mask of families)
-    for (const scope of ["sample", "batch"] as const)
-      for (const mode of ["data", "factorisation"] as const)
-        it(`${mask.family}${mask.family === "dropconnect" ? `/${mask.layer}` : ""}, per-${scope}, ${mode}`, () => {
-          const X = mode === "data" ? gaussianMatrix(d, N, 1, Stream.data) : null;
-          const dd = X ? d : N;
-          const p: Problem = { X, Y: gaussianMatrix(m, N, 1, Stream.targets), r };
-          const U0 = gaussianMatrix(m, r, 2, Stream.init, 0, 0.7);
-          const V0 = gaussianMatrix(dd, r, 2, Stream.init, 1, 0.7);
-          const result = trainMasked({
-            inputs: X, targets: p.Y, initialU: U0, initialV: V0, mask, maskScope: scope,
-            learningRate: lr, epochs: 1, batchSize: N, seed, dtype: "f64",
+  // r = 4 takes the kernels' every-unit path, r = 20 the kept-unit lists (wasm/assembly/train.ts).
+  const N = 5, d = 4, m = 3, seed = 77, lr = 0.05;
+  for (const r of [4, 20])
+    for (const mask of families.map((f) => widen(f, r)))
+      for (const scope of ["sample", "batch"] as const)
+        for (const mode of ["data", "factorisation"] as const)
+          it(`r = ${r}: ${mask.family}${mask.family === "dropconnect" ? `/${mask.layer}` : ""}, per-${scope}, ${mode}`, () => {
+            const X = mode === "data" ? gaussianMatrix(d, N, 1, Stream.data) : null;
+            const dd = X ? d : N;
+            const p: Problem = { X, Y: gaussianMatrix(m, N, 1, Stream.targets), r };
+            const U0 = gaussianMatrix(m, r, 2, Stream.init, 0, 0.7);
+            const V0 = gaussianMatrix(dd, r, 2, Stream.init, 1, 0.7);
+            const result = trainMasked({
+              inputs: X, targets: p.Y, initialU: U0, initialV: V0, mask, maskScope: scope,
+              learningRate: lr, epochs: 1, batchSize: N, seed, dtype: "f64",
+            });
+            expect(result.steps).toBe(1);
+            const batch = Array.from(permutation(N, seed, Stream.order, 0));
+            const masks = documentedMasks(mask, scope, batch, p, dd, m, seed);
+            // the reported loss is N * the batch mean at the starting weights
+            expect(result.curves.stochasticLoss[0]).toBeCloseTo(N * batchLoss(p, mask, U0, V0, batch, masks), 10);
+            // The loss is quadratic in each single weight: central differences are exact up to rounding.
+            const h = 1e-4;
+            for (const [name, W0, W1] of [["U", U0, result.U], ["V", V0, result.V]] as const)
+              for (let idx = 0; idx < W0.data.length; idx++) {
+                const fd =
+                  name === "U"
+                    ? (batchLoss(p, mask, perturbed(U0, idx, h), V0, batch, masks) - batchLoss(p, mask, perturbed(U0, idx, -h), V0, batch, masks)) / (2 * h)
+                    : (batchLoss(p, mask, U0, perturbed(V0, idx, h), batch, masks) - batchLoss(p, mask, U0, perturbed(V0, idx, -h), batch, masks)) / (2 * h);
+                const stepGradient = (W0.data[idx]! - W1.data[idx]!) / lr;
+                expect(Math.abs(stepGradient - fd), `${name}[${idx}]`).toBeLessThan(1e-7 * (1 + Math.abs(fd)));
+              }
           });
-          expect(result.steps).toBe(1);
-          const batch = Array.from(permutation(N, seed, Stream.order, 0));
-          const masks = documentedMasks(mask, scope, batch, p, dd, m, seed);
-          // the reported loss is N * the batch mean at the starting weights
-          expect(result.curves.stochasticLoss[0]).toBeCloseTo(N * batchLoss(p, mask, U0, V0, batch, masks), 10);
-          // The loss is quadratic in each single weight: central differences are exact up to rounding.
-          const h = 1e-4;
-          for (const [name, W0, W1] of [["U", U0, result.U], ["V", V0, result.V]] as const)
-            for (let idx = 0; idx < W0.data.length; idx++) {
-              const fd =
-                name === "U"
-                  ? (batchLoss(p, mask, perturbed(U0, idx, h), V0, batch, masks) - batchLoss(p, mask, perturbed(U0, idx, -h), V0, batch, masks)) / (2 * h)
-                  : (batchLoss(p, mask, U0, perturbed(V0, idx, h), batch, masks) - batchLoss(p, mask, U0, perturbed(V0, idx, -h), batch, masks)) / (2 * h);
-              const stepGradient = (W0.data[idx]! - W1.data[idx]!) / lr;
-              expect(Math.abs(stepGradient - fd), `${name}[${idx}]`).toBeLessThan(1e-7 * (1 + Math.abs(fd)));
-            }
-        });
 });
 
 describe("trainMasked", () => {
@@ -185,11 +194,20 @@ describe("trainMasked", () => {
     };
     const optimum = leastSquaresResidual(X, Y);
     const seen: number[] = [];
+    const naiveAt = new Map<number, number>();
+    const mask = { family: "dropout", keepProbability: 1 } as const;
     const result = trainMasked({
       inputs: X, targets: Y, initialU: gaussianMatrix(m, r, 3, Stream.init, 0, 0.5), initialV: gaussianMatrix(d, r, 3, Stream.init, 1, 0.5),
-      mask: { family: "dropout", keepProbability: 1 }, learningRate: 0.01, epochs: 3000, batchSize: N, seed: 1,
-      deterministicObjective: objective, onEpoch: (e) => seen.push(e),
+      mask, learningRate: 0.01, epochs: 3000, batchSize: N, seed: 1,
+      deterministicObjective: createDeterministicObjective({ targets: Y, inputs: X, mask, hiddenUnits: r }).definition,
+      onEpoch: (e, U, V) => {
+        seen.push(e);
+        if (e % 500 === 0) naiveAt.set(e, objective(U, V));
+      },
     });
+    // The kernel's objective (theta = 1: the plain loss) against the naive loops above.
+    expect(naiveAt.size).toBe(6);
+    for (const [e, value] of naiveAt) expect(result.curves.deterministicObjective![e - 1]).toBeCloseTo(value, 9);
     expect(result.status).toBe("completed");
     const curve = result.curves.deterministicObjective!;
     expect(Math.abs(curve.at(-1)! - optimum) / optimum).toBeLessThan(1e-6);
@@ -218,6 +236,137 @@ describe("trainMasked", () => {
     expect(() => trainMasked(base({ batchSize: 0, learningRate: -1 }))).toThrow(/batchSize.*learningRate/);
     expect(() => trainMasked(base({ initialV: zeros(3, 6) }))).toThrow(/initialV has 3 rows/);
     expect(() => trainMasked(base({ mask: { family: "dropblock", keepProbability: 0.5, blockSize: 4 } }))).toThrow(/mask\.blockSize: expected a divisor of hiddenUnits/);
+  });
+});
+
+describe("training sessions (chunks of epochs in one kernel call)", () => {
+  const problem = (family: MaskFamily, mode: "data" | "factorisation", overrides: Partial<TrainOptions> = {}, units = 6): TrainOptions => {
+    const N = 12, d = mode === "data" ? 5 : N, m = 4, r = family.family === "custom" ? family.patterns[0]!.length : units;
+    const X = mode === "data" ? gaussianMatrix(d, N, 3, Stream.data) : null;
+    const Y = gaussianMatrix(m, N, 3, Stream.targets);
+    return {
+      inputs: X, targets: Y, initialU: gaussianMatrix(m, r, 3, Stream.init, 0, 0.3), initialV: gaussianMatrix(d, r, 3, Stream.init, 1, 0.3),
+      mask: family, learningRate: 0.03, schedule: { kind: "cosine" }, epochs: 23, batchSize: 5, seed: 6,
+      deterministicObjective: createDeterministicObjective({ targets: Y, inputs: X, mask: family, hiddenUnits: r }).definition,
+      ...overrides,
+    };
+  };
+  const bits = (x: { U: Matrix; V: Matrix }) => [...x.U.data, ...x.V.data];
+
+  it("give the same bits however a run is cut into chunks", () => {
+    const chunkings = [[23], [1, 1, 1, 20], [7, 7, 7, 2], [5, 100]];
+    // 6 units: the kernels' every-unit path; 20 units: the kept-unit lists.
+    const cases: [MaskFamily, number][] = [
+      ...families.map((f): [MaskFamily, number] => [f, 6]),
+      [{ family: "dropout", keepProbability: 0.5 }, 20],
+      [{ family: "dropblock", keepProbability: 0.6, blockSize: 4 }, 20],
+    ];
+    for (const [family, units] of cases)
+      for (const mode of ["data", "factorisation"] as const)
+        for (const maskScope of ["sample", "batch"] as const)
+          for (const dtype of ["f64", "f32"] as const) {
+            const opts = problem(family, mode, { maskScope, dtype }, units);
+            const whole = trainMasked(opts);
+            for (const sizes of chunkings) {
+              const got = withMaskedTraining(opts, (session) => {
+                const curve: number[] = [];
+                const loss: number[] = [];
+                for (const size of sizes) {
+                  const chunk = session.run(size);
+                  curve.push(...chunk.deterministicObjective!);
+                  loss.push(...chunk.stochasticLoss);
+                }
+                expect(session.epoch).toBe(23); // run() stops at options.epochs
+                return { ...session.weights(), curve, loss, steps: session.steps };
+              });
+              const label = `${family.family} r=${units} ${mode} ${maskScope} ${dtype} ${sizes.join("+")}`;
+              expect(bits(got), label).toEqual(bits(whole));
+              expect(got.curve, label).toEqual(whole.curves.deterministicObjective);
+              expect(got.loss, label).toEqual(whole.curves.stochasticLoss);
+              expect(got.steps, label).toBe(whole.steps);
+            }
+          }
+  });
+
+  it("scale the learning rate between chunks (a plateau decay) from the next step on", () => {
+    const family: MaskFamily = { family: "dropblock", keepProbability: 0.5, blockSize: 2 };
+    const base = problem(family, "factorisation", { schedule: { kind: "constant" }, learningRate: 0.04 });
+    // Halving after epoch 10 and again after 20 is the step schedule with factor 0.5 every 10
+    // epochs (0.04 * 0.5 and 0.04 * 0.5^2 are exact): the same steps, so the same bits.
+    const decayed = withMaskedTraining(base, (session) => {
+      const first = session.run(10);
+      session.learningRateScale = 0.5;
+      const second = session.run(10);
+      session.learningRateScale = 0.25;
+      const third = session.run(10);
+      expect(first.learningRate.every((x) => x === 0.04)).toBe(true);
+      expect(second.learningRate.every((x) => x === 0.02)).toBe(true);
+      expect(third.learningRate.every((x) => x === 0.01)).toBe(true);
+      return session.weights();
+    });
+    const stepped = trainMasked({ ...base, schedule: { kind: "step", everyEpochs: 10, factor: 0.5 } });
+    expect(bits(decayed)).toEqual(bits(stepped));
+    expect(bits(decayed)).not.toEqual(bits(trainMasked(base)));
+    expect(() => withMaskedTraining(base, (session) => (session.learningRateScale = 0))).toThrow(/learningRateScale must be positive/);
+  });
+
+  it("stop at divergence, refuse to run further, and are only usable inside their body", () => {
+    const options = problem({ family: "dropout", keepProbability: 0.5 }, "data", { learningRate: 1e6, epochs: 50, schedule: { kind: "constant" } });
+    const whole = trainMasked(options);
+    expect(whole.status).toBe("diverged");
+    let escaped: { run(n: number): unknown } | undefined;
+    withMaskedTraining(options, (session) => {
+      escaped = session;
+      let ran = 0;
+      for (;;) {
+        const chunk = session.run(3);
+        ran += chunk.epochs;
+        if (chunk.diverged) break;
+      }
+      expect(ran).toBe(whole.divergedAtEpoch);
+      expect(session.divergedAtEpoch).toBe(whole.divergedAtEpoch);
+      expect(session.steps).toBe(whole.steps);
+      expect(() => session.run(1)).toThrow(/diverged in epoch/);
+    });
+    expect(() => escaped!.run(1)).toThrow(/outside withMaskedTraining/);
+    expect(whole.curves.deterministicObjective!.length).toBeLessThan(whole.divergedAtEpoch!);
+  });
+});
+
+describe("regression with X products large enough for the blocked GEMM", () => {
+  it("takes the step the naive gradient gives (dropout, per sample)", () => {
+    // d r = 64 * 40 > the small-kernel limit: H = Xb V and dV = Xb^T dH go through GEMM.
+    const N = 20, d = 64, m = 7, r = 40, lr = 0.01, seed = 12;
+    const X = gaussianMatrix(d, N, 4, Stream.data);
+    const Y = gaussianMatrix(m, N, 4, Stream.targets);
+    const U0 = gaussianMatrix(m, r, 4, Stream.init, 0, 0.2);
+    const V0 = gaussianMatrix(d, r, 4, Stream.init, 1, 0.2);
+    const mask: MaskFamily = { family: "dropout", keepProbability: 0.6 };
+    const result = trainMasked({ inputs: X, targets: Y, initialU: U0, initialV: V0, mask, learningRate: lr, epochs: 1, batchSize: N, seed });
+    const batch = Array.from(permutation(N, seed, Stream.order, 0));
+    const z = sampleMasks(mask, { hiddenUnits: r, count: N, seed });
+    const gU = new Float64Array(m * r), gV = new Float64Array(d * r);
+    batch.forEach((j, s) => {
+      const h = new Array<number>(r).fill(0);
+      for (let i = 0; i < r; i++) {
+        for (let a = 0; a < d; a++) h[i]! += V0.data[a * r + i]! * X.data[a * N + j]!;
+        h[i]! *= z[s * r + i]! / 0.6;
+      }
+      const e = new Array<number>(m).fill(0);
+      for (let k = 0; k < m; k++) {
+        for (let i = 0; i < r; i++) e[k]! += U0.data[k * r + i]! * h[i]!;
+        e[k]! = (2 / N) * (e[k]! - Y.data[k * N + j]!);
+      }
+      for (let k = 0; k < m; k++) for (let i = 0; i < r; i++) gU[k * r + i]! += e[k]! * h[i]!;
+      for (let i = 0; i < r; i++) {
+        let dh = 0;
+        for (let k = 0; k < m; k++) dh += U0.data[k * r + i]! * e[k]!;
+        dh *= z[s * r + i]! / 0.6;
+        for (let a = 0; a < d; a++) gV[a * r + i]! += X.data[a * N + j]! * dh;
+      }
+    });
+    for (let i = 0; i < m * r; i++) expect(result.U.data[i]).toBeCloseTo(U0.data[i]! - lr * gU[i]!, 12);
+    for (let i = 0; i < d * r; i++) expect(result.V.data[i]).toBeCloseTo(V0.data[i]! - lr * gV[i]!, 12);
   });
 });
 

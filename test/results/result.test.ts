@@ -6,6 +6,7 @@ import { keys } from "../../shared/store/layout.js";
 import { emptyMetrics } from "../../shared/results/metrics.js";
 import { RESULT_FORMAT, openResult, readResult, sealResult, writeResult, type CellResult } from "../../shared/results/result.js";
 import { cellHash } from "../../shared/spec/hash.js";
+import { canonicalJson, sha256Hex } from "../../shared/spec/canonical.js";
 import { FileStore } from "../../shared/store/fs.js";
 
 const cell = { experiment: "noop" as const, seed: 3, work: { iterations: 10, fail: false } };
@@ -47,6 +48,11 @@ describe("result envelope", () => {
     expect(openResult("0".repeat(64), encoder.encode(text))).toMatchObject({ state: "corrupt", reason: expect.stringMatching(/holds the result of cell/) });
     expect(openResult(hash, Uint8Array.of(0xff, 0xfe, 0x7b))).toMatchObject({ state: "corrupt" });
     expect(openResult(hash, encoder.encode('{"sha256": 1}'))).toMatchObject({ state: "corrupt", reason: "not a result envelope" });
+  });
+
+  it("seals to the canonical JSON of the envelope {sha256, result}", () => {
+    const body = canonicalJson(result);
+    expect(sealResult(result)).toBe(canonicalJson({ sha256: sha256Hex(body), result }));
   });
 
   it("refuses to seal numbers JSON cannot carry", () => {

@@ -3,7 +3,7 @@
 // of the RNG (rng.ts), so masks do not depend on how many were drawn before or in which chunks.
 // Kept entries are written as `scale` (1 for 0/1 masks, 1/theta in training), dropped as 0.
 //
-// Family codes (mirrored in shared/numerics/masks.ts):
+// Family codes (MaskFamilyCode, layout.ts):
 //   0 dropout:    width words per mask; entry u kept iff word < floor(theta 2^32).
 //   1 dropblock:  partitioned; ceil(width / k) words per mask, block g covers units gk..gk+k-1.
 //   2 dropconnect: like dropout over width = rows * r weights (one mask per weight).
@@ -12,17 +12,12 @@
 //                 so every unit lies in exactly k windows and P(kept) = (1 - gamma)^k = theta.
 //   4 custom:     uniform i of the stream picks pattern p with cum[p-1] <= u < cum[p].
 // Bernoulli draws compare 32-bit words with floor(p 2^32): their rate is p to within 2^-32.
+import { MaskFamilyCode } from "./layout";
 import { bernoulliThreshold, fillWords, uniformAt } from "./rng";
 
 // Words are generated in chunks into this static buffer (kernels never allocate).
 const CHUNK: i32 = 1024;
 const words: usize = memory.data(CHUNK * 4, 16);
-
-export const FAMILY_DROPOUT: i32 = 0;
-export const FAMILY_DROPBLOCK: i32 = 1;
-export const FAMILY_DROPCONNECT: i32 = 2;
-export const FAMILY_CONTIGUOUS: i32 = 3;
-export const FAMILY_CUSTOM: i32 = 4;
 
 /** out[i] = scale if word (first + i) < t else 0, for i < n; SIMD compare on bulk words. */
 function bernoulliRun<T>(out: usize, n: u64, first: u64, t: u64, scale: T): void {
@@ -56,8 +51,8 @@ function bernoulliRun<T>(out: usize, n: u64, first: u64, t: u64, scale: T): void
 
 /** RNG words (or, for custom, uniforms) one mask of this family consumes. */
 export function maskWords(family: i32, width: i32, blockSize: i32): i32 {
-  if (family == FAMILY_DROPBLOCK) return (width + blockSize - 1) / blockSize;
-  if (family == FAMILY_CUSTOM) return 1;
+  if (family == MaskFamilyCode.DropBlock) return (width + blockSize - 1) / blockSize;
+  if (family == MaskFamilyCode.Custom) return 1;
   return width;
 }
 
@@ -74,42 +69,53 @@ export function sampleMasks<T>(
   const m0 = <u64>firstMask;
   const perMask = <u64>maskWords(family, width, blockSize);
   const zero = <T>0;
-  if (family == FAMILY_DROPOUT || family == FAMILY_DROPCONNECT) {
-    // Entry u of mask i reads word (firstMask + i) * width + u: one contiguous run.
+  if (family == MaskFamilyCode.Dropout || family == MaskFamilyCode.DropConnect || (family == MaskFamilyCode.DropBlock && blockSize == 1)) {
+    // Entry u of mask i reads word (firstMask + i) * width + u: one contiguous run (DropBlock
+    // with k = 1 has one word per unit too).
     bernoulliRun<T>(out, <u64>count * <u64>width, m0 * perMask, bernoulliThreshold(theta), scale);
-  } else if (family == FAMILY_DROPBLOCK) {
+  } else if (family == MaskFamilyCode.DropBlock) {
+    // Mask i reads words (firstMask + i) * perMask + g: the masks' words are one contiguous
+    // run, generated in bulk (SIMD Philox) and walked with the mask and block they belong to.
     const t = bernoulliThreshold(theta);
-    for (let i = 0; i < count; i++) {
-      const row = out + <usize>i * width * bytes;
-      const w0 = (m0 + <u64>i) * perMask;
-      for (let g0 = 0; g0 < <i32>perMask; g0 += CHUNK) {
-        const len = min(CHUNK, <i32>perMask - g0);
-        fillWords(words, w0 + <u64>g0, len);
-        for (let c = 0; c < len; c++) {
-          const g = g0 + c;
-          const v = <u64>load<u32>(words + (<usize>c << 2)) < t ? scale : zero;
-          const end = min(width, (g + 1) * blockSize);
-          for (let u = g * blockSize; u < end; u++) store<T>(row + <usize>u * bytes, v);
+    const total = <u64>count * perMask;
+    let i = 0, g = 0;
+    let row = out;
+    for (let done: u64 = 0; done < total; ) {
+      const len = <i32>min<u64>(<u64>CHUNK, total - done);
+      fillWords(words, m0 * perMask + done, len);
+      for (let c = 0; c < len; c++) {
+        const v = <u64>load<u32>(words + (<usize>c << 2)) < t ? scale : zero;
+        const end = min(width, (g + 1) * blockSize);
+        for (let u = g * blockSize; u < end; u++) store<T>(row + <usize>u * bytes, v);
+        if (++g == <i32>perMask) {
+          g = 0;
+          i++;
+          row += <usize>width * bytes;
         }
       }
+      done += <u64>len;
     }
-  } else if (family == FAMILY_CONTIGUOUS) {
+  } else if (family == MaskFamilyCode.ContiguousDropBlock) {
+    // Word j of mask i, (firstMask + i) * width + j, seeds the window j .. j + k - 1 (mod
+    // width); all masks' words in one bulk run, as for DropBlock.
     const gamma = 1.0 - Math.pow(theta, 1.0 / <f64>blockSize);
     const t = bernoulliThreshold(gamma);
-    for (let i = 0; i < count; i++) {
-      const row = out + <usize>i * width * bytes;
-      const w0 = (m0 + <u64>i) * perMask;
-      for (let u = 0; u < width; u++) store<T>(row + <usize>u * bytes, scale);
-      for (let j0 = 0; j0 < width; j0 += CHUNK) {
-        const len = min(CHUNK, width - j0);
-        fillWords(words, w0 + <u64>j0, len);
-        for (let c = 0; c < len; c++) {
-          if (<u64>load<u32>(words + (<usize>c << 2)) < t) {
-            const j = j0 + c;
-            for (let s = 0; s < blockSize; s++) store<T>(row + <usize>((j + s) % width) * bytes, zero);
-          }
+    for (let u = 0; u < count * width; u++) store<T>(out + <usize>u * bytes, scale);
+    const total = <u64>count * <u64>width;
+    let j = 0;
+    let row = out;
+    for (let done: u64 = 0; done < total; ) {
+      const len = <i32>min<u64>(<u64>CHUNK, total - done);
+      fillWords(words, m0 * perMask + done, len);
+      for (let c = 0; c < len; c++) {
+        if (<u64>load<u32>(words + (<usize>c << 2)) < t)
+          for (let s = 0; s < blockSize; s++) store<T>(row + <usize>((j + s) % width) * bytes, zero);
+        if (++j == width) {
+          j = 0;
+          row += <usize>width * bytes;
         }
       }
+      done += <u64>len;
     }
   } else {
     for (let i = 0; i < count; i++) {

@@ -109,18 +109,34 @@ export function normalAt(e: u64): f64 {
   return <u64>Math.floor(p * 4294967296.0);
 }
 
-// Four consecutive blocks at once in SIMD lanes (lane b = block q + b): the same rounds as
-// philoxInto, with the 32x32 -> 64-bit products from i64x2.extmul, then a 4x4 transpose so the
-// 16 words land in block order at dst (identical to four calls of philoxInto).
+// Consecutive blocks in SIMD lanes (lane b = block q + b): the same rounds as philoxInto, with
+// the 32x32 -> 64-bit products from i64x2.extmul, then a 4x4 transpose so the words land in
+// block order at dst (identical to calls of philoxInto). philox8 runs two independent groups of
+// four blocks interleaved: a round is a chain of multiply (5 cycles), shuffle and xor, so one
+// group leaves the multipliers idle most of the time.
+@inline function counterLanes(q: u64, high: bool): v128 {
+  let c = i32x4.splat(high ? <i32>(q >> 32) : <i32>q);
+  c = i32x4.replace_lane(c, 1, high ? <i32>((q + 1) >> 32) : <i32>(q + 1));
+  c = i32x4.replace_lane(c, 2, high ? <i32>((q + 2) >> 32) : <i32>(q + 2));
+  c = i32x4.replace_lane(c, 3, high ? <i32>((q + 3) >> 32) : <i32>(q + 3));
+  return c;
+}
+
+@inline function storeBlocks(dst: usize, c0: v128, c1: v128, c2: v128, c3: v128): void {
+  const t0 = v128.shuffle<i32>(c0, c1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(c0, c1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<i32>(c2, c3, 0, 4, 1, 5);
+  const t3 = v128.shuffle<i32>(c2, c3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7), 16);
+  v128.store(dst, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5), 32);
+  v128.store(dst, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7), 48);
+}
+
+/** Blocks q .. q + 3 (16 words) to dst. */
 function philox4(dst: usize, q: u64): void {
-  let c0 = i32x4.splat(<i32>q);
-  c0 = i32x4.replace_lane(c0, 1, <i32>(q + 1));
-  c0 = i32x4.replace_lane(c0, 2, <i32>(q + 2));
-  c0 = i32x4.replace_lane(c0, 3, <i32>(q + 3));
-  let c1 = i32x4.splat(<i32>(q >> 32));
-  c1 = i32x4.replace_lane(c1, 1, <i32>((q + 1) >> 32));
-  c1 = i32x4.replace_lane(c1, 2, <i32>((q + 2) >> 32));
-  c1 = i32x4.replace_lane(c1, 3, <i32>((q + 3) >> 32));
+  let c0 = counterLanes(q, false);
+  let c1 = counterLanes(q, true);
   let c2 = i32x4.splat(<i32>stream);
   let c3 = i32x4.splat(<i32>substream);
   const m0 = i32x4.splat(<i32>M0);
@@ -143,14 +159,47 @@ function philox4(dst: usize, q: u64): void {
     k0 += W0;
     k1 += W1;
   }
-  const t0 = v128.shuffle<i32>(c0, c1, 0, 4, 1, 5);
-  const t1 = v128.shuffle<i32>(c0, c1, 2, 6, 3, 7);
-  const t2 = v128.shuffle<i32>(c2, c3, 0, 4, 1, 5);
-  const t3 = v128.shuffle<i32>(c2, c3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
-  v128.store(dst, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7), 16);
-  v128.store(dst, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5), 32);
-  v128.store(dst, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7), 48);
+  storeBlocks(dst, c0, c1, c2, c3);
+}
+
+/** Blocks q .. q + 7 (32 words) to dst: two philox4 groups, interleaved. */
+function philox8(dst: usize, q: u64): void {
+  let a0 = counterLanes(q, false);
+  let a1 = counterLanes(q, true);
+  let b0 = counterLanes(q + 4, false);
+  let b1 = counterLanes(q + 4, true);
+  let a2 = i32x4.splat(<i32>stream);
+  let a3 = i32x4.splat(<i32>substream);
+  let b2 = a2;
+  let b3 = a3;
+  const m0 = i32x4.splat(<i32>M0);
+  const m1 = i32x4.splat(<i32>M1);
+  let k0 = key0;
+  let k1 = key1;
+  for (let round = 0; round < 10; round++) {
+    const ap0l = i64x2.extmul_low_i32x4_u(a0, m0);
+    const bp0l = i64x2.extmul_low_i32x4_u(b0, m0);
+    const ap0h = i64x2.extmul_high_i32x4_u(a0, m0);
+    const bp0h = i64x2.extmul_high_i32x4_u(b0, m0);
+    const ap1l = i64x2.extmul_low_i32x4_u(a2, m1);
+    const bp1l = i64x2.extmul_low_i32x4_u(b2, m1);
+    const ap1h = i64x2.extmul_high_i32x4_u(a2, m1);
+    const bp1h = i64x2.extmul_high_i32x4_u(b2, m1);
+    const kk0 = i32x4.splat(<i32>k0);
+    const kk1 = i32x4.splat(<i32>k1);
+    a0 = v128.xor(v128.xor(v128.shuffle<i32>(ap1l, ap1h, 1, 3, 5, 7), a1), kk0);
+    b0 = v128.xor(v128.xor(v128.shuffle<i32>(bp1l, bp1h, 1, 3, 5, 7), b1), kk0);
+    a1 = v128.shuffle<i32>(ap1l, ap1h, 0, 2, 4, 6);
+    b1 = v128.shuffle<i32>(bp1l, bp1h, 0, 2, 4, 6);
+    a2 = v128.xor(v128.xor(v128.shuffle<i32>(ap0l, ap0h, 1, 3, 5, 7), a3), kk1);
+    b2 = v128.xor(v128.xor(v128.shuffle<i32>(bp0l, bp0h, 1, 3, 5, 7), b3), kk1);
+    a3 = v128.shuffle<i32>(ap0l, ap0h, 0, 2, 4, 6);
+    b3 = v128.shuffle<i32>(bp0l, bp0h, 0, 2, 4, 6);
+    k0 += W0;
+    k1 += W1;
+  }
+  storeBlocks(dst, a0, a1, a2, a3);
+  storeBlocks(dst + 64, b0, b1, b2, b3);
 }
 
 /** Words first .. first + count - 1 of the current stream into dst (u32). */
@@ -161,6 +210,11 @@ export function fillWords(dst: usize, first: u64, count: i32): void {
     store<u32>(dst + (<usize>i << 2), wordAt(e));
     e++;
     i++;
+  }
+  while (count - i >= 32) {
+    philox8(dst + (<usize>i << 2), e >> 2);
+    e += 32;
+    i += 32;
   }
   while (count - i >= 16) {
     philox4(dst + (<usize>i << 2), e >> 2);
@@ -198,19 +252,29 @@ export function rngBernoulli(out: usize, count: i32, p: f64, first: f64): void {
   for (let i = 0; i < count; i++) store<u8>(out + <usize>i, <u64>wordAt(e0 + <u64>i) < t ? 1 : 0);
 }
 
+// Words for bulk uniforms are generated into this static buffer (kernels never allocate).
+const CHUNK: i32 = 1024;
+const chunkWords: usize = memory.data(CHUNK * 4, 16);
+
 /**
  * A uniformly random permutation of 0..n-1 (u32) by Fisher-Yates: step i (from n-1 down to
  * 1) swaps i with floor(u * (i + 1)), u = uniform (n - 1 - i). Bias of the 53-bit scaling is
- * below n / 2^53.
+ * below n / 2^53. The uniforms' words are generated in bulk (uniform e = words 2e, 2e + 1).
  */
 export function rngPermutation(out: usize, n: i32): void {
   for (let i = 0; i < n; i++) store<u32>(out + (<usize>i << 2), <u32>i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = <i32>Math.floor(uniformAt(<u64>(n - 1 - i)) * <f64>(i + 1));
-    const pi = out + (<usize>i << 2);
-    const pj = out + (<usize>j << 2);
-    const t = load<u32>(pi);
-    store<u32>(pi, load<u32>(pj));
-    store<u32>(pj, t);
+  let i = n - 1;
+  for (let e0 = 0; i > 0; e0 += CHUNK / 2) {
+    const len = min(CHUNK / 2, i);
+    fillWords(chunkWords, <u64>e0 << 1, len * 2);
+    for (let c = 0; c < len; c++, i--) {
+      const u = toUniform(load<u32>(chunkWords + (<usize>c << 3)), load<u32>(chunkWords + (<usize>c << 3), 4));
+      const j = <i32>Math.floor(u * <f64>(i + 1));
+      const pi = out + (<usize>i << 2);
+      const pj = out + (<usize>j << 2);
+      const t = load<u32>(pi);
+      store<u32>(pi, load<u32>(pj));
+      store<u32>(pj, t);
+    }
   }
 }

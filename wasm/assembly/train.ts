@@ -1,58 +1,36 @@
 // One minibatch SGD step of masked training for the single-hidden-layer linear network of
 // THEORY.md "Setting": per sample j, loss ||y_j - U diag(z_j / theta) V^T x_j||^2, and the
-// step follows the gradient of the batch mean (1/B) sum_j of those losses. Dropconnect puts the
+// step follows the gradient of the batch mean (1/B) sum_j of those losses. DropConnect puts the
 // Bernoulli mask on the weights of one layer instead (THEORY.md "Mask families").
 //
-// Storage: samples are rows (Xt = X^T is N x d, Yt = Y^T is N x m), U is m x r, V is d x r,
-// all row-major in the precision T. In factorisation mode (X = I) sample j's hidden layer is
-// row j of V, so the forward pass gathers rows and the V update touches only those rows
-// (a batch never holds a sample twice, so the rows are distinct).
+// Storage: samples are rows (Xt = X^T is N x d, Yt = Y^T is N x m); U is kept transposed,
+// Ut = U^T (r x m), so that column i of U (what hidden unit i feeds) is a contiguous row; V is
+// d x r; all row-major in the precision T. In factorisation mode (X = I) sample j's hidden
+// layer is row j of V, so the forward pass gathers rows and the V update touches only those
+// rows (a batch never holds a sample twice, so the rows are distinct).
 // Masks come from masks.ts: per-sample mask index = the sample's global position
-// (epoch * N + place in the epoch's order), per-batch mask index = the global batch number.
+// (epoch * N + place in the epoch's order), per-batch mask index = the global step number.
 // Every gradient is taken at the weights the batch started with (U and V move together).
+//
+// The products are sums of rows over the units a mask kept (small.ts), so a dropped unit costs
+// nothing; only regression's dense products with X (H = Xb V, dV = Xb^T dH) go through the
+// general GEMM once they are large enough for its blocking to pay (d r > SMALL_DENSE).
 import { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
-import { FAMILY_DROPCONNECT, sampleMasks } from "./masks";
-import { rngSetStream } from "./rng";
+import { MaskFamilyCode, TrainSlot } from "./layout";
+import { sampleMasks } from "./masks";
+import { accumulateMany, dotRows, transposeInto } from "./small";
 
-// Parameter block: f64 slots written by shared/numerics/train.ts (keep the two in step).
-const P_N = 0, P_D = 1, P_M = 2, P_R = 3, P_START = 4, P_BATCH = 5, P_MAXBATCH = 6;
-const P_LR = 7, P_THETA = 8, P_FAMILY = 9, P_BLOCK = 10, P_SCOPE = 11, P_LAYER = 12;
-const P_FIRSTMASK = 13, P_FACTOR = 14, P_XT = 15, P_YT = 16, P_U = 17, P_V = 18, P_PERM = 19;
-const P_SCRATCH = 20, P_PATTERNS = 21, P_CUM = 22, P_NPAT = 23, P_K0 = 24, P_K1 = 25;
-const P_STREAM = 26, P_SUBSTREAM = 27;
-
-@inline function param(pb: usize, slot: i32): f64 {
-  return load<f64>(pb + (<usize>slot << 3));
-}
-@inline function iparam(pb: usize, slot: i32): i32 {
-  return <i32>load<f64>(pb + (<usize>slot << 3));
-}
-@inline function pparam(pb: usize, slot: i32): usize {
-  return <usize>load<f64>(pb + (<usize>slot << 3));
-}
-@inline function align16(x: usize): usize {
-  return (x + 15) & ~(<usize>15);
-}
-
-/** Scratch bytes of one step (elementBytes 4 or 8), for batches of at most maxBatch. */
-export function trainScratchBytes(elementBytes: i32, d: i32, m: i32, r: i32, maxBatch: i32): i32 {
-  const w = max(d, m) * r;
-  let g = gemmScratchBytes(elementBytes, maxBatch, r, d);
-  g = max(g, gemmScratchBytes(elementBytes, maxBatch, m, r));
-  g = max(g, gemmScratchBytes(elementBytes, m, r, maxBatch));
-  g = max(g, gemmScratchBytes(elementBytes, maxBatch, r, m));
-  g = max(g, gemmScratchBytes(elementBytes, d, r, maxBatch));
-  const elements = maxBatch * d + 2 * maxBatch * m + 3 * maxBatch * r + 3 * w + m * r;
-  return elements * elementBytes + g + 16 * 12;
-}
-
-@inline function gemmT<T>(
-  tA: i32, tB: i32, m: i32, n: i32, k: i32, alpha: f64, a: usize, lda: i32, b: usize, ldb: i32,
-  beta: f64, c: usize, ldc: i32, scratch: usize,
-): void {
-  if (sizeof<T>() == 4) gemmF32(tA, tB, m, n, k, <f32>alpha, a, lda, b, ldb, <f32>beta, c, ldc, scratch);
-  else gemmF64(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
-}
+/** Above this d * r, regression's X products use the blocked GEMM (measured: bench train). */
+const SMALL_DENSE: i32 = 2048;
+/**
+ * Up to this many hidden units and outputs, steps take every unit (dropped ones with their
+ * exact zero) through the blocked GEMM instead of lists of the kept units: with so few outputs
+ * per unit, building the lists costs more than the products they shorten (measured, dropout
+ * 0.5: the 12 x 10, r = 8 and 6-8-40, r = 8 shapes 5-15% faster this way; 40 outputs, or
+ * r >= 24, 5-15% slower).
+ */
+const DENSE_UNITS: i32 = 16;
+const DENSE_OUTPUTS: i32 = 16;
 
 @inline function at<T>(p: usize, i: i32): T {
   return load<T>(p + (<usize>i << alignof<T>()));
@@ -60,306 +38,421 @@ export function trainScratchBytes(elementBytes: i32, d: i32, m: i32, r: i32, max
 @inline function put<T>(p: usize, i: i32, v: T): void {
   store<T>(p + (<usize>i << alignof<T>()), v);
 }
-
-@inline function vmul<T>(a: v128, b: v128): v128 {
-  return sizeof<T>() == 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
+@inline function align16(x: usize): usize {
+  return (x + 15) & ~(<usize>15);
+}
+@inline function slot(pb: usize, s: i32): f64 {
+  return load<f64>(pb + (<usize>s << 3));
 }
 
-/** x[j, :] *= s[j, :] (or s[0, :] for every j when perBatch). */
-function scaleRows<T>(x: usize, s: usize, rows: i32, cols: i32, perBatch: bool): void {
-  const lanes = 16 / sizeof<T>();
-  for (let j = 0; j < rows; j++) {
-    const xj = x + <usize>(j * cols) * sizeof<T>();
-    const sj = s + <usize>(perBatch ? 0 : j * cols) * sizeof<T>();
-    let i = 0;
-    for (; i + lanes <= cols; i += lanes) {
-      const off = <usize>i * sizeof<T>();
-      v128.store(xj + off, vmul<T>(v128.load(xj + off), v128.load(sj + off)));
-    }
-    for (; i < cols; i++) put<T>(xj, i, at<T>(xj, i) * at<T>(sj, i));
+// The run being trained (set by bindRun from a parameter block; one run at a time per instance).
+let N = 0, d = 0, m = 0, r = 0, maxB = 0;
+let family = 0, blockSize = 1, perBatch = false, lastLayer = false, factor = false;
+let theta: f64 = 1;
+let xt: usize = 0, yt: usize = 0, ut: usize = 0, v: usize = 0, order: usize = 0;
+let patterns: usize = 0, cum: usize = 0, patternCount = 0;
+let useGemm = false;
+// Scratch regions (element type of the run unless noted).
+let xb: usize = 0, xbT: usize = 0, hm: usize = 0, sc: usize = 0, g: usize = 0, dh: usize = 0;
+let kIdx: usize = 0, kCoef: usize = 0, kDot: usize = 0, kCount: usize = 0; // i32 / T / T / i32
+let jIdx: usize = 0, jCoef: usize = 0, jCount: usize = 0; // i32 / T / i32
+let tmp: usize = 0, wm: usize = 0, weff: usize = 0, wmT: usize = 0, dacc: usize = 0, gs: usize = 0;
+
+function layout(base: usize, es: usize): usize {
+  const w = max(d, m) * r;
+  const big = max(max(d, m), max(r, maxB));
+  let p = align16(base);
+  xb = p; p = align16(p + <usize>(maxB * d) * es);
+  xbT = p; p = align16(p + <usize>(maxB * d) * es);
+  hm = p; p = align16(p + <usize>(maxB * r) * es);
+  sc = p; p = align16(p + <usize>(maxB * r) * es);
+  g = p; p = align16(p + <usize>(maxB * m) * es);
+  dh = p; p = align16(p + <usize>(maxB * r) * es);
+  kIdx = p; p = align16(p + <usize>(maxB * r) * 4);
+  kCoef = p; p = align16(p + <usize>(maxB * r) * es);
+  kDot = p; p = align16(p + <usize>(maxB * r) * es);
+  kCount = p; p = align16(p + <usize>maxB * 4);
+  jIdx = p; p = align16(p + <usize>(r * maxB) * 4);
+  jCoef = p; p = align16(p + <usize>(r * maxB) * es);
+  jCount = p; p = align16(p + <usize>r * 4);
+  tmp = p; p = align16(p + <usize>big * es);
+  wm = p; p = align16(p + <usize>w * es);
+  weff = p; p = align16(p + <usize>w * es);
+  wmT = p; p = align16(p + <usize>w * es);
+  dacc = p; p = align16(p + <usize>w * es);
+  gs = p;
+  return p;
+}
+
+function gemmBytes(es: i32): i32 {
+  let b = gemmScratchBytes(es, maxB, r, d);
+  b = max(b, gemmScratchBytes(es, d, r, maxB));
+  b = max(b, gemmScratchBytes(es, maxB, m, r));
+  b = max(b, gemmScratchBytes(es, maxB, r, m));
+  b = max(b, gemmScratchBytes(es, r, m, maxB));
+  return b;
+}
+
+/** Scratch bytes of a run (elementBytes 4 or 8), for batches of at most maxBatch. */
+export function trainScratchBytes(elementBytes: i32, inputs: i32, outputs: i32, hidden: i32, maxBatch: i32): i32 {
+  d = inputs; m = outputs; r = hidden; maxB = maxBatch;
+  return <i32>layout(0, <usize>elementBytes) + gemmBytes(elementBytes) + 64;
+}
+
+/** Read a run's sizes, family and pointers from its parameter block and lay out its scratch. */
+export function bindRun<T>(pb: usize): void {
+  N = <i32>slot(pb, TrainSlot.N);
+  d = <i32>slot(pb, TrainSlot.D);
+  m = <i32>slot(pb, TrainSlot.M);
+  r = <i32>slot(pb, TrainSlot.R);
+  maxB = <i32>slot(pb, TrainSlot.BatchSize);
+  theta = slot(pb, TrainSlot.Theta);
+  family = <i32>slot(pb, TrainSlot.Family);
+  blockSize = <i32>slot(pb, TrainSlot.BlockSize);
+  perBatch = slot(pb, TrainSlot.PerBatch) == 1;
+  lastLayer = slot(pb, TrainSlot.LastLayer) == 1;
+  factor = slot(pb, TrainSlot.Factorisation) == 1;
+  xt = <usize>slot(pb, TrainSlot.Xt);
+  yt = <usize>slot(pb, TrainSlot.Yt);
+  ut = <usize>slot(pb, TrainSlot.Ut);
+  v = <usize>slot(pb, TrainSlot.V);
+  order = <usize>slot(pb, TrainSlot.Order);
+  patterns = <usize>slot(pb, TrainSlot.Patterns);
+  cum = <usize>slot(pb, TrainSlot.Cumulative);
+  patternCount = <i32>slot(pb, TrainSlot.PatternCount);
+  useGemm = !factor && d * r > SMALL_DENSE;
+  layout(<usize>slot(pb, TrainSlot.Scratch), sizeof<T>());
+}
+
+@inline function sampleAt(start: i32, j: i32): i32 {
+  return <i32>load<u32>(order + (<usize>(start + j) << 2));
+}
+
+@inline function gemmT<T>(
+  tA: i32, tB: i32, mm: i32, nn: i32, kk: i32, alpha: f64, a: usize, lda: i32, b: usize, ldb: i32,
+  beta: f64, c: usize, ldc: i32,
+): void {
+  if (sizeof<T>() == 4) gemmF32(tA, tB, mm, nn, kk, <f32>alpha, a, lda, b, ldb, <f32>beta, c, ldc, gs);
+  else gemmF64(tA, tB, mm, nn, kk, alpha, a, lda, b, ldb, beta, c, ldc, gs);
+}
+
+/** dst[0..bytes) = src[0..bytes) for short rows (memory.copy is a call; rows are tens of bytes). */
+@inline function copyRow(dst: usize, src: usize, bytes: usize): void {
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
+  for (; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
+}
+
+/** Gather the batch's rows of Xt (with their transpose) in the epoch's order; Y is read in place. */
+function gatherBatch<T>(B: i32, start: i32): void {
+  if (factor) return;
+  const es = <usize>sizeof<T>();
+  const rowBytes = <usize>d * es;
+  for (let j = 0; j < B; j++) copyRow(xb + <usize>j * rowBytes, xt + <usize>sampleAt(start, j) * rowBytes, rowBytes);
+  if (!useGemm) transposeInto<T>(xbT, xb, B, d);
+}
+
+/** out (B x r) = Xb W for W (d x r). */
+function inputProduct<T>(out: usize, w: usize, B: i32): void {
+  if (useGemm) {
+    gemmT<T>(0, 0, B, r, d, 1, xb, d, w, r, 0, out, r);
+    return;
   }
+  accumulateMany<T>(B, out, r, false, <T>1, xb, d, 0, 0, 0, d, w, r, r);
 }
 
-/** g := factor * (g - y) over n entries; returns sum (g - y)^2 in f64 (a fixed lane order). */
-function residual<T>(g: usize, y: usize, n: i32, factor: T): f64 {
+/** W (d x r) += alpha Xb^T D for D (B x r), in place. */
+function inputUpdate<T>(w: usize, alpha: T, dmat: usize, B: i32): void {
+  if (useGemm) {
+    gemmT<T>(1, 0, d, r, B, <f64>alpha, xb, d, dmat, r, 1, w, r);
+    return;
+  }
+  accumulateMany<T>(d, w, r, true, alpha, xbT, B, 0, 0, 0, B, dmat, r, r);
+}
+
+/**
+ * Row j of g := scale * (g_j - y_j) for the batch's samples (y_j: row order[start + j] of Yt);
+ * returns sum (g - y)^2 in f64, summed row by row in a fixed lane order.
+ */
+function residual<T>(B: i32, start: i32, scale: T): f64 {
+  const rowM = <usize>m * <usize>sizeof<T>();
+  let loss: f64 = 0;
+  for (let j = 0; j < B; j++) loss += residualRow<T>(g + <usize>j * rowM, yt + <usize>sampleAt(start, j) * rowM, m, scale);
+  return loss;
+}
+
+/** g := scale * (g - y) over n entries; returns sum (g - y)^2 in f64 (a fixed lane order). */
+function residualRow<T>(gp: usize, y: usize, n: i32, scale: T): f64 {
   let acc = f64x2.splat(0);
   let i = 0;
   if (sizeof<T>() == 4) {
-    const fv = f32x4.splat(<f32>factor);
+    const fv = f32x4.splat(<f32>scale);
     for (; i + 4 <= n; i += 4) {
       const off = <usize>i << 2;
-      const e = f32x4.sub(v128.load(g + off), v128.load(y + off));
+      const e = f32x4.sub(v128.load(gp + off), v128.load(y + off));
       const lo = f64x2.promote_low_f32x4(e);
       const hi = f64x2.promote_low_f32x4(v128.shuffle<i32>(e, e, 2, 3, 0, 1));
       acc = f64x2.add(acc, f64x2.add(f64x2.mul(lo, lo), f64x2.mul(hi, hi)));
-      v128.store(g + off, f32x4.mul(fv, e));
+      v128.store(gp + off, f32x4.mul(fv, e));
     }
   } else {
-    const fv = f64x2.splat(<f64>factor);
+    const fv = f64x2.splat(<f64>scale);
     for (; i + 2 <= n; i += 2) {
       const off = <usize>i << 3;
-      const e = f64x2.sub(v128.load(g + off), v128.load(y + off));
+      const e = f64x2.sub(v128.load(gp + off), v128.load(y + off));
       acc = f64x2.add(acc, f64x2.mul(e, e));
-      v128.store(g + off, f64x2.mul(fv, e));
+      v128.store(gp + off, f64x2.mul(fv, e));
     }
   }
   let loss = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   for (; i < n; i++) {
-    const e = at<T>(g, i) - at<T>(y, i);
+    const e = at<T>(gp, i) - at<T>(y, i);
     loss += <f64>e * <f64>e;
-    put<T>(g, i, factor * e);
-  }
-  return loss;
-}
-
-/** out = a (.) b elementwise over n entries. */
-function hadamard<T>(out: usize, a: usize, b: usize, n: i32): void {
-  for (let i = 0; i < n; i++) put<T>(out, i, at<T>(a, i) * at<T>(b, i));
-}
-
-/** w -= lr * (mask (.) grad) over n entries (mask already holds 0 or 1/theta). */
-function maskedUpdate<T>(w: usize, mask: usize, grad: usize, n: i32, lr: T): void {
-  for (let i = 0; i < n; i++) put<T>(w, i, at<T>(w, i) - lr * at<T>(mask, i) * at<T>(grad, i));
-}
-
-function zero<T>(p: usize, n: i32): void {
-  memory.fill(p, 0, <usize>n << alignof<T>());
-}
-
-/** H = Xb V (B x r), or the rows of `weights` (d x r) the batch names in factorisation mode. */
-function hidden<T>(weights: usize, B: i32, d: i32, r: i32, factor: bool, perm: usize, start: i32, xb: usize, h: usize, gs: usize): void {
-  const es = <usize>sizeof<T>();
-  if (factor) {
-    for (let j = 0; j < B; j++) {
-      const idx = <usize>load<u32>(perm + (<usize>(start + j) << 2));
-      memory.copy(h + <usize>(j * r) * es, weights + idx * <usize>r * es, <usize>r * es);
-    }
-  } else {
-    gemmT<T>(0, 0, B, r, d, 1, xb, d, weights, r, 0, h, r, gs);
-  }
-}
-
-/** One SGD step; returns the sum over the batch of the per-sample masked losses. */
-function trainStep<T>(pb: usize): f64 {
-  const d = iparam(pb, P_D), m = iparam(pb, P_M), r = iparam(pb, P_R);
-  const start = iparam(pb, P_START), B = iparam(pb, P_BATCH), maxB = iparam(pb, P_MAXBATCH);
-  const lr = param(pb, P_LR), theta = param(pb, P_THETA);
-  const family = iparam(pb, P_FAMILY), blockSize = iparam(pb, P_BLOCK);
-  const perBatch = iparam(pb, P_SCOPE) == 1, lastLayer = iparam(pb, P_LAYER) == 1;
-  const firstMask = param(pb, P_FIRSTMASK), factor = iparam(pb, P_FACTOR) == 1;
-  const xt = pparam(pb, P_XT), yt = pparam(pb, P_YT), u = pparam(pb, P_U), v = pparam(pb, P_V);
-  const perm = pparam(pb, P_PERM);
-  const patterns = pparam(pb, P_PATTERNS), cum = pparam(pb, P_CUM), npat = iparam(pb, P_NPAT);
-  rngSetStream(<u32>param(pb, P_K0), <u32>param(pb, P_K1), <u32>param(pb, P_STREAM), <u32>param(pb, P_SUBSTREAM));
-
-  const es = <usize>sizeof<T>();
-  const w = max(d, m) * r;
-  const xb = align16(pparam(pb, P_SCRATCH));
-  const yb = align16(xb + <usize>(maxB * d) * es);
-  const h = align16(yb + <usize>(maxB * m) * es);
-  const sc = align16(h + <usize>(maxB * r) * es);
-  const g = align16(sc + <usize>(maxB * r) * es);
-  const dh = align16(g + <usize>(maxB * m) * es);
-  const wm = align16(dh + <usize>(maxB * r) * es);
-  const weff = align16(wm + <usize>w * es);
-  const dw = align16(weff + <usize>w * es);
-  const du = align16(dw + <usize>w * es);
-  const gs = align16(du + <usize>(m * r) * es);
-
-  const scale = <T>(1.0 / theta);
-  const twoOverB = <T>(2.0 / <f64>B);
-  const lrT = <T>lr;
-  const rowR = <usize>r * es;
-
-  // Gather the batch (rows of Xt, Yt in the epoch's order).
-  for (let j = 0; j < B; j++) {
-    const idx = <usize>load<u32>(perm + (<usize>(start + j) << 2));
-    memory.copy(yb + <usize>(j * m) * es, yt + idx * <usize>m * es, <usize>m * es);
-    if (!factor) memory.copy(xb + <usize>(j * d) * es, xt + idx * <usize>d * es, <usize>d * es);
-  }
-  let loss: f64 = 0;
-  if (family != FAMILY_DROPCONNECT) {
-    // Unit masks: S holds z / theta per sample (or one row per batch).
-    sampleMasks<T>(sc, perBatch ? 1 : B, r, family, theta, blockSize, scale, firstMask, patterns, cum, npat);
-    hidden<T>(v, B, d, r, factor, perm, start, xb, h, gs);
-    scaleRows<T>(h, sc, B, r, perBatch); // h = H diag(z/theta) per row
-    gemmT<T>(0, 1, B, m, r, 1, h, r, u, r, 0, g, m, gs); // Yhat = Hm U^T
-    loss = residual<T>(g, yb, B * m, twoOverB); // g = dLoss/dYhat
-    gemmT<T>(0, 0, B, r, m, 1, g, m, u, r, 0, dh, r, gs); // dHm = G U
-    scaleRows<T>(dh, sc, B, r, perBatch); // dH = dHm diag(z/theta)
-    gemmT<T>(1, 0, m, r, B, -lr, g, m, h, r, 1, u, r, gs); // U -= lr G^T Hm
-    if (factor) {
-      for (let j = 0; j < B; j++) {
-        const vj = v + <usize>load<u32>(perm + (<usize>(start + j) << 2)) * rowR;
-        const dj = dh + <usize>j * rowR;
-        for (let i = 0; i < r; i++) put<T>(vj, i, at<T>(vj, i) - lrT * at<T>(dj, i));
-      }
-    } else {
-      gemmT<T>(1, 0, d, r, B, -lr, xb, d, dh, r, 1, v, r, gs); // V -= lr Xb^T dH
-    }
-    return loss;
-  }
-
-  if (perBatch) {
-    // One weight mask for the whole batch: train the effective weights mask (.) W / theta.
-    if (!lastLayer) {
-      sampleMasks<T>(wm, 1, d * r, family, theta, 1, scale, firstMask, 0, 0, 0);
-      hadamard<T>(weff, wm, v, d * r);
-      hidden<T>(weff, B, d, r, factor, perm, start, xb, h, gs);
-      gemmT<T>(0, 1, B, m, r, 1, h, r, u, r, 0, g, m, gs);
-      loss = residual<T>(g, yb, B * m, twoOverB);
-      gemmT<T>(0, 0, B, r, m, 1, g, m, u, r, 0, dh, r, gs);
-      gemmT<T>(1, 0, m, r, B, -lr, g, m, h, r, 1, u, r, gs);
-      if (factor) {
-        for (let j = 0; j < B; j++) {
-          const row = <i32>load<u32>(perm + (<usize>(start + j) << 2)) * r;
-          const dj = dh + <usize>j * rowR;
-          for (let i = 0; i < r; i++) put<T>(v, row + i, at<T>(v, row + i) - lrT * at<T>(wm, row + i) * at<T>(dj, i));
-        }
-      } else {
-        gemmT<T>(1, 0, d, r, B, 1, xb, d, dh, r, 0, dw, r, gs);
-        maskedUpdate<T>(v, wm, dw, d * r, lrT);
-      }
-    } else {
-      sampleMasks<T>(wm, 1, m * r, family, theta, 1, scale, firstMask, 0, 0, 0);
-      hadamard<T>(weff, wm, u, m * r);
-      hidden<T>(v, B, d, r, factor, perm, start, xb, h, gs);
-      gemmT<T>(0, 1, B, m, r, 1, h, r, weff, r, 0, g, m, gs);
-      loss = residual<T>(g, yb, B * m, twoOverB);
-      gemmT<T>(0, 0, B, r, m, 1, g, m, weff, r, 0, dh, r, gs);
-      gemmT<T>(1, 0, m, r, B, 1, g, m, h, r, 0, dw, r, gs);
-      maskedUpdate<T>(u, wm, dw, m * r, lrT);
-      if (factor) {
-        for (let j = 0; j < B; j++) {
-          const vj = v + <usize>load<u32>(perm + (<usize>(start + j) << 2)) * rowR;
-          const dj = dh + <usize>j * rowR;
-          for (let i = 0; i < r; i++) put<T>(vj, i, at<T>(vj, i) - lrT * at<T>(dj, i));
-        }
-      } else {
-        gemmT<T>(1, 0, d, r, B, -lr, xb, d, dh, r, 1, v, r, gs);
-      }
-    }
-    return loss;
-  }
-
-  // Dropconnect with a fresh weight mask per sample: no shared product to hand to GEMM, so
-  // each sample runs through scalar loops with its own mask M_j (0 or 1/theta).
-  zero<T>(du, m * r);
-  if (!lastLayer) {
-    if (!factor) zero<T>(dw, d * r);
-    for (let j = 0; j < B; j++) {
-      const idx = <i32>load<u32>(perm + (<usize>(start + j) << 2));
-      const hj = h + <usize>j * rowR;
-      if (factor) {
-        // Only row idx of M_j meets x_j = e_idx: draw that row (r entries) alone.
-        sampleMasks<T>(wm, 1, r, family, theta, 1, scale, firstMask + <f64>j, 0, 0, 0);
-        const vrow = v + <usize>idx * rowR;
-        hadamard<T>(hj, wm, vrow, r);
-      } else {
-        sampleMasks<T>(wm, 1, d * r, family, theta, 1, scale, firstMask + <f64>j, 0, 0, 0);
-        zero<T>(hj, r);
-        const xj = xb + <usize>(j * d) * es;
-        for (let a = 0; a < d; a++) {
-          const xa = at<T>(xj, a);
-          if (xa == 0) continue;
-          for (let i = 0; i < r; i++) put<T>(hj, i, at<T>(hj, i) + at<T>(wm, a * r + i) * at<T>(v, a * r + i) * xa);
-        }
-      }
-      loss += sampleTail<T>(hj, u, yb + <usize>(j * m) * es, g + <usize>(j * m) * es, dh + <usize>j * rowR, du, m, r, twoOverB);
-      const dhj = dh + <usize>j * rowR;
-      if (factor) {
-        const vrow = v + <usize>idx * rowR; // only this sample reads row idx: update now
-        for (let i = 0; i < r; i++) put<T>(vrow, i, at<T>(vrow, i) - lrT * at<T>(wm, i) * at<T>(dhj, i));
-      } else {
-        const xj = xb + <usize>(j * d) * es;
-        for (let a = 0; a < d; a++) {
-          const xa = at<T>(xj, a);
-          if (xa == 0) continue;
-          for (let i = 0; i < r; i++) put<T>(dw, a * r + i, at<T>(dw, a * r + i) + at<T>(wm, a * r + i) * xa * at<T>(dhj, i));
-        }
-      }
-    }
-    for (let i = 0; i < m * r; i++) put<T>(u, i, at<T>(u, i) - lrT * at<T>(du, i));
-    if (!factor) for (let i = 0; i < d * r; i++) put<T>(v, i, at<T>(v, i) - lrT * at<T>(dw, i));
-    return loss;
-  }
-  hidden<T>(v, B, d, r, factor, perm, start, xb, h, gs);
-  for (let j = 0; j < B; j++) {
-    sampleMasks<T>(wm, 1, m * r, family, theta, 1, scale, firstMask + <f64>j, 0, 0, 0);
-    const hj = h + <usize>j * rowR;
-    const gj = g + <usize>(j * m) * es;
-    const yj = yb + <usize>(j * m) * es;
-    const dhj = dh + <usize>j * rowR;
-    zero<T>(dhj, r);
-    for (let k = 0; k < m; k++) {
-      let s = <T>0;
-      for (let i = 0; i < r; i++) s += at<T>(wm, k * r + i) * at<T>(u, k * r + i) * at<T>(hj, i);
-      const e = s - at<T>(yj, k);
-      loss += <f64>e * <f64>e;
-      const gk = twoOverB * e;
-      put<T>(gj, k, gk);
-      for (let i = 0; i < r; i++) {
-        const mk = at<T>(wm, k * r + i);
-        put<T>(dhj, i, at<T>(dhj, i) + mk * at<T>(u, k * r + i) * gk);
-        put<T>(du, k * r + i, at<T>(du, k * r + i) + mk * gk * at<T>(hj, i));
-      }
-    }
-  }
-  for (let i = 0; i < m * r; i++) put<T>(u, i, at<T>(u, i) - lrT * at<T>(du, i));
-  if (factor) {
-    for (let j = 0; j < B; j++) {
-      const vj = v + <usize>load<u32>(perm + (<usize>(start + j) << 2)) * rowR;
-      const dj = dh + <usize>j * rowR;
-      for (let i = 0; i < r; i++) put<T>(vj, i, at<T>(vj, i) - lrT * at<T>(dj, i));
-    }
-  } else {
-    gemmT<T>(1, 0, d, r, B, -lr, xb, d, dh, r, 1, v, r, gs);
+    put<T>(gp, i, scale * e);
   }
   return loss;
 }
 
 /**
- * The output side of one sample with an unmasked last layer: yhat = U h, residual into g
- * (times 2/B), dh = U^T g, du += g h^T. Returns ||yhat - y||^2.
+ * The output side of a step, shared by every family but per-sample last-layer DropConnect.
+ * hm (B x r): the masked hidden layer; keep: mask rows (B x r, or one row when keepShared)
+ * naming the units each sample kept and, when scaleDh, scaling dH. Forward Yhat = Hm U^T over
+ * the kept units, residual into g, dH = (G U) o keep for kept units into dh (or, in
+ * factorisation mode, straight into the rows of V), then U^T -= lr (G^T Hm)^T, the product
+ * read from uRead (U, or the masked U of per-batch last-layer DropConnect) and the update
+ * masked by updateMaskT (r x m) when non-zero. Returns the summed per-sample loss.
  */
-function sampleTail<T>(hj: usize, u: usize, yj: usize, gj: usize, dhj: usize, du: usize, m: i32, r: i32, twoOverB: T): f64 {
-  let loss: f64 = 0;
-  zero<T>(dhj, r);
-  for (let k = 0; k < m; k++) {
-    let s = <T>0;
-    for (let i = 0; i < r; i++) s += at<T>(u, k * r + i) * at<T>(hj, i);
-    const e = s - at<T>(yj, k);
-    loss += <f64>e * <f64>e;
-    const gk = twoOverB * e;
-    put<T>(gj, k, gk);
+function outputSide<T>(
+  B: i32, start: i32, keep: usize, keepShared: bool, scaleDh: bool, uRead: usize, updateMaskT: usize, lr: T, denseDh: bool,
+): f64 {
+  const es = <usize>sizeof<T>();
+  const rowR = <usize>r * es;
+  const rowM = <usize>m * es;
+  if (r <= DENSE_UNITS && m <= DENSE_OUTPUTS) return outputSideDense<T>(B, start, keep, keepShared, scaleDh, uRead, updateMaskT, lr, denseDh);
+  // Kept lists per sample: unit index and Hm value (branch-free: masks are unpredictable).
+  for (let j = 0; j < B; j++) {
+    const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+    const hj = hm + <usize>j * rowR;
+    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
+    let n = 0;
     for (let i = 0; i < r; i++) {
-      put<T>(dhj, i, at<T>(dhj, i) + at<T>(u, k * r + i) * gk);
-      put<T>(du, k * r + i, at<T>(du, k * r + i) + gk * at<T>(hj, i));
+      store<i32>(ij + (<usize>n << 2), i);
+      put<T>(cj, n, at<T>(hj, i));
+      n += <i32>(at<T>(kr, i) != <T>0);
     }
+    store<i32>(kCount + (<usize>j << 2), n);
+  }
+  // Forward: g_j = sum over kept i of Hm[j, i] U[:, i].
+  accumulateMany<T>(B, g, m, false, <T>1, kCoef, r, kIdx, r, kCount, 0, uRead, m, m);
+  const loss = residual<T>(B, start, <T>(2.0 / <f64>B));
+  // dH over the kept units (the others are zero), times the mask when scaleDh.
+  if (denseDh) memory.fill(dh, 0, <usize>(B * r) * es);
+  for (let j = 0; j < B; j++) {
+    const n = load<i32>(kCount + (<usize>j << 2));
+    const ij = kIdx + <usize>(j * r) * 4;
+    const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+    dotRows<T>(kDot, 0, g + <usize>j * rowM, uRead, m, ij, n, m);
+    const out = factor && !denseDh ? v + <usize>sampleAt(start, j) * rowR : dh + <usize>j * rowR;
+    for (let t = 0; t < n; t++) {
+      const i = load<i32>(ij + (<usize>t << 2));
+      const value = scaleDh ? at<T>(kDot, t) * at<T>(kr, i) : at<T>(kDot, t);
+      // Factorisation: V's row of sample j takes the step at once (only j reads it).
+      put<T>(out, i, factor && !denseDh ? at<T>(out, i) - lr * value : value);
+    }
+  }
+  // U^T row i -= lr sum over the samples that kept i of Hm[j, i] g_j.
+  memory.fill(jCount, 0, <usize>r * 4);
+  for (let j = 0; j < B; j++) {
+    const n = load<i32>(kCount + (<usize>j << 2));
+    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
+    for (let t = 0; t < n; t++) {
+      const i = load<i32>(ij + (<usize>t << 2));
+      const c = load<i32>(jCount + (<usize>i << 2));
+      store<i32>(jIdx + (<usize>(i * maxB + c) << 2), j);
+      put<T>(jCoef, i * maxB + c, at<T>(cj, t));
+      store<i32>(jCount + (<usize>i << 2), c + 1);
+    }
+  }
+  if (updateMaskT == 0) {
+    accumulateMany<T>(r, ut, m, true, -lr, jCoef, maxB, jIdx, maxB, jCount, 0, g, m, m);
+  } else {
+    accumulateMany<T>(r, dacc, m, false, <T>1, jCoef, maxB, jIdx, maxB, jCount, 0, g, m, m);
+    for (let i = 0; i < r * m; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(updateMaskT, i) * at<T>(dacc, i));
   }
   return loss;
 }
 
-export function trainStepF32(pb: usize): f64 {
-  return trainStep<f32>(pb);
+/**
+ * outputSide for few units and outputs (DENSE_UNITS, DENSE_OUTPUTS): every unit enters the
+ * three products, done by the blocked GEMM; a dropped unit's Hm entry is an exact zero and its
+ * dH is multiplied by a zero mask, so the step is the one the kept-unit lists take.
+ */
+function outputSideDense<T>(
+  B: i32, start: i32, keep: usize, keepShared: bool, scaleDh: bool, uRead: usize, updateMaskT: usize, lr: T, denseDh: bool,
+): f64 {
+  const es = <usize>sizeof<T>();
+  const rowR = <usize>r * es;
+  gemmT<T>(0, 0, B, m, r, 1, hm, r, uRead, m, 0, g, m); // Yhat = Hm U^T
+  const loss = residual<T>(B, start, <T>(2.0 / <f64>B));
+  gemmT<T>(0, 1, B, r, m, 1, g, m, uRead, m, 0, kDot, r); // G U
+  for (let j = 0; j < B; j++) {
+    const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+    const dj = kDot + <usize>j * rowR;
+    const out = factor && !denseDh ? v + <usize>sampleAt(start, j) * rowR : dh + <usize>j * rowR;
+    for (let i = 0; i < r; i++) {
+      const value = scaleDh ? at<T>(dj, i) * at<T>(kr, i) : at<T>(dj, i);
+      put<T>(out, i, factor && !denseDh ? at<T>(out, i) - lr * value : value);
+    }
+  }
+  if (updateMaskT == 0) {
+    gemmT<T>(1, 0, r, m, B, -<f64>lr, hm, r, g, m, 1, ut, m); // U^T -= lr Hm^T G
+  } else {
+    gemmT<T>(1, 0, r, m, B, 1, hm, r, g, m, 0, dacc, m);
+    for (let i = 0; i < r * m; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(updateMaskT, i) * at<T>(dacc, i));
+  }
+  return loss;
 }
 
-export function trainStepF64(pb: usize): f64 {
-  return trainStep<f64>(pb);
+/** hm := rows of V (factorisation) or Xb V, times the mask rows when keep != 0. */
+function hiddenLayer<T>(B: i32, start: i32, w: usize, keep: usize, keepShared: bool): void {
+  const es = <usize>sizeof<T>();
+  const rowR = <usize>r * es;
+  if (factor) {
+    for (let j = 0; j < B; j++) {
+      const src = w + <usize>sampleAt(start, j) * rowR;
+      const dst = hm + <usize>j * rowR;
+      if (keep == 0) copyRow(dst, src, rowR);
+      else {
+        const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+        for (let i = 0; i < r; i++) put<T>(dst, i, at<T>(src, i) * at<T>(kr, i));
+      }
+    }
+    return;
+  }
+  inputProduct<T>(hm, w, B);
+  if (keep != 0)
+    for (let j = 0; j < B; j++) {
+      const hj = hm + <usize>j * rowR;
+      const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+      for (let i = 0; i < r; i++) put<T>(hj, i, at<T>(hj, i) * at<T>(kr, i));
+    }
 }
 
-/** cos from this module's libm port, so learning-rate schedules are the same on every host. */
-export function mathCos(x: f64): f64 {
-  return Math.cos(x);
+function fillOnes<T>(p: usize, n: i32): void {
+  for (let i = 0; i < n; i++) put<T>(p, i, <T>1);
 }
 
-/** 1 if all n values at p are finite (divergence check without copying the weights out). */
-export function allFiniteF32(p: usize, n: i32): i32 {
-  for (let i = 0; i < n; i++) if (!isFinite(load<f32>(p + (<usize>i << 2)))) return 0;
-  return 1;
-}
-
-export function allFiniteF64(p: usize, n: i32): i32 {
-  for (let i = 0; i < n; i++) if (!isFinite(load<f64>(p + (<usize>i << 3)))) return 0;
-  return 1;
+/** One SGD step on samples start .. start + B - 1 of the epoch's order; returns the summed loss. */
+export function trainStep<T>(start: i32, B: i32, lr: T, firstMask: f64): f64 {
+  const es = <usize>sizeof<T>();
+  const scale = <T>(1.0 / theta);
+  const rowR = <usize>r * es;
+  gatherBatch<T>(B, start);
+  // Per-sample first-layer DropConnect in factorisation mode meets x_j = e_idx: only row idx
+  // of its mask matters, drawn alone (r words at mask index firstMask + j): the same draws,
+  // and the same step, as dropout's with that family code.
+  const unitMasks = family != MaskFamilyCode.DropConnect || (factor && !perBatch && !lastLayer);
+  if (unitMasks) {
+    sampleMasks<T>(sc, perBatch ? 1 : B, r, family, theta, blockSize, scale, firstMask, patterns, cum, patternCount);
+    hiddenLayer<T>(B, start, v, sc, perBatch);
+    const loss = outputSide<T>(B, start, sc, perBatch, true, ut, 0, lr, !factor);
+    if (!factor) inputUpdate<T>(v, -lr, dh, B);
+    return loss;
+  }
+  if (perBatch) {
+    if (!lastLayer) {
+      // One mask M (d x r) for the batch: train through V o M / theta.
+      sampleMasks<T>(wm, 1, d * r, family, theta, 1, scale, firstMask, 0, 0, 0);
+      for (let i = 0; i < d * r; i++) put<T>(weff, i, at<T>(wm, i) * at<T>(v, i));
+      if (factor) {
+        // Sample j reads row idx_j of V o M: its kept units are that row's mask.
+        for (let j = 0; j < B; j++) copyRow(sc + <usize>j * rowR, wm + <usize>sampleAt(start, j) * rowR, rowR);
+        hiddenLayer<T>(B, start, weff, 0, false);
+        return outputSide<T>(B, start, sc, false, true, ut, 0, lr, false);
+      }
+      fillOnes<T>(sc, r);
+      hiddenLayer<T>(B, start, weff, 0, false);
+      const loss = outputSide<T>(B, start, sc, true, false, ut, 0, lr, true);
+      memory.fill(dacc, 0, <usize>(d * r) * es);
+      inputUpdate<T>(dacc, <T>1, dh, B);
+      for (let i = 0; i < d * r; i++) put<T>(v, i, at<T>(v, i) - lr * at<T>(wm, i) * at<T>(dacc, i));
+      return loss;
+    }
+    // One mask M (m x r) on U for the batch: forward and dH through U o M / theta, and the
+    // update of U masked the same way.
+    sampleMasks<T>(wm, 1, m * r, family, theta, 1, scale, firstMask, 0, 0, 0);
+    transposeInto<T>(wmT, wm, m, r);
+    for (let i = 0; i < r * m; i++) put<T>(weff, i, at<T>(wmT, i) * at<T>(ut, i));
+    fillOnes<T>(sc, r);
+    hiddenLayer<T>(B, start, v, 0, false);
+    const loss = outputSide<T>(B, start, sc, true, false, weff, wmT, lr, !factor);
+    if (!factor) inputUpdate<T>(v, -lr, dh, B);
+    return loss;
+  }
+  if (!lastLayer) {
+    // Per-sample first-layer DropConnect with data: h_j = (V o M_j)^T x_j / theta. The masks
+    // are drawn again for the V update (mask j is a pure function of its index).
+    for (let j = 0; j < B; j++) {
+      sampleMasks<T>(wm, 1, d * r, family, theta, 1, scale, firstMask + <f64>j, 0, 0, 0);
+      const hj = hm + <usize>j * rowR;
+      const xj = xb + <usize>(j * d) * es;
+      memory.fill(hj, 0, rowR);
+      for (let a = 0; a < d; a++) {
+        const xa = at<T>(xj, a);
+        if (xa == 0) continue;
+        for (let i = 0; i < r; i++) put<T>(hj, i, at<T>(hj, i) + at<T>(wm, a * r + i) * at<T>(v, a * r + i) * xa);
+      }
+    }
+    fillOnes<T>(sc, r);
+    const loss = outputSide<T>(B, start, sc, true, false, ut, 0, lr, true);
+    memory.fill(dacc, 0, <usize>(d * r) * es);
+    for (let j = 0; j < B; j++) {
+      sampleMasks<T>(wm, 1, d * r, family, theta, 1, scale, firstMask + <f64>j, 0, 0, 0);
+      const xj = xb + <usize>(j * d) * es;
+      const dhj = dh + <usize>j * rowR;
+      for (let a = 0; a < d; a++) {
+        const xa = at<T>(xj, a);
+        if (xa == 0) continue;
+        for (let i = 0; i < r; i++) put<T>(dacc, a * r + i, at<T>(dacc, a * r + i) + at<T>(wm, a * r + i) * xa * at<T>(dhj, i));
+      }
+    }
+    for (let i = 0; i < d * r; i++) put<T>(v, i, at<T>(v, i) - lr * at<T>(dacc, i));
+    return loss;
+  }
+  // Per-sample last-layer DropConnect: every sample has its own U o M_j, so no product is
+  // shared; scalar loops per sample (M_j is m x r, U^T is r x m).
+  hiddenLayer<T>(B, start, v, 0, false);
+  memory.fill(dacc, 0, <usize>(m * r) * es);
+  const twoOverB = <T>(2.0 / <f64>B);
+  let loss: f64 = 0;
+  for (let j = 0; j < B; j++) {
+    sampleMasks<T>(wm, 1, m * r, family, theta, 1, scale, firstMask + <f64>j, 0, 0, 0);
+    const hj = hm + <usize>j * rowR;
+    const yj = yt + <usize>sampleAt(start, j) * <usize>m * es;
+    const dhj = dh + <usize>j * rowR;
+    memory.fill(dhj, 0, rowR);
+    for (let k = 0; k < m; k++) {
+      let s = <T>0;
+      for (let i = 0; i < r; i++) s += at<T>(wm, k * r + i) * at<T>(ut, i * m + k) * at<T>(hj, i);
+      const e = s - at<T>(yj, k);
+      loss += <f64>e * <f64>e;
+      const gk = twoOverB * e;
+      for (let i = 0; i < r; i++) {
+        const mk = at<T>(wm, k * r + i);
+        put<T>(dhj, i, at<T>(dhj, i) + mk * at<T>(ut, i * m + k) * gk);
+        put<T>(dacc, i * m + k, at<T>(dacc, i * m + k) + mk * gk * at<T>(hj, i));
+      }
+    }
+  }
+  for (let i = 0; i < m * r; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(dacc, i));
+  if (factor) {
+    for (let j = 0; j < B; j++) {
+      const vj = v + <usize>sampleAt(start, j) * rowR;
+      const dj = dh + <usize>j * rowR;
+      for (let i = 0; i < r; i++) put<T>(vj, i, at<T>(vj, i) - lr * at<T>(dj, i));
+    }
+  } else {
+    inputUpdate<T>(v, -lr, dh, B);
+  }
+  return loss;
 }
