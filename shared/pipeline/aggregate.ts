@@ -116,7 +116,7 @@ export async function aggregate(target: Store, event: AggregateEvent, options: A
   else if (baseline) regressions = claimStatusChanges(summary, baseline);
 
   log.info("aggregated", { sweepId, ...summary.cells, regressions });
-  return { sweepId, summaryKey, reportKeys, cells: summary.cells, regressions };
+  return { sweepId, summaryKey, reportKeys, cells: summary.cells, regressions, claims: summary.claims.map(({ id, status }) => ({ id, status })) };
 }
 
 /** Claims whose status differs from the baseline summary's (a claim absent there counts). */

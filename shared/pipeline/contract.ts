@@ -7,6 +7,7 @@
 //       -> regression check. The store (filesystem directory or S3 bucket/prefix) is named by
 // the handler's environment (DROPSWEEP_STORE, a URL: file:///abs/dir or s3://bucket/prefix),
 // not by events.
+import type { ClaimVerdict } from "./verdict.js";
 
 /** Plan's input. The spec text is already in the store at `specKey` (the CLI validated it). */
 export interface PlanEvent {
@@ -73,6 +74,8 @@ export interface AggregateResult {
   cells: { total: number; computed: number; cached: number; failed: number };
   /** Claims whose status changed or metrics that moved beyond tolerance against the baseline. */
   regressions: number;
+  /** Each claim's number and status (summary.json has the rest): the verdict (verdict.ts). */
+  claims: ClaimVerdict[];
 }
 
 /**

@@ -9,7 +9,7 @@ import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudf
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { executionArn } from "../../cli/commands/cloud.js";
+import { executionArn } from "../../cli/commands/cloud/stack.js";
 import { main } from "../../cli/main.js";
 import { outputNames, regressionError } from "../../infra/names.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
