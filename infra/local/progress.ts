@@ -145,7 +145,7 @@ export interface TerminalProgressOptions {
  */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, options: TerminalProgressOptions = {}): ProgressListener {
   const interval = options.plainIntervalMs ?? 10_000;
-  let lastPhase: LocalPhase | undefined;
+  let lastStep: string | undefined;
   let lastPlain = 0;
   const doneLine = options.doneLine ?? true;
   return (p) => {
@@ -161,9 +161,11 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, op
       return;
     }
     const now = performance.now();
-    if (p.phase !== lastPhase || now - lastPlain >= interval) {
+    // "planning..." and "planned N cells" are both the plan phase: each gets its line.
+    const step = p.phase === "plan" && p.cellsTotal !== undefined ? "planned" : p.phase;
+    if (step !== lastStep || now - lastPlain >= interval) {
       stream.write(`${line}\n`);
-      lastPhase = p.phase;
+      lastStep = step;
       lastPlain = now;
     }
   };
