@@ -64,7 +64,18 @@ async function bucketKeys(): Promise<string[]> {
   return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!);
 }
 
-const aggregateResult = { sweepId: "x", summaryKey: "k", reportKeys: [], cells: { total: 3, computed: 2, cached: 1, failed: 0 }, regressions: 0 };
+const aggregateResult = {
+  sweepId: "x",
+  summaryKey: "k",
+  reportKeys: [],
+  cells: { total: 3, computed: 2, cached: 1, failed: 0 },
+  regressions: 0,
+  claims: [
+    { id: "1", status: "pass" },
+    { id: "3", status: "fail" },
+    { id: "6", status: "skipped" },
+  ],
+};
 
 if (!available)
   describe("dropsweep cloud", () => {
@@ -131,6 +142,11 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/SUCCEEDED, started/);
     expect(run.stdout).toContain("cells: 2 computed, 1 cached, 0 failed of 3");
+    expect(run.stdout).toMatch(/\nclaims: 1 pass, 1 fail \(3\), 1 skipped\n$/);
+    // The execution succeeded; --strict judges its claims.
+    const strict = await cli("cloud", "status", join(dir, "one.yaml"), "--strict", ...viaStack());
+    expect(strict.code).toBe(4);
+    expect(strict.stderr).toBe("dropsweep: --strict: claim 3 fail (exit 4)\n");
   });
 
   it("downloads the report into a directory, the same bytes as stored", async () => {
@@ -149,6 +165,8 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     expect(run.code).toBe(0);
     for (const [name, body] of Object.entries(files)) expect(readFileSync(join(out, name), "utf8"), name).toBe(body);
     expect(run.stdout).toContain(join(out, "report.html"));
+    // The verdict of the summary it fetched.
+    expect(run.stdout).toMatch(/\nclaims: 1 pass\n$/);
   });
 
   it("writes nothing when the stored summary is damaged", async () => {
