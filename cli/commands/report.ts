@@ -23,7 +23,7 @@ export const regressionExitCode = exitCodes.regression;
 function command() {
   return defineCommand({
     path: "report",
-    usage: "SWEEP [--out DIR | --store URL] [--endpoint URL] [--baseline DIR|URL] [--strict]",
+    usage: "[SWEEP] [--out DIR | --store URL] [--endpoint URL] [--baseline DIR|URL] [--strict]",
     description: `Rewrites sweeps/SWEEP/report/ (report.html, report.md, plots/, summary.json) from the sweep's stored summary.json and cell results. Nothing is recomputed. SWEEP: the sweep id, or its first characters as \`dropsweep run\` prints them; without it, lists the store's sweeps.`,
     after: `Exit codes: 0 report written, no regression; 2 bad input (nothing written); 3 written,
 regressions against the baseline; 4 with --strict, written, a claim failed (any status but
