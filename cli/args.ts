@@ -120,8 +120,9 @@ export function parseCommandArgs<Values = Record<string, string | boolean | unde
   try {
     parsed = command.parseOptions([...argv]);
   } catch (error) {
-    // missingValue has caught what parseOptions throws for (a value-taking flag last).
-    if (error instanceof CommanderError) refuse(missing ?? `cannot read the arguments: ${error.message.replace(/^error: /, "")}`);
+    // missingValue has found what parseOptions throws for (a value-taking flag last); the flags
+    // declare nothing else commander checks (no choices, no parsers).
+    if (error instanceof CommanderError) refuse(missing ?? error.message);
     throw error;
   }
   const values = command.opts<Values & { help?: boolean }>();
@@ -165,7 +166,7 @@ export function parseSubcommandLine(label: string, command: Command, argv: reado
   try {
     parsed = command.parseOptions([...argv]);
   } catch (error) {
-    if (error instanceof CommanderError) refuse(missingValue(command, argv) ?? error.message.replace(/^error: /, ""));
+    if (error instanceof CommanderError) refuse(missingValue(command, argv) ?? error.message);
     throw error;
   }
   const [first] = parsed.operands;

@@ -3,7 +3,7 @@
 // errors in cloud/awsErrors.ts). Flags may come before the subcommand: `cloud --stack X status
 // SWEEP` is `cloud status SWEEP --stack X`.
 import { Command } from "commander";
-import { defineCommand, helpText, parseCommandArgs, parseSubcommandLine } from "../args.js";
+import { defineCommand, helpText, parseSubcommandLine } from "../args.js";
 import { exitCodes } from "../exitCodes.js";
 import * as doctor from "./cloud/doctor.js";
 import * as fetch from "./cloud/fetch.js";
@@ -54,16 +54,9 @@ export async function run(argv: string[]): Promise<number> {
     // `dropsweep cloud` alone asked for nothing: the help, and a usage exit.
     return argv.length === 0 ? exitCodes.usage : exitCodes.ok;
   }
-  const name = line.subcommand as Name;
-  const sub = subcommands[name];
-  const parsed = parseCommandArgs<Record<string, never>>(`cloud ${name}`, sub.command(), line.argv);
-  if (parsed.help) {
-    process.stdout.write(helpText(sub.command()));
-    return exitCodes.ok;
-  }
   // The SDK's 8-line notice that its releases from 2027 need Node 22 would precede every
   // command's output; this project pins its SDK and supports Node 20 (README "Requirements").
   // AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=false shows it again.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  return sub.run(parsed.values, parsed.positionals, process.stdout);
+  return subcommands[line.subcommand as Name].run(line.argv, process.stdout);
 }

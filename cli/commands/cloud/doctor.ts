@@ -15,7 +15,7 @@ import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { outputNames } from "../../../infra/names.js";
 import { counted } from "../../../shared/text.js";
-import { defineCommand, type CommandDefinition } from "../../args.js";
+import { defineCommand, helpText, parseCommandArgs, type CommandDefinition } from "../../args.js";
 import { exitCodes } from "../../exitCodes.js";
 import { awsFailure, type Where } from "./awsErrors.js";
 import { clientConfig, describeStack, refuseProblems, stackArgs, stackOptions, stackOutput, type StackFlags } from "./stack.js";
@@ -265,7 +265,12 @@ export function formatFindings(findings: readonly Finding[]): string {
   return findings.map((f) => `${labels[f.state]} ${f.check}: ${f.found}${f.change ? `\n        -> ${f.change}` : ""}`).join("\n") + "\n";
 }
 
-export async function run(values: StackFlags, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function run(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { help, values, positionals } = parseCommandArgs<StackFlags>("cloud doctor", command(), argv);
+  if (help) {
+    out.write(helpText(command()));
+    return exitCodes.ok;
+  }
   const { problems, args } = stackArgs(values, false);
   if (positionals.length) problems.push(`unexpected arguments: ${positionals.join(" ")} (doctor takes only --stack and its region/endpoint)`);
   refuseProblems("doctor", problems);

@@ -4,15 +4,14 @@ import { join, resolve } from "node:path";
 import { keys } from "../../../shared/pipeline/contract.js";
 import { checkSummary } from "../../../shared/report/summary.js";
 import { FileStore } from "../../../shared/store/fs.js";
-import { defineCommand, flag, type CommandDefinition } from "../../args.js";
+import { defineCommand, flag, helpText, parseCommandArgs, type CommandDefinition } from "../../args.js";
 import { exitCodes } from "../../exitCodes.js";
 import { CommandFailure } from "../../failure.js";
 import { strictExit } from "../../verdict.js";
 import { aws } from "./awsErrors.js";
 import { aggregateOutput, exitCodeOf, follow, printOutput } from "./execution.js";
-import { connect, sweepIdOf } from "./stack.js";
+import { connect, stackOptions, sweepIdOf } from "./stack.js";
 import { followArgs, type FollowFlags } from "./status.js";
-import { stackOptions } from "./stack.js";
 
 export const summary = "download the sweep's report (summary.json, report.md, report.html, plots)";
 
@@ -34,7 +33,12 @@ AWS call failed; 2 bad input (nothing written); 3 fetched, regressions against t
 
 export const command = () => defineCommand(definition());
 
-export async function run(values: FollowFlags & { out?: string; wait?: boolean }, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function run(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { help, values, positionals } = parseCommandArgs<FollowFlags & { out?: string; wait?: boolean }>("cloud fetch", command(), argv);
+  if (help) {
+    out.write(helpText(command()));
+    return exitCodes.ok;
+  }
   const { target, args, intervalSeconds } = followArgs("fetch", values, positionals);
   const sweepId = await sweepIdOf("fetch", target);
   const cloud = await connect(args);

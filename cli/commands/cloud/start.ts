@@ -8,7 +8,8 @@ import { kernelVersion } from "../../../shared/numerics/engine.js";
 import { submitSpec } from "../../../shared/pipeline/plan.js";
 import { parseSpec } from "../../../shared/spec/spec.js";
 import { counted } from "../../../shared/text.js";
-import { defineCommand, flag, type CommandDefinition } from "../../args.js";
+import { exitCodes } from "../../exitCodes.js";
+import { defineCommand, flag, helpText, parseCommandArgs, type CommandDefinition } from "../../args.js";
 import { CommandFailure } from "../../failure.js";
 import { readSpecFile } from "../../specFile.js";
 import { aws, awsFailure } from "./awsErrors.js";
@@ -52,7 +53,12 @@ function afterUpload(failure: unknown, specUrl: string): unknown {
   return new CommandFailure(`${failure.message}${failure.message.includes("\n") ? "\n" : "; "}the spec was uploaded to ${specUrl}, but no execution was started by this command`);
 }
 
-export async function run(values: StackFlags & { baseline?: string }, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function run(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { help, values, positionals } = parseCommandArgs<StackFlags & { baseline?: string }>("cloud start", command(), argv);
+  if (help) {
+    out.write(helpText(command()));
+    return exitCodes.ok;
+  }
   const { problems, args } = stackArgs(values);
   const [target, ...rest] = positionals;
   if (!target) problems.unshift("start needs a SPEC file");

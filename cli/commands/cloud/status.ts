@@ -1,6 +1,7 @@
 // `dropsweep cloud status SWEEP`: the execution's status and, while it runs, its map run's cell
 // counts (--watch: until it ends), then Aggregate's counts and the claims' verdict.
-import { defineCommand, flag, type CommandDefinition } from "../../args.js";
+import { exitCodes } from "../../exitCodes.js";
+import { defineCommand, flag, helpText, parseCommandArgs, type CommandDefinition } from "../../args.js";
 import { strictExit } from "../../verdict.js";
 import { aggregateOutput, exitCodeOf, follow, outputClaims, printOutput } from "./execution.js";
 import { connect, refuseProblems, stackArgs, stackOptions, sweepIdOf, type StackFlags } from "./stack.js";
@@ -42,7 +43,12 @@ export function followArgs(subcommand: string, values: FollowFlags, positionals:
   return { target: target!, args, intervalSeconds };
 }
 
-export async function run(values: FollowFlags & { watch?: boolean }, positionals: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function run(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { help, values, positionals } = parseCommandArgs<FollowFlags & { watch?: boolean }>("cloud status", command(), argv);
+  if (help) {
+    out.write(helpText(command()));
+    return exitCodes.ok;
+  }
   const { target, args, intervalSeconds } = followArgs("status", values, positionals);
   const sweepId = await sweepIdOf("status", target);
   const cloud = await connect(args);
