@@ -71,7 +71,7 @@ export function findOption(command: Command, flag: string): Option | undefined {
   return command.options.find((o) => o.long === flag || o.short === flag);
 }
 
-/** Whether `arg` is an option's value that is really a forgotten value followed by a flag. */
+/** Whether `arg` reads as a flag ("--out", "-h"), not a value (a negative number reads as a value). */
 function looksLikeFlag(arg: string): boolean {
   return arg.length > 1 && arg.startsWith("-") && !/^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/i.test(arg);
 }

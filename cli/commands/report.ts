@@ -12,9 +12,9 @@ import type { Store } from "../../shared/store/store.js";
 import { counted } from "../../shared/text.js";
 import { defineCommand, flag, helpText, parseCommandArgs } from "../args.js";
 import { exitCodes } from "../exitCodes.js";
+import { displayLocation } from "../location.js";
 import { storedSweeps, sweepListing } from "../sweepList.js";
 import { strictExit } from "../verdict.js";
-import { displayLocation } from "./run.js";
 
 
 /** Exit code when the baseline comparison found changes. */

@@ -3,7 +3,6 @@
 // thread pool -> Aggregate, ending with the claims' verdict in one line. Resumable: cells whose
 // results are stored are not computed again, and Ctrl-C says so.
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import { UsageError } from "../../shared/errors.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
 import { forEachLimit } from "../../shared/pipeline/concurrency.js";
@@ -11,12 +10,12 @@ import { MAX_ITEMS_PER_BATCH, keys } from "../../shared/pipeline/contract.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
 import { verdictLine } from "../../shared/pipeline/verdict.js";
 import { parseSpec } from "../../shared/spec/spec.js";
-import { FileStore } from "../../shared/store/fs.js";
 import { openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
 import { counted } from "../../shared/text.js";
 import { defineCommand, flag, helpText, parseCommandArgs } from "../args.js";
 import { exitCodes } from "../exitCodes.js";
+import { displayLocation } from "../location.js";
 import { onInterrupt } from "../interrupt.js";
 import { readSpecFile } from "../specFile.js";
 import { strictExit } from "../verdict.js";
@@ -130,12 +129,6 @@ export function faultsLine(f: { invocations: number; batches: number; byKind: Re
   return f.batches === 1
     ? `${line}  (the whole run was one batch of cells: --batch-size 1 gives each cell its own Worker invocation, spreading the faults over more of them)\n`
     : line;
-}
-
-/** Where a key is, as a person would open it: a path for a directory, else a URL. */
-export function displayLocation(store: Store, key: string): string {
-  if (store instanceof FileStore) return key ? join(store.root, ...key.split("/")) : store.root;
-  return key ? `${store.url.replace(/\/$/, "")}/${key}` : store.url;
 }
 
 /** How many of `hashes` have a result in the store (what an interrupted run keeps). */
