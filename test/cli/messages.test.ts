@@ -43,6 +43,17 @@ describe("unknown options: the same words in every command", () => {
     });
 });
 
+describe("an unknown command", () => {
+  it("suggests the nearest command when one is an obvious fix, and lists them all", async () => {
+    expect(await refused(["rnu", "sweeps/smoke.yaml"], /./)).toBe(
+      'dropsweep: unknown command "rnu" (did you mean run?); expected one of: run, theory, bench, report, cloud (see `dropsweep --help`)\n',
+    );
+    expect(await refused(["reprot"], /./)).toMatch(/^dropsweep: unknown command "reprot" \(did you mean report\?\); expected one of: /);
+    // Nothing near: no guess.
+    expect(await refused(["deploy"], /./)).toBe('dropsweep: unknown command "deploy"; expected one of: run, theory, bench, report, cloud (see `dropsweep --help`)\n');
+  });
+});
+
 describe("README's Commands table", () => {
   // Each command's row lists every flag its --help page lists (docs that send people to a flag
   // the table does not show are a trap), and so does the help's own usage line.
