@@ -179,7 +179,7 @@ export async function run(argv: string[]): Promise<number> {
       progress: terminalProgress(process.stderr, { doneLine: false }),
       signal: interruption.signal,
     });
-    if (interruption.signal.aborted || result.status === "ABORTED") {
+    if (result.status === "ABORTED") {
       // runLocal has stopped every worker thread: nothing is written after this count.
       const kept = await storedResults(store, sweep.cells.map((c) => c.hash));
       process.stderr.write(`interrupted: ${counted(kept, "cell")} kept in ${displayLocation(store, "")}; run the same command to resume\n`);
