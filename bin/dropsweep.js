@@ -4,4 +4,8 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// An interrupted run exits now (timers of the stopped execution may still be pending); any
+// other command ends when its work has drained.
+if (code === 130) process.exit(code);
+process.exitCode = code;

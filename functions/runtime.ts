@@ -7,13 +7,14 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import type * as z from "zod";
+import { handlerMetrics } from "../shared/pipeline/contract.js";
 import type { PipelineLog } from "../shared/pipeline/log.js";
 import { openStore } from "../shared/store/open.js";
 import { retryingStore } from "../shared/store/retry.js";
 import type { Store } from "../shared/store/store.js";
 
-export const logger = new Logger({ serviceName: "dropsweep" });
-export const metrics = new Metrics({ namespace: "dropsweep", serviceName: "dropsweep" });
+export const logger = new Logger({ serviceName: handlerMetrics.service });
+export const metrics = new Metrics({ namespace: handlerMetrics.namespace, serviceName: handlerMetrics.service });
 
 export const pipelineLog: PipelineLog = {
   info: (message, details) => logger.info(message, { ...details }),

@@ -20,7 +20,7 @@ import * as cr from "aws-cdk-lib/custom-resources";
 import { acknowledge, acknowledgeResources } from "./nag.js";
 import type { Construct } from "constructs";
 import { kernelVersion } from "../shared/numerics/engine.js";
-import { type PlanEvent } from "../shared/pipeline/contract.js";
+import { handlerMetrics, type PlanEvent } from "../shared/pipeline/contract.js";
 import { keys } from "../shared/store/layout.js";
 import { parseSpec } from "../shared/spec/spec.js";
 import { sweepBucketProps } from "./bucketDefaults.js";
@@ -165,7 +165,7 @@ export class DropsweepStack extends Stack {
 
     // Any execution that fails or times out (a regression fails it too, after its notice).
     const alarmAction = new actions.SnsAction(this.regressionTopic);
-    const alarms = ([
+    const alarms: cloudwatch.Alarm[] = ([
       ["ExecutionsFailedAlarm", this.sweep.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: "Sum" })],
       ["ExecutionsTimedOutAlarm", this.sweep.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: "Sum" })],
     ] as const).map(([id, metric]) => {
@@ -180,6 +180,26 @@ export class DropsweepStack extends Stack {
       alarm.addAlarmAction(alarmAction);
       return alarm;
     });
+    // A claim that fails the strict rule (shared/pipeline/verdict.ts, `dropsweep run --strict`
+    // exit 4): Aggregate publishes how many as ClaimsFailing (functions/aggregate.ts, Powertools
+    // EMF: shared/pipeline/contract.ts `handlerMetrics`), so a scheduled run is judged by the same rule as a
+    // strict local one, and a person is told.
+    const claimsFailing = new cloudwatch.Alarm(this, "ClaimsFailingAlarm", {
+      metric: new cloudwatch.Metric({
+        namespace: handlerMetrics.namespace,
+        metricName: handlerMetrics.claimsFailing,
+        dimensionsMap: { service: handlerMetrics.service },
+        statistic: "Maximum",
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: "dropsweep: a sweep's claims failed (the rule of dropsweep run --strict); see the sweep's report (dropsweep cloud fetch)",
+    });
+    claimsFailing.addAlarmAction(alarmAction);
+    alarms.push(claimsFailing);
     // The topic policy (enforceSSL's TLS Deny) replaces SNS's default policy, which is what lets
     // CloudWatch publish: without this statement the alarms fire and nobody hears. Scoped to
     // these alarms of this account (the confused-deputy conditions of the SNS documentation).

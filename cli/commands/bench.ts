@@ -8,9 +8,8 @@ import { benchTrain } from "../../bench/train.js";
 import type { BenchOptions, BenchRow } from "../../bench/types.js";
 import { formatTable } from "../../bench/table.js";
 import { benchColdStart } from "../../bench/coldStart.js";
-import { parseCommandArgs } from "../args.js";
+import { defineCommand, flag, helpText, parseCommandArgs } from "../args.js";
 
-export const summary = "kernel benchmarks against peers measured in the same run";
 
 const suites = {
   gemm: benchGemm,
@@ -20,30 +19,28 @@ const suites = {
 } as const satisfies Record<string, (opts: BenchOptions) => Promise<BenchRow[]>>;
 type Suite = keyof typeof suites;
 
-const help = `usage: dropsweep bench [--json] [--quick] [--only SUITES]
-
-  --json          print a JSON array of rows {kernel, size, dtype, ours, peer, peerValue, unit}
-                  (dtype null where precision does not apply)
-  --quick         fewer sizes and repetitions (a smoke run, not a measurement)
-  --only SUITES   comma-separated subset of: ${Object.keys(suites).join(", ")} (default: all)
-
-Peers: numpy (python3, OpenBLAS pinned to one thread) when present, tfjs-backend-wasm
-(single-threaded) for f32 GEMM, ml-matrix for the SVD. Run on a quiet machine.
-`;
+function command() {
+  return defineCommand({
+    path: "bench",
+    usage: "[--json] [--quick] [--only SUITES]",
+    description: `Our WebAssembly kernels beside peers measured in the same run: numpy (python3, OpenBLAS pinned to one thread) when present, tfjs-backend-wasm (single-threaded) for f32 GEMM, ml-matrix for the SVD. Run on a quiet machine.`,
+    after: "Exit codes: 0 done; 2 bad input.",
+    options: [
+      flag("--json", "print a JSON array of rows {kernel, size, dtype, ours, peer, peerValue, unit}"),
+      flag("--quick", "fewer sizes and repetitions (a smoke run, not a measurement)"),
+      flag("--only <SUITES>", `comma-separated subset of: ${Object.keys(suites).join(", ")} (default: all)`),
+    ],
+  });
+}
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs("bench", argv, {
-    json: { type: "boolean", default: false },
-    quick: { type: "boolean", default: false },
-    only: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-  }, false);
-  if (values.help) {
-    process.stdout.write(help);
+  const { help, values } = parseCommandArgs<{ json?: boolean; quick?: boolean; only?: string }>("bench", command(), argv, false);
+  if (help) {
+    process.stdout.write(helpText(command()));
     return 0;
   }
   const chosen = parseOnly(values.only);
-  const opts: BenchOptions = { quick: values.quick, log: (line) => process.stderr.write(`${line}\n`) };
+  const opts: BenchOptions = { quick: values.quick === true, log: (line) => process.stderr.write(`${line}\n`) };
   const rows: BenchRow[] = [];
   for (const suite of chosen) rows.push(...(await suites[suite](opts)));
   process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));

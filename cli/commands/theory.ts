@@ -5,19 +5,34 @@ import { UsageError } from "../../shared/errors.js";
 import { maskProblems } from "../../shared/masks.js";
 import { type Matrix, fromRows } from "../../shared/numerics/matrix.js";
 import { closedForm } from "../../shared/theory/closedForm.js";
-import { parseCommandArgs } from "../args.js";
+import { defineCommand, flag, helpText, parseCommandArgs } from "../args.js";
 
-export const summary = "closed-form DropBlock minimum for targets Y (and data X)";
 
-const help = `usage: dropsweep theory --targets Y.json --hidden R --block K --keep THETA [--inputs X.json] [--json]
+function command() {
+  return defineCommand({
+    path: "theory",
+    usage: "--targets Y.json --hidden R --block K --keep THETA [--inputs X.json] [--json]",
+    description: "The closed-form global minimum of the DropBlock-regularised objective for targets Y (and data X).",
+    after: "Exit codes: 0 done; 2 bad input.",
+    options: [
+      flag("--targets <FILE>", "Y as a JSON array of rows (m rows of N numbers)"),
+      flag("--inputs <FILE>", "X as a JSON array of rows (d rows of N numbers); omit for factorisation (X = I)"),
+      flag("--hidden <R>", "hidden units r, an integer >= 1"),
+      flag("--block <K>", "block size k, an integer >= 1 dividing r (1 is dropout)"),
+      flag("--keep <THETA>", "keep probability theta in (0, 1]"),
+      flag("--json", "print one JSON object instead of a table"),
+    ],
+  });
+}
 
-  --targets FILE   Y as a JSON array of rows (m rows of N numbers)
-  --inputs FILE    X as a JSON array of rows (d rows of N numbers); omit for factorisation (X = I)
-  --hidden R       hidden units r, an integer >= 1
-  --block K        block size k, an integer >= 1 dividing r (1 is dropout)
-  --keep THETA     keep probability theta in (0, 1]
-  --json           print one JSON object instead of a table
-`;
+interface Flags {
+  targets?: string;
+  inputs?: string;
+  hidden?: string;
+  block?: string;
+  keep?: string;
+  json?: boolean;
+}
 
 export interface TheoryReport {
   singularValues: number[];
@@ -31,17 +46,9 @@ export interface TheoryReport {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs("theory", argv, {
-    targets: { type: "string" },
-    inputs: { type: "string" },
-    hidden: { type: "string" },
-    block: { type: "string" },
-    keep: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  }, false);
-  if (values.help) {
-    process.stdout.write(help);
+  const { help, values } = parseCommandArgs<Flags>("theory", command(), argv, false);
+  if (help) {
+    process.stdout.write(helpText(command()));
     return 0;
   }
   const hiddenUnits = integerFlag("hidden", values.hidden, 1);

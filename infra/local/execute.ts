@@ -59,13 +59,16 @@ export interface ExecuteOptions {
   validate?: boolean;
   /** Inject faults into these functions' invocations (logical ids or ARNs), as `plan` decides. */
   faults?: { plan: FaultPlan; functions: string[] };
+  /** Aborting it stops the execution (status "ABORTED"); a pool made here is then closed. */
+  signal?: AbortSignal;
 }
 
 /** The largest input and output (bytes of JSON) each Task state saw: Step Functions caps both at 256 KiB. */
 export type PayloadSizes = Map<string, { input: number; output: number }>;
 
 export interface ExecutionOutcome {
-  status: "SUCCEEDED" | "FAILED";
+  /** ABORTED: `signal` was aborted (the run was interrupted). */
+  status: "SUCCEEDED" | "FAILED" | "ABORTED";
   /** The execution's output when it succeeded. */
   output?: unknown;
   /** Error name and cause when it failed (e.g. Dropsweep.Regression, States.ExceedToleratedFailureThreshold). */
@@ -206,6 +209,9 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
     const machine = new StateMachine(lowering.definition as never, { validationOptions });
     if (validate) validated.add(text);
     const execution = machine.run(options.input as never, { overrides: { taskResourceLocalHandlers: overrides } });
+    const abort = () => execution.abort();
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener("abort", abort, { once: true });
     // Unconsumed event logs pile up for the whole run: drain them.
     void (async () => {
       for await (const _event of execution.eventLogs);
@@ -217,7 +223,11 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
     } catch (error) {
       const cause = (error as Error & { cause?: unknown }).cause;
       const failure = cause instanceof Error ? cause : (error as Error);
-      outcome = { status: "FAILED", error: { name: failure.name, cause: failure.message } };
+      outcome = options.signal?.aborted
+        ? { status: "ABORTED", error: { name: "Interrupted", cause: "the run was interrupted" } }
+        : { status: "FAILED", error: { name: failure.name, cause: failure.message } };
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
     }
     tracker.setPhase("done");
     return { ...outcome, taskResults, notices, lowering, payloadSizes, elapsedSeconds: (performance.now() - started) / 1000 };

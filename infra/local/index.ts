@@ -73,10 +73,16 @@ export interface RunLocalOptions {
    * `handlers.worker` is given. Retries (the state machine's, the worker's) absorb them.
    */
   faults?: FaultSettings;
+  /**
+   * Aborting it interrupts the run (Ctrl-C): the execution stops, the worker threads are
+   * terminated (a write in flight never lands: writes are atomic), and the result's status is
+   * ABORTED. What was stored stays; running the same sweep again resumes.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunLocalResult {
-  status: "SUCCEEDED" | "FAILED";
+  status: "SUCCEEDED" | "FAILED" | "ABORTED";
   /** Aggregate's result, when Aggregate ran (also when a regression then failed the run). */
   output?: AggregateResult;
   /** Plan's result, when Plan ran. */
@@ -129,6 +135,8 @@ export function storeLocator(store: Store, placeholderBuckets: Iterable<string>)
 }
 
 export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult> {
+  // Synthesis and the first threads' imports take seconds on a cold start: say so.
+  options.progress?.(new ProgressTracker(undefined).snapshot());
   const settings = { ...options.settings, ...(options.batchSize !== undefined ? { maxItemsPerBatch: options.batchSize } : {}) };
   const { machine, logicalIds } = localStateMachine(settings);
   const store = options.store ?? openStore(options.storeUrl, options.endpoint ? { endpoint: options.endpoint } : {});
@@ -169,6 +177,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
       phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
       planState: stateNames.plan,
       ...(faultPlan ? { faults: { plan: faultPlan, functions: [logicalIds.worker] } } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const plan = outcome.taskResults.get(stateNames.plan) as PlanResult | undefined;
     const output = outcome.taskResults.get(stateNames.aggregate) as AggregateResult | undefined;

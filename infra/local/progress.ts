@@ -3,7 +3,8 @@
 // lines otherwise, e.g. in CI logs).
 import { counted } from "../../shared/text.js";
 
-export type LocalPhase = "plan" | "cells" | "aggregate" | "done";
+/** start: synthesizing the state machine and starting the worker threads, before Plan runs. */
+export type LocalPhase = "start" | "plan" | "cells" | "aggregate" | "done";
 
 export interface LocalProgress {
   phase: LocalPhase;
@@ -30,7 +31,7 @@ export interface LocalProgress {
 export type ProgressListener = (progress: LocalProgress) => void;
 
 export class ProgressTracker {
-  private phase: LocalPhase = "plan";
+  private phase: LocalPhase = "start";
   private readonly started = performance.now();
   private cellsStarted?: number;
   private total?: number;
@@ -108,6 +109,8 @@ function duration(seconds: number): string {
 export function formatProgress(p: LocalProgress): string {
   const cached = p.cellsCached ? `, ${p.cellsCached} cached` : "";
   switch (p.phase) {
+    case "start":
+      return "starting: synthesizing the state machine, starting worker threads...";
     case "plan":
       return p.cellsTotal === undefined ? "planning..." : `planned ${counted(p.cellsTotal, "cell")}${cached}, ${p.cellsPending} to compute`;
     case "cells": {
@@ -142,7 +145,7 @@ export interface TerminalProgressOptions {
  */
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, options: TerminalProgressOptions = {}): ProgressListener {
   const interval = options.plainIntervalMs ?? 10_000;
-  let lastPhase: LocalPhase | undefined;
+  let lastStep: string | undefined;
   let lastPlain = 0;
   const doneLine = options.doneLine ?? true;
   return (p) => {
@@ -158,9 +161,11 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr, op
       return;
     }
     const now = performance.now();
-    if (p.phase !== lastPhase || now - lastPlain >= interval) {
+    // "planning..." and "planned N cells" are both the plan phase: each gets its line.
+    const step = p.phase === "plan" && p.cellsTotal !== undefined ? "planned" : p.phase;
+    if (step !== lastStep || now - lastPlain >= interval) {
       stream.write(`${line}\n`);
-      lastPhase = p.phase;
+      lastStep = step;
       lastPlain = now;
     }
   };

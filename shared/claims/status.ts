@@ -9,6 +9,8 @@ export interface StatusInfo {
   rank: number;
   /** The report's overall verdict when at least one claim has this status ("pass" adds nothing). */
   verdict: "pass" | "warn" | "fail";
+  /** Whether it fails `--strict` (exit 4) and counts in the scheduled run's ClaimsFailing metric. */
+  failsStrict: boolean;
 }
 
 /** In the order a headline lists them: pass first, then the others worst first. */
@@ -20,9 +22,9 @@ export type ClaimStatus = z.infer<typeof claimStatusSchema>;
 
 export const claimStatusInfo: Record<ClaimStatus, StatusInfo> = {
   /** Every gated check is within its tolerance. */
-  pass: { rank: 2, verdict: "pass" },
+  pass: { rank: 2, verdict: "pass", failsStrict: false },
   /** The theory and the computation disagree beyond the claim's tolerance. */
-  fail: { rank: 0, verdict: "fail" },
+  fail: { rank: 0, verdict: "fail", failsStrict: true },
   /** No cell of this sweep bears on the claim (its reason says which cells would). */
-  skipped: { rank: 1, verdict: "warn" },
+  skipped: { rank: 1, verdict: "warn", failsStrict: false },
 };

@@ -44,7 +44,7 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
   else if (baseline) regressions = claimStatusChanges(summary, baseline);
 
   log.info("aggregated", { sweepId, ...summary.cells, regressions });
-  return { sweepId, summaryKey, reportKeys, cells: summary.cells, regressions };
+  return { sweepId, summaryKey, reportKeys, cells: summary.cells, regressions, claims: summary.claims.map(({ id, status }) => ({ id, status })) };
 }
 
 /**

@@ -9,6 +9,8 @@
 // not by events (where things live in a store is shared/store/layout.ts). Each event is a zod schema and its type is inferred from it; the handlers
 // (functions/) check what they receive with these.
 import * as z from "zod";
+import { claimIdSchema } from "../claims/result.js";
+import { claimStatusSchema } from "../claims/status.js";
 import { SHA256_HEX } from "../spec/canonical.js";
 import { MAX_DEFINITION_BYTES } from "../store/layout.js";
 
@@ -87,6 +89,8 @@ export const aggregateResultSchema = z.object({
   cells: z.object({ total: count, computed: count, cached: count, failed: count }),
   /** Claims whose status changed or metrics that moved beyond tolerance against the baseline. */
   regressions: count,
+  /** Each claim's number and status (summary.json has the rest): the sweep's verdict (shared/pipeline/verdict.ts). */
+  claims: z.array(z.object({ id: claimIdSchema, status: claimStatusSchema })),
 });
 export type AggregateResult = z.infer<typeof aggregateResultSchema>;
 
@@ -95,3 +99,14 @@ export type AggregateResult = z.infer<typeof aggregateResultSchema>;
  * 256 KiB, and an item is ~200 bytes (two hashes and a byte range).
  */
 export const MAX_ITEMS_PER_BATCH = 1000;
+
+/**
+ * Where the handlers publish their metrics (Powertools EMF: the namespace, and the `service`
+ * dimension it adds) and what the stack's alarms watch: one definition for both sides.
+ */
+export const handlerMetrics = {
+  namespace: "dropsweep",
+  service: "dropsweep",
+  /** Claims of the sweep that fail the strict rule (shared/pipeline/verdict.ts). */
+  claimsFailing: "ClaimsFailing",
+} as const;

@@ -43,16 +43,30 @@ describe("unknown options: the same words in every command", () => {
     });
 });
 
+describe("an unknown command", () => {
+  it("suggests the nearest command when one is an obvious fix, and lists them all", async () => {
+    expect(await refused(["rnu", "sweeps/smoke.yaml"], /./)).toBe(
+      'dropsweep: unknown command "rnu" (did you mean run?); expected one of: run, theory, bench, report, cloud (see `dropsweep --help`)\n',
+    );
+    expect(await refused(["reprot"], /./)).toMatch(/^dropsweep: unknown command "reprot" \(did you mean report\?\); expected one of: /);
+    // Nothing near: no guess.
+    expect(await refused(["deploy"], /./)).toBe('dropsweep: unknown command "deploy"; expected one of: run, theory, bench, report, cloud (see `dropsweep --help`)\n');
+  });
+});
+
 describe("README's Commands table", () => {
-  // Each command's row lists every flag of its usage lines (docs that send people to a flag
-  // the table does not show are a trap).
+  // Each command's row lists every flag its --help page lists (docs that send people to a flag
+  // the table does not show are a trap), and so does the help's own usage line.
   const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
   for (const name of ["run", "theory", "report", "bench"])
-    it(`${name}: the row names every flag of \`dropsweep ${name} --help\`'s usage`, async () => {
+    it(`${name}: the row and the usage line name every flag of \`dropsweep ${name} --help\``, async () => {
       const { out } = await cli(name, "--help");
       const usage = out.slice(0, out.indexOf("\n\n"));
-      const flags = [...new Set(usage.match(/--[a-z][a-z-]*/g) ?? [])];
+      const options = out.slice(out.indexOf("\noptions:\n"));
+      const flags = [...new Set(options.match(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm)!.map((line) => line.trim().replace(/^-\w, /, "")))].filter((f) => f !== "--help");
       expect(flags.length).toBeGreaterThan(0);
+      const inUsage = new Set(usage.match(/--[a-z][a-z-]*/g));
+      expect(flags.filter((f) => !inUsage.has(f))).toEqual([]);
       const row = readme.split("\n").find((line) => line.startsWith(`| \`dropsweep ${name} `));
       expect(row).toBeDefined();
       const listed = new Set(row!.match(/--[a-z][a-z-]*/g));
@@ -64,7 +78,6 @@ describe("the wrong number of arguments: one line, not the help", () => {
   const cases: [string[], string][] = [
     [["run"], "dropsweep: run: expected one SPEC file, got 0 (see `dropsweep run --help`)\n"],
     [["run", "a.yaml", "b.yaml"], "dropsweep: run: expected one SPEC file, got 2: a.yaml b.yaml (see `dropsweep run --help`)\n"],
-    [["report"], "dropsweep: report: expected one SWEEP id, got 0 (see `dropsweep report --help`)\n"],
     [["report", "abc", "def"], "dropsweep: report: expected one SWEEP id, got 2: abc def (see `dropsweep report --help`)\n"],
   ];
   for (const [argv, message] of cases)
@@ -101,6 +114,19 @@ describe("a run, then report --baseline that is not a baseline", () => {
     expect(runOutput.code, runOutput.err).toBe(0);
     expect(runOutput.out).toMatch(/computed 2, cached 0, failed 0 of 2 cells in [\d.]+ s/);
     expect(runOutput.err).not.toMatch(/done: /);
+  });
+
+  it("report without a SWEEP, or with one the store does not have, lists the store's sweeps and how to name another store", async () => {
+    const sweep = /sweep messages ([0-9a-f]{12})/.exec(runOutput.out)![1]!;
+    const none = await refused(["report", "--out", store], /^dropsweep: report: expected one SWEEP id, got 0 \(see `dropsweep report --help`\)\n/);
+    expect(none).toContain(`  sweeps in ${store} (another store: --out DIR or --store URL`);
+    expect(none).toMatch(new RegExp(`\\n {4}${sweep} {2}messages {2}report\\n$`));
+    const unknown = await refused(["report", "ffff0000", "--out", store], new RegExp(`^dropsweep: report: no such sweep ffff0000 in ${store}\\n`));
+    expect(unknown).toContain(`${sweep}  messages  report`);
+    const empty = join(root, "no-store");
+    const nothing = await refused(["report", "--out", empty], /^dropsweep: report: expected one SWEEP id, got 0/);
+    expect(nothing).toContain(`no sweeps in ${empty}; another store: --out DIR or --store URL`);
+    expect(existsSync(empty)).toBe(false);
   });
 
   it("--baseline naming a file that is not a summary says --baseline and what it accepts", async () => {

@@ -9,7 +9,7 @@ import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudf
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { executionArn } from "../../cli/commands/cloud.js";
+import { executionArn } from "../../cli/commands/cloud/stack.js";
 import { main } from "../../cli/main.js";
 import { outputNames, regressionError } from "../../infra/names.js";
 import { kernelVersion } from "../../shared/numerics/engine.js";
@@ -65,7 +65,18 @@ async function bucketKeys(): Promise<string[]> {
   return ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key!);
 }
 
-const aggregateResult = { sweepId: "x", summaryKey: "k", reportKeys: [], cells: { total: 3, computed: 2, cached: 1, failed: 0 }, regressions: 0 };
+const aggregateResult = {
+  sweepId: "x",
+  summaryKey: "k",
+  reportKeys: [],
+  cells: { total: 3, computed: 2, cached: 1, failed: 0 },
+  regressions: 0,
+  claims: [
+    { id: "1", status: "pass" },
+    { id: "3", status: "fail" },
+    { id: "6", status: "skipped" },
+  ],
+};
 
 if (!available)
   describe("dropsweep cloud", () => {
@@ -132,6 +143,11 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/SUCCEEDED, started/);
     expect(run.stdout).toContain("cells: 2 computed, 1 cached, 0 failed of 3");
+    expect(run.stdout).toMatch(/\nclaims: 1 pass, 1 fail \(3\), 1 skipped\n$/);
+    // The execution succeeded; --strict judges its claims.
+    const strict = await cli("cloud", "status", join(dir, "one.yaml"), "--strict", ...viaStack());
+    expect(strict.code).toBe(4);
+    expect(strict.stderr).toBe("dropsweep: --strict: claim 3 fail (exit 4)\n");
   });
 
   it("downloads the report into a directory, the same bytes as stored", async () => {
@@ -150,6 +166,14 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     expect(run.code).toBe(0);
     for (const [name, body] of Object.entries(files)) expect(readFileSync(join(out, name), "utf8"), name).toBe(body);
     expect(run.stdout).toContain(join(out, "report.html"));
+    // The verdict of the summary it fetched: its statuses counted, the failing claims named, and
+    // where to look.
+    const count = (status: string) => summary.claims.filter((c) => c.status === status).length;
+    const failing = summary.claims.filter((c) => c.status === "fail").map((c) => c.id);
+    expect(failing.length).toBeGreaterThan(0);
+    expect(run.stdout.endsWith(
+      `\nclaims: ${count("pass")} pass, ${failing.length} fail (${failing.join(", ")}), ${count("skipped")} skipped -> ${join(out, "report.html")}\n`,
+    )).toBe(true);
   });
 
   it("writes nothing when the stored summary is damaged", async () => {

@@ -147,7 +147,9 @@ describe("dropsweep cloud arguments", () => {
   it("an unknown subcommand is one message", async () => {
     const result = await cli("cloud", "launch");
     expect(result.code).toBe(2);
-    expect(result.err).toBe('dropsweep: cloud: unknown subcommand "launch"; expected start, status or fetch (see `dropsweep cloud --help`)\n');
+    expect(result.err).toBe('dropsweep: cloud: unknown subcommand "launch"; expected start, status, fetch or doctor (see `dropsweep cloud --help`)\n');
+    const near = await cli("cloud", "stats", "x");
+    expect(near.err).toBe('dropsweep: cloud: unknown subcommand "stats" (did you mean status?); expected start, status, fetch or doctor (see `dropsweep cloud --help`)\n');
   });
 
   it("flags may come before the subcommand, a flag's value is not taken for it", async () => {
@@ -170,7 +172,7 @@ describe("dropsweep cloud arguments", () => {
   it("no subcommand among the flags, or an unknown flag before one, is one message", async () => {
     const none = await cli("cloud", "--stack", "X");
     expect(none.code).toBe(2);
-    expect(none.err).toBe("dropsweep: cloud: no subcommand; expected start, status or fetch, e.g. dropsweep cloud status SWEEP --stack X (see `dropsweep cloud --help`)\n");
+    expect(none.err).toBe("dropsweep: cloud: no subcommand; expected start, status, fetch or doctor, e.g. dropsweep cloud status SWEEP --stack X (see `dropsweep cloud --help`)\n");
     const unknown = await cli("cloud", "--profile", "p", "status", "x");
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^dropsweep: cloud: unknown option --profile; allowed: --stack, /);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { noopSpec, runNoopSweep } from "../../bench/load.js";
-import { executionName } from "../../cli/commands/cloud.js";
+import { executionName } from "../../cli/commands/cloud/stack.js";
 import { renderStateMachine } from "../../infra/local/render.js";
 import { stateNames } from "../../infra/sweepStateMachine.js";
 import { synthStack, type CfnTemplate } from "../../infra/synth.js";

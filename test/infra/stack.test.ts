@@ -10,6 +10,7 @@ import { resolveSweepMapSettings, sweepMapSettingsProblems, defaultSweepMapSetti
 import { lambdaTransientErrors, regressionError, stateNames } from "../../infra/sweepStateMachine.js";
 import { synthStack, type CfnTemplate } from "../../infra/synth.js";
 import { localStateMachine } from "../../infra/local/index.js";
+import { handlerMetrics } from "../../shared/pipeline/contract.js";
 import { outputNames, projectRoot, type DropsweepStack } from "../../infra/stack.js";
 import { defaultStackConfig, measuredWorker } from "../../infra/stackConfig.js";
 import { UsageError } from "../../shared/errors.js";
@@ -309,9 +310,13 @@ describe("the deployable stack", () => {
     expect(schedulerActions).toEqual(["states:StartExecution"]);
   });
 
-  it("alarms on failed and timed-out executions through the encrypted topic, and subscribes the alarm e-mail", () => {
+  it("alarms on failed and timed-out executions and on failing claims through the encrypted topic, and subscribes the alarm e-mail", () => {
     const alarms = Object.values(deployed.Resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm").map((r) => r.Properties as any);
-    expect(alarms.map((a) => a.MetricName).sort()).toEqual(["ExecutionsFailed", "ExecutionsTimedOut"]);
+    expect(alarms.map((a) => a.MetricName).sort()).toEqual(["ClaimsFailing", "ExecutionsFailed", "ExecutionsTimedOut"]);
+    // The claims alarm watches what the Aggregate handler publishes, under Powertools' namespace
+    // and service dimension (functions/runtime.ts), at the first failing claim.
+    const claimsAlarm = alarms.find((a) => a.MetricName === "ClaimsFailing");
+    expect(claimsAlarm).toMatchObject({ Namespace: handlerMetrics.namespace, Dimensions: [{ Name: "service", Value: handlerMetrics.service }], Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Regressions/) }]);
     const deployedAssertions = Template.fromJSON(deployed);
     deployedAssertions.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
@@ -332,7 +337,7 @@ describe("the deployable stack", () => {
     expect(allow.Resource).toEqual({ Ref: topicId });
     expect(allow.Condition.StringEquals).toEqual({ "aws:SourceAccount": { Ref: "AWS::AccountId" } });
     const alarmIds = Object.entries(deployed.Resources).filter(([, r]) => r.Type === "AWS::CloudWatch::Alarm").map(([id]) => id);
-    expect(alarmIds).toHaveLength(2);
+    expect(alarmIds).toHaveLength(3);
     expect(allow.Condition.ArnLike["aws:SourceArn"]).toEqual(alarmIds.map((id) => ({ "Fn::GetAtt": [id, "Arn"] })));
     // The TLS-only Deny stays, and nothing else is allowed (the state machine publishes through its role).
     expect(statements.filter((s) => s.Effect === "Deny").map((s) => s.Condition)).toEqual([{ Bool: { "aws:SecureTransport": "false" } }]);

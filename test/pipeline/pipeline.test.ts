@@ -202,6 +202,8 @@ describe("aggregate", () => {
       reportKeys: [],
       cells: { total: 6, computed: 6, cached: 0, failed: 0 },
       regressions: 0,
+      // Each claim's number and status, for the verdict line and the ClaimsFailing metric.
+      claims: ["1", "2", "3", "4", "5", "6", "7"].map((id) => ({ id, status: "skipped" })),
     });
     const summary = await summaryOf(store, result.sweepId);
     expect(Object.keys(summary)).toEqual(["format", "sweepId", "cells", "claims", "rows"]);

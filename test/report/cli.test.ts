@@ -107,6 +107,9 @@ describe("dropsweep report (directory store)", () => {
     expect(readFileSync(html(root), "utf8")).toMatch(/<section id="regressions">[\s\S]*pass → fail/);
     // The summary file itself is accepted as a baseline too.
     expect(await run([fixtureSweepId, "--out", root, "--baseline", join(baselineDir, "summary.json")])).toBe(3);
+    // --strict: a failing claim (the fixture's claim 4) is exit 4, which wins over the regression's 3.
+    expect(await run([fixtureSweepId, "--out", root, "--baseline", baselineDir, "--strict"])).toBe(4);
+    expect(await run([fixtureSweepId, "--out", root, "--baseline", reportDir, "--strict"])).toBe(4);
   });
 
   it("regenerates a summary.json an older dropsweep wrote from the stored results, and says so", async () => {
