@@ -54,7 +54,10 @@ function oursGflops(dtype: Dtype, n: number, roundMs: number, rounds: number, bu
     const b = dtype === "f32" ? ws.putF32(normalArray(count, 1, Stream.data, 1)) : ws.putF64(normalArray(count, 1, Stream.data, 1));
     const c = dtype === "f32" ? ws.allocF32(count) : ws.allocF64(count);
     const scratch = ws.alloc(gemmScratchBytes(dtype, n, n, n, ws));
-    const seconds = secondsPerCall(() => gemmOnPointers(ws, dtype, false, false, n, n, n, 1, a, n, b, n, 0, c, n, scratch), { roundMs, rounds });
+    const seconds = secondsPerCall(() => gemmOnPointers(ws, dtype, false, false, n, n, n, 1, a, n, b, n, 0, c, n, scratch), {
+      roundMs,
+      rounds,
+    });
     return (2 * n ** 3) / seconds / 1e9;
   });
 }
@@ -88,11 +91,14 @@ export async function benchGemm(opts: BenchOptions): Promise<BenchRow[]> {
           const a = tf.randomNormal([n, n], 0, 1, "float32", 1);
           const b = tf.randomNormal([n, n], 0, 1, "float32", 2);
           // dataSync waits for the result; its n^2 copy is small beside the n^3 multiply.
-          const seconds = secondsPerCall(() => {
-            const c = tf.matMul(a, b);
-            c.dataSync();
-            c.dispose();
-          }, { roundMs, rounds });
+          const seconds = secondsPerCall(
+            () => {
+              const c = tf.matMul(a, b);
+              c.dataSync();
+              c.dispose();
+            },
+            { roundMs, rounds },
+          );
           a.dispose();
           b.dispose();
           peerValue = (2 * n ** 3) / seconds / 1e9;

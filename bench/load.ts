@@ -29,7 +29,11 @@ export function noopSpec(name: string, cells: number, iterations = 0): string {
 const ms = (start: number) => Math.round(performance.now() - start);
 
 /** `version`: the kernel version to plan for (the one of the results already stored, to find them cached). */
-export async function measurePlan(store: Store, cells: number, version = kernelVersion): Promise<{ planMs: number; replanMs: number; parseMs: number; result: PlanResult }> {
+export async function measurePlan(
+  store: Store,
+  cells: number,
+  version = kernelVersion,
+): Promise<{ planMs: number; replanMs: number; parseMs: number; result: PlanResult }> {
   const text = noopSpec("plan-load", cells);
   let start = performance.now();
   const sweep = parseSpec(text, { kernelVersion: version });
@@ -43,7 +47,11 @@ export async function measurePlan(store: Store, cells: number, version = kernelV
   return { planMs, replanMs: ms(start), parseMs, result };
 }
 
-export async function runNoopSweep(root: string, cells: number, options: { batchSize?: number; concurrency?: number } = {}): Promise<{ ms: number; run: RunLocalResult; sweepId: string }> {
+export async function runNoopSweep(
+  root: string,
+  cells: number,
+  options: { batchSize?: number; concurrency?: number } = {},
+): Promise<{ ms: number; run: RunLocalResult; sweepId: string }> {
   const store = new FileStore(root);
   const { event, sweep } = await submitSpec(store, noopSpec(`run-load-${cells}`, cells), {});
   const start = performance.now();
@@ -60,7 +68,11 @@ function liveHeapMB(): number | undefined {
 }
 
 /** Aggregate (with the report) while sampling the live heap every `every` result reads. */
-export async function measureAggregate(store: Store, sweepId: string, every = 50): Promise<{ ms: number; peakLiveHeapMB?: number; baseLiveHeapMB?: number; failed: number }> {
+export async function measureAggregate(
+  store: Store,
+  sweepId: string,
+  every = 50,
+): Promise<{ ms: number; peakLiveHeapMB?: number; baseLiveHeapMB?: number; failed: number }> {
   const base = liveHeapMB();
   let peak = base;
   let reads = 0;
@@ -110,7 +122,15 @@ export async function heavyResults(store: Store, cells: number, points: number):
       kernelVersion,
       cell: planned.cell,
       status: "ok",
-      metrics: { ...emptyMetrics(), objectiveGap: 1e-3, spectrumError: 1e-3, balanceRatio: 1.01, learnedRank: 3, closedFormRank: 3, representable: true },
+      metrics: {
+        ...emptyMetrics(),
+        objectiveGap: 1e-3,
+        spectrumError: 1e-3,
+        balanceRatio: 1.01,
+        learnedRank: 3,
+        closedFormRank: 3,
+        representable: true,
+      },
       spectra: { learned: [3, 2, 1, 0, 0, 0], closedForm: [3, 2, 1, 0, 0, 0], target: [4, 3, 2, 1, 0.5, 0.2] },
       curves: { objective: curve },
     });
@@ -131,7 +151,9 @@ async function main(): Promise<void> {
     const planCells = flag("plan", 100_000);
     if (planCells > 0) {
       const p = await measurePlan(new FileStore(join(root, "plan")), planCells);
-      say(`plan ${planCells} cells: parse ${p.parseMs} ms, plan ${p.planMs} ms (fresh), ${p.replanMs} ms (again); pending ${p.result.pending}`);
+      say(
+        `plan ${planCells} cells: parse ${p.parseMs} ms, plan ${p.planMs} ms (fresh), ${p.replanMs} ms (again); pending ${p.result.pending}`,
+      );
     }
     const runCells = flag("run", 10_000);
     if (runCells > 0) {
@@ -140,7 +162,9 @@ async function main(): Promise<void> {
       const sizes = [...r.run.payloadSizes].map(([state, s]) => `${state} in ${s.input} B / out ${s.output} B`).join(", ");
       say(`run ${runCells} noop cells: ${r.run.status} in ${r.ms} ms; ${JSON.stringify(r.run.output?.cells)}; largest payloads: ${sizes}`);
       const a = await measureAggregate(new FileStore(dir), r.sweepId, 500);
-      say(`aggregate + report of ${runCells} results: ${a.ms} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB (run with --expose-gc)`);
+      say(
+        `aggregate + report of ${runCells} results: ${a.ms} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB (run with --expose-gc)`,
+      );
       const store = new FileStore(dir);
       // runNoopSweep computed with the loaded kernels' version.
       const replan = await measurePlan(store, runCells, engineKernelVersion());
@@ -152,7 +176,9 @@ async function main(): Promise<void> {
       const points = flag("points", 50_000);
       const sweepId = await heavyResults(store, heavy, points);
       const a = await measureAggregate(store, sweepId, 10);
-      say(`aggregate + report of ${heavy} results with ${points}-point curves (~${((heavy * points * 19) / 2 ** 20).toFixed(0)} MB of JSON): ${a.ms} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB`);
+      say(
+        `aggregate + report of ${heavy} results with ${points}-point curves (~${((heavy * points * 19) / 2 ** 20).toFixed(0)} MB of JSON): ${a.ms} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB`,
+      );
     }
   } finally {
     if (dirFlag < 0) rmSync(root, { recursive: true, force: true });

@@ -32,7 +32,8 @@ const store: Store = {
   url: "memory://overhead",
   get: async (key) => objects.get(key),
   getRange: async (key, offset, length) => objects.get(key)?.subarray(offset, offset + length),
-  put: async (key, body: Uint8Array | string, _options?: PutOptions) => void objects.set(key, typeof body === "string" ? new TextEncoder().encode(body) : body),
+  put: async (key, body: Uint8Array | string, _options?: PutOptions) =>
+    void objects.set(key, typeof body === "string" ? new TextEncoder().encode(body) : body),
   exists: async (key) => objects.has(key),
   list: async function* (prefix) {
     for (const key of [...objects.keys()].sort()) if (key.startsWith(prefix)) yield key;
@@ -69,11 +70,16 @@ async function measureSweep(): Promise<void> {
     try {
       const storeUrl = directoryUrl(dir);
       const seeds = Array.from({ length: cells }, (_, i) => i).join(", ");
-      const { event } = await submitSpec(openStore(storeUrl), `name: overhead\nexperiment: noop\nseeds: [${seeds}]\ngrid:\n  work.iterations: [0]\n`);
+      const { event } = await submitSpec(
+        openStore(storeUrl),
+        `name: overhead\nexperiment: noop\nseeds: [${seeds}]\ngrid:\n  work.iterations: [0]\n`,
+      );
       const run = await runLocal({ input: event, storeUrl, concurrency, batchSize: batch });
       if (run.status !== "SUCCEEDED" || run.progress.cellsDone !== cells) throw new Error(`run failed: ${JSON.stringify(run.error)}`);
       const mapMs = (1000 * cells) / run.progress.cellsPerSecond;
-      console.log(`batch ${String(batch).padStart(3)}: map ${mapMs.toFixed(0)} ms = ${(mapMs / cells).toFixed(3)} ms/cell; whole run ${(run.elapsedSeconds * 1000).toFixed(0)} ms`);
+      console.log(
+        `batch ${String(batch).padStart(3)}: map ${mapMs.toFixed(0)} ms = ${(mapMs / cells).toFixed(3)} ms/cell; whole run ${(run.elapsedSeconds * 1000).toFixed(0)} ms`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

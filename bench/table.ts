@@ -14,7 +14,16 @@ export function formatTable(rows: BenchRow[]): string {
   const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toPrecision(3));
   const body = rows.map((r) => {
     const ratio = speedUp(r);
-    return [r.kernel, r.size, r.dtype ?? "-", fmt(r.ours), r.peer, r.peerValue === null ? "-" : fmt(r.peerValue), ratio === null ? "-" : `${ratio.toFixed(2)}x`, r.unit];
+    return [
+      r.kernel,
+      r.size,
+      r.dtype ?? "-",
+      fmt(r.ours),
+      r.peer,
+      r.peerValue === null ? "-" : fmt(r.peerValue),
+      ratio === null ? "-" : `${ratio.toFixed(2)}x`,
+      r.unit,
+    ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;

@@ -102,8 +102,17 @@ function oursStepsPerSecond(c: TrainCase, dtype: Dtype, steps: number, rounds: n
   const stepsPerEpoch = Math.ceil(c.samples / c.batchSize);
   const run = (epochs: number) =>
     trainMasked({
-      inputs: X, targets: Y, initialU: U0, initialV: V0, mask: { family: "dropout", keepProbability: THETA },
-      learningRate: LEARNING_RATE, epochs, batchSize: c.batchSize, seed: 1, dtype, build,
+      inputs: X,
+      targets: Y,
+      initialU: U0,
+      initialV: V0,
+      mask: { family: "dropout", keepProbability: THETA },
+      learningRate: LEARNING_RATE,
+      epochs,
+      batchSize: c.batchSize,
+      seed: 1,
+      dtype,
+      build,
     });
   const epochs = Math.max(1, Math.round(steps / stepsPerEpoch));
   run(epochs); // warm-up: V8 compiles wasm with its baseline tier first and tiers hot code up
@@ -126,7 +135,11 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
   const numpyAt = (c: TrainCase, dtype: Dtype): number | null => {
     if (numpyMissing) return null;
     const result = runPython<Record<string, number>>(NUMPY_TRAIN, {
-      cases: [{ ...c, steps: stepsFor(c), label: caseLabel(c) }], dtypes: [dtype], theta: THETA, learningRate: LEARNING_RATE, rounds,
+      cases: [{ ...c, steps: stepsFor(c), label: caseLabel(c) }],
+      dtypes: [dtype],
+      theta: THETA,
+      learningRate: LEARNING_RATE,
+      rounds,
     });
     if (!result) {
       numpyMissing = true;
@@ -141,9 +154,13 @@ export async function benchTrain(opts: BenchOptions): Promise<BenchRow[]> {
       for (const dtype of dtypes) {
         opts.log(`bench train: ${dtype} ${caseLabel(c)}${build === "relaxed" ? " (relaxed build)" : ""}`);
         rows.push({
-          kernel: build === "relaxed" ? "train-step-relaxed" : "train-step", size: caseLabel(c), dtype,
+          kernel: build === "relaxed" ? "train-step-relaxed" : "train-step",
+          size: caseLabel(c),
+          dtype,
           ours: oursStepsPerSecond(c, dtype, stepsFor(c), rounds, build),
-          peer: "numpy", peerValue: numpyAt(c, dtype), unit: UNIT,
+          peer: "numpy",
+          peerValue: numpyAt(c, dtype),
+          unit: UNIT,
         });
       }
   return rows;

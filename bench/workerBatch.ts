@@ -73,7 +73,9 @@ export async function measureWorkerBatch(specText: string, cellLimit: number): P
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { spec: { type: "string" }, cells: { type: "string", default: "8" }, json: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: { spec: { type: "string" }, cells: { type: "string", default: "8" }, json: { type: "boolean", default: false } },
+  });
   const text = values.spec ? readFileSync(values.spec, "utf8") : representativeSpec;
   const m = await measureWorkerBatch(text, Number(values.cells));
   if (values.json) process.stdout.write(JSON.stringify(m) + "\n");

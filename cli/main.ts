@@ -15,7 +15,11 @@ const commands = {
   theory: { load: () => import("./commands/theory.js"), takes: "", summary: "closed-form DropBlock minimum for targets Y (and data X)" },
   bench: { load: () => import("./commands/bench.js"), takes: "", summary: "kernel benchmarks against peers measured in the same run" },
   report: { load: () => import("./commands/report.js"), takes: "[SWEEP]", summary: "regenerate a sweep's report from stored results" },
-  cloud: { load: () => import("./commands/cloud.js"), takes: "SUBCOMMAND", summary: "start, follow and fetch sweeps on AWS; check a stack before the first" },
+  cloud: {
+    load: () => import("./commands/cloud.js"),
+    takes: "SUBCOMMAND",
+    summary: "start, follow and fetch sweeps on AWS; check a stack before the first",
+  },
 } as const;
 
 type CommandName = keyof typeof commands;
@@ -57,7 +61,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!(name in commands)) {
       const guess = closest(name, names);
-      throw new UsageError(`unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ""}; expected one of: ${names.join(", ")} (see \`dropsweep --help\`)`);
+      throw new UsageError(
+        `unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ""}; expected one of: ${names.join(", ")} (see \`dropsweep --help\`)`,
+      );
     }
     const command = (await commands[name as CommandName].load()) as CommandModule;
     return await command.run(rest);

@@ -43,7 +43,10 @@ export function sweepListing(sweeps: readonly StoredSweep[], where: string, limi
   const width = Math.max(...sweeps.map((s) => (s.name ?? "").length));
   const lines = sweeps
     .slice(0, limit)
-    .map((s) => `    ${s.id.slice(0, 12)}  ${(s.name ?? "").padEnd(width)}  ${s.summarized ? "report" : "no summary yet (run its spec again to finish it)"}`);
+    .map(
+      (s) =>
+        `    ${s.id.slice(0, 12)}  ${(s.name ?? "").padEnd(width)}  ${s.summarized ? "report" : "no summary yet (run its spec again to finish it)"}`,
+    );
   if (sweeps.length > limit) lines.push(`    ... and ${sweeps.length - limit} more`);
   return [`  sweeps in ${where} (${another}):`, ...lines].join("\n");
 }

@@ -48,7 +48,9 @@ export function storeFromEnv(beneath?: (store: Store) => Store): Store {
 export function parseEvent<T>(schema: z.ZodType<T>, event: unknown, handler: string): T {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
-    const error = new TypeError(`${handler}: malformed event: ${parsed.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`).join("; ")}`);
+    const error = new TypeError(
+      `${handler}: malformed event: ${parsed.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`).join("; ")}`,
+    );
     error.name = "MalformedEvent";
     throw error;
   }

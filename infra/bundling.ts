@@ -58,7 +58,10 @@ export const workerRuntimeFiles: RuntimeFiles[] = [
 
 /** Shell commands for NodejsFunction's afterBundling hook. */
 export function copyCommands(files: readonly RuntimeFiles[], inputDir: string, outputDir: string): string[] {
-  return files.flatMap((f) => [`mkdir -p "${dirname(join(outputDir, f.to))}"`, `cp -R "${join(inputDir, f.from)}" "${join(outputDir, f.to)}"`]);
+  return files.flatMap((f) => [
+    `mkdir -p "${dirname(join(outputDir, f.to))}"`,
+    `cp -R "${join(inputDir, f.from)}" "${join(outputDir, f.to)}"`,
+  ]);
 }
 
 /** The environment naming where runtime files are, for a bundle unpacked at `root`. */
@@ -70,7 +73,12 @@ export function runtimeEnvironment(files: readonly RuntimeFiles[], root = lambda
  * Bundle `entry` (relative to `projectRoot`) into `outdir/index.mjs` with the NodejsFunction's
  * options and copy its runtime files beside it: the same directory Lambda would unpack.
  */
-export async function bundleHandler(projectRoot: string, entry: string, outdir: string, files: readonly RuntimeFiles[]): Promise<{ outfile: string; bytes: number }> {
+export async function bundleHandler(
+  projectRoot: string,
+  entry: string,
+  outdir: string,
+  files: readonly RuntimeFiles[],
+): Promise<{ outfile: string; bytes: number }> {
   const esbuild = await import("esbuild");
   const outfile = join(outdir, "index.mjs");
   const result = await esbuild.build({

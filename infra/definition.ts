@@ -23,9 +23,13 @@ try {
 } catch (error) {
   fail((error as Error).message);
 }
-if (!values.region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region)) fail(`--region must be an AWS region such as eu-west-1, got ${JSON.stringify(values.region ?? "")}`);
-if (!values.account || !/^\d{12}$/.test(values.account)) fail(`--account must be a 12-digit account id, got ${JSON.stringify(values.account ?? "")}`);
+if (!values.region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region))
+  fail(`--region must be an AWS region such as eu-west-1, got ${JSON.stringify(values.region ?? "")}`);
+if (!values.account || !/^\d{12}$/.test(values.account))
+  fail(`--account must be a 12-digit account id, got ${JSON.stringify(values.account ?? "")}`);
 
 const { definition } = renderStateMachine(synthStack().template);
-const text = JSON.stringify(definition, null, 2).replaceAll(`:${placeholderRegion}:${placeholderAccount}:`, `:${values.region}:${values.account}:`).replaceAll(`-${placeholderAccount}`, "");
+const text = JSON.stringify(definition, null, 2)
+  .replaceAll(`:${placeholderRegion}:${placeholderAccount}:`, `:${values.region}:${values.account}:`)
+  .replaceAll(`-${placeholderAccount}`, "");
 process.stdout.write(`${text}\n`);

@@ -16,7 +16,12 @@ export function acknowledge(scope: IConstruct, rule: string, reason: string, fin
 /** A finding id naming a resource, as cdk-nag renders it (tokens become <LogicalId.Attr>). */
 export function acknowledgeResources(scope: IConstruct, rule: string, reason: string, resources: readonly unknown[]): void {
   const stack = Stack.of(scope);
-  acknowledge(scope, rule, reason, resources.map((r) => `Resource::${renderForNag(stack.resolve(r))}`));
+  acknowledge(
+    scope,
+    rule,
+    reason,
+    resources.map((r) => `Resource::${renderForNag(stack.resolve(r))}`),
+  );
 }
 
 function renderForNag(value: unknown): string {

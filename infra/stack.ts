@@ -84,7 +84,11 @@ export class DropsweepStack extends Stack {
       ...(props.schedule !== undefined ? { [`${contextPrefix}schedule`]: props.schedule } : {}),
       ...(props.alarmEmail !== undefined ? { [`${contextPrefix}alarmEmail`]: props.alarmEmail } : {}),
     };
-    this.config = resolveStackConfig(context, { projectRoot: root, kernelVersion, ...(props.settings ? { settings: props.settings } : {}) });
+    this.config = resolveStackConfig(context, {
+      projectRoot: root,
+      kernelVersion,
+      ...(props.settings ? { settings: props.settings } : {}),
+    });
     this.settings = this.config.settings;
     const access = storeAccess(this.settings.resultPrefix);
 
@@ -98,7 +102,10 @@ export class DropsweepStack extends Stack {
 
     // A customer key, not alias/aws/sns: CloudWatch alarms cannot publish to a topic encrypted
     // with the AWS-managed key (its policy cannot grant cloudwatch.amazonaws.com).
-    const topicKey = new kms.Key(this, "RegressionsKey", { enableKeyRotation: true, description: "dropsweep regression and alarm notices" });
+    const topicKey = new kms.Key(this, "RegressionsKey", {
+      enableKeyRotation: true,
+      description: "dropsweep regression and alarm notices",
+    });
     topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
@@ -107,7 +114,11 @@ export class DropsweepStack extends Stack {
         conditions: { StringEquals: { "aws:SourceAccount": this.account } },
       }),
     );
-    this.regressionTopic = new sns.Topic(this, "Regressions", { displayName: "dropsweep regressions", enforceSSL: true, masterKey: topicKey });
+    this.regressionTopic = new sns.Topic(this, "Regressions", {
+      displayName: "dropsweep regressions",
+      enforceSSL: true,
+      masterKey: topicKey,
+    });
     if (this.config.alarmEmail) this.regressionTopic.addSubscription(new subscriptions.EmailSubscription(this.config.alarmEmail));
 
     const storeEnvironment = { DROPSWEEP_STORE: `s3://${this.bucket.bucketName}` };
@@ -123,12 +134,22 @@ export class DropsweepStack extends Stack {
         environment: storeEnvironment,
         runtimeFiles: workerRuntimeFiles,
       }),
-      aggregate: new SweepFunction(this, "Aggregate", { projectRoot: root, entry: entries.aggregate, timeout: step, memorySize: 2048, environment: storeEnvironment }),
+      aggregate: new SweepFunction(this, "Aggregate", {
+        projectRoot: root,
+        entry: entries.aggregate,
+        timeout: step,
+        memorySize: 2048,
+        environment: storeEnvironment,
+      }),
     };
     for (const role of ["plan", "worker", "aggregate"] as const) {
       const fn = this.functions[role];
       for (const statement of storeStatements(this.bucket, access[role])) fn.role.addToPolicy(statement);
-      acknowledge(fn.function, "AwsSolutions-L1", "Node 22 is the runtime this project pins and tests (ARCHITECTURE.md); 24 is a deliberate, tested move.");
+      acknowledge(
+        fn.function,
+        "AwsSolutions-L1",
+        "Node 22 is the runtime this project pins and tests (ARCHITECTURE.md); 24 is a deliberate, tested move.",
+      );
       acknowledgeResources(
         fn.role,
         "AwsSolutions-IAM5",
@@ -136,7 +157,9 @@ export class DropsweepStack extends Stack {
           "content hashes and sweep ids only, never for a wider prefix.",
         [...access[role].read, ...access[role].write].map((p) => this.bucket.arnForObjects(p)),
       );
-      acknowledge(fn.role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords accept no resource but *.", ["Resource::*"]);
+      acknowledge(fn.role, "AwsSolutions-IAM5", "X-Ray's PutTraceSegments and PutTelemetryRecords accept no resource but *.", [
+        "Resource::*",
+      ]);
     }
 
     this.sweep = new SweepStateMachine(this, "Sweep", {
@@ -161,14 +184,18 @@ export class DropsweepStack extends Stack {
         this.sweep.mapRunExecutionsArn,
       ],
     );
-    acknowledge(this.sweep, "AwsSolutions-IAM5", "Vended log delivery and X-Ray accept no resource but * (AWS documentation).", ["Resource::*"]);
+    acknowledge(this.sweep, "AwsSolutions-IAM5", "Vended log delivery and X-Ray accept no resource but * (AWS documentation).", [
+      "Resource::*",
+    ]);
 
     // Any execution that fails or times out (a regression fails it too, after its notice).
     const alarmAction = new actions.SnsAction(this.regressionTopic);
-    const alarms: cloudwatch.Alarm[] = ([
-      ["ExecutionsFailedAlarm", this.sweep.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: "Sum" })],
-      ["ExecutionsTimedOutAlarm", this.sweep.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: "Sum" })],
-    ] as const).map(([id, metric]) => {
+    const alarms: cloudwatch.Alarm[] = (
+      [
+        ["ExecutionsFailedAlarm", this.sweep.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: "Sum" })],
+        ["ExecutionsTimedOutAlarm", this.sweep.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: "Sum" })],
+      ] as const
+    ).map(([id, metric]) => {
       const alarm = new cloudwatch.Alarm(this, id, {
         metric,
         threshold: 1,
@@ -196,7 +223,8 @@ export class DropsweepStack extends Stack {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: "dropsweep: a sweep's claims failed (the rule of dropsweep run --strict); see the sweep's report (dropsweep cloud fetch)",
+      alarmDescription:
+        "dropsweep: a sweep's claims failed (the rule of dropsweep run --strict); see the sweep's report (dropsweep cloud fetch)",
     });
     claimsFailing.addAlarmAction(alarmAction);
     alarms.push(claimsFailing);
@@ -219,7 +247,7 @@ export class DropsweepStack extends Stack {
       Annotations.of(this.regressionTopic).addWarningV2(
         "dropsweep:noAlarmSubscriber",
         "dropsweep:alarmEmail is empty: nobody is subscribed to the regression topic, so regression notices and failure alarms reach no one. " +
-          "Deploy with -c dropsweep:alarmEmail=you@example.com, or subscribe to the RegressionTopicArn output (docs/CLOUD.md, \"Alarms\").",
+          'Deploy with -c dropsweep:alarmEmail=you@example.com, or subscribe to the RegressionTopicArn output (docs/CLOUD.md "Alarms: who is told").',
       );
 
     if (this.config.schedule) this.scheduledRun = this.schedule(root, this.config.schedule);
@@ -251,14 +279,19 @@ export class DropsweepStack extends Stack {
         parameters: { Bucket: this.bucket.bucketName, Key: specKey, Body: text, ContentType: "application/yaml" },
         physicalResourceId: cr.PhysicalResourceId.of(specKey),
       },
-      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [this.bucket.arnForObjects(specKey)] })]),
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [this.bucket.arnForObjects(specKey)] }),
+      ]),
       installLatestAwsSdk: false,
     });
     // CDK's provider for AwsCustomResource (deploy time only): a singleton at the stack's root.
     const provider = this.node.findChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, "")}`);
-    acknowledge(provider, "AwsSolutions-IAM4", "CDK's AwsCustomResource provider logs through AWSLambdaBasicExecutionRole; its only other grant is PutObject on the spec's key.", [
-      "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
-    ]);
+    acknowledge(
+      provider,
+      "AwsSolutions-IAM4",
+      "CDK's AwsCustomResource provider logs through AWSLambdaBasicExecutionRole; its only other grant is PutObject on the spec's key.",
+      ["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
+    );
 
     const input: PlanEvent = { specKey, baselineKey: this.config.baselineKey };
     const schedule = new scheduler.Schedule(this, "ReproductionSchedule", {

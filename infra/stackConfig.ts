@@ -89,7 +89,9 @@ export function scheduleProblems(schedule: string): string[] {
   const rate = rateExpression.exec(schedule);
   if (rate) return Number(rate[1]) >= 1 ? [] : [`schedule: a rate must be at least 1 (got "${schedule}")`];
   if (cronExpression.test(schedule)) return [];
-  return [`schedule must be "rate(N minutes|hours|days)", "cron(min hour day-of-month month day-of-week year)" or "off" (got "${schedule}")`];
+  return [
+    `schedule must be "rate(N minutes|hours|days)", "cron(min hour day-of-month month day-of-week year)" or "off" (got "${schedule}")`,
+  ];
 }
 
 export interface StackConfigOptions {
@@ -145,23 +147,31 @@ export function checkStackConfig(
 
   const baselineKey = text("baselineKey", defaultStackConfig.baselineKey);
   if (!storeKey.test(baselineKey) || !baselineKey.startsWith("baselines/"))
-    problems.push(`${contextPrefix}baselineKey must be a store key under baselines/ (the only prefix Aggregate may read baselines from), got "${baselineKey}"`);
+    problems.push(
+      `${contextPrefix}baselineKey must be a store key under baselines/ (the only prefix Aggregate may read baselines from), got "${baselineKey}"`,
+    );
 
   const scheduledSpec = text("scheduledSpec", defaultStackConfig.scheduledSpec);
   if (schedule !== "off") {
     const path = isAbsolute(scheduledSpec) ? scheduledSpec : join(options.projectRoot, scheduledSpec);
-    if (!existsSync(path)) problems.push(`${contextPrefix}scheduledSpec: no file ${scheduledSpec} (the sweep the schedule runs; or set ${contextPrefix}schedule to "off")`);
+    if (!existsSync(path))
+      problems.push(
+        `${contextPrefix}scheduledSpec: no file ${scheduledSpec} (the sweep the schedule runs; or set ${contextPrefix}schedule to "off")`,
+      );
     else {
       const check = checkSpec(readFileSync(path, "utf8"), { kernelVersion: options.kernelVersion(), source: scheduledSpec });
       if (!check.ok)
-        problems.push(`${contextPrefix}scheduledSpec ${scheduledSpec} is not a valid spec: ${check.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join("; ")}`);
+        problems.push(
+          `${contextPrefix}scheduledSpec ${scheduledSpec} is not a valid spec: ${check.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join("; ")}`,
+        );
     }
   }
 
   let alarmEmail: string | undefined;
   if (value("alarmEmail") !== undefined && value("alarmEmail") !== "") {
     const v = value("alarmEmail");
-    if (typeof v !== "string" || !email.test(v)) problems.push(`${contextPrefix}alarmEmail must be an e-mail address (got ${JSON.stringify(v)})`);
+    if (typeof v !== "string" || !email.test(v))
+      problems.push(`${contextPrefix}alarmEmail must be an e-mail address (got ${JSON.stringify(v)})`);
     else alarmEmail = v;
   }
 
@@ -181,6 +191,9 @@ export function checkStackConfig(
 /** The config `context` describes; throws one UsageError naming every problem. */
 export function resolveStackConfig(context: Record<string, unknown>, options: StackConfigOptions): StackConfig {
   const { config, problems } = checkStackConfig(context, options);
-  if (problems.length > 0) throw new UsageError(`invalid cdk.json context (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`);
+  if (problems.length > 0)
+    throw new UsageError(
+      `invalid cdk.json context (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${problems.join("\n  ")}`,
+    );
   return config;
 }

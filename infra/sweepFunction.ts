@@ -57,7 +57,9 @@ export class SweepFunction extends Construct {
     // Our own role instead of the default one with AWSLambdaBasicExecutionRole (logs:* on every
     // log group): this function writes to its own log group only.
     this.role = new iam.Role(this, "Role", { assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com") });
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }),
+    );
     this.logGroup = logGroup;
     this.function = new nodejs.NodejsFunction(this, "Function", {
       entry: join(props.projectRoot, props.entry),

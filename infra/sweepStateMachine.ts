@@ -90,7 +90,13 @@ function retryTransientLambdaErrors(task: tasks.LambdaInvoke): tasks.LambdaInvok
   return task;
 }
 
-function invoke(scope: Construct, id: string, fn: lambda.IFunction, timeoutSeconds: number, props: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke {
+function invoke(
+  scope: Construct,
+  id: string,
+  fn: lambda.IFunction,
+  timeoutSeconds: number,
+  props: Partial<tasks.LambdaInvokeProps> = {},
+): tasks.LambdaInvoke {
   return retryTransientLambdaErrors(
     new tasks.LambdaInvoke(scope, id, {
       lambdaFunction: fn,
@@ -257,13 +263,23 @@ export class SweepStateMachine extends Construct {
     // names the machine, which depends on the policy above.
     const stack = Stack.of(this);
     this.ownExecutionsArn = Arn.format(
-      { service: "states", resource: "execution", resourceName: `${this.stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+      {
+        service: "states",
+        resource: "execution",
+        resourceName: `${this.stateMachine.stateMachineName}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
       stack,
     );
     // Redriving a failed execution redrives its map run, whose child executions are named
     // execution:<machine>/<map run label>:<id> (what CDK grants a Distributed Map by default).
     this.mapRunExecutionsArn = Arn.format(
-      { service: "states", resource: "execution", resourceName: `${this.stateMachine.stateMachineName}/*:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+      {
+        service: "states",
+        resource: "execution",
+        resourceName: `${this.stateMachine.stateMachineName}/*:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
       stack,
     );
     new iam.Policy(this, "MapRunPolicy", {

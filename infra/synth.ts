@@ -124,7 +124,11 @@ function nagReport(outdir: string): { findings: NagFinding[]; acknowledged: NagA
   for (const plugin of report.pluginReports ?? []) {
     for (const v of plugin.violations ?? [])
       for (const c of v.violatingConstructs ?? [])
-        findings.push({ level: v.severity === "warning" ? "warning" : "error", path: c.constructPath, message: `${v.ruleName}: ${v.description}` });
+        findings.push({
+          level: v.severity === "warning" ? "warning" : "error",
+          path: c.constructPath,
+          message: `${v.ruleName}: ${v.description}`,
+        });
     for (const v of plugin.suppressedViolations ?? [])
       for (const c of v.violatingConstructs ?? []) acknowledged.push({ rule: v.ruleName, path: c.constructPath, reason: v.reason ?? "" });
   }

@@ -56,7 +56,8 @@ const parsedMaskSchema = variants("family", maskFamilies);
 type ParsedMask = z.output<typeof parsedMaskSchema>;
 
 /** A mask with every default filled (a custom mask's probabilities included). */
-export type MaskFamily = Exclude<ParsedMask, { family: "custom" }> | (Extract<ParsedMask, { family: "custom" }> & { probabilities: number[] });
+export type MaskFamily =
+  Exclude<ParsedMask, { family: "custom" }> | (Extract<ParsedMask, { family: "custom" }> & { probabilities: number[] });
 
 function withProbabilities(mask: ParsedMask): MaskFamily {
   if (mask.family !== "custom" || mask.probabilities !== undefined) return mask as MaskFamily;
@@ -92,7 +93,12 @@ export interface MaskRuleOptions {
  * zod refinement: zod skips a refinement once a field has failed (a non-integer, a keep
  * probability of 1.5), and a user fixes everything in one pass only if both are reported.
  */
-export function maskRuleProblems(mask: unknown, r: HiddenUnits, at: (string | number)[] = ["mask"], options: MaskRuleOptions = {}): Problem[] {
+export function maskRuleProblems(
+  mask: unknown,
+  r: HiddenUnits,
+  at: (string | number)[] = ["mask"],
+  options: MaskRuleOptions = {},
+): Problem[] {
   if (!isPlainObject(mask)) return [];
   const problems: Problem[] = [];
   const report = (path: (string | number)[], message: string) => problems.push({ path: joinPath([...at, ...path]), message });
@@ -109,7 +115,8 @@ export function maskRuleProblems(mask: unknown, r: HiddenUnits, at: (string | nu
     const { patterns, probabilities } = mask;
     if (units !== undefined)
       patterns.forEach((pattern, i) => {
-        if (Array.isArray(pattern) && pattern.length !== units) report(["patterns", i], `expected ${units} entries (${r.name}), got ${pattern.length}`);
+        if (Array.isArray(pattern) && pattern.length !== units)
+          report(["patterns", i], `expected ${units} entries (${r.name}), got ${pattern.length}`);
       });
     if (Array.isArray(probabilities)) {
       if (probabilities.length !== patterns.length)
@@ -132,7 +139,11 @@ function positiveInteger(value: unknown): number | undefined {
  * between them), in the spec's words. `at`: the mask's path in messages (`mask.blockSize`;
  * [] gives `blockSize`); `hiddenUnitsName`: how r is named.
  */
-export function maskProblems(mask: unknown, hiddenUnits: number, naming: { at?: (string | number)[]; hiddenUnitsName?: string } = {}): Problem[] {
+export function maskProblems(
+  mask: unknown,
+  hiddenUnits: number,
+  naming: { at?: (string | number)[]; hiddenUnitsName?: string } = {},
+): Problem[] {
   const name = naming.hiddenUnitsName ?? "hiddenUnits";
   const at = naming.at ?? ["mask"];
   const problems: Problem[] = [];

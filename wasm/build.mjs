@@ -28,7 +28,11 @@ function inputsHash() {
   const compiler = createRequire(import.meta.url)("assemblyscript/package.json").version;
   const hash = createHash("sha256").update(`assemblyscript ${compiler}\0`);
   const files = [join(here, "asconfig.json"), fileURLToPath(import.meta.url), ...sources(join(here, "assembly"))].sort();
-  for (const file of files) hash.update(`${relative(here, file)}\0`).update(readFileSync(file)).update("\0");
+  for (const file of files)
+    hash
+      .update(`${relative(here, file)}\0`)
+      .update(readFileSync(file))
+      .update("\0");
   return hash.digest("hex");
 }
 
@@ -36,7 +40,9 @@ const stamp = join(here, "build", "inputs.sha256");
 const inputs = inputsHash();
 // asc writes a target's bindings ("bindings": "raw") beside its outFile, as .js and .d.ts.
 const bindingFiles = (t) => (t.bindings ? [".js", ".d.ts"].map((ext) => t.outFile.replace(/\.wasm$/, ext)) : []);
-const outputs = Object.values(config.targets).flatMap((t) => [t.outFile, t.textFile, ...bindingFiles(t)].filter(Boolean)).map((f) => join(here, f));
+const outputs = Object.values(config.targets)
+  .flatMap((t) => [t.outFile, t.textFile, ...bindingFiles(t)].filter(Boolean))
+  .map((f) => join(here, f));
 const upToDate = existsSync(stamp) && readFileSync(stamp, "utf8").trim() === inputs && outputs.every((f) => existsSync(f));
 if (upToDate && !process.argv.includes("--force")) {
   process.stdout.write("wasm: up to date (built from the same sources; --force rebuilds)\n");
@@ -46,10 +52,9 @@ if (upToDate && !process.argv.includes("--force")) {
 const { default: asc } = await import("assemblyscript/asc");
 for (const target of Object.keys(config.targets)) {
   const started = Date.now();
-  const { error, stderr } = await asc.main(
-    ["assembly/index.ts", "--config", "asconfig.json", "--target", target, "--baseDir", here],
-    { stdout: process.stdout },
-  );
+  const { error, stderr } = await asc.main(["assembly/index.ts", "--config", "asconfig.json", "--target", target, "--baseDir", here], {
+    stdout: process.stdout,
+  });
   if (error) {
     process.stderr.write(stderr.toString());
     process.stderr.write(`wasm build failed for target "${target}": ${error.message}\n`);

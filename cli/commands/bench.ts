@@ -10,7 +10,6 @@ import { formatTable } from "../../bench/table.js";
 import { benchColdStart } from "../../bench/coldStart.js";
 import { defineCommand, flag, helpText, parseCommandArgs } from "../args.js";
 
-
 const suites = {
   gemm: benchGemm,
   svd: benchSvd,
@@ -49,7 +48,10 @@ export async function run(argv: string[]): Promise<number> {
 
 function parseOnly(only: string | undefined): Suite[] {
   if (only === undefined) return Object.keys(suites) as Suite[];
-  const names = only.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = only
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(n in suites));
   if (names.length === 0 || unknown.length)
     throw new UsageError(`bench: --only must list suites from: ${Object.keys(suites).join(", ")} (got "${only}")`);

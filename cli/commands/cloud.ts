@@ -11,7 +11,6 @@ import { stackOptions } from "./cloud/stack.js";
 import * as start from "./cloud/start.js";
 import * as status from "./cloud/status.js";
 
-
 /** Each subcommand: its flags and help (definition) and what it does (run), in --help's order. */
 const subcommands = { start, status, fetch, doctor } as const;
 type Name = keyof typeof subcommands;
@@ -24,7 +23,8 @@ function command(): Command {
   const shown = new Set(stackOptions().map((o) => o.long));
   const options = new Map(stackOptions().map((o) => [o.long, o]));
   for (const sub of Object.values(subcommands))
-    for (const option of sub.definition().options) if (!options.has(option.long)) options.set(option.long, option.hideHelp(!shown.has(option.long)));
+    for (const option of sub.definition().options)
+      if (!options.has(option.long)) options.set(option.long, option.hideHelp(!shown.has(option.long)));
   const cloud = defineCommand({
     path: "cloud",
     usage: "start|status|fetch|doctor ... [options]",

@@ -16,7 +16,6 @@ import { displayLocation } from "../location.js";
 import { storedSweeps, sweepListing } from "../sweepList.js";
 import { strictExit } from "../verdict.js";
 
-
 /** Exit code when the baseline comparison found changes. */
 export const regressionExitCode = exitCodes.regression;
 
@@ -60,7 +59,10 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(helpText(command()));
     return exitCodes.ok;
   }
-  if (positionals.length > 1) throw new UsageError(`report: expected one SWEEP id, got ${positionals.length}: ${positionals.join(" ")} (see \`dropsweep report --help\`)`);
+  if (positionals.length > 1)
+    throw new UsageError(
+      `report: expected one SWEEP id, got ${positionals.length}: ${positionals.join(" ")} (see \`dropsweep report --help\`)`,
+    );
   const sweepArg = positionals[0];
   if (sweepArg !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sweepArg))
     throw new UsageError(`report: SWEEP must be a sweep id or its first characters (letters, digits, ".", "_", "-"), got "${sweepArg}"`);

@@ -21,7 +21,6 @@ import { onInterrupt } from "../interrupt.js";
 import { readSpecFile } from "../specFile.js";
 import { strictExit } from "../verdict.js";
 
-
 /** Worker Task timeout when faults are injected and none is given: a hang costs this long. */
 const faultWorkerTimeoutSeconds = 15;
 
@@ -89,22 +88,28 @@ function integerFlag(name: string, value: string | undefined, low: number, high:
 function faultRate(value: string): number {
   const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
   const rate = percent ? Number(percent[1]) / 100 : /^\s*(\d+(?:\.\d+)?|\.\d+)\s*$/.test(value) ? Number(value) : NaN;
-  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`run: --inject-faults: expected a rate from 0 to 1 or a percentage such as 20%, got "${value}"`);
+  if (!(rate >= 0 && rate <= 1))
+    throw new UsageError(`run: --inject-faults: expected a rate from 0 to 1 or a percentage such as 20%, got "${value}"`);
   return rate;
 }
 
 function parse(argv: string[]): RunArgs | "help" {
   const { help, values, positionals } = parseCommandArgs<Flags>("run", command(), argv);
   if (help) return "help";
-  if (positionals.length !== 1) throw new UsageError(`run: expected one SPEC file, got ${positionals.length}${positionals.length ? `: ${positionals.join(" ")}` : ""} (see \`dropsweep run --help\`)`);
+  if (positionals.length !== 1)
+    throw new UsageError(
+      `run: expected one SPEC file, got ${positionals.length}${positionals.length ? `: ${positionals.join(" ")}` : ""} (see \`dropsweep run --help\`)`,
+    );
   if (values.out !== undefined && values.store !== undefined) throw new UsageError("run: give --out DIR or --store URL, not both");
   if (values.endpoint !== undefined && !values.store?.startsWith("s3://"))
     throw new UsageError("run: --endpoint applies only to an s3:// --store");
   const concurrency = integerFlag("concurrency", values.concurrency, 1, 256) ?? availableParallelism();
   const batchSize = integerFlag("batch-size", values.batchSize, 1, MAX_ITEMS_PER_BATCH);
-  if (values.faultSeed !== undefined && values.injectFaults === undefined) throw new UsageError("run: --fault-seed applies only with --inject-faults");
+  if (values.faultSeed !== undefined && values.injectFaults === undefined)
+    throw new UsageError("run: --fault-seed applies only with --inject-faults");
   const faults = values.injectFaults !== undefined ? { rate: faultRate(values.injectFaults), seed: values.faultSeed ?? "1" } : undefined;
-  const workerTimeoutSeconds = integerFlag("worker-timeout", values.workerTimeout, 1, 900) ?? (faults ? faultWorkerTimeoutSeconds : undefined);
+  const workerTimeoutSeconds =
+    integerFlag("worker-timeout", values.workerTimeout, 1, 900) ?? (faults ? faultWorkerTimeoutSeconds : undefined);
   return {
     specPath: positionals[0]!,
     storeUrl: values.store ?? values.out ?? "runs",
@@ -125,7 +130,10 @@ function parse(argv: string[]): RunArgs | "help" {
  * batch is two invocations, and that is when the hint matters.
  */
 export function faultsLine(f: { invocations: number; batches: number; byKind: Record<string, number>; storeFailures: number }): string {
-  const kinds = Object.entries(f.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
+  const kinds = Object.entries(f.byKind)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(", ");
   const line = `injected faults: ${kinds || "no crash or hang"} in ${counted(f.invocations, "Worker invocation")}; ${counted(f.storeFailures, "store write")} failed\n`;
   return f.batches === 1
     ? `${line}  (the whole run was one batch of cells: --batch-size 1 gives each cell its own Worker invocation, spreading the faults over more of them)\n`
@@ -161,7 +169,8 @@ export async function run(argv: string[]): Promise<number> {
   const stopListening = onInterrupt(() => interruption.abort());
   try {
     const { event } = await submitSpec(store, text, { source: args.specPath, kernelVersion: version, sweep });
-    if (args.faults) out.write(`injecting faults at rate ${args.faults.rate} (seed ${args.faults.seed}); Worker timeout ${args.workerTimeoutSeconds} s\n`);
+    if (args.faults)
+      out.write(`injecting faults at rate ${args.faults.rate} (seed ${args.faults.seed}); Worker timeout ${args.workerTimeoutSeconds} s\n`);
     // The handlers run in worker threads that inherit this environment: keep Powertools' JSON
     // lines (meant for CloudWatch) off the terminal unless asked for.
     process.env.POWERTOOLS_LOG_LEVEL ??= "ERROR";
@@ -182,7 +191,10 @@ export async function run(argv: string[]): Promise<number> {
     });
     if (result.status === "ABORTED") {
       // runLocal has stopped every worker thread: nothing is written after this count.
-      const kept = await storedResults(store, sweep.cells.map((c) => c.hash));
+      const kept = await storedResults(
+        store,
+        sweep.cells.map((c) => c.hash),
+      );
       process.stderr.write(`interrupted: ${counted(kept, "cell")} kept in ${displayLocation(store, "")}; run the same command to resume\n`);
       return exitCodes.interrupted;
     }
@@ -191,8 +203,12 @@ export async function run(argv: string[]): Promise<number> {
     const plan = result.plan;
     const output = result.output;
     const cells = output?.cells;
-    if (plan && plan.pending === 0) out.write(`${plan.total === 1 ? "the 1 cell was" : `all ${plan.total} cells were`} already computed; nothing to compute\n`);
-    else if (cells) out.write(`computed ${cells.computed}, cached ${cells.cached}, failed ${cells.failed} of ${counted(cells.total, "cell")} in ${result.elapsedSeconds.toFixed(1)} s\n`);
+    if (plan && plan.pending === 0)
+      out.write(`${plan.total === 1 ? "the 1 cell was" : `all ${plan.total} cells were`} already computed; nothing to compute\n`);
+    else if (cells)
+      out.write(
+        `computed ${cells.computed}, cached ${cells.cached}, failed ${cells.failed} of ${counted(cells.total, "cell")} in ${result.elapsedSeconds.toFixed(1)} s\n`,
+      );
     let html: string | undefined;
     if (output) {
       out.write(`summary: ${displayLocation(store, output.summaryKey)}\n`);
@@ -206,7 +222,9 @@ export async function run(argv: string[]): Promise<number> {
       return exitCodes.failed;
     }
     if (cells && cells.failed > 0) {
-      process.stderr.write(`dropsweep: ${counted(cells.failed, "cell")} failed; see the failed rows of ${displayLocation(store, keys.report(sweep.sweepId, "summary.json"))}\n`);
+      process.stderr.write(
+        `dropsweep: ${counted(cells.failed, "cell")} failed; see the failed rows of ${displayLocation(store, keys.report(sweep.sweepId, "summary.json"))}\n`,
+      );
       return exitCodes.failed;
     }
     return args.strict && output ? strictExit(output.claims) : exitCodes.ok;
@@ -214,4 +232,3 @@ export async function run(argv: string[]): Promise<number> {
     stopListening();
   }
 }
-

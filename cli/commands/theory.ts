@@ -7,7 +7,6 @@ import { type Matrix, fromRows } from "../../shared/numerics/matrix.js";
 import { closedForm } from "../../shared/theory/closedForm.js";
 import { defineCommand, flag, helpText, parseCommandArgs } from "../args.js";
 
-
 function command() {
   return defineCommand({
     path: "theory",
@@ -173,7 +172,9 @@ function readMatrix(flag: "targets" | "inputs", path: string): Matrix {
       throw new UsageError(`--${flag}: row ${i} of ${path} has ${row.length} entries but row 0 has ${width}; rows must be equally long`);
     row.forEach((x: unknown, j: number) => {
       if (typeof x === "number" && !Number.isFinite(x))
-        throw new UsageError(`--${flag}: entry [${i}][${j}] of ${path} is not a finite number (${overflowing.shift() ?? x}); expected a finite number`);
+        throw new UsageError(
+          `--${flag}: entry [${i}][${j}] of ${path} is not a finite number (${overflowing.shift() ?? x}); expected a finite number`,
+        );
       if (typeof x !== "number")
         throw new UsageError(`--${flag}: entry [${i}][${j}] of ${path} is ${JSON.stringify(x)}; expected a finite number`);
     });

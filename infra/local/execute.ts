@@ -96,12 +96,16 @@ const lambdaInvoke = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
 const snsPublish = /^arn:aws[a-z-]*:states:::sns:publish$/;
 
 function defaultNotify(notice: Notice): void {
-  process.stderr.write(`dropsweep: notice (${notice.state}, SNS ${notice.topicArn})${notice.subject ? `: ${notice.subject}` : ""}\n  ${typeof notice.message === "string" ? notice.message : JSON.stringify(notice.message)}\n`);
+  process.stderr.write(
+    `dropsweep: notice (${notice.state}, SNS ${notice.topicArn})${notice.subject ? `: ${notice.subject}` : ""}\n  ${typeof notice.message === "string" ? notice.message : JSON.stringify(notice.message)}\n`,
+  );
 }
 
 export async function executeLocally(options: ExecuteOptions): Promise<ExecutionOutcome> {
   const started = performance.now();
-  const pool = options.pool ?? new HandlerPool({ ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), env: options.env ?? {} });
+  const pool =
+    options.pool ??
+    new HandlerPool({ ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), env: options.env ?? {} });
   try {
     const lowering = lowerDefinition(options.machine.definition, { concurrency: pool.concurrency });
     const tracker = new ProgressTracker(options.progress);
@@ -119,11 +123,14 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
     const functionsByName = new Map<string, RenderedFunction>();
     for (const fn of options.machine.functions.values()) functionsByName.set(fn.logicalId, fn);
     const resolveFunction = (reference: string): RenderedFunction | undefined =>
-      options.machine.functions.get(reference) ?? functionsByName.get(reference) ?? options.machine.functions.get(reference.replace(/:(\$LATEST|\d+)$/, ""));
+      options.machine.functions.get(reference) ??
+      functionsByName.get(reference) ??
+      options.machine.functions.get(reference.replace(/:(\$LATEST|\d+)$/, ""));
 
     const handlerOf = (fn: RenderedFunction, state: string): TaskHandler => {
       const handler = options.handlers?.[fn.arn] ?? options.handlers?.[fn.logicalId] ?? fn.handler;
-      if (handler === undefined) throw new LoweringError(`state "${state}": function ${fn.logicalId} has no handler module (template metadata or options.handlers)`);
+      if (handler === undefined)
+        throw new LoweringError(`state "${state}": function ${fn.logicalId} has no handler module (template metadata or options.handlers)`);
       return handler;
     };
 
@@ -173,7 +180,12 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       else if (helper === "finishMap") overrides[name] = async (input) => mapRuns.finish(input);
       else if (snsPublish.test(resource)) {
         overrides[name] = async (input: { TopicArn?: string; Message?: unknown; Subject?: string }) => {
-          const notice: Notice = { state: name, topicArn: String(input.TopicArn), message: input.Message, ...(input.Subject ? { subject: input.Subject } : {}) };
+          const notice: Notice = {
+            state: name,
+            topicArn: String(input.TopicArn),
+            message: input.Message,
+            ...(input.Subject ? { subject: input.Subject } : {}),
+          };
           notices.push(notice);
           notify(notice);
           return record({ MessageId: `local-${notices.length}` });
@@ -181,7 +193,11 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       } else if (lambdaInvoke.test(resource)) {
         overrides[name] = async (input: { FunctionName?: string; Payload?: unknown }) => {
           const fn = resolveFunction(String(input.FunctionName));
-          if (!fn) throw new HandlerError("Lambda.ResourceNotFoundException", `state "${name}": no function ${String(input.FunctionName)} in the template`);
+          if (!fn)
+            throw new HandlerError(
+              "Lambda.ResourceNotFoundException",
+              `state "${name}": no function ${String(input.FunctionName)} in the template`,
+            );
           if (phase) tracker.setPhase(phase);
           const payload = await invoke(handlerOf(fn, name), fn, input.Payload ?? null, timeoutSeconds);
           measure(name, input.Payload ?? null, payload);

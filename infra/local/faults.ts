@@ -60,7 +60,12 @@ export class FaultPlan {
   readonly rate: number;
   readonly seed: string;
   private readonly attempts = new Map<string, number>();
-  readonly counts: FaultCounts = { invocations: 0, batches: 0, byKind: Object.fromEntries(workerFaultKinds.map((k) => [k, 0])) as Record<WorkerFaultKind, number>, storeFailures: 0 };
+  readonly counts: FaultCounts = {
+    invocations: 0,
+    batches: 0,
+    byKind: Object.fromEntries(workerFaultKinds.map((k) => [k, 0])) as Record<WorkerFaultKind, number>,
+    storeFailures: 0,
+  };
 
   constructor(settings: FaultSettings) {
     if (!(settings.rate >= 0 && settings.rate <= 1)) throw new RangeError(`fault rate must be from 0 to 1 (got ${settings.rate})`);
@@ -70,7 +75,9 @@ export class FaultPlan {
 
   /** The fault for the next attempt of `functionName` on `event`. */
   next(functionName: string, event: unknown): InjectedFault {
-    const eventKey = createHash("sha256").update(JSON.stringify(event) ?? "undefined").digest("hex");
+    const eventKey = createHash("sha256")
+      .update(JSON.stringify(event) ?? "undefined")
+      .digest("hex");
     const id = `${functionName}\u0000${eventKey}`;
     const attempt = (this.attempts.get(id) ?? 0) + 1;
     this.attempts.set(id, attempt);

@@ -21,7 +21,9 @@ export interface HandlerCall {
   fault?: InjectedFault;
 }
 
-type HandlerOutcome = ({ ok: true; value: unknown } | { ok: false; name: string; message: string; stack?: string }) & { fault?: InjectedFault };
+type HandlerOutcome = ({ ok: true; value: unknown } | { ok: false; name: string; message: string; stack?: string }) & {
+  fault?: InjectedFault;
+};
 
 export interface InvokeOptions {
   /**
@@ -43,7 +45,11 @@ export interface HandlerPoolOptions {
 
 /** A handler error carried back from a worker thread, with the Lambda errorType as its name. */
 export class HandlerError extends Error {
-  constructor(name: string, message: string, readonly handlerStack?: string) {
+  constructor(
+    name: string,
+    message: string,
+    readonly handlerStack?: string,
+  ) {
     super(message);
     this.name = name;
   }
@@ -84,7 +90,10 @@ export class HandlerPool {
         outcome = await this.piscina.run(call, { signal: abort.signal });
       } catch (error) {
         if (!abort.signal.aborted) throw error;
-        throw new HandlerError("States.Timeout", `${call.functionName} did not finish within ${call.timeoutMs / 1000} s; its thread was terminated`);
+        throw new HandlerError(
+          "States.Timeout",
+          `${call.functionName} did not finish within ${call.timeoutMs / 1000} s; its thread was terminated`,
+        );
       } finally {
         clearTimeout(timer);
       }

@@ -30,7 +30,17 @@ import { ProgressTracker, type LocalProgress, type ProgressListener } from "./pr
 import { renderStateMachine, type RenderedStateMachine } from "./render.js";
 
 export { executeLocally, type ExecuteOptions, type ExecutionOutcome, type Notice, type PayloadSizes, type TaskHandler } from "./execute.js";
-export { FaultPlan, faultyStore, uniform, workerFaultKinds, injectedFaultError, type FaultCounts, type FaultSettings, type InjectedFault, type WorkerFaultKind } from "./faults.js";
+export {
+  FaultPlan,
+  faultyStore,
+  uniform,
+  workerFaultKinds,
+  injectedFaultError,
+  type FaultCounts,
+  type FaultSettings,
+  type InjectedFault,
+  type WorkerFaultKind,
+} from "./faults.js";
 export { HandlerPool, HandlerError } from "./handlerPool.js";
 export { lowerDefinition, loweredNames, LoweringError, type Lowering } from "./lower.js";
 export { MapRuns, StatesError } from "./mapRun.js";
@@ -103,7 +113,10 @@ export interface RunLocalResult {
 const machines = new Map<string, { machine: RenderedStateMachine; logicalIds: Record<SweepRole, string> }>();
 
 /** The stack's state machine as plain ASL (memoized per settings: synthesis costs ~1 s). */
-export function localStateMachine(settings: Partial<SweepMapSettings> = {}): { machine: RenderedStateMachine; logicalIds: Record<SweepRole, string> } {
+export function localStateMachine(settings: Partial<SweepMapSettings> = {}): {
+  machine: RenderedStateMachine;
+  logicalIds: Record<SweepRole, string>;
+} {
   const cacheKey = JSON.stringify(settings);
   let found = machines.get(cacheKey);
   if (!found) {

@@ -82,9 +82,32 @@ const maxTimerSeconds = 2_073_600;
 const commonFields = ["Type", "Comment", "Next", "End"];
 const ioFields = ["InputPath", "OutputPath", "ResultPath"];
 const allowedFields: Record<string, string[]> = {
-  Task: [...commonFields, ...ioFields, "Resource", "Parameters", "ResultSelector", "Retry", "Catch", "TimeoutSeconds", "TimeoutSecondsPath"],
+  Task: [
+    ...commonFields,
+    ...ioFields,
+    "Resource",
+    "Parameters",
+    "ResultSelector",
+    "Retry",
+    "Catch",
+    "TimeoutSeconds",
+    "TimeoutSecondsPath",
+  ],
   Parallel: [...commonFields, ...ioFields, "Branches", "Parameters", "ResultSelector", "Retry", "Catch"],
-  Map: [...commonFields, ...ioFields, "ItemProcessor", "Iterator", "ItemsPath", "ItemSelector", "Parameters", "MaxConcurrency", "MaxConcurrencyPath", "ResultSelector", "Retry", "Catch"],
+  Map: [
+    ...commonFields,
+    ...ioFields,
+    "ItemProcessor",
+    "Iterator",
+    "ItemsPath",
+    "ItemSelector",
+    "Parameters",
+    "MaxConcurrency",
+    "MaxConcurrencyPath",
+    "ResultSelector",
+    "Retry",
+    "Catch",
+  ],
   Pass: [...commonFields, ...ioFields, "Result", "Parameters"],
   Wait: [...commonFields, "InputPath", "OutputPath", "Seconds", "Timestamp", "SecondsPath", "TimestampPath"],
   Choice: ["Type", "Comment", "InputPath", "OutputPath", "Choices", "Default"],
@@ -129,7 +152,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function isDistributed(state: AslState): boolean {
   const processor = state.ItemProcessor;
   const mode = isObject(processor) && isObject(processor.ProcessorConfig) ? processor.ProcessorConfig.Mode : undefined;
-  return mode === "DISTRIBUTED" || ["ItemReader", "ItemBatcher", "ResultWriter", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath"].some((f) => f in state);
+  return (
+    mode === "DISTRIBUTED" ||
+    [
+      "ItemReader",
+      "ItemBatcher",
+      "ResultWriter",
+      "ToleratedFailurePercentage",
+      "ToleratedFailurePercentagePath",
+      "ToleratedFailureCount",
+      "ToleratedFailureCountPath",
+    ].some((f) => f in state)
+  );
 }
 
 /** `{Field: value}` or `{"Field.$": path}` from a static field and its *Path variant. */
@@ -157,7 +191,8 @@ class Lowerer {
   }
 
   private claim(name: string): string {
-    if (this.names.has(name)) throw new LoweringError(`state name "${name}" is used twice (ASL requires unique names; lowered names end in "[...]")`);
+    if (this.names.has(name))
+      throw new LoweringError(`state name "${name}" is used twice (ASL requires unique names; lowered names end in "[...]")`);
     this.names.add(name);
     return name;
   }
@@ -165,7 +200,9 @@ class Lowerer {
   private state(name: string, state: AslState): Record<string, AslState> {
     this.claim(name);
     if (state.QueryLanguage !== undefined && state.QueryLanguage !== "JSONPath") {
-      throw new LoweringError(`state "${name}": QueryLanguage ${String(state.QueryLanguage)} (JSONata) is not supported by the local engine`);
+      throw new LoweringError(
+        `state "${name}": QueryLanguage ${String(state.QueryLanguage)} (JSONata) is not supported by the local engine`,
+      );
     }
     for (const field of ["Arguments", "Output", "Assign"]) {
       if (field in state) throw new LoweringError(`state "${name}": ${field} (JSONata / variables) is not supported by the local engine`);
@@ -180,7 +217,10 @@ class Lowerer {
         return { [name]: this.task(name, plain as AslState) };
       case "Parallel":
         return {
-          [name]: { ...plain, Branches: (state.Branches as AslDefinition[]).map((b, i) => this.machine(b, `branch ${i} of "${name}"`)) } as AslState,
+          [name]: {
+            ...plain,
+            Branches: (state.Branches as AslDefinition[]).map((b, i) => this.machine(b, `branch ${i} of "${name}"`)),
+          } as AslState,
         };
       case "Map": {
         const processor = (state.ItemProcessor ?? state.Iterator) as AslDefinition;
@@ -247,11 +287,19 @@ class Lowerer {
       Source: source,
       LocalConcurrency: this.options.concurrency,
       ...staticOrPath(state, "MaxConcurrency"),
-      Tolerance: { ...staticOrPath(state, "ToleratedFailurePercentage", "Percentage"), ...staticOrPath(state, "ToleratedFailureCount", "Count") },
+      Tolerance: {
+        ...staticOrPath(state, "ToleratedFailurePercentage", "Percentage"),
+        ...staticOrPath(state, "ToleratedFailureCount", "Count"),
+      },
     };
     if (state.ItemBatcher !== undefined) {
       const batcher = state.ItemBatcher as Record<string, unknown>;
-      refuseFields(name, batcher as AslState, ["MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"], "ItemBatcher");
+      refuseFields(
+        name,
+        batcher as AslState,
+        ["MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput"],
+        "ItemBatcher",
+      );
       readParameters.Batcher = {
         ...staticOrPath(batcher, "MaxItemsPerBatch"),
         ...staticOrPath(batcher, "MaxInputBytesPerBatch"),
@@ -262,7 +310,9 @@ class Lowerer {
       const writer = state.ResultWriter as Record<string, unknown>;
       refuseFields(name, writer as AslState, ["Resource", "Parameters", "WriterConfig"], "ResultWriter");
       if (writer.Resource !== undefined && !/^arn:aws[a-z-]*:states:::s3:putObject$/.test(String(writer.Resource))) {
-        throw new LoweringError(`state "${name}": ResultWriter resource ${String(writer.Resource)} is not supported locally (only s3:putObject)`);
+        throw new LoweringError(
+          `state "${name}": ResultWriter resource ${String(writer.Resource)} is not supported locally (only s3:putObject)`,
+        );
       }
       const parameters = (writer.Parameters ?? {}) as Record<string, unknown>;
       refuseFields(name, parameters as AslState, ["Bucket", "Bucket.$", "Prefix", "Prefix.$"], "ResultWriter.Parameters");
@@ -330,7 +380,9 @@ class Lowerer {
     const next = state.End === true ? { End: true } : { Next: state.Next };
     if (state.ResultPath === null) {
       // The map's result is discarded: no unwrapping needed.
-      return { [name]: { ...wrapper, ResultPath: null, ...(state.OutputPath !== undefined ? { OutputPath: state.OutputPath } : {}), ...next } };
+      return {
+        [name]: { ...wrapper, ResultPath: null, ...(state.OutputPath !== undefined ? { OutputPath: state.OutputPath } : {}), ...next },
+      };
     }
     const resultPath = (state.ResultPath as string | undefined) ?? "$";
     this.claim(names.unwrap);

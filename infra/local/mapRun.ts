@@ -120,7 +120,13 @@ function parseItems(map: string, text: string, inputType: string, where: string)
 }
 
 /** Greedy batches: as many items as fit both limits, in order (ItemBatcher). */
-export function batchItems(map: string, items: unknown[], maxItems: number | undefined, maxBytes: number | undefined, batchInput: unknown): unknown[] {
+export function batchItems(
+  map: string,
+  items: unknown[],
+  maxItems: number | undefined,
+  maxBytes: number | undefined,
+  batchInput: unknown,
+): unknown[] {
   const byteLimit = Math.min(maxBytes || maxBatchBytes, maxBatchBytes);
   const envelope = (batch: unknown[]) => (batchInput === undefined ? { Items: batch } : { Items: batch, BatchInput: batchInput });
   const overhead = Buffer.byteLength(JSON.stringify(envelope([])));
@@ -167,11 +173,15 @@ export class MapRuns {
     } else {
       const { Bucket, Key } = input.Source.Object ?? {};
       if (typeof Bucket !== "string" || typeof Key !== "string") {
-        throw new StatesError("States.ItemReaderFailed", `${map}: ItemReader Bucket and Key must be strings (got ${JSON.stringify(input.Source.Object)})`);
+        throw new StatesError(
+          "States.ItemReaderFailed",
+          `${map}: ItemReader Bucket and Key must be strings (got ${JSON.stringify(input.Source.Object)})`,
+        );
       }
       const key = this.context.locate(Bucket, Key);
       const bytes = await this.context.store.get(key);
-      if (bytes === undefined) throw new StatesError("States.ItemReaderFailed", `${map}: no object s3://${Bucket}/${Key} (store key ${key})`);
+      if (bytes === undefined)
+        throw new StatesError("States.ItemReaderFailed", `${map}: no object s3://${Bucket}/${Key} (store key ${key})`);
       items = parseItems(map, new TextDecoder().decode(bytes), input.Source.InputType ?? "JSONL", `s3://${Bucket}/${Key}`);
       const maxItems = optionalInteger(map, "MaxItems", input.Source.MaxItems, 1, 100_000_000);
       if (maxItems !== undefined) items = items.slice(0, maxItems);
@@ -281,7 +291,9 @@ export class MapRuns {
         }
         const manifestKey = `${base}/manifest.json`;
         const manifest = { DestinationBucket: bucket, MapRunArn: run.MapRunArn, ResultFiles: files };
-        await this.context.store.put(this.context.locate(bucket, manifestKey), JSON.stringify(manifest, null, 2), { contentType: "application/json" });
+        await this.context.store.put(this.context.locate(bucket, manifestKey), JSON.stringify(manifest, null, 2), {
+          contentType: "application/json",
+        });
         output = { MapRunArn: run.MapRunArn, ResultWriterDetails: { Bucket: bucket, Key: manifestKey } };
       } catch (error) {
         if (error instanceof StatesError) throw error;
@@ -294,13 +306,17 @@ export class MapRuns {
     // Judged after writing, as AWS exports the results of a failed map run too.
     if (exceedsTolerance(run.Tolerance, failedItems, run.ItemCount)) {
       const first = failed[0]?.Failed;
-      const tolerated = [
-        run.Tolerance.Percentage !== undefined ? `${run.Tolerance.Percentage}%` : undefined,
-        run.Tolerance.Count !== undefined ? `${run.Tolerance.Count} items` : undefined,
-      ].filter(Boolean).join(" or ") || "none";
+      const tolerated =
+        [
+          run.Tolerance.Percentage !== undefined ? `${run.Tolerance.Percentage}%` : undefined,
+          run.Tolerance.Count !== undefined ? `${run.Tolerance.Count} items` : undefined,
+        ]
+          .filter(Boolean)
+          .join(" or ") || "none";
       throw new StatesError(
         "States.ExceedToleratedFailureThreshold",
-        `${run.Map}: ${failedItems} of ${run.ItemCount} items failed (tolerated: ${tolerated})` + (first ? `; first failure: ${first.Error}: ${first.Cause}` : ""),
+        `${run.Map}: ${failedItems} of ${run.ItemCount} items failed (tolerated: ${tolerated})` +
+          (first ? `; first failure: ${first.Error}: ${first.Cause}` : ""),
       );
     }
     return output;

@@ -42,7 +42,10 @@ export class ProgressTracker {
   private lastEmit = 0;
 
   /** `minIntervalMs`: cell updates closer together than this are coalesced (phase changes never are). */
-  constructor(private readonly listener: ProgressListener | undefined, private readonly minIntervalMs = 100) {}
+  constructor(
+    private readonly listener: ProgressListener | undefined,
+    private readonly minIntervalMs = 100,
+  ) {}
 
   setPhase(phase: LocalPhase): void {
     if (phase === this.phase) return;

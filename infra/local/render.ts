@@ -125,7 +125,9 @@ export function renderStateMachine(template: CfnTemplate, logicalId?: string): R
   const found = logicalId ? machines.find(([id]) => id === logicalId) : machines.length === 1 ? machines[0] : undefined;
   if (!found) {
     const ids = machines.map(([id]) => id).join(", ") || "none";
-    throw new Error(`dropsweep local: ${logicalId ? `no state machine "${logicalId}"` : "expected exactly one state machine"} in the template (found: ${ids})`);
+    throw new Error(
+      `dropsweep local: ${logicalId ? `no state machine "${logicalId}"` : "expected exactly one state machine"} in the template (found: ${ids})`,
+    );
   }
   const [id, machine] = found;
   const properties = machine.Properties ?? {};

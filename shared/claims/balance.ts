@@ -28,6 +28,12 @@ export const balance: Claim = {
     if (!cells.length) return skipped(balance, "no linear cell strictly above the representability bound with a balance ratio");
     const ratios = cells.map((e) => e.metrics.balanceRatio as number);
     const hashes = worstFirst(cells.map((e, i) => ({ hash: e.hash, badness: ratios[i]! })));
-    return verdict(balance, cells.length, [check("max block-norm ratio", Math.max(...ratios), "<=", tolerances.balanceRatio, cells.length)], [`ratio ${range(ratios)}`], hashes);
+    return verdict(
+      balance,
+      cells.length,
+      [check("max block-norm ratio", Math.max(...ratios), "<=", tolerances.balanceRatio, cells.length)],
+      [`ratio ${range(ratios)}`],
+      hashes,
+    );
   },
 };

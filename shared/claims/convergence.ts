@@ -37,7 +37,8 @@ export const convergence: Claim = {
     const candidates = representable(evidence);
     const cells = candidates.filter((e) => e.status === "ok" && finite(e.metrics.objectiveGap));
     const diverged = candidates.filter((e) => e.status === "diverged").length;
-    if (!cells.length && !diverged) return skipped(convergence, "no linear cell strictly above the representability bound with an objective gap");
+    if (!cells.length && !diverged)
+      return skipped(convergence, "no linear cell strictly above the representability bound with an objective gap");
     const gapOf = (e: CellEvidence) => e.metrics.objectiveGap as number;
     const gaps = cells.map(gapOf);
     const spectra = cells.map((e) => e.metrics.spectrumError).filter(finite);
@@ -50,7 +51,9 @@ export const convergence: Claim = {
     const notes = [
       `gap ${range(gaps)} on ${counted(cells.length, "cell")} strictly above the representability bound`,
       ...(atBound.length ? [`not claimed: ${counted(atBound.length, "cell")} exactly at the bound, gap ${range(atBound)}`] : []),
-      others.length ? `not claimed: ${counted(others.length, "non-representable cell")}, gap ${range(others)}` : "no non-representable cell in this sweep",
+      others.length
+        ? `not claimed: ${counted(others.length, "non-representable cell")}, gap ${range(others)}`
+        : "no non-representable cell in this sweep",
     ];
     const bearing = candidates
       .filter((e) => e.status === "diverged" || cells.includes(e))
@@ -59,8 +62,18 @@ export const convergence: Claim = {
         badness:
           e.status === "diverged"
             ? Number.POSITIVE_INFINITY
-            : Math.max(gapOf(e) / tolerances.objectiveGap, finite(e.metrics.spectrumError) ? e.metrics.spectrumError / tolerances.spectrumError : 0),
+            : Math.max(
+                gapOf(e) / tolerances.objectiveGap,
+                finite(e.metrics.spectrumError) ? e.metrics.spectrumError / tolerances.spectrumError : 0,
+              ),
       }));
-    return verdict(convergence, cells.length + diverged, checks, notes, worstFirst(bearing), diverged ? `${counted(diverged, "representable cell")} diverged` : undefined);
+    return verdict(
+      convergence,
+      cells.length + diverged,
+      checks,
+      notes,
+      worstFirst(bearing),
+      diverged ? `${counted(diverged, "representable cell")} diverged` : undefined,
+    );
   },
 };

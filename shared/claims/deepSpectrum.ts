@@ -15,8 +15,10 @@ export const tolerances = {
 export const deepSpectrum: Claim = {
   id: "6",
   title: "Deep networks",
-  statement: () => "A deep network trained with last-layer DropBlock has output singular values near the closed-form prediction prox(σ(Y)) with μ = λ/b.",
-  measured: () => "The largest relative spectrum error ‖σ(U Φ) − w‖ / ‖w‖ over the deep-network cells with Dropout or partitioned DropBlock.",
+  statement: () =>
+    "A deep network trained with last-layer DropBlock has output singular values near the closed-form prediction prox(σ(Y)) with μ = λ/b.",
+  measured: () =>
+    "The largest relative spectrum error ‖σ(U Φ) − w‖ / ‖w‖ over the deep-network cells with Dropout or partitioned DropBlock.",
   tolerances,
   justification: () =>
     "docs/DEEP.md: spectrum errors 0.011–0.028 over 13 cells at N = 1000, r = 40, θ = 0.5 (training noise: finite epochs, sampled masks); " +
@@ -28,14 +30,29 @@ export const deepSpectrum: Claim = {
     const cells = deep.filter((e) => e.status === "ok" && finite(e.metrics.spectrumError));
     const diverged = deep.filter((e) => e.status === "diverged").length;
     if (!cells.length && !diverged)
-      return skipped(deepSpectrum, evidence.some((e) => e.kind === "deep") ? "no deep-network cells with dropout or partitioned DropBlock in this sweep" : "no deep-network cells in this sweep");
+      return skipped(
+        deepSpectrum,
+        evidence.some((e) => e.kind === "deep")
+          ? "no deep-network cells with dropout or partitioned DropBlock in this sweep"
+          : "no deep-network cells in this sweep",
+      );
     const errors = cells.map((e) => e.metrics.spectrumError as number);
     const gaps = cells.map((e) => e.metrics.objectiveGap).filter(finite);
-    const notes = [`spectrum error ${range(errors)} on ${counted(cells.length, "cell")}`, `objective gap ${range(gaps)} (reported, not claimed)`];
+    const notes = [
+      `spectrum error ${range(errors)} on ${counted(cells.length, "cell")}`,
+      `objective gap ${range(gaps)} (reported, not claimed)`,
+    ];
     const bearing = deep
       .filter((e) => e.status === "diverged" || cells.includes(e))
       .map((e) => ({ hash: e.hash, badness: e.status === "diverged" ? Number.POSITIVE_INFINITY : (e.metrics.spectrumError as number) }));
     const checks = [check("max spectrum error", Math.max(0, ...errors), "<=", tolerances.deepSpectrumError, cells.length)];
-    return verdict(deepSpectrum, cells.length + diverged, checks, notes, worstFirst(bearing), diverged ? `${counted(diverged, "deep cell")} diverged` : undefined);
+    return verdict(
+      deepSpectrum,
+      cells.length + diverged,
+      checks,
+      notes,
+      worstFirst(bearing),
+      diverged ? `${counted(diverged, "deep cell")} diverged` : undefined,
+    );
   },
 };

@@ -59,7 +59,8 @@ export const dropconnectEqualsDropout: Claim = {
       bearing.push({ hash: e.hash, badness: tolerances.dropconnectDifference / relative });
       // The sampled DropConnect loss against Dropout's objective at the same weights.
       const mc = e.metrics.monteCarlo;
-      const resolved = mc && finite(mc.mean) && finite(mc.standardError) && finite(mc.deterministic) && mc.standardError > 0 ? mc : undefined;
+      const resolved =
+        mc && finite(mc.mean) && finite(mc.standardError) && finite(mc.deterministic) && mc.standardError > 0 ? mc : undefined;
       const fit = finite(e.metrics.finalObjective) ? e.metrics.finalObjective - reg.dropconnect : undefined;
       const z = resolved && fit !== undefined ? Math.abs(resolved.mean - (fit + reg.dropout)) / resolved.standardError : undefined;
       different.push({ relative, ...(z !== undefined ? { z } : {}) });
@@ -67,18 +68,41 @@ export const dropconnectEqualsDropout: Claim = {
     if (!equal.length && !different.length) return skipped(dropconnectEqualsDropout, "no DropConnect cell carries both regularisers");
     const checks: ClaimCheck[] = [];
     const notes: string[] = [];
-    if (equal.length) checks.push(check("equal where predicted: max relative difference", Math.max(...equal), "<=", tolerances.dropconnectRelative, equal.length));
+    if (equal.length)
+      checks.push(
+        check("equal where predicted: max relative difference", Math.max(...equal), "<=", tolerances.dropconnectRelative, equal.length),
+      );
     else notes.push("no cell where the theory predicts equality (last layer, or first layer with X Xᵀ diagonal)");
     if (different.length) {
       const relatives = different.map((d) => d.relative);
-      checks.push(check("different where predicted: min relative difference", Math.min(...relatives), ">=", tolerances.dropconnectDifference, different.length));
+      checks.push(
+        check(
+          "different where predicted: min relative difference",
+          Math.min(...relatives),
+          ">=",
+          tolerances.dropconnectDifference,
+          different.length,
+        ),
+      );
       const zs = different.map((d) => d.z).filter(finite);
       if (zs.length) {
         // Whether M mask draws resolve the difference in the sampled loss depends on its size at
         // the trained weights (it changes sign between cells): reported, not gated.
         const threshold = bonferroniThreshold(zs.length, claim1.monteCarloFamilywiseError / 2);
-        checks.push(reported(check("different where predicted: min |z| of sampled DropConnect vs Dropout's objective", Math.min(...zs), ">=", threshold, zs.length)));
-        notes.push(`the sampled DropConnect loss rejects Dropout's objective in ${zs.filter((z) => z >= threshold).length} of ${zs.length} of them (|z| up to ${short(Math.max(...zs))})`);
+        checks.push(
+          reported(
+            check(
+              "different where predicted: min |z| of sampled DropConnect vs Dropout's objective",
+              Math.min(...zs),
+              ">=",
+              threshold,
+              zs.length,
+            ),
+          ),
+        );
+        notes.push(
+          `the sampled DropConnect loss rejects Dropout's objective in ${zs.filter((z) => z >= threshold).length} of ${zs.length} of them (|z| up to ${short(Math.max(...zs))})`,
+        );
       }
       notes.push(`${counted(different.length, "first-layer cell")} with X Xᵀ not diagonal: relative difference ${range(relatives)}`);
     } else notes.push("no cell where the theory predicts a difference (first layer, X Xᵀ not diagonal): the 'only if' is untested");

@@ -59,7 +59,9 @@ export const lowRank: Claim = {
   plots: [spectraPanel],
 
   evaluate(evidence) {
-    const cells = representable(evidence).filter((e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
+    const cells = representable(evidence).filter(
+      (e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank),
+    );
     if (!cells.length) return skipped(lowRank, "no linear cell strictly above the representability bound with both ranks");
     const verdicts = cells.map(rankVerdict);
     const withVerdict = (wanted: RankVerdict) => cells.filter((_, i) => verdicts[i] === wanted).map((e) => e.hash);
@@ -71,10 +73,18 @@ export const lowRank: Claim = {
     const notes = [
       `rank(A*) in {${ranks.join(", ")}}; ranks counted above ${percent(tolerances.rankThreshold)} of σ₁`,
       ...(unresolved.length
-        ? [`${counted(unresolved.length, "cell has", "cells have")} a closed-form singular value within ${percent(tolerances.rankResolution)} of σ₁ of that threshold (either count accepted)`]
+        ? [
+            `${counted(unresolved.length, "cell has", "cells have")} a closed-form singular value within ${percent(tolerances.rankResolution)} of σ₁ of that threshold (either count accepted)`,
+          ]
         : []),
     ];
-    const result = verdict(lowRank, cells.length, [check("cells with learned rank ≠ rank(A*)", mismatched.length, "<=", tolerances.rankMismatches, cells.length)], notes, hashes);
+    const result = verdict(
+      lowRank,
+      cells.length,
+      [check("cells with learned rank ≠ rank(A*)", mismatched.length, "<=", tolerances.rankMismatches, cells.length)],
+      notes,
+      hashes,
+    );
     return { ...result, mismatched, unresolved };
   },
 };

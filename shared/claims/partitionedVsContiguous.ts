@@ -53,7 +53,8 @@ function curveDistance(a: Map<number, number>, b: Map<number, number>): number |
 export const partitionedVsContiguous: Claim = {
   id: "7",
   title: "Partitioned vs contiguous DropBlock",
-  statement: () => "How far the analysed (partitioned) DropBlock is from the original contiguous scheme, in training curves and final spectra.",
+  statement: () =>
+    "How far the analysed (partitioned) DropBlock is from the original contiguous scheme, in training curves and final spectra.",
   measured: () =>
     "The largest relative difference between the final objectives of a contiguous DropBlock cell and its partitioned twin (the same cell but for the mask family: same data, seed, block size and keep probability); " +
     "their learned spectra and objective curves are compared the same way and reported. The plot adds the curves and spectra themselves.",
@@ -93,20 +94,29 @@ export const partitionedVsContiguous: Claim = {
       const distance = a && b ? curveDistance(a, b) : undefined;
       if (distance !== undefined) curve.push(distance);
     }
-    if (!objective.length) return skipped(partitionedVsContiguous, "no pair of partitioned and contiguous DropBlock cells with final objectives");
+    if (!objective.length)
+      return skipped(partitionedVsContiguous, "no pair of partitioned and contiguous DropBlock cells with final objectives");
     const tol = tolerances.partitionedVsContiguous;
     // The verdict is on the final objectives (is the analysed scheme's minimum a stand-in for the
     // original's?); spectra and curves are measured and reported against the same 5%, not gated:
     // THEORY.md asks how far apart they are, and they are measurably apart in places (see the
     // justification).
     const checks = [check("max relative difference of final objectives", Math.max(...objective), "<=", tol, objective.length)];
-    if (spectrum.length) checks.push(reported(check("max relative difference of learned spectra", Math.max(...spectrum), "<=", tol, spectrum.length)));
-    if (curve.length) checks.push(reported(check("max relative difference of objective curves (epochs 1, 2, 4, ...)", Math.max(...curve), "<=", tol, curve.length)));
+    if (spectrum.length)
+      checks.push(reported(check("max relative difference of learned spectra", Math.max(...spectrum), "<=", tol, spectrum.length)));
+    if (curve.length)
+      checks.push(
+        reported(check("max relative difference of objective curves (epochs 1, 2, 4, ...)", Math.max(...curve), "<=", tol, curve.length)),
+      );
     const beyond = (values: number[]) => values.filter((v) => v > tol).length;
     const notes = [
       `${counted(objective.length, "twin pair")} (${[...kinds].sort().join(", ")})`,
       `objectives ${range(objective)}, spectra ${range(spectrum)}, curves ${range(curve)}`,
-      ...(beyond(spectrum) || beyond(curve) ? [`beyond ${tol * 100}% (reported, not gated): spectra in ${counted(beyond(spectrum), "pair")}, curves in ${counted(beyond(curve), "pair")}`] : []),
+      ...(beyond(spectrum) || beyond(curve)
+        ? [
+            `beyond ${tol * 100}% (reported, not gated): spectra in ${counted(beyond(spectrum), "pair")}, curves in ${counted(beyond(curve), "pair")}`,
+          ]
+        : []),
     ];
     // Both cells of a pair, contiguous then partitioned, the pairs by their objectives' difference.
     const order = worstFirst(pairs.map((_, i) => ({ hash: String(i), badness: objective[i]! })));

@@ -27,42 +27,49 @@ export type ClaimCheck = z.infer<typeof claimCheckSchema>;
 
 // Fields in the order the claims write them, so summary.json reads the same whether Aggregate
 // wrote it or the report rewrote it from a parsed copy.
-export const claimResultSchema = z.object({
-  /** The claim's number in THEORY.md. */
-  id: claimIdSchema,
-  title: z.string(),
-  status: claimStatusSchema,
-  /** The first check's measurement and tolerance (null when skipped). */
-  measured: z.number().nullable(),
-  tolerance: z.number().nullable(),
-  /** How many cells bear on the claim. */
-  cells: z.number().int().nonnegative(),
-  /** Every check, the first one being `measured` / `tolerance` (absent when skipped). */
-  checks: z.array(claimCheckSchema).optional(),
-  /** Why the claim is skipped, or what else a reader must know (measured values of this sweep). */
-  reason: z.string().optional(),
-  /** Why the tolerances are what they are, from measurement (the claim module's justification). */
-  justification: z.string(),
-  /**
-   * Hashes of the cells that bear on the claim, the worst first (largest measurement against
-   * its tolerance; diverged cells and mismatches first), so the report's first links are the
-   * cells a reader should look at. Absent when the claim is skipped.
-   */
-  hashes: z.array(hash).optional(),
-  /**
-   * Claim 5's verdict per cell (absent for other claims and when it is skipped): the hashes it
-   * counts as mismatches (their number is its first check's measurement), and those it accepts
-   * either way because a closed-form singular value lies within the resolution of the
-   * threshold. The report's rank column marks cells from these lists, never from `hashes` order.
-   */
-  mismatched: z.array(hash).optional(),
-  unresolved: z.array(hash).optional(),
-}).superRefine((claim, context) => {
-  // What the report reads without a fallback: an evaluated claim lists its checks and cells,
-  // and claim 5 its verdicts per cell (the rank column marks cells from them).
-  if (claim.status === "skipped") return;
-  const wanted = ["checks", "hashes", ...(claim.id === "5" ? (["mismatched", "unresolved"] as const) : [])] as const;
-  for (const field of wanted)
-    if (claim[field] === undefined) context.addIssue({ code: "custom", path: [field], message: `missing (claim ${claim.id} is ${claim.status}: every claim that is not skipped lists it)` });
-});
+export const claimResultSchema = z
+  .object({
+    /** The claim's number in THEORY.md. */
+    id: claimIdSchema,
+    title: z.string(),
+    status: claimStatusSchema,
+    /** The first check's measurement and tolerance (null when skipped). */
+    measured: z.number().nullable(),
+    tolerance: z.number().nullable(),
+    /** How many cells bear on the claim. */
+    cells: z.number().int().nonnegative(),
+    /** Every check, the first one being `measured` / `tolerance` (absent when skipped). */
+    checks: z.array(claimCheckSchema).optional(),
+    /** Why the claim is skipped, or what else a reader must know (measured values of this sweep). */
+    reason: z.string().optional(),
+    /** Why the tolerances are what they are, from measurement (the claim module's justification). */
+    justification: z.string(),
+    /**
+     * Hashes of the cells that bear on the claim, the worst first (largest measurement against
+     * its tolerance; diverged cells and mismatches first), so the report's first links are the
+     * cells a reader should look at. Absent when the claim is skipped.
+     */
+    hashes: z.array(hash).optional(),
+    /**
+     * Claim 5's verdict per cell (absent for other claims and when it is skipped): the hashes it
+     * counts as mismatches (their number is its first check's measurement), and those it accepts
+     * either way because a closed-form singular value lies within the resolution of the
+     * threshold. The report's rank column marks cells from these lists, never from `hashes` order.
+     */
+    mismatched: z.array(hash).optional(),
+    unresolved: z.array(hash).optional(),
+  })
+  .superRefine((claim, context) => {
+    // What the report reads without a fallback: an evaluated claim lists its checks and cells,
+    // and claim 5 its verdicts per cell (the rank column marks cells from them).
+    if (claim.status === "skipped") return;
+    const wanted = ["checks", "hashes", ...(claim.id === "5" ? (["mismatched", "unresolved"] as const) : [])] as const;
+    for (const field of wanted)
+      if (claim[field] === undefined)
+        context.addIssue({
+          code: "custom",
+          path: [field],
+          message: `missing (claim ${claim.id} is ${claim.status}: every claim that is not skipped lists it)`,
+        });
+  });
 export type ClaimResult = z.infer<typeof claimResultSchema>;

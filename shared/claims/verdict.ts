@@ -37,11 +37,26 @@ function withJustification(claim: Head, evaluated: Evaluated): ClaimResult {
 
 /** No cell bears on the claim: listed anyway, with the reason. */
 export function skipped(claim: Head, reason: string): ClaimResult {
-  return withJustification(claim, { id: claim.id, title: claim.title, status: "skipped", measured: null, tolerance: null, cells: 0, reason });
+  return withJustification(claim, {
+    id: claim.id,
+    title: claim.title,
+    status: "skipped",
+    measured: null,
+    tolerance: null,
+    cells: 0,
+    reason,
+  });
 }
 
 /** A claim's verdict from its checks (the first one is the headline), failing outright if `failure` says why. */
-export function verdict(claim: Head, cells: number, checks: ClaimCheck[], notes: string[], hashes: string[], failure?: string): ClaimResult {
+export function verdict(
+  claim: Head,
+  cells: number,
+  checks: ClaimCheck[],
+  notes: string[],
+  hashes: string[],
+  failure?: string,
+): ClaimResult {
   const [first] = checks;
   const pass = !failure && checks.every((c) => c.pass || c.reported);
   const reason = [failure, ...notes].filter(Boolean).join("; ");
@@ -68,7 +83,8 @@ export function worstFirst(items: readonly { hash: string; badness: number }[]):
 }
 
 /** A number in a note: 3 significant digits, exponential outside [1e-3, 1e4). */
-export const short = (x: number) => (x === 0 ? "0" : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? String(Number(x.toPrecision(3))) : x.toExponential(2));
+export const short = (x: number) =>
+  x === 0 ? "0" : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? String(Number(x.toPrecision(3))) : x.toExponential(2);
 
 export const percent = (fraction: number) => `${Number((fraction * 100).toPrecision(3))}%`;
 

@@ -37,7 +37,14 @@ export class Adam {
     const slots: Partial<Record<WeightName, Slot>> = {};
     for (const name of weightNames) {
       const size = weights[name].size;
-      const slot: Slot = { size, shape: weights[name].shape, w: ws.allocF32(size), g: ws.allocF32(size), m: ws.allocF32(size), v: ws.allocF32(size) };
+      const slot: Slot = {
+        size,
+        shape: weights[name].shape,
+        w: ws.allocF32(size),
+        g: ws.allocF32(size),
+        m: ws.allocF32(size),
+        v: ws.allocF32(size),
+      };
       slots[name] = slot;
     }
     this.#slots = slots as Record<WeightName, Slot>;
@@ -70,8 +77,19 @@ export class Adam {
       const slot = this.#slots[name];
       ws.f32View(slot.g, slot.size).set(gradients[name].dataSync() as Float32Array);
       ws.kernels.adamF32(
-        slot.w, slot.g, slot.m, slot.v, slot.size, -this.#learningRate, BETA1, 1 - BETA1, BETA2, 1 - BETA2, EPSILON,
-        correction1, correction2,
+        slot.w,
+        slot.g,
+        slot.m,
+        slot.v,
+        slot.size,
+        -this.#learningRate,
+        BETA1,
+        1 - BETA1,
+        BETA2,
+        1 - BETA2,
+        EPSILON,
+        correction1,
+        correction2,
       );
       // A copy: backends other than wasm may keep the array they are given.
       const values = ws.f32View(slot.w, slot.size).slice();

@@ -92,7 +92,14 @@ export async function runDeepCell(params: DeepCellParams, options: DeepCellOptio
   const w = theory.spectrum;
 
   const curves: DeepCellCurves = {
-    epoch: [], stochasticLoss: [], objective: [], fit: [], regulariser: [], spectrumError: [], learningRate: [], blockNorms: [],
+    epoch: [],
+    stochasticLoss: [],
+    objective: [],
+    fit: [],
+    regulariser: [],
+    spectrumError: [],
+    learningRate: [],
+    blockNorms: [],
   };
   const record = (e: EpochRecord): void => {
     curves.epoch.push(e.epoch);
@@ -110,10 +117,22 @@ export async function runDeepCell(params: DeepCellParams, options: DeepCellOptio
   const weights = initialWeights(architecture, p.seed);
   let outcome;
   try {
-    outcome = train(weights, data, targetsT, maskMoments(p.mask, r), {
-      mask: p.mask, architecture, epochs: p.epochs, learningRate: p.learningRate, batchSize: p.batchSize,
-      seed: p.seed, stopping: p.stopping,
-    }, record);
+    outcome = train(
+      weights,
+      data,
+      targetsT,
+      maskMoments(p.mask, r),
+      {
+        mask: p.mask,
+        architecture,
+        epochs: p.epochs,
+        learningRate: p.learningRate,
+        batchSize: p.batchSize,
+        seed: p.seed,
+        stopping: p.stopping,
+      },
+      record,
+    );
   } finally {
     disposeWeights(weights);
   }

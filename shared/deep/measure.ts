@@ -39,16 +39,13 @@ function grams(layer: LastLayer): { gU: Matrix; gPhi: Matrix } {
 }
 
 /** E_z of the masked squared loss at these weights, exactly (THEORY.md "Deterministic objective"). */
-export function deterministicObjective(
-  layer: LastLayer, targetsT: Matrix, moments: MaskMoments, keepProbability: number,
-): ObjectiveTerms {
+export function deterministicObjective(layer: LastLayer, targetsT: Matrix, moments: MaskMoments, keepProbability: number): ObjectiveTerms {
   const { featuresT, outputT } = layer;
   const r = outputT.rows;
   const theta = keepProbability;
   // U diag(m/theta) Phi, as (N x r)(diag)(r x m).
   const scaled: Matrix = { rows: r, cols: outputT.cols, data: outputT.data.slice() };
-  for (let i = 0; i < r; i++)
-    for (let j = 0; j < outputT.cols; j++) scaled.data[i * outputT.cols + j]! *= moments.mean[i]! / theta;
+  for (let i = 0; i < r; i++) for (let j = 0; j < outputT.cols; j++) scaled.data[i * outputT.cols + j]! *= moments.mean[i]! / theta;
   const outputs = gemm(featuresT, scaled);
   let fit = 0;
   for (let i = 0; i < outputs.data.length; i++) fit += (targetsT.data[i]! - outputs.data[i]!) * (targetsT.data[i]! - outputs.data[i]!);

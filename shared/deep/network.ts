@@ -77,7 +77,11 @@ export interface StepResult {
  * transposeA/B falls off XNNPACK onto a path about 10x slower (measured, docs/DEEP.md).
  */
 export function maskedStep(
-  weights: Weights, images: tf.Tensor2D, targets: tf.Tensor2D, scaledMask: tf.Tensor2D, last: LastActivation,
+  weights: Weights,
+  images: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  scaledMask: tf.Tensor2D,
+  last: LastActivation,
   /** images^T (784 x batch), when the caller has it (tf.transpose of the batch costs a kernel). */
   imagesT?: tf.Tensor2D,
 ): StepResult {

@@ -81,7 +81,11 @@ export function readLastLayer(weights: Weights, images: tf.Tensor2D, arch: Archi
  * progress); the loop never reads the clock, so a run is a pure function of its inputs.
  */
 export function train(
-  weights: Weights, data: MnistTrainingSet, targetsT: Matrix, moments: MaskMoments, settings: TrainingSettings,
+  weights: Weights,
+  data: MnistTrainingSet,
+  targetsT: Matrix,
+  moments: MaskMoments,
+  settings: TrainingSettings,
   onEpoch: (record: EpochRecord) => void = () => {},
 ): TrainingOutcome {
   const { mask, architecture: arch, batchSize, seed, stopping } = settings;

@@ -65,7 +65,10 @@ export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome<Dee
   // Block norms at log-spaced epochs only (as linear cells record them), on their own epoch axis.
   if (c.blockNorms && c.blockNorms.length === c.epoch.length) {
     const wanted = new Set(logSpacedEpochs(c.epoch.length));
-    Object.assign(curves, blockNormCurves(c.blockNorms.flatMap((norms, i) => (wanted.has(i + 1) ? [{ epoch: c.epoch[i]! + 1, norms }] : []))));
+    Object.assign(
+      curves,
+      blockNormCurves(c.blockNorms.flatMap((norms, i) => (wanted.has(i + 1) ? [{ epoch: c.epoch[i]! + 1, norms }] : []))),
+    );
   }
   return {
     status: result.status === "diverged" ? "diverged" : "ok",

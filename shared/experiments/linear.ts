@@ -252,7 +252,12 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   }
   if (trained.status === "diverged") {
     metrics.divergedAtEpoch = trained.divergedAtEpoch ?? null;
-    return { status: "diverged", metrics, spectra: { target: targetSpectrum, ...(cf ? { closedForm: Array.from(cf.spectrum) } : {}) }, curves };
+    return {
+      status: "diverged",
+      metrics,
+      spectra: { target: targetSpectrum, ...(cf ? { closedForm: Array.from(cf.spectrum) } : {}) },
+      curves,
+    };
   }
 
   const { U, V } = trained;

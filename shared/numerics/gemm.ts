@@ -31,8 +31,22 @@ export function gemmScratchBytes(dtype: Dtype, m: number, n: number, k: number, 
  * lda/ldb/ldc are row strides in elements; scratch must hold gemmScratchBytes(dtype, m, n, k).
  */
 export function gemmOnPointers(
-  ws: Workspace, dtype: Dtype, transA: boolean, transB: boolean, m: number, n: number, k: number,
-  alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, scratch: number,
+  ws: Workspace,
+  dtype: Dtype,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+  scratch: number,
 ): void {
   const kernel = dtype === "f32" ? ws.kernels.gemmF32 : ws.kernels.gemmF64;
   kernel(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, scratch);
@@ -44,10 +58,7 @@ export function gemm(a: Matrix, b: Matrix, options: GemmOptions = {}): Matrix {
   const k = transA ? a.rows : a.cols;
   const kb = transB ? b.cols : b.rows;
   const n = transB ? b.rows : b.cols;
-  if (k !== kb)
-    throw new RangeError(
-      `gemm: inner dimensions differ: op(A) is ${m}x${k}, op(B) is ${kb}x${n}`,
-    );
+  if (k !== kb) throw new RangeError(`gemm: inner dimensions differ: op(A) is ${m}x${k}, op(B) is ${kb}x${n}`);
   if (options.c && (options.c.rows !== m || options.c.cols !== n))
     throw new RangeError(`gemm: c is ${options.c.rows}x${options.c.cols}, expected ${m}x${n}`);
   const ws = engine();

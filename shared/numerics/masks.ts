@@ -71,13 +71,31 @@ export function maskKernelFields(ws: Workspace, mask: MaskFamily): MaskKernelFie
 
 /** Run the wasm sampler into `out` (count x width values of 0 or `scale`). Stream already selected. */
 export function sampleMasksOnPointers(
-  ws: Workspace, dtype: "f32" | "f64", out: number, count: number, width: number, mask: MaskFamily,
-  scale: number, firstMask: number, table: MaskTable,
+  ws: Workspace,
+  dtype: "f32" | "f64",
+  out: number,
+  count: number,
+  width: number,
+  mask: MaskFamily,
+  scale: number,
+  firstMask: number,
+  table: MaskTable,
 ): void {
   const kernel = dtype === "f32" ? ws.kernels.sampleMasksF32 : ws.kernels.sampleMasksF64;
   const blockSize = mask.family === "dropblock" || mask.family === "contiguous-dropblock" ? mask.blockSize : 1;
-  kernel(out, count, width, familyCode[mask.family], mask.keepProbability, blockSize, scale, firstMask,
-    table.patterns, table.cumulative, table.count);
+  kernel(
+    out,
+    count,
+    width,
+    familyCode[mask.family],
+    mask.keepProbability,
+    blockSize,
+    scale,
+    firstMask,
+    table.patterns,
+    table.cumulative,
+    table.count,
+  );
 }
 
 export interface MaskDraw {

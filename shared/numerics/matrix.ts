@@ -25,7 +25,6 @@ export function fromRows(rows: readonly (readonly number[])[]): Matrix {
 
 export function transpose(m: Matrix): Matrix {
   const t = zeros(m.cols, m.rows);
-  for (let i = 0; i < m.rows; i++)
-    for (let j = 0; j < m.cols; j++) t.data[j * m.rows + i] = m.data[i * m.cols + j]!;
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) t.data[j * m.rows + i] = m.data[i * m.cols + j]!;
   return t;
 }

@@ -31,7 +31,9 @@ export interface ObjectiveDefinition {
 /** Copy a definition into the workspace; returns its block (ObjectiveSlot) pointer. */
 export function putObjective(ws: Workspace, def: ObjectiveDefinition): number {
   const { targets: Y, inputs: X, hiddenUnits: r } = def;
-  const m = Y.rows, N = Y.cols, d = X ? X.rows : N;
+  const m = Y.rows,
+    N = Y.cols,
+    d = X ? X.rows : N;
   const yt = ws.putF64(transpose(Y).data);
   const xt = X ? ws.putF64(transpose(X).data) : 0;
   const gram = X ? ws.putF64(gemm(X, X, { transB: true }).data) : 0;
@@ -55,7 +57,8 @@ export function putObjective(ws: Workspace, def: ObjectiveDefinition): number {
 }
 
 function checkWeights(def: ObjectiveDefinition, U: Matrix, V: Matrix): void {
-  const m = def.targets.rows, r = def.hiddenUnits;
+  const m = def.targets.rows,
+    r = def.hiddenUnits;
   const d = def.inputs ? def.inputs.rows : def.targets.cols;
   if (U.rows !== m || U.cols !== r) throw new RangeError(`U: expected ${m} x ${r}, got ${U.rows} x ${U.cols}`);
   if (V.rows !== d || V.cols !== r) throw new RangeError(`V: expected ${d} x ${r}, got ${V.rows} x ${V.cols}`);
@@ -93,7 +96,9 @@ export function maskedLosses(def: ObjectiveDefinition, U: Matrix, V: Matrix, o: 
   const ws = engine();
   return ws.scoped(() => {
     const { targets: Y, inputs: X, hiddenUnits: r } = def;
-    const m = Y.rows, N = Y.cols, d = X ? X.rows : N;
+    const m = Y.rows,
+      N = Y.cols,
+      d = X ? X.rows : N;
     const ob = putObjective(ws, def);
     const fields = maskKernelFields(ws, o.mask);
     const ut = ws.putF64(transpose(U).data);

@@ -37,8 +37,7 @@ function checkU32(name: string, value: number): void {
 
 /** The Philox key of a seed: its low and high 32-bit words. */
 export function seedKey(seed: number): [number, number] {
-  if (!Number.isInteger(seed) || seed < 0 || seed >= MAX_SEED)
-    throw new RangeError(`seed must be an integer in [0, 2^53), got ${seed}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= MAX_SEED) throw new RangeError(`seed must be an integer in [0, 2^53), got ${seed}`);
   return [seed % MAX_U32, Math.floor(seed / MAX_U32)];
 }
 
@@ -56,7 +55,14 @@ function checkCount(count: number, offset: number): void {
     throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
 }
 
-function drawF64(kernel: "rngUniform" | "rngNormal", count: number, seed: number, stream: StreamId, substream: number, offset: number): Float64Array {
+function drawF64(
+  kernel: "rngUniform" | "rngNormal",
+  count: number,
+  seed: number,
+  stream: StreamId,
+  substream: number,
+  offset: number,
+): Float64Array {
   checkCount(count, offset);
   const ws = engine();
   return ws.scoped(() => {
@@ -78,9 +84,7 @@ export function normalArray(count: number, seed: number, stream: StreamId, subst
 }
 
 /** 0/1 draws with P(1) = floor(p 2^32) / 2^32 (p to within 2^-32). */
-export function bernoulliArray(
-  count: number, p: number, seed: number, stream: StreamId, substream = 0, offset = 0,
-): Uint8Array {
+export function bernoulliArray(count: number, p: number, seed: number, stream: StreamId, substream = 0, offset = 0): Uint8Array {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`p must be in [0, 1], got ${p}`);
   checkCount(count, offset);
   const ws = engine();
@@ -100,9 +104,7 @@ export function gaussianMatrix(rows: number, cols: number, seed: number, stream:
 }
 
 /** rows x cols matrix of iid uniforms on [low, high). */
-export function uniformMatrix(
-  rows: number, cols: number, seed: number, stream: StreamId, substream = 0, low = 0, high = 1,
-): Matrix {
+export function uniformMatrix(rows: number, cols: number, seed: number, stream: StreamId, substream = 0, low = 0, high = 1): Matrix {
   const data = uniformArray(rows * cols, seed, stream, substream);
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * data[i]!;
   return { rows, cols, data };

@@ -81,7 +81,14 @@ export function svd(a: Matrix, options: { vectors?: boolean } = {}): SvdResult {
 }
 
 /** Copy of the column-major rows x cols matrix at ptr, row-major (via the scratch at tPtr). */
-function rowMajor(ws: Workspace, transpose: Workspace["kernels"]["svdTranspose"], ptr: number, rows: number, cols: number, tPtr: number): Float64Array {
+function rowMajor(
+  ws: Workspace,
+  transpose: Workspace["kernels"]["svdTranspose"],
+  ptr: number,
+  rows: number,
+  cols: number,
+  tPtr: number,
+): Float64Array {
   transpose(ptr, cols, rows, tPtr);
   return ws.takeF64(tPtr, rows * cols);
 }

@@ -132,7 +132,11 @@ function scheduleFields(schedule: LearningRateSchedule): [ScheduleCode, number, 
 
 /** Step size of step `step` (0-based) under a schedule: the training loop's own function. */
 export function learningRateAt(
-  schedule: LearningRateSchedule, learningRate: number, step: number, stepsPerEpoch: number, epochs: number,
+  schedule: LearningRateSchedule,
+  learningRate: number,
+  step: number,
+  stepsPerEpoch: number,
+  epochs: number,
 ): number {
   const [kind, a, b] = scheduleFields(schedule);
   return engine().kernels.learningRateAt(kind, learningRate, a, b, step, stepsPerEpoch, epochs);
@@ -141,7 +145,9 @@ export function learningRateAt(
 function validate(o: TrainOptions): { N: number; d: number; m: number; r: number } {
   const problems: string[] = [];
   const { targets: Y, initialU: U, initialV: V } = o;
-  const N = Y.cols, m = Y.rows, r = U.cols;
+  const N = Y.cols,
+    m = Y.rows,
+    r = U.cols;
   const d = o.inputs ? o.inputs.rows : N;
   if (o.inputs && o.inputs.cols !== N) problems.push(`inputs has ${o.inputs.cols} samples (columns), targets has ${N}`);
   if (U.rows !== m) problems.push(`initialU has ${U.rows} rows, expected ${m} (rows of targets)`);
@@ -158,7 +164,8 @@ function validate(o: TrainOptions): { N: number; d: number; m: number; r: number
   if (s?.kind === "inverse-time" && !(s.decay >= 0)) problems.push("schedule inverse-time needs decay >= 0");
   if (o.maskScope !== undefined && o.maskScope !== "sample" && o.maskScope !== "batch")
     problems.push(`maskScope must be "sample" or "batch", got ${String(o.maskScope)}`);
-  if (o.dtype !== undefined && o.dtype !== "f32" && o.dtype !== "f64") problems.push(`dtype must be "f32" or "f64", got ${String(o.dtype)}`);
+  if (o.dtype !== undefined && o.dtype !== "f32" && o.dtype !== "f64")
+    problems.push(`dtype must be "f32" or "f64", got ${String(o.dtype)}`);
   const def = o.deterministicObjective;
   if (def && (def.targets.rows !== m || def.targets.cols !== N || def.hiddenUnits !== r || (def.inputs?.rows ?? N) !== d))
     problems.push("deterministicObjective is defined for another problem (targets, inputs or hidden units differ)");
@@ -245,7 +252,8 @@ export class TrainingSession {
   run(epochs: number): TrainingChunk {
     this.#check();
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`run: epochs must be a non-negative integer, got ${epochs}`);
-    if (this.#divergedAtEpoch !== undefined) throw new Error(`run: training diverged in epoch ${this.#divergedAtEpoch}; nothing more to run`);
+    if (this.#divergedAtEpoch !== undefined)
+      throw new Error(`run: training diverged in epoch ${this.#divergedAtEpoch}; nothing more to run`);
     const chunk: TrainingChunk = { epochs: 0, stochasticLoss: [], learningRate: [], diverged: false };
     if (this.options.deterministicObjective) chunk.deterministicObjective = [];
     let left = Math.min(epochs, this.options.epochs - this.#epoch);
@@ -284,7 +292,8 @@ export class TrainingSession {
     this.#check();
     const { d, m, r } = this.sizes;
     const view = this.ws.f64View(this.pb, TrainSlot.Count);
-    const ut = view[TrainSlot.Ut]!, v = view[TrainSlot.V]!;
+    const ut = view[TrainSlot.Ut]!,
+      v = view[TrainSlot.V]!;
     const take = (ptr: number, count: number) =>
       this.options.dtype === "f32" ? Float64Array.from(this.ws.f32View(ptr, count)) : this.ws.takeF64(ptr, count);
     return { U: transpose({ rows: r, cols: m, data: take(ut, r * m) }), V: { rows: d, cols: r, data: take(v, d * r) } };
@@ -395,7 +404,11 @@ export function trainMasked(options: TrainOptions): TrainResult {
     }
     const { U, V } = session.weights();
     const result: TrainResult = {
-      U, V, curves, status: session.divergedAtEpoch === undefined ? "completed" : "diverged", steps: session.steps,
+      U,
+      V,
+      curves,
+      status: session.divergedAtEpoch === undefined ? "completed" : "diverged",
+      steps: session.steps,
     };
     if (session.initialObjective !== undefined) result.initialObjective = session.initialObjective;
     if (session.divergedAtEpoch !== undefined) result.divergedAtEpoch = session.divergedAtEpoch;

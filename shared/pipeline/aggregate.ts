@@ -37,14 +37,23 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
 
   // A baseline that is not a summary fails the step with the field that is wrong: a scheduled
   // run must not pass for want of something to compare with.
-  const baseline = event.baselineKey ? checkSummary(await readJson<unknown>(store, event.baselineKey), `baseline ${event.baselineKey} in ${store.url}`) : undefined;
+  const baseline = event.baselineKey
+    ? checkSummary(await readJson<unknown>(store, event.baselineKey), `baseline ${event.baselineKey} in ${store.url}`)
+    : undefined;
   let reportKeys: string[] = [];
   let regressions = 0;
   if (options.report) ({ keys: reportKeys, regressions } = await options.report(store, summary, baseline));
   else if (baseline) regressions = claimStatusChanges(summary, baseline);
 
   log.info("aggregated", { sweepId, ...summary.cells, regressions });
-  return { sweepId, summaryKey, reportKeys, cells: summary.cells, regressions, claims: summary.claims.map(({ id, status }) => ({ id, status })) };
+  return {
+    sweepId,
+    summaryKey,
+    reportKeys,
+    cells: summary.cells,
+    regressions,
+    claims: summary.claims.map(({ id, status }) => ({ id, status })),
+  };
 }
 
 /**
@@ -53,11 +62,17 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
  * claims evaluated on every valid result. `dropsweep report` uses it alone to regenerate a
  * summary an older dropsweep wrote.
  */
-export async function summarise(store: Store, sweepId: string, options: Pick<PipelineOptions, "log" | "concurrency"> = {}): Promise<Summary> {
+export async function summarise(
+  store: Store,
+  sweepId: string,
+  options: Pick<PipelineOptions, "log" | "concurrency"> = {},
+): Promise<Summary> {
   const log = options.log ?? silentLog;
   const resolved = await readJson<ResolvedSweep>(store, keys.resolved(sweepId));
   const cells = parseJsonLines<CellReference>(await readText(store, keys.cells(sweepId)), keys.cells(sweepId));
-  const pending = new Set(parseJsonLines<ManifestItem>(await readText(store, keys.manifest(sweepId)), keys.manifest(sweepId)).map((i) => i.hash));
+  const pending = new Set(
+    parseJsonLines<ManifestItem>(await readText(store, keys.manifest(sweepId)), keys.manifest(sweepId)).map((i) => i.hash),
+  );
   const parameters = new Map(resolved.cells.map((c) => [c.hash, c.parameters]));
 
   const rows = new Array<SummaryRow>(cells.length);
@@ -88,7 +103,8 @@ export async function summarise(store: Store, sweepId: string, options: Pick<Pip
       // Intact bytes whose metrics are not what the cell's experiment writes (a result written
       // by another build under the same kernel version): not evidence.
       const typed = checkMetrics(result.cell, result.metrics);
-      if ("problems" in typed) return corrupt(`its metrics do not match the ${result.cell.experiment} experiment's (${typed.problems.join("; ")})`);
+      if ("problems" in typed)
+        return corrupt(`its metrics do not match the ${result.cell.experiment} experiment's (${typed.problems.join("; ")})`);
       const bucket = pending.has(hash) ? "computed" : "cached";
       rows[index] = result.status === "diverged" ? { ...row(typed.metrics, "diverged"), countedAs: bucket } : row(typed.metrics, bucket);
       evidence[index] = { ...typed, hash, status: result.status, spectra: result.spectra };

@@ -42,9 +42,14 @@ export interface PipelineOptions {
 const LISTED_KEYS_PER_CELL = 50;
 
 /** Validate a spec and store its text where Plan expects it; returns Plan's event. */
-export async function submitSpec(store: Store, text: string, options: { source?: string; kernelVersion?: number; baselineKey?: string; sweep?: Sweep } = {}) {
+export async function submitSpec(
+  store: Store,
+  text: string,
+  options: { source?: string; kernelVersion?: number; baselineKey?: string; sweep?: Sweep } = {},
+) {
   // `sweep`: the caller parsed `text` already (parsing 100,000 cells takes seconds).
-  const sweep = options.sweep ?? parseSpec(text, { kernelVersion: options.kernelVersion ?? engineKernelVersion(), source: options.source ?? "spec" });
+  const sweep =
+    options.sweep ?? parseSpec(text, { kernelVersion: options.kernelVersion ?? engineKernelVersion(), source: options.source ?? "spec" });
   const specKey = keys.spec(sweep.sweepId);
   await store.put(specKey, text, { contentType: "application/yaml" });
   const event: PlanEvent = { specKey, ...(options.baselineKey ? { baselineKey: options.baselineKey } : {}) };
@@ -67,7 +72,8 @@ export async function plan(store: Store, event: PlanEvent, options: PipelineOpti
   });
 
   const concurrency = options.concurrency ?? 16;
-  const listed = sweep.cells.length >= (options.listFromCells ?? 1000) ? await listResults(store, sweep.cells.length, concurrency) : undefined;
+  const listed =
+    sweep.cells.length >= (options.listFromCells ?? 1000) ? await listResults(store, sweep.cells.length, concurrency) : undefined;
   const pending = await pendingCells(store, sweep, kernelVersion, log, concurrency, listed);
   await store.put(keys.manifest(sweepId), jsonLines(pending.items), { contentType: "application/jsonl" });
 
@@ -121,7 +127,14 @@ async function listResults(store: Store, cells: number, concurrency: number): Pr
  * bundle (bytes and name) again. Bundles are written whole every time, not compared with what
  * is stored: there are few of them, and a damaged one is thereby repaired by the next plan.
  */
-async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, log: PipelineLog, concurrency: number, results: Set<string> | undefined) {
+async function pendingCells(
+  store: Store,
+  sweep: Sweep,
+  kernelVersion: number,
+  log: PipelineLog,
+  concurrency: number,
+  results: Set<string> | undefined,
+) {
   const isPending = new Array<boolean>(sweep.cells.length).fill(false);
   let corrupt = 0;
   await forEachLimit(sweep.cells, concurrency, async (planned, index) => {
@@ -145,7 +158,10 @@ async function pendingCells(store: Store, sweep: Sweep, kernelVersion: number, l
     const lines = pending.map((planned) => {
       shareCanonical(cache, planned.cell);
       const line = toBytes(`${cellDocumentText(planned.cell, kernelVersion, cache)}\n`);
-      if (line.byteLength - 1 > MAX_DEFINITION_BYTES) throw new UsageError(`cell ${planned.hash} has a definition of ${line.byteLength - 1} bytes; at most ${MAX_DEFINITION_BYTES} are allowed`);
+      if (line.byteLength - 1 > MAX_DEFINITION_BYTES)
+        throw new UsageError(
+          `cell ${planned.hash} has a definition of ${line.byteLength - 1} bytes; at most ${MAX_DEFINITION_BYTES} are allowed`,
+        );
       return line;
     });
     const bytes = concatenate(lines);

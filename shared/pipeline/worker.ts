@@ -10,7 +10,15 @@ import { performance } from "node:perf_hooks";
 import { experimentFor } from "../experiments/registry.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { checkMetrics } from "../results/metrics.js";
-import { RESULT_FORMAT, ResultConflictError, checkStoredResult, sealResult, writeCellError, writeResult, type CellResult } from "../results/result.js";
+import {
+  RESULT_FORMAT,
+  ResultConflictError,
+  checkStoredResult,
+  sealResult,
+  writeCellError,
+  writeResult,
+  type CellResult,
+} from "../results/result.js";
 import { verifyCellDocument } from "../spec/hash.js";
 import type { Store } from "../store/store.js";
 import { manifestItemSchema, type DefinitionLocation, type WorkerBatch, type WorkerResult } from "./contract.js";
@@ -47,24 +55,38 @@ export async function runWorker(store: Store, event: WorkerBatch, options: Worke
       await writeCellError(store, { hash, error: outcome.error, at: new Date().toISOString() });
     }
   }
-  log.info("batch done", { sweepId: event.BatchInput?.sweepId, computed: result.computed.length, cached: result.cached.length, failed: result.failed.length });
+  log.info("batch done", {
+    sweepId: event.BatchInput?.sweepId,
+    computed: result.computed.length,
+    cached: result.cached.length,
+    failed: result.failed.length,
+  });
   return result;
 }
 
 type CellOutcome = "computed" | "cached" | { error: string };
 
-async function computeCell(store: Store, hash: string, at: DefinitionLocation, kernelVersion: number, workerId: string | undefined): Promise<CellOutcome> {
+async function computeCell(
+  store: Store,
+  hash: string,
+  at: DefinitionLocation,
+  kernelVersion: number,
+  workerId: string | undefined,
+): Promise<CellOutcome> {
   if ((await checkStoredResult(store, hash)) === "valid") return "cached";
 
   const bundle = keys.definitions(at.bundle);
   const bytes = await store.getRange(bundle, at.offset, at.length);
   if (!bytes) return { error: `no cell definitions at ${bundle}; plan the sweep again` };
   const where = `${bundle} bytes ${at.offset}-${at.offset + at.length - 1}`;
-  if (bytes.byteLength < at.length) return { error: `${where}: only ${bytes.byteLength} of ${at.length} bytes there (a damaged bundle or manifest); plan the sweep again` };
+  if (bytes.byteLength < at.length)
+    return { error: `${where}: only ${bytes.byteLength} of ${at.length} bytes there (a damaged bundle or manifest); plan the sweep again` };
   const document = verifyCellDocument(hash, bytes);
   if (typeof document === "string") return { error: `${where}: ${document}; plan the sweep again` };
   if (document.kernelVersion !== kernelVersion)
-    return { error: `cell was planned for kernel version ${document.kernelVersion}, this worker runs ${kernelVersion}; plan the sweep again` };
+    return {
+      error: `cell was planned for kernel version ${document.kernelVersion}, this worker runs ${kernelVersion}; plan the sweep again`,
+    };
 
   const startedAt = new Date().toISOString();
   const start = performance.now();
@@ -74,7 +96,10 @@ async function computeCell(store: Store, hash: string, at: DefinitionLocation, k
     // The experiment's metrics as its schema declares them, or the cell fails naming the field:
     // Aggregate and the claims read them by those types.
     const typed = checkMetrics(document.cell, outcome.metrics, { strict: true });
-    if ("problems" in typed) return { error: `the ${document.cell.experiment} experiment wrote metrics its schema does not allow (shared/results/metrics.ts): ${typed.problems.join("; ")}` };
+    if ("problems" in typed)
+      return {
+        error: `the ${document.cell.experiment} experiment wrote metrics its schema does not allow (shared/results/metrics.ts): ${typed.problems.join("; ")}`,
+      };
     sealed = {
       format: RESULT_FORMAT,
       hash,

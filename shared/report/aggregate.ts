@@ -6,7 +6,11 @@ import type { Store } from "../store/store.js";
 import { loadResults } from "./load.js";
 import { writeReport } from "./write.js";
 
-export async function reportForAggregate(store: Store, summary: Summary, baseline: Summary | undefined): Promise<{ keys: string[]; regressions: number }> {
+export async function reportForAggregate(
+  store: Store,
+  summary: Summary,
+  baseline: Summary | undefined,
+): Promise<{ keys: string[]; regressions: number }> {
   const unreadable = new Map<string, string>();
   const written = await writeReport(store, summary.sweepId, summary, loadResults(store, summary, unreadable), {
     unreadable,

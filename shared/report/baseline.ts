@@ -94,7 +94,14 @@ export function compareWithBaseline(summary: Summary, baselineSummary: Summary):
       if (!same)
         regressions.push({
           kind: field === "status" ? "cell-status" : "cell-metric",
-          direction: field === "status" ? (outcome(row.status) === "ok" ? "better" : outcome(before.status) === "ok" ? "worse" : "changed") : "changed",
+          direction:
+            field === "status"
+              ? outcome(row.status) === "ok"
+                ? "better"
+                : outcome(before.status) === "ok"
+                  ? "worse"
+                  : "changed"
+              : "changed",
           hash: row.hash,
           metric: field,
           baseline: plain(a),

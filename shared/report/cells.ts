@@ -44,7 +44,6 @@ export interface ReportCell {
 /** Parameter paths that tell replicates apart rather than configurations. */
 const replicateFields = new Set(["seed"]);
 
-
 export interface Configurations {
   /** Configuration key (canonical JSON of the parameters without the seed) of every cell hash. */
   keyOf: Map<string, string>;
@@ -188,13 +187,17 @@ export function fromCellResult(result: CellResult): ReportCell {
   if (blockCurves.length > 0) {
     const normEpochs = numbers(curves["blockNorm.epoch"]) ?? epochs;
     const count = Math.min(...blockCurves.map((c) => c.length), normEpochs?.length ?? Number.POSITIVE_INFINITY);
-    cell.blockNorms = Array.from({ length: count }, (_, i) => ({ epoch: normEpochs?.[i] ?? i + 1, blockNorms: blockCurves.map((c) => c[i]!) }));
+    cell.blockNorms = Array.from({ length: count }, (_, i) => ({
+      epoch: normEpochs?.[i] ?? i + 1,
+      blockNorms: blockCurves.map((c) => c[i]!),
+    }));
   } else if (finalBlockNorms) cell.blockNorms = [{ epoch: cell.curve?.at(-1)?.epoch ?? 1, blockNorms: finalBlockNorms }];
   if (trained?.closedFormMinimum !== undefined) cell.closedFormMinimum = trained.closedFormMinimum;
   if (trained?.balanceTarget !== undefined) cell.balancedNorm = trained.balanceTarget;
   if (!("problems" in typed) && typed.kind === "linear") {
     const { monteCarlo, regularisers } = typed.metrics;
-    if (monteCarlo) cell.monteCarlo = { mean: monteCarlo.mean, standardError: monteCarlo.standardError, deterministic: monteCarlo.deterministic };
+    if (monteCarlo)
+      cell.monteCarlo = { mean: monteCarlo.mean, standardError: monteCarlo.standardError, deterministic: monteCarlo.deterministic };
     if (regularisers) cell.regularisers = { ...regularisers };
   }
   return cell;

@@ -63,7 +63,10 @@ function headlineRelation(claim: ClaimResult): string {
 function failedChecks(claim: ClaimResult): string {
   return (claim.checks ?? [])
     .filter((c) => !c.pass && !c.reported)
-    .map((c) => `<div class="failed-check">fails: ${e(c.name)} = ${e(formatQuantity(c.measured))}, needs ${relation(c)} ${e(formatQuantity(c.tolerance))}</div>`)
+    .map(
+      (c) =>
+        `<div class="failed-check">fails: ${e(c.name)} = ${e(formatQuantity(c.measured))}, needs ${relation(c)} ${e(formatQuantity(c.tolerance))}</div>`,
+    )
     .join("");
 }
 
@@ -91,10 +94,15 @@ ${checks
 function claimRow(view: ClaimView): string {
   const { claim } = view;
   const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}" title="${e(l.hash)}">${e(l.hash.slice(0, 8))}</a>`).join(" ");
-  const more = view.moreCells > 0 ? ` <span class="meta" title="every cell of the claim is in summary.json, claims[].hashes">+${view.moreCells} more in summary.json</span>` : "";
+  const more =
+    view.moreCells > 0
+      ? ` <span class="meta" title="every cell of the claim is in summary.json, claims[].hashes">+${view.moreCells} more in summary.json</span>`
+      : "";
   const corrupt = claimCorruptNote(view.corruptCells, view.cellCount);
   const reason =
-    failedChecks(claim) + (claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "") + (corrupt ? `<div class="corrupt-note">${e(corrupt)}</div>` : "");
+    failedChecks(claim) +
+    (claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "") +
+    (corrupt ? `<div class="corrupt-note">${e(corrupt)}</div>` : "");
   return `<tr id="claim-row-${e(claim.id)}">
 <td class="num">${e(claim.id)}</td>
 <td><a href="#${claimAnchor(claim.id)}">${e(claim.title)}</a></td>
@@ -129,8 +137,12 @@ export function renderHtml(model: ReportModel): string {
   parts.push(`<section id="claims">
 <h2>Claims</h2>
 <p class="meta">The seven claims of THEORY.md, checked on this sweep's cells. Measured and Tolerance are each claim's first check (all its checks are under the claim below). Cells link to their row below (or to their result file), the worst first; a long list is cut, and every cell of a claim is in summary.json.</p>
-${corruptNote(model) ? `<p class="verdict warn" id="corrupt-results">${e(corruptNote(model))}</p>
-` : ""}<table class="claims">
+${
+  corruptNote(model)
+    ? `<p class="verdict warn" id="corrupt-results">${e(corruptNote(model))}</p>
+`
+    : ""
+}<table class="claims">
 <thead><tr><th>#</th><th>Claim</th><th>Status</th><th>Measured</th><th>Tolerance</th><th>Cells</th><th>Evidence and notes</th></tr></thead>
 <tbody>
 ${model.claims.map(claimRow).join("\n")}

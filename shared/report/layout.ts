@@ -41,11 +41,14 @@ export function claimCorruptNote(corruptCells: number, cellCount: number): strin
 
 /** How many claims have each status, and the headline: "5 of 7 claims pass · 1 fail · 1 skipped · ...". */
 export function statusCounts(model: ReportModel): Record<ClaimStatus, number> & { sentence: string } {
-  const counts = Object.fromEntries(claimStatuses.map((status) => [status, model.claims.filter((c) => c.claim.status === status).length])) as Record<ClaimStatus, number>;
+  const counts = Object.fromEntries(
+    claimStatuses.map((status) => [status, model.claims.filter((c) => c.claim.status === status).length]),
+  ) as Record<ClaimStatus, number>;
   const parts = [`${counts.pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
   for (const status of claimStatuses) if (status !== "pass" && counts[status]) parts.push(`${counts[status]} ${status}`);
   if (model.cells.failed) parts.push(`${counted(model.cells.failed, "cell")} failed`);
   const regressions = model.baseline?.regressions.length ?? 0;
-  if (model.baseline) parts.push(regressions ? `${counted(regressions, "regression")} against the baseline` : "no regression against the baseline");
+  if (model.baseline)
+    parts.push(regressions ? `${counted(regressions, "regression")} against the baseline` : "no regression against the baseline");
   return { ...counts, sentence: parts.join(" · ") };
 }

@@ -39,9 +39,13 @@ export async function loadSummary(store: Store, sweepId: string, onRegenerated: 
     try {
       summary = await summarise(store, sweepId);
     } catch (cause) {
-      throw new UsageError(`${store.url} ${key}: written by another dropsweep (${found}), and cannot be regenerated from the stored results: ${(cause as Error).message}`);
+      throw new UsageError(
+        `${store.url} ${key}: written by another dropsweep (${found}), and cannot be regenerated from the stored results: ${(cause as Error).message}`,
+      );
     }
-    onRegenerated(`${key} was written by another dropsweep (${found}); regenerated it from the stored results (claims evaluated again, no cell recomputed)`);
+    onRegenerated(
+      `${key} was written by another dropsweep (${found}); regenerated it from the stored results (claims evaluated again, no cell recomputed)`,
+    );
     return summary;
   }
 }
@@ -54,7 +58,9 @@ export async function resolveSweepId(store: Store, id: string): Promise<string> 
   if (await store.exists(summaryKey(id))) return id;
   const matches = (await sweepsStartingWith(store, id)).filter((m) => m.length > id.length);
   if (matches.length > 1)
-    throw new UsageError(`sweep ${id}: ambiguous in ${store.url}, it starts ${matches.length} sweep ids (${matches.slice(0, 3).join(", ")}${matches.length > 3 ? ", ..." : ""})`);
+    throw new UsageError(
+      `sweep ${id}: ambiguous in ${store.url}, it starts ${matches.length} sweep ids (${matches.slice(0, 3).join(", ")}${matches.length > 3 ? ", ..." : ""})`,
+    );
   return matches[0] ?? id;
 }
 
@@ -122,7 +128,9 @@ export async function loadBaseline(location: string, options: OpenStoreOptions =
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // The store's own words ("store X: is a file, expected a directory") do not say which flag.
-    const what = /: is a file, expected a directory$/.test(error.message) ? "is a file but not a .json summary" : error.message.replace(/^store \S+: /, "");
+    const what = /: is a file, expected a directory$/.test(error.message)
+      ? "is a file but not a .json summary"
+      : error.message.replace(/^store \S+: /, "");
     throw new UsageError(`--baseline ${location}: ${what}; ${accepted}`);
   }
   let bytes: Uint8Array | undefined;

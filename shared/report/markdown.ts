@@ -17,7 +17,10 @@ export function renderMarkdown(model: ReportModel): string {
   const lines: string[] = [];
   const counts = statusCounts(model);
   lines.push(`# dropsweep report`, "");
-  lines.push(`Sweep \`${model.sweepId}\` · ${counted(model.cells.total, "cell")}: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed`, "");
+  lines.push(
+    `Sweep \`${model.sweepId}\` · ${counted(model.cells.total, "cell")}: ${model.cells.computed} computed, ${model.cells.cached} cached, ${model.cells.failed} failed`,
+    "",
+  );
   lines.push(`**${counts.sentence}**`, "");
 
   lines.push(`## Claims`, "");
@@ -28,14 +31,19 @@ export function renderMarkdown(model: ReportModel): string {
   if (corruptNote(model)) lines.push(`**${corruptNote(model)}**`, "");
   lines.push(`| # | Claim | Status | Measured | Tolerance | Cells | Evidence and notes |`, `|---:|---|---|---:|---:|---:|---|`);
   for (const v of model.claims) {
-    const evidence = v.links.map((l) => `[${l.hash.slice(0, 8)}](${l.href.startsWith("#") ? `#${l.hash.slice(0, 12)}` : l.href})`).join(" ");
+    const evidence = v.links
+      .map((l) => `[${l.hash.slice(0, 8)}](${l.href.startsWith("#") ? `#${l.hash.slice(0, 12)}` : l.href})`)
+      .join(" ");
     const failed = (v.claim.checks ?? [])
       .filter((c) => !c.pass && !c.reported)
       .map((c) => ` **fails:** ${cell(c.name)} = ${formatQuantity(c.measured)}, needs ${relation(c)} ${formatQuantity(c.tolerance)}.`)
       .join("");
     const corrupt = claimCorruptNote(v.corruptCells, v.cellCount);
     const more =
-      (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") + failed + (v.claim.reason ? ` ${cell(v.claim.reason)}` : "") + (corrupt ? ` **${cell(corrupt)}**` : "");
+      (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") +
+      failed +
+      (v.claim.reason ? ` ${cell(v.claim.reason)}` : "") +
+      (corrupt ? ` **${cell(corrupt)}**` : "");
     lines.push(
       `| ${v.claim.id} | [${cell(v.claim.title)}](#${claimAnchor(v.claim.id)}) | **${v.claim.status}** | ${cell(formatQuantity(v.claim.measured))} | ${v.claim.checks?.[0] && v.claim.tolerance != null ? `${relation(v.claim.checks[0])} ` : ""}${cell(formatQuantity(v.claim.tolerance))} | ${v.cellCount} | ${evidence}${more} |`,
     );
@@ -47,10 +55,13 @@ export function renderMarkdown(model: ReportModel): string {
     lines.push(`## Regressions`, "");
     lines.push(
       `Against baseline \`${b.sweepId}\` (${b.source}): ` +
-        (b.regressions.length === 0 ? "no claim changed status and no metric moved beyond its tolerance." : `${counted(b.regressions.length, "change")}.`),
+        (b.regressions.length === 0
+          ? "no claim changed status and no metric moved beyond its tolerance."
+          : `${counted(b.regressions.length, "change")}.`),
       "",
     );
-    for (const r of b.regressions) lines.push(`- ${r.direction === "worse" ? "**worse**: " : r.direction === "better" ? "better: " : ""}${r.message}`);
+    for (const r of b.regressions)
+      lines.push(`- ${r.direction === "worse" ? "**worse**: " : r.direction === "better" ? "better: " : ""}${r.message}`);
     if (b.onlyCurrent + b.onlyBaseline > 0)
       lines.push("", `${counted(b.onlyCurrent, "cell")} only in this sweep and ${b.onlyBaseline} only in the baseline were not compared.`);
     lines.push("");
@@ -86,21 +97,28 @@ export function renderMarkdown(model: ReportModel): string {
 
   if (model.failures.length || model.missingResults.length) {
     lines.push(`## Cells that did not complete`, "");
-    for (const f of model.failures) lines.push(`- **${f.status}** \`${f.hash.slice(0, 12)}\` ${f.configuration}: \`${f.error.replace(/`/g, "'")}\``);
+    for (const f of model.failures)
+      lines.push(`- **${f.status}** \`${f.hash.slice(0, 12)}\` ${f.configuration}: \`${f.error.replace(/`/g, "'")}\``);
     for (const m of model.missingResults) lines.push(`- **missing** \`${m.hash.slice(0, 12)}\`: ${m.reason}`);
-    if (model.failuresOmitted > 0) lines.push(`- ${model.failuresOmitted} more ${model.failuresOmitted === 1 ? "is" : "are"} listed in summary.json (rows with their status).`);
+    if (model.failuresOmitted > 0)
+      lines.push(
+        `- ${model.failuresOmitted} more ${model.failuresOmitted === 1 ? "is" : "are"} listed in summary.json (rows with their status).`,
+      );
     lines.push("");
   }
 
   lines.push(`## Cells`, "");
-  lines.push(`| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | ${rankColumn.heading} | Representable | Status |`);
+  lines.push(
+    `| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | ${rankColumn.heading} | Representable | Status |`,
+  );
   lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|`);
   for (const r of model.rows)
     lines.push(
       `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
     );
   lines.push("", rankColumn.note);
-  if (model.rowsOmitted > 0) lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
+  if (model.rowsOmitted > 0)
+    lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
   lines.push("", `Regenerate without recomputing: \`${model.regenerate}\`.`, "");
   return lines.join("\n");
 }

@@ -102,7 +102,11 @@ export function resultHref(sweepId: string, hash: string): string {
 
 const maxFailuresListed = 200;
 
-export async function buildReportModel(summary: Summary, results: AsyncIterable<ReportCell>, options: ReportOptions = {}): Promise<ReportModel> {
+export async function buildReportModel(
+  summary: Summary,
+  results: AsyncIterable<ReportCell>,
+  options: ReportOptions = {},
+): Promise<ReportModel> {
   const limits = { ...defaultLimits, ...options.limits };
   const progress = options.onProgress ?? (() => {});
   const configurations = groupConfigurations(summary.rows);
@@ -128,7 +132,9 @@ export async function buildReportModel(summary: Summary, results: AsyncIterable<
 
   const health = resultHealth(summary, delivered, options.unreadable);
   for (const c of health.corruptResults)
-    progress(`report: warning: the result of cell ${c.hash.slice(0, 12)} is corrupt (${c.reason}); shown as corrupt, the claims as Aggregate evaluated them when it was valid. Rerun the sweep to recompute it.`);
+    progress(
+      `report: warning: the result of cell ${c.hash.slice(0, 12)} is corrupt (${c.reason}); shown as corrupt, the claims as Aggregate evaluated them when it was valid. Rerun the sweep to recompute it.`,
+    );
   const incomplete = health.rows.filter((r) => r.status !== "computed" && r.status !== "cached");
   const failures = await describeFailures(incomplete.slice(0, maxFailuresListed), labelOf, options);
 
@@ -193,7 +199,11 @@ export async function buildReportModel(summary: Summary, results: AsyncIterable<
  * most `cap` configurations (the worst by objective gap and an even spread), chosen from the
  * rows before the results stream by, so only those are kept whole.
  */
-function chooseRepresentatives(summary: Summary, configurations: Configurations, cap: number): { hashes: Set<string>; chosen: number; drawable: number } {
+function chooseRepresentatives(
+  summary: Summary,
+  configurations: Configurations,
+  cap: number,
+): { hashes: Set<string>; chosen: number; drawable: number } {
   const rowByHash = new Map(summary.rows.map((row) => [row.hash, row]));
   const members = (key: string) => configurations.members.get(key) ?? [];
   const worstGap = (key: string) => Math.max(...members(key).map((h) => rowByHash.get(h)?.objectiveGap ?? Number.NEGATIVE_INFINITY));
@@ -217,12 +227,21 @@ function resultHealth(summary: Summary, delivered: ReadonlySet<string>, unreadab
   const lost = summary.rows.filter((r) => rowHasResult(r) && !delivered.has(r.hash));
   const corruptResults = lost.flatMap((r) => (unreadable?.has(r.hash) ? [{ hash: r.hash, reason: unreadable.get(r.hash)! }] : []));
   const corruptReason = new Map(corruptResults.map((c) => [c.hash, c.reason]));
-  const missingResults = lost.filter((r) => !corruptReason.has(r.hash)).map((r) => ({ hash: r.hash, reason: "result missing from the store" }));
+  const missingResults = lost
+    .filter((r) => !corruptReason.has(r.hash))
+    .map((r) => ({ hash: r.hash, reason: "result missing from the store" }));
   const rows = summary.rows.map((row): SummaryRow => {
     const reason = corruptReason.get(row.hash);
     if (reason === undefined) return row;
     const { hash, parameters } = row;
-    const none = { objectiveGap: null, spectrumError: null, balanceRatio: null, learnedRank: null, closedFormRank: null, representable: null };
+    const none = {
+      objectiveGap: null,
+      spectrumError: null,
+      balanceRatio: null,
+      learnedRank: null,
+      closedFormRank: null,
+      representable: null,
+    };
     return { hash, parameters, ...none, status: "corrupt", error: `result is corrupt: ${reason}` };
   });
   // Recounted from the rows as shown, so computed + cached + failed stays the total.
@@ -230,7 +249,11 @@ function resultHealth(summary: Summary, delivered: ReadonlySet<string>, unreadab
   return { rows, current, corruptResults, missingResults };
 }
 
-async function describeFailures(rows: readonly SummaryRow[], labelOf: (hash: string) => string, options: ReportOptions): Promise<ReportModel["failures"]> {
+async function describeFailures(
+  rows: readonly SummaryRow[],
+  labelOf: (hash: string) => string,
+  options: ReportOptions,
+): Promise<ReportModel["failures"]> {
   const failures: ReportModel["failures"] = [];
   for (const row of rows) {
     const diverged = row.status === "diverged";
@@ -244,7 +267,13 @@ async function describeFailures(rows: readonly SummaryRow[], labelOf: (hash: str
   return failures;
 }
 
-function claimView(claim: ClaimResult, sweepId: string, limits: ReportLimits, inTable: ReadonlySet<string>, corrupt: ReadonlySet<string>): ClaimView {
+function claimView(
+  claim: ClaimResult,
+  sweepId: string,
+  limits: ReportLimits,
+  inTable: ReadonlySet<string>,
+  corrupt: ReadonlySet<string>,
+): ClaimView {
   const module = claimById(claim.id);
   const hashes = claimCellHashes(claim);
   return {
@@ -253,7 +282,9 @@ function claimView(claim: ClaimResult, sweepId: string, limits: ReportLimits, in
     measuredMeaning: module.measured(claim),
     justification: claim.justification,
     cellCount: claim.cells,
-    links: hashes.slice(0, limits.claimLinks).map((hash) => ({ hash, href: inTable.has(hash) ? `#${cellAnchor(hash)}` : resultHref(sweepId, hash) })),
+    links: hashes
+      .slice(0, limits.claimLinks)
+      .map((hash) => ({ hash, href: inTable.has(hash) ? `#${cellAnchor(hash)}` : resultHref(sweepId, hash) })),
     moreCells: Math.max(0, hashes.length - limits.claimLinks),
     corruptCells: hashes.filter((h) => corrupt.has(h)).length,
   };

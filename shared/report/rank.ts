@@ -39,7 +39,11 @@ export function rankVerdicts(summary: Summary): RankVerdicts {
   if (!claim || claim.status === "skipped") return { mismatched: new Set(), unresolved: new Set(), judged: new Set() };
   const mismatched = claim.mismatched ?? [];
   const unresolved = claim.unresolved ?? [];
-  return { mismatched: new Set(mismatched), unresolved: new Set(unresolved), judged: new Set([...claimCellHashes(claim), ...mismatched, ...unresolved]) };
+  return {
+    mismatched: new Set(mismatched),
+    unresolved: new Set(unresolved),
+    judged: new Set([...claimCellHashes(claim), ...mismatched, ...unresolved]),
+  };
 }
 
 export function rankView(row: SummaryRow, verdicts: RankVerdicts): RankView {
@@ -65,9 +69,11 @@ export const rankColumn = {
 
 export function rankTooltip(view: RankView): string {
   const parts: string[] = [];
-  if (view.exact !== undefined) parts.push(`exact rank(A*) = ${view.exact}; ${view.closedForm} of its singular values lie above ${threshold}`);
+  if (view.exact !== undefined)
+    parts.push(`exact rank(A*) = ${view.exact}; ${view.closedForm} of its singular values lie above ${threshold}`);
   if (view.verdict === "mismatch") parts.push("claim 5 counts this cell as a mismatch");
-  if (view.verdict === "accepted") parts.push("claim 5 accepts either rank for this cell: a closed-form singular value lies within the resolution of the threshold");
+  if (view.verdict === "accepted")
+    parts.push("claim 5 accepts either rank for this cell: a closed-form singular value lies within the resolution of the threshold");
   if (view.verdict === "match") parts.push("claim 5: ranks match");
   return parts.join("; ");
 }

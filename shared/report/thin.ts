@@ -45,7 +45,10 @@ export function thinCurve(curve: readonly CurvePoint[], maxPoints = maxCurvePoin
 }
 
 /** Block norms (recorded at their own epochs) thinned the same way: the last point of each span. */
-export function thinBlockNorms(points: readonly BlockNormPoint[], maxPoints = maxCurvePoints): { points: BlockNormPoint[]; thinned: boolean } {
+export function thinBlockNorms(
+  points: readonly BlockNormPoint[],
+  maxPoints = maxCurvePoints,
+): { points: BlockNormPoint[]; thinned: boolean } {
   if (points.length <= maxPoints) return { points: [...points], thinned: false };
   return { points: geometricSpans(points.length, maxPoints).map(([, end]) => points[end - 1]!), thinned: true };
 }

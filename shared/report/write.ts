@@ -24,7 +24,13 @@ export interface WrittenReport {
   model: ReportModel;
 }
 
-export async function writeReport(store: Store, sweepId: string, summary: Summary, results: AsyncIterable<CellResult>, options: ReportOptions = {}): Promise<WrittenReport> {
+export async function writeReport(
+  store: Store,
+  sweepId: string,
+  summary: Summary,
+  results: AsyncIterable<CellResult>,
+  options: ReportOptions = {},
+): Promise<WrittenReport> {
   if (summary.sweepId !== sweepId) throw new Error(`writeReport: summary is for sweep ${summary.sweepId}, not ${sweepId}`);
   const model = await buildReportModel(summary, reportCells(results), {
     cellError: async (hash) => (await readCellError(store, hash))?.error,

@@ -52,10 +52,7 @@ export function sealResult(result: CellResult): string {
   return `{"result":${body},"sha256":"${sha256Hex(body)}"}`;
 }
 
-export type ResultRead =
-  | { state: "valid"; result: CellResult }
-  | { state: "missing" }
-  | { state: "corrupt"; reason: string };
+export type ResultRead = { state: "valid"; result: CellResult } | { state: "missing" } | { state: "corrupt"; reason: string };
 
 /**
  * Check the stored bytes of a result without parsing them: an envelope as `sealResult` writes
@@ -73,7 +70,11 @@ export function checkResultBytes(hash: string, bytes: Uint8Array): string | unde
   if (!match) return "not canonical";
   const body = bytes.subarray(PREFIX.length, n - SUFFIX_LENGTH);
   if (sha256Hex(body) !== match[1]) return "SHA-256 does not match the contents";
-  if (Buffer.from(body.buffer, body.byteOffset, body.byteLength).indexOf(`"format":${JSON.stringify(RESULT_FORMAT)},"hash":"${hash}","kernelVersion":`) < 0)
+  if (
+    Buffer.from(body.buffer, body.byteOffset, body.byteLength).indexOf(
+      `"format":${JSON.stringify(RESULT_FORMAT)},"hash":"${hash}","kernelVersion":`,
+    ) < 0
+  )
     return "not canonical";
   return undefined;
 }
@@ -137,7 +138,9 @@ export async function checkStoredResult(store: Store, hash: string): Promise<"va
  */
 export class ResultConflictError extends Error {
   constructor(readonly hash: string) {
-    super(`a different valid result is already stored for cell ${hash}; it is kept (first writer wins). Cells should be deterministic: is an experiment not?`);
+    super(
+      `a different valid result is already stored for cell ${hash}; it is kept (first writer wins). Cells should be deterministic: is an experiment not?`,
+    );
     this.name = "Dropsweep.ResultConflict";
   }
 }

@@ -91,7 +91,10 @@ export const summarySchema = z.looseObject({
   claims: z.array(claimResultSchema).superRefine((claims, context) => {
     const ids = claims.map((c) => c.id);
     if (ids.join() !== claimIds.join())
-      context.addIssue({ code: "custom", message: `expected one result for each claim, ${claimIds.join(", ")} in that order, got ${ids.join(", ") || "none"}` });
+      context.addIssue({
+        code: "custom",
+        message: `expected one result for each claim, ${claimIds.join(", ")} in that order, got ${ids.join(", ") || "none"}`,
+      });
   }),
   rows: z.array(summaryRowSchema),
   ...reportFieldsShape,

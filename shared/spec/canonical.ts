@@ -19,7 +19,8 @@ export function canonicalJson(value: unknown, cache?: CanonicalCache): string {
   try {
     return write(value, cache);
   } catch (error) {
-    if (error instanceof NotCanonical) throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`, { cause: error });
+    if (error instanceof NotCanonical)
+      throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`, { cause: error });
     throw error;
   }
 }
@@ -86,7 +87,8 @@ export function shareCanonical(cache: CanonicalCache, value: object): void {
   try {
     for (const child of Object.values(value)) visit(child);
   } catch (error) {
-    if (error instanceof NotCanonical) throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`, { cause: error });
+    if (error instanceof NotCanonical)
+      throw new Error(`canonicalJson: ${error.message} at ${locate(value, error.value)}`, { cause: error });
     throw error;
   }
 }

@@ -257,10 +257,16 @@ function deepConstraints(raw: unknown): Problem[] {
   const problems = maskRuleProblems(field(raw, "mask"), { count: hiddenUnits, name: "hiddenUnits" }, ["mask"], { partitioned: true });
   const samples = count(raw, "samples") ?? 1000;
   const proportions = field(raw, "classProportions");
-  const usable = proportions === undefined || (Array.isArray(proportions) && proportions.length === 10 && proportions.every((p) => typeof p === "number" && p >= 0));
+  const usable =
+    proportions === undefined ||
+    (Array.isArray(proportions) && proportions.length === 10 && proportions.every((p) => typeof p === "number" && p >= 0));
   const seed = field(raw, "seed");
   if (usable)
-    for (const problem of mnistSelectionProblems({ samples, seed: typeof seed === "number" ? seed : 0, ...(proportions ? { classProportions: proportions as number[] } : {}) })) {
+    for (const problem of mnistSelectionProblems({
+      samples,
+      seed: typeof seed === "number" ? seed : 0,
+      ...(proportions ? { classProportions: proportions as number[] } : {}),
+    })) {
       const path = problem.startsWith("classProportions") ? "classProportions" : "samples";
       problems.push({ path, message: problem.startsWith(`${path}: `) ? problem.slice(path.length + 2) : problem });
     }

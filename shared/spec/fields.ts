@@ -78,8 +78,7 @@ export function variants<const V extends Variants>(discriminator: string, option
           : { code: "custom", path: [discriminator], message: expected, input: name },
       );
       for (const key of Object.keys(value))
-        if (!allKeys.has(key))
-          ctx.issues.push({ code: "custom", path: [key], message: unknownField(key, [...allKeys]), input: value });
+        if (!allKeys.has(key)) ctx.issues.push({ code: "custom", path: [key], message: unknownField(key, [...allKeys]), input: value });
       return value;
     }
     const own = options[name]!;

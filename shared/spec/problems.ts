@@ -75,7 +75,9 @@ export function closest(key: string, allowed: readonly string[]): string | undef
 
 /** Optimal string alignment distance: Levenshtein plus swaps of adjacent characters ("gird"/"grid" is 1). */
 export function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -104,14 +106,28 @@ export function yamlProblems(errors: readonly YamlError[], text: string): Proble
   const overIndented = errors.filter((e) => {
     const [start, end] = e.linePos ?? [];
     // The key begins after a `key: ` on its first line (a value) and ends on a later line.
-    return e.code === "MULTILINE_IMPLICIT_KEY" && start && end && end.line > start.line && lines[start.line - 1]!.slice(0, start.col - 1).trim() !== "";
+    return (
+      e.code === "MULTILINE_IMPLICIT_KEY" &&
+      start &&
+      end &&
+      end.line > start.line &&
+      lines[start.line - 1]!.slice(0, start.col - 1).trim() !== ""
+    );
   });
   const starts = new Set(overIndented.map((e) => `${e.linePos![0].line}:${e.linePos![0].col}`));
   return errors.flatMap((e): Problem[] => {
     if (overIndented.includes(e)) {
       const line = e.linePos![1]!.line;
       const col = lines[line - 1]!.search(/\S/) + 1;
-      return [yamlProblem({ message: `key indented more than the line above, whose value is already given (the keys of one mapping start in the same column) at line ${line}, column ${col}:`, linePos: [{ line, col }] }, text)];
+      return [
+        yamlProblem(
+          {
+            message: `key indented more than the line above, whose value is already given (the keys of one mapping start in the same column) at line ${line}, column ${col}:`,
+            linePos: [{ line, col }],
+          },
+          text,
+        ),
+      ];
     }
     // The same mistake, reported again by the parser at the same place.
     if (e.code === "BLOCK_AS_IMPLICIT_KEY" && e.linePos && starts.has(`${e.linePos[0].line}:${e.linePos[0].col}`)) return [];
@@ -155,7 +171,9 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
       if (!shape) return "unknown field";
       const allowed = Object.keys(shape);
       (issue as { allowedKeys?: string[] }).allowedKeys = allowed;
-      return issue.keys.length === 1 ? unknownField(issue.keys[0]!, allowed) : `unknown fields ${issue.keys.join(", ")}; expected one of: ${allowed.join(", ")}`;
+      return issue.keys.length === 1
+        ? unknownField(issue.keys[0]!, allowed)
+        : `unknown fields ${issue.keys.join(", ")}; expected one of: ${allowed.join(", ")}`;
     }
     case "invalid_union":
       if ("discriminator" in issue && issue.discriminator)
@@ -167,7 +185,9 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
       const small = issue.code === "too_small";
       const bound = String(small ? issue.minimum : issue.maximum);
       if (issue.origin === "array")
-        return (issue as { exact?: boolean }).exact ? `expected exactly ${bound} entries` : `expected ${small ? "at least" : "at most"} ${bound} entries`;
+        return (issue as { exact?: boolean }).exact
+          ? `expected exactly ${bound} entries`
+          : `expected ${small ? "at least" : "at most"} ${bound} entries`;
       if (issue.origin === "number" || issue.origin === "int") {
         const noun = issue.origin === "int" ? "an integer" : "a number";
         const relation = small ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
@@ -201,14 +221,20 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
     if (issue.code === "unrecognized_keys") {
       const allowed = (issue as { allowedKeys?: unknown }).allowedKeys;
       for (const key of issue.keys)
-        problems.push({ path: joinPath([...path, key]), message: Array.isArray(allowed) ? unknownField(key, allowed as string[]) : issue.message });
+        problems.push({
+          path: joinPath([...path, key]),
+          message: Array.isArray(allowed) ? unknownField(key, allowed as string[]) : issue.message,
+        });
       continue;
     }
     if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {
       // Zod reports the whole object as input; the value that matters is the discriminator's.
       const found = input !== null && typeof input === "object" ? (input as Record<string, unknown>)[issue.discriminator] : input;
       const at = path[path.length - 1] === issue.discriminator ? path : [...path, issue.discriminator];
-      problems.push({ path: joinPath(at), message: found === undefined ? `missing (${issue.message})` : `${issue.message}, got ${show(found)}` });
+      problems.push({
+        path: joinPath(at),
+        message: found === undefined ? `missing (${issue.message})` : `${issue.message}, got ${show(found)}`,
+      });
       continue;
     }
     if (input === undefined && issue.code === "invalid_type") {

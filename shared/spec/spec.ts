@@ -132,7 +132,8 @@ const PATH = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
 
 /** Validate and expand an already-parsed spec value. */
 export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck {
-  if (!isPlainObject(value)) return { ok: false, problems: [{ path: "", message: `expected a mapping of spec fields, got ${show(value)}` }] };
+  if (!isPlainObject(value))
+    return { ok: false, problems: [{ path: "", message: `expected a mapping of spec fields, got ${show(value)}` }] };
   // A malformed spec field (a grid entry that is not a list, say) is reported and left out, so
   // the rest of the spec is still checked; a malformed `sections` leaves nothing to check.
   const problems: Problem[] = [];
@@ -141,7 +142,10 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
   for (let attempt = 0; !top.success && attempt < 8; attempt++) {
     problems.push(...issuesToProblems(top.error.issues));
     if (top.error.issues.some((i) => i.path[0] === "sections" && i.path.length <= 1)) return { ok: false, problems };
-    input = withoutPaths(input, top.error.issues.map((i) => i.path));
+    input = withoutPaths(
+      input,
+      top.error.issues.map((i) => i.path),
+    );
     top = topSchema.safeParse(input, { error: specErrorMap, reportInput: true });
   }
   if (!top.success) return { ok: false, problems };
@@ -164,11 +168,15 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
   const names = new Set<string>();
   sectionInputs.forEach(({ input, where }, index) => {
     const name = input.name ?? (spec.sections ? `section-${index}` : (spec.name ?? "main"));
-    if (spec.sections && names.has(name)) problems.push({ path: `${where}.name`, message: `expected a name not used by another section, got ${show(name)}` });
+    if (spec.sections && names.has(name))
+      problems.push({ path: `${where}.name`, message: `expected a name not used by another section, got ${show(name)}` });
     names.add(name);
     const base = deepMerge(cellFields(spec), cellFields(input));
     if ("seed" in base)
-      problems.push({ path: "seed" in input ? `${where}.seed` : "seed", message: "set by `seeds` (a list, the innermost axis); write seeds: [...] instead" });
+      problems.push({
+        path: "seed" in input ? `${where}.seed` : "seed",
+        message: "set by `seeds` (a list, the innermost axis); write seeds: [...] instead",
+      });
     const axes: Axis[] = [];
     const grid = { ...prefixed(spec.grid ?? {}, "grid"), ...prefixed(input.grid ?? {}, at(where, "grid")) };
     for (const [path, { values, source }] of Object.entries(grid)) axes.push({ source, paths: [path], values: values.map((v) => [v]) });
@@ -224,7 +232,11 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
         if (key !== "seed" && !(TOP_ONLY as readonly string[]).includes(key) && !cellFieldsOf[s]!.includes(key)) {
           problems.push({
             path: `${where}.${key}`,
-            message: unknownField(key, [...cellFieldsOf[s]!, ...SECTION_FIELDS], ANY_CELL_FIELDS.includes(key) ? `not a field of ${quoteAll(kindsOfSections[s]!)} cells` : undefined),
+            message: unknownField(
+              key,
+              [...cellFieldsOf[s]!, ...SECTION_FIELDS],
+              ANY_CELL_FIELDS.includes(key) ? `not a field of ${quoteAll(kindsOfSections[s]!)} cells` : undefined,
+            ),
           });
           delete sections[s]!.base[key];
         }
@@ -285,7 +297,14 @@ export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck 
       // The same cell in two sections is one computation: kept once, where it first appears.
       if (earlier !== undefined && cells[earlier]!.section !== s) return;
       if (earlier !== undefined) {
-        const duplicate = duplicateProblem(cells[earlier]!, { parameters, section: s }, cells.length, earlier, sections, check.cell.experiment);
+        const duplicate = duplicateProblem(
+          cells[earlier]!,
+          { parameters, section: s },
+          cells.length,
+          earlier,
+          sections,
+          check.cell.experiment,
+        );
         found.set(`${duplicate.path}\u0000${duplicate.message}`, duplicate);
         failed[s] = true;
         return;
@@ -362,7 +381,10 @@ function axisPathProblems(axes: Axis[], cellFields: string[]): { axis: Axis; pro
       }
       const clash = owners.find((o) => o.path === path || o.path.startsWith(`${path}.`) || path.startsWith(`${o.path}.`));
       if (clash)
-        problems.push({ axis, problem: { path: where, message: `overlaps the axis ${clash.path} of ${clash.source}; each field may be set by one axis only` } });
+        problems.push({
+          axis,
+          problem: { path: where, message: `overlaps the axis ${clash.path} of ${clash.source}; each field may be set by one axis only` },
+        });
       owners.push({ path, source: where });
     }
   }
@@ -412,4 +434,3 @@ function duplicateProblem(
   const what = differing.length ? `${differing.join(", ")} has no effect on "${experiment}" cells` : "the same cell appears twice";
   return { path, message: `${what}: cells #${earlier} and #${index} are identical; remove the axis or the duplicate cells` };
 }
-

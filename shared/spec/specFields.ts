@@ -12,9 +12,7 @@ export const RESERVED = new Set<string>([...TOP_ONLY, ...SECTION_FIELDS]);
 export const TOP_FIELDS = ["name", "description", "maxCells", "seeds", "grid", "zip", "sections"];
 
 const axisValues = z.array(z.unknown(), { error: "expected a list of values" }).min(1, { error: "expected at least one value" });
-const seedsSchema = z
-  .array(seedSchema, { error: "expected a list of integers" })
-  .min(1, { error: "expected at least one seed" });
+const seedsSchema = z.array(seedSchema, { error: "expected a list of integers" }).min(1, { error: "expected at least one seed" });
 const sectionFields = {
   name: z
     .string({ error: "expected a name" })

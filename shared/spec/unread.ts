@@ -35,7 +35,13 @@ export function unreadFields(
     }
     return !(isPlainObject(node) && isPlainObject(value));
   };
-  const visit = (path: string, value: unknown, report: string, applies: number[], replaced: (s: number, path: string, value: unknown) => boolean) => {
+  const visit = (
+    path: string,
+    value: unknown,
+    report: string,
+    applies: number[],
+    replaced: (s: number, path: string, value: unknown) => boolean,
+  ) => {
     const live = applies.filter((s) => !replaced(s, path, value));
     if (live.length === 0 || live.some((s) => failed[s])) return;
     const cells = live.flatMap((s) => readers[s]!);
@@ -44,11 +50,13 @@ export function unreadFields(
       if (path.includes(".")) problems.push({ path: report, message: unreadMessage(path, cells) });
       return;
     }
-    if (isPlainObject(value)) for (const [key, child] of Object.entries(value)) visit(`${path}.${key}`, child, `${report}.${key}`, live, replaced);
+    if (isPlainObject(value))
+      for (const [key, child] of Object.entries(value)) visit(`${path}.${key}`, child, `${report}.${key}`, live, replaced);
   };
   const all = sections.map((_, s) => s);
   for (const [key, value] of Object.entries(cellFields(spec)))
-    if (key !== "seed") visit(key, value, key, all, (s, path, v) => byAxis(s, path) || (spec.sections !== undefined && bySection(s, path, v)));
+    if (key !== "seed")
+      visit(key, value, key, all, (s, path, v) => byAxis(s, path) || (spec.sections !== undefined && bySection(s, path, v)));
   if (spec.sections)
     inputs.forEach(({ input, where }, s) => {
       for (const [key, value] of Object.entries(cellFields(input)))
@@ -71,7 +79,9 @@ export function unreadFields(
     if (applies.some((s) => failed[s])) continue;
     const cells = applies.flatMap((s) => readers[s]!);
     const parts = path.split(".");
-    const unread = parts.findIndex((_, i) => cells.length > 0 && !cells.some((c) => getPath(c, parts.slice(0, i + 1).join(".")) !== undefined));
+    const unread = parts.findIndex(
+      (_, i) => cells.length > 0 && !cells.some((c) => getPath(c, parts.slice(0, i + 1).join(".")) !== undefined),
+    );
     if (unread >= 0) {
       const field = parts.slice(0, unread + 1).join(".");
       problems.push({ path: report, message: (field === path ? "" : `${field}: `) + unreadMessage(field, cells) });
@@ -86,10 +96,17 @@ export function unreadMessage(path: string, cells: readonly Cell[]): string {
   const key = parts.pop()!;
   const parentPath = parts.join(".");
   const kinds = cells.map((c) => c.experiment);
-  if (!parentPath) return unknownField(key, without(union(kinds.map((k) => experimentFields(k) ?? [])), "seed"), `not a field of ${quoteAll(kinds)} cells`);
+  if (!parentPath)
+    return unknownField(
+      key,
+      without(union(kinds.map((k) => experimentFields(k) ?? [])), "seed"),
+      `not a field of ${quoteAll(kinds)} cells`,
+    );
   const parents = cells.map((c) => getPath(c, parentPath)).filter(isPlainObject);
   const discriminator = ["family", "generator"].find((d) => parents.length > 0 && parents.every((p) => typeof p[d] === "string"));
-  const owner = discriminator ? `${parentPath}.${discriminator} ${quoteAll(parents.map((p) => p[discriminator]))}` : `${quoteAll(kinds)} cells`;
+  const owner = discriminator
+    ? `${parentPath}.${discriminator} ${quoteAll(parents.map((p) => p[discriminator]))}`
+    : `${quoteAll(kinds)} cells`;
   return unknownField(key, union(parents.map((p) => Object.keys(p))), `not a field of ${owner}`);
 }
 

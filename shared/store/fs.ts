@@ -12,7 +12,21 @@
 // brand-new directory (a new cell's) cost ~300 us of kernel time here, against ~20 us in a
 // directory already in use; renaming it in costs ~10 us. A read of a missing key is a stat
 // that does not throw (~1 us) rather than a failed open and its exception (~6 us).
-import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { readdir } from "node:fs/promises";
 import { dirname, join, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -86,7 +100,7 @@ export class FileStore implements Store {
     const temp = join(this.temp, `${key.slice(key.lastIndexOf("/") + 1)}${TEMP_MARK}${tempTag}-${(tempCounter++).toString(36)}`);
     const file = this.createTemp(temp);
     try {
-      for (let at = 0; at < bytes.byteLength; ) at += writeSync(file, bytes, at, bytes.byteLength - at);
+      for (let at = 0; at < bytes.byteLength;) at += writeSync(file, bytes, at, bytes.byteLength - at);
       if (durable) fsyncSync(file);
     } catch (error) {
       closeSync(file);

@@ -87,7 +87,9 @@ export class S3Store implements Store {
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
     if (length <= 0) return (await this.exists(key)) ? new Uint8Array() : undefined;
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Range: `bytes=${offset}-${offset + length - 1}` }));
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Range: `bytes=${offset}-${offset + length - 1}` }),
+      );
       const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
       if (bytes.byteLength <= length) return bytes;
       // More than asked: the server ignored the range, or widened it (s3rver sends the whole

@@ -88,9 +88,7 @@ export function closedForm(problem: ClosedFormProblem): ClosedForm {
   if (inputs) {
     checkFinite(inputs, "inputs");
     if (inputs.cols !== targets.cols)
-      throw new UsageError(
-        `inputs: X has ${inputs.cols} columns (samples) but Y has ${targets.cols}; they must be equal`,
-      );
+      throw new UsageError(`inputs: X has ${inputs.cols} columns (samples) but Y has ${targets.cols}; they must be equal`);
   }
   const blocks = hiddenUnits / blockSize;
   const lambda = dropoutLambda(keepProbability);
@@ -161,7 +159,5 @@ function checkFinite(m: Matrix, field: string): void {
   if (m.rows === 0 || m.cols === 0) throw new UsageError(`${field}: the matrix is empty; expected at least one row and one column`);
   for (let i = 0; i < m.data.length; i++)
     if (!Number.isFinite(m.data[i]!))
-      throw new UsageError(
-        `${field}: entry (${Math.floor(i / m.cols)}, ${i % m.cols}) is not a finite number`,
-      );
+      throw new UsageError(`${field}: entry (${Math.floor(i / m.cols)}, ${i % m.cols}) is not a finite number`);
 }

@@ -39,7 +39,6 @@ export function squaredNorm(a: Matrix): number {
 /** A diag(d) (scales column j by d_j). */
 export function scaleColumns(a: Matrix, d: ArrayLike<number>): Matrix {
   const out = zeros(a.rows, a.cols);
-  for (let i = 0; i < a.rows; i++)
-    for (let j = 0; j < a.cols; j++) out.data[i * a.cols + j] = a.data[i * a.cols + j]! * d[j]!;
+  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) out.data[i * a.cols + j] = a.data[i * a.cols + j]! * d[j]!;
   return out;
 }

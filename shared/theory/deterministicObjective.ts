@@ -83,7 +83,12 @@ export function createDeterministicObjective(problem: ObjectiveProblem & { hidde
   }
 
   const definition: ObjectiveDefinition = {
-    targets, inputs, hiddenUnits: r, unitMean: scaledMean, unitWeight: weight, connectLambda: lambda,
+    targets,
+    inputs,
+    hiddenUnits: r,
+    unitMean: scaledMean,
+    unitWeight: weight,
+    connectLambda: lambda,
   };
 
   function gradient(U: Matrix, V: Matrix): ObjectiveGradient {
@@ -105,13 +110,10 @@ export function createDeterministicObjective(problem: ObjectiveProblem & { hidde
     } else {
       // First-layer DropConnect: lambda sum_i ||u_i||^2 q_i, q_i = v_i^T diag(S) v_i.
       const q = new Float64Array(r);
+      for (let j = 0; j < d; j++) for (let i = 0; i < r; i++) q[i]! += gramDiagonal[j]! * V.data[j * r + i]! * V.data[j * r + i]!;
+      for (let a = 0; a < m; a++) for (let i = 0; i < r; i++) gu.data[a * r + i]! += 2 * lambda * q[i]! * U.data[a * r + i]!;
       for (let j = 0; j < d; j++)
-        for (let i = 0; i < r; i++) q[i]! += gramDiagonal[j]! * V.data[j * r + i]! * V.data[j * r + i]!;
-      for (let a = 0; a < m; a++)
-        for (let i = 0; i < r; i++) gu.data[a * r + i]! += 2 * lambda * q[i]! * U.data[a * r + i]!;
-      for (let j = 0; j < d; j++)
-        for (let i = 0; i < r; i++)
-          gv.data[j * r + i]! += 2 * lambda * uu.data[i * r + i]! * gramDiagonal[j]! * V.data[j * r + i]!;
+        for (let i = 0; i < r; i++) gv.data[j * r + i]! += 2 * lambda * uu.data[i * r + i]! * gramDiagonal[j]! * V.data[j * r + i]!;
     }
     const e = inputs ? multiplyTransposeRight(residual, inputs) : residual; // m x d
     addScaled(gu, scaleColumns(multiply(e, V), scaledMean), -2);

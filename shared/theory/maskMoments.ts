@@ -40,8 +40,7 @@ export function maskMoments(mask: MaskFamily, hiddenUnits: number): MaskMoments 
       break;
     case "dropblock": {
       const k = mask.blockSize;
-      for (let i = 0; i < r; i++)
-        for (let j = 0; j < r; j++) if (Math.floor(i / k) === Math.floor(j / k)) c[i * r + j] = variance;
+      for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) if (Math.floor(i / k) === Math.floor(j / k)) c[i * r + j] = variance;
       break;
     }
     case "contiguous-dropblock": {

@@ -49,8 +49,7 @@ export function projectorDecomposition(
   const start: Matrix[] = [];
   for (let g = 0; g < b; g++) {
     const f = zeros(n, q);
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < q; j++) f.data[i * q + j] = unit.data[i * b * q + g * q + j]!;
+    for (let i = 0; i < n; i++) for (let j = 0; j < q; j++) f.data[i * q + j] = unit.data[i * b * q + g * q + j]!;
     start.push(orthonormalise(f));
   }
   return accept(refine(x, start, q, options.maxSweeps ?? 2000, tolerance * largest));
@@ -79,8 +78,7 @@ function chain(values: ArrayLike<number>, late: readonly boolean[] = []): Float6
     const above = d[carrier]! >= 1;
     let next = -1;
     for (const pass of [false, true])
-      for (const l of fresh)
-        if (next < 0 && !!late[l] === pass && (above ? d[l]! <= 1 : d[l]! >= 1)) next = l;
+      for (const l of fresh) if (next < 0 && !!late[l] === pass && (above ? d[l]! <= 1 : d[l]! >= 1)) next = l;
     if (next < 0) next = fresh.values().next().value!; // all remaining equal 1 up to rounding
     fresh.delete(next);
     const alpha = d[carrier]!;
@@ -137,7 +135,7 @@ function layeredFrames(x: ArrayLike<number>, q: number, b: number): Matrix[] | n
       capacity -= carry.weight;
       carry = null;
     }
-    for (let p = 0; p < remaining.length; ) {
+    for (let p = 0; p < remaining.length;) {
       const i = remaining[p]!;
       if (x[i]! <= capacity + slack) {
         entries.push({ item: i, weight: x[i]!, piece: null });
@@ -157,7 +155,12 @@ function layeredFrames(x: ArrayLike<number>, q: number, b: number): Matrix[] | n
   }
   if (remaining.length > 0 || carry) return null;
   // Chains, then slots -> blocks so the halves of each split item sit in disjoint blocks.
-  const rotations = layers.map((entries) => chain(entries.map((e) => e.weight), entries.map((e) => e.piece !== null)));
+  const rotations = layers.map((entries) =>
+    chain(
+      entries.map((e) => e.weight),
+      entries.map((e) => e.piece !== null),
+    ),
+  );
   const blockOf: number[][] = [];
   let forbidden = new Set<number>();
   layers.forEach((entries, j) => {
@@ -275,7 +278,6 @@ function residual(x: ArrayLike<number>, frames: Matrix[]): number {
     const p = multiplyTransposeRight(f, f);
     for (let i = 0; i < n * n; i++) sum.data[i]! += p.data[i]!;
   }
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(sum.data[i * n + j]! - (i === j ? x[i]! : 0)));
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) worst = Math.max(worst, Math.abs(sum.data[i * n + j]! - (i === j ? x[i]! : 0)));
   return worst;
 }

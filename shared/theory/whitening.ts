@@ -36,8 +36,7 @@ export function whiten(inputs: Matrix): Whitening {
   // S^{-1/2} = Q diag(1/sqrt(s)) Q^T with Q the right singular vectors of S.
   const q = V!;
   const scaled = zeros(d, d);
-  for (let i = 0; i < d; i++)
-    for (let j = 0; j < d; j++) scaled.data[i * d + j] = q.data[i * d + j]! / Math.sqrt(values[j]!);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) scaled.data[i * d + j] = q.data[i * d + j]! / Math.sqrt(values[j]!);
   const inverseSqrtGram = multiplyTransposeRight(scaled, q);
   return { gram, inverseSqrtGram, whitenedInputs: multiply(inverseSqrtGram, inputs) };
 }

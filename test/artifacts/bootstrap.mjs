@@ -22,7 +22,8 @@ try {
   if (!path) throw Object.assign(new Error(`Cannot find module '${file}' in ${root}`), { name: "Runtime.ImportModuleError" });
   const module = await import(pathToFileURL(path).href);
   handler = module[name];
-  if (typeof handler !== "function") throw Object.assign(new Error(`${file}.${name} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
+  if (typeof handler !== "function")
+    throw Object.assign(new Error(`${file}.${name} is undefined or not exported`), { name: "Runtime.HandlerNotFound" });
 } catch (error) {
   init = failure(error);
 }

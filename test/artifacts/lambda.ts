@@ -33,7 +33,11 @@ const bootstrap = fileURLToPath(new URL("./bootstrap.mjs", import.meta.url));
 
 /** An error a handler threw (or the runtime reported), with the Lambda errorType as its name. */
 export class FunctionError extends Error {
-  constructor(name: string, message: string, readonly handlerStack?: string) {
+  constructor(
+    name: string,
+    message: string,
+    readonly handlerStack?: string,
+  ) {
     super(message);
     this.name = name;
   }
@@ -95,7 +99,9 @@ export class Container {
       this.exited = true;
       for (const [, p] of this.pending) {
         clearTimeout(p.timer);
-        p.reject(new FunctionError("Runtime.ExitError", `${this.describe()} exited (${signal ?? code}) during an invocation: ${this.tail()}`));
+        p.reject(
+          new FunctionError("Runtime.ExitError", `${this.describe()} exited (${signal ?? code}) during an invocation: ${this.tail()}`),
+        );
       }
       this.pending.clear();
     });

@@ -35,15 +35,24 @@ export function ensureLambdaNode(arch: LambdaArchitecture, cacheRoot: string): s
   const work = mkdtempSync(join(cacheRoot, ".download-"));
   try {
     try {
-      execFileSync("npm", ["pack", `${pkg.name}@${pkg.version}`, "--pack-destination", work, "--silent"], { stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 });
+      execFileSync("npm", ["pack", `${pkg.name}@${pkg.version}`, "--pack-destination", work, "--silent"], {
+        stdio: ["ignore", "ignore", "pipe"],
+        timeout: 600_000,
+      });
     } catch (error) {
       const stderr = String((error as { stderr?: Buffer }).stderr ?? "");
-      throw new Error(`could not fetch ${pkg.name}@${pkg.version} from the npm registry (npm pack): ${stderr.trim().split("\n").slice(-3).join(" ")}`, { cause: error });
+      throw new Error(
+        `could not fetch ${pkg.name}@${pkg.version} from the npm registry (npm pack): ${stderr.trim().split("\n").slice(-3).join(" ")}`,
+        { cause: error },
+      );
     }
     const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
     if (!tarball) throw new Error(`npm pack ${pkg.name}@${pkg.version} wrote no tarball`);
-    const integrity = `sha512-${createHash("sha512").update(readFileSync(join(work, tarball))).digest("base64")}`;
-    if (integrity !== pkg.integrity) throw new Error(`${pkg.name}@${pkg.version}: integrity ${integrity}, expected the pinned ${pkg.integrity}`);
+    const integrity = `sha512-${createHash("sha512")
+      .update(readFileSync(join(work, tarball)))
+      .digest("base64")}`;
+    if (integrity !== pkg.integrity)
+      throw new Error(`${pkg.name}@${pkg.version}: integrity ${integrity}, expected the pinned ${pkg.integrity}`);
     const unpacked = join(work, "unpacked");
     mkdirSync(unpacked);
     execFileSync("tar", ["xzf", join(work, tarball), "-C", unpacked]);

@@ -11,7 +11,14 @@ import { join } from "node:path";
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatProgress, localStateMachine, renderStateMachine, runLocal, type LocalProgress, type Notice } from "../../infra/local/index.js";
+import {
+  formatProgress,
+  localStateMachine,
+  renderStateMachine,
+  runLocal,
+  type LocalProgress,
+  type Notice,
+} from "../../infra/local/index.js";
 import { projectRoot } from "../../infra/stack.js";
 import { regressionError, stateNames } from "../../infra/sweepStateMachine.js";
 import { type AggregateResult, type PlanResult } from "../../shared/pipeline/contract.js";
@@ -83,7 +90,13 @@ describe("(d) the paper sweep through the local runner with the cdk.out bundles"
 
     const source = openStore(directoryUrl(sourceDir));
     const submitted = await submitSpec(source, paper);
-    const fromSource = await runLocal({ input: submitted.event, storeUrl: directoryUrl(sourceDir), store: source, concurrency: 2, progress: progressPrinter("paper from source") });
+    const fromSource = await runLocal({
+      input: submitted.event,
+      storeUrl: directoryUrl(sourceDir),
+      store: source,
+      concurrency: 2,
+      progress: progressPrinter("paper from source"),
+    });
     expect(fromSource.status, JSON.stringify(fromSource.error)).toBe("SUCCEEDED");
     expect(fromSource.output!.cells).toEqual({ total: 381, computed: 381, cached: 0, failed: 0 });
 
@@ -97,13 +110,18 @@ describe("(d) the paper sweep through the local runner with the cdk.out bundles"
         endpoint: s3.endpoint,
         store,
         concurrency: 2,
-        handlers: { plan: (e) => functions.plan.invoke(e), worker: (e) => functions.worker.invoke(e), aggregate: (e) => functions.aggregate.invoke(e) },
+        handlers: {
+          plan: (e) => functions.plan.invoke(e),
+          worker: (e) => functions.worker.invoke(e),
+          aggregate: (e) => functions.aggregate.invoke(e),
+        },
         progress: progressPrinter("paper through the bundles"),
       });
       expect(run.status, JSON.stringify(run.error)).toBe("SUCCEEDED");
       expect(run.output!.cells).toEqual({ total: 381, computed: 381, cached: 0, failed: 0 });
       expect(functions.worker.invocations).toBe(Math.ceil(381 / 8));
-      for (const [version, arch] of roles.flatMap((role) => functions[role].reported())) expect(`${version} ${arch}`).toMatch(/^v22\.\d+\.\d+ x64$/);
+      for (const [version, arch] of roles.flatMap((role) => functions[role].reported()))
+        expect(`${version} ${arch}`).toMatch(/^v22\.\d+\.\d+ x64$/);
 
       const sweepId = run.plan!.sweepId;
       expect(sweepId).toBe(fromSource.plan!.sweepId);
@@ -128,11 +146,15 @@ describe("(e) the scheduled path on moto_server: Scheduler input, regression che
   const admin = () => users.admin;
   const roleCredentials = (roleId: string) => users.roles.get(roleId)!;
   const stateMachineRoleId = Object.entries(ctx.template.Resources).find(
-    ([, r]) => r.Type === "AWS::IAM::Role" && JSON.stringify((r.Properties as any).AssumeRolePolicyDocument).includes("states.amazonaws.com"),
+    ([, r]) =>
+      r.Type === "AWS::IAM::Role" && JSON.stringify((r.Properties as any).AssumeRolePolicyDocument).includes("states.amazonaws.com"),
   )![0];
 
   beforeAll(async () => {
-    if (!ctx.moto) throw new Error("moto_server is not installed: this test cannot run (the node machine image ships moto 5.2.1; .ci/run checks for it)");
+    if (!ctx.moto)
+      throw new Error(
+        "moto_server is not installed: this test cannot run (the node machine image ships moto 5.2.1; .ci/run checks for it)",
+      );
     moto = await startMoto();
     const setup = { endpoint: moto.endpoint, region, credentials: { accessKeyId: "setup", secretAccessKey: "setup" } };
     const sns = new SNSClient(setup);
@@ -140,7 +162,8 @@ describe("(e) the scheduled path on moto_server: Scheduler input, regression che
     // The topic and a subscriber standing for the person's e-mail (its inbox: an SQS queue).
     topicArn = (await sns.send(new CreateTopicCommand({ Name: "dropsweep-regressions" }))).TopicArn!;
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "inbox" }))).QueueUrl!;
-    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!
+      .QueueArn!;
     await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queueArn }));
     sns.destroy();
     sqs.destroy();
@@ -194,8 +217,13 @@ describe("(e) the scheduled path on moto_server: Scheduler input, regression che
     const scheduled = scheduledRun(ctx.template, bucket);
     expect(scheduled.stateMachineId).toBe(renderStateMachine(ctx.template).logicalId);
     // Deployment: the custom resource's upload, with its role's grant (that one key).
-    const uploader = [...users.policies].find((p) => Object.values(p.documents).some((d) => JSON.stringify(d).includes(scheduled.upload.Key)))!;
-    await s3Store(moto.endpoint, bucket, roleCredentials(uploader.roleId)).put(scheduled.upload.Key, new TextEncoder().encode(scheduled.upload.Body));
+    const uploader = [...users.policies].find((p) =>
+      Object.values(p.documents).some((d) => JSON.stringify(d).includes(scheduled.upload.Key)),
+    )!;
+    await s3Store(moto.endpoint, bucket, roleCredentials(uploader.roleId)).put(
+      scheduled.upload.Key,
+      new TextEncoder().encode(scheduled.upload.Body),
+    );
     // A previous run's results, and its summary promoted to the baseline (docs/CLOUD.md).
     const store = s3Store(moto.endpoint, bucket, admin());
     for (const hash of paperRun.hashes) await store.put(keys.result(hash), (await paperRun.store!.get(keys.result(hash)))!);
@@ -205,9 +233,18 @@ describe("(e) the scheduled path on moto_server: Scheduler input, regression che
     const { outcome, functions } = await scheduledExecution(scheduled.input);
     expect(outcome.status, JSON.stringify(outcome.error)).toBe("SUCCEEDED");
     const planned = outcome.taskResults.get(stateNames.plan) as PlanResult;
-    expect(planned).toMatchObject({ sweepId: paperRun.sweepId, total: 381, cached: 381, pending: 0, baselineKey: scheduled.input.baselineKey });
+    expect(planned).toMatchObject({
+      sweepId: paperRun.sweepId,
+      total: 381,
+      cached: 381,
+      pending: 0,
+      baselineKey: scheduled.input.baselineKey,
+    });
     expect(functions.worker.events).toEqual([]);
-    expect(outcome.taskResults.get(stateNames.aggregate)).toMatchObject({ regressions: 0, cells: { total: 381, computed: 0, cached: 381, failed: 0 } });
+    expect(outcome.taskResults.get(stateNames.aggregate)).toMatchObject({
+      regressions: 0,
+      cells: { total: 381, computed: 0, cached: 381, failed: 0 },
+    });
     expect(await inbox()).toEqual([]);
   });
 

@@ -33,7 +33,9 @@ export function deployedTemplate(template: CfnTemplate, bucket: string): CfnTemp
     Object.entries(template.Resources).map(([id, resource]) => {
       if (resource.Type !== "AWS::StepFunctions::StateMachine") return [id, resource];
       const definition = JSON.parse(JSON.stringify(resource.Properties!.DefinitionString), (_key, value) =>
-        value && typeof value === "object" && typeof value.Ref === "string" && template.Resources[value.Ref]?.Type === "AWS::S3::Bucket" ? bucket : value,
+        value && typeof value === "object" && typeof value.Ref === "string" && template.Resources[value.Ref]?.Type === "AWS::S3::Bucket"
+          ? bucket
+          : value,
       );
       return [id, { ...resource, Properties: { ...resource.Properties, DefinitionString: definition } }];
     }),
@@ -43,7 +45,9 @@ export function deployedTemplate(template: CfnTemplate, bucket: string): CfnTemp
 
 export async function runThroughBundles(run: BundleRun): Promise<ExecutionOutcome> {
   const machine = renderStateMachine(run.store instanceof S3Store ? deployedTemplate(run.template, run.store.bucket) : run.template);
-  const handlers = Object.fromEntries(roles.map((role) => [run.artifacts[role].logicalId, (event: unknown) => run.pools[role].invoke(event)]));
+  const handlers = Object.fromEntries(
+    roles.map((role) => [run.artifacts[role].logicalId, (event: unknown) => run.pools[role].invoke(event)]),
+  );
   // executeLocally's notify is synchronous: publishes are awaited after the run.
   const pending: Promise<void>[] = [];
   const outcome = await executeLocally({

@@ -10,6 +10,8 @@ describe("claim 4: balanced blocks", () => {
   });
 
   it("fails on imbalance", () => {
-    expect(byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.5, learnedRank: 3 })])["4"]!.status).toBe("fail");
+    expect(
+      byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.5, learnedRank: 3 })])["4"]!.status,
+    ).toBe("fail");
   });
 });

@@ -14,11 +14,16 @@ describe("claim 3: convergence to the closed form", () => {
   });
 
   it("fails on a large gap, a large spectrum error or a diverged cell", () => {
-    expect(byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.5, learnedRank: 3 })])["3"]!.status).toBe("fail");
+    expect(
+      byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.5, learnedRank: 3 })])["3"]!.status,
+    ).toBe("fail");
     const spectrum = byId([evidence(factorisation(dropblock), { ...good, spectrumError: 0.2 })])["3"]!;
     expect(spectrum.status).toBe("fail");
     expect(spectrum.checks!.map((c) => c.pass)).toEqual([true, false]);
-    const diverged = byId([evidence(factorisation(dropblock), good), evidence(factorisation(dropblock, 1), { representable: true }, "diverged")]);
+    const diverged = byId([
+      evidence(factorisation(dropblock), good),
+      evidence(factorisation(dropblock, 1), { representable: true }, "diverged"),
+    ]);
     expect(diverged["3"]).toMatchObject({ status: "fail", cells: 2 });
     expect(diverged["3"]!.reason).toMatch(/1 representable cell diverged/);
   });

@@ -27,8 +27,8 @@ describe("claim 6: deep networks", () => {
 
   it("is skipped without deep cells, or with only contiguous ones, saying which", () => {
     expect(byId([evidence(factorisation(dropblock), { spectrumError: 0.5 })])["6"]!.reason).toBe("no deep-network cells in this sweep");
-    expect(byId([evidence(deep({ family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 4 }), { spectrumError: 0.4 })])["6"]!.reason).toBe(
-      "no deep-network cells with dropout or partitioned DropBlock in this sweep",
-    );
+    expect(
+      byId([evidence(deep({ family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 4 }), { spectrumError: 0.4 })])["6"]!.reason,
+    ).toBe("no deep-network cells with dropout or partitioned DropBlock in this sweep");
   });
 });

@@ -6,8 +6,12 @@ import { bonferroniThreshold } from "../../shared/claims/statistics.js";
 import { byId, dropblock, evidence, factorisation } from "./evidence.js";
 
 // z-scores placed at the quantiles (i + 1/2) / n of a standard normal: what n honest cells look like.
-const honest = (count: number) => Array.from({ length: count }, (_, i) => bonferroniThreshold(1, 2 * (1 - (i + 0.5) / count)) * (i % 2 ? 1 : -1));
-const cells = (zs: number[]) => zs.map((z, i) => evidence(factorisation(dropblock, i), { monteCarlo: { mean: 10 + z * 0.5, standardError: 0.5, deterministic: 10, samples: 10 } }));
+const honest = (count: number) =>
+  Array.from({ length: count }, (_, i) => bonferroniThreshold(1, 2 * (1 - (i + 0.5) / count)) * (i % 2 ? 1 : -1));
+const cells = (zs: number[]) =>
+  zs.map((z, i) =>
+    evidence(factorisation(dropblock, i), { monteCarlo: { mean: 10 + z * 0.5, standardError: 0.5, deterministic: 10, samples: 10 } }),
+  );
 
 describe("claim 1: Monte Carlo = deterministic, tested across many cells", () => {
   it("passes 1000 honest cells whose largest |z| exceeds the naive 3-SE band", () => {
@@ -33,7 +37,8 @@ describe("claim 1: Monte Carlo = deterministic, tested across many cells", () =>
   });
 
   it("passes cells without Monte Carlo spread whose mean is exact, fails one whose mean differs", () => {
-    const flat = (mean: number) => evidence(factorisation(dropblock), { monteCarlo: { mean, standardError: 0, deterministic: 10, samples: 10 } });
+    const flat = (mean: number) =>
+      evidence(factorisation(dropblock), { monteCarlo: { mean, standardError: 0, deterministic: 10, samples: 10 } });
     const exact = byId([...cells(honest(20)), flat(10)])["1"]!;
     expect(exact.status).toBe("pass");
     const off = byId([...cells(honest(20)), flat(10.5)])["1"]!;

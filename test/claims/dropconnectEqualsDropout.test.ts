@@ -9,7 +9,9 @@ const last = { ...first, layer: "last" } as const;
 const reg = (dropout: number, dropconnect: number, monteCarloMean?: number) => ({
   regularisers: { dropout, dropconnect },
   finalObjective: 10 + dropconnect,
-  ...(monteCarloMean !== undefined ? { monteCarlo: { mean: monteCarloMean, standardError: 0.1, deterministic: 10 + dropconnect, samples: 10 } } : {}),
+  ...(monteCarloMean !== undefined
+    ? { monteCarlo: { mean: monteCarloMean, standardError: 0.1, deterministic: 10 + dropconnect, samples: 10 } }
+    : {}),
 });
 
 describe("claim 2: DropConnect = Dropout", () => {
@@ -27,7 +29,11 @@ describe("claim 2: DropConnect = Dropout", () => {
     expect(claim.hashes).toEqual([1, 4, 3, 0, 2].map((i) => items[i]!.hash));
     expect(claim).toMatchObject({ status: "pass", cells: 5, tolerance: tolerances.dropconnectRelative });
     expect(claim.measured).toBe(Math.abs(2 + 1e-12 - 2) / 2);
-    expect(claim.checks!.map((c) => [c.relation, c.cells, c.pass, c.reported ?? false])).toEqual([["<=", 3, true, false], [">=", 2, true, false], [">=", 2, true, true]]);
+    expect(claim.checks!.map((c) => [c.relation, c.cells, c.pass, c.reported ?? false])).toEqual([
+      ["<=", 3, true, false],
+      [">=", 2, true, false],
+      [">=", 2, true, true],
+    ]);
     expect(claim.reason).toMatch(/rejects Dropout's objective in 2 of 2/);
     expect(claim.checks![1]!.measured).toBeCloseTo(0.25, 12);
     expect(claim.checks![2]!.measured).toBeCloseTo(4.9, 9);
@@ -46,6 +52,9 @@ describe("claim 2: DropConnect = Dropout", () => {
   });
 
   it("is skipped when no DropConnect cell carries both regularisers", () => {
-    expect(byId([evidence(regression(first, { generator: "gaussian" }), { finalObjective: 3 })])["2"]).toMatchObject({ status: "skipped", cells: 0 });
+    expect(byId([evidence(regression(first, { generator: "gaussian" }), { finalObjective: 3 })])["2"]).toMatchObject({
+      status: "skipped",
+      cells: 0,
+    });
   });
 });

@@ -58,7 +58,12 @@ let n = 0;
  * A cell's evidence with the metrics the test names; the rest of the row metrics are null and
  * the kind's other fields absent (a claim must cope with what a test leaves out).
  */
-export function evidence(cell: Cell, metrics: TestMetrics, status: "ok" | "diverged" = "ok", spectra?: CellResult["spectra"]): CellEvidence {
+export function evidence(
+  cell: Cell,
+  metrics: TestMetrics,
+  status: "ok" | "diverged" = "ok",
+  spectra?: CellResult["spectra"],
+): CellEvidence {
   const all = { ...emptyMetrics(), ...metrics };
   const kinded =
     cell.experiment === "deep"
@@ -69,4 +74,5 @@ export function evidence(cell: Cell, metrics: TestMetrics, status: "ok" | "diver
   return { ...kinded, hash: String(n++), status, ...(spectra ? { spectra } : {}) };
 }
 
-export const byId = (items: CellEvidence[]) => Object.fromEntries(evaluateClaims(items).map((c) => [c.id, c])) as Record<string, ClaimResult>;
+export const byId = (items: CellEvidence[]) =>
+  Object.fromEntries(evaluateClaims(items).map((c) => [c.id, c])) as Record<string, ClaimResult>;

@@ -22,7 +22,10 @@ describe("claim 5: low rank", () => {
     const spectra = (learned: number[], closedForm: number[]) => ({ learned, closedForm, target: [10, 5, 1] });
     const cell = (learned: number[], closedForm: number[]) => evidence(factorisation(dropblock), good, "ok", spectra(learned, closedForm));
     // w = (6, 0.25, 0): 0.25 is 2.5% of sigma_1, inside the 1%-3% band: 1 or 2 learned values count.
-    expect(byId([cell([6.01, 0.15, 0.05], [6, 0.25, 0]), cell([6.01, 0.26, 0.05], [6, 0.25, 0])])["5"]).toMatchObject({ status: "pass", measured: 0 });
+    expect(byId([cell([6.01, 0.15, 0.05], [6, 0.25, 0]), cell([6.01, 0.26, 0.05], [6, 0.25, 0])])["5"]).toMatchObject({
+      status: "pass",
+      measured: 0,
+    });
     expect(byId([cell([6.01, 0.15, 0.05], [6, 0.25, 0])])["5"]!.reason).toMatch(/1 cell has a closed-form singular value within 1% of σ₁/);
     // A residue of 2.1% where w = 0, or a 4% value learned below the threshold: mismatches.
     expect(byId([cell([6, 0.21, 0], [6, 0, 0])])["5"]).toMatchObject({ status: "fail", measured: 1 });
@@ -36,7 +39,11 @@ describe("claim 5: low rank", () => {
     const grid = [0, 0.05, 0.15, 0.25, 0.35, 0.45];
     const items = grid.flatMap((w, i) =>
       [0.05, 0.15, 0.25, 0.35].map((v, j) =>
-        evidence(factorisation(dropblock, 10 * i + j), good, "ok", { target: [sigma1, 5, 1], closedForm: [6, 3, w, 0], learned: [6.01, 3, v, 0.01] }),
+        evidence(factorisation(dropblock, 10 * i + j), good, "ok", {
+          target: [sigma1, 5, 1],
+          closedForm: [6, 3, w, 0],
+          learned: [6.01, 3, v, 0.01],
+        }),
       ),
     );
     // Independently: scan levels across the band; a cell matches when its learned count equals
@@ -68,7 +75,8 @@ describe("claim 5: low rank", () => {
     expect(claim.measured).toBe(expected.mismatched.length);
     expect(claim.reason).toContain(`${expected.unresolved.length} cells have a closed-form singular value within`);
     // Every other claim leaves the lists out, as does a skipped claim 5.
-    for (const other of evaluateClaims(items)) if (other.id !== "5") expect([other.mismatched, other.unresolved]).toEqual([undefined, undefined]);
+    for (const other of evaluateClaims(items))
+      if (other.id !== "5") expect([other.mismatched, other.unresolved]).toEqual([undefined, undefined]);
     expect(byId([evidence(factorisation(dropblock), { representable: false })])["5"]!.mismatched).toBeUndefined();
   });
 

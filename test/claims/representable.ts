@@ -2,7 +2,16 @@
 // representability bound): a converged cell above it, one at it, one not representable.
 import { dropblock, evidence, factorisation } from "./evidence.js";
 
-export const good = { representable: true, blocks: 4, blocksNeeded: 2, objectiveGap: 1e-4, spectrumError: 1e-3, balanceRatio: 1.01, learnedRank: 2, closedFormRank: 2 };
+export const good = {
+  representable: true,
+  blocks: 4,
+  blocksNeeded: 2,
+  objectiveGap: 1e-4,
+  spectrumError: 1e-3,
+  balanceRatio: 1.01,
+  learnedRank: 2,
+  closedFormRank: 2,
+};
 
 export const aboveAtAndBelowTheBound = () => [
   evidence(factorisation(dropblock), good),

@@ -28,7 +28,11 @@ function evenChiSquareTail(dof: number, x: number): number {
 describe("claim statistics", () => {
   it("normal tail and Bonferroni threshold agree with integrating the density", () => {
     for (const z of [0.5, 1.96, 3, 4.2]) expect(twoSidedNormalTail(z)).toBeCloseTo(integratedTail(z), 9);
-    for (const [cells, alpha] of [[1, 0.05], [300, 0.005], [20, 0.01]] as const) {
+    for (const [cells, alpha] of [
+      [1, 0.05],
+      [300, 0.005],
+      [20, 0.01],
+    ] as const) {
       const threshold = bonferroniThreshold(cells, alpha);
       // n cells each exceeding with probability tail(threshold): the union bound is alpha.
       expect(cells * integratedTail(threshold)).toBeCloseTo(alpha, 6);
@@ -50,6 +54,7 @@ describe("claim statistics", () => {
         const exact = evenChiSquareTail(dof, x);
         expect(Math.abs(chiSquareTail(dof, x) - exact) / exact, `dof ${dof}, x ${x}`).toBeLessThan(1e-9);
       }
-    for (const dof of [2, 20, 300]) for (const p of [0.05, 0.005, 1e-6]) expect(evenChiSquareTail(dof, chiSquareQuantile(dof, p)) / p).toBeCloseTo(1, 8);
+    for (const dof of [2, 20, 300])
+      for (const p of [0.05, 0.005, 1e-6]) expect(evenChiSquareTail(dof, chiSquareQuantile(dof, p)) / p).toBeCloseTo(1, 8);
   });
 });

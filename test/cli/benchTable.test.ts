@@ -4,7 +4,13 @@ import { formatTable, speedUp } from "../../bench/table.js";
 import type { BenchRow } from "../../bench/types.js";
 
 const row = (ours: number, peerValue: number | null, unit: string, dtype: BenchRow["dtype"] = "f64"): BenchRow => ({
-  kernel: "k", size: "s", dtype, ours, peer: "p", peerValue, unit,
+  kernel: "k",
+  size: "s",
+  dtype,
+  ours,
+  peer: "p",
+  peerValue,
+  unit,
 });
 
 describe("bench table", () => {

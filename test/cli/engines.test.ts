@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..", "..");
 const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { engines: { node: string } };
-const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } | string[] }> };
+const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
+  packages: Record<string, { engines?: { node?: string } | string[] }>;
+};
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
 /** The oldest release of each supported major: what the range must admit, and every dependency too. */
@@ -49,7 +51,8 @@ describe("Node versions", () => {
 
   it("the polyfill supplies what aws-local-stepfunctions calls on Node 20", async () => {
     await import("../../infra/local/polyfill.js");
-    const withResolvers = (Promise as unknown as { withResolvers: <T>() => { promise: Promise<T>; resolve: (v: T) => void } }).withResolvers;
+    const withResolvers = (Promise as unknown as { withResolvers: <T>() => { promise: Promise<T>; resolve: (v: T) => void } })
+      .withResolvers;
     expect(typeof withResolvers).toBe("function");
     const { promise, resolve } = withResolvers.call(Promise);
     resolve(42);
@@ -57,6 +60,8 @@ describe("Node versions", () => {
     // The engine's build calls nothing else newer than Node 20 (the functions Node 21-22 added).
     const engine = readFileSync(join(root, "node_modules", "aws-local-stepfunctions", "build", "main.node.esm.js"), "utf8");
     expect(engine).toContain("withResolvers");
-    expect(engine).not.toMatch(/Object\.groupBy|Map\.groupBy|Array\.fromAsync|\.isSubsetOf\(|\.symmetricDifference\(|process\.getBuiltinModule|RegExp\.escape|Iterator\.from/);
+    expect(engine).not.toMatch(
+      /Object\.groupBy|Map\.groupBy|Array\.fromAsync|\.isSubsetOf\(|\.symmetricDifference\(|process\.getBuiltinModule|RegExp\.escape|Iterator\.from/,
+    );
   });
 });

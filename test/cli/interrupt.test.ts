@@ -12,7 +12,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const total = 200;
 const spec = join(root, "long.yaml");
-writeFileSync(spec, `name: interrupted\nexperiment: noop\nseeds: [${Array.from({ length: total }, (_, i) => i).join(", ")}]\ngrid: { work.iterations: [3000000] }\n`);
+writeFileSync(
+  spec,
+  `name: interrupted\nexperiment: noop\nseeds: [${Array.from({ length: total }, (_, i) => i).join(", ")}]\ngrid: { work.iterations: [3000000] }\n`,
+);
 
 /** Start the run, send `signal` once `atLeast` results are stored. */
 async function interrupt(out: string, signal: NodeJS.Signals, atLeast: number) {

@@ -50,7 +50,9 @@ describe("an unknown command", () => {
     );
     expect(await refused(["reprot"], /./)).toMatch(/^dropsweep: unknown command "reprot" \(did you mean report\?\); expected one of: /);
     // Nothing near: no guess.
-    expect(await refused(["deploy"], /./)).toBe('dropsweep: unknown command "deploy"; expected one of: run, theory, bench, report, cloud (see `dropsweep --help`)\n');
+    expect(await refused(["deploy"], /./)).toBe(
+      'dropsweep: unknown command "deploy"; expected one of: run, theory, bench, report, cloud (see `dropsweep --help`)\n',
+    );
   });
 });
 
@@ -63,7 +65,9 @@ describe("README's Commands table", () => {
       const { out } = await cli(name, "--help");
       const usage = out.slice(0, out.indexOf("\n\n"));
       const options = out.slice(out.indexOf("\noptions:\n"));
-      const flags = [...new Set(options.match(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm)!.map((line) => line.trim().replace(/^-\w, /, "")))].filter((f) => f !== "--help");
+      const flags = [
+        ...new Set(options.match(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/gm)!.map((line) => line.trim().replace(/^-\w, /, ""))),
+      ].filter((f) => f !== "--help");
       expect(flags.length).toBeGreaterThan(0);
       const inUsage = new Set(usage.match(/--[a-z][a-z-]*/g));
       expect(flags.filter((f) => !inUsage.has(f))).toEqual([]);
@@ -89,7 +93,10 @@ describe("the wrong number of arguments: one line, not the help", () => {
 
 describe("paths and URLs", () => {
   it("run: a spec path that is a directory", async () => {
-    await refused(["run", root, "--out", join(root, "runs-a")], new RegExp(`^dropsweep: run: ${root} is a directory, expected a spec file \\(YAML\\)\\n$`));
+    await refused(
+      ["run", root, "--out", join(root, "runs-a")],
+      new RegExp(`^dropsweep: run: ${root} is a directory, expected a spec file \\(YAML\\)\\n$`),
+    );
     expect(existsSync(join(root, "runs-a"))).toBe(false);
   });
 
@@ -118,10 +125,16 @@ describe("a run, then report --baseline that is not a baseline", () => {
 
   it("report without a SWEEP, or with one the store does not have, lists the store's sweeps and how to name another store", async () => {
     const sweep = /sweep messages ([0-9a-f]{12})/.exec(runOutput.out)![1]!;
-    const none = await refused(["report", "--out", store], /^dropsweep: report: expected one SWEEP id, got 0 \(see `dropsweep report --help`\)\n/);
+    const none = await refused(
+      ["report", "--out", store],
+      /^dropsweep: report: expected one SWEEP id, got 0 \(see `dropsweep report --help`\)\n/,
+    );
     expect(none).toContain(`  sweeps in ${store} (another store: --out DIR or --store URL`);
     expect(none).toMatch(new RegExp(`\\n {4}${sweep} {2}messages {2}report\\n$`));
-    const unknown = await refused(["report", "ffff0000", "--out", store], new RegExp(`^dropsweep: report: no such sweep ffff0000 in ${store}\\n`));
+    const unknown = await refused(
+      ["report", "ffff0000", "--out", store],
+      new RegExp(`^dropsweep: report: no such sweep ffff0000 in ${store}\\n`),
+    );
     expect(unknown).toContain(`${sweep}  messages  report`);
     const empty = join(root, "no-store");
     const nothing = await refused(["report", "--out", empty], /^dropsweep: report: expected one SWEEP id, got 0/);
@@ -135,11 +148,16 @@ describe("a run, then report --baseline that is not a baseline", () => {
     const sweep = /sweep messages ([0-9a-f]{12})/.exec(runOutput.out)![1]!;
     await refused(
       ["report", sweep, "--out", store, "--baseline", readme],
-      new RegExp(`^dropsweep: --baseline ${readme}: is a file but not a \\.json summary; expected a report directory, a summary\\.json, or a store URL`),
+      new RegExp(
+        `^dropsweep: --baseline ${readme}: is a file but not a \\.json summary; expected a report directory, a summary\\.json, or a store URL`,
+      ),
     );
     const empty = join(root, "empty-dir");
     mkdirSync(empty);
-    await refused(["report", sweep, "--out", store, "--baseline", empty], /^dropsweep: --baseline .*empty-dir: no summary\.json there; expected a report directory/);
+    await refused(
+      ["report", sweep, "--out", store, "--baseline", empty],
+      /^dropsweep: --baseline .*empty-dir: no summary\.json there; expected a report directory/,
+    );
   });
 });
 
@@ -164,7 +182,9 @@ describe("run's help and fault line", () => {
   it("the single batch crashed and retried (two invocations) still gets the hint: counted by the fault plan", () => {
     // A seed whose first draw for the one batch crashes it: the runner retries the same event.
     const batch = { items: [{ hash: "a" }, { hash: "b" }] };
-    const seed = Array.from({ length: 200 }, (_, i) => i).find((s) => new FaultPlan({ rate: 0.5, seed: s }).next("Worker", batch).kind !== undefined)!;
+    const seed = Array.from({ length: 200 }, (_, i) => i).find(
+      (s) => new FaultPlan({ rate: 0.5, seed: s }).next("Worker", batch).kind !== undefined,
+    )!;
     const plan = new FaultPlan({ rate: 0.5, seed });
     expect(plan.next("Worker", batch).kind).toBeDefined();
     plan.next("Worker", { ...batch });
@@ -195,8 +215,11 @@ describe("theory's messages", () => {
   });
 
   it("a number too large for a double is said as written, not as null", async () => {
-    const y = matrix("overflow.json", '[[1, 2], [3, -1e400]]');
-    const err = await refused(["theory", "--targets", y, ...flags], /^dropsweep: --targets: entry \[1\]\[1\] of .*overflow\.json is not a finite number \(-1e400\)/);
+    const y = matrix("overflow.json", "[[1, 2], [3, -1e400]]");
+    const err = await refused(
+      ["theory", "--targets", y, ...flags],
+      /^dropsweep: --targets: entry \[1\]\[1\] of .*overflow\.json is not a finite number \(-1e400\)/,
+    );
     expect(err).not.toMatch(/null/);
   });
 });

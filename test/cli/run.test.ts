@@ -26,7 +26,10 @@ async function capture(argv: string[]): Promise<{ code: number; out: string; err
 describe("dropsweep run", () => {
   it("rejects a bad spec with every problem and writes nothing", async () => {
     const spec = join(root, "bad.yaml");
-    writeFileSync(spec, "experiment: linear-factorisation\nsizes: { m: 4, n: 4, hiddenUnits: 3 }\nmask: { family: dropblock, blockSize: 2 }\noptimiser: { learningRate: fast }\n");
+    writeFileSync(
+      spec,
+      "experiment: linear-factorisation\nsizes: { m: 4, n: 4, hiddenUnits: 3 }\nmask: { family: dropblock, blockSize: 2 }\noptimiser: { learningRate: fast }\n",
+    );
     const out = join(root, "bad-runs");
     const error = await run([spec, "--out", out]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecError);
@@ -38,8 +41,12 @@ describe("dropsweep run", () => {
   it("rejects bad flags as usage errors", async () => {
     await expect(run([])).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/expected one SPEC/) });
     await expect(run(["x.yaml", "--concurrency", "0"])).rejects.toMatchObject({ message: expect.stringMatching(/--concurrency/) });
-    await expect(run(["x.yaml", "--out", "a", "--store", "file:///b"])).rejects.toMatchObject({ message: expect.stringMatching(/not both/) });
-    await expect(run(["x.yaml", "--endpoint", "http://127.0.0.1:1"])).rejects.toMatchObject({ message: expect.stringMatching(/--endpoint/) });
+    await expect(run(["x.yaml", "--out", "a", "--store", "file:///b"])).rejects.toMatchObject({
+      message: expect.stringMatching(/not both/),
+    });
+    await expect(run(["x.yaml", "--endpoint", "http://127.0.0.1:1"])).rejects.toMatchObject({
+      message: expect.stringMatching(/--endpoint/),
+    });
     await expect(run([join(root, "absent.yaml")])).rejects.toMatchObject({ message: expect.stringMatching(/cannot read .*ENOENT/) });
   });
 

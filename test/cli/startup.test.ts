@@ -24,7 +24,9 @@ describe("npm's prepare (the wasm build) when the kernels are up to date", () =>
     const before = mtime("dropsweep.wasm");
     const result = build();
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout, "the project's wasm/build is stale: run npm run build:wasm").toBe("wasm: up to date (built from the same sources; --force rebuilds)\n");
+    expect(result.stdout, "the project's wasm/build is stale: run npm run build:wasm").toBe(
+      "wasm: up to date (built from the same sources; --force rebuilds)\n",
+    );
     expect(mtime("dropsweep.wasm")).toBe(before);
   });
 
@@ -46,6 +48,10 @@ describe("run's start-up", () => {
     const run = await spawnCli(["run", spec, "--out", join(root, "runs"), "--concurrency", "1"]);
     expect(run.code, run.err).toBe(0);
     const lines = run.err.trimEnd().split("\n");
-    expect(lines.slice(0, 3)).toEqual(["starting: synthesizing the state machine, starting worker threads...", "planning...", "planned 1 cell, 1 to compute"]);
+    expect(lines.slice(0, 3)).toEqual([
+      "starting: synthesizing the state machine, starting worker threads...",
+      "planning...",
+      "planned 1 cell, 1 to compute",
+    ]);
   });
 });

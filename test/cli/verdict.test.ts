@@ -87,11 +87,17 @@ seeds: [0, 1]
   it("run without --strict: exit 0, the verdict as the last line, agreeing with summary.json", () => {
     expect(first.code, first.err).toBe(0);
     const html = /^report: (.*)$/m.exec(first.out)![1]!;
-    const summary = JSON.parse(readFileSync(/^summary: (.*)$/m.exec(first.out)![1]!, "utf8")) as { claims: { id: string; status: string }[] };
+    const summary = JSON.parse(readFileSync(/^summary: (.*)$/m.exec(first.out)![1]!, "utf8")) as {
+      claims: { id: string; status: string }[];
+    };
     const ids = (status: string) => summary.claims.filter((c) => c.status === status).map((c) => c.id);
     // Under-training fails the optimisation claims whatever the kernels' last bits.
     expect(ids("fail")).toEqual(expect.arrayContaining(["3", "4", "5"]));
-    const parts = [`${ids("pass").length} pass`, `${ids("fail").length} fail (${ids("fail").join(", ")})`, `${ids("skipped").length} skipped`];
+    const parts = [
+      `${ids("pass").length} pass`,
+      `${ids("fail").length} fail (${ids("fail").join(", ")})`,
+      `${ids("skipped").length} skipped`,
+    ];
     expect(lastLine(first.out)).toBe(`claims: ${parts.filter((p) => !p.startsWith("0 ")).join(", ")} -> ${html}`);
   });
 

@@ -94,7 +94,8 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     sfn = new SFNClient(config);
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const pass = { StartAt: "Aggregate", States: { Aggregate: { Type: "Pass", Result: aggregateResult, End: true } } };
-    machineArn = (await sfn.send(new CreateStateMachineCommand({ name: "Sweep", definition: JSON.stringify(pass), roleArn }))).stateMachineArn!;
+    machineArn = (await sfn.send(new CreateStateMachineCommand({ name: "Sweep", definition: JSON.stringify(pass), roleArn })))
+      .stateMachineArn!;
     const cfn = new CloudFormationClient(config);
     await cfn.send(
       new CreateStackCommand({
@@ -159,7 +160,8 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
       "report.html": "<!doctype html><title>report</title>\n",
       "plots/spectra.svg": "<svg/>",
     };
-    for (const [name, body] of Object.entries(files)) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.report(sweepId, name), Body: body }));
+    for (const [name, body] of Object.entries(files))
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.report(sweepId, name), Body: body }));
     const out = join(dir, "fetched");
     const run = await cli("cloud", "fetch", sweepId, "--out", out, ...viaStack());
     expect(run.stderr).toBe("");
@@ -171,14 +173,22 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     const count = (status: string) => summary.claims.filter((c) => c.status === status).length;
     const failing = summary.claims.filter((c) => c.status === "fail").map((c) => c.id);
     expect(failing.length).toBeGreaterThan(0);
-    expect(run.stdout.endsWith(
-      `\nclaims: ${count("pass")} pass, ${failing.length} fail (${failing.join(", ")}), ${count("skipped")} skipped -> ${join(out, "report.html")}\n`,
-    )).toBe(true);
+    expect(
+      run.stdout.endsWith(
+        `\nclaims: ${count("pass")} pass, ${failing.length} fail (${failing.join(", ")}), ${count("skipped")} skipped -> ${join(out, "report.html")}\n`,
+      ),
+    ).toBe(true);
   });
 
   it("writes nothing when the stored summary is damaged", async () => {
     const sweepId = sweepIdOf(specText("cloud-one"));
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: keys.report(sweepId, "summary.json"), Body: JSON.stringify({ format: "dropsweep.summary/1", sweepId, cells: {} }) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: keys.report(sweepId, "summary.json"),
+        Body: JSON.stringify({ format: "dropsweep.summary/1", sweepId, cells: {} }),
+      }),
+    );
     const out = join(dir, "damaged");
     const run = await cli("cloud", "fetch", sweepId, "--out", out, ...viaStack());
     expect(run.code).toBe(1);
@@ -194,8 +204,13 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
       const otherS3 = new S3Client({ ...config, forcePathStyle: true });
       const otherSfn = new SFNClient(config);
       await otherS3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const fail = { StartAt: "Regression", States: { Regression: { Type: "Fail", Error: regressionError, Cause: "regressions against the baseline" } } };
-      const arn = (await otherSfn.send(new CreateStateMachineCommand({ name: "SweepRegressing", definition: JSON.stringify(fail), roleArn }))).stateMachineArn!;
+      const fail = {
+        StartAt: "Regression",
+        States: { Regression: { Type: "Fail", Error: regressionError, Cause: "regressions against the baseline" } },
+      };
+      const arn = (
+        await otherSfn.send(new CreateStateMachineCommand({ name: "SweepRegressing", definition: JSON.stringify(fail), roleArn }))
+      ).stateMachineArn!;
       const flags = ["--bucket", bucket, "--state-machine", arn, "--region", region, "--endpoint", other.endpoint];
 
       const text = specText("cloud-regressing", "[7]");
@@ -225,7 +240,8 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     beforeAll(async () => {
       await executeStateMachines(moto.endpoint, false);
       const wait = { StartAt: "Wait", States: { Wait: { Type: "Wait", Seconds: 3600, End: true } } };
-      heldArn = (await sfn.send(new CreateStateMachineCommand({ name: "SweepHeld", definition: JSON.stringify(wait), roleArn }))).stateMachineArn!;
+      heldArn = (await sfn.send(new CreateStateMachineCommand({ name: "SweepHeld", definition: JSON.stringify(wait), roleArn })))
+        .stateMachineArn!;
       expect((await cli("cloud", "start", specFile("two", text), ...held())).code).toBe(0);
     });
 
@@ -253,7 +269,17 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
   });
 
   it("names an unknown stack, a sweep never started, and bad flags", async () => {
-    const unknown = await cli("cloud", "status", sweepIdOf(specText("cloud-one")), "--stack", "nope", "--region", region, "--endpoint", moto.endpoint);
+    const unknown = await cli(
+      "cloud",
+      "status",
+      sweepIdOf(specText("cloud-one")),
+      "--stack",
+      "nope",
+      "--region",
+      region,
+      "--endpoint",
+      moto.endpoint,
+    );
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no stack "nope"/);
     const never = await cli("cloud", "status", sweepIdOf(specText("never")), ...viaStack());

@@ -32,11 +32,24 @@ function startProxy(upstream: string): Promise<Server> {
       req.resume();
       if (account === "denied") {
         res.writeHead(403, { "content-type": "application/json", "x-amzn-errortype": "AccessDeniedException" });
-        res.end(JSON.stringify({ Message: "User: arn:aws:iam::123456789012:user/x is not authorized to perform: lambda:GetAccountSettings" }));
+        res.end(
+          JSON.stringify({ Message: "User: arn:aws:iam::123456789012:user/x is not authorized to perform: lambda:GetAccountSettings" }),
+        );
         return;
       }
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ AccountLimit: { ConcurrentExecutions: account.limit, UnreservedConcurrentExecutions: account.unreserved, TotalCodeSize: 80530636800, CodeSizeUnzipped: 262144000, CodeSizeZipped: 52428800 }, AccountUsage: { TotalCodeSize: 0, FunctionCount: 3 } }));
+      res.end(
+        JSON.stringify({
+          AccountLimit: {
+            ConcurrentExecutions: account.limit,
+            UnreservedConcurrentExecutions: account.unreserved,
+            TotalCodeSize: 80530636800,
+            CodeSizeUnzipped: 262144000,
+            CodeSizeZipped: 52428800,
+          },
+          AccountUsage: { TotalCodeSize: 0, FunctionCount: 3 },
+        }),
+      );
       return;
     }
     const forward = request(`${upstream}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
@@ -65,7 +78,11 @@ async function createStack(name: string, shape: StackShape = {}): Promise<void> 
         Type: "Map",
         End: true,
         MaxConcurrency: shape.maxConcurrency ?? 200,
-        ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" }, StartAt: "Worker", States: { Worker: { Type: "Task", Resource: "${WorkerArn}", End: true } } },
+        ItemProcessor: {
+          ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+          StartAt: "Worker",
+          States: { Worker: { Type: "Task", Resource: "${WorkerArn}", End: true } },
+        },
       },
     },
   };
@@ -73,7 +90,12 @@ async function createStack(name: string, shape: StackShape = {}): Promise<void> 
     Resources: {
       WorkerRole: {
         Type: "AWS::IAM::Role",
-        Properties: { AssumeRolePolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] } },
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          },
+        },
       },
       Worker: {
         Type: "AWS::Lambda::Function",
@@ -87,10 +109,16 @@ async function createStack(name: string, shape: StackShape = {}): Promise<void> 
       },
       Sweep: {
         Type: "AWS::StepFunctions::StateMachine",
-        Properties: { RoleArn: { "Fn::GetAtt": ["WorkerRole", "Arn"] }, DefinitionString: { "Fn::Sub": [JSON.stringify(definition), { WorkerArn: { "Fn::GetAtt": ["Worker", "Arn"] } }] } },
+        Properties: {
+          RoleArn: { "Fn::GetAtt": ["WorkerRole", "Arn"] },
+          DefinitionString: { "Fn::Sub": [JSON.stringify(definition), { WorkerArn: { "Fn::GetAtt": ["Worker", "Arn"] } }] },
+        },
       },
       // (moto's CloudFormation makes no AWS::SNS::Subscription; the topic's own list it does.)
-      Regressions: { Type: "AWS::SNS::Topic", Properties: shape.subscriber === false ? {} : { Subscription: [{ Protocol: "email", Endpoint: "me@example.com" }] } },
+      Regressions: {
+        Type: "AWS::SNS::Topic",
+        Properties: shape.subscriber === false ? {} : { Subscription: [{ Protocol: "email", Endpoint: "me@example.com" }] },
+      },
     },
     Outputs:
       shape.outputs === false
@@ -120,7 +148,12 @@ async function setBootstrapVersion(value: string): Promise<void> {
 
 const doctor = (stack: string) => cli("cloud", "doctor", "--stack", stack, "--region", region, "--endpoint", endpoint);
 /** The line of a check: "ok      <check>: ..." or "CHANGE  <check>: ...", with its "->" line. */
-const checkLines = (out: string, check: string) => out.split("\n").flatMap((line, i, all) => (line.includes(` ${check}: `) ? [`${line}\n${all[i + 1]?.startsWith("        -> ") ? all[i + 1] : ""}`] : []));
+const checkLines = (out: string, check: string) =>
+  out
+    .split("\n")
+    .flatMap((line, i, all) =>
+      line.includes(` ${check}: `) ? [`${line}\n${all[i + 1]?.startsWith("        -> ") ? all[i + 1] : ""}`] : [],
+    );
 
 describe("cloud doctor's parsing of what it reads", () => {
   it("finds the Distributed Map's MaxConcurrency and Worker in the synthesized definition", () => {
@@ -128,8 +161,14 @@ describe("cloud doctor's parsing of what it reads", () => {
     const machine = Object.values(template.Resources).find((r) => r.Type === "AWS::StepFunctions::StateMachine")!;
     // The template's definition with its references replaced as CloudFormation would.
     const parts = (machine.Properties!.DefinitionString as { "Fn::Join": [string, unknown[]] })["Fn::Join"][1];
-    const text = parts.map((p) => (typeof p === "string" ? p : "Fn::GetAtt" in (p as object) ? "arn:aws:lambda:us-east-1:123456789012:function:Worker" : "aws")).join("");
-    expect(distributedMaps(text)).toEqual([{ state: "Cells", maxConcurrency: 200, worker: "arn:aws:lambda:us-east-1:123456789012:function:Worker" }]);
+    const text = parts
+      .map((p) =>
+        typeof p === "string" ? p : "Fn::GetAtt" in (p as object) ? "arn:aws:lambda:us-east-1:123456789012:function:Worker" : "aws",
+      )
+      .join("");
+    expect(distributedMaps(text)).toEqual([
+      { state: "Cells", maxConcurrency: 200, worker: "arn:aws:lambda:us-east-1:123456789012:function:Worker" },
+    ]);
     expect(bootstrapRequirement(template)).toEqual({ parameter: bootstrapParameter, minimum: 6 });
   });
 });
@@ -168,8 +207,12 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     expect(result.err).toBe("");
     expect(result.code, result.out).toBe(0);
     expect(result.out).toMatch(/^ok {6}stack: Healthy is CREATE_COMPLETE$/m);
-    expect(result.out).toMatch(/^ok {6}outputs: BucketName healthy-bucket, StateMachineArn arn:aws:states:.*, RegressionTopicArn arn:aws:sns:/m);
-    expect(result.out).toMatch(/^ok {6}Lambda concurrency: the map "Cells" runs up to 200 Workers at once \(MaxConcurrency 200\); the account's unreserved concurrency is 1000 \(of 1000\)$/m);
+    expect(result.out).toMatch(
+      /^ok {6}outputs: BucketName healthy-bucket, StateMachineArn arn:aws:states:.*, RegressionTopicArn arn:aws:sns:/m,
+    );
+    expect(result.out).toMatch(
+      /^ok {6}Lambda concurrency: the map "Cells" runs up to 200 Workers at once \(MaxConcurrency 200\); the account's unreserved concurrency is 1000 \(of 1000\)$/m,
+    );
     expect(result.out).toMatch(/^ok {6}CDK bootstrap: bootstrap version 27; this checkout's stack needs 6 or newer$/m);
     expect(result.out).toMatch(/^ok {6}alarm topic: 1 confirmed subscription \(email me@example\.com\)$/m);
     expect(result.out).toMatch(/ready: every check passed\n$/);
@@ -180,8 +223,12 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     const result = await doctor("Healthy");
     expect(result.code).toBe(1);
     const [line] = checkLines(result.out, "Lambda concurrency");
-    expect(line).toMatch(/^CHANGE {2}Lambda concurrency: the map "Cells" runs up to 200 Workers at once \(MaxConcurrency 200\), but the account's unreserved concurrency is 10 \(of 10\): batches beyond 10 are throttled/);
-    expect(line).toContain("aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region us-east-1");
+    expect(line).toMatch(
+      /^CHANGE {2}Lambda concurrency: the map "Cells" runs up to 200 Workers at once \(MaxConcurrency 200\), but the account's unreserved concurrency is 10 \(of 10\): batches beyond 10 are throttled/,
+    );
+    expect(line).toContain(
+      "aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value 1000 --region us-east-1",
+    );
     expect(line).toContain("npx cdk deploy -c dropsweep:maxConcurrency=9");
     expect(result.out).toMatch(/1 finding to act on/);
   });
@@ -190,7 +237,9 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     account = { limit: 1000, unreserved: 995 };
     const result = await doctor("Reserved");
     expect(result.code).toBe(1);
-    expect(checkLines(result.out, "Lambda concurrency")[0]).toMatch(/^CHANGE .*up to 200 Workers.*but the Worker function reserves 5 concurrent executions/);
+    expect(checkLines(result.out, "Lambda concurrency")[0]).toMatch(
+      /^CHANGE .*up to 200 Workers.*but the Worker function reserves 5 concurrent executions/,
+    );
   });
 
   it("MaxConcurrency 0 is the service's 10,000", async () => {
@@ -204,7 +253,9 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     const result = await doctor("Unheard");
     expect(result.code).toBe(1);
     const [line] = checkLines(result.out, "alarm topic");
-    expect(line).toMatch(/^CHANGE {2}alarm topic: nobody is subscribed to arn:aws:sns:us-east-1:\d+:\S+: regression notices and failure alarms reach nobody\n {8}-> subscribe: aws sns subscribe --topic-arn arn:aws:sns:\S+ --protocol email --notification-endpoint you@example\.com --region us-east-1, then confirm the e-mail/);
+    expect(line).toMatch(
+      /^CHANGE {2}alarm topic: nobody is subscribed to arn:aws:sns:us-east-1:\d+:\S+: regression notices and failure alarms reach nobody\n {8}-> subscribe: aws sns subscribe --topic-arn arn:aws:sns:\S+ --protocol email --notification-endpoint you@example\.com --region us-east-1, then confirm the e-mail/,
+    );
   });
 
   it("a bootstrap older than the template needs, or none: says to bootstrap", async () => {
@@ -212,13 +263,17 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
       await setBootstrapVersion("5");
       const old = await doctor("Healthy");
       expect(old.code).toBe(1);
-      expect(checkLines(old.out, "CDK bootstrap")[0]).toMatch(/^CHANGE {2}CDK bootstrap: bootstrap version 5 \(\/cdk-bootstrap\/hnb659fds\/version\); this checkout's stack needs 6 or newer\n {8}-> run npx cdk bootstrap aws:\/\/\d{12}\/us-east-1/);
+      expect(checkLines(old.out, "CDK bootstrap")[0]).toMatch(
+        /^CHANGE {2}CDK bootstrap: bootstrap version 5 \(\/cdk-bootstrap\/hnb659fds\/version\); this checkout's stack needs 6 or newer\n {8}-> run npx cdk bootstrap aws:\/\/\d{12}\/us-east-1/,
+      );
       const ssm = new SSMClient({ region, endpoint: moto.endpoint });
       await ssm.send(new DeleteParameterCommand({ Name: bootstrapParameter }));
       ssm.destroy();
       const none = await doctor("Healthy");
       expect(none.code).toBe(1);
-      expect(checkLines(none.out, "CDK bootstrap")[0]).toMatch(/^CHANGE {2}CDK bootstrap: no \/cdk-bootstrap\/hnb659fds\/version: this account and region are not bootstrapped for the CDK\n {8}-> run npx cdk bootstrap aws:\/\/\d{12}\/us-east-1/);
+      expect(checkLines(none.out, "CDK bootstrap")[0]).toMatch(
+        /^CHANGE {2}CDK bootstrap: no \/cdk-bootstrap\/hnb659fds\/version: this account and region are not bootstrapped for the CDK\n {8}-> run npx cdk bootstrap aws:\/\/\d{12}\/us-east-1/,
+      );
     } finally {
       await setBootstrapVersion("27");
     }
@@ -227,7 +282,9 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
   it("a stack without dropsweep's outputs: says to deploy this project's stack", async () => {
     const result = await doctor("Foreign");
     expect(result.code).toBe(1);
-    expect(checkLines(result.out, "outputs")[0]).toMatch(/^CHANGE {2}outputs: no BucketName, StateMachineArn, RegressionTopicArn output\n {8}-> deploy this project's stack/);
+    expect(checkLines(result.out, "outputs")[0]).toMatch(
+      /^CHANGE {2}outputs: no BucketName, StateMachineArn, RegressionTopicArn output\n {8}-> deploy this project's stack/,
+    );
   });
 
   it("a check the credentials may not run is UNKNOWN, naming the call; the others still run; exit 1", async () => {
@@ -235,7 +292,9 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     try {
       const result = await doctor("Healthy");
       expect(result.code).toBe(1);
-      expect(checkLines(result.out, "Lambda concurrency")[0]).toMatch(/^UNKNOWN Lambda concurrency: reading the account's Lambda limits \(GetAccountSettings\): access denied \(AccessDeniedException: .*lambda:GetAccountSettings/);
+      expect(checkLines(result.out, "Lambda concurrency")[0]).toMatch(
+        /^UNKNOWN Lambda concurrency: reading the account's Lambda limits \(GetAccountSettings\): access denied \(AccessDeniedException: .*lambda:GetAccountSettings/,
+      );
       expect(result.out).toMatch(/^ok {6}alarm topic: /m);
     } finally {
       account = { limit: 1000, unreserved: 1000 };

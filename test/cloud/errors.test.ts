@@ -22,12 +22,22 @@ const machine = "arn:aws:states:us-east-1:123456789012:stateMachine:Sweep";
 /** This process's environment without any AWS setup: no region, no credentials, no profile. */
 function noAws(): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
-  return { ...env, AWS_CONFIG_FILE: emptyConfig, AWS_SHARED_CREDENTIALS_FILE: emptyConfig, AWS_EC2_METADATA_DISABLED: "true", NODE_OPTIONS: "" };
+  return {
+    ...env,
+    AWS_CONFIG_FILE: emptyConfig,
+    AWS_SHARED_CREDENTIALS_FILE: emptyConfig,
+    AWS_EC2_METADATA_DISABLED: "true",
+    NODE_OPTIONS: "",
+  };
 }
 
 function spawnCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot, "bin", "dropsweep.js"), ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(projectRoot, "bin", "dropsweep.js"), ...args], {
+      cwd: dir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => (out += d));
@@ -42,9 +52,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("dropsweep cloud without an AWS setup (through bin/dropsweep.js)", () => {
   const cases: [string, string[], RegExp][] = [
     ["start, no region", ["start", spec, "--stack", "Dropsweep"], /^dropsweep: cloud: no AWS region: give --region or set AWS_REGION/],
-    ["start, no credentials", ["start", spec, "--stack", "Dropsweep", "--region", "us-east-1"], /^dropsweep: cloud: no AWS credentials found \(environment, shared config\/profile, SSO\)/],
+    [
+      "start, no credentials",
+      ["start", spec, "--stack", "Dropsweep", "--region", "us-east-1"],
+      /^dropsweep: cloud: no AWS credentials found \(environment, shared config\/profile, SSO\)/,
+    ],
     ["status, no region", ["status", spec, "--stack", "Dropsweep"], /^dropsweep: cloud: no AWS region/],
-    ["fetch, no credentials", ["fetch", spec, "--bucket", "dropsweep-b", "--state-machine", machine, "--region", "us-east-1", "--out", join(dir, "fetched")], /^dropsweep: cloud: no AWS credentials found/],
+    [
+      "fetch, no credentials",
+      ["fetch", spec, "--bucket", "dropsweep-b", "--state-machine", machine, "--region", "us-east-1", "--out", join(dir, "fetched")],
+      /^dropsweep: cloud: no AWS credentials found/,
+    ],
   ];
   for (const [name, args, message] of cases)
     it(`${name}: one line, exit 2, no stack, nothing written`, async () => {
@@ -83,8 +101,15 @@ describe("dropsweep cloud when AWS refuses or cannot be reached", () => {
         if (denied === "StartExecution" && operation.startsWith("PUT ")) {
           response.writeHead(200, { etag: '"0"' });
           response.end();
-        } else if (denied === "StartExecution" && operation === "DescribeExecution") answer(response, 400, "ExecutionDoesNotExist", "Execution Does Not Exist");
-        else answer(response, 400, "AccessDeniedException", `User: arn:aws:iam::123456789012:user/x is not authorized to perform: states:${operation}`);
+        } else if (denied === "StartExecution" && operation === "DescribeExecution")
+          answer(response, 400, "ExecutionDoesNotExist", "Execution Does Not Exist");
+        else
+          answer(
+            response,
+            400,
+            "AccessDeniedException",
+            `User: arn:aws:iam::123456789012:user/x is not authorized to perform: states:${operation}`,
+          );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -99,9 +124,23 @@ describe("dropsweep cloud when AWS refuses or cannot be reached", () => {
   it("access denied: names the call and the refusal, exit 2, nothing uploaded", async () => {
     requests.length = 0;
     denied = "everything";
-    const result = await cli("cloud", "start", spec, "--bucket", "dropsweep-b", "--state-machine", machine, "--region", "us-east-1", "--endpoint", endpoint);
+    const result = await cli(
+      "cloud",
+      "start",
+      spec,
+      "--bucket",
+      "dropsweep-b",
+      "--state-machine",
+      machine,
+      "--region",
+      "us-east-1",
+      "--endpoint",
+      endpoint,
+    );
     expect(result.code, result.err).toBe(2);
-    expect(result.err).toMatch(/^dropsweep: cloud: reading execution arn:aws:states:us-east-1:123456789012:execution:Sweep:[0-9a-f]{64} \(DescribeExecution\): access denied \(AccessDeniedException: User: .* is not authorized/);
+    expect(result.err).toMatch(
+      /^dropsweep: cloud: reading execution arn:aws:states:us-east-1:123456789012:execution:Sweep:[0-9a-f]{64} \(DescribeExecution\): access denied \(AccessDeniedException: User: .* is not authorized/,
+    );
     expect(result.err).not.toMatch(stackTrace);
     expect(result.out).toBe("");
     expect(requests).toContain("DescribeExecution");
@@ -112,14 +151,28 @@ describe("dropsweep cloud when AWS refuses or cannot be reached", () => {
     requests.length = 0;
     denied = "StartExecution";
     try {
-      const result = await cli("cloud", "start", spec, "--bucket", "dropsweep-b", "--state-machine", machine, "--region", "us-east-1", "--endpoint", endpoint);
+      const result = await cli(
+        "cloud",
+        "start",
+        spec,
+        "--bucket",
+        "dropsweep-b",
+        "--state-machine",
+        machine,
+        "--region",
+        "us-east-1",
+        "--endpoint",
+        endpoint,
+      );
       expect(result.code, result.err).toBe(1);
       const puts = requests.filter((r) => r.startsWith("PUT "));
       expect(puts).toHaveLength(1);
       const specUrl = `s3://${puts[0]!.slice("PUT /".length)}`;
       expect(specUrl).toMatch(/^s3:\/\/dropsweep-b\/sweeps\/[0-9a-f]{64}\/spec\.yaml$/);
       expect(requests.indexOf("StartExecution")).toBeGreaterThan(requests.indexOf(puts[0]!));
-      expect(result.err).toMatch(/^dropsweep: cloud: starting execution [0-9a-f]{64} of .* \(StartExecution\): access denied \(AccessDeniedException: /);
+      expect(result.err).toMatch(
+        /^dropsweep: cloud: starting execution [0-9a-f]{64} of .* \(StartExecution\): access denied \(AccessDeniedException: /,
+      );
       expect(result.err).toContain(`; the spec was uploaded to ${specUrl}, but no execution was started`);
       expect(result.err.trim().split("\n")).toHaveLength(1);
       expect(result.err).not.toMatch(stackTrace);
@@ -136,9 +189,27 @@ describe("dropsweep cloud when AWS refuses or cannot be reached", () => {
     const port = (closed.address() as { port: number }).port;
     await new Promise((resolve) => closed.close(resolve));
     const out = join(dir, "unreached");
-    const result = await cli("cloud", "fetch", spec, "--bucket", "dropsweep-b", "--state-machine", machine, "--region", "us-east-1", "--endpoint", `http://127.0.0.1:${port}`, "--out", out);
+    const result = await cli(
+      "cloud",
+      "fetch",
+      spec,
+      "--bucket",
+      "dropsweep-b",
+      "--state-machine",
+      machine,
+      "--region",
+      "us-east-1",
+      "--endpoint",
+      `http://127.0.0.1:${port}`,
+      "--out",
+      out,
+    );
     expect(result.code, result.err).toBe(1);
-    expect(result.err).toMatch(new RegExp(`^dropsweep: cloud: reading execution .* \\(DescribeExecution\\): cannot reach http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\n$`));
+    expect(result.err).toMatch(
+      new RegExp(
+        `^dropsweep: cloud: reading execution .* \\(DescribeExecution\\): cannot reach http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)\\n$`,
+      ),
+    );
     expect(existsSync(out)).toBe(false);
   }, 30_000);
 });
@@ -147,9 +218,13 @@ describe("dropsweep cloud arguments", () => {
   it("an unknown subcommand is one message", async () => {
     const result = await cli("cloud", "launch");
     expect(result.code).toBe(2);
-    expect(result.err).toBe('dropsweep: cloud: unknown subcommand "launch"; expected start, status, fetch or doctor (see `dropsweep cloud --help`)\n');
+    expect(result.err).toBe(
+      'dropsweep: cloud: unknown subcommand "launch"; expected start, status, fetch or doctor (see `dropsweep cloud --help`)\n',
+    );
     const near = await cli("cloud", "stats", "x");
-    expect(near.err).toBe('dropsweep: cloud: unknown subcommand "stats" (did you mean status?); expected start, status, fetch or doctor (see `dropsweep cloud --help`)\n');
+    expect(near.err).toBe(
+      'dropsweep: cloud: unknown subcommand "stats" (did you mean status?); expected start, status, fetch or doctor (see `dropsweep cloud --help`)\n',
+    );
   });
 
   it("flags may come before the subcommand, a flag's value is not taken for it", async () => {
@@ -172,7 +247,9 @@ describe("dropsweep cloud arguments", () => {
   it("no subcommand among the flags, or an unknown flag before one, is one message", async () => {
     const none = await cli("cloud", "--stack", "X");
     expect(none.code).toBe(2);
-    expect(none.err).toBe("dropsweep: cloud: no subcommand; expected start, status, fetch or doctor, e.g. dropsweep cloud status SWEEP --stack X (see `dropsweep cloud --help`)\n");
+    expect(none.err).toBe(
+      "dropsweep: cloud: no subcommand; expected start, status, fetch or doctor, e.g. dropsweep cloud status SWEEP --stack X (see `dropsweep cloud --help`)\n",
+    );
     const unknown = await cli("cloud", "--profile", "p", "status", "x");
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/^dropsweep: cloud: unknown option --profile; allowed: --stack, /);
@@ -184,7 +261,11 @@ describe("dropsweep cloud arguments", () => {
     for (const command of ["status", "fetch"]) {
       const result = await cli("cloud", command, "032d", "--stack", "X");
       expect(result.code).toBe(2);
-      expect(result.err).toMatch(new RegExp(`^dropsweep: cloud ${command}: "032d" is not a whole sweep id: give all 64 hex digits or the SPEC file; \`cloud start\` prints it`));
+      expect(result.err).toMatch(
+        new RegExp(
+          `^dropsweep: cloud ${command}: "032d" is not a whole sweep id: give all 64 hex digits or the SPEC file; \`cloud start\` prints it`,
+        ),
+      );
       expect(result.err).not.toMatch(/ENOENT/);
     }
   });
@@ -192,7 +273,9 @@ describe("dropsweep cloud arguments", () => {
   it("a missing spec or a directory is named as such", async () => {
     const missing = await cli("cloud", "status", join(dir, "nope.yaml"), "--stack", "X");
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/cloud status: cannot read .*nope\.yaml: no such file \(ENOENT\), expected the 64-hex sweep id or the SPEC file/);
+    expect(missing.err).toMatch(
+      /cloud status: cannot read .*nope\.yaml: no such file \(ENOENT\), expected the 64-hex sweep id or the SPEC file/,
+    );
     const directory = await cli("cloud", "start", dir, "--stack", "X");
     expect(directory.code).toBe(2);
     expect(directory.err).toBe(`dropsweep: cloud start: ${dir} is a directory, expected a spec file (YAML)\n`);

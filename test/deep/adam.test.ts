@@ -18,7 +18,13 @@ function gradients(weights: Weights, t: number): Record<(typeof weightNames)[num
     weightNames.map((name, layer) => {
       const values = normalArray(weights[name].size, 40 + t, Stream.data, layer);
       const scale = [1e-3, 0.5, 3, 1e-6, 0.05][layer]!;
-      return [name, tf.tensor(Float32Array.from(values, (x) => x * scale), weights[name].shape)];
+      return [
+        name,
+        tf.tensor(
+          Float32Array.from(values, (x) => x * scale),
+          weights[name].shape,
+        ),
+      ];
     }),
   ) as Record<(typeof weightNames)[number], tf.Tensor>;
 }

@@ -11,7 +11,9 @@ afterAll(() => rmSync(bundle, { recursive: true, force: true }));
 
 describe("tfjs wasm backend location", () => {
   it("names the directory when the binary is missing", async () => {
-    await expect(useBackend({ wasmDirectory: join(bundle, "missing") })).rejects.toThrow(/tfjs-backend-wasm-simd.wasm not found in .*missing/);
+    await expect(useBackend({ wasmDirectory: join(bundle, "missing") })).rejects.toThrow(
+      /tfjs-backend-wasm-simd.wasm not found in .*missing/,
+    );
   });
 
   it("loads from DROPSWEEP_TFJS_WASM_DIR holding only the SIMD binary", async () => {
@@ -22,7 +24,13 @@ describe("tfjs wasm backend location", () => {
       expect(tfjsWasmDirectory()).toBe(bundle);
       await useBackend();
       expect(tf.getBackend()).toBe("wasm");
-      const product = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+      const product = tf.matMul(
+        tf.tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        tf.tensor2d([[5], [6]]),
+      );
       expect(Array.from(product.dataSync())).toEqual([17, 39]);
       // The binary is read once per process: another directory is refused, not ignored.
       await expect(useBackend({ wasmDirectory: tfjsWasmDirectory(undefined) + "-other" })).rejects.toThrow(/already loaded from/);

@@ -22,8 +22,12 @@ beforeAll(async () => {
 
 /** Plain-loop f64 forward pass: sum over the batch of ||y - U diag(mask) phi(x)||^2. */
 function naiveLoss(
-  w: Record<string, Float64Array>, images: Float32Array, labels: Uint8Array, mask: Float32Array,
-  arch: Architecture, rows: number[],
+  w: Record<string, Float64Array>,
+  images: Float32Array,
+  labels: Uint8Array,
+  mask: Float32Array,
+  arch: Architecture,
+  rows: number[],
 ): number {
   const { firstHiddenUnits: h, hiddenUnits: r } = arch;
   let loss = 0;
@@ -59,7 +63,13 @@ describe("maskedStep gradient", () => {
       const images = tf.tensor2d(data.images, [data.labels.length, imagePixels]);
       const targets = tf.tensor2d(Float32Array.from(oneHot(data.labels, classes).data), [data.labels.length, classes]);
       const idx = tf.tensor1d(rows, "int32");
-      const step = maskedStep(weights, tf.gather(images, idx), tf.gather(targets, idx), tf.tensor2d(mask, [rows.length, arch.hiddenUnits]), lastActivation);
+      const step = maskedStep(
+        weights,
+        tf.gather(images, idx),
+        tf.gather(targets, idx),
+        tf.tensor2d(mask, [rows.length, arch.hiddenUnits]),
+        lastActivation,
+      );
       const values = Object.fromEntries(Object.entries(weightValues(weights)).map(([k, v]) => [k, Float64Array.from(v)]));
       const base = naiveLoss(values, data.images, data.labels, mask, arch, rows);
       expect(step.loss.dataSync()[0]).toBeCloseTo(base, 3);
@@ -170,7 +180,10 @@ describe("deterministic objective", () => {
           for (let c = 0; c < classes; c++) {
             let o = 0;
             for (let u = 0; u < r; u++)
-              o += layer.outputT.data[u * classes + c]! * (masks[(d * n + i) * r + u]! / mask.keepProbability) * layer.featuresT.data[i * r + u]!;
+              o +=
+                layer.outputT.data[u * classes + c]! *
+                (masks[(d * n + i) * r + u]! / mask.keepProbability) *
+                layer.featuresT.data[i * r + u]!;
             total += ((data.labels[i] === c ? 1 : 0) - o) ** 2;
           }
         }

@@ -37,7 +37,9 @@ describe("section citations", () => {
     mkdirSync(join(fake, "src"));
     writeFileSync(
       join(fake, "docs", "THEORY.md"),
-      ["# Theory", "## Setting", "### Exact prox", "## Hardening: load (at scale)", "```", "## Not a heading (fenced)", "```", ""].join("\n"),
+      ["# Theory", "## Setting", "### Exact prox", "## Hardening: load (at scale)", "```", "## Not a heading (fenced)", "```", ""].join(
+        "\n",
+      ),
     );
     writeFileSync(
       join(fake, "src", "a.ts"),

@@ -35,7 +35,7 @@ function joinCommentLines(text: string): { joined: string; offsets: number[] } {
   const continuation = /\n[ \t]*(?:\/\/+|\*(?!\/)|#+)?[ \t]*/y;
   let joined = "";
   const offsets: number[] = [];
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     continuation.lastIndex = i;
     const match = text[i] === "\n" ? continuation.exec(text) : null;
     if (match) {

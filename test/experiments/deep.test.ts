@@ -55,7 +55,10 @@ describe("deep cells in the pipeline", () => {
     const { event, sweep } = await submitSpec(store, spec);
     const planned = await plan(store, event);
     expect(sweep.cells.map((c) => c.cell.experiment)).toEqual(["deep", "deep", "linear-factorisation"]);
-    const items = decode(await store.get(keys.manifest(planned.sweepId))).trim().split("\n").map((l) => JSON.parse(l) as ManifestItem);
+    const items = decode(await store.get(keys.manifest(planned.sweepId)))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as ManifestItem);
     const done = await runWorker(store, { Items: items, BatchInput: { sweepId: planned.sweepId } });
     expect(done.failed).toEqual([]);
     expect(done.computed).toHaveLength(3);
@@ -86,7 +89,11 @@ describe("deep cells in the pipeline", () => {
     const learned = partitioned.spectra.learned!;
     const error = Math.sqrt(learned.reduce((s, x) => s + (x - w) ** 2, 0) / (10 * w * w));
     expect(partitioned.metrics.spectrumError).toBeCloseTo(error, 12);
-    expect(partitioned.metrics).toMatchObject({ closedFormRank: 10, representable: true, learnedRank: learned.filter((x) => x > tolerances.rankThreshold * sigma).length });
+    expect(partitioned.metrics).toMatchObject({
+      closedFormRank: 10,
+      representable: true,
+      learnedRank: learned.filter((x) => x > tolerances.rankThreshold * sigma).length,
+    });
     expect(partitioned.metrics.balanceRatio).toBeGreaterThanOrEqual(1);
 
     // Curves: one entry per epoch, 1-based like linear cells.
@@ -106,7 +113,13 @@ describe("deep cells in the pipeline", () => {
 
     // Contiguous windows have no closed form of their own: row fields null, the partitioned
     // comparison kept under its own name, as for linear contiguous cells.
-    expect(contiguous.metrics).toMatchObject({ objectiveGap: null, spectrumError: null, balanceRatio: null, closedFormRank: null, representable: null });
+    expect(contiguous.metrics).toMatchObject({
+      objectiveGap: null,
+      spectrumError: null,
+      balanceRatio: null,
+      closedFormRank: null,
+      representable: null,
+    });
     expect(contiguous.spectra.closedForm).toBeUndefined();
     expect(contiguous.metrics.partitionedClosedForm).toMatchObject({ minimum: partitioned.metrics.closedFormMinimum });
 
@@ -119,7 +132,13 @@ describe("deep cells in the pipeline", () => {
   }, 60_000);
 
   it("reject bad parameters at plan time, each naming its field", () => {
-    const check = resolveCell({ experiment: "deep", seed: 1, hiddenUnits: 20, samples: 9000, mask: { family: "dropblock", keepProbability: 1.5, blockSize: 3 } });
+    const check = resolveCell({
+      experiment: "deep",
+      seed: 1,
+      hiddenUnits: 20,
+      samples: 9000,
+      mask: { family: "dropblock", keepProbability: 1.5, blockSize: 3 },
+    });
     expect(check.ok).toBe(false);
     if (check.ok) return;
     const paths = check.problems.map((p) => p.path).sort();
@@ -140,8 +159,20 @@ describe("deep cells in the pipeline", () => {
       params: cell.cell as unknown as DeepCellResult["params"],
       spectra: { learned: [1], closedForm: [1], target: [2] },
       metrics: {
-        lambda: 1, blocks: 40, mu: 1 / 40, epochsRun: 1, objective: { fit: 1, regulariser: 1, objective: 2 }, closedFormObjective: 1,
-        objectiveGap: 1, spectrumError: 0, representable: true, blockNorms: [1], balanceRatio: 1, balanceTarget: 1, trainingAccuracy: 0, classCounts: [1],
+        lambda: 1,
+        blocks: 40,
+        mu: 1 / 40,
+        epochsRun: 1,
+        objective: { fit: 1, regulariser: 1, objective: 2 },
+        closedFormObjective: 1,
+        objectiveGap: 1,
+        spectrumError: 0,
+        representable: true,
+        blockNorms: [1],
+        balanceRatio: 1,
+        balanceTarget: 1,
+        trainingAccuracy: 0,
+        classCounts: [1],
       },
       curves: { epoch: [0], stochasticLoss: [1], objective: [2], fit: [1], regulariser: [1], spectrumError: [null], learningRate: [0.1] },
     };
@@ -161,12 +192,30 @@ describe("deep cells in the pipeline", () => {
       params: cell.cell as unknown as DeepCellResult["params"],
       spectra: { learned: [1], closedForm: [1], target: [2] },
       metrics: {
-        lambda: 1, blocks: 2, mu: 0.5, epochsRun: epochs, objective: { fit: 1, regulariser: 1, objective: 2 }, closedFormObjective: 1,
-        objectiveGap: 1, spectrumError: 0, representable: true, blockNorms: [29, 58], balanceRatio: 2, balanceTarget: 1, trainingAccuracy: 0, classCounts: [1],
+        lambda: 1,
+        blocks: 2,
+        mu: 0.5,
+        epochsRun: epochs,
+        objective: { fit: 1, regulariser: 1, objective: 2 },
+        closedFormObjective: 1,
+        objectiveGap: 1,
+        spectrumError: 0,
+        representable: true,
+        blockNorms: [29, 58],
+        balanceRatio: 2,
+        balanceTarget: 1,
+        trainingAccuracy: 0,
+        classCounts: [1],
       },
       curves: {
-        epoch: series((e) => e), stochasticLoss: series(() => 1), objective: series(() => 2), fit: series(() => 1), regulariser: series(() => 1),
-        spectrumError: series(() => 0), learningRate: series(() => 0.1), blockNorms: Array.from({ length: epochs }, (_, e) => [e, 2 * e]),
+        epoch: series((e) => e),
+        stochasticLoss: series(() => 1),
+        objective: series(() => 2),
+        fit: series(() => 1),
+        regulariser: series(() => 1),
+        spectrumError: series(() => 0),
+        learningRate: series(() => 0.1),
+        blockNorms: Array.from({ length: epochs }, (_, e) => [e, 2 * e]),
       },
     };
     const curves = deepOutcome(cell.cell as DeepCell, result).curves!;

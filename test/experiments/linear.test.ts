@@ -15,10 +15,17 @@ import type { MaskFamily } from "../../shared/masks.js";
 import { resolveCell, type LinearCell } from "../../shared/spec/cell.js";
 
 const ml = (a: Matrix) => new MlMatrix(Array.from({ length: a.rows }, (_, i) => Array.from(a.data.subarray(i * a.cols, (i + 1) * a.cols))));
-const sv = (a: Matrix) => new SingularValueDecomposition(ml(a), { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
+const sv = (a: Matrix) =>
+  new SingularValueDecomposition(ml(a), { computeLeftSingularVectors: false, computeRightSingularVectors: false }).diagonal;
 
 function cell(fields: Record<string, unknown>): LinearCell {
-  const check = resolveCell({ experiment: "linear-factorisation", sizes: { m: 6, n: 5, hiddenUnits: 4 }, mask: { family: "dropout" }, seed: 3, ...fields });
+  const check = resolveCell({
+    experiment: "linear-factorisation",
+    sizes: { m: 6, n: 5, hiddenUnits: 4 },
+    mask: { family: "dropout" },
+    seed: 3,
+    ...fields,
+  });
   if (!check.ok) throw new Error(JSON.stringify(check.problems));
   return check.cell as LinearCell;
 }
@@ -49,7 +56,13 @@ describe("generated problems", () => {
 
   it("makes orthogonal data with X Xᵀ = N I, and correlated data with the asked correlation", () => {
     const regression = (data: Record<string, unknown>, N: number) => {
-      const check = resolveCell({ experiment: "linear-regression", sizes: { m: 3, d: 4, N, hiddenUnits: 2 }, data, mask: { family: "dropout" }, seed: 1 });
+      const check = resolveCell({
+        experiment: "linear-regression",
+        sizes: { m: 3, d: 4, N, hiddenUnits: 2 },
+        data,
+        mask: { family: "dropout" },
+        seed: 1,
+      });
       if (!check.ok) throw new Error(JSON.stringify(check.problems));
       return generateProblem(check.cell as LinearCell).inputs!;
     };
@@ -87,7 +100,10 @@ describe("measurements", () => {
   // Unit masks have r entries; DropConnect masks one per weight of its layer.
   function exactExpectation(Y: Matrix, X: Matrix | null, U: Matrix, V: Matrix, mask: MaskFamily): number {
     const theta = mask.keepProbability;
-    const m = U.rows, r = U.cols, d = V.rows, N = Y.cols;
+    const m = U.rows,
+      r = U.cols,
+      d = V.rows,
+      N = Y.cols;
     const layer = mask.family === "dropconnect" ? mask.layer : undefined;
     const width = layer === "first" ? d * r : layer === "last" ? m * r : r;
     let exact = 0;
@@ -120,13 +136,30 @@ describe("measurements", () => {
   const cases: { name: string; mask: MaskFamily; r: number; regression: boolean }[] = [
     { name: "dropout, X = I", mask: { family: "dropout", keepProbability: 0.7 }, r: 4, regression: false },
     { name: "dropout, data X", mask: { family: "dropout", keepProbability: 0.6 }, r: 4, regression: true },
-    { name: "DropConnect first layer, X = I", mask: { family: "dropconnect", keepProbability: 0.7, layer: "first" }, r: 2, regression: false },
-    { name: "DropConnect first layer, data X", mask: { family: "dropconnect", keepProbability: 0.6, layer: "first" }, r: 2, regression: true },
-    { name: "DropConnect last layer, data X", mask: { family: "dropconnect", keepProbability: 0.6, layer: "last" }, r: 2, regression: true },
+    {
+      name: "DropConnect first layer, X = I",
+      mask: { family: "dropconnect", keepProbability: 0.7, layer: "first" },
+      r: 2,
+      regression: false,
+    },
+    {
+      name: "DropConnect first layer, data X",
+      mask: { family: "dropconnect", keepProbability: 0.6, layer: "first" },
+      r: 2,
+      regression: true,
+    },
+    {
+      name: "DropConnect last layer, data X",
+      mask: { family: "dropconnect", keepProbability: 0.6, layer: "last" },
+      r: 2,
+      regression: true,
+    },
   ];
   for (const c of cases)
     it(`Monte Carlo loss agrees with the exact expectation over every mask: ${c.name}`, () => {
-      const m = 3, N = 5, d = c.regression ? 4 : N;
+      const m = 3,
+        N = 5,
+        d = c.regression ? 4 : N;
       const targets = gaussianMatrix(m, N, 11, Stream.targets);
       const inputs = c.regression ? gaussianMatrix(d, N, 11, Stream.data) : null;
       const U = gaussianMatrix(m, c.r, 11, Stream.init, 0);
@@ -179,7 +212,9 @@ describe("a linear cell", () => {
     const sigma1 = outcome.spectra!.target![0]!;
     expect(m.learnedRank).toBeGreaterThanOrEqual(rankAbove(closedForm, sigma1, RANK_THRESHOLD + RANK_RESOLUTION));
     expect(m.learnedRank).toBeLessThanOrEqual(rankAbove(closedForm, sigma1, RANK_THRESHOLD - RANK_RESOLUTION));
-    expect(rankAbove(closedForm, sigma1, RANK_THRESHOLD - RANK_RESOLUTION) - rankAbove(closedForm, sigma1, RANK_THRESHOLD + RANK_RESOLUTION)).toBeLessThanOrEqual(1);
+    expect(
+      rankAbove(closedForm, sigma1, RANK_THRESHOLD - RANK_RESOLUTION) - rankAbove(closedForm, sigma1, RANK_THRESHOLD + RANK_RESOLUTION),
+    ).toBeLessThanOrEqual(1);
     expect(m.balanceRatio).toBeLessThan(1.1);
     const mc = m.monteCarlo as { mean: number; standardError: number; deterministic: number };
     expect(Math.abs(mc.mean - mc.deterministic)).toBeLessThan(4 * mc.standardError);
@@ -278,9 +313,13 @@ describe("learned rank", () => {
     expect(outcome.metrics.closedFormRankAtThreshold).toBe(countAbove(closedForm!, tolerances.rankThreshold));
     expect(outcome.metrics.learnedRank).toBe(4);
     // The claim, reading the same result, finds the rank it shows in the row.
-    const claim = evaluateClaims([{ kind: "linear", hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics, spectra: outcome.spectra! }]).find((c) => c.id === "5")!;
+    const claim = evaluateClaims([
+      { kind: "linear", hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics, spectra: outcome.spectra! },
+    ]).find((c) => c.id === "5")!;
     expect(claim).toMatchObject({ status: "pass", measured: 0 });
-    const withoutSpectra = evaluateClaims([{ kind: "linear", hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics }]).find((c) => c.id === "5")!;
+    const withoutSpectra = evaluateClaims([{ kind: "linear", hash: "x", cell: noShrink, status: "ok", metrics: outcome.metrics }]).find(
+      (c) => c.id === "5",
+    )!;
     expect(withoutSpectra).toMatchObject({ status: "pass", measured: 0 });
   });
 });

@@ -11,7 +11,14 @@ vi.hoisted(() => {
 
 const claims = vi.hoisted(() => ({ value: [] as { id: string; status: string }[] }));
 vi.mock("../../shared/pipeline/aggregate.js", () => ({
-  aggregate: async () => ({ sweepId: "a".repeat(64), summaryKey: "k", reportKeys: [], cells: { total: 1, computed: 1, cached: 0, failed: 0 }, regressions: 0, claims: claims.value }),
+  aggregate: async () => ({
+    sweepId: "a".repeat(64),
+    summaryKey: "k",
+    reportKeys: [],
+    cells: { total: 1, computed: 1, cached: 0, failed: 0 },
+    regressions: 0,
+    claims: claims.value,
+  }),
 }));
 
 import { handler } from "../../functions/aggregate.js";

@@ -40,7 +40,10 @@ async function runThroughHandlers(store: Store) {
   const { event } = await submitSpec(store, spec);
   const planned = await planHandler(event, context);
   const text = new TextDecoder().decode(await store.get(keys.manifest(planned.sweepId)));
-  const items = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as ManifestItem);
+  const items = text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ManifestItem);
   // Two batches, as ItemBatcher would cut them.
   const batches = [items.slice(0, 4), items.slice(4)];
   const outputs = [];
@@ -74,7 +77,14 @@ describe.each([
       expect(failed).toHaveLength(3);
       expect(first.aggregated).toMatchObject({ cells: { total: 6, computed: 3, cached: 0, failed: 3 }, regressions: 0 });
       const summary = JSON.parse(new TextDecoder().decode(await store.get(first.aggregated.summaryKey)));
-      expect(summary.rows.map((r: { status: string }) => r.status)).toEqual(["computed", "computed", "computed", "failed", "failed", "failed"]);
+      expect(summary.rows.map((r: { status: string }) => r.status)).toEqual([
+        "computed",
+        "computed",
+        "computed",
+        "failed",
+        "failed",
+        "failed",
+      ]);
 
       // Resume: the three good cells are cached; only the failing ones are tried again.
       const second = await runThroughHandlers(store);

@@ -61,7 +61,8 @@ describe("execution names", () => {
     expect(executionName(a.sweepId)).toBe(executionName(again.sweepId));
     expect(executionName(a.sweepId)).not.toBe(executionName(other.sweepId));
     // Step Functions: 1 to 80 characters of letters, digits, - and _.
-    for (const name of [executionName(a.sweepId), executionName(a.sweepId, 2), executionName(a.sweepId, 99)]) expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    for (const name of [executionName(a.sweepId), executionName(a.sweepId, 2), executionName(a.sweepId, 99)])
+      expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
     expect(executionName(a.sweepId, 2)).not.toBe(executionName(a.sweepId));
     expect(executionName(a.sweepId)).toContain(a.sweepId);
   });
@@ -74,8 +75,12 @@ function enforcingClient(bucket: string): S3Client {
     (next, context) => async (args) => {
       const input = args.input as { Key?: string; IfNoneMatch?: string };
       if (context.commandName === "PutObjectCommand" && input.IfNoneMatch === "*") {
-        const exists = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: input.Key! })).then(() => true, () => false);
-        if (exists) throw Object.assign(new Error("PreconditionFailed"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+        const exists = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: input.Key! })).then(
+          () => true,
+          () => false,
+        );
+        if (exists)
+          throw Object.assign(new Error("PreconditionFailed"), { name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
       }
       return next(args);
     },
@@ -133,24 +138,40 @@ describe("least privilege for the Worker (template)", () => {
   const documents = (filter: (id: string) => boolean) =>
     Object.entries(template.Resources)
       .filter(([id, r]) => filter(id) && (r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::Role"))
-      .flatMap(([, r]) => [(r.Properties as any).PolicyDocument, ...((r.Properties as any).Policies ?? []).map((p: any) => p.PolicyDocument)])
+      .flatMap(([, r]) => [
+        (r.Properties as any).PolicyDocument,
+        ...((r.Properties as any).Policies ?? []).map((p: any) => p.PolicyDocument),
+      ])
       .filter(Boolean);
-  const actionsOf = (filter: (id: string) => boolean): string[] => documents(filter).flatMap((d: any) => d.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [s.Action].flat()));
-  const workerRole = () => Object.keys(template.Resources).find((id) => id.startsWith("WorkerRole") && template.Resources[id]!.Type === "AWS::IAM::Role")!;
+  const actionsOf = (filter: (id: string) => boolean): string[] =>
+    documents(filter).flatMap((d: any) => d.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [s.Action].flat()));
+  const workerRole = () =>
+    Object.keys(template.Resources).find((id) => id.startsWith("WorkerRole") && template.Resources[id]!.Type === "AWS::IAM::Role")!;
 
   it("no role can delete or re-permission objects, or touch IAM: a stored result can only be added", () => {
     const actions = actionsOf(() => true);
     expect(actions.length).toBeGreaterThan(10);
-    for (const action of actions) expect(action, action).not.toMatch(/^s3:(Delete|PutObjectAcl|PutBucket|PutLifecycle|PutObjectVersion|BypassGovernance)|^iam:|^kms:Disable|^kms:ScheduleKeyDeletion/);
+    for (const action of actions)
+      expect(action, action).not.toMatch(
+        /^s3:(Delete|PutObjectAcl|PutBucket|PutLifecycle|PutObjectVersion|BypassGovernance)|^iam:|^kms:Disable|^kms:ScheduleKeyDeletion/,
+      );
   });
 
   it("the Worker can call nothing but the store, its logs and X-Ray: no Lambda, Step Functions, SNS", () => {
     const role = workerRole();
     expect(role).toBeDefined();
-    const policies = Object.entries(template.Resources).filter(([, r]) => r.Type === "AWS::IAM::Policy" && JSON.stringify((r.Properties as any).Roles ?? []).includes(role));
-    const actions = [...actionsOf((id) => id === role), ...policies.flatMap(([, r]) => (r.Properties as any).PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))];
+    const policies = Object.entries(template.Resources).filter(
+      ([, r]) => r.Type === "AWS::IAM::Policy" && JSON.stringify((r.Properties as any).Roles ?? []).includes(role),
+    );
+    const actions = [
+      ...actionsOf((id) => id === role),
+      ...policies.flatMap(([, r]) => (r.Properties as any).PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat())),
+    ];
     expect(actions.length).toBeGreaterThan(3);
-    for (const action of actions) expect(action, action).toMatch(/^(s3:(GetObject|PutObject|ListBucket)|logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords)|kms:(Decrypt|GenerateDataKey\*?|Encrypt|ReEncrypt\*?))$/);
+    for (const action of actions)
+      expect(action, action).toMatch(
+        /^(s3:(GetObject|PutObject|ListBucket)|logs:(CreateLogStream|PutLogEvents)|xray:(PutTraceSegments|PutTelemetryRecords)|kms:(Decrypt|GenerateDataKey\*?|Encrypt|ReEncrypt\*?))$/,
+      );
   });
 
   it("a timed-out Worker Task cannot outlive its Lambda by much: the function's timeout is at most the Task's", () => {

@@ -29,7 +29,9 @@ describe("fault plan", () => {
     for (let i = events.length - 1; i >= 0; i--) b.set(i, [backward.next("Worker", events[i]), backward.next("Worker", events[i])]);
     expect(a).toEqual(events.flatMap((_, i) => b.get(i)!));
     // A second attempt draws again: it is not the first attempt's fault repeated.
-    expect(a.filter((f, i) => i % 2 === 0 && f.kind !== undefined && a[i + 1]!.kind !== undefined).length).toBeLessThan(events.length * 0.3 * 0.5);
+    expect(a.filter((f, i) => i % 2 === 0 && f.kind !== undefined && a[i + 1]!.kind !== undefined).length).toBeLessThan(
+      events.length * 0.3 * 0.5,
+    );
     const other = new FaultPlan({ rate: 0.3, seed: 8 });
     expect(events.map((e) => other.next("Worker", e).kind)).not.toEqual(a.filter((_, i) => i % 2 === 0).map((f) => f.kind));
   });
@@ -66,7 +68,10 @@ describe("failing and retrying stores", () => {
       const seen: string[] = [];
       for (let i = 0; i < 200; i++) {
         const key = `k/${i}`;
-        const error = await faulty.put(key, `v${i}`).then(() => undefined, (e: Error) => e);
+        const error = await faulty.put(key, `v${i}`).then(
+          () => undefined,
+          (e: Error) => e,
+        );
         const landed = decode(await store.get(key)) === `v${i}`;
         if (error) expect(error.name).toBe(injectedFaultError);
         seen.push(error ? (landed ? "lost-ack" : "failed") : landed ? "ok" : "BROKEN");
@@ -98,12 +103,16 @@ describe("failing and retrying stores", () => {
 
     calls = 0;
     await store.put("b", "first");
-    const conflict = await retryingStore(flaky, { baseDelayMs: 1 }).put("b", "second", { ifAbsent: true }).catch((e: unknown) => e);
+    const conflict = await retryingStore(flaky, { baseDelayMs: 1 })
+      .put("b", "second", { ifAbsent: true })
+      .catch((e: unknown) => e);
     expect(conflict).toBeInstanceOf(StoreConflictError);
     expect(calls).toBe(1);
 
     failuresLeft = 100;
-    const down = await retryingStore(flaky, { baseDelayMs: 1, attempts: 3 }).put("c", "x").catch((e: unknown) => e);
+    const down = await retryingStore(flaky, { baseDelayMs: 1, attempts: 3 })
+      .put("c", "x")
+      .catch((e: unknown) => e);
     expect(down).toBeInstanceOf(StoreUnavailableError);
     expect((down as Error).name).toBe("Dropsweep.StoreUnavailable");
     expect((down as Error).message).toMatch(/put c failed 3 times: ECONNRESET/);
@@ -124,7 +133,9 @@ describe("the runner's Task timeout", () => {
       await new Promise((resolve) => setTimeout(resolve, 3000));
       expect(existsSync(marker)).toBe(false);
       // The pool replaced the thread and goes on.
-      await expect(pool.invoke({ module, event: { marker, delayMs: 1 }, functionName: "Hang", timeoutMs: 20_000 }, { enforceTimeout: true })).resolves.toBe("finished");
+      await expect(
+        pool.invoke({ module, event: { marker, delayMs: 1 }, functionName: "Hang", timeoutMs: 20_000 }, { enforceTimeout: true }),
+      ).resolves.toBe("finished");
       expect(existsSync(marker)).toBe(true);
     } finally {
       await pool.close();
@@ -160,7 +171,9 @@ describe("dropsweep run --inject-faults", () => {
     let sufferedAll = false;
     for (let seed = 1; seed <= 8 && !sufferedAll; seed++) {
       const faulty = join(root, `faulty-${seed}`);
-      const withFaults = await capture(() => run([spec, "--out", faulty, "--batch-size", "1", "--worker-timeout", "5", "--inject-faults", "20%", "--fault-seed", String(seed)]));
+      const withFaults = await capture(() =>
+        run([spec, "--out", faulty, "--batch-size", "1", "--worker-timeout", "5", "--inject-faults", "20%", "--fault-seed", String(seed)]),
+      );
       expect(withFaults.value, withFaults.err).toBe(0);
       const got = resultFiles(faulty);
       expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());

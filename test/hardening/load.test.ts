@@ -39,7 +39,8 @@ describe("planning a large sweep", () => {
     expect(manifest.map((m) => ({ hash: m.hash }))).toEqual(listed);
     expect(new Set(manifest.map((m) => m.hash)).size).toBe(cells);
     const bundles = new Map<string, Uint8Array>();
-    for (const bundle of new Set(manifest.map((m) => m.definition.bundle))) bundles.set(bundle, (await store.get(keys.definitions(bundle)))!);
+    for (const bundle of new Set(manifest.map((m) => m.definition.bundle)))
+      bundles.set(bundle, (await store.get(keys.definitions(bundle)))!);
     expect(bundles.size).toBe(Math.ceil(cells / DEFINITIONS_PER_BUNDLE));
     for (const { hash, definition } of manifest) {
       const bytes = bundles.get(definition.bundle)!.subarray(definition.offset, definition.offset + definition.length);
@@ -49,10 +50,16 @@ describe("planning a large sweep", () => {
     // Cells computed in the second stretch of the grid change its bundle only; the others keep
     // theirs (same name, same offsets), so a re-plan writes no new objects for them.
     const stretch = (i: number) => Math.floor(i / DEFINITIONS_PER_BUNDLE);
-    await runWorker(store, { Items: manifest.slice(DEFINITIONS_PER_BUNDLE, DEFINITIONS_PER_BUNDLE + 10), BatchInput: { sweepId: result.sweepId } }, { kernelVersion });
+    await runWorker(
+      store,
+      { Items: manifest.slice(DEFINITIONS_PER_BUNDLE, DEFINITIONS_PER_BUNDLE + 10), BatchInput: { sweepId: result.sweepId } },
+      { kernelVersion },
+    );
     await plan(store, { specKey: keys.spec(result.sweepId) }, { kernelVersion });
     const again = await readManifest(store, result.sweepId);
-    expect(again.map((m) => m.hash)).toEqual(manifest.filter((_, i) => i < DEFINITIONS_PER_BUNDLE || i >= DEFINITIONS_PER_BUNDLE + 10).map((m) => m.hash));
+    expect(again.map((m) => m.hash)).toEqual(
+      manifest.filter((_, i) => i < DEFINITIONS_PER_BUNDLE || i >= DEFINITIONS_PER_BUNDLE + 10).map((m) => m.hash),
+    );
     const before = new Map(manifest.map((m, i) => [m.hash, { ...m.definition, stretch: stretch(i) }]));
     for (const { hash, definition } of again) {
       const old = before.get(hash)!;
@@ -69,11 +76,14 @@ describe("aggregating many results", () => {
     const { event, sweep } = await submitSpec(store, noopSpec("aggregate-load", cells), { kernelVersion });
     await plan(store, event, { kernelVersion });
     const items = await readManifest(store, sweep.sweepId);
-    for (let i = 0; i < items.length; i += 500) await runWorker(store, { Items: items.slice(i, i + 500), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
+    for (let i = 0; i < items.length; i += 500)
+      await runWorker(store, { Items: items.slice(i, i + 500), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
     const measured = await measureAggregate(store, sweep.sweepId, 1_000_000);
     console.log(`aggregate + report of ${cells} results: ${measured.ms} ms`);
     expect(measured.failed).toBe(0);
-    const summary = JSON.parse(decode(await store.get(keys.report(sweep.sweepId, "summary.json")))) as { rows: { hash: string; status: string }[] };
+    const summary = JSON.parse(decode(await store.get(keys.report(sweep.sweepId, "summary.json")))) as {
+      rows: { hash: string; status: string }[];
+    };
     expect(summary.rows.map((r) => r.hash)).toEqual(items.map((i) => i.hash));
     expect(new Set(summary.rows.map((r) => r.status))).toEqual(new Set(["computed"]));
     const again = await plan(store, event, { kernelVersion });
@@ -90,7 +100,9 @@ describe("planning on S3 from one listing of cells/", () => {
 
   /** The S3 store, counting reads of results and of definitions bundles. */
   function counted(prefix: string) {
-    const inner = new S3Store(s3.bucket, prefix, { client: new S3Client(s3ClientConfig({ endpoint: s3.endpoint, credentials: s3.credentials })) });
+    const inner = new S3Store(s3.bucket, prefix, {
+      client: new S3Client(s3ClientConfig({ endpoint: s3.endpoint, credentials: s3.credentials })),
+    });
     const reads = { results: 0, definitions: 0, ranges: 0 };
     const store: Store = {
       url: inner.url,
@@ -160,9 +172,18 @@ describe.skipIf(!full)("full scale (DROPSWEEP_LOAD=1)", () => {
       const id = await heavyResults(store, 300, 50000);
       const m = await measureAggregate(store, id, 10);
       console.log(JSON.stringify(m));`;
-    const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script], { cwd: projectRoot, encoding: "utf8", timeout: 900_000 });
+    const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: projectRoot,
+      encoding: "utf8",
+      timeout: 900_000,
+    });
     expect(child.status, child.stderr).toBe(0);
-    const m = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { ms: number; peakLiveHeapMB: number; baseLiveHeapMB: number; failed: number };
+    const m = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as {
+      ms: number;
+      peakLiveHeapMB: number;
+      baseLiveHeapMB: number;
+      failed: number;
+    };
     console.log("heavy aggregate", m);
     expect(m.failed).toBe(0);
     // 300 curves of 50,000 doubles are 114 MB as arrays (and ~280 MB of JSON): held, they would show.

@@ -75,7 +75,9 @@ describe("a damaged result", () => {
     const warnings: string[] = [];
     const result = await aggregate(store, { sweepId }, { log: { info() {}, warn: (m, d) => warnings.push(`${m} ${String(d?.hash)}`) } });
     expect(result.cells).toMatchObject({ total: 6, failed: 2 });
-    const summary = JSON.parse(readFileSync(join(out, keys.report(sweepId, "summary.json")), "utf8")) as { rows: { hash: string; status: string; error?: string; objectiveGap: unknown }[] };
+    const summary = JSON.parse(readFileSync(join(out, keys.report(sweepId, "summary.json")), "utf8")) as {
+      rows: { hash: string; status: string; error?: string; objectiveGap: unknown }[];
+    };
     const bad = summary.rows.filter((r) => r.status === "corrupt");
     expect(bad.map((r) => r.hash).sort()).toEqual([flipped, truncated].sort());
     expect(bad.find((r) => r.hash === flipped)!.error).toMatch(/SHA-256 does not match/);
@@ -96,7 +98,7 @@ describe("a damaged result", () => {
     await plan(store, event, { kernelVersion: 1 });
     const [a, b] = sweep.cells.map((c) => c.hash);
     const items = await readManifest(store, sweep.sweepId);
-    await store.put(keys.result(a!), "{\"result\":"); // a torn write from a store without atomic puts
+    await store.put(keys.result(a!), '{"result":'); // a torn write from a store without atomic puts
     // b's line of the definitions bundle overwritten in place, a's left intact.
     const bundle = keys.definitions(items[1]!.definition.bundle);
     const bytes = (await store.get(bundle))!.slice();

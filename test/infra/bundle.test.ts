@@ -54,7 +54,11 @@ describe("the Worker bundle", () => {
     const store = openStore(directoryUrl(storeDir));
     const { event } = await submitSpec(store, "name: bundle\nexperiment: noop\nseeds: [0, 1, 2]\n");
     const planned = await plan(store, event);
-    const items = new TextDecoder().decode(await store.get(keys.manifest(planned.sweepId))).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const items = new TextDecoder()
+      .decode(await store.get(keys.manifest(planned.sweepId)))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(items).toHaveLength(3);
 
     const script = join(dir, "invoke.mjs");

@@ -69,7 +69,11 @@ describe("stack context", () => {
     };
     const { problems } = checkStackConfig(bad, options());
     expect(problems).toHaveLength(Object.keys(bad).length);
-    for (const key of Object.keys(bad)) expect(problems.some((p) => p.startsWith(key)), key).toBe(true);
+    for (const key of Object.keys(bad))
+      expect(
+        problems.some((p) => p.startsWith(key)),
+        key,
+      ).toBe(true);
     expect(problems.find((p) => p.startsWith("dropsweep:scheduledSpec"))).toMatch(/nothing-like-this|experiment/);
     let error: unknown;
     try {
@@ -87,7 +91,8 @@ describe("stack context", () => {
   });
 
   it("accepts the scheduler's rate and cron forms and nothing else", () => {
-    for (const ok of ["rate(1 day)", "rate(12 hours)", "rate(5 minutes)", "cron(0 6 ? * MON *)", "cron(15 10 * * ? *)", "off"]) expect(scheduleProblems(ok), ok).toEqual([]);
+    for (const ok of ["rate(1 day)", "rate(12 hours)", "rate(5 minutes)", "cron(0 6 ? * MON *)", "cron(15 10 * * ? *)", "off"])
+      expect(scheduleProblems(ok), ok).toEqual([]);
     for (const bad of ["rate(0 days)", "rate(1 week)", "cron(0 6 * *)", "weekly", ""]) expect(scheduleProblems(bad), bad).toHaveLength(1);
   });
 

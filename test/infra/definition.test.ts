@@ -7,7 +7,11 @@ import { localStateMachine } from "../../infra/local/index.js";
 import { projectRoot } from "../../infra/stack.js";
 
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "infra/definition.ts"), ...args], { cwd: projectRoot, encoding: "utf8", timeout: 60_000 });
+  spawnSync(process.execPath, ["--import", "tsx", join(projectRoot, "infra/definition.ts"), ...args], {
+    cwd: projectRoot,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 
 describe("infra/definition.ts", () => {
   it("prints the state machine the local runner executes, with ARNs in the given region and account", () => {
@@ -17,7 +21,8 @@ describe("infra/definition.ts", () => {
     const printed = JSON.parse(out.stdout);
     const arns: string[] = out.stdout.match(/arn:aws:[a-z]+:[^"',]*/g) ?? [];
     expect(arns.filter((a) => a.startsWith("arn:aws:lambda:")).length).toBeGreaterThanOrEqual(3);
-    for (const arn of arns.filter((a) => /^arn:aws:(lambda|sns):/.test(a))) expect(arn).toMatch(/^arn:aws:(lambda|sns):eu-west-1:123456789012:/);
+    for (const arn of arns.filter((a) => /^arn:aws:(lambda|sns):/.test(a)))
+      expect(arn).toMatch(/^arn:aws:(lambda|sns):eu-west-1:123456789012:/);
     // Same states and transitions as the definition the local runner executes.
     const local = localStateMachine().machine.definition;
     expect(Object.keys(printed.States)).toEqual(Object.keys(local.States));
@@ -25,7 +30,12 @@ describe("infra/definition.ts", () => {
   });
 
   it("refuses a missing or malformed region or account with exit code 2", () => {
-    for (const args of [[], ["--region", "eu-west-1"], ["--region", "west", "--account", "123456789012"], ["--region", "eu-west-1", "--account", "12"]]) {
+    for (const args of [
+      [],
+      ["--region", "eu-west-1"],
+      ["--region", "west", "--account", "123456789012"],
+      ["--region", "eu-west-1", "--account", "12"],
+    ]) {
       const out = run(...args);
       expect(out.status, args.join(" ")).toBe(2);
       expect(out.stdout).toBe("");

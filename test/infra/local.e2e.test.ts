@@ -39,7 +39,11 @@ async function text(key: string): Promise<string> {
   if (!bytes) throw new Error(`missing ${key}`);
   return new TextDecoder().decode(bytes);
 }
-const hashesOf = (jsonl: string) => jsonl.split("\n").filter(Boolean).map((line) => (JSON.parse(line) as { hash: string }).hash);
+const hashesOf = (jsonl: string) =>
+  jsonl
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { hash: string }).hash);
 
 describe("runLocal on a noop sweep", () => {
   it("computes every cell once, writes the map's result manifest and aggregates", async () => {
@@ -61,7 +65,10 @@ describe("runLocal on a noop sweep", () => {
     expect(manifests).toHaveLength(1);
     const manifest = JSON.parse(await text(manifests[0]!));
     expect(manifest.ResultFiles.FAILED).toEqual([]);
-    const outputs = (await text(manifest.ResultFiles.SUCCEEDED[0].Key)).trim().split("\n").map((l) => JSON.parse(l));
+    const outputs = (await text(manifest.ResultFiles.SUCCEEDED[0].Key))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(outputs.map((o) => o.computed.length)).toEqual([4, 2]);
     expect(outputs.flatMap((o) => o.computed).sort()).toEqual([...cells].sort());
 

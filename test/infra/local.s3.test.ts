@@ -32,7 +32,11 @@ describe("runLocal with an s3:// store", () => {
       store,
       concurrency: 1,
       batchSize: 2,
-      env: { AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, AWS_REGION: "us-east-1" },
+      env: {
+        AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+        AWS_REGION: "us-east-1",
+      },
     });
     expect(run.status, JSON.stringify(run.error)).toBe("SUCCEEDED");
     expect(run.plan?.manifest).toEqual({ bucket: s3.bucket, key: `${prefix}/${keys.manifest(sweep.sweepId)}` });

@@ -87,7 +87,15 @@ async function execute(definition: AslDefinition, manifestItems: unknown[], hand
   const store = new MemoryStore();
   await store.put(manifestKey, manifestItems.map((item) => JSON.stringify(item) + "\n").join(""));
   // Validation compiles the ASL schemas each time (~0.7 s): one test below validates instead.
-  const outcome = await executeLocally({ machine: machineOf(definition), input, store, projectRoot, pool, validate: false, ...(handlers ? { handlers } : {}) });
+  const outcome = await executeLocally({
+    machine: machineOf(definition),
+    input,
+    store,
+    projectRoot,
+    pool,
+    validate: false,
+    ...(handlers ? { handlers } : {}),
+  });
   return { outcome, store };
 }
 
@@ -96,7 +104,11 @@ function readManifest(store: MemoryStore, output: any) {
   return { key, manifest: JSON.parse(store.text(key)!) };
 }
 
-const jsonl = (text: string | undefined) => (text ?? "").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+const jsonl = (text: string | undefined) =>
+  (text ?? "")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 
 describe("lowerDefinition (the ASL it produces)", () => {
   it("replaces the Distributed Map by a Parallel over read/iterate/finish and an unwrap, leaving none of its fields", () => {
@@ -111,7 +123,12 @@ describe("lowerDefinition (the ASL it produces)", () => {
     expect(wrapper.Type).toBe("Parallel");
     expect(wrapper.ResultPath).toBe("$.mapResult");
     expect(wrapper.Next).toBe(names.unwrap);
-    expect(definition.States[names.unwrap]).toEqual({ Type: "Pass", InputPath: "$.mapResult[0]", ResultPath: "$.mapResult", Next: "After" });
+    expect(definition.States[names.unwrap]).toEqual({
+      Type: "Pass",
+      InputPath: "$.mapResult[0]",
+      ResultPath: "$.mapResult",
+      Next: "After",
+    });
     const branch = wrapper.Branches[0] as AslDefinition;
     expect(branch.StartAt).toBe(names.read);
     expect(Object.keys(branch.States)).toEqual([names.read, names.iterate, names.finish]);
@@ -121,7 +138,11 @@ describe("lowerDefinition (the ASL it produces)", () => {
       Tolerance: { Percentage: 20 },
       MaxConcurrency: 100,
       LocalConcurrency: 4,
-      Writer: { Resource: "arn:aws:states:::s3:putObject", Object: { Bucket: "results", Prefix: "map-runs" }, WriterConfig: { OutputType: "JSONL", Transformation: "COMPACT" } },
+      Writer: {
+        Resource: "arn:aws:states:::s3:putObject",
+        Object: { Bucket: "results", Prefix: "map-runs" },
+        WriterConfig: { OutputType: "JSONL", Transformation: "COMPACT" },
+      },
     });
     const iterate = branch.States[names.iterate] as any;
     expect(iterate).toMatchObject({ Type: "Map", ItemsPath: "$.Items", MaxConcurrencyPath: "$.MaxConcurrency" });
@@ -164,30 +185,65 @@ describe("lowerDefinition (the ASL it produces)", () => {
   it("keeps Retry, Catch, InputPath on the map and discards without unwrapping when ResultPath is null", () => {
     const retry = [{ ErrorEquals: ["States.ALL"], MaxAttempts: 1 }];
     const catchers = [{ ErrorEquals: ["States.ExceedToleratedFailureThreshold"], Next: "After" }];
-    const { definition } = lowerDefinition(distributed({ ResultPath: null, OutputPath: "$.keep", InputPath: "$", Retry: retry, Catch: catchers }), { concurrency: 1 });
-    expect(definition.States.Cells).toMatchObject({ Type: "Parallel", InputPath: "$", ResultPath: null, OutputPath: "$.keep", Retry: retry, Catch: catchers, Next: "After" });
+    const { definition } = lowerDefinition(
+      distributed({ ResultPath: null, OutputPath: "$.keep", InputPath: "$", Retry: retry, Catch: catchers }),
+      { concurrency: 1 },
+    );
+    expect(definition.States.Cells).toMatchObject({
+      Type: "Parallel",
+      InputPath: "$",
+      ResultPath: null,
+      OutputPath: "$.keep",
+      Retry: retry,
+      Catch: catchers,
+      Next: "After",
+    });
     expect(definition.States[names.unwrap]).toBeUndefined();
   });
 
-  it("gives Tasks without a timeout a long one (AWS has none, the engine 60 s) and drops ResultPath \"$\"", () => {
+  it('gives Tasks without a timeout a long one (AWS has none, the engine 60 s) and drops ResultPath "$"', () => {
     const { definition } = lowerDefinition(
-      { StartAt: "T", States: { T: { Type: "Task", Resource: workerArn, ResultPath: "$", Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$", Next: "E" }], Next: "E" }, E: { Type: "Succeed" } } },
+      {
+        StartAt: "T",
+        States: {
+          T: {
+            Type: "Task",
+            Resource: workerArn,
+            ResultPath: "$",
+            Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$", Next: "E" }],
+            Next: "E",
+          },
+          E: { Type: "Succeed" },
+        },
+      },
       { concurrency: 1 },
     );
-    expect(definition.States.T).toEqual({ Type: "Task", Resource: workerArn, TimeoutSeconds: 2_073_600, Catch: [{ ErrorEquals: ["States.ALL"], Next: "E" }], Next: "E" });
+    expect(definition.States.T).toEqual({
+      Type: "Task",
+      Resource: workerArn,
+      TimeoutSeconds: 2_073_600,
+      Catch: [{ ErrorEquals: ["States.ALL"], Next: "E" }],
+      Next: "E",
+    });
   });
 
   it("refuses what the engine would ignore, naming the state and the field", () => {
     const refused: [AslDefinition, RegExp][] = [
       [distributed({ ItemSelector: { "x.$": "$" } }), /"Cells".*ItemSelector/],
-      [distributed({ ItemReader: { Resource: "arn:aws:states:::s3:getObject", ReaderConfig: { InputType: "CSV" }, Parameters: {} } }), /"Cells".*CSV/],
+      [
+        distributed({ ItemReader: { Resource: "arn:aws:states:::s3:getObject", ReaderConfig: { InputType: "CSV" }, Parameters: {} } }),
+        /"Cells".*CSV/,
+      ],
       [distributed({ ItemReader: { Resource: "arn:aws:states:::s3:listObjectsV2", Parameters: {} } }), /"Cells".*listObjectsV2/],
       [distributed({ ItemBatcher: { MaxItemsPerBatch: 2, Surprise: 1 } }), /"Cells".*ItemBatcher.*Surprise/],
       [distributed({ QueryLanguage: "JSONata" }), /"Cells".*JSONata/],
       [{ StartAt: "T", QueryLanguage: "JSONata", States: { T: { Type: "Pass", End: true } } }, /JSONata/],
       [{ StartAt: "T", States: { T: { Type: "Pass", Assign: { x: 1 }, End: true } } }, /"T".*Assign/],
       [{ StartAt: "T", States: { T: { Type: "Task", Resource: workerArn, HeartbeatSeconds: 10, End: true } } }, /"T".*HeartbeatSeconds/],
-      [{ StartAt: "T", States: { T: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken", End: true } } }, /"T".*waitForTaskToken/],
+      [
+        { StartAt: "T", States: { T: { Type: "Task", Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken", End: true } } },
+        /"T".*waitForTaskToken/,
+      ],
     ];
     for (const [definition, message] of refused) {
       expect(() => lowerDefinition(definition, { concurrency: 1 })).toThrow(LoweringError);
@@ -212,7 +268,10 @@ describe("executing a lowered Distributed Map", () => {
   });
 
   it("writes a result manifest listing the SUCCEEDED and FAILED files, and returns where it is", async () => {
-    const { outcome, store } = await execute(distributed({ ItemBatcher: { MaxItemsPerBatch: 1, BatchInput: { "sweepId.$": "$.sweepId" } } }), items(10, [2, 7]));
+    const { outcome, store } = await execute(
+      distributed({ ItemBatcher: { MaxItemsPerBatch: 1, BatchInput: { "sweepId.$": "$.sweepId" } } }),
+      items(10, [2, 7]),
+    );
     expect(outcome.status).toBe("SUCCEEDED");
     const output = outcome.output as any;
     const { key, manifest } = readManifest(store, output);
@@ -261,7 +320,9 @@ describe("executing a lowered Distributed Map", () => {
   it("applies ToleratedFailureCount, and tolerates nothing when no threshold is set", async () => {
     const single = { ItemBatcher: { MaxItemsPerBatch: 1 }, ToleratedFailurePercentage: undefined };
     expect((await execute(distributed({ ...single, ToleratedFailureCount: 2 }), items(6, [1, 4]))).outcome.status).toBe("SUCCEEDED");
-    expect((await execute(distributed({ ...single, ToleratedFailureCount: 1 }), items(6, [1, 4]))).outcome.error?.name).toBe("States.ExceedToleratedFailureThreshold");
+    expect((await execute(distributed({ ...single, ToleratedFailureCount: 1 }), items(6, [1, 4]))).outcome.error?.name).toBe(
+      "States.ExceedToleratedFailureThreshold",
+    );
     expect((await execute(distributed(single), items(6, [4]))).outcome.error?.name).toBe("States.ExceedToleratedFailureThreshold");
     expect((await execute(distributed(single), items(6))).outcome.status).toBe("SUCCEEDED");
   });
@@ -312,7 +373,9 @@ describe("executing a lowered Distributed Map", () => {
         inFlight--;
         return (event as { Items: unknown[] }).Items.length;
       };
-      const { outcome } = await execute(distributed({ MaxConcurrency: maxConcurrency, ItemBatcher: { MaxItemsPerBatch: 1 } }), items(12), { Worker: worker });
+      const { outcome } = await execute(distributed({ MaxConcurrency: maxConcurrency, ItemBatcher: { MaxItemsPerBatch: 1 } }), items(12), {
+        Worker: worker,
+      });
       expect(outcome.status).toBe("SUCCEEDED");
       inFlightPeaks.push(peak);
     }

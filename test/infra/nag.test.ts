@@ -4,7 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { synthStack } from "../../infra/synth.js";
 
-const scheduled = { schedule: true, context: { "dropsweep:scheduledSpec": "sweeps/smoke.yaml", "dropsweep:alarmEmail": "ops@example.com" } };
+const scheduled = {
+  schedule: true,
+  context: { "dropsweep:scheduledSpec": "sweeps/smoke.yaml", "dropsweep:alarmEmail": "ops@example.com" },
+};
 
 describe("cdk-nag AwsSolutionsChecks", () => {
   it("finds nothing unacknowledged; every acknowledgement says why", () => {
@@ -19,6 +22,8 @@ describe("cdk-nag AwsSolutionsChecks", () => {
 
   it("reports a bucket that accepts plain HTTP", () => {
     const { nag } = synthStack({ nag: true, props: { bucketOverrides: { enforceSSL: false } } });
-    expect(nag).toEqual([expect.objectContaining({ level: "error", path: "Dropsweep/Store/Resource", message: expect.stringMatching(/^AwsSolutions-S10:/) })]);
+    expect(nag).toEqual([
+      expect.objectContaining({ level: "error", path: "Dropsweep/Store/Resource", message: expect.stringMatching(/^AwsSolutions-S10:/) }),
+    ]);
   });
 });

@@ -2,7 +2,16 @@
 import { describe, expect, it } from "vitest";
 import { formatProgress, terminalProgress, type LocalProgress } from "../../infra/local/progress.js";
 
-const progress: LocalProgress = { phase: "cells", cellsTotal: 36, cellsPending: 36, cellsDone: 9, cellsFailed: 0, elapsedSeconds: 3, cellsPerSecond: 3, etaSeconds: 9 };
+const progress: LocalProgress = {
+  phase: "cells",
+  cellsTotal: 36,
+  cellsPending: 36,
+  cellsDone: 9,
+  cellsFailed: 0,
+  elapsedSeconds: 3,
+  cellsPerSecond: 3,
+  etaSeconds: 9,
+};
 
 /** A stream that records what is written, as a TTY of `columns` columns (or not a TTY). */
 function stream(isTTY: boolean, columns?: number) {
@@ -12,7 +21,11 @@ function stream(isTTY: boolean, columns?: number) {
 
 describe("terminal progress", () => {
   it("rewrites one line on a TTY, cut to its width, and uses 80 columns when the terminal reports none", () => {
-    for (const [columns, width] of [[30, 29], [0, 79], [undefined, 79]] as const) {
+    for (const [columns, width] of [
+      [30, 29],
+      [0, 79],
+      [undefined, 79],
+    ] as const) {
       const out = stream(true, columns);
       terminalProgress(out.stream)(progress);
       const line = out.written[0]!.replace("\r\x1b[2K", "");
@@ -33,11 +46,11 @@ describe("terminal progress", () => {
 
   it("writes a count of one in the singular", () => {
     const one = { ...progress, cellsTotal: 1, cellsPending: 1, cellsDone: 1 };
-    expect([formatProgress({ ...one, phase: "plan" }), formatProgress({ ...one, phase: "aggregate" }), formatProgress({ ...one, phase: "done" })]).toEqual([
-      "planned 1 cell, 1 to compute",
-      "aggregating 1 cell...",
-      "done: 1 of 1 cell finished in 3s",
-    ]);
+    expect([
+      formatProgress({ ...one, phase: "plan" }),
+      formatProgress({ ...one, phase: "aggregate" }),
+      formatProgress({ ...one, phase: "done" }),
+    ]).toEqual(["planned 1 cell, 1 to compute", "aggregating 1 cell...", "done: 1 of 1 cell finished in 3s"]);
   });
 
   it("writes plain lines at phase changes and at most every interval elsewhere", () => {

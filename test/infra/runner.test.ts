@@ -17,7 +17,9 @@ let machine: RenderedStateMachine;
 let pool: HandlerPool;
 
 beforeAll(() => {
-  const { template } = synthStack({ props: { handlers: fixtureHandlers, settings: { maxItemsPerBatch: 4, toleratedFailurePercentage: 25 } } });
+  const { template } = synthStack({
+    props: { handlers: fixtureHandlers, settings: { maxItemsPerBatch: 4, toleratedFailurePercentage: 25 } },
+  });
   machine = renderStateMachine(template);
   pool = new HandlerPool({ concurrency: 2 });
 });
@@ -29,7 +31,10 @@ const manifestKey = "sweeps/s1/manifest.jsonl";
 
 async function run(cells: number, extra: Record<string, unknown> = {}, failing: number[] = [], options: Partial<ExecuteOptions> = {}) {
   const store = new MemoryStore();
-  const lines = Array.from({ length: cells }, (_, i) => JSON.stringify({ hash: `h${i}`, ...(failing.includes(i) ? { fail: true } : {}) }) + "\n");
+  const lines = Array.from(
+    { length: cells },
+    (_, i) => JSON.stringify({ hash: `h${i}`, ...(failing.includes(i) ? { fail: true } : {}) }) + "\n",
+  );
   await store.put(manifestKey, lines.join(""));
   const planResult = { sweepId: "s1", manifest: { bucket: "b", key: manifestKey }, total: cells + 2, cached: 2, pending: cells, ...extra };
   const progress: LocalProgress[] = [];
@@ -62,7 +67,11 @@ describe("the sweep state machine, locally", () => {
     const key = output.mapResult.ResultWriterDetails.Key as string;
     expect(key).toMatch(/^map-runs\/.+\/manifest\.json$/);
     const manifest = JSON.parse(store.text(key)!);
-    const succeeded = store.text(manifest.ResultFiles.SUCCEEDED[0].Key)!.trim().split("\n").map((l) => JSON.parse(l));
+    const succeeded = store
+      .text(manifest.ResultFiles.SUCCEEDED[0].Key)!
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(succeeded.flatMap((r: any) => r.computed)).toEqual(Array.from({ length: 10 }, (_, i) => `h${i}`));
     expect(succeeded.every((r: any) => r.batchInput.sweepId === "s1")).toBe(true);
     expect(succeeded.map((r: any) => r.computed.length)).toEqual([4, 4, 2]);
@@ -116,7 +125,11 @@ describe("the sweep state machine, locally", () => {
     expect(done).toEqual([...done].sort((a, b) => a - b));
     expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 10, cellsFailed: 0, cellsPending: 10 });
     expect(formatProgress({ ...progress.at(-1)!, phase: "cells" })).toMatch(/^cells 10\/10 \(100%\), 2 cached/);
-    expect(formatProgress({ ...progress.at(-1)!, phase: "done", cellsDone: 10, cellsFailed: 3 })).toMatch(/^done: 10 of 10 cells finished \(3 in failed batches\), 2 cached in \d+s$/);
-    expect(formatProgress({ ...progress.at(-1)!, phase: "cells", cellsFailed: 3 })).toMatch(/^cells 10\/10 \(100%\), 3 in failed batches, 2 cached/);
+    expect(formatProgress({ ...progress.at(-1)!, phase: "done", cellsDone: 10, cellsFailed: 3 })).toMatch(
+      /^done: 10 of 10 cells finished \(3 in failed batches\), 2 cached in \d+s$/,
+    );
+    expect(formatProgress({ ...progress.at(-1)!, phase: "cells", cellsFailed: 3 })).toMatch(
+      /^cells 10\/10 \(100%\), 3 in failed batches, 2 cached/,
+    );
   });
 });

@@ -16,8 +16,14 @@ import { defaultStackConfig, measuredWorker } from "../../infra/stackConfig.js";
 import { UsageError } from "../../shared/errors.js";
 import { fixtureHandlers } from "./fixtures/handlerEntries.js";
 
-
-const settings = { maxItemsPerBatch: 5, maxConcurrency: 37, toleratedFailurePercentage: 12, workerTimeoutSeconds: 600, stepTimeoutSeconds: 120, resultPrefix: "runs/map" };
+const settings = {
+  maxItemsPerBatch: 5,
+  maxConcurrency: 37,
+  toleratedFailurePercentage: 12,
+  workerTimeoutSeconds: 600,
+  stepTimeoutSeconds: 120,
+  resultPrefix: "runs/map",
+};
 
 let template: CfnTemplate;
 let assertions: Template;
@@ -52,11 +58,19 @@ describe("resources", () => {
     assertions.hasResource("AWS::S3::Bucket", {
       DeletionPolicy: "Retain",
       Properties: Match.objectLike({
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
         VersioningConfiguration: { Status: "Enabled" },
         LifecycleConfiguration: {
-          Rules: Match.arrayWith([Match.objectLike({ Prefix: "runs/map/", ExpirationInDays: 30 }), Match.objectLike({ Prefix: "definitions/", ExpirationInDays: 90 })]),
+          Rules: Match.arrayWith([
+            Match.objectLike({ Prefix: "runs/map/", ExpirationInDays: 30 }),
+            Match.objectLike({ Prefix: "definitions/", ExpirationInDays: 90 }),
+          ]),
         },
       }),
     });
@@ -89,7 +103,9 @@ describe("resources", () => {
   it("encrypts the regression topic and refuses plain HTTP to it", () => {
     assertions.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
     assertions.hasResourceProperties("AWS::SNS::TopicPolicy", {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]),
+      },
     });
   });
 
@@ -126,7 +142,9 @@ describe("state machine definition", () => {
     expect(state(stateNames.anythingPending).Default).toBe(stateNames.aggregate);
     expect(state(stateNames.cells).Next).toBe(stateNames.aggregate);
     expect(state(stateNames.aggregate).Next).toBe(stateNames.regressionCheck);
-    expect(state(stateNames.regressionCheck).Choices).toEqual([{ Variable: "$.regressions", NumericGreaterThan: 0, Next: stateNames.notify }]);
+    expect(state(stateNames.regressionCheck).Choices).toEqual([
+      { Variable: "$.regressions", NumericGreaterThan: 0, Next: stateNames.notify },
+    ]);
     expect(state(stateNames.regressionCheck).Default).toBe(stateNames.done);
     expect(state(stateNames.notify).Resource).toBe("arn:aws:states:::sns:publish");
     expect(state(stateNames.notify).Next).toBe(stateNames.regression);
@@ -158,7 +176,11 @@ describe("state machine definition", () => {
 
   it("invokes every function with payloadResponseOnly, explicit timeouts and jittered retries of Lambda service errors", () => {
     const worker = state(stateNames.cells).ItemProcessor.States[stateNames.worker];
-    const tasks = { [stateNames.plan]: state(stateNames.plan), [stateNames.worker]: worker, [stateNames.aggregate]: state(stateNames.aggregate) };
+    const tasks = {
+      [stateNames.plan]: state(stateNames.plan),
+      [stateNames.worker]: worker,
+      [stateNames.aggregate]: state(stateNames.aggregate),
+    };
     const timeouts: Record<string, number> = { [stateNames.plan]: 120, [stateNames.worker]: 600, [stateNames.aggregate]: 120 };
     for (const [name, task] of Object.entries(tasks)) {
       expect(task.Resource, name).toMatch(/^arn:aws:lambda:local:000000000000:function:/);
@@ -166,12 +188,26 @@ describe("state machine definition", () => {
       expect(task.Parameters, name).toBeUndefined();
       expect(task.TimeoutSeconds, name).toBe(timeouts[name]);
       expect(task.Retry, name).toEqual([
-        { ErrorEquals: lambdaTransientErrors, IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: "FULL" },
+        {
+          ErrorEquals: lambdaTransientErrors,
+          IntervalSeconds: 2,
+          MaxAttempts: 6,
+          BackoffRate: 2,
+          MaxDelaySeconds: 60,
+          JitterStrategy: "FULL",
+        },
         // The Worker is idempotent: anything but a malformed event is retried (test/hardening).
         ...(name === stateNames.worker
           ? [
               { ErrorEquals: ["MalformedEvent"], MaxAttempts: 0 },
-              { ErrorEquals: ["States.ALL"], IntervalSeconds: 1, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: "FULL" },
+              {
+                ErrorEquals: ["States.ALL"],
+                IntervalSeconds: 1,
+                MaxAttempts: 4,
+                BackoffRate: 2,
+                MaxDelaySeconds: 30,
+                JitterStrategy: "FULL",
+              },
             ]
           : []),
       ]);
@@ -186,7 +222,14 @@ describe("settings", () => {
   });
 
   it("names every bad setting at once", () => {
-    const bad = { maxItemsPerBatch: 0, maxConcurrency: -1, toleratedFailurePercentage: 101, workerTimeoutSeconds: 901, stepTimeoutSeconds: 1.5, resultPrefix: "/abs/" };
+    const bad = {
+      maxItemsPerBatch: 0,
+      maxConcurrency: -1,
+      toleratedFailurePercentage: 101,
+      workerTimeoutSeconds: 901,
+      stepTimeoutSeconds: 1.5,
+      resultPrefix: "/abs/",
+    };
     const problems = sweepMapSettingsProblems({ ...defaultSweepMapSettings, ...bad });
     expect(problems).toHaveLength(Object.keys(bad).length);
     for (const field of Object.keys(bad)) expect(problems.some((p) => p.startsWith(field))).toBe(true);
@@ -216,12 +259,17 @@ describe("the deployable stack", () => {
       .sort();
 
   beforeAll(() => {
-    ({ template: deployed, stack } = synthStack({ schedule: true, context: { "dropsweep:scheduledSpec": "sweeps/smoke.yaml", "dropsweep:alarmEmail": "ops@example.com" } }));
+    ({ template: deployed, stack } = synthStack({
+      schedule: true,
+      context: { "dropsweep:scheduledSpec": "sweeps/smoke.yaml", "dropsweep:alarmEmail": "ops@example.com" },
+    }));
   });
 
   it("grants no action with a wildcard, to any role", () => {
     const policies = Object.values(deployed.Resources).filter((r) => r.Type === "AWS::IAM::Policy" || r.Type === "AWS::IAM::Role");
-    const documents = policies.flatMap((r) => [(r.Properties as any).PolicyDocument, ...((r.Properties as any).Policies ?? []).map((p: any) => p.PolicyDocument)]).filter(Boolean);
+    const documents = policies
+      .flatMap((r) => [(r.Properties as any).PolicyDocument, ...((r.Properties as any).Policies ?? []).map((p: any) => p.PolicyDocument)])
+      .filter(Boolean);
     const actions = documents.flatMap((d: any) => d.Statement.flatMap((s: any) => [s.Action].flat()));
     expect(actions.length).toBeGreaterThan(10);
     for (const action of actions) expect(action, action).not.toMatch(/\*/);
@@ -234,7 +282,12 @@ describe("the deployable stack", () => {
     // ListBucket (404 rather than 403 for a result not computed yet) is on the bucket, not its objects.
     const list = worker.filter((s) => [s.Action].flat().includes("s3:ListBucket"));
     expect(list.map((s) => s.Resource)).toEqual([{ "Fn::GetAtt": [expect.stringMatching(/^Store/), "Arn"] }]);
-    expect(worker.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("s3:")).sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    expect(
+      worker
+        .flatMap((s) => [s.Action].flat())
+        .filter((a: string) => a.startsWith("s3:"))
+        .sort(),
+    ).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
   });
 
   it("lets Plan write the sweep's files and cells, and Aggregate only the report", () => {
@@ -257,7 +310,20 @@ describe("the deployable stack", () => {
     const machineId = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::StepFunctions::StateMachine")![0];
     expect(byAction("states:StartExecution")).toEqual([{ Ref: machineId }]);
     const own = {
-      "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":states:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":execution:", { "Fn::GetAtt": [machineId, "Name"] }, ":*"]],
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":states:",
+          { Ref: "AWS::Region" },
+          ":",
+          { Ref: "AWS::AccountId" },
+          ":execution:",
+          { "Fn::GetAtt": [machineId, "Name"] },
+          ":*",
+        ],
+      ],
     };
     expect(byAction("states:DescribeExecution")).toEqual([own]);
     expect(byAction("states:StopExecution")).toEqual([own]);
@@ -265,12 +331,27 @@ describe("the deployable stack", () => {
     // run's children, execution:<machine>/<label>:<id>, as CDK grants a Distributed Map.
     expect(byAction("states:RedriveExecution")).toEqual([
       {
-        "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":states:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, ":execution:", { "Fn::GetAtt": [machineId, "Name"] }, "/*:*"]],
+        "Fn::Join": [
+          "",
+          [
+            "arn:",
+            { Ref: "AWS::Partition" },
+            ":states:",
+            { Ref: "AWS::Region" },
+            ":",
+            { Ref: "AWS::AccountId" },
+            ":execution:",
+            { "Fn::GetAtt": [machineId, "Name"] },
+            "/*:*",
+          ],
+        ],
       },
     ]);
     // Every states: action is one of those four.
     const states = statements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith("states:"));
-    expect(new Set(states)).toEqual(new Set(["states:StartExecution", "states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"]));
+    expect(new Set(states)).toEqual(
+      new Set(["states:StartExecution", "states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"]),
+    );
     // Lambda: the three functions by ARN, no versions or aliases.
     expect(byAction("lambda:InvokeFunction").flat()).toHaveLength(3);
     expect(objectPatterns(statements, "s3:GetObject")).toEqual(["map-runs/*", "sweeps/*/manifest.jsonl"]);
@@ -281,7 +362,9 @@ describe("the deployable stack", () => {
   });
 
   it("runs the Worker with the measured memory and timeout and ships the tfjs binary with it", () => {
-    const worker = Object.values(deployed.Resources).find((r) => r.Type === "AWS::Lambda::Function" && r.Metadata?.[handlerMetadataKey] === "functions/worker.ts")!;
+    const worker = Object.values(deployed.Resources).find(
+      (r) => r.Type === "AWS::Lambda::Function" && r.Metadata?.[handlerMetadataKey] === "functions/worker.ts",
+    )!;
     const p = worker.Properties as any;
     expect(p.MemorySize).toBe(measuredWorker.memoryMb);
     expect(p.Timeout).toBe(measuredWorker.timeoutSeconds);
@@ -298,25 +381,36 @@ describe("the deployable stack", () => {
     // The upload puts exactly the smoke spec's text at that key, and may put nothing else.
     const [uploadId, upload] = Object.entries(deployed.Resources).find(([, r]) => r.Type === "Custom::AWS")! as any;
     const create = JSON.parse(JSON.stringify(upload.Properties.Create ?? upload.Properties.Update));
-    expect(JSON.stringify(create)).toContain(readFileSync(join(projectRoot, "sweeps/smoke.yaml"), "utf8").split("\n")[0]!.replace(/"/g, '\\"'));
+    expect(JSON.stringify(create)).toContain(
+      readFileSync(join(projectRoot, "sweeps/smoke.yaml"), "utf8").split("\n")[0]!.replace(/"/g, '\\"'),
+    );
     expect(schedule.DependsOn).toContain(uploadId);
     const uploadStatements = Object.values(deployed.Resources)
       .filter((r) => r.Type === "AWS::IAM::Policy" && JSON.stringify(r.Properties).includes(input.specKey))
       .flatMap((r) => (r.Properties as any).PolicyDocument.Statement);
     expect(uploadStatements.map((s) => s.Action)).toEqual(["s3:PutObject"]);
     // The scheduler's role may start this machine and nothing else.
-    const [schedulerRoleId] = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::IAM::Role" && JSON.stringify(r.Properties).includes("scheduler.amazonaws.com"))!;
+    const [schedulerRoleId] = Object.entries(deployed.Resources).find(
+      ([, r]) => r.Type === "AWS::IAM::Role" && JSON.stringify(r.Properties).includes("scheduler.amazonaws.com"),
+    )!;
     const schedulerActions = policyStatementsOf(schedulerRoleId, deployed).flatMap((s) => [s.Action].flat());
     expect(schedulerActions).toEqual(["states:StartExecution"]);
   });
 
   it("alarms on failed and timed-out executions and on failing claims through the encrypted topic, and subscribes the alarm e-mail", () => {
-    const alarms = Object.values(deployed.Resources).filter((r) => r.Type === "AWS::CloudWatch::Alarm").map((r) => r.Properties as any);
+    const alarms = Object.values(deployed.Resources)
+      .filter((r) => r.Type === "AWS::CloudWatch::Alarm")
+      .map((r) => r.Properties as any);
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(["ClaimsFailing", "ExecutionsFailed", "ExecutionsTimedOut"]);
     // The claims alarm watches what the Aggregate handler publishes, under Powertools' namespace
     // and service dimension (functions/runtime.ts), at the first failing claim.
     const claimsAlarm = alarms.find((a) => a.MetricName === "ClaimsFailing");
-    expect(claimsAlarm).toMatchObject({ Namespace: handlerMetrics.namespace, Dimensions: [{ Name: "service", Value: handlerMetrics.service }], Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold" });
+    expect(claimsAlarm).toMatchObject({
+      Namespace: handlerMetrics.namespace,
+      Dimensions: [{ Name: "service", Value: handlerMetrics.service }],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^Regressions/) }]);
     const deployedAssertions = Template.fromJSON(deployed);
     deployedAssertions.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
@@ -324,7 +418,9 @@ describe("the deployable stack", () => {
   });
 
   it("lets CloudWatch publish these alarms, of this account only, to the topic whose policy replaces SNS's default", () => {
-    const policies = Object.values(deployed.Resources).filter((r) => r.Type === "AWS::SNS::TopicPolicy").map((r) => r.Properties as any);
+    const policies = Object.values(deployed.Resources)
+      .filter((r) => r.Type === "AWS::SNS::TopicPolicy")
+      .map((r) => r.Properties as any);
     expect(policies).toHaveLength(1);
     const topicId = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::SNS::Topic")![0];
     expect(policies[0].Topics).toEqual([{ Ref: topicId }]);
@@ -336,7 +432,9 @@ describe("the deployable stack", () => {
     expect(allow.Action).toBe("sns:Publish");
     expect(allow.Resource).toEqual({ Ref: topicId });
     expect(allow.Condition.StringEquals).toEqual({ "aws:SourceAccount": { Ref: "AWS::AccountId" } });
-    const alarmIds = Object.entries(deployed.Resources).filter(([, r]) => r.Type === "AWS::CloudWatch::Alarm").map(([id]) => id);
+    const alarmIds = Object.entries(deployed.Resources)
+      .filter(([, r]) => r.Type === "AWS::CloudWatch::Alarm")
+      .map(([id]) => id);
     expect(alarmIds).toHaveLength(3);
     expect(allow.Condition.ArnLike["aws:SourceArn"]).toEqual(alarmIds.map((id) => ({ "Fn::GetAtt": [id, "Arn"] })));
     // The TLS-only Deny stays, and nothing else is allowed (the state machine publishes through its role).

@@ -23,7 +23,9 @@ describe("generated bindings", () => {
   it("declare exactly the exports the instance has", () => {
     const dts = readFileSync(join(build, "dropsweep.d.ts"), "utf8");
     const declared = [...dts.matchAll(/^\s*export (?:function|const) (\w+)/gm)].map((m) => m[1]!).sort();
-    const actual = Object.keys(engine().kernels).filter((name) => name !== "_initialize").sort();
+    const actual = Object.keys(engine().kernels)
+      .filter((name) => name !== "_initialize")
+      .sort();
     expect(declared).toEqual(actual);
     expect(declared).toContain("trainEpochsF64");
   });

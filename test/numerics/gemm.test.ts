@@ -30,9 +30,20 @@ function naive(a: Matrix, b: Matrix, transA: boolean, transB: boolean, alpha: nu
  * sum, plus the rounding of A, B, C to f32). The reference is itself an f64 sum of k products,
  * so its own bound at u = 2^-53 is added. The kernel passes when this is <= 1.
  */
-function boundRatio(got: Matrix, reference: Matrix, a: Matrix, b: Matrix, transA: boolean, transB: boolean,
-  alpha: number, beta: number, c: Matrix | undefined, u: number): number {
-  const m = got.rows, n = got.cols;
+function boundRatio(
+  got: Matrix,
+  reference: Matrix,
+  a: Matrix,
+  b: Matrix,
+  transA: boolean,
+  transB: boolean,
+  alpha: number,
+  beta: number,
+  c: Matrix | undefined,
+  u: number,
+): number {
+  const m = got.rows,
+    n = got.cols;
   const k = transA ? a.rows : a.cols;
   const gamma = (units: number) => ((k + 4) * units) / (1 - (k + 4) * units);
   let worst = 0;
@@ -58,7 +69,14 @@ const randn = (r: number, c: number) => gaussianMatrix(r, c, 99, Stream.data, se
 describe("gemm", () => {
   // Shapes cross the micro-tile (4x8 / 4x4), cache-block (MC 96, KC 256) and edge boundaries.
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [3, 5, 7], [4, 8, 16], [5, 9, 3], [13, 17, 300], [97, 33, 257], [100, 80, 100], [130, 70, 513],
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 8, 16],
+    [5, 9, 3],
+    [13, 17, 300],
+    [97, 33, 257],
+    [100, 80, 100],
+    [130, 70, 513],
   ];
   for (const dtype of ["f64", "f32"] as const)
     for (const transA of [false, true])
@@ -68,7 +86,8 @@ describe("gemm", () => {
             const a = transA ? randn(k, m) : randn(m, k);
             const b = transB ? randn(n, k) : randn(k, n);
             const c = randn(m, n);
-            const alpha = 0.75, beta = -1.25;
+            const alpha = 0.75,
+              beta = -1.25;
             const got = gemm(a, b, { transA, transB, alpha, beta, c, dtype });
             const u = dtype === "f64" ? 2 ** -53 : 2 ** -24;
             const ratio = boundRatio(got, naive(a, b, transA, transB, alpha, beta, c), a, b, transA, transB, alpha, beta, c, u);
@@ -77,7 +96,8 @@ describe("gemm", () => {
         });
 
   it("beta = 0 never reads C (NaN in C does not leak)", () => {
-    const a = randn(9, 6), b = randn(6, 11);
+    const a = randn(9, 6),
+      b = randn(6, 11);
     const c = zeros(9, 11);
     c.data.fill(NaN);
     for (const dtype of ["f32", "f64"] as const) {
@@ -87,21 +107,39 @@ describe("gemm", () => {
   });
 
   it("special values: k = 0 scales C by beta, empty outputs, NaN propagates", () => {
-    const c = fromRows([[1, 2], [3, 4]]);
+    const c = fromRows([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Array.from(gemm(zeros(2, 0), zeros(0, 2), { c, beta: 2 }).data)).toEqual([2, 4, 6, 8]);
     expect(gemm(zeros(0, 3), zeros(3, 4)).rows).toBe(0);
-    const a = fromRows([[NaN, 1], [1, 1]]);
-    const got = matmul(a, fromRows([[1, 0], [0, 1]]));
+    const a = fromRows([
+      [NaN, 1],
+      [1, 1],
+    ]);
+    const got = matmul(
+      a,
+      fromRows([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
     expect(Number.isNaN(got.data[0]!)).toBe(true);
     expect(got.data[3]).toBe(1);
   });
 
   it("is exact on small integers and 1x1", () => {
     expect(Array.from(matmul(fromRows([[2]]), fromRows([[3]])).data)).toEqual([6]);
-    const a = fromRows([[1, 2, 3], [4, 5, 6]]);
-    const b = fromRows([[7, 8], [9, 10], [11, 12]]);
-    for (const dtype of ["f32", "f64"] as const)
-      expect(Array.from(matmul(a, b, dtype).data)).toEqual([58, 64, 139, 154]);
+    const a = fromRows([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const b = fromRows([
+      [7, 8],
+      [9, 10],
+      [11, 12],
+    ]);
+    for (const dtype of ["f32", "f64"] as const) expect(Array.from(matmul(a, b, dtype).data)).toEqual([58, 64, 139, 154]);
   });
 
   it("rejects mismatched shapes", () => {

@@ -77,7 +77,24 @@ describe("WebAssembly libm", () => {
 describe("result paths do not use JavaScript's transcendentals", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  const names = ["pow", "exp", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "atan2", "tanh", "sinh", "cosh", "cbrt", "hypot"] as const;
+  const names = [
+    "pow",
+    "exp",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sin",
+    "cos",
+    "tan",
+    "atan2",
+    "tanh",
+    "sinh",
+    "cosh",
+    "cbrt",
+    "hypot",
+  ] as const;
   function poisonMath(): () => string[] {
     const spies = names.map((name) => [name, vi.spyOn(Math, name).mockImplementation(() => Number.NaN)] as const);
     return () => spies.filter(([, spy]) => spy.mock.calls.length > 0).map(([name]) => name);

@@ -105,7 +105,17 @@ describe("mask samplers: empirical mean and covariance against exact enumeration
 
   it("custom: categorical draw over the given patterns", () => {
     checkFamily(
-      { family: "custom", keepProbability: 0.5, patterns: [[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0], [1, 1, 1, 1]], probabilities: [0.2, 0.3, 0.1, 0.4] },
+      {
+        family: "custom",
+        keepProbability: 0.5,
+        patterns: [
+          [1, 1, 0, 0],
+          [0, 0, 1, 1],
+          [1, 0, 1, 0],
+          [1, 1, 1, 1],
+        ],
+        probabilities: [0.2, 0.3, 0.1, 0.4],
+      },
       4,
     );
   });
@@ -130,7 +140,10 @@ describe("mask samplers: empirical mean and covariance against exact enumeration
   it("reads the documented words of the stream (wasm/assembly/masks.ts), across bulk chunks", () => {
     // 300 masks of 16 units: 4,800 words for dropout and contiguous DropBlock, more than one
     // bulk chunk of 1,024, starting at an unaligned mask index.
-    const r = 16, count = 300, firstMask = 7, seed = 5;
+    const r = 16,
+      count = 300,
+      firstMask = 7,
+      seed = 5;
     const below = (p: number) => Math.floor(p * 2 ** 32);
     const check = (mask: MaskFamily, perMask: number, expand: (words: Uint32Array) => number[]) => {
       const got = sampleMasks(mask, { hiddenUnits: r, count, seed, firstMask });
@@ -140,21 +153,29 @@ describe("mask samplers: empirical mean and covariance against exact enumeration
     };
     check({ family: "dropout", keepProbability: 0.4 }, r, (w) => Array.from(w, (x) => (x < below(0.4) ? 1 : 0)));
     check({ family: "dropblock", keepProbability: 0.4, blockSize: 4 }, 4, (w) =>
-      Array.from({ length: r }, (_, u) => (w[Math.floor(u / 4)]! < below(0.4) ? 1 : 0)));
-    const k = 3, gamma = 1 - 0.6 ** (1 / k);
+      Array.from({ length: r }, (_, u) => (w[Math.floor(u / 4)]! < below(0.4) ? 1 : 0)),
+    );
+    const k = 3,
+      gamma = 1 - 0.6 ** (1 / k);
     check({ family: "contiguous-dropblock", keepProbability: 0.6, blockSize: k }, r, (w) =>
       Array.from({ length: r }, (_, u) => {
         for (let s = 0; s < k; s++) if (w[(u - s + r) % r]! < below(gamma)) return 0;
         return 1;
-      }));
+      }),
+    );
   });
 
   it("names the field of every problem", () => {
     expect(maskFamilyProblems({ family: "dropout", keepProbability: 0 }, 4)[0]).toMatch(/keepProbability/);
-    expect(maskFamilyProblems({ family: "dropblock", keepProbability: 0.5, blockSize: 3 }, 4)[0]).toMatch(/^mask\.blockSize: expected a divisor of hiddenUnits = 4/);
+    expect(maskFamilyProblems({ family: "dropblock", keepProbability: 0.5, blockSize: 3 }, 4)[0]).toMatch(
+      /^mask\.blockSize: expected a divisor of hiddenUnits = 4/,
+    );
     expect(maskFamilyProblems({ family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 5 }, 4)[0]).toMatch(/blockSize/);
     const bad = maskFamilyProblems({ family: "custom", keepProbability: 0.5, patterns: [[1, 0]], probabilities: [0.5] }, 3);
-    expect(bad).toEqual(["mask.patterns[0]: expected 3 entries (hiddenUnits), got 2", "mask.probabilities: expected entries summing to 1, got a sum of 0.5"]);
+    expect(bad).toEqual([
+      "mask.patterns[0]: expected 3 entries (hiddenUnits), got 2",
+      "mask.probabilities: expected entries summing to 1, got a sum of 0.5",
+    ]);
     expect(() => sampleMasks({ family: "dropout", keepProbability: 2 }, { hiddenUnits: 3, count: 1, seed: 1 })).toThrow(/keepProbability/);
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { Worker } from "node:worker_threads";
 import {
-  Stream, bernoulliArray, gaussianMatrix, normalArray, permutation, philox4x32, uniformArray, uniformMatrix, wordArray,
+  Stream,
+  bernoulliArray,
+  gaussianMatrix,
+  normalArray,
+  permutation,
+  philox4x32,
+  uniformArray,
+  uniformMatrix,
+  wordArray,
 } from "../../shared/numerics/rng.js";
 
 const hex = (words: Uint32Array) => Array.from(words, (w) => w.toString(16).padStart(8, "0"));
@@ -13,7 +21,10 @@ describe("Philox4x32-10", () => {
     const ones = 0xffffffff;
     expect(hex(philox4x32([ones, ones, ones, ones], [ones, ones]))).toEqual(["408f276d", "41c83b0e", "a20bc7c6", "6d5451fd"]);
     expect(hex(philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]))).toEqual([
-      "d16cfe09", "94fdcceb", "5001e420", "24126ea1",
+      "d16cfe09",
+      "94fdcceb",
+      "5001e420",
+      "24126ea1",
     ]);
   });
 
@@ -30,8 +41,15 @@ describe("Philox4x32-10", () => {
   });
 
   it("bulk SIMD words equal the scalar blocks at any offset", () => {
-    const seed = 2 ** 40 + 12345, stream = 5, substream = 7;
-    for (const [offset, count] of [[0, 64], [3, 50], [13, 17], [2 ** 34 - 6, 40]] as const) {
+    const seed = 2 ** 40 + 12345,
+      stream = 5,
+      substream = 7;
+    for (const [offset, count] of [
+      [0, 64],
+      [3, 50],
+      [13, 17],
+      [2 ** 34 - 6, 40],
+    ] as const) {
       const words = wordArray(count, seed, stream, substream, offset);
       for (let i = 0; i < count; i++) {
         const e = offset + i;
@@ -92,8 +110,16 @@ describe("distributions", () => {
   const n = 200_000;
   it("uniform: mean 1/2, variance 1/12, range [0, 1)", () => {
     const u = uniformArray(n, 11, Stream.data);
-    let s = 0, s2 = 0, lo = 1, hi = 0;
-    for (const x of u) { s += x; s2 += x * x; lo = Math.min(lo, x); hi = Math.max(hi, x); }
+    let s = 0,
+      s2 = 0,
+      lo = 1,
+      hi = 0;
+    for (const x of u) {
+      s += x;
+      s2 += x * x;
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
     const mean = s / n;
     expect(Math.abs(mean - 0.5)).toBeLessThan(4 * Math.sqrt(1 / 12 / n));
     expect(Math.abs(s2 / n - mean * mean - 1 / 12)).toBeLessThan(4 * Math.sqrt(1 / 180 / n));
@@ -103,12 +129,20 @@ describe("distributions", () => {
 
   it("normal: moments and tail mass of N(0, 1)", () => {
     const z = normalArray(n, 12, Stream.data);
-    let s = 0, s2 = 0, s4 = 0, tail = 0;
-    for (const x of z) { s += x; s2 += x * x; s4 += x ** 4; if (Math.abs(x) > 1.959963984540054) tail++; }
+    let s = 0,
+      s2 = 0,
+      s4 = 0,
+      tail = 0;
+    for (const x of z) {
+      s += x;
+      s2 += x * x;
+      s4 += x ** 4;
+      if (Math.abs(x) > 1.959963984540054) tail++;
+    }
     expect(Math.abs(s / n)).toBeLessThan(4 / Math.sqrt(n));
     expect(Math.abs(s2 / n - 1)).toBeLessThan(4 * Math.sqrt(2 / n));
     expect(Math.abs(s4 / n - 3)).toBeLessThan(4 * Math.sqrt(96 / n));
-    expect(Math.abs(tail / n - 0.05)).toBeLessThan(4 * Math.sqrt(0.05 * 0.95 / n));
+    expect(Math.abs(tail / n - 0.05)).toBeLessThan(4 * Math.sqrt((0.05 * 0.95) / n));
   });
 
   it("normal pairs are uncorrelated (even/odd elements share a block)", () => {

@@ -99,7 +99,10 @@ describe("svd of bidiagonal inputs against Sturm bisection", () => {
       Array.from({ length: n - 1 }, () => 1e-7 * rand()),
     );
     check(Array(n).fill(1), Array(n - 1).fill(1));
-    check(Array.from({ length: n }, (_, i) => (i % 2 ? 2 : 1)), Array(n - 1).fill(1e-9));
+    check(
+      Array.from({ length: n }, (_, i) => (i % 2 ? 2 : 1)),
+      Array(n - 1).fill(1e-9),
+    );
   });
 
   it("zero couplings split the problem; zero and tiny diagonal entries (the plain-QR fall-back)", () => {

@@ -217,7 +217,10 @@ describe("svd: matrices with known spectra", () => {
     const a = randomMatrix(70, 50, 99);
     const result = spawnSync(
       "python3",
-      ["-c", "import json,sys,numpy as np; d=json.load(sys.stdin); A=np.array(d['a']).reshape(d['m'],d['n']); print(json.dumps(np.linalg.svd(A,compute_uv=False).tolist()))"],
+      [
+        "-c",
+        "import json,sys,numpy as np; d=json.load(sys.stdin); A=np.array(d['a']).reshape(d['m'],d['n']); print(json.dumps(np.linalg.svd(A,compute_uv=False).tolist()))",
+      ],
       { input: JSON.stringify({ a: Array.from(a.data), m: 70, n: 50 }), encoding: "utf8" },
     );
     if (result.error || result.status !== 0) ctx.skip();
@@ -230,7 +233,11 @@ describe("svd: matrices with known spectra", () => {
 
 describe("svd: special values", () => {
   it("zero matrix: zero values, still orthonormal U and V", () => {
-    for (const [m, n] of [[5, 3], [3, 5], [4, 4]] as const) {
+    for (const [m, n] of [
+      [5, 3],
+      [3, 5],
+      [4, 4],
+    ] as const) {
       const values = expectValid(zeros(m, n));
       expect(Array.from(values)).toEqual(new Array(Math.min(m, n)).fill(0));
     }
@@ -245,12 +252,21 @@ describe("svd: special values", () => {
 
   it("rank-deficient: zero values to 1e-12 sigma_max, U completed to orthonormal columns", () => {
     const s = [4, 2, 1, 0, 0, 0];
-    for (const [m, n] of [[9, 6], [6, 9], [20, 6]] as const) {
+    for (const [m, n] of [
+      [9, 6],
+      [6, 9],
+      [20, 6],
+    ] as const) {
       const values = expectValid(withSpectrum(m, n, s, 3));
       expectValuesNear(values, s, VALUE_TOL);
     }
     // exactly rank 1 (an outer product), exact zeros in the input
-    const a = fromRows([[1, 2, 3], [2, 4, 6], [0, 0, 0], [3, 6, 9]]);
+    const a = fromRows([
+      [1, 2, 3],
+      [2, 4, 6],
+      [0, 0, 0],
+      [3, 6, 9],
+    ]);
     const values = expectValid(a);
     expectValuesNear(values, [Math.sqrt(14) * Math.sqrt(14), 0, 0], VALUE_TOL);
   });
@@ -265,7 +281,10 @@ describe("svd: special values", () => {
   });
 
   it("extreme aspect ratios: 1000 x 3 and 3 x 1000, 1 x n and m x 1", () => {
-    for (const [m, n] of [[1000, 3], [3, 1000]] as const) {
+    for (const [m, n] of [
+      [1000, 3],
+      [3, 1000],
+    ] as const) {
       const s = [5, 0.5, 1e-6];
       expectValuesNear(expectValid(withSpectrum(m, n, s, m + n)), s, VALUE_TOL);
     }
@@ -276,7 +295,11 @@ describe("svd: special values", () => {
   });
 
   it("empty: 0 x n and m x 0 give no values and empty factors", () => {
-    for (const [m, n] of [[0, 3], [3, 0], [0, 0]] as const) {
+    for (const [m, n] of [
+      [0, 3],
+      [3, 0],
+      [0, 0],
+    ] as const) {
       const { values, U, V } = svd(zeros(m, n));
       expect(values.length).toBe(0);
       expect([U!.rows, U!.cols, V!.rows, V!.cols]).toEqual([m, 0, n, 0]);
@@ -297,12 +320,21 @@ describe("svd: special values", () => {
     for (const scale of [1e250, 1e-250, 1e-310]) {
       const a = { ...base, data: base.data.map((x) => x * scale) };
       const values = singularValues(a);
-      expectValuesNear(Array.from(values, (x) => x / scale), [6, 5, 4, 3, 2, 1], scale < 1e-300 ? 1e-9 : VALUE_TOL);
+      expectValuesNear(
+        Array.from(values, (x) => x / scale),
+        [6, 5, 4, 3, 2, 1],
+        scale < 1e-300 ? 1e-9 : VALUE_TOL,
+      );
     }
   });
 
   it("graded and structured inputs: diagonal, Hilbert-like, a bidiagonal with tiny entries", () => {
-    const diag = fromRows([[0, 0, 0], [0, -7, 0], [0, 0, 1e-20], [0, 0, 0]]);
+    const diag = fromRows([
+      [0, 0, 0],
+      [0, -7, 0],
+      [0, 0, 1e-20],
+      [0, 0, 0],
+    ]);
     expectValuesNear(expectValid(diag), [7, 1e-20, 0], VALUE_TOL);
     const hilbert = zeros(10, 10);
     for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) hilbert.data[i * 10 + j] = 1 / (i + j + 1);

@@ -23,7 +23,8 @@ function column(M: Matrix | null, j: number, d: number): number[] {
 function batchLoss(p: Problem, mask: MaskFamily, U: Matrix, V: Matrix, batch: number[], masks: number[][]): number {
   const theta = mask.keepProbability;
   const { r } = p;
-  const m = U.rows, d = V.rows;
+  const m = U.rows,
+    d = V.rows;
   let total = 0;
   batch.forEach((j, s) => {
     const x = column(p.X, j, d);
@@ -48,7 +49,15 @@ function batchLoss(p: Problem, mask: MaskFamily, U: Matrix, V: Matrix, batch: nu
 }
 
 /** The masks the documented semantics assign to one full-batch step (epoch 0, step 0). */
-function documentedMasks(mask: MaskFamily, scope: "sample" | "batch", batch: number[], p: Problem, d: number, m: number, seed: number): number[][] {
+function documentedMasks(
+  mask: MaskFamily,
+  scope: "sample" | "batch",
+  batch: number[],
+  p: Problem,
+  d: number,
+  m: number,
+  seed: number,
+): number[][] {
   const r = p.r;
   const rows = mask.family === "dropconnect" ? (mask.layer === "first" ? d : m) : 1;
   const factorFirstRow = mask.family === "dropconnect" && mask.layer === "first" && !p.X && scope === "sample";
@@ -77,7 +86,16 @@ const families: MaskFamily[] = [
   { family: "dropout", keepProbability: 0.6 },
   { family: "dropblock", keepProbability: 0.5, blockSize: 2 },
   { family: "contiguous-dropblock", keepProbability: 0.7, blockSize: 3 },
-  { family: "custom", keepProbability: 0.5, patterns: [[1, 1, 0, 0], [0, 1, 1, 1], [1, 0, 1, 0]], probabilities: [0.3, 0.3, 0.4] },
+  {
+    family: "custom",
+    keepProbability: 0.5,
+    patterns: [
+      [1, 1, 0, 0],
+      [0, 1, 1, 1],
+      [1, 0, 1, 0],
+    ],
+    probabilities: [0.3, 0.3, 0.4],
+  },
   { family: "dropconnect", keepProbability: 0.6, layer: "first" },
   { family: "dropconnect", keepProbability: 0.6, layer: "last" },
 ];
@@ -90,7 +108,11 @@ function widen(family: MaskFamily, r: number): MaskFamily {
 
 describe("one SGD step equals minus lr times the finite-difference gradient", () => {
   // r = 4 takes the kernels' every-unit path, r = 20 the kept-unit lists (wasm/assembly/train.ts).
-  const N = 5, d = 4, m = 3, seed = 77, lr = 0.05;
+  const N = 5,
+    d = 4,
+    m = 3,
+    seed = 77,
+    lr = 0.05;
   for (const r of [4, 20])
     for (const mask of families.map((f) => widen(f, r)))
       for (const scope of ["sample", "batch"] as const)
@@ -102,8 +124,17 @@ describe("one SGD step equals minus lr times the finite-difference gradient", ()
             const U0 = gaussianMatrix(m, r, 2, Stream.init, 0, 0.7);
             const V0 = gaussianMatrix(dd, r, 2, Stream.init, 1, 0.7);
             const result = trainMasked({
-              inputs: X, targets: p.Y, initialU: U0, initialV: V0, mask, maskScope: scope,
-              learningRate: lr, epochs: 1, batchSize: N, seed, dtype: "f64",
+              inputs: X,
+              targets: p.Y,
+              initialU: U0,
+              initialV: V0,
+              mask,
+              maskScope: scope,
+              learningRate: lr,
+              epochs: 1,
+              batchSize: N,
+              seed,
+              dtype: "f64",
             });
             expect(result.steps).toBe(1);
             const batch = Array.from(permutation(N, seed, Stream.order, 0));
@@ -112,12 +143,19 @@ describe("one SGD step equals minus lr times the finite-difference gradient", ()
             expect(result.curves.stochasticLoss[0]).toBeCloseTo(N * batchLoss(p, mask, U0, V0, batch, masks), 10);
             // The loss is quadratic in each single weight: central differences are exact up to rounding.
             const h = 1e-4;
-            for (const [name, W0, W1] of [["U", U0, result.U], ["V", V0, result.V]] as const)
+            for (const [name, W0, W1] of [
+              ["U", U0, result.U],
+              ["V", V0, result.V],
+            ] as const)
               for (let idx = 0; idx < W0.data.length; idx++) {
                 const fd =
                   name === "U"
-                    ? (batchLoss(p, mask, perturbed(U0, idx, h), V0, batch, masks) - batchLoss(p, mask, perturbed(U0, idx, -h), V0, batch, masks)) / (2 * h)
-                    : (batchLoss(p, mask, U0, perturbed(V0, idx, h), batch, masks) - batchLoss(p, mask, U0, perturbed(V0, idx, -h), batch, masks)) / (2 * h);
+                    ? (batchLoss(p, mask, perturbed(U0, idx, h), V0, batch, masks) -
+                        batchLoss(p, mask, perturbed(U0, idx, -h), V0, batch, masks)) /
+                      (2 * h)
+                    : (batchLoss(p, mask, U0, perturbed(V0, idx, h), batch, masks) -
+                        batchLoss(p, mask, U0, perturbed(V0, idx, -h), batch, masks)) /
+                      (2 * h);
                 const stepGradient = (W0.data[idx]! - W1.data[idx]!) / lr;
                 expect(Math.abs(stepGradient - fd), `${name}[${idx}]`).toBeLessThan(1e-7 * (1 + Math.abs(fd)));
               }
@@ -128,9 +166,15 @@ describe("trainMasked", () => {
   const base = (overrides: Partial<TrainOptions> = {}): TrainOptions => {
     const X = gaussianMatrix(8, 40, 5, Stream.data);
     return {
-      inputs: X, targets: gaussianMatrix(6, 40, 5, Stream.targets),
-      initialU: gaussianMatrix(6, 6, 5, Stream.init, 0, 0.3), initialV: gaussianMatrix(8, 6, 5, Stream.init, 1, 0.3),
-      mask: { family: "dropblock", keepProbability: 0.5, blockSize: 2 }, learningRate: 0.01, epochs: 6, batchSize: 7, seed: 9,
+      inputs: X,
+      targets: gaussianMatrix(6, 40, 5, Stream.targets),
+      initialU: gaussianMatrix(6, 6, 5, Stream.init, 0, 0.3),
+      initialV: gaussianMatrix(8, 6, 5, Stream.init, 1, 0.3),
+      mask: { family: "dropblock", keepProbability: 0.5, blockSize: 2 },
+      learningRate: 0.01,
+      epochs: 6,
+      batchSize: 7,
+      seed: 9,
       ...overrides,
     };
   };
@@ -150,7 +194,8 @@ describe("trainMasked", () => {
     for (const mask of families.filter((f) => f.family !== "custom")) {
       const a = trainMasked(base({ dtype: "f32", mask }));
       const b = trainMasked(base({ dtype: "f64", mask }));
-      let diff = 0, norm = 0;
+      let diff = 0,
+        norm = 0;
       for (let i = 0; i < a.U.data.length; i++) {
         diff = Math.max(diff, Math.abs(a.U.data[i]! - b.U.data[i]!));
         norm = Math.max(norm, Math.abs(b.U.data[i]!));
@@ -179,7 +224,10 @@ describe("trainMasked", () => {
   it("without dropout reaches the least-squares optimum of a full-rank problem", () => {
     // m = 3, d = 4, r = 4 >= min(m, d): the optimum is A* = Y X^T (X X^T)^-1, found here by
     // Gaussian elimination, independently of the network.
-    const N = 12, d = 4, m = 3, r = 4;
+    const N = 12,
+      d = 4,
+      m = 3,
+      r = 4;
     const X = gaussianMatrix(d, N, 21, Stream.data);
     const Y = gaussianMatrix(m, N, 21, Stream.targets);
     const objective = (U: Matrix, V: Matrix) => {
@@ -197,8 +245,15 @@ describe("trainMasked", () => {
     const naiveAt = new Map<number, number>();
     const mask = { family: "dropout", keepProbability: 1 } as const;
     const result = trainMasked({
-      inputs: X, targets: Y, initialU: gaussianMatrix(m, r, 3, Stream.init, 0, 0.5), initialV: gaussianMatrix(d, r, 3, Stream.init, 1, 0.5),
-      mask, learningRate: 0.01, epochs: 3000, batchSize: N, seed: 1,
+      inputs: X,
+      targets: Y,
+      initialU: gaussianMatrix(m, r, 3, Stream.init, 0, 0.5),
+      initialV: gaussianMatrix(d, r, 3, Stream.init, 1, 0.5),
+      mask,
+      learningRate: 0.01,
+      epochs: 3000,
+      batchSize: N,
+      seed: 1,
       deterministicObjective: createDeterministicObjective({ targets: Y, inputs: X, mask, hiddenUnits: r }).definition,
       onEpoch: (e, U, V) => {
         seen.push(e);
@@ -220,11 +275,18 @@ describe("trainMasked", () => {
   });
 
   it("in factorisation mode fits a rank-r target exactly", () => {
-    const n = 6, r = 2;
+    const n = 6,
+      r = 2;
     const Y = multiply(gaussianMatrix(n, r, 4, Stream.targets), gaussianMatrix(r, n, 4, Stream.targets, 1));
     const result = trainMasked({
-      targets: Y, initialU: gaussianMatrix(n, r, 4, Stream.init, 0, 0.5), initialV: gaussianMatrix(n, r, 4, Stream.init, 1, 0.5),
-      mask: { family: "dropout", keepProbability: 1 }, learningRate: 0.05, epochs: 4000, batchSize: 3, seed: 2,
+      targets: Y,
+      initialU: gaussianMatrix(n, r, 4, Stream.init, 0, 0.5),
+      initialV: gaussianMatrix(n, r, 4, Stream.init, 1, 0.5),
+      mask: { family: "dropout", keepProbability: 1 },
+      learningRate: 0.05,
+      epochs: 4000,
+      batchSize: 3,
+      seed: 2,
     });
     const fit = multiply(result.U, transposeOf(result.V));
     let err = 0;
@@ -235,18 +297,31 @@ describe("trainMasked", () => {
   it("rejects bad options with every problem named", () => {
     expect(() => trainMasked(base({ batchSize: 0, learningRate: -1 }))).toThrow(/batchSize.*learningRate/);
     expect(() => trainMasked(base({ initialV: zeros(3, 6) }))).toThrow(/initialV has 3 rows/);
-    expect(() => trainMasked(base({ mask: { family: "dropblock", keepProbability: 0.5, blockSize: 4 } }))).toThrow(/mask\.blockSize: expected a divisor of hiddenUnits/);
+    expect(() => trainMasked(base({ mask: { family: "dropblock", keepProbability: 0.5, blockSize: 4 } }))).toThrow(
+      /mask\.blockSize: expected a divisor of hiddenUnits/,
+    );
   });
 });
 
 describe("training sessions (chunks of epochs in one kernel call)", () => {
   const problem = (family: MaskFamily, mode: "data" | "factorisation", overrides: Partial<TrainOptions> = {}, units = 6): TrainOptions => {
-    const N = 12, d = mode === "data" ? 5 : N, m = 4, r = family.family === "custom" ? family.patterns[0]!.length : units;
+    const N = 12,
+      d = mode === "data" ? 5 : N,
+      m = 4,
+      r = family.family === "custom" ? family.patterns[0]!.length : units;
     const X = mode === "data" ? gaussianMatrix(d, N, 3, Stream.data) : null;
     const Y = gaussianMatrix(m, N, 3, Stream.targets);
     return {
-      inputs: X, targets: Y, initialU: gaussianMatrix(m, r, 3, Stream.init, 0, 0.3), initialV: gaussianMatrix(d, r, 3, Stream.init, 1, 0.3),
-      mask: family, learningRate: 0.03, schedule: { kind: "cosine" }, epochs: 23, batchSize: 5, seed: 6,
+      inputs: X,
+      targets: Y,
+      initialU: gaussianMatrix(m, r, 3, Stream.init, 0, 0.3),
+      initialV: gaussianMatrix(d, r, 3, Stream.init, 1, 0.3),
+      mask: family,
+      learningRate: 0.03,
+      schedule: { kind: "cosine" },
+      epochs: 23,
+      batchSize: 5,
+      seed: 6,
       deterministicObjective: createDeterministicObjective({ targets: Y, inputs: X, mask: family, hiddenUnits: r }).definition,
       ...overrides,
     };
@@ -311,7 +386,11 @@ describe("training sessions (chunks of epochs in one kernel call)", () => {
   });
 
   it("stop at divergence, refuse to run further, and are only usable inside their body", () => {
-    const options = problem({ family: "dropout", keepProbability: 0.5 }, "data", { learningRate: 1e6, epochs: 50, schedule: { kind: "constant" } });
+    const options = problem({ family: "dropout", keepProbability: 0.5 }, "data", {
+      learningRate: 1e6,
+      epochs: 50,
+      schedule: { kind: "constant" },
+    });
     const whole = trainMasked(options);
     expect(whole.status).toBe("diverged");
     let escaped: { run(n: number): unknown } | undefined;
@@ -336,16 +415,32 @@ describe("training sessions (chunks of epochs in one kernel call)", () => {
 describe("regression with X products large enough for the blocked GEMM", () => {
   it("takes the step the naive gradient gives (dropout, per sample)", () => {
     // d r = 64 * 40 > the small-kernel limit: H = Xb V and dV = Xb^T dH go through GEMM.
-    const N = 20, d = 64, m = 7, r = 40, lr = 0.01, seed = 12;
+    const N = 20,
+      d = 64,
+      m = 7,
+      r = 40,
+      lr = 0.01,
+      seed = 12;
     const X = gaussianMatrix(d, N, 4, Stream.data);
     const Y = gaussianMatrix(m, N, 4, Stream.targets);
     const U0 = gaussianMatrix(m, r, 4, Stream.init, 0, 0.2);
     const V0 = gaussianMatrix(d, r, 4, Stream.init, 1, 0.2);
     const mask: MaskFamily = { family: "dropout", keepProbability: 0.6 };
-    const result = trainMasked({ inputs: X, targets: Y, initialU: U0, initialV: V0, mask, learningRate: lr, epochs: 1, batchSize: N, seed });
+    const result = trainMasked({
+      inputs: X,
+      targets: Y,
+      initialU: U0,
+      initialV: V0,
+      mask,
+      learningRate: lr,
+      epochs: 1,
+      batchSize: N,
+      seed,
+    });
     const batch = Array.from(permutation(N, seed, Stream.order, 0));
     const z = sampleMasks(mask, { hiddenUnits: r, count: N, seed });
-    const gU = new Float64Array(m * r), gV = new Float64Array(d * r);
+    const gU = new Float64Array(m * r),
+      gV = new Float64Array(d * r);
     batch.forEach((j, s) => {
       const h = new Array<number>(r).fill(0);
       for (let i = 0; i < r; i++) {
@@ -384,9 +479,15 @@ describe("learning-rate schedules", () => {
 
   it("are recorded per epoch", () => {
     const result = trainMasked({
-      targets: gaussianMatrix(3, 4, 1, Stream.targets), initialU: zeros(3, 2), initialV: zeros(4, 2),
-      mask: { family: "dropout", keepProbability: 0.5 }, learningRate: 1, schedule: { kind: "step", everyEpochs: 2, factor: 0.1 },
-      epochs: 5, batchSize: 2, seed: 1,
+      targets: gaussianMatrix(3, 4, 1, Stream.targets),
+      initialU: zeros(3, 2),
+      initialV: zeros(4, 2),
+      mask: { family: "dropout", keepProbability: 0.5 },
+      learningRate: 1,
+      schedule: { kind: "step", everyEpochs: 2, factor: 0.1 },
+      epochs: 5,
+      batchSize: 2,
+      seed: 1,
     });
     expect(result.curves.learningRate.map((x) => +x.toPrecision(12))).toEqual([1, 1, 0.1, 0.1, 0.01]);
   });
@@ -442,9 +543,15 @@ describe("relaxed-SIMD build (benchmarks only)", () => {
     const { setFlagsFromString } = await import("node:v8");
     setFlagsFromString("--experimental-wasm-relaxed-simd"); // Node 20; on by default from Node 22
     const options: TrainOptions = {
-      inputs: gaussianMatrix(20, 60, 8, Stream.data), targets: gaussianMatrix(12, 60, 8, Stream.targets),
-      initialU: gaussianMatrix(12, 8, 8, Stream.init, 0, 0.3), initialV: gaussianMatrix(20, 8, 8, Stream.init, 1, 0.3),
-      mask: { family: "dropout", keepProbability: 0.8 }, learningRate: 0.005, epochs: 3, batchSize: 10, seed: 4,
+      inputs: gaussianMatrix(20, 60, 8, Stream.data),
+      targets: gaussianMatrix(12, 60, 8, Stream.targets),
+      initialU: gaussianMatrix(12, 8, 8, Stream.init, 0, 0.3),
+      initialV: gaussianMatrix(20, 8, 8, Stream.init, 1, 0.3),
+      mask: { family: "dropout", keepProbability: 0.8 },
+      learningRate: 0.005,
+      epochs: 3,
+      batchSize: 10,
+      seed: 4,
     };
     const release = trainMasked(options);
     const relaxed = trainMasked({ ...options, build: "relaxed" });

@@ -54,7 +54,10 @@ describe("plan", () => {
     expect(decode(await store.get(keys.spec(sweep.sweepId)))).toBe(spec);
     const resolved = JSON.parse(decode(await store.get(keys.resolved(sweep.sweepId))));
     expect(resolved).toMatchObject({ sweepId: sweep.sweepId, name: "overhead", cells: sweep.resolved.cells });
-    const listed = decode(await store.get(keys.cells(sweep.sweepId))).trim().split("\n").map((l) => JSON.parse(l));
+    const listed = decode(await store.get(keys.cells(sweep.sweepId)))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(listed).toEqual(sweep.cells.map((c) => ({ hash: c.hash })));
     const items = await manifest(store, result);
     expect(items.map((i) => ({ hash: i.hash }))).toEqual(listed);
@@ -107,10 +110,15 @@ describe("plan", () => {
     // A damaged bundle fails its cells in the worker and is written whole by the next plan.
     const bundle = keys.definitions(item!.definition.bundle);
     await store.put(bundle, "{}");
-    expect((await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).failed).toEqual([{ hash: victim, error: expect.stringMatching(/only 2 of \d+ bytes there/) }]);
+    expect((await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).failed).toEqual([
+      { hash: victim, error: expect.stringMatching(/only 2 of \d+ bytes there/) },
+    ]);
     const repaired = await plan(store, event);
     expect(await manifest(store, repaired)).toEqual([item]);
-    expect(await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).toMatchObject({ computed: [victim], failed: [] });
+    expect(await runWorker(store, { Items: [item!], BatchInput: { sweepId: result.sweepId } })).toMatchObject({
+      computed: [victim],
+      failed: [],
+    });
     expect(await store.get(keys.result(victim))).toEqual(bytes);
   });
 });
@@ -128,18 +136,27 @@ describe("worker", () => {
     await runWorker(store, event);
     const after = await Promise.all(items.map((i) => store.get(keys.result(i.hash))));
     expect(after).toEqual(before);
-    expect(JSON.parse(decode(await store.get(keys.timings(items[0]!.hash))))).toMatchObject({ hash: items[0]!.hash, computeMs: expect.any(Number) });
+    expect(JSON.parse(decode(await store.get(keys.timings(items[0]!.hash))))).toMatchObject({
+      hash: items[0]!.hash,
+      computeMs: expect.any(Number),
+    });
   });
 
   it("reports a failing cell and carries on with the batch", async () => {
     const store = freshStore();
-    const { result, sweep } = await planned(store, "experiment: noop\nzip: [{ work.fail: [false, true, false], work.iterations: [1, 2, 3] }]");
+    const { result, sweep } = await planned(
+      store,
+      "experiment: noop\nzip: [{ work.fail: [false, true, false], work.iterations: [1, 2, 3] }]",
+    );
     const items = await manifest(store, result);
     const out = await runWorker(store, { Items: items, BatchInput: { sweepId: result.sweepId } });
     const failing = sweep.cells[1]!.hash;
     expect(out.computed).toEqual([items[0]!.hash, items[2]!.hash]);
     expect(out.failed).toEqual([{ hash: failing, error: "noop cell failed on purpose (work.fail = true)" }]);
-    expect(JSON.parse(decode(await store.get(keys.error(failing))))).toMatchObject({ hash: failing, error: expect.stringMatching(/on purpose/) });
+    expect(JSON.parse(decode(await store.get(keys.error(failing))))).toMatchObject({
+      hash: failing,
+      error: expect.stringMatching(/on purpose/),
+    });
     expect(await readResult(store, failing)).toEqual({ state: "missing" });
   });
 
@@ -152,7 +169,12 @@ describe("worker", () => {
     const text = decode(await store.get(bundle));
     const { offset, length } = b!.definition;
     const line = text.slice(offset, offset + length);
-    await store.put(bundle, text.slice(0, offset) + line.replace(/"seed":(\d)/, (_, digit: string) => `"seed":${(Number(digit) + 1) % 10}`) + text.slice(offset + length));
+    await store.put(
+      bundle,
+      text.slice(0, offset) +
+        line.replace(/"seed":(\d)/, (_, digit: string) => `"seed":${(Number(digit) + 1) % 10}`) +
+        text.slice(offset + length),
+    );
     const missing = { ...a!, definition: { ...a!.definition, bundle: "0".repeat(64) } };
     const elsewhere = { ...d!, definition: { ...d!.definition, offset: d!.definition.offset + 1 } };
     const bare = { hash: c!.hash } as unknown as ManifestItem;
@@ -165,13 +187,17 @@ describe("worker", () => {
       expect.stringMatching(/not a cell reference/),
       expect.stringMatching(/not a cell reference/),
       expect.stringMatching(/no cell definitions at definitions\/0{64}\.jsonl; plan the sweep again/),
-      expect.stringMatching(new RegExp(`^${bundle.replace(".", "\\.")} bytes ${offset}-${offset + length - 1}: cell definition does not hash to`)),
+      expect.stringMatching(
+        new RegExp(`^${bundle.replace(".", "\\.")} bytes ${offset}-${offset + length - 1}: cell definition does not hash to`),
+      ),
       expect.stringMatching(/does not hash to/),
       expect.stringMatching(/bytes 1000000000-\d+: only 0 of \d+ bytes there/),
     ]);
     expect(out.computed).toEqual([]);
     // One bad item fails only its cell: the batch goes on with the next.
-    expect(await runWorker(store, { Items: [huge, pastEnd, c!], BatchInput: { sweepId: result.sweepId } })).toMatchObject({ computed: [c!.hash] });
+    expect(await runWorker(store, { Items: [huge, pastEnd, c!], BatchInput: { sweepId: result.sweepId } })).toMatchObject({
+      computed: [c!.hash],
+    });
     await store.delete(keys.result(c!.hash));
     const other = await runWorker(store, { Items: [c!], BatchInput: { sweepId: result.sweepId } }, { kernelVersion: 999 });
     expect(other.failed[0]!.error).toMatch(/planned for kernel version \d+, this worker runs 999/);
@@ -260,7 +286,11 @@ describe("aggregate", () => {
     // The baseline: this sweep's own summary with claim 3 passing instead of skipped.
     await aggregate(store, { sweepId: result.sweepId });
     const own = await summaryOf(store, result.sweepId);
-    const baseline = { ...own, sweepId: "b", claims: own.claims.map((c) => (c.id === "3" ? { ...c, status: "pass", checks: [], hashes: [] } : c)) };
+    const baseline = {
+      ...own,
+      sweepId: "b",
+      claims: own.claims.map((c) => (c.id === "3" ? { ...c, status: "pass", checks: [], hashes: [] } : c)),
+    };
     await store.put("baselines/summary.json", JSON.stringify(baseline));
     expect((await aggregate(store, { sweepId: result.sweepId, baselineKey: "baselines/summary.json" })).regressions).toBe(1);
   });

@@ -15,7 +15,13 @@ async function plannedStore(): Promise<MemoryStore> {
   const cells = summary.rows.map((r) => ({ hash: r.hash, section: 0, parameters: r.parameters }));
   await store.put(keys.resolved(fixtureSweepId), JSON.stringify({ cells }));
   await store.put(keys.cells(fixtureSweepId), cells.map((c) => JSON.stringify({ hash: c.hash })).join("\n") + "\n");
-  await store.put(keys.manifest(fixtureSweepId), summary.rows.filter((r) => r.status !== "cached").map((r) => JSON.stringify({ hash: r.hash })).join("\n") + "\n");
+  await store.put(
+    keys.manifest(fixtureSweepId),
+    summary.rows
+      .filter((r) => r.status !== "cached")
+      .map((r) => JSON.stringify({ hash: r.hash }))
+      .join("\n") + "\n",
+  );
   for (const result of results) await writeResult(store, result);
   for (const error of errors) await writeCellError(store, error);
   return store;
@@ -43,7 +49,11 @@ describe("reportForAggregate", () => {
     baseline.sweepId = "baseline";
     baseline.claims.find((c: { id: string }) => c.id === "4").status = "pass";
     await store.put("baselines/summary.json", JSON.stringify(baseline));
-    const second = await aggregate(store, { sweepId: fixtureSweepId, baselineKey: "baselines/summary.json" }, { report: reportForAggregate });
+    const second = await aggregate(
+      store,
+      { sweepId: fixtureSweepId, baselineKey: "baselines/summary.json" },
+      { report: reportForAggregate },
+    );
     expect(second.regressions).toBe(1);
     expect(JSON.parse(store.text(second.summaryKey)!).regressions[0]).toMatchObject({ claim: "4", direction: "worse" });
   });
@@ -51,13 +61,15 @@ describe("reportForAggregate", () => {
   it("fails the step on a baseline that is not a summary", async () => {
     const store = await plannedStore();
     await store.put("baselines/bad.json", JSON.stringify({ format: "dropsweep.summary/1", claims: "none" }));
-    await expect(aggregate(store, { sweepId: fixtureSweepId, baselineKey: "baselines/bad.json" }, { report: reportForAggregate })).rejects.toThrow(
+    await expect(
+      aggregate(store, { sweepId: fixtureSweepId, baselineKey: "baselines/bad.json" }, { report: reportForAggregate }),
+    ).rejects.toThrow(
       /baseline baselines\/bad\.json in memory:\/\/test: sweepId: missing \(expected a string\); .*claims: expected a list, got "none"/,
     );
     // Without a format: a summary an older dropsweep wrote, refused with what to run.
     await store.put("baselines/old.json", JSON.stringify({ sweepId: "old", claims: [] }));
-    await expect(aggregate(store, { sweepId: fixtureSweepId, baselineKey: "baselines/old.json" }, { report: reportForAggregate })).rejects.toThrow(
-      /no format field: written by an older dropsweep; .*`dropsweep report old`/,
-    );
+    await expect(
+      aggregate(store, { sweepId: fixtureSweepId, baselineKey: "baselines/old.json" }, { report: reportForAggregate }),
+    ).rejects.toThrow(/no format field: written by an older dropsweep; .*`dropsweep report old`/);
   });
 });

@@ -14,8 +14,28 @@ function summary(overrides: Partial<Summary> = {}): Summary {
       { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2, justification: "" },
     ],
     rows: [
-      { hash: "a", parameters: { seed: 1, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 1e-6, spectrumError: 1e-4, balanceRatio: 1.001, learnedRank: 3, closedFormRank: 3, representable: true, status: "computed" },
-      { hash: "b", parameters: { seed: 2, mask: { family: "dropblock", blockSize: 2 } }, objectiveGap: 2e-6, spectrumError: 2e-4, balanceRatio: 1.002, learnedRank: 3, closedFormRank: 3, representable: true, status: "computed" },
+      {
+        hash: "a",
+        parameters: { seed: 1, mask: { family: "dropblock", blockSize: 2 } },
+        objectiveGap: 1e-6,
+        spectrumError: 1e-4,
+        balanceRatio: 1.001,
+        learnedRank: 3,
+        closedFormRank: 3,
+        representable: true,
+        status: "computed",
+      },
+      {
+        hash: "b",
+        parameters: { seed: 2, mask: { family: "dropblock", blockSize: 2 } },
+        objectiveGap: 2e-6,
+        spectrumError: 2e-4,
+        balanceRatio: 1.002,
+        learnedRank: 3,
+        closedFormRank: 3,
+        representable: true,
+        status: "computed",
+      },
     ],
     ...overrides,
   };
@@ -66,7 +86,9 @@ describe("compareWithBaseline", () => {
     const cached = summary({ rows: computed.rows.map((r) => ({ ...r, status: "cached" })) });
     expect(compareWithBaseline(cached, computed)).toEqual([]);
     const failed = summary({ rows: cached.rows.map((r) => (r.hash === "a" ? { ...r, status: "failed" } : r)) });
-    expect(compareWithBaseline(failed, computed)).toMatchObject([{ hash: "a", metric: "status", direction: "worse", baseline: "computed", current: "failed" }]);
+    expect(compareWithBaseline(failed, computed)).toMatchObject([
+      { hash: "a", metric: "status", direction: "worse", baseline: "computed", current: "failed" },
+    ]);
     expect(compareWithBaseline(computed, failed)).toMatchObject([{ hash: "a", metric: "status", direction: "better" }]);
   });
 
@@ -111,17 +133,25 @@ describe("parseSummary", () => {
     expect(() => parseSummary(JSON.stringify(old), "x.json")).toThrow(
       "x.json: no format field: written by an older dropsweep; this dropsweep reads dropsweep.summary/1. Regenerate it from the stored results with `dropsweep report fixture-sweep` (nothing is recomputed)",
     );
-    expect(() => parseSummary(JSON.stringify({ ...old, format: "dropsweep.summary/2" }), "x.json")).toThrow(/^x.json: format "dropsweep.summary\/2"; this dropsweep reads dropsweep.summary\/1/);
+    expect(() => parseSummary(JSON.stringify({ ...old, format: "dropsweep.summary/2" }), "x.json")).toThrow(
+      /^x.json: format "dropsweep.summary\/2"; this dropsweep reads dropsweep.summary\/1/,
+    );
   });
 
   it("refuses what the report would read without a fallback: a claim without its lists, a diverged row without its bucket", () => {
     const valid = fixtureSweep().summary;
     const noLists = { ...valid, claims: valid.claims.map(({ mismatched: _m, unresolved: _u, ...c }) => c) };
-    expect(() => parseSummary(JSON.stringify(noLists), "x")).toThrow(/claims\[4\]\.mismatched: missing \(claim 5 is pass: every claim that is not skipped lists it\); claims\[4\]\.unresolved: missing/);
+    expect(() => parseSummary(JSON.stringify(noLists), "x")).toThrow(
+      /claims\[4\]\.mismatched: missing \(claim 5 is pass: every claim that is not skipped lists it\); claims\[4\]\.unresolved: missing/,
+    );
     const diverged = { ...valid, rows: valid.rows.map((r, i) => (i === 0 ? { ...r, status: "diverged" } : r)) };
-    expect(() => parseSummary(JSON.stringify(diverged), "x")).toThrow(/rows\[0\]\.countedAs: missing \(a diverged row says whether it was computed or cached\)/);
+    expect(() => parseSummary(JSON.stringify(diverged), "x")).toThrow(
+      /rows\[0\]\.countedAs: missing \(a diverged row says whether it was computed or cached\)/,
+    );
     const fewer = { ...valid, claims: valid.claims.slice(0, 6) };
-    expect(() => parseSummary(JSON.stringify(fewer), "x")).toThrow(/claims: expected one result for each claim, 1, 2, 3, 4, 5, 6, 7 in that order, got 1, 2, 3, 4, 5, 6/);
+    expect(() => parseSummary(JSON.stringify(fewer), "x")).toThrow(
+      /claims: expected one result for each claim, 1, 2, 3, 4, 5, 6, 7 in that order, got 1, 2, 3, 4, 5, 6/,
+    );
   });
 });
 
@@ -131,7 +161,9 @@ describe("rows' status against the baseline", () => {
     const rerun = summary({ rows: base.rows.map((r) => ({ ...r, status: "cached" as const })) });
     expect(compareWithBaseline(rerun, base)).toEqual([]);
     const failed = summary({ rows: base.rows.map((r, i) => (i === 0 ? { ...r, status: "failed" as const, error: "x" } : r)) });
-    expect(compareWithBaseline(failed, rerun)).toMatchObject([{ metric: "status", direction: "worse", baseline: "cached", current: "failed" }]);
+    expect(compareWithBaseline(failed, rerun)).toMatchObject([
+      { metric: "status", direction: "worse", baseline: "cached", current: "failed" },
+    ]);
     expect(compareWithBaseline(rerun, failed)).toMatchObject([{ metric: "status", direction: "better" }]);
   });
 });

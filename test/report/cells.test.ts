@@ -30,7 +30,13 @@ describe("fromCellResult block norms", () => {
 
   it("reads blockNorm.1..b at the epochs of blockNorm.epoch, apart from the loss curves", () => {
     const cell = fromCellResult(
-      result({ epoch: loss.map((_, i) => i + 1), deterministicObjective: loss, "blockNorm.epoch": [1, 2, 4, 8, 10], "blockNorm.1": [1, 2, 3, 4, 5], "blockNorm.2": [5, 4, 3, 2, 1] }),
+      result({
+        epoch: loss.map((_, i) => i + 1),
+        deterministicObjective: loss,
+        "blockNorm.epoch": [1, 2, 4, 8, 10],
+        "blockNorm.1": [1, 2, 3, 4, 5],
+        "blockNorm.2": [5, 4, 3, 2, 1],
+      }),
     );
     expect(cell.curve).toHaveLength(10);
     expect(cell.blockNorms).toEqual([

@@ -69,7 +69,9 @@ describe("dropsweep report (directory store)", () => {
     try {
       expect(await run([fixtureSweepId, "--out", root])).toBe(0);
       const page = readFileSync(html(root), "utf8");
-      expect(page).toMatch(/<span class="status corrupt">corrupt<\/span> <a[^>]*>[0-9a-f]{12}<\/a>[^<]*: <code>result is corrupt: SHA-256 does not match/);
+      expect(page).toMatch(
+        /<span class="status corrupt">corrupt<\/span> <a[^>]*>[0-9a-f]{12}<\/a>[^<]*: <code>result is corrupt: SHA-256 does not match/,
+      );
       expect(page).toMatch(new RegExp(`<tr id="cell-${results[0]!.hash}">[\\s\\S]*?<span class="status corrupt">`));
       const warned = stderr.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith("report: warning:"));
       expect(warned).toHaveLength(1);
@@ -123,7 +125,10 @@ describe("dropsweep report (directory store)", () => {
       await seed(store, old as typeof summary);
       // What Plan stored: the cells and their parameters, and the cells it left to compute.
       const lines = (rows: typeof summary.rows) => rows.map((r) => JSON.stringify({ hash: r.hash })).join("\n") + "\n";
-      await store.put(keys.resolved(fixtureSweepId), JSON.stringify({ cells: summary.rows.map((r) => ({ hash: r.hash, parameters: r.parameters })) }));
+      await store.put(
+        keys.resolved(fixtureSweepId),
+        JSON.stringify({ cells: summary.rows.map((r) => ({ hash: r.hash, parameters: r.parameters })) }),
+      );
       await store.put(keys.cells(fixtureSweepId), lines(summary.rows));
       await store.put(keys.manifest(fixtureSweepId), lines(summary.rows.filter((r) => r.status !== "cached")));
       expect(await run([fixtureSweepId, "--out", other])).toBe(0);

@@ -40,13 +40,22 @@ describe("a result corrupt since Aggregate", async () => {
     const line = markdown.split("\n").find((l) => l.includes(`\`${victim.hash.slice(0, 12)}\``) && l.startsWith("- "))!;
     expect(line).toMatch(/^- \*\*corrupt\*\* .*result is corrupt: SHA-256 does not match the contents/);
     expect(markdown).not.toMatch(/\*\*missing\*\*/);
-    expect(html).toMatch(/<span class="status corrupt">corrupt<\/span> <a class="hash"[^>]*>[0-9a-f]{12}<\/a>[^<]*: <code>result is corrupt: SHA-256 does not match/);
+    expect(html).toMatch(
+      /<span class="status corrupt">corrupt<\/span> <a class="hash"[^>]*>[0-9a-f]{12}<\/a>[^<]*: <code>result is corrupt: SHA-256 does not match/,
+    );
     expect(html).not.toContain('<span class="status missing">');
   });
 
   it("shows its row as corrupt, without metrics", () => {
     const row = written.model.rows.find((r) => r.row.hash === victim.hash)!;
-    expect(row.row).toMatchObject({ status: "corrupt", objectiveGap: null, spectrumError: null, balanceRatio: null, learnedRank: null, closedFormRank: null });
+    expect(row.row).toMatchObject({
+      status: "corrupt",
+      objectiveGap: null,
+      spectrumError: null,
+      balanceRatio: null,
+      learnedRank: null,
+      closedFormRank: null,
+    });
     const tableRow = html.match(new RegExp(`<tr id="cell-${victim.hash}">[\\s\\S]*?</tr>`))![0];
     expect(tableRow).toContain('<span class="status corrupt">corrupt</span>');
     expect(tableRow).not.toMatch(/status (cached|computed)/);
@@ -55,12 +64,17 @@ describe("a result corrupt since Aggregate", async () => {
   });
 
   it("marks each claim that read it as evaluated when it was valid", () => {
-    for (const view of written.model.claims) expect(view.corruptCells, `claim ${view.claim.id}`).toBe(claimsReading.includes(view.claim.id) ? 1 : 0);
+    for (const view of written.model.claims)
+      expect(view.corruptCells, `claim ${view.claim.id}`).toBe(claimsReading.includes(view.claim.id) ? 1 : 0);
     for (const id of claimsReading) {
-      expect(html.match(new RegExp(`<tr id="claim-row-${id}">[\\s\\S]*?</tr>`))![0]).toMatch(/Evaluated when its cells(?:'|&#39;) results were valid: 1 of its \d+ cells is corrupt now\./);
+      expect(html.match(new RegExp(`<tr id="claim-row-${id}">[\\s\\S]*?</tr>`))![0]).toMatch(
+        /Evaluated when its cells(?:'|&#39;) results were valid: 1 of its \d+ cells is corrupt now\./,
+      );
       expect(markdown.split("\n").find((l) => l.startsWith(`| ${id} |`))).toContain("1 of its");
     }
-    expect(html).toMatch(/<p class="verdict warn" id="corrupt-results">1 cell result is corrupt now[\s\S]*?as Aggregate evaluated them, when every result was still valid/);
+    expect(html).toMatch(
+      /<p class="verdict warn" id="corrupt-results">1 cell result is corrupt now[\s\S]*?as Aggregate evaluated them, when every result was still valid/,
+    );
     expect(markdown).toContain("**1 cell result is corrupt now");
   });
 
@@ -131,12 +145,19 @@ describe("a diverged result corrupt since Aggregate", async () => {
   it("adds up for a summary written before diverged rows said where they were counted: `dropsweep report` regenerates it first", async () => {
     const { format: _format, ...old } = { ...summary, rows: summary.rows.map(({ countedAs: _, ...row }) => row) };
     const other = new MemoryStore();
-    for (const k of [keys.resolved(fixtureSweepId), keys.cells(fixtureSweepId), keys.manifest(fixtureSweepId), ...results.map((r) => keys.result(r.hash))])
+    for (const k of [
+      keys.resolved(fixtureSweepId),
+      keys.cells(fixtureSweepId),
+      keys.manifest(fixtureSweepId),
+      ...results.map((r) => keys.result(r.hash)),
+    ])
       await other.put(k, (await store.get(k))!);
     await other.put(keys.report(fixtureSweepId, "summary.json"), JSON.stringify(old));
     const notes: string[] = [];
     const regenerated = await loadSummary(other, fixtureSweepId, (note) => notes.push(note));
-    expect(notes).toEqual([`${keys.report(fixtureSweepId, "summary.json")} was written by another dropsweep (no format field); regenerated it from the stored results (claims evaluated again, no cell recomputed)`]);
+    expect(notes).toEqual([
+      `${keys.report(fixtureSweepId, "summary.json")} was written by another dropsweep (no format field); regenerated it from the stored results (claims evaluated again, no cell recomputed)`,
+    ]);
     // Nothing written by reading it: the report writes the regenerated summary with itself.
     expect(JSON.parse(other.text(keys.report(fixtureSweepId, "summary.json"))!)).toEqual(old);
     expect(regenerated.rows.find((r) => r.hash === divergedCached!.hash)).toMatchObject({ status: "diverged", countedAs: "cached" });

@@ -27,7 +27,13 @@ function hashOf(i: number): string {
 /** Axis values as Plan records them: dotted paths, the section name first. */
 type Axes = Record<string, unknown>;
 
-function makeCell(i: number, axes: Axes, mask: MaskFamily, seed: number, options: { fail?: boolean; gap?: number; representable?: boolean | null; cached?: boolean; balanceRatio?: number } = {}): FixtureCell {
+function makeCell(
+  i: number,
+  axes: Axes,
+  mask: MaskFamily,
+  seed: number,
+  options: { fail?: boolean; gap?: number; representable?: boolean | null; cached?: boolean; balanceRatio?: number } = {},
+): FixtureCell {
   const hash = hashOf(i);
   const cell: LinearFactorisationCell = {
     experiment: "linear-factorisation",
@@ -42,7 +48,18 @@ function makeCell(i: number, axes: Axes, mask: MaskFamily, seed: number, options
   const failure = "RuntimeError: unreachable (wasm trap in maskedTrain)";
   if (options.fail)
     return {
-      row: { hash, parameters, objectiveGap: null, spectrumError: null, balanceRatio: null, learnedRank: null, closedFormRank: null, representable: null, status: "failed", error: failure },
+      row: {
+        hash,
+        parameters,
+        objectiveGap: null,
+        spectrumError: null,
+        balanceRatio: null,
+        learnedRank: null,
+        closedFormRank: null,
+        representable: null,
+        status: "failed",
+        error: failure,
+      },
       error: { hash, error: failure, at: "2026-11-27T00:00:00.000Z" },
     };
   const theta = mask.keepProbability;
@@ -98,7 +115,17 @@ function makeCell(i: number, axes: Axes, mask: MaskFamily, seed: number, options
   };
   const { objectiveGap, spectrumError, balanceRatio, learnedRank, closedFormRank, representable } = metrics;
   return {
-    row: { hash, parameters, objectiveGap, spectrumError, balanceRatio, learnedRank, closedFormRank, representable, status: options.cached ? "cached" : "computed" },
+    row: {
+      hash,
+      parameters,
+      objectiveGap,
+      spectrumError,
+      balanceRatio,
+      learnedRank,
+      closedFormRank,
+      representable,
+      status: options.cached ? "cached" : "computed",
+    },
     result,
   };
 }
@@ -124,17 +151,46 @@ export function fixtureSweep(): { summary: Summary; results: CellResult[]; error
       for (const seed of [1, 2]) {
         // One setting is not representable (stays above the minimum); one cell is unbalanced (claim 4 fails).
         const special =
-          blockSize === 4 && keepProbability === 0.8 ? { gap: 3e-3, representable: false } : blockSize === 2 && keepProbability === 0.8 && seed === 2 ? { balanceRatio: tolerances.balanceRatio + 0.2 } : {};
+          blockSize === 4 && keepProbability === 0.8
+            ? { gap: 3e-3, representable: false }
+            : blockSize === 2 && keepProbability === 0.8 && seed === 2
+              ? { balanceRatio: tolerances.balanceRatio + 0.2 }
+              : {};
         const axes = { section: "dropblock", "mask.keepProbability": keepProbability, "mask.blockSize": blockSize };
-        cells.push(makeCell(i++, axes, { family: "dropblock", keepProbability, blockSize }, seed, { ...special, cached: seed === 2 && blockSize === 1 }));
+        cells.push(
+          makeCell(i++, axes, { family: "dropblock", keepProbability, blockSize }, seed, {
+            ...special,
+            cached: seed === 2 && blockSize === 1,
+          }),
+        );
       }
-  cells.push(makeCell(i++, { section: "dropout", "mask.keepProbability": 0.5 }, { family: "dropout", keepProbability: 0.5 }, 1, { gap: -2e-17 }));
-  cells.push(makeCell(i++, { section: "dropconnect", "mask.layer": "last" }, { family: "dropconnect", keepProbability: 0.5, layer: "last" }, 1));
-  cells.push(makeCell(i++, { section: "dropconnect", "mask.layer": "first" }, { family: "dropconnect", keepProbability: 0.5, layer: "first" }, 1));
   cells.push(
-    makeCell(i++, { section: "contiguous", "mask.keepProbability": 0.5, "mask.blockSize": 2 }, { family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 2 }, 1, { gap: 2e-2, representable: null }),
+    makeCell(i++, { section: "dropout", "mask.keepProbability": 0.5 }, { family: "dropout", keepProbability: 0.5 }, 1, { gap: -2e-17 }),
   );
-  cells.push(makeCell(i, { section: "dropblock", "mask.keepProbability": 0.5, "mask.blockSize": 8 }, { family: "dropblock", keepProbability: 0.5, blockSize: 8 }, 1, { fail: true }));
+  cells.push(
+    makeCell(i++, { section: "dropconnect", "mask.layer": "last" }, { family: "dropconnect", keepProbability: 0.5, layer: "last" }, 1),
+  );
+  cells.push(
+    makeCell(i++, { section: "dropconnect", "mask.layer": "first" }, { family: "dropconnect", keepProbability: 0.5, layer: "first" }, 1),
+  );
+  cells.push(
+    makeCell(
+      i++,
+      { section: "contiguous", "mask.keepProbability": 0.5, "mask.blockSize": 2 },
+      { family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 2 },
+      1,
+      { gap: 2e-2, representable: null },
+    ),
+  );
+  cells.push(
+    makeCell(
+      i,
+      { section: "dropblock", "mask.keepProbability": 0.5, "mask.blockSize": 8 },
+      { family: "dropblock", keepProbability: 0.5, blockSize: 8 },
+      1,
+      { fail: true },
+    ),
+  );
   const results = cells.flatMap((c) => (c.result ? [c.result] : []));
   const rows = cells.map((c) => c.row);
   const valid = rows.filter((r) => r.status !== "failed");
@@ -196,7 +252,9 @@ export function largeSweep(configurations: number, seeds: number): { summary: Su
       const keepProbability = 0.1 + (0.8 * c) / configurations;
       const blockSize = [1, 2, 4, 8][c % 4]!;
       const axes = { "mask.keepProbability": keepProbability, "mask.blockSize": blockSize };
-      cells.push(makeCell(i++, axes, { family: "dropblock", keepProbability, blockSize }, seed, { gap: c === 7 ? 0.5 : 1e-7 * (1 + seed) }));
+      cells.push(
+        makeCell(i++, axes, { family: "dropblock", keepProbability, blockSize }, seed, { gap: c === 7 ? 0.5 : 1e-7 * (1 + seed) }),
+      );
     }
   const results = cells.map((c) => c.result!);
   const rows = cells.map((c) => c.row);

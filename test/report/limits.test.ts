@@ -23,7 +23,9 @@ describe("report caps on a large sweep", async () => {
   it("always includes the configuration with the worst objective gap", () => {
     const worst = summary.rows.find((r) => r.objectiveGap === 0.5)!;
     const keep = worst.parameters["mask.keepProbability"];
-    const facets = (plot("training-curves").spec as { data: { values: { configuration: string }[] } }).data.values.map((v) => v.configuration);
+    const facets = (plot("training-curves").spec as { data: { values: { configuration: string }[] } }).data.values.map(
+      (v) => v.configuration,
+    );
     expect(facets.some((label) => label.includes(`θ=${keep}`))).toBe(true);
   });
 

@@ -52,15 +52,39 @@ describe("plot builders", () => {
         2 + 3,
       ],
       // A line and a final point per block (two blocks), the balanced value's rule.
-      [balancePlot([{ configuration: "a", epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / e.epoch, 1 - 0.1 / e.epoch] })), balancedNorm: 1 }]), 2 + 2 + 1],
+      [
+        balancePlot([
+          {
+            configuration: "a",
+            epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / e.epoch, 1 - 0.1 / e.epoch] })),
+            balancedNorm: 1,
+          },
+        ]),
+        2 + 2 + 1,
+      ],
       // A bar per regulariser.
       [regularisersPlot([{ configuration: "last", dropconnect: 2, dropout: 2 }]), 2],
       // The cell's point and the two rules at ± the bound.
       [monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound: 3 }]), 1 + 2],
       // One curve; no spectrum given.
-      [schemesPlot([{ configuration: "a", scheme: "partitioned", epochs: epochs.map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })) }]), 1],
+      [
+        schemesPlot([
+          {
+            configuration: "a",
+            scheme: "partitioned",
+            epochs: epochs.map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })),
+          },
+        ]),
+        1,
+      ],
       // A facet without the minimum's rule still renders: 3 marks in the first, 2 in the second.
-      [trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }, { configuration: "b", epochs }]), 3 + 2],
+      [
+        trainingCurvesPlot([
+          { configuration: "a", epochs, closedFormMinimum: 1 },
+          { configuration: "b", epochs },
+        ]),
+        3 + 2,
+      ],
     ];
     for (const [plot, expected] of plots) {
       expect(plot).toBeDefined();
@@ -77,7 +101,9 @@ describe("plot builders", () => {
     ])!;
     expect(plot.notes.join(" ")).toMatch(/^2 gaps below/);
     expect(plot.caption).not.toMatch(/tolerance/);
-    expect(objectiveGapPlot([{ blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, representable: true }], [], 1e-3)!.caption).toMatch(/claim 3's tolerance/);
+    expect(objectiveGapPlot([{ blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, representable: true }], [], 1e-3)!.caption).toMatch(
+      /claim 3's tolerance/,
+    );
   });
 });
 
@@ -85,11 +111,26 @@ describe("log epoch axes", () => {
   it("skip epoch 0 (and below) with a note instead of failing in vega", async () => {
     // Curves that start from the initial weights at epoch 0: vega cannot place 0 on a log axis
     // and throws (see "fails loudly" below); the builders must not hand it such a point.
-    const epochs = [0, 1, 2, 4].map((epoch) => ({ epoch, stochasticLoss: 10 / (epoch + 1) + 1, deterministicObjective: 8 / (epoch + 1) + 1 }));
+    const epochs = [0, 1, 2, 4].map((epoch) => ({
+      epoch,
+      stochasticLoss: 10 / (epoch + 1) + 1,
+      deterministicObjective: 8 / (epoch + 1) + 1,
+    }));
     const plots = [
       trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }]),
-      balancePlot([{ configuration: "a", epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / (e.epoch + 1), 1] })), balancedNorm: 1 }]),
-      schemesPlot([{ configuration: "a", scheme: "contiguous", epochs: [...epochs, { epoch: -1, deterministicObjective: 5 }].map((e) => ({ epoch: e.epoch, deterministicObjective: e.deterministicObjective })) }]),
+      balancePlot([
+        { configuration: "a", epochs: epochs.map((e) => ({ epoch: e.epoch, blockNorms: [1 + 1 / (e.epoch + 1), 1] })), balancedNorm: 1 },
+      ]),
+      schemesPlot([
+        {
+          configuration: "a",
+          scheme: "contiguous",
+          epochs: [...epochs, { epoch: -1, deterministicObjective: 5 }].map((e) => ({
+            epoch: e.epoch,
+            deterministicObjective: e.deterministicObjective,
+          })),
+        },
+      ]),
     ];
     const expectedSkips = [1, 1, 2];
     for (const [i, plot] of plots.entries()) {
@@ -130,7 +171,11 @@ describe("countDataMarks", () => {
 describe("renderSvg", () => {
   it("fails loudly on a spec vega cannot draw", async () => {
     await expect(
-      renderSvg({ data: { values: [{ a: 0 }] }, mark: "point", encoding: { x: { field: "a", type: "quantitative", scale: { type: "log" } } } }),
+      renderSvg({
+        data: { values: [{ a: 0 }] },
+        mark: "point",
+        encoding: { x: { field: "a", type: "quantitative", scale: { type: "log" } } },
+      }),
     ).rejects.toThrow(/vega/);
   });
 });

@@ -23,7 +23,9 @@ describe("counts and their nouns", () => {
   it("the claims' notes say 1 cell and 1 twin pair", () => {
     const { results } = fixtureSweep();
     // One representable cell exactly at the bound (blocks = blocksNeeded): claim 3 reports it, not claims it.
-    const atBound = results.find((r) => r.metrics.representable === true && (r.cell as { mask: { family: string } }).mask.family === "dropblock")!;
+    const atBound = results.find(
+      (r) => r.metrics.representable === true && (r.cell as { mask: { family: string } }).mask.family === "dropblock",
+    )!;
     const edited = results.map((r) => (r === atBound ? { ...r, metrics: { ...r.metrics, blocks: 2, blocksNeeded: 2 } } : r));
     const claims = evaluateClaims(edited.map((r) => evidenceOf(r)));
     const reason = (id: string) => claims.find((c) => c.id === id)!.reason ?? "";
@@ -41,7 +43,9 @@ describe("counts and their nouns", () => {
       // The first `degenerate` cells: no spread, and a mean off the deterministic objective.
       const edited = sampled.map((r, i) => {
         const mc = linear(r.metrics).monteCarlo!;
-        return i < degenerate ? { ...r, metrics: { ...r.metrics, monteCarlo: { ...mc, standardError: 0, mean: mc.deterministic + 1 } } } : r;
+        return i < degenerate
+          ? { ...r, metrics: { ...r.metrics, monteCarlo: { ...mc, standardError: 0, mean: mc.deterministic + 1 } } }
+          : r;
       });
       const claims = evaluateClaims(edited.map((r) => evidenceOf(r)));
       return claims.find((c) => c.id === "1")!.reason ?? "";

@@ -97,9 +97,13 @@ describe("rank column", async () => {
     const marked = summary.rows.filter((r) => rankCell(markdown, r.hash).endsWith("✗")).map((r) => r.hash);
     expect(marked).toHaveLength(claim5.measured as number);
     expect(marked).toEqual([unconverged.hash]);
-    const htmlMarked = [...html.matchAll(/<tr id="cell-([0-9a-f]+)">[\s\S]*?<\/tr>/g)].filter((m) => m[0].includes('class="num mismatch"')).map((m) => m[1]);
+    const htmlMarked = [...html.matchAll(/<tr id="cell-([0-9a-f]+)">[\s\S]*?<\/tr>/g)]
+      .filter((m) => m[0].includes('class="num mismatch"'))
+      .map((m) => m[1]);
     expect(htmlMarked).toEqual([unconverged.hash]);
-    expect(html).toMatch(/title="exact rank\(A\*\) = 6; 5 of its singular values lie above 2% of σ₁\(Y\); claim 5 counts this cell as a mismatch"/);
+    expect(html).toMatch(
+      /title="exact rank\(A\*\) = 6; 5 of its singular values lie above 2% of σ₁\(Y\); claim 5 counts this cell as a mismatch"/,
+    );
   });
 
   it("claim 5 records its verdicts: the one mismatch, the one cell it accepts either way", () => {
@@ -119,7 +123,10 @@ describe("rank column", async () => {
     expect(marks(page, "✗")).toEqual(claim5.mismatched);
     expect(marks(page, "≈")).toEqual(claim5.unresolved);
     // The marks follow the recorded lists, not the ranks shown: swap them and the marks move.
-    const swapped = { ...summary, claims: summary.claims.map((c) => (c.id === "5" ? { ...c, hashes: order, mismatched: [converged[0]!.hash], unresolved: [] } : c)) };
+    const swapped = {
+      ...summary,
+      claims: summary.claims.map((c) => (c.id === "5" ? { ...c, hashes: order, mismatched: [converged[0]!.hash], unresolved: [] } : c)),
+    };
     const third = new MemoryStore();
     await writeReport(third, fixtureSweepId, swapped, stream(results));
     const swappedPage = third.text(keys.report(fixtureSweepId, "report.md"))!;

@@ -67,7 +67,14 @@ describe.skipIf(!chromiumAvailable())("report.html in headless Chromium", () => 
         });
         // Every item of those groups, laid out or not: what the report counted in the SVG text.
         const items = figure.querySelectorAll("g.role-mark > *").length;
-        return { id: figure.id, width: box?.width ?? 0, height: box?.height ?? 0, marks: marks.length, items, counted: Number(figure.getAttribute("data-marks")) };
+        return {
+          id: figure.id,
+          width: box?.width ?? 0,
+          height: box?.height ?? 0,
+          marks: marks.length,
+          items,
+          counted: Number(figure.getAttribute("data-marks")),
+        };
       }),
     );
     expect(figures.length).toBe(plotCount);

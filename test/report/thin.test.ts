@@ -3,7 +3,12 @@ import { geometricSpans, thinBlockNorms, thinCurve } from "../../shared/report/t
 
 describe("geometricSpans", () => {
   it("covers every epoch exactly once, in order, within the budget", () => {
-    for (const [n, max] of [[8000, 200], [201, 200], [1000, 10], [5, 200]] as const) {
+    for (const [n, max] of [
+      [8000, 200],
+      [201, 200],
+      [1000, 10],
+      [5, 200],
+    ] as const) {
       const spans = geometricSpans(n, max);
       expect(spans.length).toBeLessThanOrEqual(max);
       expect(spans[0]![0]).toBe(0);
@@ -22,7 +27,11 @@ describe("geometricSpans", () => {
 
 describe("thinCurve", () => {
   it("averages the stochastic loss over a span and keeps the objective of its last epoch", () => {
-    const curve = Array.from({ length: 1000 }, (_, i) => ({ epoch: i + 1, stochasticLoss: i % 2 === 0 ? 1 : 3, deterministicObjective: 1000 - i }));
+    const curve = Array.from({ length: 1000 }, (_, i) => ({
+      epoch: i + 1,
+      stochasticLoss: i % 2 === 0 ? 1 : 3,
+      deterministicObjective: 1000 - i,
+    }));
     const { curve: thin, thinned } = thinCurve(curve, 50);
     expect(thinned).toBe(true);
     expect(thin.length).toBeLessThanOrEqual(50);

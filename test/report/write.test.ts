@@ -22,12 +22,22 @@ describe("writeReport", async () => {
 
   it("writes the plots, report.md, report.html, then summary.json", () => {
     expect(written.keys.at(-1)).toBe(reportKey("summary.json"));
-    expect(written.keys).toEqual(expect.arrayContaining([reportKey("report.html"), reportKey("report.md"), reportKey("plots/spectra.svg")]));
+    expect(written.keys).toEqual(
+      expect.arrayContaining([reportKey("report.html"), reportKey("report.md"), reportKey("plots/spectra.svg")]),
+    );
     for (const key of written.keys) expect(store.objects.has(key), key).toBe(true);
   });
 
   it("draws every plot the fixture has data for, each with data marks", () => {
-    expect(written.model.plots.map((p) => p.id)).toEqual(["monte-carlo", "regularisers", "spectra", "training-curves", "objective-gap", "balance", "schemes"]);
+    expect(written.model.plots.map((p) => p.id)).toEqual([
+      "monte-carlo",
+      "regularisers",
+      "spectra",
+      "training-curves",
+      "objective-gap",
+      "balance",
+      "schemes",
+    ]);
     for (const plot of written.model.plots) expect(plot.dataMarks, plot.id).toBeGreaterThan(0);
     expect(written.model.absentPlots).toEqual([]);
   });
@@ -86,16 +96,22 @@ describe("writeReport", async () => {
     expect(reported.length).toBeGreaterThan(0);
     const rows7 = checksOf("7");
     expect(rows7.filter((row) => row.includes("reported, not gated"))).toHaveLength(reported.length);
-    expect(rows7.filter((row) => row.includes('class="status'))).toHaveLength(summary.claims.find((c) => c.id === "7")!.checks!.length - reported.length);
+    expect(rows7.filter((row) => row.includes('class="status'))).toHaveLength(
+      summary.claims.find((c) => c.id === "7")!.checks!.length - reported.length,
+    );
     expect(checksOf("4")[0]).toMatch(/<td class="num">1\.45<\/td><td class="num">≤ 1\.25<\/td>[\s\S]*status fail/);
-    expect(markdown).toMatch(/\| max relative difference of learned spectra \| [\d.e-]+ \| ≤ 0\.05 \| 1 \| reported, not gated \(within tolerance\) \|/);
+    expect(markdown).toMatch(
+      /\| max relative difference of learned spectra \| [\d.e-]+ \| ≤ 0\.05 \| 1 \| reported, not gated \(within tolerance\) \|/,
+    );
   });
 
   it("names in the claims table a failed check that is not the headline", async () => {
     const edited = {
       ...summary,
       claims: summary.claims.map((c) =>
-        c.id === "3" ? { ...c, status: "fail" as const, checks: c.checks!.map((k, i) => (i === 1 ? { ...k, measured: 0.2, pass: false } : k)) } : c,
+        c.id === "3"
+          ? { ...c, status: "fail" as const, checks: c.checks!.map((k, i) => (i === 1 ? { ...k, measured: 0.2, pass: false } : k)) }
+          : c,
       ),
     };
     const other = new MemoryStore();
@@ -112,7 +128,10 @@ describe("writeReport", async () => {
     expect(claim4.links[0]).toEqual({ hash: unbalanced, href: `#cell-${unbalanced}` });
     for (const view of written.model.claims) {
       const hashes = view.claim.hashes ?? [];
-      expect(view.links.map((l) => l.hash), `claim ${view.claim.id}`).toEqual(hashes.slice(0, 8));
+      expect(
+        view.links.map((l) => l.hash),
+        `claim ${view.claim.id}`,
+      ).toEqual(hashes.slice(0, 8));
       expect(view.moreCells).toBe(Math.max(0, hashes.length - 8));
     }
     expect(html).toMatch(/<tr id="claim-row-1">[\s\S]*?\+8 more in summary\.json[\s\S]*?<\/tr>/);
@@ -194,7 +213,11 @@ describe("writeReport", async () => {
 
 describe("writeReport with a baseline", async () => {
   const { summary, results } = fixtureSweep();
-  const baseline = { ...summary, sweepId: "baseline", claims: summary.claims.map((c) => (c.id === "4" ? { ...c, status: "pass" as const } : c)) };
+  const baseline = {
+    ...summary,
+    sweepId: "baseline",
+    claims: summary.claims.map((c) => (c.id === "4" ? { ...c, status: "pass" as const } : c)),
+  };
   const store = new MemoryStore();
   const written = await writeReport(store, fixtureSweepId, summary, stream(results), { baseline, baselineSource: "runs/baseline/report" });
 

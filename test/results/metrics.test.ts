@@ -24,7 +24,15 @@ function resolved(fields: Record<string, unknown>): Cell {
 }
 
 const linear = (mask: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-  resolved({ experiment: "linear-regression", sizes: { m: 4, d: 3, N: 6, hiddenUnits: 4 }, mask, optimiser: { epochs: 30 }, monteCarloSamples: 5, seed: 1, ...extra }) as LinearCell;
+  resolved({
+    experiment: "linear-regression",
+    sizes: { m: 4, d: 3, N: 6, hiddenUnits: 4 },
+    mask,
+    optimiser: { epochs: 30 },
+    monteCarloSamples: 5,
+    seed: 1,
+    ...extra,
+  }) as LinearCell;
 
 describe("each experiment's metrics fit its kind's schema", () => {
   it("linear cells of every family, diverged ones too", () => {
@@ -37,21 +45,45 @@ describe("each experiment's metrics fit its kind's schema", () => {
     ];
     const outcomes = cells.map(runLinear);
     expect(outcomes.at(-1)!.status).toBe("diverged");
-    for (const [i, outcome] of outcomes.entries()) expect(checkMetrics(cells[i]!, outcome.metrics), cells[i]!.mask.family).toMatchObject({ kind: "linear" });
+    for (const [i, outcome] of outcomes.entries())
+      expect(checkMetrics(cells[i]!, outcome.metrics), cells[i]!.mask.family).toMatchObject({ kind: "linear" });
   });
 
   it("deep cells, analysed and contiguous", () => {
-    for (const mask of [{ family: "dropblock", keepProbability: 0.5, blockSize: 20 }, { family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 20 }]) {
+    for (const mask of [
+      { family: "dropblock", keepProbability: 0.5, blockSize: 20 },
+      { family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 20 },
+    ]) {
       const cell = resolved({ experiment: "deep", seed: 1, mask }) as DeepCell;
       const result: DeepCellResult = {
         status: "max-epochs",
         params: cell as unknown as DeepCellResult["params"],
         spectra: { learned: [1], closedForm: [1], target: [2] },
         metrics: {
-          lambda: 1, blocks: 2, mu: 0.5, epochsRun: 2, objective: { fit: 1, regulariser: 1, objective: 2 }, closedFormObjective: 1,
-          objectiveGap: 1, spectrumError: 0, representable: true, blockNorms: [1, 2], balanceRatio: 2, balanceTarget: 1, trainingAccuracy: 0, classCounts: [1],
+          lambda: 1,
+          blocks: 2,
+          mu: 0.5,
+          epochsRun: 2,
+          objective: { fit: 1, regulariser: 1, objective: 2 },
+          closedFormObjective: 1,
+          objectiveGap: 1,
+          spectrumError: 0,
+          representable: true,
+          blockNorms: [1, 2],
+          balanceRatio: 2,
+          balanceTarget: 1,
+          trainingAccuracy: 0,
+          classCounts: [1],
         },
-        curves: { epoch: [0, 1], stochasticLoss: [1, 1], objective: [2, 2], fit: [1, 1], regulariser: [1, 1], spectrumError: [0, 0], learningRate: [0.1, 0.1] },
+        curves: {
+          epoch: [0, 1],
+          stochasticLoss: [1, 1],
+          objective: [2, 2],
+          fit: [1, 1],
+          regulariser: [1, 1],
+          spectrumError: [0, 0],
+          learningRate: [0.1, 0.1],
+        },
       };
       expect(checkMetrics(cell, deepOutcome(cell, result).metrics), mask.family).toMatchObject({ kind: "deep" });
     }
@@ -71,12 +103,18 @@ describe("metrics a schema does not allow", () => {
       problems: [expect.stringMatching(/^metrics\.objectivegap: unknown field \(did you mean objectiveGap\?\)/)],
     });
     // A reader leaves out a field it does not know (a result of another build), and keeps the rest.
-    expect(checkMetrics(cell, { ...emptyMetrics(), checksum: 1, objectivegap: 0 })).toEqual({ kind: "noop", cell, metrics: { ...emptyMetrics(), checksum: 1 } });
+    expect(checkMetrics(cell, { ...emptyMetrics(), checksum: 1, objectivegap: 0 })).toEqual({
+      kind: "noop",
+      cell,
+      metrics: { ...emptyMetrics(), checksum: 1 },
+    });
     expect(checkMetrics(cell, { ...emptyMetrics(), learnedRank: 1.5 })).toEqual({
       problems: ["metrics.learnedRank: expected an integer, got 1.5", "metrics.checksum: missing (expected a number)"],
     });
     // The same metrics are a linear cell's only if its schema says so: the kind decides.
-    expect(checkMetrics(linear({ family: "dropout", keepProbability: 0.5 }), { ...emptyMetrics(), checksum: 1 }, { strict: true })).toHaveProperty("problems");
+    expect(
+      checkMetrics(linear({ family: "dropout", keepProbability: 0.5 }), { ...emptyMetrics(), checksum: 1 }, { strict: true }),
+    ).toHaveProperty("problems");
   });
 
   describe("in the pipeline", () => {
@@ -86,7 +124,11 @@ describe("metrics a schema does not allow", () => {
       const store = new MemoryStore();
       const { event } = await submitSpec(store, "name: m\nexperiment: noop\nseeds: [0, 1]\n");
       const planned = await plan(store, event);
-      const items = new TextDecoder().decode(await store.get(keys.manifest(planned.sweepId))).trim().split("\n").map((l) => JSON.parse(l) as ManifestItem);
+      const items = new TextDecoder()
+        .decode(await store.get(keys.manifest(planned.sweepId)))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as ManifestItem);
       await runWorker(store, { Items: [items[0]!], BatchInput: { sweepId: planned.sweepId } });
       const bundle = new TextDecoder().decode(await store.get(keys.definitions(items[1]!.definition.bundle)));
       const definition = JSON.parse(bundle.slice(items[1]!.definition.offset, items[1]!.definition.offset + items[1]!.definition.length));
@@ -104,7 +146,9 @@ describe("metrics a schema does not allow", () => {
       expect(out.cells).toEqual({ total: 2, computed: 1, cached: 0, failed: 1 });
       const summary = JSON.parse(new TextDecoder().decode(await store.get(out.summaryKey)));
       expect(summary.rows[1]).toMatchObject({ status: "corrupt" });
-      expect(summary.rows[1].error).toBe('result is corrupt: its metrics do not match the noop experiment\'s (metrics.checksum: expected a number, got "1")');
+      expect(summary.rows[1].error).toBe(
+        'result is corrupt: its metrics do not match the noop experiment\'s (metrics.checksum: expected a number, got "1")',
+      );
     });
 
     it("the Worker fails a cell whose experiment writes metrics its schema does not allow, and writes no result", async () => {
@@ -116,11 +160,17 @@ describe("metrics a schema does not allow", () => {
       const store = new MemoryStore();
       const { event } = await submitSpec(store, "name: m\nexperiment: noop\nseeds: [0]\n");
       const planned = await plan(store, event);
-      const items = new TextDecoder().decode(await store.get(keys.manifest(planned.sweepId))).trim().split("\n").map((l) => JSON.parse(l) as ManifestItem);
+      const items = new TextDecoder()
+        .decode(await store.get(keys.manifest(planned.sweepId)))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as ManifestItem);
       const done = await mockedWorker(store, { Items: items, BatchInput: { sweepId: planned.sweepId } });
       expect(done.computed).toEqual([]);
       expect(done.failed).toHaveLength(1);
-      expect(done.failed[0]!.error).toMatch(/^the noop experiment wrote metrics its schema does not allow \(shared\/results\/metrics\.ts\): metrics\.objectivegap: unknown field \(did you mean objectiveGap\?\)/);
+      expect(done.failed[0]!.error).toMatch(
+        /^the noop experiment wrote metrics its schema does not allow \(shared\/results\/metrics\.ts\): metrics\.objectivegap: unknown field \(did you mean objectiveGap\?\)/,
+      );
       expect(await store.get(keys.result(items[0]!.hash))).toBeUndefined();
     });
   });

@@ -33,7 +33,13 @@ describe("result envelope", () => {
 
   it("seals equal results to equal bytes, whatever the key order", () => {
     const reverseKeys = (v: unknown): unknown =>
-      v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)])) : v;
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(
+            Object.entries(v)
+              .reverse()
+              .map(([k, x]) => [k, reverseKeys(x)]),
+          )
+        : v;
     const reordered = reverseKeys(result) as CellResult;
     expect(Object.keys(reordered)[0]).toBe("curves");
     expect(sealResult(reordered)).toBe(sealResult(result));
@@ -44,8 +50,12 @@ describe("result envelope", () => {
     const flipped = text.replace("1.25e-7", "1.26e-7");
     expect(flipped).not.toBe(text);
     expect(openResult(hash, encoder.encode(flipped))).toMatchObject({ state: "corrupt", reason: expect.stringMatching(/SHA-256/) });
-    for (let length = 0; length < text.length; length += 7) expect(openResult(hash, encoder.encode(text.slice(0, length))).state).toBe("corrupt");
-    expect(openResult("0".repeat(64), encoder.encode(text))).toMatchObject({ state: "corrupt", reason: expect.stringMatching(/holds the result of cell/) });
+    for (let length = 0; length < text.length; length += 7)
+      expect(openResult(hash, encoder.encode(text.slice(0, length))).state).toBe("corrupt");
+    expect(openResult("0".repeat(64), encoder.encode(text))).toMatchObject({
+      state: "corrupt",
+      reason: expect.stringMatching(/holds the result of cell/),
+    });
     expect(openResult(hash, Uint8Array.of(0xff, 0xfe, 0x7b))).toMatchObject({ state: "corrupt" });
     expect(openResult(hash, encoder.encode('{"sha256": 1}'))).toMatchObject({ state: "corrupt", reason: "not a result envelope" });
   });

@@ -30,7 +30,8 @@ describe("unknown fields", () => {
     const [deep] = problemsOf("experiment: deep\nmask: { family: dropout, keepProbability: 0.5 }\nhiddenUnit: 8");
     expect(deep).toMatch(/^hiddenUnit: unknown field \(did you mean hiddenUnits\?\)/);
     const allowed = allowedIn(deep!);
-    for (const field of ["samples", "hiddenUnits", "firstHiddenUnits", "classProportions", "stopping", "grid", "seeds"]) expect(allowed).toContain(field);
+    for (const field of ["samples", "hiddenUnits", "firstHiddenUnits", "classProportions", "stopping", "grid", "seeds"])
+      expect(allowed).toContain(field);
     for (const field of ["seed", "sizes", "work", "monteCarloSamples"]) expect(allowed).not.toContain(field);
   });
 
@@ -38,7 +39,9 @@ describe("unknown fields", () => {
     const [inSection] = problemsOf("sections: [{ experiment: noop, seds: [1] }]");
     expect(inSection).toMatch(/^sections\[0\]\.seds: unknown field \(did you mean seeds\?\); /);
     expect(new Set(allowedIn(inSection!))).toEqual(new Set(["experiment", "work", "name", "seeds", "grid", "zip"]));
-    expect(problemsOf("experiment: noop\ngrid: { wrk.iterations: [1, 2] }")).toEqual(['grid["wrk.iterations"]: unknown field "wrk" (did you mean work?); expected one of: experiment, work']);
+    expect(problemsOf("experiment: noop\ngrid: { wrk.iterations: [1, 2] }")).toEqual([
+      'grid["wrk.iterations"]: unknown field "wrk" (did you mean work?); expected one of: experiment, work',
+    ]);
   });
 
   it("takes the allowed names from the issue's data, not from its message's words", () => {
@@ -66,12 +69,20 @@ describe("unknown fields", () => {
     const naive = (a: string, b: string): number => {
       if (!a.length) return b.length;
       if (!b.length) return a.length;
-      let best = Math.min(naive(a.slice(0, -1), b) + 1, naive(a, b.slice(0, -1)) + 1, naive(a.slice(0, -1), b.slice(0, -1)) + (a.at(-1) === b.at(-1) ? 0 : 1));
-      if (a.length > 1 && b.length > 1 && a.at(-1) === b.at(-2) && a.at(-2) === b.at(-1)) best = Math.min(best, naive(a.slice(0, -2), b.slice(0, -2)) + 1);
+      let best = Math.min(
+        naive(a.slice(0, -1), b) + 1,
+        naive(a, b.slice(0, -1)) + 1,
+        naive(a.slice(0, -1), b.slice(0, -1)) + (a.at(-1) === b.at(-1) ? 0 : 1),
+      );
+      if (a.length > 1 && b.length > 1 && a.at(-1) === b.at(-2) && a.at(-2) === b.at(-1))
+        best = Math.min(best, naive(a.slice(0, -2), b.slice(0, -2)) + 1);
       return best;
     };
     const word = fc.string({ unit: fc.constantFrom("a", "b", "c"), maxLength: 6 });
-    fc.assert(fc.property(word, word, (a, b) => editDistance(a, b) === naive(a, b)), { numRuns: 300 });
+    fc.assert(
+      fc.property(word, word, (a, b) => editDistance(a, b) === naive(a, b)),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -84,7 +95,8 @@ describe("fields no cell reads", () => {
   });
 
   it("rejects a field of another variant when nothing spans variants", () => {
-    const linear = "experiment: linear-factorisation\nsizes: { m: 8, n: 6, hiddenUnits: 6, d: 3 }\nmask: { family: dropout, blockSize: 2 }\ntarget: { generator: gaussian, decay: 0.5 }";
+    const linear =
+      "experiment: linear-factorisation\nsizes: { m: 8, n: 6, hiddenUnits: 6, d: 3 }\nmask: { family: dropout, blockSize: 2 }\ntarget: { generator: gaussian, decay: 0.5 }";
     expect(problemsOf(linear).sort()).toEqual(
       [
         'sizes.d: not a field of "linear-factorisation" cells; expected one of: m, n, hiddenUnits',
@@ -92,20 +104,32 @@ describe("fields no cell reads", () => {
         'target.decay: not a field of target.generator "gaussian"; expected one of: generator, noise',
       ].sort(),
     );
-    expect(problemsOf("experiment: linear-factorisation\nsizes: { m: 8, n: 6, hiddenUnits: 6 }\nmask: { family: dropout }\ngrid: { mask.blockSize: [2] }")).toEqual([
-      'grid["mask.blockSize"]: not a field of mask.family "dropout"; expected one of: family, keepProbability',
+    expect(
+      problemsOf(
+        "experiment: linear-factorisation\nsizes: { m: 8, n: 6, hiddenUnits: 6 }\nmask: { family: dropout }\ngrid: { mask.blockSize: [2] }",
+      ),
+    ).toEqual(['grid["mask.blockSize"]: not a field of mask.family "dropout"; expected one of: family, keepProbability']);
+    expect(problemsOf("experiment: noop\ndata: { generator: gaussian }")).toEqual([
+      'data: not a field of "noop" cells; expected one of: experiment, work, ' + spec.join(", "),
     ]);
-    expect(problemsOf("experiment: noop\ndata: { generator: gaussian }")).toEqual(['data: not a field of "noop" cells; expected one of: experiment, work, ' + spec.join(", ")]);
   });
 
   it("accepts such a field when an axis spans a variant that reads it, or a section reads a top-level one", () => {
-    const spans = checkSpec("experiment: linear-factorisation\nsizes: { m: 8, n: 6, hiddenUnits: 6, d: 3, N: 6 }\nmask: { family: dropout, blockSize: 2 }\ngrid: { mask.family: [dropout, dropblock], experiment: [linear-factorisation, linear-regression] }", { kernelVersion: 1 });
-    expect(spans.ok).toBe(true);
-    const shared = checkSpec("monteCarloSamples: 5\nsections: [{ experiment: noop }, { experiment: linear-factorisation, sizes: { m: 2, n: 2, hiddenUnits: 1 }, mask: { family: dropout } }]", { kernelVersion: 1 });
-    expect(shared.ok).toBe(true);
-    expect(problemsOf("monteCarloSamples: 5\nsections: [{ experiment: noop }, { experiment: deep, mask: { family: dropout, keepProbability: 0.5 } }]")[0]).toMatch(
-      /^monteCarloSamples: not a field of "noop" or "deep" cells; /,
+    const spans = checkSpec(
+      "experiment: linear-factorisation\nsizes: { m: 8, n: 6, hiddenUnits: 6, d: 3, N: 6 }\nmask: { family: dropout, blockSize: 2 }\ngrid: { mask.family: [dropout, dropblock], experiment: [linear-factorisation, linear-regression] }",
+      { kernelVersion: 1 },
     );
+    expect(spans.ok).toBe(true);
+    const shared = checkSpec(
+      "monteCarloSamples: 5\nsections: [{ experiment: noop }, { experiment: linear-factorisation, sizes: { m: 2, n: 2, hiddenUnits: 1 }, mask: { family: dropout } }]",
+      { kernelVersion: 1 },
+    );
+    expect(shared.ok).toBe(true);
+    expect(
+      problemsOf(
+        "monteCarloSamples: 5\nsections: [{ experiment: noop }, { experiment: deep, mask: { family: dropout, keepProbability: 0.5 } }]",
+      )[0],
+    ).toMatch(/^monteCarloSamples: not a field of "noop" or "deep" cells; /);
   });
 });
 
@@ -151,6 +175,8 @@ describe("one problem per mistake", () => {
       expect(caret!.indexOf("^") - (shown!.length - text.split("\n")[line - 1]!.length)).toBe(column - 1);
     }
     // A key that really spans lines is the parser's to report, where it begins.
-    expect(problemsOf("foo bar\nbaz: 1\n")).toEqual([expect.stringMatching(/^YAML: Implicit keys need to be on a single line at line 1, column 1:/)]);
+    expect(problemsOf("foo bar\nbaz: 1\n")).toEqual([
+      expect.stringMatching(/^YAML: Implicit keys need to be on a single line at line 1, column 1:/),
+    ]);
   });
 });

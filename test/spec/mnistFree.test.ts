@@ -15,7 +15,8 @@ describe("spec validation without the digits", () => {
     if (check.ok) expect(check.sweep.cells.some((c) => c.cell.experiment === "deep")).toBe(true);
     const tooMany = checkSpec("experiment: deep\nsamples: 10000\nseeds: [0]", { kernelVersion: 1 });
     expect(tooMany.ok).toBe(false);
-    if (!tooMany.ok) expect(tooMany.problems.map((p) => p.message).join("\n")).toMatch(/class \d needs \d+ digits, the mnist package holds \d+/);
+    if (!tooMany.ok)
+      expect(tooMany.problems.map((p) => p.message).join("\n")).toMatch(/class \d needs \d+ digits, the mnist package holds \d+/);
     expect(mnistLoaded()).toEqual([]);
   });
 });

@@ -10,7 +10,10 @@ import { formatProblem } from "../../shared/spec/problems.js";
 import { checkSpec, parseSpec } from "../../shared/spec/spec.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
-const section = readme.slice(readme.indexOf("## Writing a sweep spec"), readme.indexOf("\n## ", readme.indexOf("## Writing a sweep spec") + 1));
+const section = readme.slice(
+  readme.indexOf("## Writing a sweep spec"),
+  readme.indexOf("\n## ", readme.indexOf("## Writing a sweep spec") + 1),
+);
 const example = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
 const problemsOf = (text: string) => {
   const check = checkSpec(text, { kernelVersion: 1 });

@@ -33,16 +33,30 @@ describe("one resolution per grid combination", () => {
 
   it("gives random specs, valid or not, exactly as resolving every cell does", () => {
     // Mostly valid values, with a few that are not (each kind of problem must come out the same).
-    const usually = <T,>(valid: T[], invalid: T[]) => fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
+    const usually = <T>(valid: T[], invalid: T[]) =>
+      fc.oneof({ weight: 12, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
     const seedValue = usually([0, 1, 2, 7, 0xffffffff], [-1, 1.5, "7", 2 ** 33]);
     const linear = fc.record({
       experiment: fc.constantFrom("linear-factorisation", "linear-regression"),
-      sizes: fc.record({ m: fc.constantFrom(4, 6), n: fc.constantFrom(4, 6), d: usually([2, 3], [9]), N: fc.constantFrom(5, 8), hiddenUnits: fc.constantFrom(4, 6) }),
-      mask: fc.record({ family: usually(["dropblock", "contiguous-dropblock"], ["dropout", "nonsense"]), keepProbability: usually([0.3, 0.5, 1], [1.5]), blockSize: usually([1, 2], [3, 0]) }),
+      sizes: fc.record({
+        m: fc.constantFrom(4, 6),
+        n: fc.constantFrom(4, 6),
+        d: usually([2, 3], [9]),
+        N: fc.constantFrom(5, 8),
+        hiddenUnits: fc.constantFrom(4, 6),
+      }),
+      mask: fc.record({
+        family: usually(["dropblock", "contiguous-dropblock"], ["dropout", "nonsense"]),
+        keepProbability: usually([0.3, 0.5, 1], [1.5]),
+        blockSize: usually([1, 2], [3, 0]),
+      }),
       optimiser: fc.record({ epochs: usually([1, 10], [0]), batchSize: usually([1, 4], [7]) }, { requiredKeys: [] }),
     });
-    const noop = fc.record({ experiment: fc.constant("noop"), work: fc.record({ iterations: usually([0, 3], [-1]), fail: fc.boolean() }, { requiredKeys: [] }) });
-    const axis = <T,>(values: fc.Arbitrary<T>) => fc.uniqueArray(values, { minLength: 1, maxLength: 3, selector: (v) => JSON.stringify(v) });
+    const noop = fc.record({
+      experiment: fc.constant("noop"),
+      work: fc.record({ iterations: usually([0, 3], [-1]), fail: fc.boolean() }, { requiredKeys: [] }),
+    });
+    const axis = <T>(values: fc.Arbitrary<T>) => fc.uniqueArray(values, { minLength: 1, maxLength: 3, selector: (v) => JSON.stringify(v) });
     const linearGrid = fc.record(
       {
         "mask.keepProbability": axis(usually([0.2, 0.5, 0.9], [0, "x"])),
@@ -52,10 +66,18 @@ describe("one resolution per grid combination", () => {
       },
       { requiredKeys: [] },
     );
-    const noopGrid = fc.record({ "work.iterations": axis(usually([0, 1, 2], [-2])), "work.fail": axis(fc.boolean()) }, { requiredKeys: [] });
+    const noopGrid = fc.record(
+      { "work.iterations": axis(usually([0, 1, 2], [-2])), "work.fail": axis(fc.boolean()) },
+      { requiredKeys: [] },
+    );
     const seeds = fc.uniqueArray(seedValue, { minLength: 1, maxLength: 4, selector: (v) => JSON.stringify(v) });
     const specOf = (fields: fc.Arbitrary<object>, grid: fc.Arbitrary<object>) =>
-      fc.record({ fields, seeds, grid, sections: fc.option(fc.array(fc.record({ seeds, grid }, { requiredKeys: [] }), { minLength: 1, maxLength: 3 }), { nil: undefined }) });
+      fc.record({
+        fields,
+        seeds,
+        grid,
+        sections: fc.option(fc.array(fc.record({ seeds, grid }, { requiredKeys: [] }), { minLength: 1, maxLength: 3 }), { nil: undefined }),
+      });
     let valid = 0;
     let runs = 0;
     fc.assert(
@@ -77,6 +99,11 @@ describe("one resolution per grid combination", () => {
     const [a, b] = fast.sweep.cells;
     expect((a!.cell as { work: object }).work).toBe((b!.cell as { work: object }).work);
     // The hash is the SHA-256 of the canonical text written from scratch (no cache).
-    for (const c of fast.sweep.cells) expect(c.hash).toBe(createHash("sha256").update(canonicalJson({ cell: c.cell, kernelVersion: 4 })).digest("hex"));
+    for (const c of fast.sweep.cells)
+      expect(c.hash).toBe(
+        createHash("sha256")
+          .update(canonicalJson({ cell: c.cell, kernelVersion: 4 }))
+          .digest("hex"),
+      );
   });
 });

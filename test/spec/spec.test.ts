@@ -52,8 +52,16 @@ zip:
     // The parameters are what the cells hold.
     for (const { cell, parameters } of sweep.cells) {
       if (cell.experiment !== "linear-factorisation") throw new Error("wrong kind");
-      expect(cell.mask).toMatchObject({ family: "dropblock", keepProbability: parameters["mask.keepProbability"], blockSize: parameters["mask.blockSize"] });
-      expect([cell.sizes.m, cell.optimiser.epochs, cell.seed]).toEqual([parameters["sizes.m"], parameters["optimiser.epochs"], parameters["seed"]]);
+      expect(cell.mask).toMatchObject({
+        family: "dropblock",
+        keepProbability: parameters["mask.keepProbability"],
+        blockSize: parameters["mask.blockSize"],
+      });
+      expect([cell.sizes.m, cell.optimiser.epochs, cell.seed]).toEqual([
+        parameters["sizes.m"],
+        parameters["optimiser.epochs"],
+        parameters["seed"],
+      ]);
     }
   });
 
@@ -102,7 +110,10 @@ zip:
   });
 
   it("replaces a whole field when the axis value is an object", () => {
-    const sweep = parseSpec(`${linear}\ngrid: { mask: [{ family: dropout }, { family: dropblock, blockSize: 3, keepProbability: 0.9 }] }`, options);
+    const sweep = parseSpec(
+      `${linear}\ngrid: { mask: [{ family: dropout }, { family: dropblock, blockSize: 3, keepProbability: 0.9 }] }`,
+      options,
+    );
     expect(sweep.cells.map((c) => (c.cell as { mask: unknown }).mask)).toEqual([
       { family: "dropout", keepProbability: 0.5 },
       { family: "dropblock", keepProbability: 0.9, blockSize: 3 },
@@ -168,15 +179,17 @@ sections:
       "maxCells: the sweep has 12 cells (main: 4 x 3 = 12), more than maxCells = 11; shrink the grid or raise maxCells",
     ]);
     // The default cap is 20000.
-    expect(problemsOf("experiment: noop\ngrid: { work.iterations: [" + Array.from({ length: 20_001 }, (_, i) => i).join(",") + "] }")[0]).toMatch(
-      /20001 cells .* more than maxCells = 20000/,
-    );
+    expect(
+      problemsOf("experiment: noop\ngrid: { work.iterations: [" + Array.from({ length: 20_001 }, (_, i) => i).join(",") + "] }")[0],
+    ).toMatch(/20001 cells .* more than maxCells = 20000/);
   });
 });
 
 describe("spec validation: every problem, each with its path", () => {
   it("reports a bad value with the field's path, what is allowed and what was found", () => {
-    expect(problemsOf(`${linear}\noptimiser: { learningRate: fast }`)).toEqual(['optimiser.learningRate: expected a number > 0, got "fast"']);
+    expect(problemsOf(`${linear}\noptimiser: { learningRate: fast }`)).toEqual([
+      'optimiser.learningRate: expected a number > 0, got "fast"',
+    ]);
   });
 
   it("lists every problem of a spec at once", () => {
@@ -212,10 +225,12 @@ grid:
       [
         "sizes.d: missing (expected an integer >= 1)",
         "sizes.hiddenUnits: missing (expected an integer >= 1)",
-        'mask: missing (expected a mapping)',
+        "mask: missing (expected a mapping)",
       ].sort(),
     );
-    expect(problemsOf("sizes: { m: 3 }")).toEqual(['experiment: missing (expected one of "linear-factorisation", "linear-regression", "deep", "noop")']);
+    expect(problemsOf("sizes: { m: 3 }")).toEqual([
+      'experiment: missing (expected one of "linear-factorisation", "linear-regression", "deep", "noop")',
+    ]);
     expect(problemsOf(`${linear}\ntarget: { generator: low-rank }`)).toEqual(["target.rank: missing (expected an integer >= 1)"]);
   });
 
@@ -236,21 +251,24 @@ grid:
         'grid["mask.blockSize"]: expected a divisor of sizes.hiddenUnits = 12 (partitioned DropBlock splits the units into blocks), got 5',
       ].sort(),
     );
-    expect(problemsOf(`${linear}\nzip: [{ sizes.m: [4, 0], sizes.n: [3, 3] }]`)).toEqual(['zip[0]["sizes.m"]: expected an integer >= 1, got 0']);
+    expect(problemsOf(`${linear}\nzip: [{ sizes.m: [4, 0], sizes.n: [3, 3] }]`)).toEqual([
+      'zip[0]["sizes.m"]: expected an integer >= 1, got 0',
+    ]);
     expect(problemsOf(`${linear}\nseeds: [1, -1]`)).toEqual(["seeds[1]: expected an integer >= 0 and <= 4294967295, got -1"]);
   });
 
   it("checks custom masks against the hidden units", () => {
-    expect(
-      problemsOf(`${base}\nmask: { family: custom, patterns: [[1, 0, 1], [0, 1, 1]], probabilities: [0.5, 0.6] }`).sort(),
-    ).toEqual(
+    expect(problemsOf(`${base}\nmask: { family: custom, patterns: [[1, 0, 1], [0, 1, 1]], probabilities: [0.5, 0.6] }`).sort()).toEqual(
       [
         "mask.patterns[0]: expected 12 entries (sizes.hiddenUnits), got 3",
         "mask.patterns[1]: expected 12 entries (sizes.hiddenUnits), got 3",
         "mask.probabilities: expected entries summing to 1, got a sum of 1.1",
       ].sort(),
     );
-    const ok = parseSpec(`experiment: linear-factorisation\nsizes: { m: 4, n: 4, hiddenUnits: 2 }\nmask: { family: custom, patterns: [[1, 0], [0, 1], [1, 1]] }`, options);
+    const ok = parseSpec(
+      `experiment: linear-factorisation\nsizes: { m: 4, n: 4, hiddenUnits: 2 }\nmask: { family: custom, patterns: [[1, 0], [0, 1], [1, 1]] }`,
+      options,
+    );
     expect((ok.cells[0]!.cell as { mask: { probabilities: number[] } }).mask.probabilities).toEqual([1 / 3, 1 / 3, 1 / 3]);
   });
 
@@ -268,7 +286,11 @@ grid: { seeds: [1], seed: [2], "mask..x": [1], optimiser.epochs: 5, optimiser.le
         'grid["optimiser.learningRate"]: expected at least one value, got []',
       ].sort(),
     );
-    expect(problemsOf(`${linear}\ngrid: { mask: [{ family: dropout }], mask.blockSize: [2] }\nzip: [{ sizes.m: [1, 2], sizes.n: [3] }, {}]`).sort()).toEqual(
+    expect(
+      problemsOf(
+        `${linear}\ngrid: { mask: [{ family: dropout }], mask.blockSize: [2] }\nzip: [{ sizes.m: [1, 2], sizes.n: [3] }, {}]`,
+      ).sort(),
+    ).toEqual(
       [
         'grid["mask.blockSize"]: overlaps the axis mask of grid["mask"]; each field may be set by one axis only',
         "zip[0]: expected lists of one common length (linked axes step together), got sizes.m: 2, sizes.n: 1",
@@ -287,9 +309,14 @@ grid: { seeds: [1], seed: [2], "mask..x": [1], optimiser.epochs: 5, optimiser.le
     expect(problemsOf("experiment: noop\n  bad: [")[0]).toMatch(/^YAML: /);
     expect(problemsOf("- 1\n- 2")).toEqual(["expected a mapping of spec fields, got [1,2]"]);
     expect(problemsOf("experiment: noop\nsections: [{ maxCells: 3, name: a }, { name: a, seeds: [1] }]").sort()).toEqual(
-      ["sections[0].maxCells: allowed only at the top level of a spec", 'sections[1].name: expected a name not used by another section, got "a"'].sort(),
+      [
+        "sections[0].maxCells: allowed only at the top level of a spec",
+        'sections[1].name: expected a name not used by another section, got "a"',
+      ].sort(),
     );
-    expect(problemsOf("experiment: noop\nseed: 4")).toEqual(["seed: set by `seeds` (a list, the innermost axis); write seeds: [...] instead"]);
+    expect(problemsOf("experiment: noop\nseed: 4")).toEqual([
+      "seed: set by `seeds` (a list, the innermost axis); write seeds: [...] instead",
+    ]);
     expect(problemsOf("experiment: noop\nmaxCells: 0\nsections: []").sort()).toEqual(
       ["maxCells: expected an integer >= 1, got 0", "sections: expected at least one section, got []"].sort(),
     );
@@ -311,7 +338,9 @@ grid: { seeds: [1], seed: [2], "mask..x": [1], optimiser.epochs: 5, optimiser.le
   });
 
   it("counts one problem in the singular", () => {
-    expect(new SpecError("x.yaml", [{ path: "seeds", message: "expected a list" }]).message).toBe("x.yaml: 1 problem\n  seeds: expected a list");
+    expect(new SpecError("x.yaml", [{ path: "seeds", message: "expected a list" }]).message).toBe(
+      "x.yaml: 1 problem\n  seeds: expected a list",
+    );
   });
 });
 
@@ -332,7 +361,10 @@ describe("content hashes", () => {
   });
 
   it("gives the same cells and sweep id for the same spec however its mappings are ordered", () => {
-    const a = parseSpec(`${linear}\noptimiser: { epochs: 9, learningRate: 0.1 }\ngrid: { seed: [] }`.replace("grid: { seed: [] }", ""), options);
+    const a = parseSpec(
+      `${linear}\noptimiser: { epochs: 9, learningRate: 0.1 }\ngrid: { seed: [] }`.replace("grid: { seed: [] }", ""),
+      options,
+    );
     const b = parseSpec(
       `optimiser: { learningRate: 0.1, epochs: 9 }\nmask: { blockSize: 1, keepProbability: 0.5, family: dropblock }\nsizes: { hiddenUnits: 12, n: 15, m: 20 }\nexperiment: linear-factorisation`,
       options,

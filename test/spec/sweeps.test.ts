@@ -9,7 +9,8 @@ import type { Cell, LinearCell } from "../../shared/spec/cell.js";
 import { parseSpec, type Sweep } from "../../shared/spec/spec.js";
 import { closedForm } from "../../shared/theory/index.js";
 
-const load = (name: string): Sweep => parseSpec(readFileSync(new URL(`../../sweeps/${name}`, import.meta.url), "utf8"), { kernelVersion: 1, source: name });
+const load = (name: string): Sweep =>
+  parseSpec(readFileSync(new URL(`../../sweeps/${name}`, import.meta.url), "utf8"), { kernelVersion: 1, source: name });
 const isLinear = (cell: Cell): cell is LinearCell => cell.experiment === "linear-factorisation" || cell.experiment === "linear-regression";
 const maskKey = (cell: Cell) => {
   const mask = (cell as { mask?: Record<string, unknown> }).mask ?? {};
@@ -73,7 +74,13 @@ describe("sweeps/paper.yaml", () => {
       const k = closedFormBlockSize(cell);
       if (k === undefined) continue;
       const { targets, inputs } = generateProblem(cell);
-      const cf = closedForm({ targets, inputs, hiddenUnits: cell.sizes.hiddenUnits, blockSize: k, keepProbability: cell.mask.keepProbability });
+      const cf = closedForm({
+        targets,
+        inputs,
+        hiddenUnits: cell.sizes.hiddenUnits,
+        blockSize: k,
+        keepProbability: cell.mask.keepProbability,
+      });
       const where = !cf.representable ? "non-representable" : cf.blocks > cf.blocksNeeded ? "above" : "at";
       const mode = (counts[cell.experiment] ??= {});
       mode[where] = (mode[where] ?? 0) + 1;
@@ -85,7 +92,9 @@ describe("sweeps/paper.yaml", () => {
 
   it("has deep cells for claim 6 on balanced and imbalanced classes", () => {
     const deep = [...cellsOf("deep"), ...cellsOf("deep-imbalanced")];
-    expect(new Set(deep.map(maskKey))).toEqual(new Set(["dropout:", "dropblock:4", "contiguous-dropblock:4", "dropblock:10", "contiguous-dropblock:10"]));
+    expect(new Set(deep.map(maskKey))).toEqual(
+      new Set(["dropout:", "dropblock:4", "contiguous-dropblock:4", "dropblock:10", "contiguous-dropblock:10"]),
+    );
     expect(cellsOf("deep-imbalanced").every((c) => c.experiment === "deep" && c.classProportions !== undefined)).toBe(true);
   });
 });

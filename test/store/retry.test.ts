@@ -22,7 +22,8 @@ const requests = new Map<string, number>();
 let server: Server;
 let endpoint: string;
 
-const s3Error = (code: string) => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code} on purpose</Message></Error>`;
+const s3Error = (code: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code} on purpose</Message></Error>`;
 
 beforeAll(async () => {
   // Every object under /bucket/down/ is in an outage (503, which the SDK retries); under
@@ -107,7 +108,8 @@ describe("the pipeline's store over what has no retry of its own", () => {
   });
 
   it("does not retry a failure the AWS SDK has retried already", async () => {
-    const sdkGaveUp = () => Object.assign(new Error("Service Unavailable"), { name: "ServiceUnavailable", $metadata: { attempts: S3_MAX_ATTEMPTS } });
+    const sdkGaveUp = () =>
+      Object.assign(new Error("Service Unavailable"), { name: "ServiceUnavailable", $metadata: { attempts: S3_MAX_ATTEMPTS } });
     const { counted, wrap } = failing(100, sdkGaveUp);
     const store = pipelineStoreAt(directoryUrl(join(root, "sdk")), undefined, wrap);
     const error = await store.put("cells/a/result.json", "{}").catch((e: unknown) => e);

@@ -48,10 +48,11 @@ function enforceIfNoneMatch(client: S3Client, bucket: string): void {
           .send(new HeadObjectCommand({ Bucket: bucket, Key: input.Key! }))
           .then(() => true)
           .catch(() => false);
-        if (exists) throw Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
-          name: "PreconditionFailed",
-          $metadata: { httpStatusCode: 412 },
-        });
+        if (exists)
+          throw Object.assign(new Error("At least one of the pre-conditions you specified did not hold"), {
+            name: "PreconditionFailed",
+            $metadata: { httpStatusCode: 412 },
+          });
       }
       return next(args);
     },
@@ -91,8 +92,18 @@ describe.each(stores)("%s store", (name, make) => {
     const every = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 251);
     await store.put("definitions/bundle.jsonl", every);
     // [0, 1]: s3rver answers "bytes=0-0" with the whole object; the store cuts the range out.
-    for (const [offset, length] of [[0, 1], [0, 2], [1, 1], [0, 70_000], [12_345, 54_321], [69_999, 1], [65_536, 10]] as const)
-      expect(await store.getRange("definitions/bundle.jsonl", offset, length), `${offset}+${length}`).toEqual(every.slice(offset, offset + length));
+    for (const [offset, length] of [
+      [0, 1],
+      [0, 2],
+      [1, 1],
+      [0, 70_000],
+      [12_345, 54_321],
+      [69_999, 1],
+      [65_536, 10],
+    ] as const)
+      expect(await store.getRange("definitions/bundle.jsonl", offset, length), `${offset}+${length}`).toEqual(
+        every.slice(offset, offset + length),
+      );
     expect(await store.getRange("definitions/bundle.jsonl", 69_990, 100)).toEqual(every.slice(69_990));
     expect(await store.getRange("definitions/bundle.jsonl", 70_000, 10)).toEqual(new Uint8Array());
     expect(await store.getRange("definitions/bundle.jsonl", 80_000, 10)).toEqual(new Uint8Array());
@@ -236,7 +247,10 @@ describe("S3 store specifics", () => {
 
 describe("retrying store", () => {
   it("resumes a listing that failed midway after the last key passed on: no key twice, none lost", async () => {
-    const objects = ["cells/0a/cell.json", "cells/0a/result.json", "cells/0b/cell.json", "cells/0c/cell.json"].map((key) => ({ key, size: 1 }));
+    const objects = ["cells/0a/cell.json", "cells/0a/result.json", "cells/0b/cell.json", "cells/0c/cell.json"].map((key) => ({
+      key,
+      size: 1,
+    }));
     let attempts = 0;
     const inner = {
       url: "memory://flaky",

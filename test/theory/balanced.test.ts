@@ -48,10 +48,17 @@ describe('balanced factorisation (THEORY.md "Representability" and "Balance")', 
       for (const norm of norms) expect(norm).toBeCloseTo(cf.balanceTarget, 8);
       const squares = norms.reduce((a, b) => a + b * b, 0);
       expect(squares).toBeCloseTo((cf.kSupportNorm * cf.kSupportNorm) / cf.blocks, 8);
-      const objective = createDeterministicObjective({ targets: y, inputs: x, mask: { family: "dropblock", keepProbability: theta, blockSize: k }, hiddenUnits: r });
+      const objective = createDeterministicObjective({
+        targets: y,
+        inputs: x,
+        mask: { family: "dropblock", keepProbability: theta, blockSize: k },
+        hiddenUnits: r,
+      });
       const { value, gradU, gradV } = objective.valueAndGradient(U, V);
       expect(value).toBeCloseTo(cf.objective, 8);
-      expect(Math.max(maxAbsDiff(gradU.data, new Float64Array(gradU.data.length)), maxAbsDiff(gradV.data, new Float64Array(gradV.data.length)))).toBeLessThan(1e-7 * scale);
+      expect(
+        Math.max(maxAbsDiff(gradU.data, new Float64Array(gradU.data.length)), maxAbsDiff(gradV.data, new Float64Array(gradV.data.length))),
+      ).toBeLessThan(1e-7 * scale);
     });
 
   it("returns null on non-representable cells", () => {
@@ -74,7 +81,12 @@ describe("projectorDecomposition", () => {
       const p = naiveProduct(f, naiveTranspose(f));
       for (let i = 0; i < 25; i++) sum.data[i]! += p.data[i]!;
     }
-    expect(maxAbsDiff(sum.data, Float64Array.from({ length: 25 }, (_, i) => (i % 6 === 0 ? x[i / 6]! : 0)))).toBeLessThan(1e-12);
+    expect(
+      maxAbsDiff(
+        sum.data,
+        Float64Array.from({ length: 25 }, (_, i) => (i % 6 === 0 ? x[i / 6]! : 0)),
+      ),
+    ).toBeLessThan(1e-12);
   });
 
   it("finds none where none exists (b = 2, q = 2: eigenvalues of P1 + P2 off {0,1,2} must pair as 1 +- c)", () => {

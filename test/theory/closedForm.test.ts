@@ -104,7 +104,12 @@ describe('closed-form global minimum (THEORY.md "Induced regulariser and closed-
         // (U, V)-space: the deterministic DropBlock objective at random factors.
         const mask = { family: "dropblock" as const, keepProbability, blockSize };
         for (let trial = 0; trial < 4; trial++) {
-          const value = deterministicObjective({ targets: y, U: randomMatrix(m, r, normal, 0.5), V: randomMatrix(n, r, normal, 0.5), mask });
+          const value = deterministicObjective({
+            targets: y,
+            U: randomMatrix(m, r, normal, 0.5),
+            V: randomMatrix(n, r, normal, 0.5),
+            mask,
+          });
           expect(value).toBeGreaterThanOrEqual(cf.objective - 1e-10);
         }
         // The product's own spectrum is w, and the balance target is ||A*||_(k) / b.
@@ -118,7 +123,9 @@ describe('closed-form global minimum (THEORY.md "Induced regulariser and closed-
 
   it("rejects bad cells and non-finite targets with UsageError naming the field", () => {
     const y = randomMatrix(3, 3, gaussian(lcg(1)));
-    expect(() => closedForm({ targets: y, hiddenUnits: 5, blockSize: 2, keepProbability: 0.5 })).toThrow(/^blockSize: expected a divisor of hiddenUnits = 5 \(partitioned DropBlock splits the units into blocks\), got 2$/);
+    expect(() => closedForm({ targets: y, hiddenUnits: 5, blockSize: 2, keepProbability: 0.5 })).toThrow(
+      /^blockSize: expected a divisor of hiddenUnits = 5 \(partitioned DropBlock splits the units into blocks\), got 2$/,
+    );
     expect(() => closedForm({ targets: y, hiddenUnits: 4, blockSize: 2, keepProbability: 0 })).toThrow(UsageError);
     expect(() => closedForm({ targets: y, hiddenUnits: 4, blockSize: 2, keepProbability: 1.5 })).toThrow(/keepProbability/);
     expect(() => closedForm({ targets: y, hiddenUnits: 0, blockSize: 1, keepProbability: 0.5 })).toThrow(/hiddenUnits/);
@@ -190,8 +197,14 @@ describe('data mode (THEORY.md "Data matrix", X != I)', () => {
     const y = randomMatrix(2, 5, normal);
     const x = randomMatrix(3, 5, normal);
     for (let j = 0; j < 5; j++) x.data[2 * 5 + j] = x.data[j]! + x.data[5 + j]!; // row 2 = row 0 + row 1
-    expect(() => closedForm({ targets: y, inputs: x, hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 })).toThrow(/inputs: X X\^T is singular/);
-    expect(() => closedForm({ targets: y, inputs: randomMatrix(6, 5, normal), hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 })).toThrow(/inputs: X X\^T is singular/);
-    expect(() => closedForm({ targets: y, inputs: randomMatrix(2, 4, normal), hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 })).toThrow(/inputs: X has 4 columns/);
+    expect(() => closedForm({ targets: y, inputs: x, hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 })).toThrow(
+      /inputs: X X\^T is singular/,
+    );
+    expect(() =>
+      closedForm({ targets: y, inputs: randomMatrix(6, 5, normal), hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 }),
+    ).toThrow(/inputs: X X\^T is singular/);
+    expect(() =>
+      closedForm({ targets: y, inputs: randomMatrix(2, 4, normal), hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 }),
+    ).toThrow(/inputs: X has 4 columns/);
   });
 });

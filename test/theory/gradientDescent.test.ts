@@ -8,7 +8,12 @@ import { gaussian, lcg, randomMatrix } from "./helpers.js";
 
 function descend(y: Matrix, x: Matrix | null, r: number, k: number, theta: number, seed: number, iterations: number): number {
   const normal = gaussian(lcg(seed));
-  const objective = createDeterministicObjective({ targets: y, inputs: x, mask: { family: "dropblock", keepProbability: theta, blockSize: k }, hiddenUnits: r });
+  const objective = createDeterministicObjective({
+    targets: y,
+    inputs: x,
+    mask: { family: "dropblock", keepProbability: theta, blockSize: k },
+    hiddenUnits: r,
+  });
   const u = randomMatrix(y.rows, r, normal, 0.3);
   const v = randomMatrix(x ? x.rows : y.cols, r, normal, 0.3);
   const du = new Float64Array(u.data.length);
@@ -17,8 +22,8 @@ function descend(y: Matrix, x: Matrix | null, r: number, k: number, theta: numbe
   const momentum = 0.9;
   for (let it = 0; it < iterations; it++) {
     const { gradU, gradV } = objective.valueAndGradient(u, v);
-    for (let i = 0; i < du.length; i++) u.data[i]! += (du[i] = momentum * du[i]! - step * gradU.data[i]!);
-    for (let i = 0; i < dv.length; i++) v.data[i]! += (dv[i] = momentum * dv[i]! - step * gradV.data[i]!);
+    for (let i = 0; i < du.length; i++) u.data[i]! += du[i] = momentum * du[i]! - step * gradU.data[i]!;
+    for (let i = 0; i < dv.length; i++) v.data[i]! += dv[i] = momentum * dv[i]! - step * gradV.data[i]!;
   }
   return objective.value(u, v);
 }

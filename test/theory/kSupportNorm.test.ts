@@ -78,13 +78,18 @@ describe('vector k-support norm (THEORY.md "Vector k-support norm")', () => {
 
   it("is never exceeded by <u, w> over random u in the dual unit ball", () => {
     fc.assert(
-      fc.property(vector, fc.integer({ min: 1, max: 6 }), fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 9, maxLength: 9 }), (w, k, raw) => {
-        const u = raw.slice(0, w.length);
-        const dual = dualKSupport(u, k);
-        fc.pre(dual > 0);
-        const pairing = u.reduce((acc, ui, i) => acc + ui * w[i]!, 0) / dual;
-        expect(pairing).toBeLessThanOrEqual(kSupportNorm(w, k).norm * (1 + 1e-12) + 1e-12);
-      }),
+      fc.property(
+        vector,
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 9, maxLength: 9 }),
+        (w, k, raw) => {
+          const u = raw.slice(0, w.length);
+          const dual = dualKSupport(u, k);
+          fc.pre(dual > 0);
+          const pairing = u.reduce((acc, ui, i) => acc + ui * w[i]!, 0) / dual;
+          expect(pairing).toBeLessThanOrEqual(kSupportNorm(w, k).norm * (1 + 1e-12) + 1e-12);
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });

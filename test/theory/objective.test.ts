@@ -116,7 +116,10 @@ describe('deterministic objective (THEORY.md "Deterministic objective")', () => 
       for (const inputs of [x, null]) {
         const objective = createDeterministicObjective({ targets: inputs ? y : randomFactorTarget(y, d), inputs, mask, hiddenUnits: r });
         const { gradU, gradV } = objective.valueAndGradient(u, v);
-        for (const [which, grad] of [["U", gradU], ["V", gradV]] as const) {
+        for (const [which, grad] of [
+          ["U", gradU],
+          ["V", gradV],
+        ] as const) {
           const base = which === "U" ? u : v;
           const numeric = new Float64Array(base.data.length);
           for (let i = 0; i < base.data.length; i++) {
@@ -129,7 +132,9 @@ describe('deterministic objective (THEORY.md "Deterministic objective")', () => 
             const fMinus = which === "U" ? objective.value(minus, v) : objective.value(u, minus);
             numeric[i] = (fPlus - fMinus) / (2 * h);
           }
-          expect(maxAbsDiff(grad.data, numeric), `${label(mask)} d/d${which} ${inputs ? "data" : "factorisation"}`).toBeLessThanOrEqual(1e-6);
+          expect(maxAbsDiff(grad.data, numeric), `${label(mask)} d/d${which} ${inputs ? "data" : "factorisation"}`).toBeLessThanOrEqual(
+            1e-6,
+          );
         }
       }
   });
@@ -141,8 +146,10 @@ describe('deterministic objective (THEORY.md "Deterministic objective")', () => 
 
   it("DropConnect on the first layer equals Dropout iff X X^T is diagonal", () => {
     const yFactor = randomFactorTarget(y, d); // X = I needs d = N columns
-    const dropout = (inputs: Matrix | null) => deterministicObjective({ targets: inputs ? y : yFactor, inputs, U: u, V: v, mask: families[0]! });
-    const first = (inputs: Matrix | null) => deterministicObjective({ targets: inputs ? y : yFactor, inputs, U: u, V: v, mask: families[3]! });
+    const dropout = (inputs: Matrix | null) =>
+      deterministicObjective({ targets: inputs ? y : yFactor, inputs, U: u, V: v, mask: families[0]! });
+    const first = (inputs: Matrix | null) =>
+      deterministicObjective({ targets: inputs ? y : yFactor, inputs, U: u, V: v, mask: families[3]! });
     // X = D Q^T with orthonormal Q: X X^T = D^2 is diagonal (but X is not I).
     const q = randomOrthonormal(samples, d, normal);
     const diagonalGram = naiveTranspose(q);
@@ -188,7 +195,12 @@ function enumeratedMoments(draw: (bits: number[]) => number[], count: number, p:
 
 describe('maskMoments (THEORY.md "Mask families")', () => {
   it("contiguous DropBlock with circular windows: exact enumeration over all seed patterns", () => {
-    for (const [units, k, keep] of [[6, 3, 0.6], [7, 2, 0.3], [5, 5, 0.8], [4, 1, 0.5]] as const) {
+    for (const [units, k, keep] of [
+      [6, 3, 0.6],
+      [7, 2, 0.3],
+      [5, 5, 0.8],
+      [4, 1, 0.5],
+    ] as const) {
       const gamma = 1 - Math.pow(keep, 1 / k);
       const exact = enumeratedMoments(
         (seeds) => {
@@ -212,7 +224,8 @@ describe('maskMoments (THEORY.md "Mask families")', () => {
     for (const k of [1, 2, 3]) {
       const units = 6;
       const exact = enumeratedMoments((keeps) => Array.from({ length: units }, (_, i) => keeps[Math.floor(i / k)]!), units / k, 0.7, units);
-      const mask: MaskFamily = k === 1 ? { family: "dropout", keepProbability: 0.7 } : { family: "dropblock", keepProbability: 0.7, blockSize: k };
+      const mask: MaskFamily =
+        k === 1 ? { family: "dropout", keepProbability: 0.7 } : { family: "dropblock", keepProbability: 0.7, blockSize: k };
       const moments = maskMoments(mask, units);
       expect(maxAbsDiff(moments.mean, exact.mean)).toBeLessThan(1e-12);
       expect(maxAbsDiff(moments.covariance.data, exact.covariance.data)).toBeLessThan(1e-12);
@@ -229,7 +242,9 @@ describe('maskMoments (THEORY.md "Mask families")', () => {
   it("rejects invalid families", () => {
     expect(() => maskMoments({ family: "dropblock", keepProbability: 0.5, blockSize: 4 }, 6)).toThrow(/blockSize/);
     expect(() => maskMoments({ family: "contiguous-dropblock", keepProbability: 0.5, blockSize: 7 }, 6)).toThrow(/blockSize/);
-    expect(() => maskMoments({ family: "custom", keepProbability: 0.5, patterns: [[1, 0]], probabilities: [0.5] }, 2)).toThrow(/mask\.probabilities: expected entries summing to 1, got a sum of 0\.5/);
+    expect(() => maskMoments({ family: "custom", keepProbability: 0.5, patterns: [[1, 0]], probabilities: [0.5] }, 2)).toThrow(
+      /mask\.probabilities: expected entries summing to 1, got a sum of 0\.5/,
+    );
     expect(() => maskMoments({ family: "custom", keepProbability: 0.5, patterns: [[1, 2]], probabilities: [1] }, 2)).toThrow(/0 or 1/);
     expect(() => maskMoments({ family: "dropout", keepProbability: 0 }, 2)).toThrow(/keepProbability/);
   });

@@ -5,7 +5,15 @@ import { UsageError } from "../../../shared/errors.js";
 import { CommandFailure } from "../../failure.js";
 
 const refusedNames = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden"]);
-const badCredentialNames = new Set(["UnrecognizedClientException", "InvalidClientTokenId", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException", "InvalidSignatureException"]);
+const badCredentialNames = new Set([
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidSignatureException",
+]);
 const networkCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 
 export interface Where {
@@ -24,12 +32,14 @@ export function awsFailure(error: unknown, what: string, where: Where = {}): unk
   const { name, message } = error;
   const code = (error as NodeJS.ErrnoException).code;
   const fromService = typeof (error as { $metadata?: unknown }).$metadata === "object";
-  if (/^Region is missing/.test(message)) return new UsageError("cloud: no AWS region: give --region or set AWS_REGION (or a region in the AWS profile)");
+  if (/^Region is missing/.test(message))
+    return new UsageError("cloud: no AWS region: give --region or set AWS_REGION (or a region in the AWS profile)");
   if (name === "CredentialsProviderError" || name === "TokenProviderError")
     return new UsageError(
       `cloud: no AWS credentials found (environment, shared config/profile, SSO): ${message}; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, or run \`aws configure\` / \`aws sso login\``,
     );
-  if (refusedNames.has(name)) return new UsageError(`cloud: ${what}: access denied (${name}: ${message}); check the credentials' account and their permissions`);
+  if (refusedNames.has(name))
+    return new UsageError(`cloud: ${what}: access denied (${name}: ${message}); check the credentials' account and their permissions`);
   if (badCredentialNames.has(name)) return new UsageError(`cloud: ${what}: AWS refused the credentials (${name}: ${message})`);
   if (/NotFound|DoesNotExist|NoSuch/.test(name)) return new UsageError(`cloud: ${what}: not found (${name}: ${message})`);
   const network = [code, (error as { cause?: { code?: string } }).cause?.code].find((c) => c !== undefined && networkCodes.has(c));

@@ -59,16 +59,26 @@ export function distributedMaps(definition: string): DistributedMap[] {
   const found: DistributedMap[] = [];
   const visit = (states: Record<string, Record<string, unknown>> | undefined) => {
     for (const [name, state] of Object.entries(states ?? {})) {
-      const processor = (state.ItemProcessor ?? state.Iterator) as { ProcessorConfig?: { Mode?: string }; States?: Record<string, Record<string, unknown>> } | undefined;
+      const processor = (state.ItemProcessor ?? state.Iterator) as
+        { ProcessorConfig?: { Mode?: string }; States?: Record<string, Record<string, unknown>> } | undefined;
       if (state.Type === "Map" && processor?.ProcessorConfig?.Mode === "DISTRIBUTED") {
         const tasks = Object.values(processor.States ?? {}).filter((s) => s.Type === "Task");
         const worker = tasks
-          .map((t) => (/^arn:[^:]+:lambda:/.test(String(t.Resource)) ? String(t.Resource) : (t.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName))
+          .map((t) =>
+            /^arn:[^:]+:lambda:/.test(String(t.Resource))
+              ? String(t.Resource)
+              : (t.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName,
+          )
           .find((f): f is string => typeof f === "string");
-        found.push({ state: name, maxConcurrency: typeof state.MaxConcurrency === "number" ? state.MaxConcurrency : 0, ...(worker ? { worker } : {}) });
+        found.push({
+          state: name,
+          maxConcurrency: typeof state.MaxConcurrency === "number" ? state.MaxConcurrency : 0,
+          ...(worker ? { worker } : {}),
+        });
       }
       if (processor?.States) visit(processor.States);
-      for (const branch of (state.Branches as { States?: Record<string, Record<string, unknown>> }[] | undefined) ?? []) visit(branch.States);
+      for (const branch of (state.Branches as { States?: Record<string, Record<string, unknown>> }[] | undefined) ?? [])
+        visit(branch.States);
     }
   };
   visit((JSON.parse(definition) as { States?: Record<string, Record<string, unknown>> }).States);
@@ -78,10 +88,12 @@ export function distributedMaps(definition: string): DistributedMap[] {
 /** The bootstrap version a synthesized template's CheckBootstrapVersion rule requires, and where it is read. */
 export function bootstrapRequirement(template: Record<string, unknown>): { parameter: string; minimum: number } | undefined {
   const parameter = (template.Parameters as Record<string, { Default?: unknown }> | undefined)?.BootstrapVersion?.Default;
-  const assertions = (template.Rules as Record<string, { Assertions?: { Assert?: unknown }[] }> | undefined)?.CheckBootstrapVersion?.Assertions ?? [];
+  const assertions =
+    (template.Rules as Record<string, { Assertions?: { Assert?: unknown }[] }> | undefined)?.CheckBootstrapVersion?.Assertions ?? [];
   // { "Fn::Not": [{ "Fn::Contains": [["1", ..., "5"], { Ref: "BootstrapVersion" }] }] }: the versions refused.
   const refused = assertions.flatMap((a) => {
-    const contains = ((a.Assert as { "Fn::Not"?: { "Fn::Contains"?: unknown[] }[] } | undefined)?.["Fn::Not"]?.[0]?.["Fn::Contains"] ?? []) as unknown[];
+    const contains = ((a.Assert as { "Fn::Not"?: { "Fn::Contains"?: unknown[] }[] } | undefined)?.["Fn::Not"]?.[0]?.["Fn::Contains"] ??
+      []) as unknown[];
     return Array.isArray(contains[0]) ? (contains[0] as unknown[]).map(Number).filter(Number.isInteger) : [];
   });
   if (typeof parameter !== "string" || refused.length === 0) return undefined;
@@ -95,7 +107,12 @@ async function attempt<T>(check: string, what: string, where: Where, call: () =>
   } catch (error) {
     const failure = awsFailure(error, what, where);
     if (!(failure instanceof Error) || failure === error) throw failure;
-    return { check, state: "unchecked", found: failure.message.replace(/^cloud: /, ""), change: "give the credentials the permission named above, or check the endpoint and region" };
+    return {
+      check,
+      state: "unchecked",
+      found: failure.message.replace(/^cloud: /, ""),
+      change: "give the credentials the permission named above, or check the endpoint and region",
+    };
   }
 }
 const isFinding = (value: unknown): value is Finding => typeof value === "object" && value !== null && "state" in value && "check" in value;
@@ -110,7 +127,9 @@ function stackFindings(stack: Stack, name: string): Finding[] {
           check: "stack",
           state: "fix",
           found: `${name} is ${status}`,
-          change: /IN_PROGRESS$/.test(status) ? "wait for the operation to end, then run doctor again" : "fix the failed deployment (see the stack's events) and deploy again: npx cdk deploy",
+          change: /IN_PROGRESS$/.test(status)
+            ? "wait for the operation to end, then run doctor again"
+            : "fix the failed deployment (see the stack's events) and deploy again: npx cdk deploy",
         },
   ];
   const wanted = [outputNames.bucket, outputNames.stateMachine, outputNames.regressionTopic];
@@ -118,7 +137,13 @@ function stackFindings(stack: Stack, name: string): Finding[] {
   findings.push(
     missing.length === 0
       ? { check: "outputs", state: "ok", found: wanted.map((o) => `${o} ${stackOutput(stack, o)}`).join(", ") }
-      : { check: "outputs", state: "fix", found: `no ${missing.join(", ")} output`, change: "deploy this project's stack (npx cdk deploy): `dropsweep cloud` finds the bucket, state machine and alarm topic by these outputs" },
+      : {
+          check: "outputs",
+          state: "fix",
+          found: `no ${missing.join(", ")} output`,
+          change:
+            "deploy this project's stack (npx cdk deploy): `dropsweep cloud` finds the bucket, state machine and alarm topic by these outputs",
+        },
   );
   return findings;
 }
@@ -128,12 +153,24 @@ async function concurrencyFinding(stateMachineArn: string, where: Where & { regi
   const sfn = new SFNClient(clientConfig(where));
   const lambda = new LambdaClient(clientConfig(where));
   try {
-    const described = await attempt(check, `reading ${stateMachineArn} (DescribeStateMachine)`, where, () => sfn.send(new DescribeStateMachineCommand({ stateMachineArn })));
+    const described = await attempt(check, `reading ${stateMachineArn} (DescribeStateMachine)`, where, () =>
+      sfn.send(new DescribeStateMachineCommand({ stateMachineArn })),
+    );
     if (isFinding(described)) return [described];
     const maps = distributedMaps(described.definition ?? "{}");
-    if (maps.length === 0) return [{ check, state: "fix", found: `${stateMachineArn} has no Distributed Map state`, change: "deploy this project's stack (npx cdk deploy)" }];
+    if (maps.length === 0)
+      return [
+        {
+          check,
+          state: "fix",
+          found: `${stateMachineArn} has no Distributed Map state`,
+          change: "deploy this project's stack (npx cdk deploy)",
+        },
+      ];
     const findings: Finding[] = [];
-    const settings = await attempt(check, "reading the account's Lambda limits (GetAccountSettings)", where, () => lambda.send(new GetAccountSettingsCommand({})));
+    const settings = await attempt(check, "reading the account's Lambda limits (GetAccountSettings)", where, () =>
+      lambda.send(new GetAccountSettingsCommand({})),
+    );
     if (isFinding(settings)) return [settings];
     const limit = settings.AccountLimit?.ConcurrentExecutions ?? 0;
     const unreserved = settings.AccountLimit?.UnreservedConcurrentExecutions ?? limit;
@@ -200,15 +237,30 @@ async function bootstrapFinding(stack: Stack, where: Where): Promise<Finding> {
       },
     );
     if (value === null || value === undefined)
-      return { check, state: "fix", found: `no ${requirement.parameter}: this account and region are not bootstrapped for the CDK`, change: `run ${bootstrap}` };
+      return {
+        check,
+        state: "fix",
+        found: `no ${requirement.parameter}: this account and region are not bootstrapped for the CDK`,
+        change: `run ${bootstrap}`,
+      };
     const version = Number(value);
     if (!Number.isInteger(version) || version < requirement.minimum)
-      return { check, state: "fix", found: `bootstrap version ${value} (${requirement.parameter}); this checkout's stack needs ${requirement.minimum} or newer`, change: `run ${bootstrap} (with this project's CDK CLI: npx)` };
+      return {
+        check,
+        state: "fix",
+        found: `bootstrap version ${value} (${requirement.parameter}); this checkout's stack needs ${requirement.minimum} or newer`,
+        change: `run ${bootstrap} (with this project's CDK CLI: npx)`,
+      };
     return { check, state: "ok", found: `bootstrap version ${version}; this checkout's stack needs ${requirement.minimum} or newer` };
   } catch (error) {
     const failure = awsFailure(error, `reading ${requirement.parameter} (ssm:GetParameter)`, where);
     if (failure === error) throw error;
-    return { check, state: "unchecked", found: (failure as Error).message.replace(/^cloud: /, ""), change: "give the credentials ssm:GetParameter on the bootstrap version parameter" };
+    return {
+      check,
+      state: "unchecked",
+      found: (failure as Error).message.replace(/^cloud: /, ""),
+      change: "give the credentials ssm:GetParameter on the bootstrap version parameter",
+    };
   } finally {
     ssm.destroy();
   }
@@ -232,14 +284,20 @@ async function subscriberFinding(topicArn: string, where: Where): Promise<Findin
     const pending = subscriptions.length - confirmed.length;
     const subscribe = `aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint you@example.com${where.region ? ` --region ${where.region}` : ""}, then confirm the e-mail (or deploy with -c dropsweep:alarmEmail=you@example.com)`;
     if (confirmed.length > 0)
-      return { check, state: "ok", found: `${counted(confirmed.length, "confirmed subscription")} (${confirmed.map((s) => `${s.Protocol} ${s.Endpoint}`).join(", ")})${pending ? `, ${pending} pending` : ""}` };
+      return {
+        check,
+        state: "ok",
+        found: `${counted(confirmed.length, "confirmed subscription")} (${confirmed.map((s) => `${s.Protocol} ${s.Endpoint}`).join(", ")})${pending ? `, ${pending} pending` : ""}`,
+      };
     return {
       check,
       state: "fix",
       found: pending
         ? `${counted(pending, "subscription")} to ${topicArn}, none confirmed: regression notices and failure alarms reach nobody`
         : `nobody is subscribed to ${topicArn}: regression notices and failure alarms reach nobody`,
-      change: pending ? `confirm the subscription (the link in the e-mail AWS sent), or subscribe again: ${subscribe}` : `subscribe: ${subscribe}`,
+      change: pending
+        ? `confirm the subscription (the link in the e-mail AWS sent), or subscribe again: ${subscribe}`
+        : `subscribe: ${subscribe}`,
     };
   } finally {
     sns.destroy();
@@ -272,7 +330,8 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
     return exitCodes.ok;
   }
   const { problems, args } = stackArgs(values, false);
-  if (positionals.length) problems.push(`unexpected arguments: ${positionals.join(" ")} (doctor takes only --stack and its region/endpoint)`);
+  if (positionals.length)
+    problems.push(`unexpected arguments: ${positionals.join(" ")} (doctor takes only --stack and its region/endpoint)`);
   refuseProblems("doctor", problems);
   out.write(`checking stack ${args.stack}${args.region ? ` in ${args.region}` : ""}\n`);
   const findings = await diagnose(args.stack!, args);
@@ -285,4 +344,3 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
   out.write(`${counted(toFix.length, "finding")} to act on (marked CHANGE or UNKNOWN above)\n`);
   return exitCodes.failed;
 }
-

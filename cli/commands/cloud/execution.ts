@@ -1,6 +1,11 @@
 // Following a sweep's execution, shared by `cloud status` and `cloud fetch`: its status line,
 // the map run's cell counts while it runs, its exit code, and what its output says.
-import { DescribeExecutionCommand, DescribeMapRunCommand, ListMapRunsCommand, type DescribeExecutionCommandOutput } from "@aws-sdk/client-sfn";
+import {
+  DescribeExecutionCommand,
+  DescribeMapRunCommand,
+  ListMapRunsCommand,
+  type DescribeExecutionCommandOutput,
+} from "@aws-sdk/client-sfn";
 import { regressionError } from "../../../infra/names.js";
 import { UsageError } from "../../../shared/errors.js";
 import type { AggregateResult } from "../../../shared/pipeline/contract.js";
@@ -16,7 +21,9 @@ export async function describe(cloud: Cloud, arn: string): Promise<DescribeExecu
   } catch (error) {
     if ((error as Error).name === "ExecutionDoesNotExist") return undefined;
     if ((error as Error).name === "StateMachineDoesNotExist")
-      throw new UsageError(`cloud: no state machine ${cloud.stateMachineArn}${cloud.region ? ` in ${cloud.region}` : ""} (check --state-machine/--stack and --region)`);
+      throw new UsageError(
+        `cloud: no state machine ${cloud.stateMachineArn}${cloud.region ? ` in ${cloud.region}` : ""} (check --state-machine/--stack and --region)`,
+      );
     throw awsFailure(error, `reading execution ${arn} (DescribeExecution)`, cloud);
   }
 }
@@ -63,7 +70,9 @@ export async function follow(
   for (;;) {
     const execution = await describe(cloud, arn);
     if (!execution)
-      throw new UsageError(`cloud: no execution ${arn}: start the sweep with \`dropsweep cloud start SPEC\` first${options.attempt > 1 ? ` (attempt ${options.attempt})` : ""}`);
+      throw new UsageError(
+        `cloud: no execution ${arn}: start the sweep with \`dropsweep cloud start SPEC\` first${options.attempt > 1 ? ` (attempt ${options.attempt})` : ""}`,
+      );
     const running = execution.status === "RUNNING";
     const line = [describeLine(execution), running ? await mapProgress(cloud, arn) : undefined].filter(Boolean).join("; ");
     if (line !== last) out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -86,13 +95,23 @@ export function aggregateOutput(e: DescribeExecutionCommandOutput): Partial<Aggr
 }
 
 /** The cell counts, the regressions and the claims' verdict an ended execution reports. */
-export function printOutput(result: Partial<AggregateResult> | undefined, claims: readonly ClaimVerdict[] | undefined, report: string | undefined, out: NodeJS.WritableStream): void {
-  if (result?.cells) out.write(`cells: ${result.cells.computed} computed, ${result.cells.cached} cached, ${result.cells.failed} failed of ${result.cells.total}\n`);
+export function printOutput(
+  result: Partial<AggregateResult> | undefined,
+  claims: readonly ClaimVerdict[] | undefined,
+  report: string | undefined,
+  out: NodeJS.WritableStream,
+): void {
+  if (result?.cells)
+    out.write(
+      `cells: ${result.cells.computed} computed, ${result.cells.cached} cached, ${result.cells.failed} failed of ${result.cells.total}\n`,
+    );
   if (typeof result?.regressions === "number") out.write(`regressions against the baseline: ${result.regressions}\n`);
   if (claims) out.write(`${verdictLine(claims, report)}\n`);
 }
 
 /** The claims of an execution's output, when it has them (stacks deployed before they were added do not). */
 export function outputClaims(result: Partial<AggregateResult> | undefined): ClaimVerdict[] | undefined {
-  return Array.isArray(result?.claims) ? result.claims.filter((c) => typeof c?.id === "string" && typeof c?.status === "string") : undefined;
+  return Array.isArray(result?.claims)
+    ? result.claims.filter((c) => typeof c?.id === "string" && typeof c?.status === "string")
+    : undefined;
 }

@@ -17,7 +17,8 @@ export const summary = "download the sweep's report (summary.json, report.md, re
 
 export const definition = (): CommandDefinition => ({
   path: "cloud fetch",
-  usage: "SWEEP (--stack NAME | --bucket NAME --state-machine ARN) [--out DIR] [--wait] [--interval S] [--strict] [--attempt N] [--region R] [--endpoint URL]",
+  usage:
+    "SWEEP (--stack NAME | --bucket NAME --state-machine ARN) [--out DIR] [--wait] [--interval S] [--strict] [--attempt N] [--region R] [--endpoint URL]",
   description: `Downloads the sweep's report (summary.json, report.md, report.html, plots/) into --out DIR, after checking the summary (nothing is written if it is damaged), and prints the claims' verdict. SWEEP: the 64-hex sweep id \`cloud start\` printed, or the SPEC file itself.`,
   options: [
     ...stackOptions(),
@@ -85,7 +86,8 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
     const local = new FileStore(directory);
     for (const [key, bytes] of files) await local.put(key.slice(prefix.length), bytes);
     out.write(`${files.size} files in ${directory}\n`);
-    for (const name of ["summary.json", "report.md", "report.html"]) if (files.has(prefix + name)) out.write(`  ${join(directory, name)}\n`);
+    for (const name of ["summary.json", "report.md", "report.html"])
+      if (files.has(prefix + name)) out.write(`  ${join(directory, name)}\n`);
     const claims = summary.claims.map(({ id, status }) => ({ id, status }));
     printOutput(aggregateOutput(execution), claims, join(directory, "report.html"), out);
     const code = exitCodeOf(execution);

@@ -64,9 +64,11 @@ export function stackArgs(v: StackFlags, resources = true): { problems: string[]
   } else if (v.stack === undefined) problems.push("give --stack NAME (the deployed stack to check)");
   if (v.stateMachine !== undefined && !/^arn:[a-z-]+:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(v.stateMachine))
     problems.push(`--state-machine must be a state machine ARN (got "${v.stateMachine}")`);
-  if (v.endpoint !== undefined && !/^https?:\/\/\S+$/.test(v.endpoint)) problems.push(`--endpoint must be an http(s) URL (got "${v.endpoint}")`);
+  if (v.endpoint !== undefined && !/^https?:\/\/\S+$/.test(v.endpoint))
+    problems.push(`--endpoint must be an http(s) URL (got "${v.endpoint}")`);
   const attempt = v.attempt === undefined ? 1 : Number(v.attempt);
-  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 999) problems.push(`--attempt must be an integer from 1 to 999 (got "${v.attempt}")`);
+  if (!Number.isInteger(attempt) || attempt < 1 || attempt > 999)
+    problems.push(`--attempt must be an integer from 1 to 999 (got "${v.attempt}")`);
   return {
     problems,
     args: {
@@ -99,7 +101,9 @@ export async function describeStack(name: string, where: Where): Promise<Stack> 
     return stack;
   } catch (error) {
     if ((error as Error).name === "ValidationError" || /does not exist/.test((error as Error).message))
-      throw new UsageError(`cloud: no stack "${name}"${where.region ? ` in ${where.region}` : ""} (deploy it with \`npx cdk deploy\`, or pass --region)`);
+      throw new UsageError(
+        `cloud: no stack "${name}"${where.region ? ` in ${where.region}` : ""} (deploy it with \`npx cdk deploy\`, or pass --region)`,
+      );
     throw awsFailure(error, `reading stack ${name}'s outputs (DescribeStacks)`, where);
   } finally {
     cfn.destroy();
@@ -127,7 +131,9 @@ export async function connect(args: StackArgs): Promise<Cloud> {
     bucket = stackOutput(stack, outputNames.bucket);
     stateMachineArn = stackOutput(stack, outputNames.stateMachine);
     if (!bucket || !stateMachineArn)
-      throw new UsageError(`cloud: stack "${args.stack}" has no ${outputNames.bucket}/${outputNames.stateMachine} outputs; is it a dropsweep stack?`);
+      throw new UsageError(
+        `cloud: stack "${args.stack}" has no ${outputNames.bucket}/${outputNames.stateMachine} outputs; is it a dropsweep stack?`,
+      );
   }
   return {
     ...clientConfig(args),
@@ -151,7 +157,8 @@ export function executionArn(stateMachineArn: string, name: string): string {
 /** A sweep id as given, or the id of a spec file. */
 export async function sweepIdOf(subcommand: string, target: string): Promise<string> {
   if (/^[0-9a-f]{64}$/i.test(target)) return target.toLowerCase();
-  const where = "`cloud start` prints it (so does the report: summary.json's sweepId), and it names the sweep's folder sweeps/<id>/ in the store";
+  const where =
+    "`cloud start` prints it (so does the report: summary.json's sweepId), and it names the sweep's folder sweeps/<id>/ in the store";
   // A prefix such as the 12 characters `dropsweep run` prints: executions are named by the whole id.
   if (/^[0-9a-f]{1,63}$/i.test(target) && !existsSync(target))
     throw new UsageError(`cloud ${subcommand}: "${target}" is not a whole sweep id: give all 64 hex digits or the SPEC file; ${where}`);

@@ -24,7 +24,10 @@ export const definition = (): CommandDefinition => ({
   description: `Validates SPEC (YAML) locally with the schema \`dropsweep run\` uses (nothing is written if it is bad), uploads it where Plan reads it and starts an execution named after the sweep id, printing the id. A sweep already started is refused: follow it with status/fetch, or start it again on purpose with --attempt 2, 3, ... Before the first sweep on a stack, run \`dropsweep cloud doctor --stack NAME\`.`,
   options: [
     ...stackOptions(),
-    flag("--baseline <KEY>", "a stored summary to compare with (a key under baselines/); regressions end the execution with exit code 3 for status/fetch"),
+    flag(
+      "--baseline <KEY>",
+      "a stored summary to compare with (a key under baselines/); regressions end the execution with exit code 3 for status/fetch",
+    ),
   ],
   after: `Exit codes: 0 started; 1 an AWS call failed (if StartExecution fails, the spec is already
 uploaded: the message says where); 2 bad input or refused (nothing written).`,
@@ -50,7 +53,9 @@ function alreadyStarted(sweepId: string, arn: string, execution: DescribeExecuti
  */
 function afterUpload(failure: unknown, specUrl: string): unknown {
   if (!(failure instanceof UsageError) && !(failure instanceof CommandFailure)) return failure;
-  return new CommandFailure(`${failure.message}${failure.message.includes("\n") ? "\n" : "; "}the spec was uploaded to ${specUrl}, but no execution was started by this command`);
+  return new CommandFailure(
+    `${failure.message}${failure.message.includes("\n") ? "\n" : "; "}the spec was uploaded to ${specUrl}, but no execution was started by this command`,
+  );
 }
 
 export async function run(argv: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -63,7 +68,8 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
   const [target, ...rest] = positionals;
   if (!target) problems.unshift("start needs a SPEC file");
   if (rest.length) problems.push(`unexpected arguments: ${rest.join(" ")}`);
-  if (values.baseline !== undefined && !/^baselines\/[^\s]+$/.test(values.baseline)) problems.push(`--baseline must be a store key under baselines/ (got "${values.baseline}")`);
+  if (values.baseline !== undefined && !/^baselines\/[^\s]+$/.test(values.baseline))
+    problems.push(`--baseline must be a store key under baselines/ (got "${values.baseline}")`);
   refuseProblems("start", problems);
 
   const text = await readSpecFile("cloud start", target!);

@@ -10,7 +10,8 @@ export const summary = "the execution's status and its cells' counts (--watch: u
 
 export const definition = (): CommandDefinition => ({
   path: "cloud status",
-  usage: "SWEEP (--stack NAME | --bucket NAME --state-machine ARN) [--watch] [--interval S] [--strict] [--attempt N] [--region R] [--endpoint URL]",
+  usage:
+    "SWEEP (--stack NAME | --bucket NAME --state-machine ARN) [--watch] [--interval S] [--strict] [--attempt N] [--region R] [--endpoint URL]",
   description: `The execution's status and, while it runs, its map run's cell counts; once it has ended, the claims' verdict. SWEEP: the 64-hex sweep id \`cloud start\` printed, or the SPEC file itself.`,
   options: [
     ...stackOptions(),

@@ -29,7 +29,13 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
       if (!onEpochAxis(point.epoch, skipped)) continue;
       point.blockNorms.forEach((value, g) => {
         if (positive(value))
-          values.push({ configuration: input.configuration, epoch: point.epoch, block: `block ${g + 1}`, value, ...(point.epoch === last ? { final: true } : {}) });
+          values.push({
+            configuration: input.configuration,
+            epoch: point.epoch,
+            block: `block ${g + 1}`,
+            value,
+            ...(point.epoch === last ? { final: true } : {}),
+          });
       });
     }
     if (input.balancedNorm !== undefined && positive(input.balancedNorm))
@@ -87,7 +93,10 @@ function finalBalancePlot(inputs: readonly BalanceInput[], notes: string[]): Plo
   const ratios = values.map((v) => v.ratio);
   const domain = [Math.min(0.9, ...ratios), Math.max(1.1, ...ratios)];
   const allNotes = [...notes, "The results record only the final block norms, so the approach to balance over epochs is not drawn."];
-  if (withoutTarget > 0) allNotes.push(`${counted(withoutTarget, "configuration")} without a balanced value (no closed form) ${withoutTarget === 1 ? "is" : "are"} not drawn.`);
+  if (withoutTarget > 0)
+    allNotes.push(
+      `${counted(withoutTarget, "configuration")} without a balanced value (no closed form) ${withoutTarget === 1 ? "is" : "are"} not drawn.`,
+    );
   const y = { field: "ratio", type: "quantitative" as const, title: "‖U_g V_gᵀ‖_F ÷ (‖A*‖₍ₖ₎/b)", scale: { domain, zero: false } };
   return {
     id: "balance",
@@ -128,12 +137,22 @@ export const balancePanel: Panel = {
         const inputs = cells.map((c) => {
           const { points, thinned } = thinBlockNorms(c.blockNorms!);
           thinnedAny ||= thinned;
-          return { configuration: context.labelOf(c.hash), epochs: points, ...(c.balancedNorm !== undefined ? { balancedNorm: c.balancedNorm } : {}) };
+          return {
+            configuration: context.labelOf(c.hash),
+            epochs: points,
+            ...(c.balancedNorm !== undefined ? { balancedNorm: c.balancedNorm } : {}),
+          };
         });
         return balancePlot(inputs, [
           ...facetNotes(drawn, cells, context),
-          ...(sparse ? ["Block norms are recorded at log-spaced epochs (every epoch at first, then four per doubling) and the last, not at every epoch."] : []),
-          ...(thinnedAny ? [`Long records of block norms are drawn as at most ${maxCurvePoints} points, each the norms at its span's last epoch.`] : []),
+          ...(sparse
+            ? [
+                "Block norms are recorded at log-spaced epochs (every epoch at first, then four per doubling) and the last, not at every epoch.",
+              ]
+            : []),
+          ...(thinnedAny
+            ? [`Long records of block norms are drawn as at most ${maxCurvePoints} points, each the norms at its span's last epoch.`]
+            : []),
         ]);
       },
     };

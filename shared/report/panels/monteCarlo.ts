@@ -69,7 +69,11 @@ export const monteCarloPanel: Panel = {
         const bound = claimTolerance(summary, "1") ?? 3;
         const configurations = new Set(points.map((p) => labelOf(p.hash))).size;
         return monteCarloPlot(
-          pickCategories(points, labelOf, limits.categories, (p) => Math.abs(p.zScore)).map((p) => ({ configuration: labelOf(p.hash), zScore: p.zScore, bound })),
+          pickCategories(points, labelOf, limits.categories, (p) => Math.abs(p.zScore)).map((p) => ({
+            configuration: labelOf(p.hash),
+            zScore: p.zScore,
+            bound,
+          })),
           capNote(Math.min(configurations, limits.categories), configurations, "configurations", "|z|"),
         );
       },

@@ -88,11 +88,19 @@ export const objectiveGapPanel: Panel = {
       add(cell) {
         const family = cell.mask?.family;
         if ((family === "dropblock" || family === "dropout") && cell.objectiveGap !== undefined)
-          gaps.push({ blockSize: cell.mask!.blockSize, keepProbability: cell.mask!.keepProbability, objectiveGap: cell.objectiveGap, representable: cell.representable === true });
+          gaps.push({
+            blockSize: cell.mask!.blockSize,
+            keepProbability: cell.mask!.keepProbability,
+            objectiveGap: cell.objectiveGap,
+            representable: cell.representable === true,
+          });
       },
       finish() {
         const cap = context.limits.gapPoints;
-        const notes = gaps.length > cap ? [`${cap} of ${counted(gaps.length, "cell")} drawn, evenly spaced in grid order; every cell is in the table below.`] : [];
+        const notes =
+          gaps.length > cap
+            ? [`${cap} of ${counted(gaps.length, "cell")} drawn, evenly spaced in grid order; every cell is in the table below.`]
+            : [];
         return objectiveGapPlot(evenly(gaps, cap), notes, claimTolerance(context.summary, "3"));
       },
     };

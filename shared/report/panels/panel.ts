@@ -56,7 +56,9 @@ export interface Panel {
 
 /** "12 of 40 configurations shown: ..." when a cap cut them. */
 export function capNote(shown: number, total: number, what: string, worstBy = "objective gap"): string[] {
-  return shown < total ? [`${shown} of ${total} ${what} shown: the worst by ${worstBy} and an even spread over the grid; every cell is in the table below.`] : [];
+  return shown < total
+    ? [`${shown} of ${total} ${what} shown: the worst by ${worstBy} and an even spread over the grid; every cell is in the table below.`]
+    : [];
 }
 
 /** Notes for a per-configuration panel, from the cells it actually draws. */
@@ -78,7 +80,11 @@ export function evenly<T>(items: readonly T[], cap: number): T[] {
 }
 
 /** Per configuration label, keep the first entry; at most `cap` labels. */
-export function firstPerConfiguration<T extends { hash: string }>(items: readonly T[], labelOf: (hash: string) => string, cap: number): T[] {
+export function firstPerConfiguration<T extends { hash: string }>(
+  items: readonly T[],
+  labelOf: (hash: string) => string,
+  cap: number,
+): T[] {
   const seen = new Set<string>();
   const out: T[] = [];
   for (const item of items) {
@@ -91,7 +97,12 @@ export function firstPerConfiguration<T extends { hash: string }>(items: readonl
 }
 
 /** Every entry of at most `cap` configuration labels, preferring those with the largest badness. */
-export function pickCategories<T extends { hash: string }>(items: readonly T[], labelOf: (hash: string) => string, cap: number, badness: (item: T) => number): T[] {
+export function pickCategories<T extends { hash: string }>(
+  items: readonly T[],
+  labelOf: (hash: string) => string,
+  cap: number,
+  badness: (item: T) => number,
+): T[] {
   const worst = new Map<string, number>();
   for (const item of items) worst.set(labelOf(item.hash), Math.max(worst.get(labelOf(item.hash)) ?? 0, badness(item)));
   const labels = pickConfigurations([...worst.keys()], (label) => worst.get(label)!, cap);

@@ -55,7 +55,13 @@ export const regularisersPanel: Panel = {
       },
       finish() {
         const { labelOf, limits } = context;
-        return regularisersPlot(firstPerConfiguration(cells, labelOf, limits.categories).map((p) => ({ configuration: labelOf(p.hash), dropout: p.dropout, dropconnect: p.dropconnect })));
+        return regularisersPlot(
+          firstPerConfiguration(cells, labelOf, limits.categories).map((p) => ({
+            configuration: labelOf(p.hash),
+            dropout: p.dropout,
+            dropconnect: p.dropconnect,
+          })),
+        );
       },
     };
   },

@@ -96,7 +96,8 @@ export const schemesPanel: Panel = {
     return {
       add(cell) {
         const family = cell.mask?.family;
-        if (cell.schemeKey && family === "dropblock" && !partitionedByKey.has(cell.schemeKey)) partitionedByKey.set(cell.schemeKey, cell.hash);
+        if (cell.schemeKey && family === "dropblock" && !partitionedByKey.has(cell.schemeKey))
+          partitionedByKey.set(cell.schemeKey, cell.hash);
         if (cell.schemeKey && family === "contiguous-dropblock") contiguous.push({ hash: cell.hash, key: cell.schemeKey });
       },
       async finish(drawn) {
@@ -107,13 +108,19 @@ export const schemesPanel: Panel = {
         let thinnedAny = false;
         const inputs: SchemeInput[] = [];
         for (const pair of pairs) {
-          const label = context.labelOf(pair.partitioned).replace(/^dropblock ?|mask\.family=dropblock ?|dropblock ?/g, "").trim() || "same settings";
+          const label =
+            context
+              .labelOf(pair.partitioned)
+              .replace(/^dropblock ?|mask\.family=dropblock ?|dropblock ?/g, "")
+              .trim() || "same settings";
           for (const scheme of ["partitioned", "contiguous"] as const) {
             const cell = await cellOf(pair[scheme]);
             if (!cell) continue;
             const { curve, thinned } = thinCurve(cell.curve ?? []);
             thinnedAny ||= thinned;
-            const epochs = curve.filter((p) => p.deterministicObjective !== undefined).map((p) => ({ epoch: p.epoch, deterministicObjective: p.deterministicObjective! }));
+            const epochs = curve
+              .filter((p) => p.deterministicObjective !== undefined)
+              .map((p) => ({ epoch: p.epoch, deterministicObjective: p.deterministicObjective! }));
             inputs.push({ configuration: label, scheme, epochs, ...(cell.spectra ? { spectrum: cell.spectra.learned } : {}) });
           }
         }

@@ -44,7 +44,8 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
   if (values.length === 0) return undefined;
   const allNotes = [...notes];
   if (dropped > 0) allNotes.push(`${dropped} singular values equal to 0 are not drawn (log axis); a closed form's zeros are its rank cut.`);
-  if (floored > 0) allNotes.push(`${floored} learned singular values below ${spectrumFloor} × the largest are drawn on that floor as triangles (▼).`);
+  if (floored > 0)
+    allNotes.push(`${floored} learned singular values below ${spectrumFloor} × the largest are drawn on that floor as triangles (▼).`);
   const legend = colour(["target", "closed form", "learned"], "singular values");
   return {
     id: "spectra",

@@ -66,7 +66,13 @@ export const baseConfig = {
 };
 
 /** Epochs on a log axis: the first epochs (where curves move) and the last (where they settle) both show. */
-export const epochAxis = { field: "epoch", type: "quantitative" as const, title: "epoch (log)", scale: { type: "log" as const }, axis: { tickCount: 5 } };
+export const epochAxis = {
+  field: "epoch",
+  type: "quantitative" as const,
+  title: "epoch (log)",
+  scale: { type: "log" as const },
+  axis: { tickCount: 5 },
+};
 
 /**
  * Whether a point can sit on the log epoch axis: epoch 0 (the initial weights, in results that
@@ -80,5 +86,7 @@ export function onEpochAxis(epoch: number, skipped: { count: number }): boolean 
 }
 
 export function epochNote(skipped: { count: number }): string[] {
-  return skipped.count > 0 ? [`${counted(skipped.count, "point")} at epoch 0 (or not a positive epoch) not drawn: the epoch axis is logarithmic.`] : [];
+  return skipped.count > 0
+    ? [`${counted(skipped.count, "point")} at epoch 0 (or not a positive epoch) not drawn: the epoch axis is logarithmic.`]
+    : [];
 }

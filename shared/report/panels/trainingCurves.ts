@@ -23,7 +23,12 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
       if (point.stochasticLoss !== undefined && positive(point.stochasticLoss))
         values.push({ configuration: input.configuration, epoch: point.epoch, series: "stochastic loss", value: point.stochasticLoss });
       if (point.deterministicObjective !== undefined && positive(point.deterministicObjective))
-        values.push({ configuration: input.configuration, epoch: point.epoch, series: "deterministic objective", value: point.deterministicObjective });
+        values.push({
+          configuration: input.configuration,
+          epoch: point.epoch,
+          series: "deterministic objective",
+          value: point.deterministicObjective,
+        });
     }
     if (input.closedFormMinimum !== undefined && positive(input.closedFormMinimum))
       values.push({ configuration: input.configuration, series: "closed-form minimum", value: input.closedFormMinimum });
@@ -75,7 +80,11 @@ export const trainingCurvesPanel: Panel = {
         const inputs = cells.map((c) => {
           const { curve, thinned } = thinCurve(c.curve!);
           thinnedAny ||= thinned;
-          return { configuration: context.labelOf(c.hash), epochs: curve, ...(c.closedFormMinimum !== undefined ? { closedFormMinimum: c.closedFormMinimum } : {}) };
+          return {
+            configuration: context.labelOf(c.hash),
+            epochs: curve,
+            ...(c.closedFormMinimum !== undefined ? { closedFormMinimum: c.closedFormMinimum } : {}),
+          };
         });
         return trainingCurvesPlot(inputs, [...facetNotes(drawn, cells, context), ...(thinnedAny ? [thinnedCurvesNote] : [])]);
       },
