@@ -24,15 +24,11 @@ export interface AggregateOptions extends PipelineOptions {
   report?: (store: Store, summary: Summary, baseline: Summary | undefined) => Promise<{ keys: string[]; regressions: number }>;
 }
 
-export function summaryKeyOf(sweepId: string): string {
-  return keys.report(sweepId, "summary.json");
-}
-
 export async function aggregate(store: Store, event: AggregateEvent, options: AggregateOptions = {}): Promise<AggregateResult> {
   const log = options.log ?? silentLog;
   const { sweepId } = event;
   const summary = await summarise(store, sweepId, options);
-  const summaryKey = summaryKeyOf(sweepId);
+  const summaryKey = keys.summary(sweepId);
   await store.put(summaryKey, JSON.stringify(summary, null, 2) + "\n", { contentType: "application/json" });
 
   // A baseline that is not a summary fails the step with the field that is wrong: a scheduled
