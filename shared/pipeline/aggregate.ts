@@ -10,6 +10,7 @@ import { readCellError, readResult } from "../results/result.js";
 import { checkSummary, SUMMARY_FORMAT, type RowStatus, type Summary, type SummaryRow } from "../results/summary.js";
 import type { ResolvedSweep } from "../spec/spec.js";
 import type { Store } from "../store/store.js";
+import { readBaseline } from "./baseline.js";
 import { forEachLimit } from "./concurrency.js";
 import { type AggregateEvent, type AggregateResult, type CellReference, type ManifestItem } from "./contract.js";
 import { keys } from "../store/layout.js";
@@ -34,7 +35,7 @@ export async function aggregate(store: Store, event: AggregateEvent, options: Ag
   // A baseline that is not a summary fails the step with the field that is wrong: a scheduled
   // run must not pass for want of something to compare with.
   const baseline = event.baselineKey
-    ? checkSummary(await readJson<unknown>(store, event.baselineKey), `baseline ${event.baselineKey} in ${store.url}`)
+    ? checkSummary(await readBaseline(store, event.baselineKey), `baseline ${event.baselineKey} in ${store.url}`)
     : undefined;
   let reportKeys: string[] = [];
   let regressions = 0;
