@@ -54,7 +54,7 @@ function fits(samples: number, proportions?: readonly number[]): boolean {
  * smallest such bound and takes at most about total / p_c + 1 steps (~12 for equal shares).
  * `proportions` must be usable (10 non-negative numbers, one positive).
  */
-export function largestSamples(proportions?: readonly number[]): number {
+function largestSamples(proportions?: readonly number[]): number {
   const shares = proportions ?? new Array<number>(digitClasses).fill(1);
   const total = shares.reduce((s, p) => s + p, 0);
   const bounds = shares.flatMap((p, c) => (p > 0 ? [Math.floor(((mnistDigitCounts[c]! + 1) * total) / p) + 1] : []));
