@@ -37,6 +37,8 @@ export interface PipelineOptions {
    * listing of `cells/` rather than key by key. @default 1000
    */
   listFromCells?: number;
+  /** Cells per slice of the sweep (slices.ts; tests make slices small). @default CELLS_PER_SLICE */
+  cellsPerSlice?: number;
 }
 
 /** The listings stop (cells are then read key by key) past this many keys, in all, per cell of the sweep. */
@@ -78,7 +80,7 @@ export async function plan(store: Store, event: PlanEvent, options: PipelineOpti
   const pending = await pendingCells(store, sweep, kernelVersion, log, concurrency, listed);
   await store.put(keys.manifest(sweepId), jsonLines(pending.items), { contentType: "application/jsonl" });
   // The slices the Reduce map reads (slices.ts), with which cells this plan left to compute.
-  await writeSlices(store, sweepId, sweep.resolved.cells, new Set(pending.items.map((item) => item.hash)));
+  await writeSlices(store, sweepId, sweep.resolved.cells, new Set(pending.items.map((item) => item.hash)), options.cellsPerSlice);
 
   const result: PlanResult = {
     sweepId,

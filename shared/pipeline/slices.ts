@@ -63,8 +63,9 @@ export async function writeSlices(
   sweepId: string,
   cells: readonly SlicedCell[],
   pending: ReadonlySet<string>,
+  cellsPerSlice = CELLS_PER_SLICE,
 ): Promise<SliceItem[]> {
-  const { rows, items } = sliceSweep(sweepId, cells, pending);
+  const { rows, items } = sliceSweep(sweepId, cells, pending, cellsPerSlice);
   await store.put(keys.rows(sweepId), rows, { contentType: "application/jsonl" });
   await store.put(keys.slices(sweepId), jsonLines(items), { contentType: "application/jsonl" });
   return items;
