@@ -83,7 +83,8 @@ describe("slices", () => {
     expect(read.flat()).toEqual(cells.map((c, i) => ({ ...c, pending: i === 2 })));
     // Bytes that are not the slice's are refused with what to do.
     const edited = rows.slice();
-    edited[items[1]!.rows.offset + 10] ^= 1;
+    const at = items[1]!.rows.offset + 10;
+    edited[at] = edited[at]! ^ 1;
     await store.put(keys.rows(sweepId), edited);
     await expect(readSliceRows(store, items[1]!)).rejects.toThrow(/slice 1.*not the bytes the slice names.*plan the sweep again/);
     await expect(readSliceRows(store, items[0]!)).resolves.toHaveLength(3);
@@ -156,7 +157,7 @@ describe("a partial that cannot be trusted", () => {
     const bytes = encodePartial(item!, await reduceRows(store, rows));
     expect(Array.isArray(decodePartial(item!, bytes))).toBe(true);
     const flipped = bytes.slice();
-    flipped[bytes.length - 20] ^= 1;
+    flipped[bytes.length - 20] = flipped[bytes.length - 20]! ^ 1;
     expect(decodePartial(item!, flipped)).toEqual({ damaged: "SHA-256 does not match the contents" });
     expect(decodePartial(item!, bytes.subarray(0, bytes.length - 30))).toEqual({ damaged: "SHA-256 does not match the contents" });
     expect(decodePartial(item!, bytes.subarray(0, 12))).toMatchObject({ damaged: expect.stringMatching(/^no header line|^header/) });
