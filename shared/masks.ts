@@ -168,7 +168,7 @@ export function maskProblemText(...args: Parameters<typeof maskProblems>): strin
   return lines.length ? lines.join("; ") : undefined;
 }
 
-/** lambda = (1 - theta) / theta (THEORY.md, Setting). */
+/** lambda = (1 - theta) / theta (THEORY.md "Setting"). */
 export function dropoutLambda(keepProbability: number): number {
   return (1 - keepProbability) / keepProbability;
 }

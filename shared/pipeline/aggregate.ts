@@ -38,17 +38,13 @@ export interface AggregateOptions extends PipelineOptions {
   ) => Promise<{ keys: string[]; regressions: number }>;
 }
 
-export function summaryKeyOf(sweepId: string): string {
-  return keys.report(sweepId, "summary.json");
-}
-
 export async function aggregate(store: Store, event: AggregateEvent, options: AggregateOptions = {}): Promise<AggregateResult> {
   const log = options.log ?? silentLog;
   const { sweepId } = event;
   const { items, rows } = await slicesOf(store, sweepId);
   const gathered = await gather(store, items, { ...options, partials: true, ...(rows ? { rows } : {}) });
   const summary = summaryOf(sweepId, gathered);
-  const summaryKey = summaryKeyOf(sweepId);
+  const summaryKey = keys.summary(sweepId);
   await store.put(summaryKey, JSON.stringify(summary, null, 2) + "\n", { contentType: "application/json" });
 
   // A baseline that is not a summary fails the step with the field that is wrong: a scheduled

@@ -11,10 +11,10 @@
 import * as z from "zod";
 import { claimIdSchema } from "../claims/result.js";
 import { claimStatusSchema } from "../claims/status.js";
-import { SHA256_HEX } from "../spec/canonical.js";
+import { sha256HexSchema } from "../spec/canonical.js";
 import { MAX_DEFINITION_BYTES, MAX_SLICE_ROWS_BYTES } from "../store/layout.js";
 
-const hash = z.string().regex(SHA256_HEX, "expected a SHA-256 in hex (64 digits)");
+const hash = sha256HexSchema;
 const count = z.number().int().nonnegative();
 
 /**

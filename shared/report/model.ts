@@ -10,6 +10,7 @@ import { posix } from "node:path";
 import { claimById, claims as claimModules } from "../claims/list.js";
 import type { ClaimResult } from "../claims/result.js";
 import { keys } from "../store/layout.js";
+import { emptyMetrics } from "../results/metrics.js";
 import type { Regression, Summary, SummaryRow } from "../results/summary.js";
 import { compareWithBaseline, unmatchedCells } from "./baseline.js";
 import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell, type ReportCellFacts } from "./cells.js";
@@ -246,15 +247,7 @@ function resultHealth(summary: Summary, delivered: ReadonlySet<string>, unreadab
     const reason = corruptReason.get(row.hash);
     if (reason === undefined) return row;
     const { hash, parameters } = row;
-    const none = {
-      objectiveGap: null,
-      spectrumError: null,
-      balanceRatio: null,
-      learnedRank: null,
-      closedFormRank: null,
-      representable: null,
-    };
-    return { hash, parameters, ...none, status: "corrupt", error: `result is corrupt: ${reason}` };
+    return { hash, parameters, ...emptyMetrics(), status: "corrupt", error: `result is corrupt: ${reason}` };
   });
   // Recounted from the rows as shown, so computed + cached + failed stays the total.
   const current: Summary = corruptResults.length > 0 ? { ...summary, cells: countCells(rows), rows } : summary;

@@ -78,7 +78,7 @@ export async function writeReport(
   // regeneration without one); keep every field the pipeline wrote.
   const { report: _report, baseline: _baseline, regressions: _regressions, ...pipelineFields } = summary;
   const augmented: Summary = { ...pipelineFields, ...fields };
-  const summaryKey = keys.report(sweepId, "summary.json");
+  const summaryKey = keys.summary(sweepId);
   await store.put(summaryKey, JSON.stringify(augmented, null, 2) + "\n", { contentType: "application/json" });
   written.push(summaryKey);
   return { keys: written, summary: augmented, regressions: model.baseline?.regressions ?? [], model };

@@ -31,6 +31,8 @@ export const keys = {
    */
   partial: (sweepId: string, slice: number | string) => `partials/${sweepId}/${slice}.jsonl`,
   report: (sweepId: string, file: string) => `sweeps/${sweepId}/report/${file}`,
+  /** The sweep's summary.json (written last of its report: a reader who finds it finds the report). */
+  summary: (sweepId: string) => `sweeps/${sweepId}/report/summary.json`,
   /** Cell definitions (CellDocument lines), written by Plan; `bundle` is the SHA-256 of the file. */
   definitions: (bundle: string) => `definitions/${bundle}.jsonl`,
   result: (hash: string) => `cells/${hash}/result.json`,
@@ -39,6 +41,11 @@ export const keys = {
   /** Why the cell's last attempt failed; a later success leaves it stale (result.json wins). */
   error: (hash: string) => `cells/${hash}/error.json`,
 } as const;
+
+/** The sweep a key under `sweeps/` belongs to (the inverse of the sweep keys above), else undefined. */
+export function sweepIdOfKey(key: string): string | undefined {
+  return /^sweeps\/([^/]+)\//.exec(key)?.[1];
+}
 
 /**
  * Cells of the grid per bundle: Plan cuts the sweep at every 1,000 cells of grid order and
