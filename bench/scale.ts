@@ -1,5 +1,5 @@
 // Aggregation at scale on an S3-compatible store (docs/BENCHMARKS.md "Aggregate at scale"):
-//   npx tsx bench/scale.ts [--cells 10000,100000] [--before DIR] [--reduce-samples 3]
+//   npx tsx bench/scale.ts [--cells 10000,100000] [--before DIR] [--reduce-samples 3] [--linear 20000]
 // For each size: a noop sweep through the local state machine (Plan, the Workers, the Reduce
 // map, Aggregate) against s3rver running in its own process; then single invocations as Lambda
 // runs them, each in a fresh Node process from the esbuild bundle Lambda gets (infra/bundling.ts):
@@ -7,7 +7,7 @@
 // Reduce step, its node_modules and wasm/build in place), that tree's Aggregate, which reads
 // every result, runs on the same store. Each invocation reports its wall time and the process's
 // peak resident memory (what Lambda bills as "Max Memory Used"), to set against the functions'
-// timeout and memory (infra/stack.ts).
+// timeout and memory (infra/stack.ts). --linear N: Aggregate's memory for N linear cells.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,7 +21,8 @@ import type { AggregateEvent, SliceItem } from "../shared/pipeline/contract.js";
 import { submitSpec } from "../shared/pipeline/plan.js";
 import { readSlices } from "../shared/pipeline/slices.js";
 import { openStore } from "../shared/store/open.js";
-import { noopSpec } from "./load.js";
+import { reduce } from "../shared/pipeline/reduce.js";
+import { heavyResults, noopSpec } from "./load.js";
 
 const credentials = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" };
 
@@ -150,6 +151,29 @@ export async function measureScale(cells: number, options: { before?: string; re
   }
 }
 
+/**
+ * Aggregate's memory per linear cell (their evidence carries the cell, metrics and spectra):
+ * `cells` synthetic linear-factorisation results (bench/load.ts heavyResults, 100-point curves)
+ * on a directory store, reduced in-process, then one Aggregate invocation from its bundle.
+ */
+export async function measureLinear(cells: number, say: (line: string) => void) {
+  const dir = mkdtempSync(join(tmpdir(), `dropsweep-scale-linear-`));
+  try {
+    const store = openStore(join(dir, "store"));
+    const sweepId = await heavyResults(store, cells, 100);
+    const slices = (await readSlices(store, sweepId))!;
+    for (const item of slices) await reduce(store, item);
+    const aggregate = await bundle(projectRoot, defaultHandlerEntries.aggregate, dir);
+    const env = { DROPSWEEP_STORE: store.url, POWERTOOLS_LOG_LEVEL: "ERROR", POWERTOOLS_METRICS_DISABLED: "true" };
+    const r = invoke(aggregate, { sweepId }, env, dir);
+    say(
+      `${cells} linear cells (synthetic results): Aggregate of ${slices.length} partials ${s(r.ms)}, max RSS ${mb(r.maxRssMB)} (${mb(r.loadedRssMB)} loaded)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function flag(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
   return at > 0 ? process.argv[at + 1] : undefined;
@@ -157,7 +181,9 @@ function flag(name: string): string | undefined {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const say = (line: string) => process.stdout.write(line + "\n");
-  const sizes = (flag("cells") ?? "10000,100000").split(",").map(Number);
+  const linear = flag("linear");
+  if (linear) for (const cells of linear.split(",").map(Number)) await measureLinear(cells, say);
+  const sizes = (flag("cells") ?? (linear ? "" : "10000,100000")).split(",").filter(Boolean).map(Number);
   for (const cells of sizes) {
     const before = flag("before");
     await measureScale(cells, { ...(before ? { before } : {}), reduceSamples: Number(flag("reduce-samples") ?? 3), say });
