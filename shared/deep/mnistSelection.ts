@@ -1,5 +1,5 @@
 // Which MNIST digits a deep cell may ask for, without the digits themselves: spec validation
-// (shared/spec/cell.ts) runs in the Plan and Aggregate Lambdas, whose bundles do not ship the
+// (shared/spec/cell.ts) runs in the Plan, Reduce and Aggregate Lambdas, whose bundles do not ship the
 // `mnist` package (~21 MB), so the per-class counts are constants here, checked against the
 // package by test/deep/mnist.test.ts. shared/deep/mnist.ts loads the digits (Worker only).
 import type { Problem } from "../spec/problems.js";
