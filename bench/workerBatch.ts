@@ -12,9 +12,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { parseJsonLines } from "../shared/jsonLines.js";
-import type { ManifestItem } from "../shared/pipeline/contract.js";
-import { keys } from "../shared/store/layout.js";
 
 export const representativeSpec = [
   "name: worker-measurement",
@@ -38,7 +35,7 @@ export interface WorkerMeasurement {
 export async function measureWorkerBatch(specText: string, cellLimit: number): Promise<WorkerMeasurement> {
   process.env.POWERTOOLS_LOG_LEVEL ??= "ERROR";
   process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
-  const { submitSpec, plan } = await import("../shared/pipeline/plan.js");
+  const { submitSpec, plan, readManifest } = await import("../shared/pipeline/plan.js");
   const { directoryUrl, openStore } = await import("../shared/store/open.js");
   const { handler } = await import("../functions/worker.js");
 
@@ -50,8 +47,7 @@ export async function measureWorkerBatch(specText: string, cellLimit: number): P
       const store = openStore(url);
       const { event } = await submitSpec(store, specText);
       const planned = await plan(store, event);
-      const manifest = keys.manifest(planned.sweepId);
-      const items = parseJsonLines<ManifestItem>(new TextDecoder().decode(await store.get(manifest)), manifest).slice(0, cellLimit);
+      const items = (await readManifest(store, planned.sweepId)).slice(0, cellLimit);
       const t0 = performance.now();
       const result = await handler({ Items: items, BatchInput: { sweepId: planned.sweepId } });
       return { ms: performance.now() - t0, cells: items.length, failed: result.failed.length };

@@ -12,16 +12,17 @@
 // read, a listed result is still read and verified.
 import { UsageError } from "../errors.js";
 import { jsonLines, parseJsonLines } from "../jsonLines.js";
+import { documentOrThrow } from "../store/document.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
 import { checkStoredResult } from "../results/result.js";
 import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "../spec/canonical.js";
 import { cellDocumentText } from "../spec/hash.js";
-import { parseSpec, type Sweep } from "../spec/spec.js";
+import { parseSpec, type StoredResolvedSweep, type Sweep } from "../spec/spec.js";
 import { toBytes } from "../store/conflict.js";
 import { locate } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
-import { type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
+import { manifestItemSchema, type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
 import { DEFINITIONS_PER_BUNDLE, MAX_DEFINITION_BYTES, keys } from "../store/layout.js";
 import { silentLog, type PipelineLog } from "./log.js";
 import { writeSlices } from "./slices.js";
@@ -69,7 +70,9 @@ export async function plan(store: Store, event: PlanEvent, options: PipelineOpti
   const { sweepId } = sweep;
 
   if (event.specKey !== keys.spec(sweepId)) await store.put(keys.spec(sweepId), text, { contentType: "application/yaml" });
-  await store.put(keys.resolved(sweepId), canonicalJson({ sweepId, ...sweep.resolved }), { contentType: "application/json" });
+  await store.put(keys.resolved(sweepId), canonicalJson({ sweepId, ...sweep.resolved } satisfies StoredResolvedSweep), {
+    contentType: "application/json",
+  });
   await store.put(keys.cells(sweepId), jsonLines(sweep.cells.map((c) => ({ hash: c.hash }) satisfies CellReference)), {
     contentType: "application/jsonl",
   });
@@ -101,7 +104,11 @@ export async function readManifest(store: Store, sweepId: string): Promise<Manif
   const key = keys.manifest(sweepId);
   const bytes = await store.get(key);
   if (!bytes) throw new Error(`no manifest at ${key} in ${store.url}: plan the sweep first`);
-  return parseJsonLines<ManifestItem>(new TextDecoder().decode(bytes), key);
+  return documentOrThrow(
+    parseJsonLines(new TextDecoder().decode(bytes), manifestItemSchema),
+    `${key} in ${store.url}`,
+    "; plan the sweep again",
+  );
 }
 
 /**

@@ -6,11 +6,12 @@
 // byte range and refuses them unless their SHA-256 is the item's.
 import { jsonLines, parseJsonLines } from "../jsonLines.js";
 import { canonicalJson, sha256Hex } from "../spec/canonical.js";
-import type { ResolvedSweep } from "../spec/spec.js";
+import { storedResolvedSweepSchema } from "../spec/spec.js";
 import { toBytes } from "../store/conflict.js";
+import { documentOrThrow, parseDocument, type Checked } from "../store/document.js";
 import { keys } from "../store/layout.js";
 import type { Store } from "../store/store.js";
-import { sliceItemSchema, sliceRowSchema, type CellReference, type ManifestItem, type SliceItem, type SliceRow } from "./contract.js";
+import { cellReferenceSchema, manifestItemSchema, sliceItemSchema, sliceRowSchema, type SliceItem, type SliceRow } from "./contract.js";
 
 /**
  * Cells per slice: one Reduce reads this many results (about 1-3 s against S3 with 16 reads in
@@ -76,12 +77,13 @@ export async function readSlices(store: Store, sweepId: string): Promise<SliceIt
   const key = keys.slices(sweepId);
   const bytes = await store.get(key);
   if (bytes === undefined) return undefined;
-  return parseJsonLines<unknown>(new TextDecoder().decode(bytes), key).map((line, i) => {
-    const parsed = sliceItemSchema.safeParse(line);
-    if (!parsed.success || parsed.data.sweepId !== sweepId || parsed.data.slice !== i)
-      throw new Error(`${key} in ${store.url}: line ${i + 1} is not slice ${i} of sweep ${sweepId}; plan the sweep again`);
-    return parsed.data;
+  const where = `${key} in ${store.url}`;
+  const items = documentOrThrow(parseJsonLines(new TextDecoder().decode(bytes), sliceItemSchema), where, "; plan the sweep again");
+  items.forEach((item, i) => {
+    if (item.sweepId !== sweepId || item.slice !== i)
+      throw new Error(`${where}: line ${i + 1} is not slice ${i} of sweep ${sweepId}; plan the sweep again`);
   });
+  return items;
 }
 
 /**
@@ -96,7 +98,11 @@ export async function readSliceRows(store: Store, item: SliceItem, rows?: Uint8A
   if (bytes === undefined) throw new Error(`no ${key} in ${store.url}; plan the sweep again`);
   if (bytes.byteLength !== length || sha256Hex(bytes) !== sha256)
     throw new Error(`${where} in ${store.url}: not the bytes the slice names (damaged or replaced by another plan); plan the sweep again`);
-  const parsed = parseJsonLines<unknown>(new TextDecoder().decode(bytes), where).map((line) => sliceRowSchema.parse(line));
+  const parsed = documentOrThrow(
+    parseJsonLines(new TextDecoder().decode(bytes), sliceRowSchema),
+    `${where} in ${store.url}`,
+    "; plan the sweep again",
+  );
   if (parsed.length !== item.cells) throw new Error(`${where}: ${parsed.length} rows, the slice says ${item.cells}`);
   return parsed;
 }
@@ -111,15 +117,15 @@ export async function slicesOfOlderPlan(store: Store, sweepId: string): Promise<
     if (!bytes) throw new Error(`${key} is missing from ${store.url} (has Plan run for this sweep?)`);
     return new TextDecoder().decode(bytes);
   };
-  let resolved: ResolvedSweep;
-  try {
-    resolved = JSON.parse(await text(keys.resolved(sweepId))) as ResolvedSweep;
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new Error(`${keys.resolved(sweepId)} in ${store.url} is not JSON`, { cause: error });
-    throw error;
-  }
-  const cells = parseJsonLines<CellReference>(await text(keys.cells(sweepId)), keys.cells(sweepId));
-  const manifest = parseJsonLines<ManifestItem>(await text(keys.manifest(sweepId)), keys.manifest(sweepId));
+  // Damaged or foreign, any of the three: the message names the key and the field; planning
+  // the sweep again writes them all anew (and slices.jsonl with them).
+  const read = async <T>(key: string, check: (text: string) => Checked<T>) =>
+    documentOrThrow(check(await text(key)), `${key} in ${store.url}`, "; plan the sweep again");
+  const resolved = await read(keys.resolved(sweepId), (t) => parseDocument(storedResolvedSweepSchema, t));
+  if (resolved.sweepId !== sweepId)
+    throw new Error(`${keys.resolved(sweepId)} in ${store.url}: holds sweep ${resolved.sweepId}; plan the sweep again`);
+  const cells = await read(keys.cells(sweepId), (t) => parseJsonLines(t, cellReferenceSchema));
+  const manifest = await read(keys.manifest(sweepId), (t) => parseJsonLines(t, manifestItemSchema));
   const parameters = new Map(resolved.cells.map((c) => [c.hash, c.parameters]));
   return sliceSweep(
     sweepId,

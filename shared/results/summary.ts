@@ -7,7 +7,7 @@
 import * as z from "zod";
 import { claimIds, claimResultSchema } from "../claims/result.js";
 import { sha256HexSchema } from "../spec/canonical.js";
-import { formatProblem, issuesToProblems, specErrorMap } from "../spec/problems.js";
+import { checkDocument } from "../store/document.js";
 import { rowMetricsShape } from "./metrics.js";
 
 export const SUMMARY_FORMAT = "dropsweep.summary/1";
@@ -133,7 +133,7 @@ export function checkSummary(value: unknown, where: string): Summary {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: expected a JSON object`);
   const { format, sweepId } = value as { format?: unknown; sweepId?: unknown };
   if (format !== SUMMARY_FORMAT) throw new SummaryFormatError(where, format, typeof sweepId === "string" ? sweepId : undefined);
-  const parsed = summarySchema.safeParse(value, { error: specErrorMap, reportInput: true });
-  if (!parsed.success) throw new Error(`${where}: ${issuesToProblems(parsed.error.issues).map(formatProblem).join("; ")}`);
-  return parsed.data;
+  const checked = checkDocument(summarySchema, value);
+  if (!checked.ok) throw new Error(`${where}: ${checked.problem}`);
+  return checked.value;
 }

@@ -241,8 +241,11 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], prefix: re
       problems.push({ path: joinPath(path), message: `missing (${issue.message})` });
       continue;
     }
-    // Custom issues whose message is complete carry the parent object as input: no "got".
-    const complete = issue.code === "custom" && (issue.message.startsWith("missing") || issue.message.startsWith("unknown field"));
+    // Custom issues whose message is complete carry the parent object as input: no "got". A
+    // check that reports problems found by another validator marks them `params.complete`.
+    const complete =
+      issue.code === "custom" &&
+      (issue.message.startsWith("missing") || issue.message.startsWith("unknown field") || issue.params?.["complete"] === true);
     const message = "input" in issue && !complete ? `${issue.message}, got ${show(input)}` : issue.message;
     problems.push({ path: joinPath(path), message });
   }

@@ -45,8 +45,9 @@
 // - `maxCells` (default 20000) bounds the total; `name` and `description` label the sweep.
 // Every problem in a spec is reported at once, each with its path.
 import { parseDocument } from "yaml";
+import * as z from "zod";
 import { experimentFields, experimentKinds, resolveCell, seedIndependent, type Cell, type CellCheck } from "./cell.js";
-import { canonicalJson, sha256Hex, shareCanonical, type CanonicalCache } from "./canonical.js";
+import { canonicalJson, sha256Hex, sha256HexSchema, shareCanonical, type CanonicalCache } from "./canonical.js";
 import { isPlainObject } from "./fields.js";
 import { cellHash } from "./hash.js";
 import { deepMerge, hasPath, setPath, withoutPaths } from "./paths.js";
@@ -56,21 +57,25 @@ import { quoteAll, union, unreadFields, without } from "./unread.js";
 
 const DEFAULT_MAX_CELLS = 20_000;
 
-/** One axis of a section's grid: step i sets `paths[j]` to `values[i][j]`. */
-interface Axis {
-  /** Where the axis is written, e.g. `grid["mask.blockSize"]`, `sections[1].zip[0]`, `seeds`. */
-  source: string;
-  paths: string[];
-  values: unknown[][];
-}
+const count = z.number().int().nonnegative();
 
-export interface ResolvedSection {
-  name: string;
+/** One axis of a section's grid: step i sets `paths[j]` to `values[i][j]`. */
+const axisSchema = z.object({
+  /** Where the axis is written, e.g. `grid["mask.blockSize"]`, `sections[1].zip[0]`, `seeds`. */
+  source: z.string(),
+  paths: z.array(z.string()),
+  values: z.array(z.array(z.unknown())),
+});
+type Axis = z.infer<typeof axisSchema>;
+
+const resolvedSectionSchema = z.object({
+  name: z.string(),
   /** Cell fields every cell of the section starts from (top level merged with the section). */
-  base: Record<string, unknown>;
-  axes: Axis[];
-  count: number;
-}
+  base: z.record(z.string(), z.unknown()),
+  axes: z.array(axisSchema),
+  count,
+});
+export type ResolvedSection = z.infer<typeof resolvedSectionSchema>;
 
 /** A cell as planned: its identity, where it came from, and the fully resolved cell. */
 interface PlannedCell {
@@ -81,16 +86,24 @@ interface PlannedCell {
   cell: Cell;
 }
 
-/** What `resolved.json` holds; the sweep id is the SHA-256 of its canonical JSON. */
-export interface ResolvedSweep {
-  format: "dropsweep.sweep/1";
-  name: string;
-  description?: string;
-  maxCells: number;
-  kernelVersion: number;
-  sections: ResolvedSection[];
-  cells: { hash: string; section: number; parameters: Record<string, unknown> }[];
-}
+/**
+ * What `resolved.json` holds (Plan writes it with the sweep id added, shared/pipeline/plan.ts);
+ * the sweep id is the SHA-256 of its canonical JSON.
+ */
+const resolvedSweepSchema = z.object({
+  format: z.literal("dropsweep.sweep/1"),
+  name: z.string(),
+  description: z.string().optional(),
+  maxCells: count,
+  kernelVersion: count,
+  sections: z.array(resolvedSectionSchema),
+  cells: z.array(z.object({ hash: sha256HexSchema, section: count, parameters: z.record(z.string(), z.unknown()) })),
+});
+export type ResolvedSweep = z.infer<typeof resolvedSweepSchema>;
+
+/** `resolved.json` as Plan stores it: the resolved sweep with its id. */
+export const storedResolvedSweepSchema = resolvedSweepSchema.extend({ sweepId: sha256HexSchema });
+export type StoredResolvedSweep = z.infer<typeof storedResolvedSweepSchema>;
 
 export interface Sweep {
   sweepId: string;

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heavyResults, kernelVersion, measureAggregate, measurePlan, noopSpec, runNoopSweep } from "../../bench/load.js";
-import { type CellReference } from "../../shared/pipeline/contract.js";
+import { cellReferenceSchema } from "../../shared/pipeline/contract.js";
+import { documentOrThrow } from "../../shared/store/document.js";
 import { DEFINITIONS_PER_BUNDLE, keys } from "../../shared/store/layout.js";
 import { parseJsonLines } from "../../shared/jsonLines.js";
 import { plan, readManifest, submitSpec } from "../../shared/pipeline/plan.js";
@@ -35,7 +36,7 @@ describe("planning a large sweep", () => {
     const { result } = measured;
     expect(result).toMatchObject({ total: cells, cached: 0, pending: cells });
     const manifest = await readManifest(store, result.sweepId);
-    const listed = parseJsonLines<CellReference>(decode(await store.get(keys.cells(result.sweepId))), "cells");
+    const listed = documentOrThrow(parseJsonLines(decode(await store.get(keys.cells(result.sweepId))), cellReferenceSchema), "cells");
     expect(manifest.map((m) => ({ hash: m.hash }))).toEqual(listed);
     expect(new Set(manifest.map((m) => m.hash)).size).toBe(cells);
     const bundles = new Map<string, Uint8Array>();
