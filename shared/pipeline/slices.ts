@@ -11,7 +11,7 @@ import { toBytes } from "../store/conflict.js";
 import { documentOrThrow, parseDocument, type Checked } from "../store/document.js";
 import { keys } from "../store/layout.js";
 import type { Store } from "../store/store.js";
-import { cellReferenceSchema, manifestItemSchema, sliceItemSchema, sliceRowSchema, type SliceItem, type SliceRow } from "./contract.js";
+import { cellReferenceSchema, sliceItemSchema, sliceRowSchema, type SliceItem, type SliceRow } from "./contract.js";
 
 /**
  * Cells per slice: one Reduce reads this many results (about 1-3 s against S3 with 16 reads in
@@ -125,7 +125,8 @@ export async function slicesOfOlderPlan(store: Store, sweepId: string): Promise<
   if (resolved.sweepId !== sweepId)
     throw new Error(`${keys.resolved(sweepId)} in ${store.url}: holds sweep ${resolved.sweepId}; plan the sweep again`);
   const cells = await read(keys.cells(sweepId), (t) => parseJsonLines(t, cellReferenceSchema));
-  const manifest = await read(keys.manifest(sweepId), (t) => parseJsonLines(t, manifestItemSchema));
+  // Only the hashes are read of the manifest: an older plan's lines name a cell and nothing else.
+  const manifest = await read(keys.manifest(sweepId), (t) => parseJsonLines(t, cellReferenceSchema));
   const parameters = new Map(resolved.cells.map((c) => [c.hash, c.parameters]));
   return sliceSweep(
     sweepId,

@@ -3,8 +3,10 @@
 // a corrupt or truncated object is reported as such and never used (it is recomputed).
 // The result holds only deterministic content, so rewriting a cell rewrites the same bytes;
 // timings live in a separate object (keys.timings).
-import type { Cell } from "../spec/cell.js";
-import { canonicalJson, sha256Hex } from "../spec/canonical.js";
+import * as z from "zod";
+import { canonicalJson, sha256Hex, sha256HexSchema } from "../spec/canonical.js";
+import { storedCellSchema } from "../spec/hash.js";
+import { checkDocument, parseDocument } from "../store/document.js";
 import { keys } from "../store/layout.js";
 import { StoreConflictError } from "../store/conflict.js";
 import type { Store } from "../store/store.js";
@@ -12,24 +14,29 @@ import type { CellMetrics } from "./metrics.js";
 
 export const RESULT_FORMAT = "dropsweep.result/1";
 
-export interface CellResult {
-  format: typeof RESULT_FORMAT;
-  hash: string;
-  kernelVersion: number;
-  cell: Cell;
-  /** "diverged": training blew up; the metrics say how far it got. */
-  status: "ok" | "diverged";
-  /** The schema of `cell.experiment`'s metrics (shared/results/metrics.ts); checkMetrics types the two together. */
-  metrics: CellMetrics;
-  spectra: { learned?: number[]; closedForm?: number[]; target?: number[] };
-  /** Per-epoch series, e.g. `objective`; all the same length, except `blockNorm.*` (own axis `blockNorm.epoch`). */
-  curves: Record<string, number[]>;
-}
+const numbers = z.array(z.number());
 
-interface Envelope {
-  sha256: string;
-  result: CellResult;
-}
+/** A cell's result (inside its envelope, keys.result). */
+const cellResultSchema = z.object({
+  format: z.literal(RESULT_FORMAT),
+  hash: sha256HexSchema,
+  kernelVersion: z.number().int().nonnegative(),
+  cell: storedCellSchema,
+  /** "diverged": training blew up; the metrics say how far it got. */
+  status: z.enum(["ok", "diverged"]),
+  /**
+   * The schema of `cell.experiment`'s metrics (shared/results/metrics.ts): checkMetrics types the
+   * two together and names a wrong field (Reduce then reports the result as corrupt).
+   */
+  metrics: z.custom<CellMetrics>((value) => typeof value === "object" && value !== null && !Array.isArray(value), "expected a mapping"),
+  spectra: z.object({ learned: numbers.optional(), closedForm: numbers.optional(), target: numbers.optional() }),
+  /** Per-epoch series, e.g. `objective`; all the same length, except `blockNorm.*` (own axis `blockNorm.epoch`). */
+  curves: z.record(z.string(), numbers),
+});
+export type CellResult = z.infer<typeof cellResultSchema>;
+
+/** What a result object holds: the result and the SHA-256 of its canonical JSON. */
+const envelopeSchema = z.object({ sha256: sha256HexSchema, result: cellResultSchema });
 
 export interface Timings {
   hash: string;
@@ -39,11 +46,9 @@ export interface Timings {
   worker?: string;
 }
 
-export interface CellError {
-  hash: string;
-  error: string;
-  at: string;
-}
+/** error.json (keys.error): why a cell's last computation failed. */
+const cellErrorSchema = z.object({ hash: sha256HexSchema, error: z.string(), at: z.string() });
+export type CellError = z.infer<typeof cellErrorSchema>;
 
 /** The bytes of a result object: canonical JSON of the envelope. */
 export function sealResult(result: CellResult): string {
@@ -90,13 +95,14 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array, at: number): boolean 
 
 /** Parse and verify the bytes of a result stored for `hash`. */
 export function openResult(hash: string, bytes: Uint8Array): ResultRead {
-  let envelope: Envelope;
+  let parsed: unknown;
   try {
-    envelope = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Envelope;
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (error) {
     return { state: "corrupt", reason: `not JSON (truncated?): ${(error as Error).message}` };
   }
-  if (typeof envelope !== "object" || envelope === null || typeof envelope.sha256 !== "string" || typeof envelope.result !== "object")
+  const raw = parsed as { sha256?: unknown; result?: { format?: unknown; hash?: unknown } } | null;
+  if (typeof raw !== "object" || raw === null || typeof raw.sha256 !== "string" || typeof raw.result !== "object" || raw.result === null)
     return { state: "corrupt", reason: "not a result envelope" };
   // Bytes as sealResult wrote them are verified as they are (no re-serialization of a result
   // that may hold 10^5 numbers); any other spelling of the same JSON is canonicalized first.
@@ -105,16 +111,18 @@ export function openResult(hash: string, bytes: Uint8Array): ResultRead {
   if (fast === "not canonical") {
     let body: string;
     try {
-      body = canonicalJson(envelope.result);
+      body = canonicalJson(raw.result);
     } catch (error) {
       return { state: "corrupt", reason: (error as Error).message };
     }
-    if (sha256Hex(body) !== envelope.sha256) return { state: "corrupt", reason: "SHA-256 does not match the contents" };
+    if (sha256Hex(body) !== raw.sha256) return { state: "corrupt", reason: "SHA-256 does not match the contents" };
   }
-  const result = envelope.result;
-  if (result.format !== RESULT_FORMAT) return { state: "corrupt", reason: `unknown format ${JSON.stringify(result.format)}` };
-  if (result.hash !== hash) return { state: "corrupt", reason: `holds the result of cell ${result.hash}` };
-  return { state: "valid", result };
+  if (raw.result.format !== RESULT_FORMAT) return { state: "corrupt", reason: `unknown format ${JSON.stringify(raw.result.format)}` };
+  if (raw.result.hash !== hash) return { state: "corrupt", reason: `holds the result of cell ${String(raw.result.hash)}` };
+  // Intact and ours, yet not a result (written by another build under the same format): never used.
+  const envelope = checkDocument(envelopeSchema, parsed);
+  if (!envelope.ok) return { state: "corrupt", reason: `${keys.result(hash)} is not a result: ${envelope.problem}` };
+  return { state: "valid", result: envelope.value.result };
 }
 
 export async function readResult(store: Store, hash: string): Promise<ResultRead> {
@@ -170,12 +178,18 @@ export async function writeCellError(store: Store, error: CellError): Promise<vo
   await store.put(keys.error(error.hash), JSON.stringify(error), { contentType: "application/json" });
 }
 
-export async function readCellError(store: Store, hash: string): Promise<CellError | undefined> {
-  const bytes = await store.get(keys.error(hash));
+/**
+ * The failure recorded for `hash`, or undefined when none is. A damaged or foreign error.json is
+ * reported as the failure it stands for (the message names the key and the field); the cell has
+ * no result either way, so the next run computes it again.
+ */
+export async function readCellError(store: Store, hash: string): Promise<Pick<CellError, "error"> | undefined> {
+  const key = keys.error(hash);
+  const bytes = await store.get(key);
   if (!bytes) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes)) as CellError;
-  } catch {
-    return undefined;
-  }
+  const checked = parseDocument(cellErrorSchema, new TextDecoder().decode(bytes));
+  if (checked.ok) return checked.value;
+  return {
+    error: `${key} in ${store.url} is damaged (${checked.problem}): why the cell failed is unknown; run the sweep again to compute it`,
+  };
 }

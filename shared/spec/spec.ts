@@ -101,8 +101,8 @@ const resolvedSweepSchema = z.object({
 });
 export type ResolvedSweep = z.infer<typeof resolvedSweepSchema>;
 
-/** `resolved.json` as Plan stores it: the resolved sweep with its id. */
-export const storedResolvedSweepSchema = resolvedSweepSchema.extend({ sweepId: sha256HexSchema });
+/** `resolved.json` as Plan stores it: the resolved sweep with its id (a reader checks it is the one it asked for). */
+export const storedResolvedSweepSchema = resolvedSweepSchema.extend({ sweepId: z.string().min(1) });
 export type StoredResolvedSweep = z.infer<typeof storedResolvedSweepSchema>;
 
 export interface Sweep {

@@ -191,6 +191,7 @@ describe("a partial that cannot be trusted", () => {
         sweepId,
         slice: 1,
         damaged: "SHA-256 does not match the contents",
+        key,
       },
     ]);
   });

@@ -5,7 +5,7 @@ import { aggregate } from "../../shared/pipeline/aggregate.js";
 import { keys } from "../../shared/store/layout.js";
 import { reportForAggregate } from "../../shared/report/aggregate.js";
 import { writeCellError, writeResult } from "../../shared/results/result.js";
-import { fixtureSweep, fixtureSweepId, MemoryStore } from "./fixtures.js";
+import { fixtureResolved, fixtureSweep, fixtureSweepId, MemoryStore } from "./fixtures.js";
 
 async function plannedStore(): Promise<MemoryStore> {
   const store = new MemoryStore();
@@ -13,7 +13,7 @@ async function plannedStore(): Promise<MemoryStore> {
   // What Plan writes that Aggregate reads: the resolved cells (hash and axis values), every
   // cell of the sweep, and the cells that were still to compute.
   const cells = summary.rows.map((r) => ({ hash: r.hash, section: 0, parameters: r.parameters }));
-  await store.put(keys.resolved(fixtureSweepId), JSON.stringify({ cells }));
+  await store.put(keys.resolved(fixtureSweepId), fixtureResolved(cells));
   await store.put(keys.cells(fixtureSweepId), cells.map((c) => JSON.stringify({ hash: c.hash })).join("\n") + "\n");
   await store.put(
     keys.manifest(fixtureSweepId),

@@ -12,7 +12,7 @@ import { writeCellError, writeResult } from "../../shared/results/result.js";
 import type { Store } from "../../shared/store/store.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { startS3rver, type LocalS3 } from "../store/s3rver.js";
-import { fixtureSweep, fixtureSweepId } from "./fixtures.js";
+import { fixtureResolved, fixtureSweep, fixtureSweepId } from "./fixtures.js";
 
 async function seed(store: Store, summary = fixtureSweep().summary): Promise<void> {
   const { results, errors } = fixtureSweep();
@@ -125,10 +125,7 @@ describe("dropsweep report (directory store)", () => {
       await seed(store, old as typeof summary);
       // What Plan stored: the cells and their parameters, and the cells it left to compute.
       const lines = (rows: typeof summary.rows) => rows.map((r) => JSON.stringify({ hash: r.hash })).join("\n") + "\n";
-      await store.put(
-        keys.resolved(fixtureSweepId),
-        JSON.stringify({ cells: summary.rows.map((r) => ({ hash: r.hash, parameters: r.parameters })) }),
-      );
+      await store.put(keys.resolved(fixtureSweepId), fixtureResolved(summary.rows));
       await store.put(keys.cells(fixtureSweepId), lines(summary.rows));
       await store.put(keys.manifest(fixtureSweepId), lines(summary.rows.filter((r) => r.status !== "cached")));
       expect(await run([fixtureSweepId, "--out", other])).toBe(0);

@@ -9,7 +9,7 @@ import type { Summary } from "../../shared/results/summary.js";
 import { loadResults, loadSummary } from "../../shared/report/load.js";
 import { writeReport } from "../../shared/report/write.js";
 import { writeResult } from "../../shared/results/result.js";
-import { fixtureSweep, fixtureSweepId, MemoryStore } from "./fixtures.js";
+import { fixtureResolved, fixtureSweep, fixtureSweepId, MemoryStore } from "./fixtures.js";
 
 describe("a result corrupt since Aggregate", async () => {
   const { summary, results } = fixtureSweep();
@@ -106,7 +106,7 @@ describe("a diverged result corrupt since Aggregate", async () => {
   const store = new MemoryStore();
   const cellList = results.map((r, i) => ({ hash: r.hash, section: 0, parameters: { seed: i } }));
   const lines = (hashes: string[]) => hashes.map((hash) => JSON.stringify({ hash })).join("\n") + "\n";
-  await store.put(keys.resolved(fixtureSweepId), JSON.stringify({ cells: cellList }));
+  await store.put(keys.resolved(fixtureSweepId), fixtureResolved(cellList));
   await store.put(keys.cells(fixtureSweepId), lines(results.map((r) => r.hash)));
   await store.put(keys.manifest(fixtureSweepId), lines([divergedComputed!.hash, results[2]!.hash]));
   for (const result of results) await writeResult(store, result);

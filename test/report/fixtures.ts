@@ -14,6 +14,21 @@ import type { PutOptions, Store } from "../../shared/store/store.js";
 
 export const fixtureSweepId = "fixture-sweep";
 
+/** resolved.json as Plan writes it (shared/spec/spec.ts storedResolvedSweepSchema) for these rows, one section. */
+export function fixtureResolved(rows: readonly { hash: string; parameters: Record<string, unknown> }[]): string {
+  const cells = rows.map((r) => ({ hash: r.hash, section: 0, parameters: r.parameters }));
+  const sections = [{ name: "fixture", base: {}, axes: [], count: cells.length }];
+  return JSON.stringify({
+    format: "dropsweep.sweep/1",
+    name: "fixture",
+    maxCells: 20000,
+    kernelVersion: 1,
+    sections,
+    cells,
+    sweepId: fixtureSweepId,
+  });
+}
+
 interface FixtureCell {
   row: SummaryRow;
   result?: CellResult;

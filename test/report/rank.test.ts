@@ -11,7 +11,7 @@ import { loadResults, loadSummary } from "../../shared/report/load.js";
 import type { LinearMetrics } from "../../shared/results/metrics.js";
 import { writeResult, type CellResult } from "../../shared/results/result.js";
 import { checkSummary, type Summary } from "../../shared/results/summary.js";
-import { fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
+import { fixtureResolved, fixtureSweep, fixtureSweepId, MemoryStore, stream } from "./fixtures.js";
 
 /** Naive count of the values above a fraction of sigma_1 (independent of shared/experiments/rank.ts). */
 function countAbove(values: readonly number[], level: number): number {
@@ -49,7 +49,7 @@ function withSpectra(template: CellResult, index: number, closedForm: number[], 
 async function sweepStore(results: CellResult[]): Promise<MemoryStore> {
   const store = new MemoryStore();
   const cells = results.map((r, i) => ({ hash: r.hash, section: 0, parameters: { seed: 100 + i } }));
-  await store.put(keys.resolved(fixtureSweepId), JSON.stringify({ cells }));
+  await store.put(keys.resolved(fixtureSweepId), fixtureResolved(cells));
   await store.put(keys.cells(fixtureSweepId), cells.map((c) => JSON.stringify({ hash: c.hash })).join("\n") + "\n");
   await store.put(keys.manifest(fixtureSweepId), cells.map((c) => JSON.stringify({ hash: c.hash })).join("\n") + "\n");
   for (const result of results) await writeResult(store, result);
