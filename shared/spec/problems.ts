@@ -203,6 +203,7 @@ export const specErrorMap: z.core.$ZodErrorMap = (issue) => {
 function article(expected: string): string {
   const words: Record<string, string> = {
     object: "a mapping",
+    record: "a mapping",
     array: "a list",
     number: "a number",
     int: "an integer",
