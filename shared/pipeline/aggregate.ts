@@ -6,8 +6,7 @@
 import { evaluateClaims } from "../claims/list.js";
 import type { CellEvidence } from "../claims/evidence.js";
 import type { ReportCellFacts } from "../report/cells.js";
-import { countCells } from "../report/summary.js";
-import { checkSummary, SUMMARY_FORMAT, type Summary, type SummaryRow } from "../results/summary.js";
+import { checkSummary, countCells, SUMMARY_FORMAT, type Summary, type SummaryRow } from "../results/summary.js";
 import type { Store } from "../store/store.js";
 import { readBaseline } from "./baseline.js";
 import { forEachLimit } from "./concurrency.js";

@@ -11,6 +11,7 @@
 import * as z from "zod";
 import { claimIdSchema } from "../claims/result.js";
 import { claimStatusSchema } from "../claims/status.js";
+import { cellCountsSchema } from "../results/summary.js";
 import { sha256HexSchema } from "../spec/canonical.js";
 import { MAX_DEFINITION_BYTES, MAX_SLICE_ROWS_BYTES } from "../store/layout.js";
 
@@ -131,7 +132,7 @@ export const aggregateResultSchema = z.object({
   sweepId: z.string(),
   summaryKey: z.string(),
   reportKeys: z.array(z.string()),
-  cells: z.object({ total: count, computed: count, cached: count, failed: count }),
+  cells: cellCountsSchema,
   /** Claims whose status changed or metrics that moved beyond tolerance against the baseline. */
   regressions: count,
   /** Each claim's number and status (summary.json has the rest): the sweep's verdict (shared/pipeline/verdict.ts). */

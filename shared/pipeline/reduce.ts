@@ -8,7 +8,7 @@ import type { CellEvidence } from "../claims/evidence.js";
 import { cellFacts, fromCellResult, type ReportCellFacts } from "../report/cells.js";
 import { checkMetrics, type CellMetrics } from "../results/metrics.js";
 import { readCellError, readResult } from "../results/result.js";
-import type { RowStatus, SummaryRow } from "../results/summary.js";
+import { rowHasResult, type RowStatus, type SummaryRow } from "../results/summary.js";
 import type { Store } from "../store/store.js";
 import { forEachLimit } from "./concurrency.js";
 import type { ReduceResult, SliceItem, SliceRow } from "./contract.js";
@@ -34,7 +34,7 @@ export type ReduceOptions = Pick<PipelineOptions, "log" | "concurrency">;
 export async function reduce(store: Store, item: SliceItem, options: ReduceOptions = {}): Promise<ReduceResult> {
   const records = await reduceRows(store, await readSliceRows(store, item), options);
   const partialKey = await writePartial(store, item, records);
-  const usable = records.filter((r) => r.evidence !== undefined).length;
+  const usable = records.filter((r) => rowHasResult(r.row)).length;
   (options.log ?? silentLog).info("slice reduced", { sweepId: item.sweepId, slice: item.slice, cells: records.length, usable });
   return { sweepId: item.sweepId, slice: item.slice, partialKey, usable, unusable: records.length - usable };
 }

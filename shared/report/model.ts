@@ -11,13 +11,13 @@ import { claimById, claims as claimModules } from "../claims/list.js";
 import type { ClaimResult } from "../claims/result.js";
 import { keys } from "../store/layout.js";
 import { emptyMetrics } from "../results/metrics.js";
-import type { Regression, Summary, SummaryRow } from "../results/summary.js";
+import { countCells, rowHasResult, type Regression, type Summary, type SummaryRow } from "../results/summary.js";
 import { compareWithBaseline, unmatchedCells } from "./baseline.js";
 import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell, type ReportCellFacts } from "./cells.js";
 import { defaultLimits, type ReportLimits } from "./limits.js";
 import { capNote, type Drawn, type Panel, type PanelContext, type PlotSpec } from "./panels/panel.js";
 import { rankVerdicts, rankView, type RankView } from "./rank.js";
-import { claimCellHashes, countCells, rowHasResult } from "./summary.js";
+import { claimCellHashes } from "./summary.js";
 import { renderSvg } from "./svg.js";
 
 export interface ReportOptions {

@@ -47,8 +47,29 @@ export const summaryRowSchema = z
   });
 export type SummaryRow = z.infer<typeof summaryRowSchema>;
 
+/** summary.json's `cells` and Aggregate's result's (shared/pipeline/contract.ts): countCells of the rows. */
 export const cellCountsSchema = z.object({ total: count, computed: count, cached: count, failed: count });
 export type CellCounts = z.infer<typeof cellCountsSchema>;
+
+/** Row statuses with a usable result. */
+export function rowHasResult(row: Pick<SummaryRow, "status">): boolean {
+  return row.status === "computed" || row.status === "cached" || row.status === "diverged";
+}
+
+/**
+ * The cell counts of `rows` (Aggregate's, and the report's recount when results went corrupt):
+ * a row's status says its bucket (no usable result: failed), and a diverged row counts where
+ * Aggregate counted it.
+ */
+export function countCells(rows: readonly SummaryRow[]): CellCounts {
+  const n = { computed: 0, cached: 0, failed: 0 };
+  for (const row of rows) {
+    if (row.status === "computed" || row.status === "cached") n[row.status]++;
+    else if (row.status === "diverged") n[row.countedAs ?? "computed"]++;
+    else n.failed++;
+  }
+  return { total: rows.length, ...n };
+}
 
 /** A change against a baseline summary (shared/report/baseline.ts). */
 export const regressionSchema = z.object({
