@@ -3,11 +3,12 @@
 // Statuses are read as strings (a summary may come from elsewhere); which ones fail a strict run
 // is each status's `failsStrict` in shared/claims/status.ts, and a status this dropsweep does not
 // know fails it.
+import type { ClaimId } from "../claims/result.js";
 import { claimStatusInfo, claimStatusSchema } from "../claims/status.js";
 
 /** A claim as the verdict reads it: its number and status (ClaimResult, summary.json `claims`). */
 export interface ClaimVerdict {
-  id: string;
+  id: ClaimId;
   status: string;
 }
 
@@ -30,7 +31,7 @@ export function strictFailures<T extends ClaimVerdict>(claims: readonly T[]): T[
  */
 export function verdictLine(claims: readonly ClaimVerdict[], report?: string): string {
   if (claims.length === 0) return "claims: none evaluated";
-  const byStatus = new Map<string, string[]>();
+  const byStatus = new Map<string, ClaimId[]>();
   for (const claim of claims) byStatus.set(claim.status, [...(byStatus.get(claim.status) ?? []), claim.id]);
   const rank = (status: string) => (status === "pass" ? 0 : status === "skipped" ? 2 : 1);
   const statuses = [...byStatus.keys()].sort((a, b) => rank(a) - rank(b));

@@ -18,7 +18,7 @@ const metricClaims = {
   objectiveGap: "3",
   spectrumError: "3",
   balanceRatio: "4",
-} as const;
+} as const satisfies Record<string, ClaimId>;
 /** Integer or boolean fields: any change counts. */
 const exactFields = ["learnedRank", "closedFormRank", "representable", "status"] as const;
 

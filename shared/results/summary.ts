@@ -5,7 +5,7 @@
 // written by an older dropsweep (no format, or another one) is refused with what to run to
 // regenerate it from the stored results.
 import * as z from "zod";
-import { claimIds, claimResultSchema } from "../claims/result.js";
+import { claimIdSchema, claimIds, claimResultSchema } from "../claims/result.js";
 import { sha256HexSchema } from "../spec/canonical.js";
 import { checkDocument } from "../store/document.js";
 import { rowMetricsShape } from "./metrics.js";
@@ -76,7 +76,7 @@ export const regressionSchema = z.object({
   kind: z.enum(["claim-status", "claim-measured", "cell-status", "cell-metric"]),
   /** "worse" and "better" when the direction is clear, "changed" otherwise. */
   direction: z.enum(["worse", "better", "changed"]),
-  claim: z.string().optional(),
+  claim: claimIdSchema.optional(),
   hash: z.string().optional(),
   metric: z.string().optional(),
   baseline: z.union([z.number(), z.string(), z.boolean(), z.null()]),

@@ -7,10 +7,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exitCodes } from "../../cli/exitCodes.js";
 import { strictExit } from "../../cli/verdict.js";
+import { claimIds } from "../../shared/claims/result.js";
 import { failsStrict, strictFailures, verdictLine } from "../../shared/pipeline/verdict.js";
 import { capture, cli } from "../hardening/helpers.js";
 
-const claims = (spec: string) => spec.split(" ").map((pair, i) => ({ id: String(i + 1), status: pair }));
+const claims = (spec: string) => spec.split(" ").map((pair, i) => ({ id: claimIds[i]!, status: pair }));
 
 describe("the verdict line", () => {
   it("all pass: the count alone, nothing to look at", () => {

@@ -35,6 +35,20 @@ describe("plot builders", () => {
     expect(schemesPlot([])).toBeUndefined();
   });
 
+  it("claim 1's plot draws the threshold summary.json records, and no made-up one when it records none", () => {
+    const values = (bound: number | undefined) =>
+      (monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound }])!.spec.data as { values: { z: number; kind: string }[] }).values;
+    expect(
+      values(3.7)
+        .filter((v) => v.kind === "bound")
+        .map((v) => v.z),
+    ).toEqual([3.7, -3.7]);
+    expect(values(undefined).filter((v) => v.kind === "bound")).toEqual([]);
+    expect(monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound: undefined }])!.caption).toMatch(
+      /records no threshold for claim 1/,
+    );
+  });
+
   it("every builder renders data marks, as many as its input calls for", async () => {
     const epochs = [1, 2, 3, 4].map((epoch) => ({ epoch, stochasticLoss: 10 / epoch + 1, deterministicObjective: 8 / epoch + 1 }));
     // Each plot with the marks its input calls for, counted from the input (a line is one mark

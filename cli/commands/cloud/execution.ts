@@ -9,6 +9,7 @@ import {
 import { regressionError } from "../../../infra/names.js";
 import { UsageError } from "../../../shared/errors.js";
 import type { AggregateResult } from "../../../shared/pipeline/contract.js";
+import { claimIdSchema } from "../../../shared/claims/result.js";
 import { verdictLine, type ClaimVerdict } from "../../../shared/pipeline/verdict.js";
 import { exitCodes } from "../../exitCodes.js";
 import { awsFailure } from "./awsErrors.js";
@@ -112,6 +113,6 @@ export function printOutput(
 /** The claims of an execution's output, when it has them (stacks deployed before they were added do not). */
 export function outputClaims(result: Partial<AggregateResult> | undefined): ClaimVerdict[] | undefined {
   return Array.isArray(result?.claims)
-    ? result.claims.filter((c) => typeof c?.id === "string" && typeof c?.status === "string")
+    ? result.claims.filter((c) => claimIdSchema.safeParse(c?.id).success && typeof c?.status === "string")
     : undefined;
 }

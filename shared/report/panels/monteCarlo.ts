@@ -9,24 +9,34 @@ export interface MonteCarloInput {
   configuration: string;
   /** (Monte Carlo mean of L_z - deterministic objective) / standard error of that mean. */
   zScore: number;
-  /** Claim 1's Bonferroni threshold on |z| for this sweep's number of cells. */
-  bound: number;
+  /** Claim 1's Bonferroni threshold on |z| for this sweep's number of cells; undefined when summary.json records none. */
+  bound: number | undefined;
 }
 
 /** Claim 1: Monte Carlo mean of L_z against the deterministic objective, in standard errors. */
 export function monteCarloPlot(inputs: readonly MonteCarloInput[], notes: string[] = []): PlotSpec | undefined {
   const points = inputs.filter((p) => Number.isFinite(p.zScore));
   if (points.length === 0) return undefined;
-  const bound = Math.max(...points.map((p) => p.bound));
+  const bounds = points.flatMap((p) => (p.bound === undefined ? [] : [p.bound]));
+  // No threshold recorded (claim 1 skipped or the summary's value not a number): no rules, and the caption says so.
+  const bound = bounds.length ? Math.max(...bounds) : undefined;
   const values = [
     ...points.map((p) => ({ configuration: p.configuration, z: p.zScore, kind: "cell" })),
-    { z: bound, kind: "bound" },
-    { z: -bound, kind: "bound" },
+    ...(bound === undefined
+      ? []
+      : [
+          { z: bound, kind: "bound" },
+          { z: -bound, kind: "bound" },
+        ]),
   ];
+  const test =
+    bound === undefined
+      ? "summary.json records no threshold for claim 1, so no rules are drawn."
+      : `Claim 1's test on the largest |z| passes when every point lies between the dashed rules at ±${formatQuantity(bound)} (its threshold for this sweep's number of cells); its second test, on Σz², catches a bias shared by every cell that stays inside them.`;
   return {
     id: "monte-carlo",
     title: "Deterministic objective vs Monte Carlo mean",
-    caption: `(Monte Carlo mean of L_z − deterministic objective) / standard error, one point per cell. Claim 1's test on the largest |z| passes when every point lies between the dashed rules at ±${formatQuantity(bound)} (its threshold for this sweep's number of cells); its second test, on Σz², catches a bias shared by every cell that stays inside them.`,
+    caption: `(Monte Carlo mean of L_z − deterministic objective) / standard error, one point per cell. ${test}`,
     notes,
     spec: {
       data: { values },
@@ -66,7 +76,7 @@ export const monteCarloPanel: Panel = {
       },
       finish() {
         const { labelOf, limits, summary } = context;
-        const bound = claimTolerance(summary, "1") ?? 3;
+        const bound = claimTolerance(summary, "1");
         const configurations = new Set(points.map((p) => labelOf(p.hash))).size;
         return monteCarloPlot(
           pickCategories(points, labelOf, limits.categories, (p) => Math.abs(p.zScore)).map((p) => ({

@@ -4,6 +4,7 @@
 // claims' order (shared/report/model.ts). Per-configuration panels draw one representative
 // cell per chosen configuration, which the model keeps whole for them (`Drawn`).
 import type { TopLevelSpec } from "vega-lite";
+import type { ClaimId } from "../../claims/result.js";
 import type { Summary } from "../../results/summary.js";
 import { pickConfigurations, type ReportCell, type ReportCellFacts } from "../cells.js";
 import type { ReportLimits } from "../limits.js";
@@ -71,7 +72,7 @@ export function facetNotes(drawn: Drawn, cells: readonly ReportCell[], context: 
 }
 
 /** A claim's first tolerance as summary.json records it, when it is a number. */
-export function claimTolerance(summary: Summary, id: string): number | undefined {
+export function claimTolerance(summary: Summary, id: ClaimId): number | undefined {
   const tolerance = summary.claims.find((c) => c.id === id)?.tolerance;
   return typeof tolerance === "number" && Number.isFinite(tolerance) ? tolerance : undefined;
 }
