@@ -50,7 +50,7 @@ export const cellReferenceSchema = z.object({ hash });
 export type CellReference = z.infer<typeof cellReferenceSchema>;
 
 /** Where a cell's definition is: bytes `offset` to `offset + length` of `keys.definitions(bundle)`. */
-export const definitionLocationSchema = z.object({
+const definitionLocationSchema = z.object({
   bundle: hash,
   offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   length: z.number().int().positive().max(MAX_DEFINITION_BYTES),
@@ -62,7 +62,7 @@ export const manifestItemSchema = cellReferenceSchema.extend({ definition: defin
 export type ManifestItem = z.infer<typeof manifestItemSchema>;
 
 /** What ItemBatcher hands one Worker invocation: manifest items and the sweep. */
-export const workerEventSchema = z.looseObject({ Items: z.array(manifestItemSchema), BatchInput: z.looseObject({ sweepId: z.string() }) });
+const workerEventSchema = z.looseObject({ Items: z.array(manifestItemSchema), BatchInput: z.looseObject({ sweepId: z.string() }) });
 export type WorkerEvent = z.infer<typeof workerEventSchema>;
 
 /** A Worker event as the Worker checks it up front; it checks the items one by one (a bad item fails that item, not the batch). */

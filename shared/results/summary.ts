@@ -13,7 +13,7 @@ import { rowMetricsShape } from "./metrics.js";
 export const SUMMARY_FORMAT = "dropsweep.summary/1";
 
 /** computed, cached, diverged (a result exists); failed, missing, corrupt (none usable). */
-export const rowStatuses = ["computed", "cached", "diverged", "failed", "missing", "corrupt"] as const;
+const rowStatuses = ["computed", "cached", "diverged", "failed", "missing", "corrupt"] as const;
 export type RowStatus = (typeof rowStatuses)[number];
 
 const count = z.number().int().nonnegative();
@@ -72,7 +72,7 @@ export function countCells(rows: readonly SummaryRow[]): CellCounts {
 }
 
 /** A change against a baseline summary (shared/report/baseline.ts). */
-export const regressionSchema = z.object({
+const regressionSchema = z.object({
   kind: z.enum(["claim-status", "claim-measured", "cell-status", "cell-metric"]),
   /** "worse" and "better" when the direction is clear, "changed" otherwise. */
   direction: z.enum(["worse", "better", "changed"]),
@@ -89,7 +89,7 @@ export const regressionSchema = z.object({
 export type Regression = z.infer<typeof regressionSchema>;
 
 /** What the report adds to summary.json when it renders it (shared/report/write.ts). */
-export const reportFieldsShape = {
+const reportFieldsShape = {
   report: z
     .object({
       files: z.array(z.string()),
@@ -105,7 +105,7 @@ export const reportFieldsShape = {
 };
 
 /** Loose: fields this version does not know are kept when the report rewrites the file. */
-export const summarySchema = z.looseObject({
+const summarySchema = z.looseObject({
   format: z.literal(SUMMARY_FORMAT),
   sweepId: z.string().min(1),
   cells: cellCountsSchema,

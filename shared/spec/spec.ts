@@ -99,7 +99,7 @@ const resolvedSweepSchema = z.object({
   sections: z.array(resolvedSectionSchema),
   cells: z.array(z.object({ hash: sha256HexSchema, section: count, parameters: z.record(z.string(), z.unknown()) })),
 });
-export type ResolvedSweep = z.infer<typeof resolvedSweepSchema>;
+type ResolvedSweep = z.infer<typeof resolvedSweepSchema>;
 
 /** `resolved.json` as Plan stores it: the resolved sweep with its id (a reader checks it is the one it asked for). */
 export const storedResolvedSweepSchema = resolvedSweepSchema.extend({ sweepId: z.string().min(1) });
