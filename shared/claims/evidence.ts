@@ -3,6 +3,7 @@
 // claims 3-5 are stated on (THEORY.md "Representability").
 import type { KindedMetrics } from "../results/metrics.js";
 import type { CellResult } from "../results/result.js";
+import type { ClaimRole } from "./result.js";
 
 /** One cell's evidence. Narrow on `kind` to read the metrics of that kind (shared/results/metrics.ts). */
 export type CellEvidence = KindedMetrics & {
@@ -34,4 +35,18 @@ export function representability(e: CellEvidence): "above" | "at" | "no" {
 /** Cells on which claims 3-5 are stated: linear, closed form known, strictly above the bound. */
 export function representable(evidence: readonly CellEvidence[]): LinearEvidence[] {
   return evidence.filter((e): e is LinearEvidence => representability(e) === "above");
+}
+
+/**
+ * The linear cells claims 3-5 read but do not judge, as roles (ClaimResult.roles): those exactly
+ * at the representability bound and the non-representable ones with a usable measurement
+ * (`usable`), reported beside the verdict. Empty groups are left out.
+ */
+export function setAsideByBound(evidence: readonly CellEvidence[], usable: (e: LinearEvidence) => boolean): ClaimRole[] {
+  const linear = evidence.filter((e): e is LinearEvidence => e.kind === "linear" && e.status === "ok" && usable(e));
+  const groups: ClaimRole[] = [
+    { role: "at the bound", reported: true, hashes: linear.filter((e) => representability(e) === "at").map((e) => e.hash) },
+    { role: "not representable", reported: true, hashes: linear.filter((e) => e.metrics.representable === false).map((e) => e.hash) },
+  ];
+  return groups.filter((g) => g.hashes.length > 0);
 }

@@ -6,6 +6,7 @@ import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
 import { counted } from "../text.js";
 import type { ClaimCheck } from "../claims/result.js";
 import { rankColumn, rankText } from "./rank.js";
+import { rolesNote, rolesText } from "./roles.js";
 
 const relation = (check: ClaimCheck) => (check.relation === "<=" ? "≤" : "≥");
 
@@ -42,6 +43,7 @@ export function renderMarkdown(model: ReportModel): string {
     const more =
       (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") +
       failed +
+      (v.remedy ? ` **What to change:** ${cell(v.remedy)}` : "") +
       (v.claim.reason ? ` ${cell(v.claim.reason)}` : "") +
       (corrupt ? ` **${cell(corrupt)}**` : "");
     lines.push(
@@ -81,6 +83,7 @@ export function renderMarkdown(model: ReportModel): string {
       lines.push("");
     }
     if (v.justification) lines.push(`**Tolerance:** ${v.justification}`, "");
+    if (v.remedy) lines.push(`**What to change:** ${v.remedy}`, "");
   }
 
   lines.push(`## Plots`, "");
@@ -109,14 +112,14 @@ export function renderMarkdown(model: ReportModel): string {
 
   lines.push(`## Cells`, "");
   lines.push(
-    `| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | ${rankColumn.heading} | Representable | Status |`,
+    `| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | ${rankColumn.heading} | Representable | Claims | Status |`,
   );
-  lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|`);
+  lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|---|`);
   for (const r of model.rows)
     lines.push(
-      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
+      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${cell(rolesText(r.roles))} | ${r.row.status} |`,
     );
-  lines.push("", rankColumn.note);
+  lines.push("", rankColumn.note, "", rolesNote);
   if (model.rowsOmitted > 0)
     lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
   lines.push("", `Regenerate without recomputing: \`${model.regenerate}\`.`, "");

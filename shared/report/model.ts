@@ -8,13 +8,16 @@
 import { posix } from "node:path";
 import { claimById, claims as claimModules } from "../claims/list.js";
 import type { ClaimResult } from "../claims/result.js";
+import { claimStatusInfo } from "../claims/status.js";
 import { keys } from "../store/layout.js";
 import type { Regression, Summary, SummaryRow } from "../results/summary.js";
 import { compareWithBaseline, unmatchedCells } from "./baseline.js";
 import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell } from "./cells.js";
 import { defaultLimits, type ReportLimits } from "./limits.js";
-import { capNote, type Drawn, type Panel, type PanelContext, type PlotSpec } from "./panels/panel.js";
+import { capNote, type Drawn, type Panel, type PanelContext, type PanelLabels, type PlotSpec } from "./panels/panel.js";
+import { describeConfigurations, oneLine, wrapParts, type LabelOptions } from "./labels.js";
 import { rankVerdicts, rankView, type RankView } from "./rank.js";
+import { cellRoles, type CellRole } from "./roles.js";
 import { claimCellHashes, countCells, rowHasResult } from "./summary.js";
 import { renderSvg } from "./svg.js";
 
@@ -31,8 +34,6 @@ export interface ReportOptions {
   unreadable?: ReadonlyMap<string, string>;
   /** The command that regenerates this report, store included (writeReport derives it from the store's URL). */
   regenerate?: string;
-  /** Read one cell's result again after the stream (claim 7's pairs are known only then). */
-  fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
 }
 
 export interface ClaimView {
@@ -41,6 +42,8 @@ export interface ClaimView {
   measuredMeaning: string;
   /** Why the tolerances are what they are: the claim's own text from the summary (the pipeline's). */
   justification: string;
+  /** What to look at and change, for a claim that does not hold (empty when it passes or is skipped). */
+  remedy: string;
   cellCount: number;
   links: { hash: string; href: string }[];
   moreCells: number;
@@ -63,6 +66,8 @@ export interface RowView {
   configuration: string;
   seed: number | undefined;
   resultHref: string;
+  /** The cell's part in each claim, as the claims recorded it (roles.ts). */
+  roles: CellRole[];
 }
 
 export interface ReportModel {
@@ -115,8 +120,8 @@ export async function buildReportModel(
     summary,
     limits,
     labelOf,
+    labels: (hashes, options) => panelLabels(configurations, hashes, options),
     replicates: (hash) => configurations.members.get(configurations.keyOf.get(hash) ?? "")?.length ?? 1,
-    ...(options.fetchCell ? { fetchCell: options.fetchCell } : {}),
   };
   const representatives = chooseRepresentatives(summary, configurations, limits.configurations);
 
@@ -162,6 +167,7 @@ export async function buildReportModel(
   const inTable = new Set(shownRows.map((r) => r.hash));
   const corrupt = new Set(health.corruptResults.map((c) => c.hash));
   const verdicts = rankVerdicts(summary);
+  const roles = cellRoles(summary.claims);
   const model: ReportModel = {
     sweepId: summary.sweepId,
     regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
@@ -176,6 +182,7 @@ export async function buildReportModel(
       configuration: labelOf(row.hash),
       seed: numberAt(row.parameters, "seed"),
       resultHref: resultHref(summary.sweepId, row.hash),
+      roles: roles.get(row.hash) ?? [],
     })),
     rowsOmitted: summary.rows.length - shownRows.length,
     failures,
@@ -192,6 +199,24 @@ export async function buildReportModel(
     };
   }
   return model;
+}
+
+/** Labels of the configurations of `hashes` among themselves (labels.ts), in reading order. */
+function panelLabels(
+  configurations: Configurations,
+  hashes: readonly string[],
+  options: LabelOptions & { wrap?: number } = {},
+): PanelLabels {
+  const keyOf = (hash: string) => configurations.keyOf.get(hash) ?? hash;
+  const wanted = new Set(hashes.map(keyOf));
+  // Grid order: the order configurations first appear in the rows.
+  const keys = [...configurations.members.keys()].filter((key) => wanted.delete(key));
+  const { parts, order } = describeConfigurations(configurations.fieldsOf, [...keys, ...wanted], options);
+  const text = (key: string) => {
+    const p = parts.get(key) ?? [key.slice(0, 12)];
+    return options.wrap ? wrapParts(p, options.wrap) : oneLine(p);
+  };
+  return { of: (hash) => text(keyOf(hash)), order: order.map(text) };
 }
 
 /**
@@ -281,6 +306,7 @@ function claimView(
     statement: module.statement(claim),
     measuredMeaning: module.measured(claim),
     justification: claim.justification,
+    remedy: claimStatusInfo[claim.status].verdict === "pass" || claim.status === "skipped" ? "" : module.remedy(claim),
     cellCount: claim.cells,
     links: hashes
       .slice(0, limits.claimLinks)

@@ -4,7 +4,7 @@
 // atomically, so a reader who finds summary.json finds the report it describes.
 import type { Store } from "../store/store.js";
 import { keys } from "../store/layout.js";
-import { readCellError, readResult, type CellResult } from "../results/result.js";
+import { readCellError, type CellResult } from "../results/result.js";
 import type { Regression, Summary } from "../results/summary.js";
 import { fromCellResult, type ReportCell } from "./cells.js";
 import { renderHtml } from "./html.js";
@@ -34,10 +34,6 @@ export async function writeReport(
   if (summary.sweepId !== sweepId) throw new Error(`writeReport: summary is for sweep ${summary.sweepId}, not ${sweepId}`);
   const model = await buildReportModel(summary, reportCells(results), {
     cellError: async (hash) => (await readCellError(store, hash))?.error,
-    fetchCell: async (hash) => {
-      const read = await readResult(store, hash);
-      return read.state === "valid" ? fromCellResult(read.result) : undefined;
-    },
     regenerate: regenerateCommand(sweepId, store.url, process.cwd(), store.endpoint),
     ...options,
   });

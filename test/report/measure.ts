@@ -1,0 +1,170 @@
+// What issue 14 asks of report.html, measured in the browser as a reader sees it at 1400 px:
+// the smallest text on the page (SVG text scaled as drawn), the smallest plot panel, panels
+// on an aligned grid, facets in numeric order, no label cut (an ellipsis, or text outside its
+// plot), the page's height, and the cells table's fold, status filter and sort. One function
+// for the synthetic sweep (test/report/report.browser.test.ts) and the paper sweep
+// (test/artifacts/paper.test.ts), so both are held to the same numbers.
+import type { Page } from "playwright-core";
+
+/** The page width the issue reads the report at. */
+export const readingWidth = 1400;
+
+/** The limits the issue sets. */
+export const readable = { minFontPx: 9, minPanelPx: 200, foldAboveRows: 50 } as const;
+
+export interface PlotMeasure {
+  id: string;
+  width: number;
+  height: number;
+  panels: number;
+  smallestFontPx: number;
+  smallestPanel: { width: number; height: number };
+}
+
+export interface ReportMeasure {
+  pageHeight: number;
+  smallestFont: { px: number; text: string; where: string };
+  smallestPanel: { width: number; height: number; plot: string };
+  plots: PlotMeasure[];
+  /** Labels cut short: an ellipsis in a plot, text outside its plot's frame, HTML text overflowing its box. */
+  truncations: { where: string; text: string }[];
+  /** Panels of one plot that are not on one grid (sizes differ, or left/top edges out of line). */
+  misaligned: { plot: string; detail: string }[];
+  /** Consecutive facet headers that differ in one number and are out of numeric order (k=12 before k=2). */
+  facetOrder: { plot: string; detail: string }[];
+}
+
+/**
+ * Measure the page as laid out now (call after `page.setViewportSize({ width: readingWidth, ... })`
+ * and load). Sizes are CSS pixels on screen: an SVG scaled down to fit the page scales its text too.
+ */
+export async function measureReport(page: Page): Promise<ReportMeasure> {
+  return page.evaluate(() => {
+    const round = (x: number) => Math.round(x * 10) / 10;
+    const visible = (el: Element) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0;
+    };
+    // Font size as drawn: the computed size times the scale of the element's screen transform.
+    const drawnFontPx = (el: Element) => {
+      const size = parseFloat(getComputedStyle(el).fontSize);
+      if (el instanceof SVGGraphicsElement) {
+        const m = el.getScreenCTM();
+        return m ? size * Math.sqrt(m.a * m.a + m.b * m.b) : size;
+      }
+      return size;
+    };
+
+    let smallestFont = { px: Number.POSITIVE_INFINITY, text: "", where: "" };
+    const truncations: { where: string; text: string }[] = [];
+    const misaligned: { plot: string; detail: string }[] = [];
+    const facetOrder: { plot: string; detail: string }[] = [];
+    const plots: PlotMeasure[] = [];
+
+    // HTML text: every element with a text node of its own that is laid out.
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent?.trim();
+      const parent = node.parentElement;
+      if (!text || !parent || parent.closest("svg") || !visible(parent)) continue;
+      const px = drawnFontPx(parent);
+      if (px < smallestFont.px) smallestFont = { px, text: text.slice(0, 60), where: parent.tagName.toLowerCase() };
+      const style = getComputedStyle(parent);
+      if ((style.overflow !== "visible" || style.textOverflow === "ellipsis") && parent.scrollWidth > parent.clientWidth + 1)
+        truncations.push({ where: `html ${parent.tagName.toLowerCase()}`, text: text.slice(0, 60) });
+    }
+
+    for (const figure of Array.from(document.querySelectorAll("figure.plot"))) {
+      const svg = figure.querySelector("svg");
+      if (!svg) continue;
+      const frame = svg.getBoundingClientRect();
+      let plotFont = Number.POSITIVE_INFINITY;
+      for (const text of Array.from(svg.querySelectorAll("text"))) {
+        const content = text.textContent?.trim() ?? "";
+        if (!content || !visible(text)) continue;
+        const px = drawnFontPx(text);
+        plotFont = Math.min(plotFont, px);
+        if (px < smallestFont.px) smallestFont = { px, text: content.slice(0, 60), where: figure.id };
+        if (content.includes("…")) truncations.push({ where: figure.id, text: content });
+        const box = text.getBoundingClientRect();
+        if (box.left < frame.left - 1 || box.right > frame.right + 1 || box.top < frame.top - 1 || box.bottom > frame.bottom + 1)
+          truncations.push({ where: `${figure.id} (outside the plot)`, text: content });
+      }
+
+      // Panels: the items of vega's facet cell groups; else of concat groups; else the one view.
+      const scopes = Array.from(svg.querySelectorAll("g.role-scope"));
+      const byClass = (pattern: RegExp) => scopes.filter((g) => Array.from(g.classList).some((c) => pattern.test(c)));
+      const cells = byClass(/(^|_)cell$/);
+      const groups = cells.length ? cells : byClass(/^concat_\d+_group$/);
+      const backgrounds = groups.length
+        ? groups.flatMap((g) => Array.from(g.children).flatMap((item) => Array.from(item.querySelectorAll(":scope > path.background"))))
+        : Array.from(svg.querySelectorAll("g.role-frame.root > g > path.background"));
+      const boxes = backgrounds.map((p) => p.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0);
+      let smallest = { width: Number.POSITIVE_INFINITY, height: Number.POSITIVE_INFINITY };
+      for (const box of boxes) if (Math.min(box.width, box.height) < Math.min(smallest.width, smallest.height)) smallest = box;
+
+      // One grid: panels of one size, their left edges a few columns, each row's tops level.
+      if (boxes.length > 1) {
+        const sizes = new Set(boxes.map((b) => `${Math.round(b.width)}x${Math.round(b.height)}`));
+        if (sizes.size > 1) misaligned.push({ plot: figure.id, detail: `panel sizes ${[...sizes].join(", ")}` });
+        const lefts = [...new Set(boxes.map((b) => Math.round(b.left)))];
+        const tops = [...new Set(boxes.map((b) => Math.round(b.top)))];
+        if (lefts.length * tops.length < boxes.length || lefts.length > Math.ceil(boxes.length / tops.length) + 0)
+          misaligned.push({ plot: figure.id, detail: `left edges ${lefts.join(", ")}; top edges ${tops.join(", ")}` });
+      }
+
+      // Facet headers in order of appearance (row-major): consecutive headers with the same
+      // fields but one number must increase in that number.
+      const headers = Array.from(svg.querySelectorAll("g.role-title-text text, g[class*='header'] g.role-header-label text"))
+        .map((t) => ({ text: t.textContent ?? "", box: t.getBoundingClientRect() }))
+        .sort((a, b) => (Math.abs(a.box.top - b.box.top) > 2 ? a.box.top - b.box.top : a.box.left - b.box.left))
+        .map((h) => h.text);
+      for (let i = 1; i < headers.length; i++) {
+        const a = headers[i - 1]!.split(/\s+/);
+        const b = headers[i]!.split(/\s+/);
+        if (a.length !== b.length) continue;
+        const differing = a.flatMap((token, j) => (token === b[j] ? [] : [j]));
+        if (differing.length !== 1) continue;
+        const number = (token: string) => Number(token.slice(token.indexOf("=") + 1));
+        const [x, y] = [number(a[differing[0]!]!), number(b[differing[0]!]!)];
+        if (Number.isFinite(x) && Number.isFinite(y) && x > y)
+          facetOrder.push({ plot: figure.id, detail: `"${headers[i - 1]}" before "${headers[i]}"` });
+      }
+
+      plots.push({
+        id: figure.id,
+        width: round(frame.width),
+        height: round(frame.height),
+        panels: boxes.length,
+        smallestFontPx: round(plotFont),
+        smallestPanel: { width: round(smallest.width), height: round(smallest.height) },
+      });
+    }
+
+    const smallestPanel = plots.reduce(
+      (best, p) =>
+        Math.min(p.smallestPanel.width, p.smallestPanel.height) < Math.min(best.width, best.height)
+          ? { ...p.smallestPanel, plot: p.id }
+          : best,
+      { width: Number.POSITIVE_INFINITY, height: Number.POSITIVE_INFINITY, plot: "" },
+    );
+    return {
+      pageHeight: document.documentElement.scrollHeight,
+      smallestFont: { ...smallestFont, px: round(smallestFont.px) },
+      smallestPanel,
+      plots,
+      truncations,
+      misaligned,
+      facetOrder,
+    };
+  });
+}
+
+/** One line a person reads in a test log or a report to the lead. */
+export function describeMeasure(m: ReportMeasure): string {
+  return (
+    `page ${m.pageHeight} px tall; smallest text ${m.smallestFont.px} px ("${m.smallestFont.text}" in ${m.smallestFont.where}); ` +
+    `smallest panel ${m.smallestPanel.width} x ${m.smallestPanel.height} px (${m.smallestPanel.plot}); ` +
+    `${m.truncations.length} truncated labels; ${m.misaligned.length} misaligned plots; ${m.facetOrder.length} facet-order errors`
+  );
+}
