@@ -116,6 +116,7 @@ export function describeConfigurations(
     const fb = fields[index.get(b)!]!;
     for (const path of kept) {
       if (fa.has(path) !== fb.has(path)) return fa.has(path) ? 1 : -1;
+      if (!fa.has(path)) continue;
       const [x, y] = [fa.get(path), fb.get(path)];
       const order =
         typeof x === "number" && typeof y === "number"

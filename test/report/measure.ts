@@ -43,7 +43,7 @@ export async function measureReport(page: Page): Promise<ReportMeasure> {
     const round = (x: number) => Math.round(x * 10) / 10;
     const visible = (el: Element) => {
       const r = el.getBoundingClientRect();
-      return r.width > 0 && r.height > 0;
+      return r.width > 0 && r.height > 0 && el.checkVisibility();
     };
     // Font size as drawn: the computed size times the scale of the element's screen transform.
     const drawnFontPx = (el: Element) => {
@@ -113,23 +113,37 @@ export async function measureReport(page: Page): Promise<ReportMeasure> {
           misaligned.push({ plot: figure.id, detail: `left edges ${lefts.join(", ")}; top edges ${tops.join(", ")}` });
       }
 
-      // Facet headers in order of appearance (row-major): consecutive headers with the same
-      // fields but one number must increase in that number.
-      const headers = Array.from(svg.querySelectorAll("g.role-title-text text, g[class*='header'] g.role-header-label text"))
-        .map((t) => ({ text: t.textContent ?? "", box: t.getBoundingClientRect() }))
-        .sort((a, b) => (Math.abs(a.box.top - b.box.top) > 2 ? a.box.top - b.box.top : a.box.left - b.box.left))
-        .map((h) => h.text);
-      for (let i = 1; i < headers.length; i++) {
-        const a = headers[i - 1]!.split(/\s+/);
-        const b = headers[i]!.split(/\s+/);
-        if (a.length !== b.length) continue;
-        const differing = a.flatMap((token, j) => (token === b[j] ? [] : [j]));
-        if (differing.length !== 1) continue;
-        const number = (token: string) => Number(token.slice(token.indexOf("=") + 1));
-        const [x, y] = [number(a[differing[0]!]!), number(b[differing[0]!]!)];
-        if (Number.isFinite(x) && Number.isFinite(y) && x > y)
-          facetOrder.push({ plot: figure.id, detail: `"${headers[i - 1]}" before "${headers[i]}"` });
-      }
+      // Facet headers in order of appearance (row-major), and the labels of each categorical
+      // axis in order along it: consecutive labels with the same fields but one number must
+      // increase in that number (k=1, k=2, k=12; never k=12 before k=2).
+      const inOrder = (texts: Element[]) =>
+        texts
+          .map((t) => {
+            // A label of several lines is a <tspan> a line: read them as words.
+            const spans = Array.from(t.querySelectorAll("tspan"));
+            const text = spans.length ? spans.map((s) => s.textContent ?? "").join(" ") : (t.textContent ?? "");
+            return { text: text.replace(/\s+/g, " ").trim(), box: t.getBoundingClientRect() };
+          })
+          .sort((a, b) => (Math.abs(a.box.top - b.box.top) > 2 ? a.box.top - b.box.top : a.box.left - b.box.left))
+          .map((h) => h.text);
+      const sequences = [
+        inOrder(Array.from(svg.querySelectorAll("g.role-title-text text"))),
+        ...Array.from(svg.querySelectorAll("g.role-axis")).map((axis) =>
+          inOrder(Array.from(axis.querySelectorAll("g.role-axis-label text"))),
+        ),
+      ];
+      for (const labels of sequences)
+        for (let i = 1; i < labels.length; i++) {
+          const a = labels[i - 1]!.split(/\s+/);
+          const b = labels[i]!.split(/\s+/);
+          if (a.length !== b.length) continue;
+          const differing = a.flatMap((token, j) => (token === b[j] ? [] : [j]));
+          if (differing.length !== 1 || !a[differing[0]!]!.includes("=")) continue;
+          const number = (token: string) => Number(token.slice(token.indexOf("=") + 1));
+          const [x, y] = [number(a[differing[0]!]!), number(b[differing[0]!]!)];
+          if (Number.isFinite(x) && Number.isFinite(y) && x > y)
+            facetOrder.push({ plot: figure.id, detail: `"${labels[i - 1]}" before "${labels[i]}"` });
+        }
 
       plots.push({
         id: figure.id,
@@ -167,4 +181,116 @@ export function describeMeasure(m: ReportMeasure): string {
     `smallest panel ${m.smallestPanel.width} x ${m.smallestPanel.height} px (${m.smallestPanel.plot}); ` +
     `${m.truncations.length} truncated labels; ${m.misaligned.length} misaligned plots; ${m.facetOrder.length} facet-order errors`
   );
+}
+
+/** What the issue asks, as a list of what is wrong (empty when the page passes). */
+export function readabilityProblems(m: ReportMeasure): string[] {
+  const problems: string[] = [];
+  if (m.smallestFont.px < readable.minFontPx)
+    problems.push(`text of ${m.smallestFont.px} px ("${m.smallestFont.text}" in ${m.smallestFont.where}), under ${readable.minFontPx} px`);
+  for (const p of m.plots)
+    if (Math.min(p.smallestPanel.width, p.smallestPanel.height) < readable.minPanelPx - 0.5)
+      problems.push(`${p.id}: a panel of ${p.smallestPanel.width} x ${p.smallestPanel.height} px, under ${readable.minPanelPx} px`);
+  for (const t of m.truncations) problems.push(`${t.where}: truncated label "${t.text}"`);
+  for (const a of m.misaligned) problems.push(`${a.plot}: panels not on one grid (${a.detail})`);
+  for (const f of m.facetOrder) problems.push(`${f.plot}: facets out of numeric order (${f.detail})`);
+  return problems;
+}
+
+export interface CellsTableCheck {
+  rows: number;
+  /** Whether the fold was closed on load, and whether any row showed while it was. */
+  foldedOnLoad: boolean;
+  rowsShownWhileFolded: number;
+  /** Per status: the rows the filter showed, and how many have that status. */
+  filters: { status: string; shown: number; expected: number; wrong: number }[];
+  /** Per column heading: whether a click sorted it ascending, and a second click descending. */
+  sorts: { column: string; ascending: boolean; descending: boolean }[];
+  problems: string[];
+}
+
+/**
+ * Use the cells table as a reader would, on a freshly loaded page: the fold (closed past
+ * `readable.foldAboveRows` rows), the status filter (each status alone), and the sort by each
+ * column (click: ascending, click again: descending; numbers by value, blanks last; text with
+ * numbers in it compared numerically).
+ */
+export async function exerciseCellsTable(page: Page): Promise<CellsTableCheck> {
+  const problems: string[] = [];
+  const rows = await page.locator("#cells-table tbody tr").count();
+  const foldedOnLoad = !(await page.$eval("#cells-fold", (d) => (d as HTMLDetailsElement).open));
+  const visibleRows = () =>
+    page.$$eval("#cells-table tbody tr", (trs) =>
+      // Shown: laid out with a size and not in a skipped subtree (a closed <details>).
+      trs
+        .filter((tr) => tr.checkVisibility() && tr.getBoundingClientRect().height > 0)
+        .map((tr) => (tr as HTMLElement).dataset["status"] ?? ""),
+    );
+  const rowsShownWhileFolded = foldedOnLoad ? (await visibleRows()).length : 0;
+  if (foldedOnLoad !== rows > readable.foldAboveRows)
+    problems.push(`the table of ${rows} rows is ${foldedOnLoad ? "folded" : "open"} on load`);
+  if (rowsShownWhileFolded > 0) problems.push(`${rowsShownWhileFolded} rows show while the table is folded`);
+  if (foldedOnLoad) await page.locator("#cells-fold > summary").click();
+  if ((await visibleRows()).length !== rows) problems.push("opening the fold does not show every row");
+
+  const statuses = await page.$$eval("#cells-tools input[data-status]", (inputs) =>
+    inputs.map((i) => (i as HTMLElement).dataset["status"]!),
+  );
+  const boxes = (status: string) => page.locator(`#cells-tools input[data-status="${status}"]`);
+  const filters: CellsTableCheck["filters"] = [];
+  for (const status of statuses) {
+    for (const other of statuses) await boxes(other).setChecked(other === status);
+    const shown = await visibleRows();
+    const expected = await page.$$eval(`#cells-table tbody tr[data-status="${status}"]`, (trs) => trs.length);
+    const wrong = shown.filter((s) => s !== status).length;
+    filters.push({ status, shown: shown.length, expected, wrong });
+    if (shown.length !== expected || wrong > 0)
+      problems.push(`filter "${status}" alone shows ${shown.length} rows (${wrong} of another status); ${expected} have it`);
+  }
+  for (const status of statuses) await boxes(status).setChecked(true);
+  if (statuses.length === 0) problems.push("no status filter");
+
+  const headings = await page.$$eval("#cells-table thead th", (ths) =>
+    ths.map((th) => ({ text: th.textContent ?? "", sort: (th as HTMLElement).dataset["sort"] ?? "" })),
+  );
+  const sorts: CellsTableCheck["sorts"] = [];
+  for (const [column, heading] of headings.entries()) {
+    const button = page.locator(`#cells-table thead th:nth-child(${column + 1}) button`);
+    if ((await button.count()) === 0) {
+      problems.push(`column "${heading.text}" has no sort button`);
+      continue;
+    }
+    const sortedBy = async (direction: 1 | -1) =>
+      page.$$eval(
+        "#cells-table tbody tr",
+        (trs, [index, numeric, sign]) => {
+          const keys = trs.map((tr) => {
+            const cell = (tr as HTMLTableRowElement).cells[index as number]!;
+            if (!numeric) return cell.textContent?.trim() ?? "";
+            const value = cell.dataset["value"];
+            return value === undefined || value === "" ? null : Number(value);
+          });
+          for (let i = 1; i < keys.length; i++) {
+            const [a, b] = [keys[i - 1]!, keys[i]!];
+            if (a === null) {
+              if (b !== null) return false; // blanks last
+              continue;
+            }
+            if (b === null) continue;
+            const order = typeof a === "number" ? a - (b as number) : a.localeCompare(b as string, undefined, { numeric: true });
+            if (order * (sign as number) > 0) return false;
+          }
+          return true;
+        },
+        [column, heading.sort === "number", direction] as const,
+      );
+    await button.click();
+    const ascending = await sortedBy(1);
+    await button.click();
+    const descending = await sortedBy(-1);
+    sorts.push({ column: heading.text, ascending, descending });
+    if (!ascending || !descending)
+      problems.push(`sorting by "${heading.text}" does not order the rows ${!ascending ? "ascending" : "descending"}`);
+  }
+  return { rows, foldedOnLoad, rowsShownWhileFolded, filters, sorts, problems };
 }
