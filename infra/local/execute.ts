@@ -108,7 +108,7 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
     new HandlerPool({ ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), env: options.env ?? {} });
   try {
     const lowering = lowerDefinition(options.machine.definition, { concurrency: pool.concurrency });
-    const tracker = new ProgressTracker(options.progress);
+    const tracker = new ProgressTracker(options.progress, { parallelism: pool.concurrency });
     const notices: Notice[] = [];
     const taskResults = new Map<string, unknown>();
     const notify = options.notify ?? defaultNotify;
@@ -116,7 +116,7 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       store: options.store,
       locate: options.locate ?? ((_bucket, key) => key),
       stateMachineName: options.machine.logicalId,
-      onItems: (_arn, items) => tracker.items(items),
+      onItems: (_arn, items, children) => tracker.items(items, children),
       onChildFinished: (_arn, items, succeeded) => tracker.finished(items, succeeded),
     });
 
@@ -146,6 +146,9 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       options.faults && (faulty.has(fn.logicalId) || faulty.has(fn.arn)) ? options.faults.plan.next(fn.logicalId, event) : undefined;
 
     const invoke = async (handler: TaskHandler, fn: RenderedFunction, event: unknown, timeoutSeconds: number): Promise<unknown> => {
+      // A batch of the map (a Worker's event): its clock starts for the ETA.
+      const items = (event as { Items?: unknown } | null)?.Items;
+      if (Array.isArray(items)) tracker.batchStarted(items);
       const fault = faultFor(fn, event);
       if (typeof handler === "function") {
         try {
