@@ -81,6 +81,9 @@ export function remainingSeconds(
   return Math.max(0, ...free);
 }
 
+/** How often progress is re-emitted while cells run, with nothing finishing. */
+const tickMs = 1000;
+
 export class ProgressTracker {
   private phase: LocalPhase = "start";
   private cellsStarted?: number;
@@ -100,6 +103,7 @@ export class ProgressTracker {
   /** Finished batches with a known start, the latest last: their wall seconds and expected cost. */
   private readonly measured: { seconds: number; cost: number }[] = [];
 
+  private ticker?: ReturnType<typeof setInterval>;
   private readonly minIntervalMs: number;
   private readonly parallelism: number;
   private readonly now: () => number;
@@ -125,6 +129,15 @@ export class ProgressTracker {
   setPhase(phase: LocalPhase): void {
     if (phase === this.phase) return;
     this.phase = phase;
+    // While cells run, a tick every second: a long batch (deep cells) finishes nothing for a
+    // minute, and the line still counts down (a plain listener prints at its own interval).
+    if (phase === "cells" && this.listener && !this.ticker) {
+      this.ticker = setInterval(() => this.emit(true), tickMs);
+      this.ticker.unref();
+    } else if (phase !== "cells" && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
     this.emit(true);
   }
 

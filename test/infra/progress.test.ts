@@ -1,5 +1,5 @@
 // The terminal rendering of a local run's progress (infra/local/progress.ts).
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatProgress, ProgressTracker, remainingSeconds, terminalProgress, type LocalProgress } from "../../infra/local/progress.js";
 
 const progress: LocalProgress = {
@@ -128,6 +128,29 @@ describe("ETA weighted by each cell's expected cost", () => {
     // Most expensive first ends sooner than cheapest first: [1, 1, 1, 1, 4] on two workers.
     expect(remainingSeconds([4, 1, 1, 1, 1], [], 2, 1)).toBe(4);
     expect(remainingSeconds([1, 1, 1, 1, 4], [], 2, 1)).toBe(6);
+  });
+
+  it("re-emits every second while cells run, so a long batch still counts down, and stops after", () => {
+    vi.useFakeTimers();
+    try {
+      let t = 0;
+      const seen: LocalProgress[] = [];
+      const tracked = new ProgressTracker((p) => seen.push(p), { parallelism: 1, now: () => t * 1000 });
+      const deep = cells("d", 2, 5);
+      tracked.items(deep, [deep]);
+      tracked.batchStarted(deep);
+      const before = seen.length;
+      t = 3;
+      vi.advanceTimersByTime(3000);
+      expect(seen.length - before).toBe(3);
+      expect(seen.at(-1)!.etaSeconds).toBeCloseTo(10 - 3, 9);
+      tracked.setPhase("aggregate");
+      const after = seen.length;
+      vi.advanceTimersByTime(5000);
+      expect(seen.length).toBe(after);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("counts cells alike when the manifest carries no costs (a plan from before costs)", () => {

@@ -81,8 +81,8 @@ describe("plot builders", () => {
           2e-3,
         ),
         // A median line per keep probability in each of the two facets, a point per cell, the
-        // tolerance's rule in the judged cells' facet only.
-        2 + 3 + 1,
+        // tolerance's rule and its label in the judged cells' facet only.
+        2 + 3 + 1 + 1,
       ],
       // A line and a final point per block (two blocks), the balanced value's rule.
       [

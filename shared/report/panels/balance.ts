@@ -66,7 +66,7 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
           encoding: { y },
         },
       ]),
-      resolve: { scale: { y: "independent", color: "independent" } },
+      resolve: { scale: { y: "independent", color: "independent" }, axis: { x: "independent" } },
       config: baseConfig,
     },
   };

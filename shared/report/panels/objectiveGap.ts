@@ -5,6 +5,7 @@
 // is read from the claims' results, never decided here again.
 import type { ClaimResult } from "../../claims/result.js";
 import { counted } from "../../text.js";
+import { formatQuantity } from "../format.js";
 import { claimTolerance, type Panel, type PlotSpec } from "./panel.js";
 import { baseConfig, lines, logFloor, positive } from "./style.js";
 
@@ -65,6 +66,15 @@ export function objectiveGapPlot(inputs: readonly GapInput[], notes: string[] = 
                   transform: [{ filter: "datum.tolerance != null" }],
                   mark: { type: "rule" as const, strokeDash: [4, 3], color: "#333" },
                   encoding: { y: { field: "tolerance", type: "quantitative" as const } },
+                },
+                {
+                  transform: [{ filter: "datum.tolerance != null" }],
+                  mark: { type: "text" as const, align: "left" as const, dx: 4, dy: -8, fontSize: 11, color: "#333" },
+                  encoding: {
+                    x: { value: 0 },
+                    y: { field: "tolerance", type: "quantitative" as const },
+                    text: { value: `claim 3's tolerance ${formatQuantity(tolerance)}` },
+                  },
                 },
               ]
             : []),

@@ -51,7 +51,7 @@ export function regularisersPlot(inputs: readonly RegulariserInput[], notes: str
     notes: allNotes,
     spec: {
       data: { values: [...values, ...rules] },
-      width: 900,
+      width: 720,
       height: stripRows(rows.length),
       layer: [
         {
@@ -71,7 +71,10 @@ export function regularisersPlot(inputs: readonly RegulariserInput[], notes: str
               field: "expected",
               type: "nominal",
               title: "claim 2 expects",
-              scale: { domain: [...expectations, "not judged"], range: ["#1f77b4", "#ff7f0e", "#9e9e9e"] },
+              scale: {
+                domain: [...expectations, ...(usable.some((p) => p.expected === undefined) ? ["not judged"] : [])],
+                range: ["#1f77b4", "#ff7f0e", "#9e9e9e"],
+              },
               legend: { orient: "top" },
             },
           },

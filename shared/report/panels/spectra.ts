@@ -85,7 +85,7 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
           },
         },
       ]),
-      resolve: { scale: { y: "independent" } },
+      resolve: { scale: { y: "independent" }, axis: { x: "independent" } },
       config: baseConfig,
     },
   };

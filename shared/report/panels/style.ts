@@ -37,7 +37,8 @@ export function perConfiguration(values: { configuration: string }[], layer: Pan
     facet: { field: "configuration", type: "nominal" as const, title: null, sort: order, header: { labelExpr: lines } },
     columns,
     // Panels on one grid whatever their axes' widths: the layout places the plot areas
-    // ("flush"), and the spacing leaves room for axes and headers.
+    // ("flush"), and the spacing leaves room for axes and headers. Builders give each panel its
+    // own x axis (resolve.axis.x), so no axis hangs under an empty place of the last row.
     bounds: "flush" as const,
     spacing: { column: 90, row: 100 },
     spec: { width: facetWidth, height: facetHeight, layer },

@@ -61,7 +61,7 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
           encoding: { y, color: legend },
         },
       ]),
-      resolve: { scale: { y: "independent" } },
+      resolve: { scale: { y: "independent" }, axis: { x: "independent" } },
       config: baseConfig,
     },
   };
