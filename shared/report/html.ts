@@ -101,7 +101,9 @@ ${checks
 
 function claimRow(view: ClaimView): string {
   const { claim } = view;
-  const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}" title="${e(l.hash)}">${e(l.hash.slice(0, 8))}</a>`).join(" ");
+  const links = view.links
+    .map((l) => `<a class="hash" href="${e(l.href)}" title="${e(`${l.label} · cell ${l.hash}`)}">${e(l.hash.slice(0, 8))}</a>`)
+    .join(" ");
   const more =
     view.moreCells > 0
       ? ` <span class="meta" title="every cell of the claim is in summary.json, claims[].hashes">+${view.moreCells} more in summary.json</span>`

@@ -45,7 +45,8 @@ export interface ClaimView {
   /** What to look at and change, for a claim that does not hold (empty when it passes or is skipped). */
   remedy: string;
   cellCount: number;
-  links: { hash: string; href: string }[];
+  /** The first cells behind the claim, the worst first, each with its configuration and seed as a reader names it. */
+  links: { hash: string; href: string; label: string }[];
   moreCells: number;
   /**
    * Cells the claim was evaluated on whose result is corrupt now: the claim is as Aggregate
@@ -167,12 +168,17 @@ export async function buildReportModel(
   const inTable = new Set(shownRows.map((r) => r.hash));
   const corrupt = new Set(health.corruptResults.map((c) => c.hash));
   const verdicts = rankVerdicts(summary);
+  const rowByHash = new Map(summary.rows.map((row) => [row.hash, row]));
+  const cellLabel = (hash: string) => {
+    const seed = numberAt(rowByHash.get(hash)?.parameters ?? {}, "seed");
+    return `${labelOf(hash)}${seed !== undefined ? ` · seed ${seed}` : ""}`;
+  };
   const roles = cellRoles(summary.claims);
   const model: ReportModel = {
     sweepId: summary.sweepId,
     regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
     cells: health.current.cells,
-    claims: summary.claims.map((claim) => claimView(claim, summary.sweepId, limits, inTable, corrupt)),
+    claims: summary.claims.map((claim) => claimView(claim, summary.sweepId, limits, inTable, corrupt, (hash) => cellLabel(hash))),
     plots,
     absentPlots,
     rows: shownRows.map((row) => ({
@@ -298,6 +304,7 @@ function claimView(
   limits: ReportLimits,
   inTable: ReadonlySet<string>,
   corrupt: ReadonlySet<string>,
+  labelOf: (hash: string) => string,
 ): ClaimView {
   const module = claimById(claim.id);
   const hashes = claimCellHashes(claim);
@@ -310,7 +317,7 @@ function claimView(
     cellCount: claim.cells,
     links: hashes
       .slice(0, limits.claimLinks)
-      .map((hash) => ({ hash, href: inTable.has(hash) ? `#${cellAnchor(hash)}` : resultHref(sweepId, hash) })),
+      .map((hash) => ({ hash, href: inTable.has(hash) ? `#${cellAnchor(hash)}` : resultHref(sweepId, hash), label: labelOf(hash) })),
     moreCells: Math.max(0, hashes.length - limits.claimLinks),
     corruptCells: hashes.filter((h) => corrupt.has(h)).length,
   };

@@ -61,6 +61,19 @@ describe("writeReport", async () => {
     expect(html).toMatch(/<tr id="claim-row-4">[\s\S]*?<span class="status fail">fail<\/span>/);
   });
 
+  it("heads the report with the verdict, naming the claims that did not pass", () => {
+    const failing = summary.claims.filter((c) => c.status === "fail").map((c) => c.id);
+    const skipped = summary.claims.filter((c) => c.status === "skipped").map((c) => c.id);
+    expect(failing).toContain("4");
+    const expected = [
+      `${summary.claims.filter((c) => c.status === "pass").length} of ${summary.claims.length} claims pass`,
+      `${failing.length} fail (${failing.join(", ")})`,
+      ...(skipped.length ? [`${skipped.length} skipped (${skipped.join(", ")})`] : []),
+    ].join(" · ");
+    expect(html).toMatch(new RegExp(`<p class="verdict [a-z]+" id="verdict">${expected.replace(/[()]/g, "\\$&")}`));
+    expect(markdown).toContain(`**${expected}`);
+  });
+
   const claimSection = (page: string, id: string) => page.match(new RegExp(`<div class="claim" id="claim-${id}">[\\s\\S]*?</div>`))![0];
 
   it("justifies every tolerance with the pipeline's text from the summary, and no other", () => {
@@ -125,7 +138,11 @@ describe("writeReport", async () => {
   it("links each claim's evidence to the pipeline's cells, the worst first", () => {
     const claim4 = written.model.claims.find((c) => c.claim.id === "4")!;
     const unbalanced = summary.rows.find((r) => r.balanceRatio === tolerances.balanceRatio + 0.2)!.hash;
-    expect(claim4.links[0]).toEqual({ hash: unbalanced, href: `#cell-${unbalanced}` });
+    const row = summary.rows.find((r) => r.hash === unbalanced)!;
+    expect(claim4.links[0]).toMatchObject({ hash: unbalanced, href: `#cell-${unbalanced}` });
+    // Each link names its cell as a reader does (configuration and seed), in its tooltip.
+    expect(claim4.links[0]!.label).toMatch(new RegExp(`θ=${row.parameters["mask.keepProbability"]}\\b.* · seed ${row.parameters.seed}$`));
+    expect(html).toContain(`title="${escapeHtml(claim4.links[0]!.label)} · cell ${unbalanced}">${unbalanced.slice(0, 8)}</a>`);
     for (const view of written.model.claims) {
       const hashes = view.claim.hashes ?? [];
       expect(
