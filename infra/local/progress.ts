@@ -37,6 +37,11 @@ export interface LocalProgress {
   etaSeconds?: number;
   /** The ETA rests on the cost model alone: no batch has finished to measure this machine's speed. */
   etaEstimated?: boolean;
+  /**
+   * A batch has run longer than the speed so far expects (the load rose, or the cost model
+   * underestimates its cells): the ETA counts the rest at that batch's speed and is a lower bound.
+   */
+  etaAtLeast?: boolean;
 }
 
 export type ProgressListener = (progress: LocalProgress) => void;
@@ -215,14 +220,20 @@ export class ProgressTracker {
     const learned = recentCost > 0;
     // Without costs, every cell weighs the same and the speed is learned from the first batches.
     if (!this.weighted && !learned) return rate > 0 ? { ...snapshot, etaSeconds: Math.max(0, this.pending - this.done) / rate } : snapshot;
-    const secondsPerUnit = learned ? recent.reduce((sum, b) => sum + b.seconds, 0) / recentCost : 1;
+    const expected = learned ? recent.reduce((sum, b) => sum + b.seconds, 0) / recentCost : 1;
     const batches = [...this.running.values()];
     const inFlight = batches.flatMap((b) => (b.started === undefined ? [] : [{ cost: b.cost, running: (now - b.started) / 1000 }]));
     const notStarted = batches.flatMap((b) => (b.started === undefined ? [b.cost] : []));
+    // A batch still running past what that speed expects shows this machine is at least that
+    // slow now: the rest is counted at its speed, so the ETA grows instead of standing still (or
+    // reaching 0) while it runs on. How long it has left is unknown: the ETA is a lower bound.
+    const overrun = Math.max(0, ...inFlight.map((b) => (b.cost > 0 ? b.running / b.cost : 0)));
+    const secondsPerUnit = Math.max(expected, overrun);
     return {
       ...snapshot,
       etaSeconds: remainingSeconds(notStarted, inFlight, this.parallelism, secondsPerUnit),
       ...(learned ? {} : { etaEstimated: true }),
+      ...(overrun > expected ? { etaAtLeast: true } : {}),
     };
   }
 
@@ -262,9 +273,11 @@ export function formatProgress(p: LocalProgress): string {
       const failed = p.cellsFailed > 0 ? `, ${p.cellsFailed} in failed batches` : "";
       const rate = p.cellsPerSecond > 0 ? `, ${p.cellsPerSecond.toFixed(1)} cells/s` : "";
       const eta =
-        p.etaSeconds !== undefined
-          ? `, ETA ${p.etaEstimated ? "~" : ""}${duration(p.etaSeconds)}${p.etaEstimated ? " (estimated)" : ""}`
-          : "";
+        p.etaSeconds === undefined
+          ? ""
+          : p.etaAtLeast
+            ? `, ETA over ${duration(p.etaSeconds)} (cells slower than expected)`
+            : `, ETA ${p.etaEstimated ? "~" : ""}${duration(p.etaSeconds)}${p.etaEstimated ? " (estimated)" : ""}`;
       return `cells ${p.cellsDone}/${p.cellsPending}${percent}${failed}${cached}${rate}${eta}`;
     }
     case "aggregate":

@@ -37,6 +37,9 @@ export function representable(evidence: readonly CellEvidence[]): LinearEvidence
   return evidence.filter((e): e is LinearEvidence => representability(e) === "above");
 }
 
+/** The role of a cell exactly at the representability bound (claims 3-5 report it, do not judge it). */
+export const atTheBound = "at the bound";
+
 /**
  * The linear cells claims 3-5 read but do not judge, as roles (ClaimResult.roles): those exactly
  * at the representability bound and the non-representable ones with a usable measurement
@@ -45,7 +48,7 @@ export function representable(evidence: readonly CellEvidence[]): LinearEvidence
 export function setAsideByBound(evidence: readonly CellEvidence[], usable: (e: LinearEvidence) => boolean): ClaimRole[] {
   const linear = evidence.filter((e): e is LinearEvidence => e.kind === "linear" && e.status === "ok" && usable(e));
   const groups: ClaimRole[] = [
-    { role: "at the bound", reported: true, hashes: linear.filter((e) => representability(e) === "at").map((e) => e.hash) },
+    { role: atTheBound, reported: true, hashes: linear.filter((e) => representability(e) === "at").map((e) => e.hash) },
     { role: "not representable", reported: true, hashes: linear.filter((e) => e.metrics.representable === false).map((e) => e.hash) },
   ];
   return groups.filter((g) => g.hashes.length > 0);

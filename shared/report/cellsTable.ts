@@ -6,7 +6,7 @@
 import { escapeHtml as e, formatQuantity } from "./format.js";
 import { cellAnchor, type ReportModel, type RowView } from "./model.js";
 import { rankColumn, rankText, rankTooltip } from "./rank.js";
-import { rolesNote, rolesText } from "./roles.js";
+import { representableText, rolesNote, rolesText } from "./roles.js";
 import { counted } from "../text.js";
 
 /** Past this many rows the table starts folded. */
@@ -48,7 +48,7 @@ const columns: Column[] = [
       ...(rankTooltip(r.rank) ? { title: rankTooltip(r.rank) } : {}),
     }),
   },
-  { heading: "Representable", sort: "text", cell: (r) => ({ html: e(formatQuantity(r.row.representable)) }) },
+  { heading: "Representable", sort: "text", cell: (r) => ({ html: e(representableText(r.row.representable, r.roles)) }) },
   { heading: "Claims", title: rolesNote, sort: "text", cell: (r) => ({ html: e(rolesText(r.roles)), className: "roles" }) },
   { heading: "Status", sort: "text", cell: (r) => ({ html: `<span class="status ${e(r.row.status)}">${e(r.row.status)}</span>` }) },
 ];

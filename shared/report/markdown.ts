@@ -6,7 +6,7 @@ import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
 import { counted } from "../text.js";
 import type { ClaimCheck } from "../claims/result.js";
 import { rankColumn, rankText } from "./rank.js";
-import { rolesNote, rolesText } from "./roles.js";
+import { representableText, rolesNote, rolesText } from "./roles.js";
 
 const relation = (check: ClaimCheck) => (check.relation === "<=" ? "≤" : "≥");
 
@@ -117,7 +117,7 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|---|`);
   for (const r of model.rows)
     lines.push(
-      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${cell(rolesText(r.roles))} | ${r.row.status} |`,
+      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${representableText(r.row.representable, r.roles)} | ${cell(rolesText(r.roles))} | ${r.row.status} |`,
     );
   lines.push("", rankColumn.note, "", rolesNote);
   if (model.rowsOmitted > 0)

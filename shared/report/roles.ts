@@ -2,7 +2,9 @@
 // `hashes` are the cells a claim judges, `roles` name the parts where they differ and the
 // cells it reads but sets aside), for the cells table: "claimed by 1, 3, 4, 5", "2: equal where
 // predicted", "reported by 3, 4, 5: at the bound". Nothing here decides a role: a claim did.
+import { atTheBound } from "../claims/evidence.js";
 import type { ClaimResult } from "../claims/result.js";
+import { formatQuantity } from "./format.js";
 
 export interface CellRole {
   claim: string;
@@ -54,3 +56,11 @@ export function rolesText(roles: readonly CellRole[]): string {
 /** What the column's entries mean, for both renderers. */
 export const rolesNote =
   'Claims: each cell\'s part in each claim, as the claim recorded it. "Claimed by 3" means claim 3 judges the cell; "reported by 3: at the bound" means claim 3 read the cell and shows it beside its verdict without judging it (cells exactly at the representability bound, non-representable ones); "2: equal where predicted" names the check of claim 2 the cell feeds. A cell no claim reads shows nothing.';
+
+/**
+ * The Representable column: "yes" is said "yes, at the bound" for a cell a claim set aside as
+ * exactly at the representability bound, so it does not read like the cells claims 3-5 judge.
+ */
+export function representableText(representable: boolean | null | undefined, roles: readonly CellRole[]): string {
+  return representable === true && roles.some((r) => r.role === atTheBound) ? `yes, ${atTheBound}` : formatQuantity(representable);
+}

@@ -119,6 +119,34 @@ describe("ETA weighted by each cell's expected cost", () => {
     expect(after.etaSeconds).toBeCloseTo(4 * 3, 9);
   });
 
+  it("grows the ETA while a batch runs past its expected time, marked as a lower bound", () => {
+    const { tracked, at } = tracker(1);
+    // A deep batch expected to take 10 s, then ten linear batches of 1 s each.
+    const deep = cells("d", 2, 5);
+    const linear = Array.from({ length: 10 }, (_, i) => cells(`l${i}-`, 10, 0.1));
+    tracked.items([deep, ...linear].flat(), [deep, ...linear]);
+    tracked.batchStarted(deep);
+    at(5);
+    expect(tracked.snapshot()).toMatchObject({ etaEstimated: true });
+    expect(tracked.snapshot().etaSeconds).toBeCloseTo(5 + 10, 9);
+    expect(tracked.snapshot().etaAtLeast).toBeUndefined();
+    // Still running at 30 s, three times what was expected: the linear batches are counted at
+    // that speed (30 s), not at the model's 10 s with the deep batch's part at 0.
+    at(30);
+    const late = tracked.snapshot();
+    expect(late.etaAtLeast).toBe(true);
+    expect(late.etaSeconds).toBeCloseTo(30, 9);
+    expect(formatProgress(late)).toMatch(/, ETA over 30s \(cells slower than expected\)$/);
+    at(60);
+    expect(tracked.snapshot().etaSeconds).toBeCloseTo(60, 9);
+    // Once it finishes, the speed is learned from it and the ETA is an estimate no more.
+    tracked.finished(deep, true);
+    const after = tracked.snapshot();
+    expect(after.etaAtLeast).toBeUndefined();
+    expect(after.etaEstimated).toBeUndefined();
+    expect(after.etaSeconds).toBeCloseTo(60, 9);
+  });
+
   it("hands batches to the first free worker: a long batch left at the end shows", () => {
     // A batch with 8 s left keeps its worker; four more of 10 s go to the three idle workers, then to it.
     expect(remainingSeconds([], [{ cost: 10, running: 2 }], 4, 1)).toBe(8);

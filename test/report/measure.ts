@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 export const readingWidth = 1400;
 
 /** The limits the issue sets. */
-export const readable = { minFontPx: 9, minPanelPx: 200, foldAboveRows: 50 } as const;
+export const readable = { minFontPx: 9, minPanelPx: 200, foldAboveRows: 50, bareAxisShare: 0.6 } as const;
 
 export interface PlotMeasure {
   id: string;
@@ -32,6 +32,8 @@ export interface ReportMeasure {
   misaligned: { plot: string; detail: string }[];
   /** Consecutive facet headers that differ in one number and are out of numeric order (k=12 before k=2). */
   facetOrder: { plot: string; detail: string }[];
+  /** Value axes mostly bare: the visible labels leave more than `readable.bareAxisShare` of the axis unlabelled in one stretch. */
+  bareAxes: { plot: string; detail: string }[];
 }
 
 /**
@@ -39,7 +41,7 @@ export interface ReportMeasure {
  * and load). Sizes are CSS pixels on screen: an SVG scaled down to fit the page scales its text too.
  */
 export async function measureReport(page: Page): Promise<ReportMeasure> {
-  return page.evaluate(() => {
+  return page.evaluate((bareAxisShare) => {
     const round = (x: number) => Math.round(x * 10) / 10;
     const visible = (el: Element) => {
       const r = el.getBoundingClientRect();
@@ -59,6 +61,7 @@ export async function measureReport(page: Page): Promise<ReportMeasure> {
     const truncations: { where: string; text: string }[] = [];
     const misaligned: { plot: string; detail: string }[] = [];
     const facetOrder: { plot: string; detail: string }[] = [];
+    const bareAxes: { plot: string; detail: string }[] = [];
     const plots: PlotMeasure[] = [];
 
     // HTML text: every element with a text node of its own that is laid out.
@@ -145,6 +148,32 @@ export async function measureReport(page: Page): Promise<ReportMeasure> {
             facetOrder.push({ plot: figure.id, detail: `"${labels[i - 1]}" before "${labels[i]}"` });
         }
 
+      // Value axes (vertical, quantitative: several labels that read as numbers): labels that
+      // overlap are hidden (opacity 0) by vega, which can leave most of a log axis bare.
+      for (const axis of Array.from(svg.querySelectorAll("g.role-axis"))) {
+        const domain = axis.querySelector("g.role-axis-domain line, g.role-axis-domain path")?.getBoundingClientRect();
+        if (!domain || domain.height < domain.width || domain.height === 0) continue;
+        const labels = Array.from(axis.querySelectorAll("g.role-axis-label text"));
+        if (!labels.length || !labels.every((t) => Number.isFinite(Number((t.textContent ?? "").replace(/,/g, ""))))) continue;
+        const shown = labels
+          .filter(
+            (t) => (t.textContent ?? "").trim() && t.checkVisibility({ opacityProperty: true }) && getComputedStyle(t).opacity !== "0",
+          )
+          .map((t) => {
+            const box = t.getBoundingClientRect();
+            return { y: (box.top + box.bottom) / 2, text: t.textContent ?? "" };
+          })
+          .sort((a, b) => a.y - b.y);
+        const stops = [domain.top, ...shown.map((l) => l.y), domain.bottom];
+        let gap = 0;
+        for (let i = 1; i < stops.length; i++) gap = Math.max(gap, stops[i]! - stops[i - 1]!);
+        if (gap > bareAxisShare * domain.height)
+          bareAxes.push({
+            plot: figure.id,
+            detail: `${Math.round((100 * gap) / domain.height)}% of a ${Math.round(domain.height)} px axis without a label (shown: ${shown.map((l) => l.text).join(", ") || "none"})`,
+          });
+      }
+
       plots.push({
         id: figure.id,
         width: round(frame.width),
@@ -170,8 +199,9 @@ export async function measureReport(page: Page): Promise<ReportMeasure> {
       truncations,
       misaligned,
       facetOrder,
+      bareAxes,
     };
-  });
+  }, readable.bareAxisShare);
 }
 
 /** One line a person reads in a test log or a report to the lead. */
@@ -179,7 +209,8 @@ export function describeMeasure(m: ReportMeasure): string {
   return (
     `page ${m.pageHeight} px tall; smallest text ${m.smallestFont.px} px ("${m.smallestFont.text}" in ${m.smallestFont.where}); ` +
     `smallest panel ${m.smallestPanel.width} x ${m.smallestPanel.height} px (${m.smallestPanel.plot}); ` +
-    `${m.truncations.length} truncated labels; ${m.misaligned.length} misaligned plots; ${m.facetOrder.length} facet-order errors`
+    `${m.truncations.length} truncated labels; ${m.misaligned.length} misaligned plots; ${m.facetOrder.length} facet-order errors; ` +
+    `${m.bareAxes.length} bare axes`
   );
 }
 
@@ -194,6 +225,7 @@ export function readabilityProblems(m: ReportMeasure): string[] {
   for (const t of m.truncations) problems.push(`${t.where}: truncated label "${t.text}"`);
   for (const a of m.misaligned) problems.push(`${a.plot}: panels not on one grid (${a.detail})`);
   for (const f of m.facetOrder) problems.push(`${f.plot}: facets out of numeric order (${f.detail})`);
+  for (const b of m.bareAxes) problems.push(`${b.plot}: a bare value axis, ${b.detail}`);
   return problems;
 }
 

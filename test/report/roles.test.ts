@@ -6,8 +6,10 @@ import type { Summary } from "../../shared/results/summary.js";
 import { fromCellResult } from "../../shared/report/cells.js";
 import { buildReportModel } from "../../shared/report/model.js";
 import { gapGroups } from "../../shared/report/panels/objectiveGap.js";
-import { rolesText } from "../../shared/report/roles.js";
-import { fixtureSweep, stream } from "./fixtures.js";
+import { representableText, rolesText } from "../../shared/report/roles.js";
+import { writeReport } from "../../shared/report/write.js";
+import { keys } from "../../shared/store/layout.js";
+import { fixtureSweep, MemoryStore, stream } from "./fixtures.js";
 
 const { summary, results } = fixtureSweep();
 const model = (s: Summary) => buildReportModel(s, stream(results.map(fromCellResult)));
@@ -76,5 +78,17 @@ describe("cells' roles in the claims", () => {
     });
     const row = (await model(edited)).rows.find((r) => r.row.hash === moved[0])!;
     expect(rolesText(row.roles)).toMatch(/reported by 3: at the bound/);
+    // Its Representable column says so too, in both renderings; a claimed cell's stays "yes".
+    expect(row.row.representable).toBe(true);
+    expect(representableText(row.row.representable, row.roles)).toBe("yes, at the bound");
+    const claimed = (await model(edited)).rows.find((r) => r.row.hash === claim3.hashes![2])!;
+    expect(representableText(claimed.row.representable, claimed.roles)).toBe("yes");
+    const store = new MemoryStore();
+    await writeReport(store, edited.sweepId, edited, stream(results));
+    const html = store.text(keys.report(edited.sweepId, "report.html"))!;
+    expect(html.match(new RegExp(`<tr id="cell-${moved[0]}"[\\s\\S]*?</tr>`))![0]).toContain("<td>yes, at the bound</td>");
+    expect(store.text(keys.report(edited.sweepId, "report.md"))!).toMatch(
+      new RegExp(`${moved[0]!.slice(0, 12)}.*\\| yes, at the bound \\| .*reported by 3: at the bound`),
+    );
   });
 });

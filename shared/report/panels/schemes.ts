@@ -13,6 +13,7 @@ import {
   facetWidth,
   headerChars,
   lines,
+  logValueAxis,
   onEpochAxis,
   positive,
   type Series,
@@ -87,7 +88,7 @@ export function schemesPlot(inputs: readonly SchemeInput[], notes: string[] = []
             mark: { type: "line", strokeWidth: 1.5, opacity: 0.85 },
             encoding: {
               x: { ...epochAxis, field: "x" },
-              y: { field: "value", type: "quantitative", title: "E_z L_z", scale: { type: "log", nice: false } },
+              y: { field: "value", type: "quantitative", title: "E_z L_z", scale: { type: "log", nice: false }, axis: logValueAxis },
               color: legend,
               detail: { field: "line", type: "nominal" },
             },
@@ -104,7 +105,7 @@ export function schemesPlot(inputs: readonly SchemeInput[], notes: string[] = []
             mark: { type: "line", strokeWidth: 1.2, opacity: 0.85, point: { filled: true, size: 22 } },
             encoding: {
               x: { field: "x", type: "quantitative", title: "index i", axis: { tickMinStep: 1 } },
-              y: { field: "value", type: "quantitative", title: "σᵢ", scale: { type: "log", nice: false } },
+              y: { field: "value", type: "quantitative", title: "σᵢ", scale: { type: "log", nice: false }, axis: logValueAxis },
               color: legend,
               detail: { field: "line", type: "nominal" },
             },

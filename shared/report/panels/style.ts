@@ -99,6 +99,14 @@ export const epochAxis = {
 };
 
 /**
+ * A log value axis of a panel whose independent scale can span less than a decade (a deep
+ * network's singular values, 7.5 to 7.9): vega's default there is a tick every 0.05, whose
+ * labels overlap and are dropped from the first kept one on, leaving most of the axis bare.
+ * Six ticks keep labels over the whole axis.
+ */
+export const logValueAxis = { tickCount: 6 };
+
+/**
  * Whether a point can sit on the log epoch axis: epoch 0 (the initial weights, in results that
  * record them) or a negative one has no place there, and vega fails on it. Builders skip such
  * points, count them, and say so with `epochNote`.
