@@ -249,6 +249,8 @@ export class ProgressTracker {
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   const s = Math.round(seconds);
+  // A few cheap cells left: "ETA <1s", not "ETA 0s" while they run.
+  if (s === 0 && seconds > 0) return "<1s";
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
@@ -277,7 +279,7 @@ export function formatProgress(p: LocalProgress): string {
           ? ""
           : p.etaAtLeast
             ? `, ETA over ${duration(p.etaSeconds)} (cells slower than expected)`
-            : `, ETA ${p.etaEstimated ? "~" : ""}${duration(p.etaSeconds)}${p.etaEstimated ? " (estimated)" : ""}`;
+            : `, ETA ${p.etaEstimated && p.etaSeconds >= 0.5 ? "~" : ""}${duration(p.etaSeconds)}${p.etaEstimated ? " (estimated)" : ""}`;
       return `cells ${p.cellsDone}/${p.cellsPending}${percent}${failed}${cached}${rate}${eta}`;
     }
     case "aggregate":

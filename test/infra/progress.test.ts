@@ -44,6 +44,12 @@ describe("terminal progress", () => {
     }
   });
 
+  it("says under a second as such, not 0s, while cells are left", () => {
+    expect(formatProgress({ ...progress, etaSeconds: 0.3 })).toMatch(/, ETA <1s$/);
+    expect(formatProgress({ ...progress, etaSeconds: 0.3, etaEstimated: true })).toMatch(/, ETA <1s \(estimated\)$/);
+    expect(formatProgress({ ...progress, etaSeconds: 0 })).toMatch(/, ETA 0s$/);
+  });
+
   it("writes a count of one in the singular", () => {
     const one = { ...progress, cellsTotal: 1, cellsPending: 1, cellsDone: 1 };
     expect([
