@@ -89,8 +89,11 @@ export const short = (x: number) =>
 
 export const percent = (fraction: number) => `${Number((fraction * 100).toPrecision(3))}%`;
 
+/** "0.0011 to 0.0052"; one number when they all read the same ("1 twin pair; objectives 0.00142"). */
 export function range(values: readonly number[]): string {
-  return values.length ? `${short(Math.min(...values))} to ${short(Math.max(...values))}` : "none";
+  if (!values.length) return "none";
+  const [low, high] = [short(Math.min(...values)), short(Math.max(...values))];
+  return low === high ? low : `${low} to ${high}`;
 }
 
 /** How many cells a claim's result gives `role` (ClaimResult.roles). */

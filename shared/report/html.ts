@@ -187,7 +187,7 @@ ${model.claims
     (v) => `<div class="claim" id="${claimAnchor(v.claim.id)}">
 <h3>${e(v.claim.id)}. ${e(v.claim.title)} ${status(v.claim.status)}</h3>
 <p>${e(v.statement)}</p>
-${v.measuredMeaning ? `<p><span class="label">Measured:</span> ${e(v.measuredMeaning)} This sweep: ${e(formatQuantity(v.claim.measured))}.</p>` : ""}
+${v.measuredMeaning ? `<p><span class="label">Measured:</span> ${e(v.measuredMeaning)}${v.claim.measured === null || v.claim.measured === undefined ? "" : ` This sweep: ${e(formatQuantity(v.claim.measured))}.`}</p>` : ""}
 ${checksTable(v.claim)}
 ${v.justification ? `<p><span class="label">Tolerance:</span> ${e(v.justification)}</p>` : ""}
 ${v.remedy ? `<p class="remedy"><span class="label">What to change:</span> ${e(v.remedy)}</p>` : ""}

@@ -72,7 +72,11 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`## What each claim measures, and why its tolerance`, "");
   for (const v of model.claims) {
     lines.push(`<a id="${claimAnchor(v.claim.id)}"></a>`, `### ${v.claim.id}. ${v.claim.title} (${v.claim.status})`, "", v.statement, "");
-    if (v.measuredMeaning) lines.push(`**Measured:** ${v.measuredMeaning} This sweep: ${formatQuantity(v.claim.measured)}.`, "");
+    if (v.measuredMeaning)
+      lines.push(
+        `**Measured:** ${v.measuredMeaning}${v.claim.measured === null || v.claim.measured === undefined ? "" : ` This sweep: ${formatQuantity(v.claim.measured)}.`}`,
+        "",
+      );
     const checks = v.claim.checks ?? [];
     if (checks.length) {
       lines.push(`| Check | Measured | Tolerance | Cells / pairs | Result |`, `|---|---:|---:|---:|---|`);

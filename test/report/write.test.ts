@@ -192,8 +192,14 @@ describe("writeReport", async () => {
     expect(summary.rows.some((r) => keys.result(r.hash) === resolved)).toBe(true);
   });
 
-  it("prints a skipped claim's reason", () => {
+  it("prints a skipped claim's reason, and no measurement of this sweep for it", () => {
     expect(html).toMatch(/<tr id="claim-row-6">[\s\S]*?no deep-network cells in this sweep[\s\S]*?<\/tr>/);
+    expect(claimSection(html, "6")).toContain("Measured:</span>");
+    expect(claimSection(html, "6")).not.toContain("This sweep:");
+    expect(markdown.slice(markdown.indexOf('<a id="claim-6">'))).toMatch(/^\*\*Measured:\*\* [^\n]*[^:]\n/m);
+    expect(markdown.slice(markdown.indexOf('<a id="claim-6">'), markdown.indexOf('<a id="claim-7">'))).not.toContain("This sweep:");
+    // A claim with a measurement says it.
+    expect(claimSection(html, "4")).toContain("This sweep: 1.45.");
   });
 
   it("links a claim to the cells behind it when the summary lists their hashes", async () => {
