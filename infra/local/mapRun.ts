@@ -20,9 +20,9 @@ export class StatesError extends Error {
 }
 
 /** Step Functions' cap on one child execution's input (and so on one batch envelope). */
-export const maxBatchBytes = 262_144;
+const maxBatchBytes = 262_144;
 
-export interface MapRunHooks {
+interface MapRunHooks {
   /** A map run read its items, to hand out as `children` (batches, or each item alone), in that order. */
   onItems?(mapRunArn: string, items: readonly unknown[], children: readonly (readonly unknown[])[]): void;
   /** A child finished: its items (its batch's, or its one item), succeeded or not. */

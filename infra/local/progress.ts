@@ -178,10 +178,14 @@ export class ProgressTracker {
     return items.reduce<number>((sum, item) => sum + (costOf(item) ?? this.meanCost), 0);
   }
 
-  /** A Worker started on a batch (again, when retried: the clock restarts). */
+  /**
+   * A Worker started on a batch (again, when retried: the clock restarts). Only batches of the
+   * cells' map count (those `items` announced): another map's (Reduce's) are not cells.
+   */
   batchStarted(items: readonly unknown[]): void {
     const key = batchKey(items);
-    if (key !== undefined) this.running.set(key, { cost: this.cost(items), started: this.now() });
+    const batch = key !== undefined ? this.running.get(key) : undefined;
+    if (batch) batch.started = this.now();
   }
 
   /** A batch finished: its items, succeeded or not. */

@@ -26,7 +26,7 @@ export const finite = (v: unknown): v is number => typeof v === "number" && Numb
  * strictly above the bound we ran reached it to 1e-15. So claims 3-5 are stated on cells
  * strictly above the bound; cells at it are reported. Results without the two counts: "above".
  */
-export function representability(e: CellEvidence): "above" | "at" | "no" {
+function representability(e: CellEvidence): "above" | "at" | "no" {
   if (e.kind !== "linear" || e.metrics.representable !== true) return "no";
   const { blocks, blocksNeeded } = e.metrics;
   return finite(blocks) && finite(blocksNeeded) && blocks <= blocksNeeded ? "at" : "above";

@@ -10,7 +10,7 @@ import { representableText, rolesNote, rolesText } from "./roles.js";
 import { counted } from "../text.js";
 
 /** Past this many rows the table starts folded. */
-export const foldAboveRows = 50;
+const foldAboveRows = 50;
 
 interface Column {
   heading: string;

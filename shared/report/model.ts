@@ -1,6 +1,7 @@
 // The report model: everything report.html and report.md show, computed once from the summary
-// and one pass over the cell results (an async stream, so a large sweep is never held in
-// memory: only the representative cells drawn in per-configuration plots are kept whole).
+// and one pass over the cells (an async stream of results, or of their facts from Aggregate's
+// partials: a large sweep is never held whole; only the representative cells drawn in
+// per-configuration plots are kept or read whole).
 // Renderers (html.ts, markdown.ts) only lay this out.
 //
 // The plots are a table of panels (shared/report/panels), the claims' own in the claims' order:
@@ -10,9 +11,10 @@ import { claimById, claims as claimModules } from "../claims/list.js";
 import type { ClaimResult } from "../claims/result.js";
 import { claimStatusInfo } from "../claims/status.js";
 import { keys } from "../store/layout.js";
+import { emptyMetrics } from "../results/metrics.js";
 import type { Regression, Summary, SummaryRow } from "../results/summary.js";
 import { compareWithBaseline, unmatchedCells } from "./baseline.js";
-import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell } from "./cells.js";
+import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell, type ReportCellFacts } from "./cells.js";
 import { defaultLimits, type ReportLimits } from "./limits.js";
 import { capNote, type Drawn, type Panel, type PanelContext, type PanelLabels, type PlotSpec } from "./panels/panel.js";
 import { describeConfigurations, oneLine, wrapParts, type LabelOptions } from "./labels.js";
@@ -34,6 +36,13 @@ export interface ReportOptions {
   unreadable?: ReadonlyMap<string, string>;
   /** The command that regenerates this report, store included (writeReport derives it from the store's URL). */
   regenerate?: string;
+  /** Read one cell's result whole after a stream of facts (`factsOnly`): the representatives and panels' `whole` cells. */
+  fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
+  /**
+   * The stream carries every cell's facts only (Aggregate's partials): the representatives drawn
+   * whole are read again with `fetchCell`, so the report reads at most a few results.
+   */
+  factsOnly?: boolean;
 }
 
 export interface ClaimView {
@@ -55,7 +64,7 @@ export interface ClaimView {
   corruptCells: number;
 }
 
-export interface PlotView extends PlotSpec {
+interface PlotView extends PlotSpec {
   svg: string;
   dataMarks: number;
 }
@@ -110,7 +119,7 @@ const maxFailuresListed = 200;
 
 export async function buildReportModel(
   summary: Summary,
-  results: AsyncIterable<ReportCell>,
+  results: AsyncIterable<ReportCell | ReportCellFacts> | Iterable<ReportCell | ReportCellFacts>,
   options: ReportOptions = {},
 ): Promise<ReportModel> {
   const limits = { ...defaultLimits, ...options.limits };
@@ -126,14 +135,34 @@ export async function buildReportModel(
   };
   const representatives = chooseRepresentatives(summary, configurations, limits.configurations);
 
-  // One pass over the results: every panel sees every cell; the representatives are kept whole.
+  // One pass over the results: every panel sees every cell; the representatives (and the few
+  // cells a panel asks for whole, `PanelRun.whole`) are kept whole, or, from a stream of facts,
+  // read again after it: at most `limits.configurations` results and the panels' few.
   const runs = reportPanels.map((panel) => ({ panel, run: panel.start(context) }));
   const kept = new Map<string, ReportCell>();
   const delivered = new Set<string>();
   for await (const cell of results) {
     delivered.add(cell.hash);
-    if (representatives.hashes.has(cell.hash)) kept.set(cell.hash, cell);
-    for (const { run } of runs) run.add?.(cell);
+    if (!options.factsOnly && representatives.hashes.has(cell.hash)) kept.set(cell.hash, cell);
+    for (const { run } of runs) {
+      run.add?.(cell);
+      if (!options.factsOnly && run.whole?.hashes.has(cell.hash)) run.whole.add(cell);
+    }
+  }
+  if (options.factsOnly) {
+    const drawnWhole = new Set(
+      [...representatives.hashes, ...runs.flatMap(({ run }) => [...(run.whole?.hashes ?? [])])].filter((hash) => delivered.has(hash)),
+    );
+    const read = new Map(await Promise.all([...drawnWhole].map(async (hash) => [hash, await options.fetchCell?.(hash)] as const)));
+    for (const hash of representatives.hashes) {
+      const cell = read.get(hash);
+      if (cell) kept.set(hash, cell);
+    }
+    for (const { run } of runs)
+      for (const hash of run.whole?.hashes ?? []) {
+        const cell = read.get(hash);
+        if (cell) run.whole!.add(cell);
+      }
   }
 
   const health = resultHealth(summary, delivered, options.unreadable);
@@ -265,15 +294,7 @@ function resultHealth(summary: Summary, delivered: ReadonlySet<string>, unreadab
     const reason = corruptReason.get(row.hash);
     if (reason === undefined) return row;
     const { hash, parameters } = row;
-    const none = {
-      objectiveGap: null,
-      spectrumError: null,
-      balanceRatio: null,
-      learnedRank: null,
-      closedFormRank: null,
-      representable: null,
-    };
-    return { hash, parameters, ...none, status: "corrupt", error: `result is corrupt: ${reason}` };
+    return { hash, parameters, ...emptyMetrics(), status: "corrupt", error: `result is corrupt: ${reason}` };
   });
   // Recounted from the rows as shown, so computed + cached + failed stays the total.
   const current: Summary = corruptResults.length > 0 ? { ...summary, cells: countCells(rows), rows } : summary;

@@ -14,7 +14,7 @@ export interface CellRole {
 }
 
 /** The role a claim gives the cells it judges without naming one. */
-export const claimedRole = "claimed";
+const claimedRole = "claimed";
 
 /** Every cell's roles, in the claims' order. */
 export function cellRoles(claims: readonly ClaimResult[]): Map<string, CellRole[]> {

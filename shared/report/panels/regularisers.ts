@@ -18,7 +18,7 @@ export interface RegulariserInput {
 }
 
 /** Relative differences below this (exact agreement, 0) are drawn on it. */
-export const differenceFloor = 1e-17;
+const differenceFloor = 1e-17;
 
 const expectations = ["equal where predicted", "different where predicted"];
 

@@ -128,7 +128,7 @@ interface Kept {
  * The twin cells claim 7 paired (its result lists each pair, contiguous then partitioned, the
  * largest difference of final objectives first): the settings of the first pairs, at most
  * `limits.pairedSettings`, with every seed they have. Each kept cell's thinned objective curve
- * and learned spectrum are collected as the results stream by.
+ * and learned spectrum are read whole (`PanelRun.whole`).
  */
 export const schemesPanel: Panel = {
   id: "schemes",
@@ -150,13 +150,15 @@ export const schemesPanel: Panel = {
     const kept = new Map<string, Kept>();
     const seeds = new Map(context.summary.rows.filter((r) => wanted.has(r.hash)).map((r) => [r.hash, r.parameters["seed"]]));
     return {
-      add(cell) {
-        if (!wanted.has(cell.hash)) return;
-        const { curve, thinned } = thinCurve(cell.curve ?? []);
-        const epochs = curve.flatMap((p) =>
-          p.deterministicObjective !== undefined ? [{ epoch: p.epoch, deterministicObjective: p.deterministicObjective }] : [],
-        );
-        kept.set(cell.hash, { epochs, thinned, ...(cell.spectra ? { spectrum: cell.spectra.learned } : {}) });
+      whole: {
+        hashes: wanted,
+        add(cell) {
+          const { curve, thinned } = thinCurve(cell.curve ?? []);
+          const epochs = curve.flatMap((p) =>
+            p.deterministicObjective !== undefined ? [{ epoch: p.epoch, deterministicObjective: p.deterministicObjective }] : [],
+          );
+          kept.set(cell.hash, { epochs, thinned, ...(cell.spectra ? { spectrum: cell.spectra.learned } : {}) });
+        },
       },
       finish() {
         const labels = context.labels(

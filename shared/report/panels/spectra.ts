@@ -4,7 +4,7 @@ import { facetNotes, inReadingOrder, type Panel, type PlotSpec } from "./panel.j
 import { baseConfig, colour, perConfiguration, positive, type Series } from "./style.js";
 
 /** Learned singular values below this fraction of the largest are drawn on the floor. */
-export const spectrumFloor = 1e-6;
+const spectrumFloor = 1e-6;
 
 export interface SpectrumInput {
   configuration: string;
@@ -19,7 +19,7 @@ const spectrumAxes = {
   y: { field: "value", type: "quantitative" as const, title: "σᵢ", scale: { type: "log" as const, padding: 6 } },
 };
 
-/** Claims 3, 5: learned vs closed-form singular values, with the target's (THEORY.md, Induced regulariser). */
+/** Claims 3, 5: learned vs closed-form singular values, with the target's (THEORY.md "Induced regulariser and closed-form global minimum"). */
 export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = []): PlotSpec | undefined {
   const values: { configuration: string; index: number; series: Series; value: number; floored?: boolean }[] = [];
   let dropped = 0;
