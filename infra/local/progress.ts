@@ -38,8 +38,9 @@ export interface LocalProgress {
   /** The ETA rests on the cost model alone: no batch has finished to measure this machine's speed. */
   etaEstimated?: boolean;
   /**
-   * A batch has run longer than the speed so far expects (the load rose, or the cost model
-   * underestimates its cells): the ETA counts the rest at that batch's speed and is a lower bound.
+   * A batch has run over 1.5 times what the speed so far expects (the load rose, or the cost
+   * model underestimates its cells): the ETA counts the rest at that batch's speed and is a lower
+   * bound.
    */
   etaAtLeast?: boolean;
 }
@@ -85,6 +86,9 @@ export function remainingSeconds(
   }
   return Math.max(0, ...free);
 }
+
+/** A batch running this many times its expected time makes the ETA a lower bound. */
+const overrunMargin = 1.5;
 
 /** How often progress is re-emitted while cells run, with nothing finishing. */
 const tickMs = 1000;
@@ -231,7 +235,10 @@ export class ProgressTracker {
     // A batch still running past what that speed expects shows this machine is at least that
     // slow now: the rest is counted at its speed, so the ETA grows instead of standing still (or
     // reaching 0) while it runs on. How long it has left is unknown: the ETA is a lower bound.
-    const overrun = Math.max(0, ...inFlight.map((b) => (b.cost > 0 ? b.running / b.cost : 0)));
+    // A batch counts as overrunning past half again its expected time: cheap batches vary that
+    // much on a shared machine, and the ETA should not flip between the two readings.
+    const slowest = Math.max(0, ...inFlight.map((b) => (b.cost > 0 ? b.running / b.cost : 0)));
+    const overrun = slowest > overrunMargin * expected ? slowest : 0;
     const secondsPerUnit = Math.max(expected, overrun);
     return {
       ...snapshot,
