@@ -43,7 +43,7 @@ export const dropconnectEqualsDropout: Claim = {
     "Whether 2000 sampled DropConnect masks reject Dropout's objective is reported, not gated: they do in 10 of sweeps/paper.yaml's 12 such cells (|z| up to 27); the two others differ by 0.18% and 0.28%, below the Monte Carlo resolution (standard error about 1% of the regulariser).",
   remedy: (result) =>
     (result.checks ?? []).some((c) => !c.pass && !c.reported && c.relation === "<=")
-      ? 'Where the theory predicts equality the two closed forms differ beyond rounding: open the linked cells (largest difference first) and compare both regularisers\' formulas (THEORY.md "DropConnect") at their weights; a first-layer cell here must have X Xᵀ diagonal (orthogonal data, or factorisation).'
+      ? 'Where the theory predicts equality the two closed forms differ beyond rounding: open the linked cells (largest difference first) and compare both regularisers\' formulas (THEORY.md "Deterministic objective") at their weights; a first-layer cell here must have X Xᵀ diagonal (orthogonal data, or factorisation).'
       : "Where the theory predicts a difference the two are closer than the floor: such a cell's data has X Xᵀ nearly diagonal (little correlation, or few features): use correlated data (data.generator: correlated) to test the 'only if'.",
   plots: [regularisersPanel],
 
