@@ -110,7 +110,7 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
     new HandlerPool({ ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), env: options.env ?? {} });
   try {
     const lowering = lowerDefinition(options.machine.definition, { concurrency: pool.concurrency });
-    const tracker = new ProgressTracker(options.progress);
+    const tracker = new ProgressTracker(options.progress, { parallelism: pool.concurrency });
     // Map run ARNs name their map (mapRun.ts): ...:mapRun:<machine>/<map>:<id>.
     const counts = (mapRunArn: string) => options.cellsMap === undefined || mapRunArn.includes(`/${options.cellsMap}:`);
     const notices: Notice[] = [];
@@ -120,8 +120,8 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       store: options.store,
       locate: options.locate ?? ((_bucket, key) => key),
       stateMachineName: options.machine.logicalId,
-      onItems: (arn, items) => {
-        if (counts(arn)) tracker.items(items);
+      onItems: (arn, items, children) => {
+        if (counts(arn)) tracker.items(items, children);
       },
       onChildFinished: (arn, items, succeeded) => {
         if (counts(arn)) tracker.finished(items, succeeded);
@@ -154,6 +154,9 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       options.faults && (faulty.has(fn.logicalId) || faulty.has(fn.arn)) ? options.faults.plan.next(fn.logicalId, event) : undefined;
 
     const invoke = async (handler: TaskHandler, fn: RenderedFunction, event: unknown, timeoutSeconds: number): Promise<unknown> => {
+      // A batch of the map (a Worker's event): its clock starts for the ETA.
+      const items = (event as { Items?: unknown } | null)?.Items;
+      if (Array.isArray(items)) tracker.batchStarted(items);
       const fault = faultFor(fn, event);
       if (typeof handler === "function") {
         try {

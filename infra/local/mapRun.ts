@@ -23,10 +23,10 @@ export class StatesError extends Error {
 const maxBatchBytes = 262_144;
 
 interface MapRunHooks {
-  /** A map run read `items` items. */
-  onItems?(mapRunArn: string, items: number): void;
-  /** A child finished: `items` items (its batch size), succeeded or not. */
-  onChildFinished?(mapRunArn: string, items: number, succeeded: boolean): void;
+  /** A map run read its items, to hand out as `children` (batches, or each item alone), in that order. */
+  onItems?(mapRunArn: string, items: readonly unknown[], children: readonly (readonly unknown[])[]): void;
+  /** A child finished: its items (its batch's, or its one item), succeeded or not. */
+  onChildFinished?(mapRunArn: string, items: readonly unknown[], succeeded: boolean): void;
 }
 
 export interface MapRunContext extends MapRunHooks {
@@ -160,7 +160,7 @@ export function exceedsTolerance(tolerance: Tolerance, failedItems: number, tota
 }
 
 export class MapRuns {
-  private readonly batchSizes = new Map<string, number[]>();
+  private readonly childItems = new Map<string, unknown[][]>();
 
   constructor(private readonly context: MapRunContext) {}
 
@@ -199,14 +199,14 @@ export class MapRuns {
     if (count !== undefined) tolerance.Count = count;
 
     let children: unknown[] = items;
-    let sizes: number[];
+    let childItems: unknown[][];
     if (input.Batcher) {
       const maxItems = optionalInteger(map, "MaxItemsPerBatch", input.Batcher.MaxItemsPerBatch, 0);
       const maxBytes = optionalInteger(map, "MaxInputBytesPerBatch", input.Batcher.MaxInputBytesPerBatch, 0, maxBatchBytes);
       children = batchItems(map, items, maxItems, maxBytes, input.Batcher.BatchInput);
-      sizes = children.map((batch) => (batch as { Items: unknown[] }).Items.length);
+      childItems = children.map((batch) => (batch as { Items: unknown[] }).Items);
     } else {
-      sizes = items.map(() => 1);
+      childItems = items.map((item) => [item]);
     }
 
     // AWS's 0 means "as many as the service allows"; locally the pool is the bound.
@@ -214,8 +214,8 @@ export class MapRuns {
     const maxConcurrency = requested ? Math.min(requested, input.LocalConcurrency) : input.LocalConcurrency;
 
     const mapRunArn = `arn:aws:states:${placeholderRegion}:${placeholderAccount}:mapRun:${this.context.stateMachineName}/${map}:${randomUUID()}`;
-    this.batchSizes.set(mapRunArn, sizes);
-    this.context.onItems?.(mapRunArn, items.length);
+    this.childItems.set(mapRunArn, childItems);
+    this.context.onItems?.(mapRunArn, items, childItems);
     return {
       Items: children,
       MaxConcurrency: maxConcurrency,
@@ -231,14 +231,14 @@ export class MapRuns {
   }
 
   tally(input: { MapRunArn: string; Index: number; Succeeded: boolean }): Record<string, never> {
-    const size = this.batchSizes.get(input.MapRunArn)?.[input.Index] ?? 1;
-    this.context.onChildFinished?.(input.MapRunArn, size, input.Succeeded);
+    const items = this.childItems.get(input.MapRunArn)?.[input.Index] ?? [undefined];
+    this.context.onChildFinished?.(input.MapRunArn, items, input.Succeeded);
     return {};
   }
 
   async finish(input: { Run: RunRecord; Results: ChildResult[] }): Promise<unknown> {
     const { Run: run, Results: results } = input;
-    this.batchSizes.delete(run.MapRunArn);
+    this.childItems.delete(run.MapRunArn);
     const size = (child: ChildResult) => (run.Batched ? ((child.Input as { Items?: unknown[] }).Items?.length ?? 0) : 1);
     const failed = results.filter((child) => child.Failed !== undefined);
     const failedItems = failed.reduce((sum, child) => sum + size(child), 0);

@@ -1,6 +1,13 @@
 // Progress of a local run: cells done out of the cells Plan left to compute, rate and ETA.
 // The tracker counts; `terminalProgress` renders (one updating line on a TTY, plain periodic
 // lines otherwise, e.g. in CI logs).
+//
+// The ETA weighs cells by their expected cost (each manifest item's `cost`, the seconds
+// shared/pipeline/cost.ts expects on one core), not by their number: a deep cell costs as much
+// as 50 linear ones. The machine's speed is learned from the latest batches that finished (their
+// wall time against their expected cost: a shared machine's load changes during a run); before
+// the first finishes the cost model alone gives the ETA, marked as an estimate. Batches still
+// running count with the part they have done, and the batches left go to the workers in turn.
 import { counted } from "../../shared/text.js";
 
 /** start: synthesizing the state machine and starting the worker threads, before Plan runs. */
@@ -24,15 +31,70 @@ export interface LocalProgress {
   elapsedSeconds: number;
   /** Cells per second since the map started; 0 before any finished. */
   cellsPerSecond: number;
-  /** Seconds left at the current rate; undefined before any cell finished. */
+  /** The share of the expected work done (finished cells by their cost), when the items carry costs. */
+  workDone?: number;
+  /** Seconds left; undefined before it can be told. */
   etaSeconds?: number;
+  /** The ETA rests on the cost model alone: no batch has finished to measure this machine's speed. */
+  etaEstimated?: boolean;
+  /**
+   * A batch has run over 1.5 times what the speed so far expects (the load rose, or the cost
+   * model underestimates its cells): the ETA counts the rest at that batch's speed and is a lower
+   * bound.
+   */
+  etaAtLeast?: boolean;
 }
 
 export type ProgressListener = (progress: LocalProgress) => void;
 
+interface Batch {
+  cost: number;
+  started?: number;
+}
+
+/** A manifest item's expected cost, when it carries one. */
+function costOf(item: unknown): number | undefined {
+  const cost = (item as { cost?: unknown } | null)?.cost;
+  return typeof cost === "number" && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
+}
+
+/** A batch's identity across its start and its end: its first item's hash. */
+function batchKey(items: readonly unknown[]): string | undefined {
+  const hash = (items[0] as { hash?: unknown } | undefined)?.hash;
+  return typeof hash === "string" ? hash : undefined;
+}
+
+/**
+ * The remaining time of a run of batches weighted by expected cost: the batches in flight (cost,
+ * seconds running) keep their workers busy for what they have left, then the batches not yet
+ * started (their costs, in the order the map hands them out) go to whichever of the
+ * `parallelism` workers is free first, at `secondsPerUnit` (learned, or 1: the cost model's own
+ * seconds). The run ends when the last worker does: a long batch at the end shows.
+ */
+export function remainingSeconds(
+  notStarted: readonly number[],
+  inFlight: readonly { cost: number; running: number }[],
+  parallelism: number,
+  secondsPerUnit: number,
+): number {
+  const free = inFlight.map((b) => Math.max(0, b.cost * secondsPerUnit - b.running));
+  while (free.length < parallelism) free.push(0);
+  for (const cost of notStarted) {
+    let first = 0;
+    for (let w = 1; w < free.length; w++) if (free[w]! < free[first]!) first = w;
+    free[first] = free[first]! + cost * secondsPerUnit;
+  }
+  return Math.max(0, ...free);
+}
+
+/** A batch running this many times its expected time makes the ETA a lower bound. */
+const overrunMargin = 1.5;
+
+/** How often progress is re-emitted while cells run, with nothing finishing. */
+const tickMs = 1000;
+
 export class ProgressTracker {
   private phase: LocalPhase = "start";
-  private readonly started = performance.now();
   private cellsStarted?: number;
   private total?: number;
   private cached?: number;
@@ -40,16 +102,51 @@ export class ProgressTracker {
   private done = 0;
   private failed = 0;
   private lastEmit = 0;
+  /** Expected cost of all items, of finished ones, and the mean per item (for items without one). */
+  private workTotal = 0;
+  private workFinished = 0;
+  private meanCost = 1;
+  private weighted = false;
+  /** Batches by key: not started (no `started`), or running; finished ones are removed. */
+  private readonly running = new Map<string, Batch>();
+  /** Finished batches with a known start, the latest last: their wall seconds and expected cost. */
+  private readonly measured: { seconds: number; cost: number }[] = [];
 
-  /** `minIntervalMs`: cell updates closer together than this are coalesced (phase changes never are). */
+  private ticker?: ReturnType<typeof setInterval>;
+  private readonly minIntervalMs: number;
+  private readonly parallelism: number;
+  private readonly now: () => number;
+  private readonly started: number;
+
   constructor(
     private readonly listener: ProgressListener | undefined,
-    private readonly minIntervalMs = 100,
-  ) {}
+    options: {
+      /** Cell updates closer together than this are coalesced (phase changes never are). @default 100 */
+      minIntervalMs?: number;
+      /** Workers computing at once: the ETA divides the work left among them. @default 1 */
+      parallelism?: number;
+      /** The clock, in milliseconds. @default performance.now */
+      now?: () => number;
+    } = {},
+  ) {
+    this.minIntervalMs = options.minIntervalMs ?? 100;
+    this.parallelism = options.parallelism ?? 1;
+    this.now = options.now ?? (() => performance.now());
+    this.started = this.now();
+  }
 
   setPhase(phase: LocalPhase): void {
     if (phase === this.phase) return;
     this.phase = phase;
+    // While cells run, a tick every second: a long batch (deep cells) finishes nothing for a
+    // minute, and the line still counts down (a plain listener prints at its own interval).
+    if (phase === "cells" && this.listener && !this.ticker) {
+      this.ticker = setInterval(() => this.emit(true), tickMs);
+      this.ticker.unref();
+    } else if (phase !== "cells" && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
     this.emit(true);
   }
 
@@ -60,25 +157,60 @@ export class ProgressTracker {
     this.emit(true);
   }
 
-  items(count: number): void {
-    this.cellsStarted ??= performance.now();
+  /**
+   * The map read its items (manifest items, with their expected cost when Plan wrote one), to
+   * hand out in `batches` (each item alone when not batched), in that order.
+   */
+  items(items: readonly unknown[], batches: readonly (readonly unknown[])[] = items.map((item) => [item])): void {
+    this.cellsStarted ??= this.now();
     // The map's item count is the truth for this run (Plan's pending is a forecast).
-    this.pending = count;
+    this.pending = items.length;
+    const costs = items.map(costOf);
+    const known = costs.filter((c): c is number => c !== undefined);
+    this.weighted = known.length > 0;
+    this.meanCost = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+    this.workTotal = costs.reduce<number>((sum, c) => sum + (c ?? this.meanCost), 0);
+    for (const batch of batches) {
+      const key = batchKey(batch);
+      if (key !== undefined) this.running.set(key, { cost: this.cost(batch) });
+    }
     this.setPhase("cells");
     this.emit(true);
   }
 
-  finished(count: number, succeeded: boolean): void {
+  private cost(items: readonly unknown[]): number {
+    return items.reduce<number>((sum, item) => sum + (costOf(item) ?? this.meanCost), 0);
+  }
+
+  /**
+   * A Worker started on a batch (again, when retried: the clock restarts). Only batches of the
+   * cells' map count (those `items` announced): another map's (Reduce's) are not cells.
+   */
+  batchStarted(items: readonly unknown[]): void {
+    const key = batchKey(items);
+    const batch = key !== undefined ? this.running.get(key) : undefined;
+    if (batch) batch.started = this.now();
+  }
+
+  /** A batch finished: its items, succeeded or not. */
+  finished(items: readonly unknown[], succeeded: boolean): void {
+    const count = items.length;
     this.done += count;
     if (!succeeded) this.failed += count;
+    const key = batchKey(items);
+    const batch = key !== undefined ? this.running.get(key) : undefined;
+    const cost = batch?.cost ?? this.cost(items);
+    this.workFinished += cost;
+    if (batch?.started !== undefined && succeeded) this.measured.push({ seconds: (this.now() - batch.started) / 1000, cost });
+    if (key !== undefined) this.running.delete(key);
     this.emit(this.done >= this.pending);
   }
 
   snapshot(): LocalProgress {
-    const now = performance.now();
+    const now = this.now();
     const mapSeconds = this.cellsStarted === undefined ? 0 : (now - this.cellsStarted) / 1000;
     const rate = this.done > 0 && mapSeconds > 0 ? this.done / mapSeconds : 0;
-    return {
+    const snapshot: LocalProgress = {
       phase: this.phase,
       ...(this.total !== undefined ? { cellsTotal: this.total } : {}),
       ...(this.cached !== undefined ? { cellsCached: this.cached } : {}),
@@ -87,13 +219,38 @@ export class ProgressTracker {
       cellsFailed: this.failed,
       elapsedSeconds: (now - this.started) / 1000,
       cellsPerSecond: rate,
-      ...(rate > 0 ? { etaSeconds: Math.max(0, this.pending - this.done) / rate } : {}),
+    };
+    if (this.cellsStarted === undefined || this.pending === 0) return snapshot;
+    if (this.weighted && this.workTotal > 0) snapshot.workDone = Math.min(1, this.workFinished / this.workTotal);
+    // This machine's speed from the latest batches (its load changes during a run: other work).
+    const recent = this.measured.slice(-Math.max(4, 2 * this.parallelism));
+    const recentCost = recent.reduce((sum, b) => sum + b.cost, 0);
+    const learned = recentCost > 0;
+    // Without costs, every cell weighs the same and the speed is learned from the first batches.
+    if (!this.weighted && !learned) return rate > 0 ? { ...snapshot, etaSeconds: Math.max(0, this.pending - this.done) / rate } : snapshot;
+    const expected = learned ? recent.reduce((sum, b) => sum + b.seconds, 0) / recentCost : 1;
+    const batches = [...this.running.values()];
+    const inFlight = batches.flatMap((b) => (b.started === undefined ? [] : [{ cost: b.cost, running: (now - b.started) / 1000 }]));
+    const notStarted = batches.flatMap((b) => (b.started === undefined ? [b.cost] : []));
+    // A batch still running past what that speed expects shows this machine is at least that
+    // slow now: the rest is counted at its speed, so the ETA grows instead of standing still (or
+    // reaching 0) while it runs on. How long it has left is unknown: the ETA is a lower bound.
+    // A batch counts as overrunning past half again its expected time: cheap batches vary that
+    // much on a shared machine, and the ETA should not flip between the two readings.
+    const slowest = Math.max(0, ...inFlight.map((b) => (b.cost > 0 ? b.running / b.cost : 0)));
+    const overrun = slowest > overrunMargin * expected ? slowest : 0;
+    const secondsPerUnit = Math.max(expected, overrun);
+    return {
+      ...snapshot,
+      etaSeconds: remainingSeconds(notStarted, inFlight, this.parallelism, secondsPerUnit),
+      ...(learned ? {} : { etaEstimated: true }),
+      ...(overrun > expected ? { etaAtLeast: true } : {}),
     };
   }
 
   private emit(force: boolean): void {
     if (!this.listener) return;
-    const now = performance.now();
+    const now = this.now();
     if (!force && now - this.lastEmit < this.minIntervalMs) return;
     this.lastEmit = now;
     this.listener(this.snapshot());
@@ -103,6 +260,8 @@ export class ProgressTracker {
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
   const s = Math.round(seconds);
+  // A few cheap cells left: "ETA <1s", not "ETA 0s" while they run.
+  if (s === 0 && seconds > 0) return "<1s";
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
@@ -117,10 +276,21 @@ export function formatProgress(p: LocalProgress): string {
     case "plan":
       return p.cellsTotal === undefined ? "planning..." : `planned ${counted(p.cellsTotal, "cell")}${cached}, ${p.cellsPending} to compute`;
     case "cells": {
-      const percent = p.cellsPending > 0 ? ` (${Math.floor((100 * p.cellsDone) / p.cellsPending)}%)` : "";
+      // The share of the work (cells weighed by their expected cost) when known, else of the cells.
+      const percent =
+        p.workDone !== undefined
+          ? ` (${Math.floor(100 * p.workDone)}% of the work)`
+          : p.cellsPending > 0
+            ? ` (${Math.floor((100 * p.cellsDone) / p.cellsPending)}%)`
+            : "";
       const failed = p.cellsFailed > 0 ? `, ${p.cellsFailed} in failed batches` : "";
       const rate = p.cellsPerSecond > 0 ? `, ${p.cellsPerSecond.toFixed(1)} cells/s` : "";
-      const eta = p.etaSeconds !== undefined ? `, ETA ${duration(p.etaSeconds)}` : "";
+      const eta =
+        p.etaSeconds === undefined
+          ? ""
+          : p.etaAtLeast
+            ? `, ETA over ${duration(p.etaSeconds)} (cells slower than expected)`
+            : `, ETA ${p.etaEstimated && p.etaSeconds >= 0.5 ? "~" : ""}${duration(p.etaSeconds)}${p.etaEstimated ? " (estimated)" : ""}`;
       return `cells ${p.cellsDone}/${p.cellsPending}${percent}${failed}${cached}${rate}${eta}`;
     }
     case "aggregate":

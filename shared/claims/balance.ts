@@ -3,8 +3,8 @@
 // representability bound (evidence.ts), their `balanceRatio` (max over min block norm).
 import { balancePanel } from "../report/panels/balance.js";
 import type { Claim } from "./claim.js";
-import { finite, representable } from "./evidence.js";
-import { check, range, skipped, verdict, worstFirst } from "./verdict.js";
+import { finite, representable, setAsideByBound } from "./evidence.js";
+import { check, range, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** max_g / min_g of the block-product norms. */
@@ -15,12 +15,14 @@ export const balance: Claim = {
   id: "4",
   title: "Balanced blocks",
   statement: () => "At convergence all block products U_g V_gᵀ have the same Frobenius norm, ‖A*‖₍ₖ₎ / b.",
-  measured: () =>
-    "The largest ratio max_g ‖U_g V_gᵀ X‖_F / min_g ‖U_g V_gᵀ X‖_F of the trained weights (X = I for factorisation) over linear cells strictly above the representability bound; 1 is perfect balance.",
+  measured: (result) =>
+    `The largest ratio max_g ‖U_g V_gᵀ X‖_F / min_g ‖U_g V_gᵀ X‖_F of the trained weights (X = I for factorisation) ${thisSweep(result, "linear cell")} strictly above the representability bound; 1 is perfect balance.`,
   tolerances,
   justification: () =>
-    "Rebalancing blocks at a fixed product changes the regulariser only quadratically in the imbalance, so balance is the slowest thing SGD settles: measured max/min block norms up to 1.17 (regression, θ = 0.8, where λ = 0.25 makes that direction flattest) at objective gaps below 1e-4, over 131 calibration cells. " +
+    "Rebalancing blocks at a fixed product changes the regulariser only quadratically in the imbalance, so balance is the slowest thing SGD settles: measured max/min block norms up to 1.17 (regression, θ = 0.8, where λ = 0.25 makes that direction flattest) at objective gaps below 1e-4, over the calibration sweep's 131 such cells. " +
     "The tolerance 1.25 is that worst case plus half its excess.",
+  remedy: () =>
+    "Balance is the last thing SGD settles (the regulariser is flat in that direction): train the linked cells longer (optimiser.epochs) with the learning rate decayed to zero (optimiser.schedule: cosine). Their block-norm curves show whether the blocks were still moving apart or together at the end.",
   plots: [balancePanel],
 
   evaluate(evidence) {
@@ -28,12 +30,14 @@ export const balance: Claim = {
     if (!cells.length) return skipped(balance, "no linear cell strictly above the representability bound with a balance ratio");
     const ratios = cells.map((e) => e.metrics.balanceRatio as number);
     const hashes = worstFirst(cells.map((e, i) => ({ hash: e.hash, badness: ratios[i]! })));
-    return verdict(
+    const result = verdict(
       balance,
       cells.length,
       [check("max block-norm ratio", Math.max(...ratios), "<=", tolerances.balanceRatio, cells.length)],
       [`ratio ${range(ratios)}`],
       hashes,
     );
+    const setAside = setAsideByBound(evidence, (e) => finite(e.metrics.balanceRatio));
+    return setAside.length ? { ...result, roles: setAside } : result;
   },
 };

@@ -25,8 +25,14 @@ export interface Claim {
    * measured reason.
    */
   tolerances: Readonly<Record<string, number>>;
-  /** Why the tolerances have their size; Aggregate writes it into the result (summary.json). */
+  /**
+   * Why the tolerances have their size; Aggregate writes it into the result (summary.json).
+   * Numbers of this sweep (its n, the thresholds that follow) come from `result`; numbers
+   * measured once on another sweep are named as such ("the calibration sweep's ...").
+   */
   justification(result: Evaluated): string;
+  /** What to look at and what to change when the claim does not hold (the report shows it beside a failing claim). */
+  remedy(result: ClaimResult): string;
   /** The verdict on the cells that bear on the claim; every claim is listed, "skipped" with the reason when none does. */
   evaluate(evidence: readonly CellEvidence[]): ClaimResult;
   /** The report's plots of this claim's evidence, in the order they are shown. */

@@ -6,8 +6,8 @@ import { RANK_RESOLUTION, RANK_THRESHOLD, rankAbove } from "../experiments/rank.
 import { spectraPanel } from "../report/panels/spectra.js";
 import { counted } from "../text.js";
 import type { Claim } from "./claim.js";
-import { finite, representable, type LinearEvidence } from "./evidence.js";
-import { check, percent, skipped, verdict, worstFirst } from "./verdict.js";
+import { finite, representable, setAsideByBound, type LinearEvidence } from "./evidence.js";
+import { check, percent, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** Cells whose learned rank differs from rank(A*). */
@@ -47,15 +47,17 @@ export const lowRank: Claim = {
   id: "5",
   title: "Low rank",
   statement: () => "The learned product has the rank of the closed-form minimiser, rank(A*).",
-  measured: () =>
-    `The number of ${aboveBound} whose learned rank differs from rank(A*), both counted above ${percent(tolerances.rankThreshold)} of σ₁(Y) (as the cells table's learned rank is). ` +
+  measured: (result) =>
+    `The number of ${aboveBound} whose learned rank differs from rank(A*) (${thisSweep(result, "such cell")}), both counted above ${percent(tolerances.rankThreshold)} of σ₁(Y) (as the cells table's learned rank is). ` +
     `A closed-form singular value within ${percent(tolerances.rankResolution)} of σ₁ of that threshold may be counted either way; the cells table shows both ranks at that threshold (the exact rank(A*) in parentheses where it differs) and marks each cell as this claim judges it.`,
   tolerances,
   justification: () =>
-    "Ranks are integers and must match, but a numerical rank needs a threshold above SGD's residue: learned singular values where A* has none reached 0.86% of σ₁ (calibration, 131 cells) and 1.15% (paper run, 135 cells), " +
+    "Ranks are integers and must match, but a numerical rank needs a threshold above SGD's residue: learned singular values where A* has none reached 0.86% of σ₁ (the calibration sweep, 131 cells) and 1.15% (a run of sweeps/paper.yaml, 135 cells), " +
     `so ranks are counted above ${percent(RANK_THRESHOLD)} of σ₁, in the rows' learned rank as in this claim (one definition, shared/experiments/rank.ts). ` +
-    `A closed-form singular value within ${percent(RANK_RESOLUTION)} of σ₁ of that threshold cannot be resolved either way and is accepted in or out: per-value errors near it are of that size (paper run: a w of 1.27% of σ₁ learned at 0.82%). ` +
+    `A closed-form singular value within ${percent(RANK_RESOLUTION)} of σ₁ of that threshold cannot be resolved either way and is accepted in or out: per-value errors near it are of that size (sweeps/paper.yaml: a w of 1.27% of σ₁ learned at 0.82%). ` +
     "Every other one must be matched (no extra directions, none missing).",
+  remedy: () =>
+    "Open the cells marked ✗ in the cells table and their spectra: a learned rank above rank(A*) means directions the closed form drops are not yet decayed below the threshold (train longer, learning rate decayed to zero); a learned rank below it means training stopped before it found a direction (train longer, or a larger learning rate early).",
   plots: [spectraPanel],
 
   evaluate(evidence) {
@@ -85,6 +87,7 @@ export const lowRank: Claim = {
       notes,
       hashes,
     );
-    return { ...result, mismatched, unresolved };
+    const setAside = setAsideByBound(evidence, (e) => finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
+    return { ...result, mismatched, unresolved, ...(setAside.length ? { roles: setAside } : {}) };
   },
 };

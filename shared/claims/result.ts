@@ -26,6 +26,16 @@ export const claimCheckSchema = z.object({
 });
 export type ClaimCheck = z.infer<typeof claimCheckSchema>;
 
+/** A group of cells by the part they play in a claim (ClaimResult.roles). */
+export const claimRoleSchema = z.object({
+  /** Short, for the cells table: "at the bound", "equal where predicted". */
+  role: z.string().min(1),
+  /** Read and shown beside the verdict, not judged. */
+  reported: z.literal(true).optional(),
+  hashes: z.array(hash),
+});
+export type ClaimRole = z.infer<typeof claimRoleSchema>;
+
 // Fields in the order the claims write them, so summary.json reads the same whether Aggregate
 // wrote it or the report rewrote it from a parsed copy.
 export const claimResultSchema = z
@@ -59,6 +69,15 @@ export const claimResultSchema = z
      */
     mismatched: z.array(hash).optional(),
     unresolved: z.array(hash).optional(),
+    /**
+     * The part cells play in the claim, where they differ (absent when every cell it read is
+     * simply judged): judged cells by the check they feed (claim 2), and cells it read but set
+     * aside, `reported` beside the verdict and not judged (claims 3-5: cells exactly at the
+     * representability bound, non-representable ones). A cell of `hashes` in no role is
+     * "claimed". The report's cells table and objective-gap plot read roles from here, never
+     * re-deriving a claim's rule.
+     */
+    roles: z.array(claimRoleSchema).optional(),
   })
   .superRefine((claim, context) => {
     // What the report reads without a fallback: an evaluated claim lists its checks and cells,

@@ -26,3 +26,18 @@ export function chiSquareQuantile(dof: number, upperTail: number): number {
 export function chiSquareTail(dof: number, x: number): number {
   return gammainc(x / 2, dof / 2, true, true);
 }
+
+/**
+ * P(n independent standard normals all lie within ±z) = (1 − P(|Z| > z))ⁿ, by repeated squaring
+ * with plain multiplication: the same bits on every machine (Math.pow is not; this text goes
+ * into summary.json).
+ */
+export function allWithin(z: number, n: number): number {
+  let base = 1 - twoSidedNormalTail(z);
+  let result = 1;
+  for (let k = Math.max(0, Math.floor(n)); k > 0; k = Math.floor(k / 2)) {
+    if (k % 2 === 1) result *= base;
+    base *= base;
+  }
+  return result;
+}

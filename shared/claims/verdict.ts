@@ -5,6 +5,7 @@
 // claim passes when every gated check does.
 import type { Claim, Evaluated } from "./claim.js";
 import type { ClaimCheck, ClaimResult } from "./result.js";
+import { counted } from "../text.js";
 
 type Head = Pick<Claim, "id" | "title" | "justification">;
 
@@ -88,6 +89,20 @@ export const short = (x: number) =>
 
 export const percent = (fraction: number) => `${Number((fraction * 100).toPrecision(3))}%`;
 
+/** "0.0011 to 0.0052"; one number when they all read the same ("1 twin pair; objectives 0.00142"). */
 export function range(values: readonly number[]): string {
-  return values.length ? `${short(Math.min(...values))} to ${short(Math.max(...values))}` : "none";
+  if (!values.length) return "none";
+  const [low, high] = [short(Math.min(...values)), short(Math.max(...values))];
+  return low === high ? low : `${low} to ${high}`;
+}
+
+/** How many cells a claim's result gives `role` (ClaimResult.roles). */
+export function roleCount(result: Pick<ClaimResult, "roles">, role: string): number {
+  return result.roles?.find((r) => r.role === role)?.hashes.length ?? 0;
+}
+
+/** "over this sweep's 135 cells": the cells the first check read, when the claim was evaluated. */
+export function thisSweep(result: Pick<ClaimResult, "checks">, noun: string, pluralNoun = `${noun}s`): string {
+  const n = result.checks?.[0]?.cells;
+  return n === undefined ? `over the ${pluralNoun}` : `over this sweep's ${counted(n, noun, pluralNoun)}`;
 }

@@ -57,8 +57,15 @@ const definitionLocationSchema = z.object({
 });
 export type DefinitionLocation = z.infer<typeof definitionLocationSchema>;
 
-/** One line of the manifest: a cell to compute and where its definition (a CellDocument, whose SHA-256 is `hash`) is. */
-export const manifestItemSchema = cellReferenceSchema.extend({ definition: definitionLocationSchema });
+/**
+ * One line of the manifest: a cell to compute, where its definition (a CellDocument, whose
+ * SHA-256 is `hash`) is, and its expected compute seconds (shared/pipeline/cost.ts), by which
+ * Plan lists the most expensive cells first and a run's progress weighs them.
+ */
+export const manifestItemSchema = cellReferenceSchema.extend({
+  definition: definitionLocationSchema,
+  cost: z.number().nonnegative().max(1e9).optional(),
+});
 export type ManifestItem = z.infer<typeof manifestItemSchema>;
 
 /** What ItemBatcher hands one Worker invocation: manifest items and the sweep. */

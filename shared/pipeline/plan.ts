@@ -25,6 +25,7 @@ import { forEachLimit } from "./concurrency.js";
 import { manifestItemSchema, type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
 import { DEFINITIONS_PER_BUNDLE, MAX_DEFINITION_BYTES, keys } from "../store/layout.js";
 import { silentLog, type PipelineLog } from "./log.js";
+import { expectedSeconds } from "./cost.js";
 import { writeSlices } from "./slices.js";
 
 export interface PipelineOptions {
@@ -134,11 +135,13 @@ async function listResults(store: Store, cells: number, concurrency: number): Pr
 }
 
 /**
- * The cells without a valid result, in grid order, with their definitions written in bundles
- * (keys.definitions): the pending cells of each DEFINITIONS_PER_BUNDLE cells of grid order go
- * into one bundle, so a stretch of the grid whose pending cells did not change gets the same
- * bundle (bytes and name) again. Bundles are written whole every time, not compared with what
- * is stored: there are few of them, and a damaged one is thereby repaired by the next plan.
+ * The cells without a valid result, the most expensive first (expectedSeconds; ties in grid
+ * order), with their definitions written in bundles (keys.definitions): the pending cells of
+ * each DEFINITIONS_PER_BUNDLE cells of grid order go into one bundle, so a stretch of the grid
+ * whose pending cells did not change gets the same bundle (bytes and name) again, whatever the
+ * manifest's order. Bundles are written whole every time, not compared with what is stored:
+ * there are few of them, and a damaged one is thereby repaired by the next plan. The order is
+ * the run's only: results do not depend on it (each cell's are its own, content-addressed).
  */
 async function pendingCells(
   store: Store,
@@ -182,13 +185,26 @@ async function pendingCells(
     let offset = 0;
     itemsOf[stretch] = lines.map((line, i) => {
       // The definition is the line without its newline: its SHA-256 is the cell's hash.
-      const item: ManifestItem = { hash: pending[i]!.hash, definition: { bundle, offset, length: line.byteLength - 1 } };
+      const item: ManifestItem = {
+        hash: pending[i]!.hash,
+        definition: { bundle, offset, length: line.byteLength - 1 },
+        // To the microsecond: a short manifest line, the same on every machine.
+        cost: Math.round(expectedSeconds(pending[i]!.cell) * 1e6) / 1e6,
+      };
       offset += line.byteLength;
       return item;
     });
     await store.put(keys.definitions(bundle), bytes, { contentType: "application/jsonl" });
   });
-  return { items: itemsOf.flat(), corrupt };
+  return { items: mostExpensiveFirst(itemsOf.flat()), corrupt };
+}
+
+/**
+ * The manifest's order: the most expensive cells first, ties in grid order (a stable sort), so
+ * the long cells start while every worker is busy and the run ends on short ones.
+ */
+function mostExpensiveFirst(items: readonly ManifestItem[]): ManifestItem[] {
+  return [...items].sort((a, b) => (b.cost ?? 0) - (a.cost ?? 0));
 }
 
 function concatenate(parts: Uint8Array[]): Uint8Array {

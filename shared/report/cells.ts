@@ -2,6 +2,7 @@
 // grouping of cells into configurations: a configuration is a cell's parameters without its
 // seed, so replicates share one facet in a plot.
 import { canonicalJson } from "../spec/canonical.js";
+import { describeConfigurations, flattenFields, oneLine, type Fields } from "./labels.js";
 import { blockSizeOf, type MaskFamily } from "../masks.js";
 import { checkMetrics } from "../results/metrics.js";
 import type { CellResult } from "../results/result.js";
@@ -22,12 +23,10 @@ export interface BlockNormPoint {
 export interface ReportCell {
   hash: string;
   status: string;
-  /** From the result's cell: the mask's family, keep probability and block size (1 without blocks). */
-  mask?: { family: string; keepProbability: number; blockSize: number };
+  /** From the result's cell: the mask's family, keep probability, block size (1 without blocks) and DropConnect's layer. */
+  mask?: { family: string; keepProbability: number; blockSize: number; layer?: string };
   objectiveGap?: number;
   representable?: boolean;
-  /** Claim 7 pairing: the cell with its mask family blanked out (dropblock and contiguous only). */
-  schemeKey?: string;
   spectra?: { target: readonly number[]; closedForm: readonly number[]; learned: readonly number[] };
   curve?: readonly CurvePoint[];
   /** Block norms over epochs (often at fewer epochs than `curve`), or only the final ones. */
@@ -62,72 +61,32 @@ const replicateFields = new Set(["seed"]);
 export interface Configurations {
   /** Configuration key (canonical JSON of the parameters without the seed) of every cell hash. */
   keyOf: Map<string, string>;
-  /** Short label per configuration key, naming only the parameters that vary in the sweep. */
+  /** Label per configuration key for the cells table: the parameters that vary in the sweep (labels.ts). */
   labelOf: Map<string, string>;
   /** Cell hashes of each configuration, in row order. */
   members: Map<string, string[]>;
+  /** Each configuration's parameters by dotted path (labels.ts names configurations from them). */
+  fieldsOf: Map<string, Fields>;
 }
-
-function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else out.set(prefix, value);
-}
-
-/** Paper's symbols for the parameters a reader scans most; other names print as they are. */
-const shortNames: Record<string, string> = {
-  keepProbability: "θ",
-  blockSize: "k",
-  hiddenUnits: "r",
-  family: "",
-  experiment: "",
-  section: "",
-  generator: "",
-};
 
 export function groupConfigurations(rows: readonly SummaryRow[]): Configurations {
-  const flat = rows.map((row) => {
-    const fields = new Map<string, unknown>();
-    flatten(row.parameters, "", fields);
-    for (const field of replicateFields) fields.delete(field);
-    return fields;
-  });
-  // Only fields that vary are worth printing; the family always is (it names the experiment).
-  const varying = new Set<string>();
-  const paths = new Set(flat.flatMap((fields) => [...fields.keys()]));
-  for (const path of paths) {
-    const seen = new Set(flat.map((fields) => (fields.has(path) ? canonicalJson(fields.get(path) ?? null) : "(absent)")));
-    if (seen.size > 1) varying.add(path);
-  }
-
   const keyOf = new Map<string, string>();
-  const labelOf = new Map<string, string>();
   const members = new Map<string, string[]>();
-  rows.forEach((row, i) => {
-    const fields = flat[i]!;
+  const fieldsOf = new Map<string, Fields>();
+  for (const row of rows) {
+    const fields = flattenFields(row.parameters);
+    for (const field of replicateFields) fields.delete(field);
     const key = canonicalJson(Object.fromEntries([...fields].sort(([a], [b]) => (a < b ? -1 : 1))));
     keyOf.set(row.hash, key);
     if (!members.has(key)) {
       members.set(key, []);
-      labelOf.set(key, label(fields, varying));
+      fieldsOf.set(key, fields);
     }
     members.get(key)!.push(row.hash);
-  });
-  return { keyOf, labelOf, members };
-}
-
-function label(fields: Map<string, unknown>, varying: Set<string>): string {
-  const parts: string[] = [];
-  const family = fields.get("mask.family");
-  if (typeof family === "string") parts.push(family);
-  for (const [path, value] of fields) {
-    if (path === "mask.family" || !varying.has(path)) continue;
-    const leaf = path.slice(path.lastIndexOf(".") + 1);
-    const name = leaf in shortNames ? shortNames[leaf] : leaf;
-    const text = typeof value === "string" ? value : canonicalJson(value ?? null);
-    parts.push(name ? `${name}=${text}` : text);
   }
-  return parts.join(" ") || "all cells";
+  const { parts } = describeConfigurations(fieldsOf, [...members.keys()]);
+  const labelOf = new Map([...parts].map(([key, p]) => [key, oneLine(p)]));
+  return { keyOf, labelOf, members, fieldsOf };
 }
 
 /** A number field of a row's parameters by dotted path, when it is one. */
@@ -171,8 +130,7 @@ export function fromCellResult(result: CellResult): ReportCell {
   const spec = result.cell as { mask?: MaskFamily };
   if (spec.mask && typeof spec.mask.family === "string" && typeof spec.mask.keepProbability === "number") {
     cell.mask = { family: spec.mask.family, keepProbability: spec.mask.keepProbability, blockSize: blockSizeOf(spec.mask) };
-    if (spec.mask.family === "dropblock" || spec.mask.family === "contiguous-dropblock")
-      cell.schemeKey = canonicalJson({ ...result.cell, mask: { ...spec.mask, family: "*" } });
+    if (spec.mask.family === "dropconnect") cell.mask.layer = spec.mask.layer;
   }
   const typed = checkMetrics(result.cell, result.metrics);
   const metrics = "problems" in typed ? undefined : typed.metrics;

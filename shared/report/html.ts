@@ -1,17 +1,19 @@
-// report.html: one self-contained file (inline CSS and SVG, no script, no network), so it
-// opens offline from a directory, an artifact download or a bucket. Order: verdict, claims
-// table, regressions, why each tolerance, plots, failures, every cell.
+// report.html: one self-contained file (inline CSS, SVG and one small script for the cells
+// table, no network), so it opens offline from a directory, an artifact download or a bucket.
+// Order: verdict, claims table, regressions, why each tolerance, plots, failures, every cell.
+// Laid out for a 1400 px window: plots up to 1272 px wide are drawn at their size.
 import { claimAnchor, claimCorruptNote, corruptNote, statusCounts, verdict } from "./layout.js";
 import { cellAnchor, resultHref, type ClaimView, type ReportModel } from "./model.js";
 import { escapeHtml as e, formatQuantity } from "./format.js";
 import { counted } from "../text.js";
 import type { ClaimCheck, ClaimResult } from "../claims/result.js";
-import { rankColumn, rankText, rankTooltip } from "./rank.js";
+import { cellsSection } from "./cellsTable.js";
 
 const style = `
 :root { --pass: #1a7f37; --fail: #cf222e; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
 * { box-sizing: border-box; }
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0 auto; max-width: 1120px; padding: 24px; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0 auto; max-width: 1320px; padding: 24px; }
+p, figcaption, ul.notes, .claim { max-width: 920px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 36px 0 10px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 22px 0 6px; }
 code, .hash { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
@@ -28,8 +30,9 @@ td.mismatch { color: var(--fail); font-weight: 600; } .corrupt-note { color: var
 .status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
 .status.fail, .status.failed, .status.missing, .status.corrupt { background: var(--fail); } .status.skipped { background: var(--skipped); }
 .status.diverged { background: #bc4c00; }
-td.cells { max-width: 360px; line-height: 1.9; } .cells a { margin-right: 4px; white-space: nowrap; }
-table.claims td:nth-child(2) { min-width: 220px; }
+td.cells { line-height: 1.6; } .cells a { margin-right: 4px; white-space: nowrap; } td.cells .meta { font-size: 13px; }
+table.claims td:nth-child(2) { width: 210px; } table.claims td:nth-child(3) { width: 90px; }
+.remedy { background: #fff8c5; border-radius: 4px; padding: 4px 8px; margin: 4px 0; font-size: 14px; }
 .claim p { margin: 4px 0; } .claim .label { font-weight: 600; }
 figure.plot { margin: 18px 0 28px; } figure.plot svg { max-width: 100%; height: auto; }
 figcaption { color: var(--muted); max-width: 860px; }
@@ -38,6 +41,11 @@ table.checks { width: auto; margin: 6px 0 8px; font-size: 13px; } table.checks t
 .reported { color: var(--muted); font-style: italic; white-space: nowrap; }
 .failed-check { color: var(--fail); }
 tr:target { background: #fff8c5; }
+details#cells-fold > summary { cursor: pointer; font-weight: 600; padding: 6px 0; }
+.table-tools { margin: 8px 0; font-size: 14px; } .table-tools label { margin-right: 10px; white-space: nowrap; }
+th button.sort { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; text-align: left; }
+th[aria-sort="ascending"] button.sort::after { content: " ▲"; } th[aria-sort="descending"] button.sort::after { content: " ▼"; }
+td.roles { font-size: 13px; color: var(--muted); min-width: 180px; }
 .regression.worse { color: var(--fail); } .regression.better { color: var(--pass); }
 footer { margin-top: 40px; color: var(--muted); font-size: 13px; }
 `;
@@ -93,7 +101,9 @@ ${checks
 
 function claimRow(view: ClaimView): string {
   const { claim } = view;
-  const links = view.links.map((l) => `<a class="hash" href="${e(l.href)}" title="${e(l.hash)}">${e(l.hash.slice(0, 8))}</a>`).join(" ");
+  const links = view.links
+    .map((l) => `<a class="hash" href="${e(l.href)}" title="${e(`${l.label} · cell ${l.hash}`)}">${e(l.hash.slice(0, 8))}</a>`)
+    .join(" ");
   const more =
     view.moreCells > 0
       ? ` <span class="meta" title="every cell of the claim is in summary.json, claims[].hashes">+${view.moreCells} more in summary.json</span>`
@@ -101,6 +111,7 @@ function claimRow(view: ClaimView): string {
   const corrupt = claimCorruptNote(view.corruptCells, view.cellCount);
   const reason =
     failedChecks(claim) +
+    (view.remedy ? `<div class="remedy"><span class="label">What to change:</span> ${e(view.remedy)}</div>` : "") +
     (claim.reason ? `<div class="meta">${e(claim.reason)}</div>` : "") +
     (corrupt ? `<div class="corrupt-note">${e(corrupt)}</div>` : "");
   return `<tr id="claim-row-${e(claim.id)}">
@@ -176,9 +187,10 @@ ${model.claims
     (v) => `<div class="claim" id="${claimAnchor(v.claim.id)}">
 <h3>${e(v.claim.id)}. ${e(v.claim.title)} ${status(v.claim.status)}</h3>
 <p>${e(v.statement)}</p>
-${v.measuredMeaning ? `<p><span class="label">Measured:</span> ${e(v.measuredMeaning)} This sweep: ${e(formatQuantity(v.claim.measured))}.</p>` : ""}
+${v.measuredMeaning ? `<p><span class="label">Measured:</span> ${e(v.measuredMeaning)}${v.claim.measured === null || v.claim.measured === undefined ? "" : ` This sweep: ${e(formatQuantity(v.claim.measured))}.`}</p>` : ""}
 ${checksTable(v.claim)}
 ${v.justification ? `<p><span class="label">Tolerance:</span> ${e(v.justification)}</p>` : ""}
+${v.remedy ? `<p class="remedy"><span class="label">What to change:</span> ${e(v.remedy)}</p>` : ""}
 </div>`,
   )
   .join("\n")}
@@ -214,31 +226,7 @@ ${model.failuresOmitted > 0 ? `<p class="meta">${model.failuresOmitted} more ${m
 </section>`);
   }
 
-  parts.push(`<section id="cells">
-<h2>Cells</h2>
-<table class="rows">
-<thead><tr><th>Cell</th><th>Configuration</th><th>Seed</th><th>Objective gap</th><th>Spectrum error</th><th>Balance ratio</th><th title="${e(rankColumn.note)}">${e(rankColumn.heading)}</th><th>Representable</th><th>Status</th></tr></thead>
-<tbody>
-${model.rows
-  .map(
-    (r) => `<tr id="${cellAnchor(r.row.hash)}">
-<td><a class="hash" href="${e(r.resultHref)}" title="${e(r.row.hash)}">${e(r.row.hash.slice(0, 12))}</a></td>
-<td>${e(r.configuration)}</td>
-<td class="num">${e(formatQuantity(r.seed))}</td>
-<td class="num">${e(formatQuantity(r.row.objectiveGap))}</td>
-<td class="num">${e(formatQuantity(r.row.spectrumError))}</td>
-<td class="num">${e(formatQuantity(r.row.balanceRatio))}</td>
-<td class="num${r.rank.verdict === "mismatch" ? " mismatch" : ""}"${rankTooltip(r.rank) ? ` title="${e(rankTooltip(r.rank))}"` : ""}>${e(rankText(r.rank, formatQuantity))}</td>
-<td>${e(formatQuantity(r.row.representable))}</td>
-<td>${status(r.row.status)}</td>
-</tr>`,
-  )
-  .join("\n")}
-</tbody>
-</table>
-<p class="meta">${e(rankColumn.note)}</p>
-${model.rowsOmitted > 0 ? `<p class="meta">${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).</p>` : ""}
-</section>
+  parts.push(`${cellsSection(model)}
 <footer>Written by dropsweep from summary.json and the cell results; regenerate without recomputing with <code>${e(model.regenerate)}</code>.</footer>
 </body>
 </html>

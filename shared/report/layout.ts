@@ -39,13 +39,21 @@ export function claimCorruptNote(corruptCells: number, cellCount: number): strin
     : `Evaluated when its cells' results were valid: ${corruptCells} of its ${counted(cellCount, "cell")} ${corruptCells === 1 ? "is" : "are"} corrupt now.`;
 }
 
-/** How many claims have each status, and the headline: "5 of 7 claims pass · 1 fail · 1 skipped · ...". */
+/** How many claims have each status, and the headline: "5 of 7 claims pass · 1 fail (3) · 1 skipped (6) · ...". */
 export function statusCounts(model: ReportModel): Record<ClaimStatus, number> & { sentence: string } {
   const counts = Object.fromEntries(
     claimStatuses.map((status) => [status, model.claims.filter((c) => c.claim.status === status).length]),
   ) as Record<ClaimStatus, number>;
   const parts = [`${counts.pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
-  for (const status of claimStatuses) if (status !== "pass" && counts[status]) parts.push(`${counts[status]} ${status}`);
+  // The claims that did not pass by number, so the headline says where to look.
+  for (const status of claimStatuses)
+    if (status !== "pass" && counts[status])
+      parts.push(
+        `${counts[status]} ${status} (${model.claims
+          .filter((c) => c.claim.status === status)
+          .map((c) => c.claim.id)
+          .join(", ")})`,
+      );
   if (model.cells.failed) parts.push(`${counted(model.cells.failed, "cell")} failed`);
   const regressions = model.baseline?.regressions.length ?? 0;
   if (model.baseline)

@@ -6,6 +6,7 @@ import { escapeMarkdownCell as cell, formatQuantity } from "./format.js";
 import { counted } from "../text.js";
 import type { ClaimCheck } from "../claims/result.js";
 import { rankColumn, rankText } from "./rank.js";
+import { representableText, rolesNote, rolesText } from "./roles.js";
 
 const relation = (check: ClaimCheck) => (check.relation === "<=" ? "≤" : "≥");
 
@@ -42,6 +43,7 @@ export function renderMarkdown(model: ReportModel): string {
     const more =
       (v.moreCells > 0 ? ` +${v.moreCells} more in summary.json` : "") +
       failed +
+      (v.remedy ? ` **What to change:** ${cell(v.remedy)}` : "") +
       (v.claim.reason ? ` ${cell(v.claim.reason)}` : "") +
       (corrupt ? ` **${cell(corrupt)}**` : "");
     lines.push(
@@ -70,7 +72,11 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`## What each claim measures, and why its tolerance`, "");
   for (const v of model.claims) {
     lines.push(`<a id="${claimAnchor(v.claim.id)}"></a>`, `### ${v.claim.id}. ${v.claim.title} (${v.claim.status})`, "", v.statement, "");
-    if (v.measuredMeaning) lines.push(`**Measured:** ${v.measuredMeaning} This sweep: ${formatQuantity(v.claim.measured)}.`, "");
+    if (v.measuredMeaning)
+      lines.push(
+        `**Measured:** ${v.measuredMeaning}${v.claim.measured === null || v.claim.measured === undefined ? "" : ` This sweep: ${formatQuantity(v.claim.measured)}.`}`,
+        "",
+      );
     const checks = v.claim.checks ?? [];
     if (checks.length) {
       lines.push(`| Check | Measured | Tolerance | Cells / pairs | Result |`, `|---|---:|---:|---:|---|`);
@@ -81,6 +87,7 @@ export function renderMarkdown(model: ReportModel): string {
       lines.push("");
     }
     if (v.justification) lines.push(`**Tolerance:** ${v.justification}`, "");
+    if (v.remedy) lines.push(`**What to change:** ${v.remedy}`, "");
   }
 
   lines.push(`## Plots`, "");
@@ -109,14 +116,14 @@ export function renderMarkdown(model: ReportModel): string {
 
   lines.push(`## Cells`, "");
   lines.push(
-    `| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | ${rankColumn.heading} | Representable | Status |`,
+    `| Cell | Configuration | Seed | Objective gap | Spectrum error | Balance ratio | ${rankColumn.heading} | Representable | Claims | Status |`,
   );
-  lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|`);
+  lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|---|`);
   for (const r of model.rows)
     lines.push(
-      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
+      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${representableText(r.row.representable, r.roles)} | ${cell(rolesText(r.roles))} | ${r.row.status} |`,
     );
-  lines.push("", rankColumn.note);
+  lines.push("", rankColumn.note, "", rolesNote);
   if (model.rowsOmitted > 0)
     lines.push("", `${counted(model.rowsOmitted, "more cell")} ${model.rowsOmitted === 1 ? "is" : "are"} listed in summary.json (rows).`);
   lines.push("", `Regenerate without recomputing: \`${model.regenerate}\`.`, "");

@@ -9,14 +9,17 @@
 import { posix } from "node:path";
 import { claimById, claims as claimModules } from "../claims/list.js";
 import type { ClaimResult } from "../claims/result.js";
+import { claimStatusInfo } from "../claims/status.js";
 import { keys } from "../store/layout.js";
 import { emptyMetrics } from "../results/metrics.js";
 import { countCells, rowHasResult, type Regression, type Summary, type SummaryRow } from "../results/summary.js";
 import { compareWithBaseline, unmatchedCells } from "./baseline.js";
 import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell, type ReportCellFacts } from "./cells.js";
 import { defaultLimits, type ReportLimits } from "./limits.js";
-import { capNote, type Drawn, type Panel, type PanelContext, type PlotSpec } from "./panels/panel.js";
+import { capNote, type Drawn, type Panel, type PanelContext, type PanelLabels, type PlotSpec } from "./panels/panel.js";
+import { describeConfigurations, oneLine, wrapParts, type LabelOptions } from "./labels.js";
 import { rankVerdicts, rankView, type RankView } from "./rank.js";
+import { cellRoles, type CellRole } from "./roles.js";
 import { claimCellHashes } from "./summary.js";
 import { renderSvg } from "./svg.js";
 
@@ -33,7 +36,7 @@ export interface ReportOptions {
   unreadable?: ReadonlyMap<string, string>;
   /** The command that regenerates this report, store included (writeReport derives it from the store's URL). */
   regenerate?: string;
-  /** Read one cell's result again after the stream (claim 7's pairs are known only then). */
+  /** Read one cell's result whole after a stream of facts (`factsOnly`): the representatives and panels' `whole` cells. */
   fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
   /**
    * The stream carries every cell's facts only (Aggregate's partials): the representatives drawn
@@ -48,8 +51,11 @@ export interface ClaimView {
   measuredMeaning: string;
   /** Why the tolerances are what they are: the claim's own text from the summary (the pipeline's). */
   justification: string;
+  /** What to look at and change, for a claim that does not hold (empty when it passes or is skipped). */
+  remedy: string;
   cellCount: number;
-  links: { hash: string; href: string }[];
+  /** The first cells behind the claim, the worst first, each with its configuration and seed as a reader names it. */
+  links: { hash: string; href: string; label: string }[];
   moreCells: number;
   /**
    * Cells the claim was evaluated on whose result is corrupt now: the claim is as Aggregate
@@ -58,7 +64,7 @@ export interface ClaimView {
   corruptCells: number;
 }
 
-export interface PlotView extends PlotSpec {
+interface PlotView extends PlotSpec {
   svg: string;
   dataMarks: number;
 }
@@ -70,6 +76,8 @@ export interface RowView {
   configuration: string;
   seed: number | undefined;
   resultHref: string;
+  /** The cell's part in each claim, as the claims recorded it (roles.ts). */
+  roles: CellRole[];
 }
 
 export interface ReportModel {
@@ -122,25 +130,39 @@ export async function buildReportModel(
     summary,
     limits,
     labelOf,
+    labels: (hashes, options) => panelLabels(configurations, hashes, options),
     replicates: (hash) => configurations.members.get(configurations.keyOf.get(hash) ?? "")?.length ?? 1,
-    ...(options.fetchCell ? { fetchCell: options.fetchCell } : {}),
   };
   const representatives = chooseRepresentatives(summary, configurations, limits.configurations);
 
-  // One pass over the results: every panel sees every cell; the representatives are kept whole
-  // (or, from a stream of facts, read again: at most `limits.configurations` results).
+  // One pass over the results: every panel sees every cell; the representatives (and the few
+  // cells a panel asks for whole, `PanelRun.whole`) are kept whole, or, from a stream of facts,
+  // read again after it: at most `limits.configurations` results and the panels' few.
   const runs = reportPanels.map((panel) => ({ panel, run: panel.start(context) }));
   const kept = new Map<string, ReportCell>();
   const delivered = new Set<string>();
   for await (const cell of results) {
     delivered.add(cell.hash);
     if (!options.factsOnly && representatives.hashes.has(cell.hash)) kept.set(cell.hash, cell);
-    for (const { run } of runs) run.add?.(cell);
+    for (const { run } of runs) {
+      run.add?.(cell);
+      if (!options.factsOnly && run.whole?.hashes.has(cell.hash)) run.whole.add(cell);
+    }
   }
   if (options.factsOnly) {
-    const drawnWhole = [...representatives.hashes].filter((hash) => delivered.has(hash));
-    const read = await Promise.all(drawnWhole.map(async (hash) => [hash, await options.fetchCell?.(hash)] as const));
-    for (const [hash, cell] of read) if (cell) kept.set(hash, cell);
+    const drawnWhole = new Set(
+      [...representatives.hashes, ...runs.flatMap(({ run }) => [...(run.whole?.hashes ?? [])])].filter((hash) => delivered.has(hash)),
+    );
+    const read = new Map(await Promise.all([...drawnWhole].map(async (hash) => [hash, await options.fetchCell?.(hash)] as const)));
+    for (const hash of representatives.hashes) {
+      const cell = read.get(hash);
+      if (cell) kept.set(hash, cell);
+    }
+    for (const { run } of runs)
+      for (const hash of run.whole?.hashes ?? []) {
+        const cell = read.get(hash);
+        if (cell) run.whole!.add(cell);
+      }
   }
 
   const health = resultHealth(summary, delivered, options.unreadable);
@@ -175,11 +197,17 @@ export async function buildReportModel(
   const inTable = new Set(shownRows.map((r) => r.hash));
   const corrupt = new Set(health.corruptResults.map((c) => c.hash));
   const verdicts = rankVerdicts(summary);
+  const rowByHash = new Map(summary.rows.map((row) => [row.hash, row]));
+  const cellLabel = (hash: string) => {
+    const seed = numberAt(rowByHash.get(hash)?.parameters ?? {}, "seed");
+    return `${labelOf(hash)}${seed !== undefined ? ` · seed ${seed}` : ""}`;
+  };
+  const roles = cellRoles(summary.claims);
   const model: ReportModel = {
     sweepId: summary.sweepId,
     regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
     cells: health.current.cells,
-    claims: summary.claims.map((claim) => claimView(claim, summary.sweepId, limits, inTable, corrupt)),
+    claims: summary.claims.map((claim) => claimView(claim, summary.sweepId, limits, inTable, corrupt, (hash) => cellLabel(hash))),
     plots,
     absentPlots,
     rows: shownRows.map((row) => ({
@@ -189,6 +217,7 @@ export async function buildReportModel(
       configuration: labelOf(row.hash),
       seed: numberAt(row.parameters, "seed"),
       resultHref: resultHref(summary.sweepId, row.hash),
+      roles: roles.get(row.hash) ?? [],
     })),
     rowsOmitted: summary.rows.length - shownRows.length,
     failures,
@@ -205,6 +234,24 @@ export async function buildReportModel(
     };
   }
   return model;
+}
+
+/** Labels of the configurations of `hashes` among themselves (labels.ts), in reading order. */
+function panelLabels(
+  configurations: Configurations,
+  hashes: readonly string[],
+  options: LabelOptions & { wrap?: number } = {},
+): PanelLabels {
+  const keyOf = (hash: string) => configurations.keyOf.get(hash) ?? hash;
+  const wanted = new Set(hashes.map(keyOf));
+  // Grid order: the order configurations first appear in the rows.
+  const keys = [...configurations.members.keys()].filter((key) => wanted.delete(key));
+  const { parts, order } = describeConfigurations(configurations.fieldsOf, [...keys, ...wanted], options);
+  const text = (key: string) => {
+    const p = parts.get(key) ?? [key.slice(0, 12)];
+    return options.wrap ? wrapParts(p, options.wrap) : oneLine(p);
+  };
+  return { of: (hash) => text(keyOf(hash)), order: order.map(text) };
 }
 
 /**
@@ -278,6 +325,7 @@ function claimView(
   limits: ReportLimits,
   inTable: ReadonlySet<string>,
   corrupt: ReadonlySet<string>,
+  labelOf: (hash: string) => string,
 ): ClaimView {
   const module = claimById(claim.id);
   const hashes = claimCellHashes(claim);
@@ -286,10 +334,11 @@ function claimView(
     statement: module.statement(claim),
     measuredMeaning: module.measured(claim),
     justification: claim.justification,
+    remedy: claimStatusInfo[claim.status].verdict === "pass" || claim.status === "skipped" ? "" : module.remedy(claim),
     cellCount: claim.cells,
     links: hashes
       .slice(0, limits.claimLinks)
-      .map((hash) => ({ hash, href: inTable.has(hash) ? `#${cellAnchor(hash)}` : resultHref(sweepId, hash) })),
+      .map((hash) => ({ hash, href: inTable.has(hash) ? `#${cellAnchor(hash)}` : resultHref(sweepId, hash), label: labelOf(hash) })),
     moreCells: Math.max(0, hashes.length - limits.claimLinks),
     corruptCells: hashes.filter((h) => corrupt.has(h)).length,
   };

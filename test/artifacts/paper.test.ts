@@ -5,9 +5,12 @@
 // SNS, SQS; IAM enforced): the deployment's spec upload and the Scheduler's target input, run
 // through cdk.out's state machine with every cell already in the store (an unchanged rerun),
 // Aggregate's check against a stored baseline, and the SNS message as its subscriber receives it.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// Between them, the paper sweep's report.html measured in Chromium at 1400 px as issue 14 asks
+// (test/report/measure.ts, the same measurements as the synthetic sweep's in npm test).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,6 +31,9 @@ import { directoryUrl, openStore } from "../../shared/store/open.js";
 import type { Store } from "../../shared/store/store.js";
 import { startMoto, type Moto } from "../cloud/moto.js";
 import { startS3rver, type LocalS3 } from "../store/s3rver.js";
+import { claims as claimModules } from "../../shared/claims/list.js";
+import { chromiumAvailable, chromiumPath, launchChromium } from "../report/browser.js";
+import { describeMeasure, exerciseCellsTable, measureReport, readabilityProblems, readingWidth } from "../report/measure.js";
 import { lambdaArtifacts, roles, templateEnvironment, type Role } from "./cdkOut.js";
 import { artifactContext } from "./context.js";
 import { createRoleUsers, enforceIam, type IamUsers } from "./iam.js";
@@ -37,6 +43,7 @@ import { scheduledRun } from "./schedule.js";
 import { createBucket, differingResults, region, s3Store, sweepCells, type Credentials } from "./stores.js";
 
 const ctx = artifactContext();
+const artifactsDir = resolve("test-artifacts");
 const artifacts = lambdaArtifacts(ctx.template, ctx.cdkOut);
 const paper = readFileSync(join(projectRoot, "sweeps/paper.yaml"), "utf8");
 
@@ -134,6 +141,44 @@ describe("(d) the paper sweep through the local runner with the cdk.out bundles"
       Object.assign(paperRun, { sweepId, hashes, store });
     } finally {
       await Promise.all(roles.map((role) => functions[role].close()));
+    }
+  });
+
+  it("writes a report a person reads at 1400 px in Chromium: issue 14's measurements, the fold, filter and sort", async () => {
+    expect(paperRun.store, "needs the run above").toBeDefined();
+    if (!chromiumAvailable())
+      throw new Error(`no Chromium at ${chromiumPath}: this test cannot run (.ci/run installs the chromium package)`);
+    // The report the bundles' Aggregate wrote, opened from a file as a reader opens a download.
+    const dir = mkdtempSync(join(tmpdir(), "dropsweep-paper-report-"));
+    const file = join(dir, "report.html");
+    writeFileSync(file, (await paperRun.store!.get(keys.report(paperRun.sweepId, "report.html")))!);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: readingWidth, height: 900 });
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      await page.route(/^(?!file:)/, (route) => route.abort());
+      await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+      const measured = await measureReport(page);
+      process.stderr.write(`artifacts: the paper sweep's report at ${readingWidth} px: ${describeMeasure(measured)}\n`);
+      mkdirSync(artifactsDir, { recursive: true });
+      await page.screenshot({ path: join(artifactsDir, "paper-report-top.png") });
+      for (const plot of measured.plots)
+        await page.locator(`#${plot.id}`).screenshot({ path: join(artifactsDir, `paper-report-${plot.id}.png`) });
+      expect(readabilityProblems(measured)).toEqual([]);
+      // Every plot kind of the claims that apply (all seven claims do in this sweep).
+      expect(measured.plots.map((p) => p.id).sort()).toEqual(
+        [...new Set(claimModules.flatMap((c) => c.plots.map((p) => `plot-${p.id}`)))].sort(),
+      );
+      const table = await exerciseCellsTable(page);
+      expect(table.rows).toBe(381);
+      expect(table.foldedOnLoad).toBe(true);
+      expect(table.problems).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { claimById, claims, evaluateClaims } from "../../shared/claims/list.js";
 import { claimIds } from "../../shared/claims/result.js";
-import { byId, dropblock, evidence, factorisation, noop } from "./evidence.js";
+import { byId, dropblock, evidence, factorisation, noop, regression } from "./evidence.js";
 
 describe("claims", () => {
   it("lists all seven, skipped with a reason, when no cell bears on them; every one carries its justification", () => {
@@ -50,6 +50,52 @@ describe("claims", () => {
       expect(results["5"]!.hashes).toEqual([b, a, c]);
       expect(results["5"]!.status).toBe("fail");
       for (const id of ["2", "6", "7"]) expect(results[id]!.hashes).toBeUndefined();
+    });
+  });
+
+  describe("the roles each claim records (what the report's cells table and objective-gap plot show)", () => {
+    it("claims 3-5 record the cells they set aside, at the bound and not representable, and judge none of them", () => {
+      const good = {
+        representable: true,
+        blocks: 4,
+        blocksNeeded: 2,
+        spectrumError: 1e-3,
+        learnedRank: 2,
+        closedFormRank: 2,
+        balanceRatio: 1.1,
+      };
+      const items = [
+        evidence(factorisation(dropblock), { ...good, objectiveGap: 1e-4 }),
+        evidence(factorisation(dropblock, 1), { ...good, blocks: 2, objectiveGap: 0.004 }), // at the bound
+        evidence(factorisation(dropblock, 2), { ...good, representable: false, objectiveGap: 0.5 }), // not representable
+        evidence(factorisation(dropblock, 3), { ...good, representable: false, objectiveGap: 0.2 }),
+      ];
+      const [above, atBound, below1, below2] = items.map((e) => e.hash);
+      const results = byId(items);
+      for (const id of ["3", "4", "5"]) {
+        expect(results[id]!.hashes, id).toEqual([above]);
+        expect(results[id]!.roles, id).toEqual([
+          { role: "at the bound", reported: true, hashes: [atBound] },
+          { role: "not representable", reported: true, hashes: [below1, below2] },
+        ]);
+      }
+      // Without such cells, no roles: every cell read is simply judged.
+      expect(byId(items.slice(0, 1))["3"]!.roles).toBeUndefined();
+    });
+
+    it("claim 2 records which cells it expects equal and which different, by the rule it applied", () => {
+      const regs = (dropout: number, dropconnect: number) => ({ regularisers: { dropout, dropconnect }, finalObjective: 10 });
+      const dropconnect = (layer: "first" | "last") => ({ family: "dropconnect", keepProbability: 0.5, layer }) as const;
+      const items = [
+        evidence(regression(dropconnect("last"), { generator: "gaussian" }), regs(2, 2)),
+        evidence(regression(dropconnect("first"), { generator: "orthogonal" }), regs(2, 2)),
+        evidence(regression(dropconnect("first"), { generator: "gaussian" }), regs(2, 2.5)),
+      ];
+      const [last, firstDiagonal, firstCorrelated] = items.map((e) => e.hash);
+      expect(byId(items)["2"]!.roles).toEqual([
+        { role: "equal where predicted", hashes: [last, firstDiagonal] },
+        { role: "different where predicted", hashes: [firstCorrelated] },
+      ]);
     });
   });
 });

@@ -1,6 +1,6 @@
 // The terminal rendering of a local run's progress (infra/local/progress.ts).
-import { describe, expect, it } from "vitest";
-import { formatProgress, terminalProgress, type LocalProgress } from "../../infra/local/progress.js";
+import { describe, expect, it, vi } from "vitest";
+import { formatProgress, ProgressTracker, remainingSeconds, terminalProgress, type LocalProgress } from "../../infra/local/progress.js";
 
 const progress: LocalProgress = {
   phase: "cells",
@@ -44,6 +44,12 @@ describe("terminal progress", () => {
     }
   });
 
+  it("says under a second as such, not 0s, while cells are left", () => {
+    expect(formatProgress({ ...progress, etaSeconds: 0.3 })).toMatch(/, ETA <1s$/);
+    expect(formatProgress({ ...progress, etaSeconds: 0.3, etaEstimated: true })).toMatch(/, ETA <1s \(estimated\)$/);
+    expect(formatProgress({ ...progress, etaSeconds: 0 })).toMatch(/, ETA 0s$/);
+  });
+
   it("writes a count of one in the singular", () => {
     const one = { ...progress, cellsTotal: 1, cellsPending: 1, cellsDone: 1 };
     expect([
@@ -60,5 +66,142 @@ describe("terminal progress", () => {
     listener({ ...progress, cellsDone: 10 });
     listener({ ...progress, phase: "done", cellsDone: 36 });
     expect(out.written).toEqual(["cells 9/36 (25%), 3.0 cells/s, ETA 9s\n", "done: 36 of 36 cells finished in 3s\n"]);
+  });
+});
+
+describe("ETA weighted by each cell's expected cost", () => {
+  /** A tracker on a clock the test moves (seconds). */
+  function tracker(parallelism: number) {
+    let t = 0;
+    const tracked = new ProgressTracker(undefined, { parallelism, now: () => t * 1000 });
+    return { tracked, at: (seconds: number) => (t = seconds) };
+  }
+  const item = (hash: string, cost?: number) => ({ hash, ...(cost !== undefined ? { cost } : {}) });
+  const cells = (prefix: string, n: number, cost?: number) => Array.from({ length: n }, (_, i) => item(`${prefix}${i}`, cost));
+
+  it("counts the expensive cells still to come: 30 of 32 cells done is a quarter of the work, not 94%", () => {
+    const { tracked, at } = tracker(1);
+    // Two deep cells (5 s each, by the cost model) and thirty linear ones (0.1 s), the cheap ones first.
+    const batches = [cells("a", 10, 0.1), cells("b", 10, 0.1), cells("c", 10, 0.1), cells("d", 2, 5)];
+    tracked.items(batches.flat(), batches);
+    // This machine runs at the model's speed: each batch of ten linear cells takes one second.
+    for (const [i, batch] of batches.slice(0, 3).entries()) {
+      at(i);
+      tracked.batchStarted(batch);
+      at(i + 1);
+      tracked.finished(batch, true);
+    }
+    const p = tracked.snapshot();
+    expect(p.cellsDone).toBe(30);
+    expect(p.workDone).toBeCloseTo(3 / 13, 12);
+    // Ten seconds of deep cells are left; counting cells would say 0.2 s (2 cells at 10 cells/s).
+    expect(p.etaSeconds).toBeCloseTo(10, 9);
+    expect(p.etaEstimated).toBeUndefined();
+    expect(formatProgress(p)).toBe("cells 30/32 (23% of the work), 10.0 cells/s, ETA 10s");
+    // Halfway through the deep batch: its running part counts as done.
+    tracked.batchStarted(batches[3]!);
+    at(8);
+    expect(tracked.snapshot().etaSeconds).toBeCloseTo(5, 9);
+  });
+
+  it("learns this machine's speed from the batches that finished", () => {
+    const { tracked, at } = tracker(2);
+    const batches = [cells("a", 4, 1), cells("b", 4, 1), cells("c", 4, 1)];
+    tracked.items(batches.flat(), batches);
+    tracked.batchStarted(batches[0]!);
+    // Before any batch finished: the cost model's seconds, marked as an estimate. Worker 1 has
+    // 3 s left of the first batch, worker 2 takes the second (4 s), then worker 1 the third.
+    at(1);
+    const before = tracked.snapshot();
+    expect(before.etaEstimated).toBe(true);
+    expect(before.etaSeconds).toBeCloseTo(3 + 4, 9);
+    expect(formatProgress(before)).toMatch(/ETA ~7s \(estimated\)$/);
+    // The batch took 12 s for 4 s of expected work: this machine is three times slower, and
+    // the two batches left run side by side.
+    at(12);
+    tracked.finished(batches[0]!, true);
+    const after = tracked.snapshot();
+    expect(after.etaEstimated).toBeUndefined();
+    expect(after.etaSeconds).toBeCloseTo(4 * 3, 9);
+  });
+
+  it("grows the ETA while a batch runs past its expected time, marked as a lower bound", () => {
+    const { tracked, at } = tracker(1);
+    // A deep batch expected to take 10 s, then ten linear batches of 1 s each.
+    const deep = cells("d", 2, 5);
+    const linear = Array.from({ length: 10 }, (_, i) => cells(`l${i}-`, 10, 0.1));
+    tracked.items([deep, ...linear].flat(), [deep, ...linear]);
+    tracked.batchStarted(deep);
+    at(5);
+    expect(tracked.snapshot()).toMatchObject({ etaEstimated: true });
+    expect(tracked.snapshot().etaSeconds).toBeCloseTo(5 + 10, 9);
+    expect(tracked.snapshot().etaAtLeast).toBeUndefined();
+    // At 12 s, a little over the 10 s expected (a shared machine's noise): still the estimate.
+    at(12);
+    expect(tracked.snapshot().etaAtLeast).toBeUndefined();
+    expect(tracked.snapshot().etaSeconds).toBeCloseTo(10, 9);
+    // Still running at 30 s, three times what was expected: the linear batches are counted at
+    // that speed (30 s), not at the model's 10 s with the deep batch's part at 0.
+    at(30);
+    const late = tracked.snapshot();
+    expect(late.etaAtLeast).toBe(true);
+    expect(late.etaSeconds).toBeCloseTo(30, 9);
+    expect(formatProgress(late)).toMatch(/, ETA over 30s \(cells slower than expected\)$/);
+    at(60);
+    expect(tracked.snapshot().etaSeconds).toBeCloseTo(60, 9);
+    // Once it finishes, the speed is learned from it and the ETA is an estimate no more.
+    tracked.finished(deep, true);
+    const after = tracked.snapshot();
+    expect(after.etaAtLeast).toBeUndefined();
+    expect(after.etaEstimated).toBeUndefined();
+    expect(after.etaSeconds).toBeCloseTo(60, 9);
+  });
+
+  it("hands batches to the first free worker: a long batch left at the end shows", () => {
+    // A batch with 8 s left keeps its worker; four more of 10 s go to the three idle workers, then to it.
+    expect(remainingSeconds([], [{ cost: 10, running: 2 }], 4, 1)).toBe(8);
+    expect(remainingSeconds([10, 10, 10, 10], [{ cost: 10, running: 2 }], 4, 1)).toBe(18);
+    // Eight batches of 5 units at 0.5 s a unit on four workers: two each.
+    expect(remainingSeconds([5, 5, 5, 5, 5, 5, 5, 5], [], 4, 0.5)).toBe(5);
+    // Most expensive first ends sooner than cheapest first: [1, 1, 1, 1, 4] on two workers.
+    expect(remainingSeconds([4, 1, 1, 1, 1], [], 2, 1)).toBe(4);
+    expect(remainingSeconds([1, 1, 1, 1, 4], [], 2, 1)).toBe(6);
+  });
+
+  it("re-emits every second while cells run, so a long batch still counts down, and stops after", () => {
+    vi.useFakeTimers();
+    try {
+      let t = 0;
+      const seen: LocalProgress[] = [];
+      const tracked = new ProgressTracker((p) => seen.push(p), { parallelism: 1, now: () => t * 1000 });
+      const deep = cells("d", 2, 5);
+      tracked.items(deep, [deep]);
+      tracked.batchStarted(deep);
+      const before = seen.length;
+      t = 3;
+      vi.advanceTimersByTime(3000);
+      expect(seen.length - before).toBe(3);
+      expect(seen.at(-1)!.etaSeconds).toBeCloseTo(10 - 3, 9);
+      tracked.setPhase("aggregate");
+      const after = seen.length;
+      vi.advanceTimersByTime(5000);
+      expect(seen.length).toBe(after);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("counts cells alike when the manifest carries no costs (a plan from before costs)", () => {
+    const { tracked, at } = tracker(2);
+    const batches = [cells("a", 5), cells("b", 5)];
+    tracked.items(batches.flat(), batches);
+    tracked.batchStarted(batches[0]!);
+    at(2);
+    tracked.finished(batches[0]!, true);
+    const p = tracked.snapshot();
+    expect(p.workDone).toBeUndefined();
+    // One batch of five cells left, as long as the first took.
+    expect(p.etaSeconds).toBeCloseTo(2, 9);
+    expect(formatProgress(p)).toBe("cells 5/10 (50%), 2.5 cells/s, ETA 2s");
   });
 });

@@ -72,7 +72,7 @@ describe("dropsweep report (directory store)", () => {
       expect(page).toMatch(
         /<span class="status corrupt">corrupt<\/span> <a[^>]*>[0-9a-f]{12}<\/a>[^<]*: <code>result is corrupt: SHA-256 does not match/,
       );
-      expect(page).toMatch(new RegExp(`<tr id="cell-${results[0]!.hash}">[\\s\\S]*?<span class="status corrupt">`));
+      expect(page).toMatch(new RegExp(`<tr id="cell-${results[0]!.hash}"[^>]*>[\\s\\S]*?<span class="status corrupt">`));
       const warned = stderr.mock.calls.map((c) => String(c[0])).filter((m) => m.startsWith("report: warning:"));
       expect(warned).toHaveLength(1);
       expect(warned[0]).toContain(`cell ${results[0]!.hash.slice(0, 12)} is corrupt (SHA-256 does not match the contents)`);

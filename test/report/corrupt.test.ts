@@ -56,7 +56,7 @@ describe("a result corrupt since Aggregate", async () => {
       learnedRank: null,
       closedFormRank: null,
     });
-    const tableRow = html.match(new RegExp(`<tr id="cell-${victim.hash}">[\\s\\S]*?</tr>`))![0];
+    const tableRow = html.match(new RegExp(`<tr id="cell-${victim.hash}"[^>]*>[\\s\\S]*?</tr>`))![0];
     expect(tableRow).toContain('<span class="status corrupt">corrupt</span>');
     expect(tableRow).not.toMatch(/status (cached|computed)/);
     expect([...tableRow.matchAll(/<td class="num[^"]*"[^>]*>([^<]*)<\/td>/g)].slice(1).map((m) => m[1])).toEqual(["—", "—", "—", "— / —"]);

@@ -158,12 +158,22 @@ export function evidenceOf(result: CellResult, withSpectra = true): CellEvidence
   return { ...typed, hash: result.hash, status: result.status, ...(withSpectra ? { spectra: result.spectra } : {}) };
 }
 
-export function fixtureSweep(): { summary: Summary; results: CellResult[]; errors: CellError[] } {
+export interface FixtureOptions {
+  /** Seeds of the DropBlock section (default [1, 2]): more make a table past the report's fold. */
+  seeds?: readonly number[];
+  /**
+   * Two more Dropout cells, trained for 2000 and 10000 epochs (an axis whose labels sort
+   * differently as text and as numbers: "epochs=10000" before "epochs=2000" as text).
+   */
+  epochsAxis?: boolean;
+}
+
+export function fixtureSweep(options: FixtureOptions = {}): { summary: Summary; results: CellResult[]; errors: CellError[] } {
   const cells: FixtureCell[] = [];
   let i = 0;
   for (const blockSize of [1, 2, 4])
     for (const keepProbability of [0.5, 0.8])
-      for (const seed of [1, 2]) {
+      for (const seed of options.seeds ?? [1, 2]) {
         // One setting is not representable (stays above the minimum); one cell is unbalanced (claim 4 fails).
         const special =
           blockSize === 4 && keepProbability === 0.8
@@ -206,6 +216,17 @@ export function fixtureSweep(): { summary: Summary; results: CellResult[]; error
       { fail: true },
     ),
   );
+  if (options.epochsAxis)
+    for (const epochs of [10000, 2000])
+      cells.push(
+        makeCell(
+          ++i,
+          { section: "dropout", "mask.keepProbability": 0.5, "optimiser.epochs": epochs },
+          { family: "dropout", keepProbability: 0.5 },
+          1,
+          { gap: 1e-6 * (epochs / 1000) },
+        ),
+      );
   const results = cells.flatMap((c) => (c.result ? [c.result] : []));
   const rows = cells.map((c) => c.row);
   const valid = rows.filter((r) => r.status !== "failed");

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { balancePlot } from "../../shared/report/panels/balance.js";
 import { monteCarloPlot } from "../../shared/report/panels/monteCarlo.js";
-import { objectiveGapPlot } from "../../shared/report/panels/objectiveGap.js";
+import { gapGroups, objectiveGapPlot } from "../../shared/report/panels/objectiveGap.js";
 import { regularisersPlot } from "../../shared/report/panels/regularisers.js";
 import { schemesPlot } from "../../shared/report/panels/schemes.js";
 import { spectraPlot } from "../../shared/report/panels/spectra.js";
@@ -23,6 +23,34 @@ describe("plot builders", () => {
     expect((symbols.match(/<path/g) ?? []).length).toBe(5);
     const lines = svg.match(/<g class="mark-line role-mark[^>]*>([\s\S]*?)<\/g>/g)!.join("");
     expect((lines.match(/<path/g) ?? []).length).toBe(6);
+  });
+
+  it("schemes: every seed of a setting is its own line per scheme, never one line through all seeds", async () => {
+    // Three seeds ending at different objectives: joined, they would zig-zag in one line.
+    const inputs = [0, 1, 2].flatMap((seed) =>
+      (["partitioned", "contiguous"] as const).map((scheme) => ({
+        configuration: "k=2 · θ=0.5",
+        scheme,
+        seed,
+        epochs: [1, 2, 4, 8].map((epoch) => ({ epoch, deterministicObjective: (10 + 5 * seed) / epoch + 1 })),
+        spectrum: [3 + seed, 2, 1],
+      })),
+    );
+    const { svg } = await renderSvg(schemesPlot(inputs)!.spec);
+    const paths = (group: string) =>
+      [...svg.matchAll(new RegExp(`<g class="mark-line role-mark ${group}[^"]*"[^>]*>([\\s\\S]*?)</g>`, "g"))].flatMap((m) =>
+        [...m[1]!.matchAll(/<path[^>]* d="([^"]+)"/g)].map((p) => p[1]!),
+      );
+    for (const group of ["concat_0", "concat_1"]) {
+      const lines = paths(group);
+      expect(lines, group).toHaveLength(6);
+      // Each line runs left to right: x never goes back (a joined line would).
+      for (const d of lines) {
+        const xs = [...d.matchAll(/[ML]([\d.-]+),/g)].map((m) => Number(m[1]));
+        expect(xs.length, group).toBeGreaterThan(1);
+        for (let i = 1; i < xs.length; i++) expect(xs[i]!, d).toBeGreaterThan(xs[i - 1]!);
+      }
+    }
   });
 
   it("returns undefined instead of an empty plot", () => {
@@ -57,13 +85,18 @@ describe("plot builders", () => {
       // Stochastic loss and objective lines, the minimum's rule.
       [trainingCurvesPlot([{ configuration: "a", epochs, closedFormMinimum: 1 }]), 2 + 1],
       [
-        objectiveGapPlot([
-          { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-8, representable: true },
-          { blockSize: 2, keepProbability: 0.5, objectiveGap: -1e-18, representable: true },
-          { blockSize: 2, keepProbability: 0.8, objectiveGap: 1e-3, representable: false },
-        ]),
-        // A median line per keep probability in each of the two facets, a point per cell.
-        2 + 3,
+        objectiveGapPlot(
+          [
+            { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-8, group: gapGroups.claimed },
+            { blockSize: 2, keepProbability: 0.5, objectiveGap: -1e-18, group: gapGroups.claimed },
+            { blockSize: 2, keepProbability: 0.8, objectiveGap: 1e-3, group: gapGroups.reported("not representable") },
+          ],
+          [],
+          2e-3,
+        ),
+        // A median line per keep probability in each of the two facets, a point per cell, the
+        // tolerance's rule and its label in the judged cells' facet only.
+        2 + 3 + 1 + 1,
       ],
       // A line and a final point per block (two blocks), the balanced value's rule.
       [
@@ -76,8 +109,8 @@ describe("plot builders", () => {
         ]),
         2 + 2 + 1,
       ],
-      // A bar per regulariser.
-      [regularisersPlot([{ configuration: "last", dropconnect: 2, dropout: 2 }]), 2],
+      // A dot per cell, the two tolerances' rules.
+      [regularisersPlot([{ configuration: "last", dropconnect: 2, dropout: 2, expected: "equal where predicted" }]), 1 + 2],
       // The cell's point and the two rules at ± the bound.
       [monteCarloPlot([{ configuration: "dropout", zScore: 0.4, bound: 3 }]), 1 + 2],
       // One curve; no spectrum given.
@@ -109,15 +142,15 @@ describe("plot builders", () => {
 
   it("floors gaps at or below zero on the log axis and says how many", () => {
     const plot = objectiveGapPlot([
-      { blockSize: 1, keepProbability: 0.5, objectiveGap: 0, representable: true },
-      { blockSize: 1, keepProbability: 0.5, objectiveGap: -3e-17, representable: true },
-      { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, representable: true },
+      { blockSize: 1, keepProbability: 0.5, objectiveGap: 0, group: gapGroups.claimed },
+      { blockSize: 1, keepProbability: 0.5, objectiveGap: -3e-17, group: gapGroups.claimed },
+      { blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, group: gapGroups.claimed },
     ])!;
     expect(plot.notes.join(" ")).toMatch(/^2 gaps below/);
     expect(plot.caption).not.toMatch(/tolerance/);
-    expect(objectiveGapPlot([{ blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, representable: true }], [], 1e-3)!.caption).toMatch(
-      /claim 3's tolerance/,
-    );
+    expect(
+      objectiveGapPlot([{ blockSize: 1, keepProbability: 0.5, objectiveGap: 1e-4, group: gapGroups.claimed }], [], 1e-3)!.caption,
+    ).toMatch(/below its tolerance, the dashed rule/);
   });
 });
 

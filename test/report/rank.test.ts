@@ -97,7 +97,7 @@ describe("rank column", async () => {
     const marked = summary.rows.filter((r) => rankCell(markdown, r.hash).endsWith("✗")).map((r) => r.hash);
     expect(marked).toHaveLength(claim5.measured as number);
     expect(marked).toEqual([unconverged.hash]);
-    const htmlMarked = [...html.matchAll(/<tr id="cell-([0-9a-f]+)">[\s\S]*?<\/tr>/g)]
+    const htmlMarked = [...html.matchAll(/<tr id="cell-([0-9a-f]+)"[^>]*>[\s\S]*?<\/tr>/g)]
       .filter((m) => m[0].includes('class="num mismatch"'))
       .map((m) => m[1]);
     expect(htmlMarked).toEqual([unconverged.hash]);

@@ -61,6 +61,19 @@ describe("writeReport", async () => {
     expect(html).toMatch(/<tr id="claim-row-4">[\s\S]*?<span class="status fail">fail<\/span>/);
   });
 
+  it("heads the report with the verdict, naming the claims that did not pass", () => {
+    const failing = summary.claims.filter((c) => c.status === "fail").map((c) => c.id);
+    const skipped = summary.claims.filter((c) => c.status === "skipped").map((c) => c.id);
+    expect(failing).toContain("4");
+    const expected = [
+      `${summary.claims.filter((c) => c.status === "pass").length} of ${summary.claims.length} claims pass`,
+      `${failing.length} fail (${failing.join(", ")})`,
+      ...(skipped.length ? [`${skipped.length} skipped (${skipped.join(", ")})`] : []),
+    ].join(" · ");
+    expect(html).toMatch(new RegExp(`<p class="verdict [a-z]+" id="verdict">${expected.replace(/[()]/g, "\\$&")}`));
+    expect(markdown).toContain(`**${expected}`);
+  });
+
   const claimSection = (page: string, id: string) => page.match(new RegExp(`<div class="claim" id="claim-${id}">[\\s\\S]*?</div>`))![0];
 
   it("justifies every tolerance with the pipeline's text from the summary, and no other", () => {
@@ -125,7 +138,11 @@ describe("writeReport", async () => {
   it("links each claim's evidence to the pipeline's cells, the worst first", () => {
     const claim4 = written.model.claims.find((c) => c.claim.id === "4")!;
     const unbalanced = summary.rows.find((r) => r.balanceRatio === tolerances.balanceRatio + 0.2)!.hash;
-    expect(claim4.links[0]).toEqual({ hash: unbalanced, href: `#cell-${unbalanced}` });
+    const row = summary.rows.find((r) => r.hash === unbalanced)!;
+    expect(claim4.links[0]).toMatchObject({ hash: unbalanced, href: `#cell-${unbalanced}` });
+    // Each link names its cell as a reader does (configuration and seed), in its tooltip.
+    expect(claim4.links[0]!.label).toMatch(new RegExp(`θ=${row.parameters["mask.keepProbability"]}\\b.* · seed ${row.parameters.seed}$`));
+    expect(html).toContain(`title="${escapeHtml(claim4.links[0]!.label)} · cell ${unbalanced}">${unbalanced.slice(0, 8)}</a>`);
     for (const view of written.model.claims) {
       const hashes = view.claim.hashes ?? [];
       expect(
@@ -148,8 +165,13 @@ describe("writeReport", async () => {
     expect(balance.svg).toMatch(/mark-line/);
   });
 
-  it("is self-contained: no script, no external resource", () => {
-    expect(html).not.toMatch(/<script/i);
+  it("is self-contained: one inline script (the cells table's), no external resource", () => {
+    const scripts = [...html.matchAll(/<script([^>]*)>/gi)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]![1]).toBe("");
+    // The script reaches nothing outside the page.
+    const script = html.slice(html.indexOf("<script>"), html.indexOf("</script>"));
+    expect(script).not.toMatch(/fetch|XMLHttpRequest|import\(|https?:|\.src\s*=|WebSocket/);
     const urls = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
     for (const url of urls) expect(url, url).toMatch(/^(#|data:|\.\.\/\.\.\/\.\.\/cells\/[0-9a-f]+\/result\.json$)/);
     expect(html).toContain("<svg");
@@ -170,8 +192,14 @@ describe("writeReport", async () => {
     expect(summary.rows.some((r) => keys.result(r.hash) === resolved)).toBe(true);
   });
 
-  it("prints a skipped claim's reason", () => {
+  it("prints a skipped claim's reason, and no measurement of this sweep for it", () => {
     expect(html).toMatch(/<tr id="claim-row-6">[\s\S]*?no deep-network cells in this sweep[\s\S]*?<\/tr>/);
+    expect(claimSection(html, "6")).toContain("Measured:</span>");
+    expect(claimSection(html, "6")).not.toContain("This sweep:");
+    expect(markdown.slice(markdown.indexOf('<a id="claim-6">'))).toMatch(/^\*\*Measured:\*\* [^\n]*[^:]\n/m);
+    expect(markdown.slice(markdown.indexOf('<a id="claim-6">'), markdown.indexOf('<a id="claim-7">'))).not.toContain("This sweep:");
+    // A claim with a measurement says it.
+    expect(claimSection(html, "4")).toContain("This sweep: 1.45.");
   });
 
   it("links a claim to the cells behind it when the summary lists their hashes", async () => {
@@ -183,7 +211,7 @@ describe("writeReport", async () => {
     expect(claim3.links.map((l) => l.href)).toEqual(behind.slice(0, 4).map((h) => `#cell-${h}`));
     expect(claim3.moreCells).toBe(6);
     const page = other.text(reportKey("report.html"))!;
-    for (const hash of behind.slice(0, 4)) expect(page).toContain(`<tr id="cell-${hash}">`);
+    for (const hash of behind.slice(0, 4)) expect(page).toContain(`<tr id="cell-${hash}" data-status=`);
   });
 
   it("lists the failed cell with its error", () => {

@@ -2,7 +2,7 @@
 // converging to the balanced value ||A*||_(k)/b.
 import { counted } from "../../text.js";
 import { maxCurvePoints, thinBlockNorms } from "../thin.js";
-import { facetNotes, type Panel, type PlotSpec } from "./panel.js";
+import { facetNotes, inReadingOrder, type Panel, type PlotSpec } from "./panel.js";
 import { baseConfig, epochAxis, epochNote, onEpochAxis, perConfiguration, positive } from "./style.js";
 
 export interface BalanceInput {
@@ -66,7 +66,7 @@ export function balancePlot(inputs: readonly BalanceInput[], notes: string[] = [
           encoding: { y },
         },
       ]),
-      resolve: { scale: { y: "independent", color: "independent" } },
+      resolve: { scale: { y: "independent", color: "independent" }, axis: { x: "independent" } },
       config: baseConfig,
     },
   };
@@ -134,11 +134,11 @@ export const balancePanel: Panel = {
         // Results record block norms at log-spaced epochs (shared/experiments/experiment.ts), fewer than the loss curves.
         const sparse = cells.some((c) => c.blockNorms!.length > 1 && c.blockNorms!.length < (c.curve?.length ?? 0));
         let thinnedAny = false;
-        const inputs = cells.map((c) => {
+        const inputs = inReadingOrder(cells, context).map(({ cell: c, configuration }) => {
           const { points, thinned } = thinBlockNorms(c.blockNorms!);
           thinnedAny ||= thinned;
           return {
-            configuration: context.labelOf(c.hash),
+            configuration,
             epochs: points,
             ...(c.balancedNorm !== undefined ? { balancedNorm: c.balancedNorm } : {}),
           };

@@ -6,8 +6,10 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { ClaimId } from "../../claims/result.js";
 import type { Summary } from "../../results/summary.js";
-import { pickConfigurations, type ReportCell, type ReportCellFacts } from "../cells.js";
+import type { ReportCell, ReportCellFacts } from "../cells.js";
 import type { ReportLimits } from "../limits.js";
+import type { LabelOptions } from "../labels.js";
+import { headerChars } from "./style.js";
 
 export interface PlotSpec {
   id: string;
@@ -19,15 +21,24 @@ export interface PlotSpec {
   spec: TopLevelSpec;
 }
 
+/** Configuration labels for one plot: each cell's, and all of them in reading order (labels.ts). */
+export interface PanelLabels {
+  of(hash: string): string;
+  order: string[];
+}
+
 export interface PanelContext {
   summary: Summary;
   limits: ReportLimits;
   /** Short label of a cell's configuration: the parameters that vary in the sweep, but the seed. */
   labelOf(hash: string): string;
+  /**
+   * Labels naming what tells the configurations of `hashes` apart (nothing they share), wrapped
+   * to `wrap` characters a line when given, and those labels in reading order (numbers numerically).
+   */
+  labels(hashes: readonly string[], options?: LabelOptions & { wrap?: number }): PanelLabels;
   /** How many cells share the configuration of this one (its seeds). */
   replicates(hash: string): number;
-  /** Read one cell's result again after the stream (cells chosen only then, claim 7's pairs). */
-  fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
 }
 
 /** The cells kept whole for per-configuration panels: one representative per chosen configuration. */
@@ -39,12 +50,18 @@ export interface Drawn {
   capNote: string[];
 }
 
-export interface PanelRun {
+interface PanelRun {
   /**
    * Every cell result as it streams by (the representatives too), as its facts: no spectra,
    * curves or block norms (Aggregate has only these of most cells). Keep small facts only.
    */
   add?(cell: ReportCellFacts): void;
+  /**
+   * Cells the panel draws whole besides the representatives (claim 7's twins), a few that a
+   * limit bounds: each is handed to `add` whole, as it streams by or, when the stream carries
+   * facts only (Aggregate), read from the store after it.
+   */
+  whole?: { hashes: ReadonlySet<string>; add(cell: ReportCell): void };
   /** After the stream: the plot, or undefined when the sweep has nothing of its kind to draw. */
   finish(drawn: Drawn): PlotSpec | undefined | Promise<PlotSpec | undefined>;
 }
@@ -71,45 +88,27 @@ export function facetNotes(drawn: Drawn, cells: readonly ReportCell[], context: 
   return [...drawn.capNote, ...(replicated ? ["Configurations with several seeds show their first completed seed."] : [])];
 }
 
+/**
+ * Cells with the labels of their configurations among themselves, wrapped for a panel header,
+ * in reading order (labels.ts): what a per-configuration plot draws, panel by panel.
+ */
+export function inReadingOrder<T extends { hash: string }>(
+  cells: readonly T[],
+  context: PanelContext,
+  options: LabelOptions = {},
+): { cell: T; configuration: string }[] {
+  const labels = context.labels(
+    cells.map((c) => c.hash),
+    { ...options, wrap: headerChars },
+  );
+  const rank = new Map(labels.order.map((label, i) => [label, i]));
+  return cells
+    .map((cell) => ({ cell, configuration: labels.of(cell.hash) }))
+    .sort((a, b) => (rank.get(a.configuration) ?? 0) - (rank.get(b.configuration) ?? 0));
+}
+
 /** A claim's first tolerance as summary.json records it, when it is a number. */
 export function claimTolerance(summary: Summary, id: ClaimId): number | undefined {
   const tolerance = summary.claims.find((c) => c.id === id)?.tolerance;
   return typeof tolerance === "number" && Number.isFinite(tolerance) ? tolerance : undefined;
-}
-
-/** At most `cap` items, evenly spaced, in their order. */
-export function evenly<T>(items: readonly T[], cap: number): T[] {
-  const count = Math.min(cap, items.length);
-  return Array.from({ length: count }, (_, j) => items[Math.floor((j * items.length) / count)]!);
-}
-
-/** Per configuration label, keep the first entry; at most `cap` labels. */
-export function firstPerConfiguration<T extends { hash: string }>(
-  items: readonly T[],
-  labelOf: (hash: string) => string,
-  cap: number,
-): T[] {
-  const seen = new Set<string>();
-  const out: T[] = [];
-  for (const item of items) {
-    const label = labelOf(item.hash);
-    if (seen.has(label) || seen.size >= cap) continue;
-    seen.add(label);
-    out.push(item);
-  }
-  return out;
-}
-
-/** Every entry of at most `cap` configuration labels, preferring those with the largest badness. */
-export function pickCategories<T extends { hash: string }>(
-  items: readonly T[],
-  labelOf: (hash: string) => string,
-  cap: number,
-  badness: (item: T) => number,
-): T[] {
-  const worst = new Map<string, number>();
-  for (const item of items) worst.set(labelOf(item.hash), Math.max(worst.get(labelOf(item.hash)) ?? 0, badness(item)));
-  const labels = pickConfigurations([...worst.keys()], (label) => worst.get(label)!, cap);
-  const chosen = new Set(labels);
-  return items.filter((item) => chosen.has(labelOf(item.hash)));
 }

@@ -1,10 +1,10 @@
 // Claims 3 and 5's plot: learned against closed-form singular values, with the target's
 // (THEORY.md "Induced regulariser and closed-form global minimum"), one facet per drawn configuration.
-import { facetNotes, type Panel, type PlotSpec } from "./panel.js";
+import { facetNotes, inReadingOrder, type Panel, type PlotSpec } from "./panel.js";
 import { baseConfig, colour, perConfiguration, positive, type Series } from "./style.js";
 
 /** Learned singular values below this fraction of the largest are drawn on the floor. */
-export const spectrumFloor = 1e-6;
+const spectrumFloor = 1e-6;
 
 export interface SpectrumInput {
   configuration: string;
@@ -85,7 +85,7 @@ export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = 
           },
         },
       ]),
-      resolve: { scale: { y: "independent" } },
+      resolve: { scale: { y: "independent" }, axis: { x: "independent" } },
       config: baseConfig,
     },
   };
@@ -100,7 +100,7 @@ export const spectraPanel: Panel = {
       finish(drawn) {
         const cells = drawn.cells.filter((c) => c.spectra);
         return spectraPlot(
-          cells.map((c) => ({ configuration: context.labelOf(c.hash), ...c.spectra! })),
+          inReadingOrder(cells, context).map(({ cell, configuration }) => ({ configuration, ...cell.spectra! })),
           facetNotes(drawn, cells, context),
         );
       },

@@ -6,19 +6,41 @@
 import type { TopLevelSpec } from "vega-lite";
 import { counted } from "../../text.js";
 
-export const facetWidth = 230;
-export const facetHeight = 150;
+// Sized for a 1400 px window (report.html's plots are up to 1272 px wide): three panels of
+// 280 x 200 px and their axes side by side, drawn at full size, so 11 px text stays 11 px.
+export const facetWidth = 280;
+export const facetHeight = 200;
 const columns = 3;
+
+/**
+ * Characters per line of a panel's header at 12 px. Headless vega estimates text at 0.8 em a
+ * character (no canvas to measure it), and a header wider than its panel widens its column:
+ * labels are wrapped to this width (labels.ts wrapParts) instead of cut.
+ */
+export const headerChars = 28;
+
+/** A header or axis label holding several lines ("a\nb"), drawn as lines. */
+export const lines = "split(datum.label, '\\n')";
 
 /** The layers of one facet panel, as vega-lite types them. */
 type PanelLayers = Extract<Extract<TopLevelSpec, { facet: unknown }>["spec"], { layer: unknown }>["layer"];
 
-/** Small multiples: one panel per configuration, `layer` drawn in each (the shared facet layout). */
-export function perConfiguration(values: object[], layer: PanelLayers) {
+/**
+ * Small multiples: one panel per configuration, `layer` drawn in each (the shared facet layout),
+ * the panels in the order their configurations first appear in `values` (builders are handed
+ * their inputs in reading order, labels.ts).
+ */
+export function perConfiguration(values: { configuration: string }[], layer: PanelLayers) {
+  const order = [...new Set(values.map((v) => v.configuration))];
   return {
     data: { values },
-    facet: { field: "configuration", type: "nominal" as const, title: null, sort: null },
+    facet: { field: "configuration", type: "nominal" as const, title: null, sort: order, header: { labelExpr: lines } },
     columns,
+    // Panels on one grid whatever their axes' widths: the layout places the plot areas
+    // ("flush"), and the spacing leaves room for axes and headers. Builders give each panel its
+    // own x axis (resolve.axis.x), so no axis hangs under an empty place of the last row.
+    bounds: "flush" as const,
+    spacing: { column: 90, row: 100 },
     spec: { width: facetWidth, height: facetHeight, layer },
   };
 }
@@ -56,12 +78,14 @@ export function positive(value: number): boolean {
 }
 
 // Headless vega has no canvas to measure text and estimates 0.8 em per character, so any
-// label limit truncates labels that would fit: limits are off (0) for headers and legends.
+// label limit truncates labels that would fit: limits are off (0), and long labels are wrapped
+// (headerChars). No text is smaller than 11 px.
 export const baseConfig = {
   font: "system-ui, -apple-system, 'Segoe UI', sans-serif",
-  axis: { labelFontSize: 10, titleFontSize: 11, gridColor: "#eee" },
-  header: { labelFontSize: 11, labelLimit: 0 },
-  legend: { labelFontSize: 11, labelLimit: 0, symbolStrokeWidth: 2.5 },
+  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 0, gridColor: "#eee" },
+  header: { labelFontSize: 12, labelLimit: 0, titleFontSize: 12 },
+  legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 0, symbolStrokeWidth: 2.5 },
+  title: { fontSize: 13 },
   view: { stroke: "#ddd" },
 };
 
@@ -73,6 +97,14 @@ export const epochAxis = {
   scale: { type: "log" as const },
   axis: { tickCount: 5 },
 };
+
+/**
+ * A log value axis of a panel whose independent scale can span less than a decade (a deep
+ * network's singular values, 7.5 to 7.9): vega's default there is a tick every 0.05, whose
+ * labels overlap and are dropped from the first kept one on, leaving most of the axis bare.
+ * Six ticks keep labels over the whole axis.
+ */
+export const logValueAxis = { tickCount: 6 };
 
 /**
  * Whether a point can sit on the log epoch axis: epoch 0 (the initial weights, in results that
@@ -89,4 +121,17 @@ export function epochNote(skipped: { count: number }): string[] {
   return skipped.count > 0
     ? [`${counted(skipped.count, "point")} at epoch 0 (or not a positive epoch) not drawn: the epoch axis is logarithmic.`]
     : [];
+}
+
+/**
+ * A spread in [0, 1) for the i-th dot of a strip plot (the golden-ratio sequence): dots of one
+ * row do not hide each other, and the SVG is the same every time (no random jitter).
+ */
+export function jitter(i: number): number {
+  return (i * 0.6180339887498949) % 1;
+}
+
+/** Height of a strip plot (one row per group): 40 px a row, never under a panel's height. */
+export function stripRows(rows: number): number {
+  return Math.max(facetHeight, 40 * rows);
 }

@@ -1,7 +1,7 @@
 // Claim 3's plot over epochs: the stochastic loss and the deterministic objective of each drawn
 // configuration, against the closed-form minimum.
 import { maxCurvePoints, thinCurve } from "../thin.js";
-import { facetNotes, type Panel, type PlotSpec } from "./panel.js";
+import { facetNotes, inReadingOrder, type Panel, type PlotSpec } from "./panel.js";
 import { baseConfig, colour, epochAxis, epochNote, onEpochAxis, perConfiguration, positive, type Series } from "./style.js";
 
 export interface CurveInput {
@@ -40,19 +40,19 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
     id: "training-curves",
     title: "Training curves",
     caption:
-      "The stochastic loss L_z over each epoch's masks (orange), the deterministic objective E_z L_z at the end of each epoch (red) and the closed-form global minimum (blue rule), log scale. Converged cells end with the red curve on the blue rule; the objective-gap plot below gives the remaining distance in numbers.",
+      "The stochastic loss L_z over each epoch's masks (faint orange, behind), the deterministic objective E_z L_z at the end of each epoch (red) and the closed-form global minimum (blue rule), log scale. Converged cells end with the red curve on the blue rule; the objective-gap plot below gives the remaining distance in numbers.",
     notes: [...notes, ...epochNote(skipped)],
     spec: {
       ...perConfiguration(values, [
         // Stochastic loss first, so the deterministic objective is drawn over it.
         {
           transform: [{ filter: "datum.series === 'stochastic loss'" }],
-          mark: { type: "line", strokeWidth: 1.2 },
+          mark: { type: "line", strokeWidth: 1, opacity: 0.45 },
           encoding: { x: epochAxis, y, color: legend },
         },
         {
           transform: [{ filter: "datum.series === 'deterministic objective'" }],
-          mark: { type: "line", strokeWidth: 1.8 },
+          mark: { type: "line", strokeWidth: 2.2 },
           encoding: { x: epochAxis, y, color: legend },
         },
         {
@@ -61,7 +61,7 @@ export function trainingCurvesPlot(inputs: readonly CurveInput[], notes: string[
           encoding: { y, color: legend },
         },
       ]),
-      resolve: { scale: { y: "independent" } },
+      resolve: { scale: { y: "independent" }, axis: { x: "independent" } },
       config: baseConfig,
     },
   };
@@ -77,11 +77,11 @@ export const trainingCurvesPanel: Panel = {
         const cells = drawn.cells.filter((c) => c.curve);
         // Thousands of epochs per facet make megabytes of noise: thin every drawn curve.
         let thinnedAny = false;
-        const inputs = cells.map((c) => {
+        const inputs = inReadingOrder(cells, context).map(({ cell: c, configuration }) => {
           const { curve, thinned } = thinCurve(c.curve!);
           thinnedAny ||= thinned;
           return {
-            configuration: context.labelOf(c.hash),
+            configuration,
             epochs: curve,
             ...(c.closedFormMinimum !== undefined ? { closedFormMinimum: c.closedFormMinimum } : {}),
           };
