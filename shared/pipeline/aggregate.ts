@@ -90,6 +90,7 @@ export async function summarise(
         ? { closedFormRankAtThreshold: metrics.closedFormRankAtThreshold }
         : {}),
       representable: typeof metrics?.representable === "boolean" ? metrics.representable : null,
+      ...(metrics?.trainingStatus ? { trainingStatus: metrics.trainingStatus } : {}),
       status,
       ...(error ? { error } : {}),
     });

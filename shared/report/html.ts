@@ -9,7 +9,7 @@ import type { ClaimCheck, ClaimResult } from "../claims/result.js";
 import { rankColumn, rankText, rankTooltip } from "./rank.js";
 
 const style = `
-:root { --pass: #1a7f37; --fail: #cf222e; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
+:root { --pass: #1a7f37; --fail: #cf222e; --inconclusive: #9a6700; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0 auto; max-width: 1120px; padding: 24px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 36px 0 10px; border-bottom: 1px solid var(--rule); padding-bottom: 4px; }
@@ -27,7 +27,7 @@ td.mismatch { color: var(--fail); font-weight: 600; } .corrupt-note { color: var
 .status { display: inline-block; min-width: 58px; text-align: center; font-weight: 600; font-size: 12px; text-transform: uppercase; padding: 2px 8px; border-radius: 10px; color: #fff; }
 .status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
 .status.fail, .status.failed, .status.missing, .status.corrupt { background: var(--fail); } .status.skipped { background: var(--skipped); }
-.status.diverged { background: #bc4c00; }
+.status.diverged { background: #bc4c00; } .status.inconclusive, .status.max-epochs { background: var(--inconclusive); }
 td.cells { max-width: 360px; line-height: 1.9; } .cells a { margin-right: 4px; white-space: nowrap; }
 table.claims td:nth-child(2) { min-width: 220px; }
 .claim p { margin: 4px 0; } .claim .label { font-weight: 600; }
@@ -50,6 +50,9 @@ function cellHref(model: ReportModel, hash: string): string {
 function status(text: string): string {
   return `<span class="status ${e(text)}">${e(text)}</span>`;
 }
+
+/** A cell that stopped at optimiser.epochs before converging: the claims do not judge it. */
+const trainingPill = `<span class="status max-epochs" title="training stopped at its epoch cap before converging; claims that presume a trained optimum do not judge this cell">max-epochs</span>`;
 
 const relation = (check: ClaimCheck) => (check.relation === "<=" ? "≤" : "≥");
 
@@ -230,7 +233,7 @@ ${model.rows
 <td class="num">${e(formatQuantity(r.row.balanceRatio))}</td>
 <td class="num${r.rank.verdict === "mismatch" ? " mismatch" : ""}"${rankTooltip(r.rank) ? ` title="${e(rankTooltip(r.rank))}"` : ""}>${e(rankText(r.rank, formatQuantity))}</td>
 <td>${e(formatQuantity(r.row.representable))}</td>
-<td>${status(r.row.status)}</td>
+<td>${status(r.row.status)}${r.row.trainingStatus === "max-epochs" ? ` ${trainingPill}` : ""}</td>
 </tr>`,
   )
   .join("\n")}

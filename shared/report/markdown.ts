@@ -114,7 +114,7 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|`);
   for (const r of model.rows)
     lines.push(
-      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status} |`,
+      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${formatQuantity(r.row.representable)} | ${r.row.status}${r.row.trainingStatus === "max-epochs" ? " (max-epochs: not converged)" : ""} |`,
     );
   lines.push("", rankColumn.note);
   if (model.rowsOmitted > 0)

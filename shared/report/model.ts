@@ -77,6 +77,8 @@ export interface ReportModel {
   absentPlots: { title: string; reason: string }[];
   rows: RowView[];
   rowsOmitted: number;
+  /** Cells whose training stopped at the cap or diverged (summary rows' trainingStatus): the claims do not judge them. */
+  notConverged: number;
   /** Cells whose status is not computed or cached (failed, diverged, missing, corrupt), with the reason. */
   failures: { hash: string; configuration: string; status: string; error: string }[];
   failuresOmitted: number;
@@ -178,6 +180,7 @@ export async function buildReportModel(
       resultHref: resultHref(summary.sweepId, row.hash),
     })),
     rowsOmitted: summary.rows.length - shownRows.length,
+    notConverged: health.rows.filter(notConverged).length,
     failures,
     failuresOmitted: incomplete.length - failures.length,
     missingResults: health.missingResults,
@@ -192,6 +195,11 @@ export async function buildReportModel(
     };
   }
   return model;
+}
+
+/** A cell that trains and did not converge (claims presuming a trained optimum skip it). */
+export function notConverged(row: SummaryRow): boolean {
+  return row.trainingStatus === "max-epochs" || row.trainingStatus === "diverged" || row.status === "diverged";
 }
 
 /**
