@@ -8,10 +8,11 @@
 // deterministic objective is not dominated by the mask noise a constant step leaves. The first
 // cycle has `FIRST_CYCLE` epochs and each next one half as many again (1000, 1500, 2250, ...);
 // restarting at the peak keeps slow directions moving at a large step. Training has converged
-// when two consecutive cycles each changed the annealed objective by at most `tolerance`
-// (relative) and every block-product norm ||U_g V_g^T X||_F by at most BALANCE_TOLERANCE of the
-// largest (balance is the slowest thing SGD settles and barely moves the objective). The cap
-// cuts the last cycle short, so the final weights are annealed even then.
+// when two consecutive cycles each lowered the best annealed objective so far by at most
+// `tolerance` (relative; as the deep cells' rule counts progress) and moved every block-product
+// norm ||U_g V_g^T X||_F by at most BALANCE_TOLERANCE of the largest (balance is the slowest
+// thing SGD settles and barely moves the objective). The cap cuts the last cycle short, so the
+// final weights are annealed even then.
 //
 // Every decision is taken at epochs fixed by the cell (cycle and stair boundaries) on exact
 // values, so the result is a pure function of the cell (shared/numerics/train.ts: chunking never
@@ -29,7 +30,7 @@ import { logSpacedEpochs } from "./experiment.js";
 export const FIRST_CYCLE = 1000;
 /** Halvings of the step size in a cycle (the last stair runs at peak / 2^HALVINGS). */
 export const HALVINGS = 8;
-/** Consecutive quiet cycles (objective and block norms within tolerance) that make training converged. */
+/** Consecutive quiet cycles (no progress of the best annealed objective, block norms settled) that make training converged. */
 export const QUIET_CYCLES = 2;
 /** Largest change of a block-product norm between cycle ends, as a fraction of the largest norm, that counts as quiet. */
 export const BALANCE_TOLERANCE = 0.1;
@@ -57,7 +58,7 @@ export interface StoppingProblem {
   automatic: boolean;
   /** The cap (optimiser.epochs). */
   epochs: number;
-  /** Relative change of the annealed objective that counts as quiet (optimiser.tolerance). */
+  /** Relative decrease of the best annealed objective that counts as progress (optimiser.tolerance). */
   tolerance: number;
   /** Units per block of the balance test: the partition whose block-product norms are invariant for this family. */
   balanceBlockSize: number;
@@ -209,7 +210,8 @@ function trainOnce(problem: StoppingProblem, learningRate: number): Omit<Stopped
       };
 
       let status: "converged" | "max-epochs" | "diverged" = "max-epochs";
-      let previous: { value: number; norms: number[] } | undefined;
+      let previous: number[] | undefined;
+      let best = Number.POSITIVE_INFINITY;
       let quiet = 0;
       cycles: for (let index = 0; session.epoch < cap; index++) {
         const start = session.epoch;
@@ -228,11 +230,12 @@ function trainOnce(problem: StoppingProblem, learningRate: number): Omit<Stopped
         const norms = blockProductNorms(U, V, inputs, problem.balanceBlockSize);
         if (previous) {
           const largest = Math.max(0, ...norms);
-          const moved = Math.max(0, ...norms.map((n, g) => Math.abs(n - previous!.norms[g]!)));
-          const objectiveQuiet = Math.abs(value - previous.value) <= problem.tolerance * Math.max(Math.abs(value), floor);
-          quiet = objectiveQuiet && moved <= BALANCE_TOLERANCE * largest ? quiet + 1 : 0;
+          const moved = Math.max(0, ...norms.map((n, g) => Math.abs(n - previous![g]!)));
+          const improved = best - value > problem.tolerance * Math.max(Math.abs(value), floor);
+          quiet = !improved && moved <= BALANCE_TOLERANCE * largest ? quiet + 1 : 0;
         }
-        previous = { value, norms };
+        previous = norms;
+        best = Math.min(best, value);
         if (quiet >= QUIET_CYCLES) {
           status = "converged";
           break;

@@ -50,9 +50,13 @@ export const dataSchema = variants("generator", {
  * How linear cells train (THEORY.md "Step size and stopping rule", shared/experiments/stopping.ts):
  * SGD with sampled masks in annealing cycles until the annealed objective stops moving.
  */
+const autoOrPositive = 'expected "auto" or a number > 0';
+
 export const optimiserSchema = z.strictObject({
   /** Peak step size of every cycle; "auto" derives it from the problem's scale (shared/experiments/stepSize.ts). */
-  learningRate: z.union([z.literal("auto"), z.number().gt(0)], { error: 'expected "auto" or a number > 0' }).default("auto"),
+  learningRate: z
+    .custom<number | "auto">((v) => v === "auto" || (typeof v === "number" && Number.isFinite(v) && v > 0), { error: autoOrPositive })
+    .default("auto"),
   /** The cap: training stops here if it has not converged ("max-epochs"). */
   epochs: integer({ ge: 1 }).default(DEFAULT_EPOCHS),
   /** Relative change of the annealed objective between cycles below which training has converged. */
