@@ -92,8 +92,8 @@ export interface StoppedTraining {
   curves: TrainingCurves;
   /** Block-product norms at the requested epochs that were reached. */
   normCurve: { epoch: number; norms: number[] }[];
-  /** Epochs at which cycles ended (the stopping rule's decisions). */
-  cycleEnds: number[];
+  /** Every cycle's end: the epoch, the annealed objective, and how far the block norms moved since the previous end (a fraction of the largest; null for the first). */
+  cycles: { epoch: number; objective: number; normChange: number | null }[];
 }
 
 /** ||U_g V_g^T X||_F for each block g of `blockSize` consecutive units (THEORY.md "Balance"). */
@@ -167,7 +167,7 @@ function trainOnce(problem: StoppingProblem, learningRate: number): Omit<Stopped
     (session) => {
       const curves: TrainingCurves = { epoch: [], stochasticLoss: [], deterministicObjective: [], learningRate: [] };
       const normCurve: { epoch: number; norms: number[] }[] = [];
-      const cycleEnds: number[] = [];
+      const cycles: StoppedTraining["cycles"] = [];
       let lossSum = 0;
       let lossEpochs = 0;
       let lastRate = learningRate;
@@ -226,14 +226,18 @@ function trainOnce(problem: StoppingProblem, learningRate: number): Omit<Stopped
           }
         }
         const { U, V } = sample();
-        cycleEnds.push(session.epoch);
         const norms = blockProductNorms(U, V, inputs, problem.balanceBlockSize);
+        const largest = Math.max(0, ...norms);
         if (previous) {
-          const largest = Math.max(0, ...norms);
           const moved = Math.max(0, ...norms.map((n, g) => Math.abs(n - previous![g]!)));
           const improved = best - value > problem.tolerance * Math.max(Math.abs(value), floor);
           quiet = !improved && moved <= BALANCE_TOLERANCE * largest ? quiet + 1 : 0;
-        }
+          cycles.push({
+            epoch: session.epoch,
+            objective: value,
+            normChange: largest > 0 ? moved / largest : moved > 0 ? Number.MAX_VALUE : 0,
+          });
+        } else cycles.push({ epoch: session.epoch, objective: value, normChange: null });
         previous = norms;
         best = Math.min(best, value);
         if (quiet >= QUIET_CYCLES) {
@@ -251,7 +255,7 @@ function trainOnce(problem: StoppingProblem, learningRate: number): Omit<Stopped
         V,
         curves,
         normCurve,
-        cycleEnds,
+        cycles,
       };
     },
   );

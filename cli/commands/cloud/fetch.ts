@@ -29,7 +29,7 @@ export const definition = (): CommandDefinition => ({
   ],
   after: `Exit codes: 0 fetched, the execution succeeded; 1 still running, failed without a report, or an
 AWS call failed; 2 bad input (nothing written); 3 fetched, regressions against the baseline;
-4 with --strict, fetched, a claim failed.`,
+4 with --strict, fetched, a claim failed or is inconclusive.,
 });
 
 export const command = () => defineCommand(definition());
