@@ -114,7 +114,7 @@ function makeCell(
     spectra: { target, closedForm, learned },
     curves,
   };
-  const { objectiveGap, spectrumError, balanceRatio, learnedRank, closedFormRank, representable } = metrics;
+  const { objectiveGap, spectrumError, balanceRatio, learnedRank, closedFormRank, representable, trainingStatus } = metrics;
   return {
     row: {
       hash,
@@ -125,6 +125,7 @@ function makeCell(
       learnedRank,
       closedFormRank,
       representable,
+      trainingStatus,
       status: options.cached ? "cached" : "computed",
     },
     result,
