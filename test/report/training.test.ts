@@ -18,7 +18,7 @@ import { evidenceOf, fixtureSweep, fixtureSweepId, MemoryStore, stream } from ".
 function stoppedSweep(): { summary: Summary; results: CellResult[]; stopped: Set<string> } {
   const { summary, results } = fixtureSweep();
   const stopped = new Set<string>();
-  const edited = results.map((r) => {
+  const edited = results.map((r): CellResult => {
     const mask = (r.cell as { mask?: { family: string } }).mask;
     if (mask?.family === "contiguous-dropblock") return r;
     stopped.add(r.hash);
