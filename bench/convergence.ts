@@ -3,8 +3,11 @@
 // regression, each cell with every optimiser default (automatic step size, the stopping rule).
 // Per group: how training ended, claims 3-5 on the group's cells (as Aggregate evaluates them),
 // the largest objective gap and balance ratio of the cells claim 3 judges, epochs and CPU time.
-//   npx tsx bench/convergence.ts [--quick] [--json] [--seeds N]
+//   npx tsx bench/convergence.ts [--quick] [--json] [--seeds N] [--step-scan]
 // --quick: the two smallest sizes only (a smoke run, not a measurement).
+// --step-scan: instead, how far above the automatic step size 1 / L SGD stays stable: every cell
+// of the grid trained for STEP_SCAN_EPOCHS at learningRate = c / L for c in STEP_MULTIPLES (a
+// step the spec gives is never halved, so a divergence shows as the cell's status).
 import { evaluateClaims } from "../shared/claims/list.js";
 import type { CellEvidence } from "../shared/claims/evidence.js";
 import { runLinear } from "../shared/experiments/linear.js";
@@ -86,6 +89,33 @@ function cellsOf(size: Size, seeds: number): LinearCell[] {
   return out;
 }
 
+const STEP_MULTIPLES = [1, 2, 4, 8, 16, 32];
+const STEP_SCAN_EPOCHS = 2000;
+
+interface StepRow {
+  group: string;
+  cells: number;
+  /** Per multiple c of 1 / L: how many cells diverged within STEP_SCAN_EPOCHS at c / L. */
+  diverged: Record<number, number>;
+}
+
+function stepScan(size: Size, seeds: number, log: (line: string) => void): StepRow {
+  const diverged: Record<number, number> = Object.fromEntries(STEP_MULTIPLES.map((c) => [c, 0]));
+  const cells = cellsOf(size, seeds);
+  for (const cell of cells) {
+    // One epoch at the automatic step reports the step it chose (1 / L; nothing restarts in one epoch).
+    const automatic = runLinear({ ...cell, monteCarloSamples: 0, optimiser: { ...cell.optimiser, epochs: 1 } }).metrics.learningRate!;
+    const outcomes = STEP_MULTIPLES.map((c) => {
+      const optimiser = { ...cell.optimiser, learningRate: c * automatic, epochs: STEP_SCAN_EPOCHS };
+      const status = runLinear({ ...cell, monteCarloSamples: 0, optimiser }).metrics.trainingStatus;
+      if (status === "diverged") diverged[c]!++;
+      return `${c}/L ${status}`;
+    });
+    log(`  ${JSON.stringify(cell.mask)} ${JSON.stringify(cell.target)} seed ${cell.seed}: ${outcomes.join(", ")}`);
+  }
+  return { group: size.name, cells: cells.length, diverged };
+}
+
 interface GroupRow {
   group: string;
   cells: number;
@@ -156,8 +186,18 @@ function main(): void {
   const seedsAt = args.indexOf("--seeds");
   const seeds = seedsAt >= 0 ? Number(args[seedsAt + 1]) : 1;
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const chosen = quick ? sizes.slice(0, 2) : sizes;
+  if (args.includes("--step-scan")) {
+    const scans = chosen.map((size) => (log(size.name), stepScan(size, seeds, log)));
+    if (args.includes("--json")) return void process.stdout.write(`${JSON.stringify(scans, null, 2)}\n`);
+    process.stdout.write(
+      `| group | cells | ${STEP_MULTIPLES.map((c) => `diverged at ${c} / L`).join(" | ")} |\n|---|---|${STEP_MULTIPLES.map(() => "---|").join("")}\n`,
+    );
+    for (const r of scans) process.stdout.write(`| ${r.group} | ${r.cells} | ${STEP_MULTIPLES.map((c) => r.diverged[c]).join(" | ")} |\n`);
+    return;
+  }
   const rows: GroupRow[] = [];
-  for (const size of quick ? sizes.slice(0, 2) : sizes) {
+  for (const size of chosen) {
     log(`${size.name}`);
     rows.push(measure(size, seeds, log));
   }
@@ -167,7 +207,7 @@ function main(): void {
   }
   const fmt = (x: number | null, digits = 2) => (x === null ? "-" : x.toExponential(digits));
   process.stdout.write(
-    "| cells | trained | converged / max-epochs / diverged | claims 3-5 | judged by claim 3 | max gap | max balance | epochs (median, max) | CPU s (median, max, total) |\n|---|---|---|---|---|---|---|---|---|\n",
+    "| group | cells | converged / max-epochs / diverged | claims 3-5 | judged by claim 3 | max gap | max balance | epochs (median, max) | CPU s (median, max, total) |\n|---|---|---|---|---|---|---|---|---|\n",
   );
   for (const r of rows)
     process.stdout.write(

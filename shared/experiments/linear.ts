@@ -219,6 +219,7 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
     representable: cf ? cf.representable : null,
     trainingStatus: trained.status,
     epochsRun: trained.epochsRun,
+    weightsEpoch: trained.weightsEpoch,
     learningRate: trained.learningRate,
   };
   if (trained.restarts > 0) metrics.restarts = trained.restarts;

@@ -12,7 +12,8 @@
 // `tolerance` (relative; as the deep cells' rule counts progress) and moved every block-product
 // norm ||U_g V_g^T X||_F by at most BALANCE_TOLERANCE of the largest (balance is the slowest
 // thing SGD settles and barely moves the objective). The cap cuts the last cycle short, so the
-// final weights are annealed even then.
+// final weights are annealed even then. The run reports the weights of the cycle end with the
+// lowest annealed objective (`weightsEpoch`): a quiet cycle can end above the best one.
 //
 // Every decision is taken at epochs fixed by the cell (cycle and stair boundaries) on exact
 // values, so the result is a pure function of the cell (shared/numerics/train.ts: chunking never
@@ -87,6 +88,8 @@ export interface StoppedTraining {
   restarts: number;
   /** The 1-based epoch that diverged (status "diverged"). */
   divergedAtEpoch?: number;
+  /** The cycle end whose weights U, V are: the one with the lowest annealed objective (the last epoch when diverged). */
+  weightsEpoch: number;
   U: Matrix;
   V: Matrix;
   curves: TrainingCurves;
@@ -213,6 +216,8 @@ function trainOnce(problem: StoppingProblem, learningRate: number): Omit<Stopped
       let previous: number[] | undefined;
       let best = Number.POSITIVE_INFINITY;
       let quiet = 0;
+      /** The cycle end with the lowest annealed objective so far, whose weights the run reports. */
+      let annealed: { U: Matrix; V: Matrix; epoch: number } | undefined;
       cycles: for (let index = 0; session.epoch < cap; index++) {
         const start = session.epoch;
         const length = Math.min(cycleLength(index), cap - start);
@@ -239,17 +244,21 @@ function trainOnce(problem: StoppingProblem, learningRate: number): Omit<Stopped
           });
         } else cycles.push({ epoch: session.epoch, objective: value, normChange: null });
         previous = norms;
+        if (value < best) annealed = { U, V, epoch: session.epoch };
         best = Math.min(best, value);
         if (quiet >= QUIET_CYCLES) {
           status = "converged";
           break;
         }
       }
-      const { U, V } = session.weights();
+      // A quiet cycle may end above the best annealed objective (mask noise at the end of its
+      // last stair): the run reports the best cycle end's weights, not the last iterate's.
+      const { U, V } = status !== "diverged" && annealed ? annealed : session.weights();
       if (status === "diverged") finitePrefix(curves, normCurve);
       return {
         status,
         epochsRun: session.epoch,
+        weightsEpoch: status !== "diverged" && annealed ? annealed.epoch : session.epoch,
         ...(divergedAtEpoch !== undefined ? { divergedAtEpoch } : {}),
         U,
         V,

@@ -72,6 +72,8 @@ export const linearMetricsSchema = z.object({
   divergedAtEpoch: count.nullable().optional(),
   /** Epochs of the run that produced the weights (optimiser.epochs when it stopped at the cap). */
   epochsRun: count.optional(),
+  /** The cycle end whose weights the metrics are of: the one with the lowest annealed objective (THEORY.md "Step size and stopping rule"). */
+  weightsEpoch: count.optional(),
   /** The peak step size it ran at (optimiser.learningRate, or the automatic one, halved at each restart). */
   learningRate: number.positive().optional(),
   /** Automatic step size only: runs started again at half the step after diverging. */

@@ -2,7 +2,8 @@
 // its schedule replayed step size by step size through the session API, its decision checked on
 // the values it recorded, the cap, divergence and restarts, and determinism.
 import { describe, expect, it } from "vitest";
-import { INITIAL_SCALE } from "../../shared/experiments/linear.js";
+import { INITIAL_SCALE, runLinear } from "../../shared/experiments/linear.js";
+import { resolveCell, type LinearCell } from "../../shared/spec/cell.js";
 import {
   cycleLength,
   FIRST_CYCLE,
@@ -111,7 +112,36 @@ describe("the stopping rule", () => {
           `cycle ${i}`,
         ).toBe(i === ends.length - 1);
       expect(ends.map((c) => c.epoch)).toEqual(ends.map((_, i) => [...Array(i + 1).keys()].reduce((s, j) => s + cycleLength(j), 0)));
+      // The weights reported are the best cycle end's.
+      const best = ends.reduce((a, c) => (c.objective < a.objective ? c : a));
+      expect(run.weightsEpoch).toBe(best.epoch);
+      expect(p.objective.value(run.U, run.V)).toBe(best.objective);
     });
+
+  it("reports the best cycle end's weights when the last quiet cycle ended above it (paper.yaml's DropConnect cell, theta = 0.3)", () => {
+    const check = resolveCell({
+      experiment: "linear-factorisation",
+      sizes: { m: 12, n: 10, hiddenUnits: 8 },
+      target: { generator: "gaussian" },
+      mask: { family: "dropconnect", keepProbability: 0.3, layer: "last" },
+      monteCarloSamples: 0,
+      seed: 1,
+    });
+    if (!check.ok) throw new Error(JSON.stringify(check.problems));
+    const { metrics, curves } = runLinear(check.cell as LinearCell);
+    if (!("weightsEpoch" in metrics)) throw new Error("not a linear result");
+    expect(metrics.trainingStatus).toBe("converged");
+    const ends: number[] = [];
+    for (let i = 0, end = 0; end < metrics.epochsRun!; i++) ends.push((end += cycleLength(i)));
+    const objectiveAt = (epoch: number) => curves!["deterministicObjective"]![curves!["epoch"]!.indexOf(epoch)]!;
+    const best = Math.min(...ends.map(objectiveAt));
+    expect(metrics.weightsEpoch).toBeLessThan(metrics.epochsRun!);
+    expect(objectiveAt(metrics.weightsEpoch!)).toBe(best);
+    expect(metrics.finalObjective).toBe(best);
+    expect(objectiveAt(metrics.epochsRun!)).toBeGreaterThan(best);
+    // The last iterate had lost the closed form's fifth direction (learned rank 4 of 5); the best has it.
+    expect(metrics.learnedRank).toBe(metrics.closedFormRank);
+  });
 
   it("stops at the cap with max-epochs, the last cycle cut short so it still anneals", () => {
     const run = trainUntilConverged(problem({ epochs: 1200 }));
