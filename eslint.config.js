@@ -15,7 +15,7 @@ const determinism =
 /**
  * Modules whose numbers end up in a cell's result.json (or its hash): the theory, the kernels'
  * wrappers, the experiments, the deep network, the spec and cell resolution, the mask families,
- * the result envelope and the Worker that writes it.
+ * the result envelope and the Worker that writes it; and the claims Aggregate evaluates.
  */
 const resultProducing = [
   "shared/theory/**/*.ts",
@@ -26,6 +26,12 @@ const resultProducing = [
   "shared/results/**/*.ts",
   "shared/masks.ts",
   "shared/pipeline/worker.ts",
+  // summary.json's claims (verdicts, measured values) are compared byte for byte across hosts
+  // by the artifact suite too.
+  "shared/claims/**/*.ts",
+  "shared/pipeline/aggregate.ts",
+  // and the summary rows Reduce writes (merged by Aggregate).
+  "shared/pipeline/reduce.ts",
 ];
 
 export default tseslint.config(

@@ -1,8 +1,9 @@
 // Load measurements for the hardening issue (docs/BENCHMARKS.md "Hardening: load"):
 //   npx tsx --expose-gc bench/load.ts [--plan 100000] [--run 10000] [--heavy 300] [--dir /tmp/x]
 // plans a large noop sweep (fresh, then again), runs a large noop sweep through the local state
-// machine, aggregates it (with the report), and aggregates results with large curves while
-// sampling the live heap after forced collections (bounded memory: results are streamed).
+// machine, reduces its slices and aggregates it (with the report), and does the same for results
+// with large curves while sampling the live heap after forced collections (bounded memory:
+// results are streamed). Aggregation on S3 at 10^5 cells, invocation by invocation: bench/scale.ts.
 // The functions are also what test/hardening/load.test.ts runs at a smaller scale.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,8 @@ import { runLocal, type RunLocalResult } from "../infra/local/index.js";
 import { aggregate } from "../shared/pipeline/aggregate.js";
 import type { PlanResult } from "../shared/pipeline/contract.js";
 import { plan, submitSpec } from "../shared/pipeline/plan.js";
+import { reduce } from "../shared/pipeline/reduce.js";
+import { readSlices } from "../shared/pipeline/slices.js";
 import { reportForAggregate } from "../shared/report/aggregate.js";
 import { emptyMetrics } from "../shared/results/metrics.js";
 import { RESULT_FORMAT, writeResult } from "../shared/results/result.js";
@@ -67,12 +70,24 @@ function liveHeapMB(): number | undefined {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
-/** Aggregate (with the report) while sampling the live heap every `every` result reads. */
+/**
+ * The Reduce map's work (one Reduce per slice, in turn) and then Aggregate (with the report),
+ * sampling the live heap every `every` result reads; the slowest slice is what one Reduce
+ * invocation costs.
+ */
 export async function measureAggregate(
   store: Store,
   sweepId: string,
   every = 50,
-): Promise<{ ms: number; peakLiveHeapMB?: number; baseLiveHeapMB?: number; failed: number }> {
+): Promise<{
+  ms: number;
+  reduceMs: number;
+  slowestSliceMs: number;
+  aggregateMs: number;
+  peakLiveHeapMB?: number;
+  baseLiveHeapMB?: number;
+  failed: number;
+}> {
   const base = liveHeapMB();
   let peak = base;
   let reads = 0;
@@ -92,8 +107,25 @@ export async function measureAggregate(
     delete: (key) => store.delete(key),
   };
   const start = performance.now();
+  let slowestSliceMs = 0;
+  for (const item of (await readSlices(sampled, sweepId)) ?? []) {
+    const t = performance.now();
+    await reduce(sampled, item);
+    slowestSliceMs = Math.max(slowestSliceMs, ms(t));
+  }
+  const reduceMs = ms(start);
+  const t = performance.now();
   const result = await aggregate(sampled, { sweepId }, { kernelVersion, report: reportForAggregate });
-  return { ms: ms(start), failed: result.cells.failed, ...(peak !== undefined ? { peakLiveHeapMB: peak, baseLiveHeapMB: base! } : {}) };
+  const live = liveHeapMB();
+  if (live !== undefined) peak = Math.max(peak ?? 0, live);
+  return {
+    ms: ms(start),
+    reduceMs,
+    slowestSliceMs,
+    aggregateMs: ms(t),
+    failed: result.cells.failed,
+    ...(peak !== undefined ? { peakLiveHeapMB: peak, baseLiveHeapMB: base! } : {}),
+  };
 }
 
 /**
@@ -163,7 +195,7 @@ async function main(): Promise<void> {
       say(`run ${runCells} noop cells: ${r.run.status} in ${r.ms} ms; ${JSON.stringify(r.run.output?.cells)}; largest payloads: ${sizes}`);
       const a = await measureAggregate(new FileStore(dir), r.sweepId, 500);
       say(
-        `aggregate + report of ${runCells} results: ${a.ms} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB (run with --expose-gc)`,
+        `reduce (every slice, in turn; slowest ${a.slowestSliceMs} ms) + aggregate + report of ${runCells} results: ${a.reduceMs} + ${a.aggregateMs} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB (run with --expose-gc)`,
       );
       const store = new FileStore(dir);
       // runNoopSweep computed with the loaded kernels' version.
@@ -177,7 +209,7 @@ async function main(): Promise<void> {
       const sweepId = await heavyResults(store, heavy, points);
       const a = await measureAggregate(store, sweepId, 10);
       say(
-        `aggregate + report of ${heavy} results with ${points}-point curves (~${((heavy * points * 19) / 2 ** 20).toFixed(0)} MB of JSON): ${a.ms} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB`,
+        `reduce + aggregate + report of ${heavy} results with ${points}-point curves (~${((heavy * points * 19) / 2 ** 20).toFixed(0)} MB of JSON): ${a.reduceMs} + ${a.aggregateMs} ms; live heap ${a.baseLiveHeapMB?.toFixed(0) ?? "?"} -> peak ${a.peakLiveHeapMB?.toFixed(0) ?? "?"} MB`,
       );
     }
   } finally {

@@ -63,11 +63,11 @@ export function helpText(command: Command): string {
 }
 
 /** "--out, --store, ..., --help (-h)": the flags a command accepts, as its messages list them. */
-export function allowedFlags(command: Command): string {
+function allowedFlags(command: Command): string {
   return command.options.map((o) => `${o.long ?? o.short}${o.long && o.short ? ` (${o.short})` : ""}`).join(", ");
 }
 
-export function findOption(command: Command, flag: string): Option | undefined {
+function findOption(command: Command, flag: string): Option | undefined {
   return command.options.find((o) => o.long === flag || o.short === flag);
 }
 

@@ -1,7 +1,7 @@
 // The sweeps a store holds, listed for a person who did not give one (`dropsweep report`
 // without an id, or with one the store does not have): id, name and whether it has a report.
 import { parse } from "yaml";
-import { keys } from "../shared/store/layout.js";
+import { keys, sweepIdOfKey } from "../shared/store/layout.js";
 import type { Store } from "../shared/store/store.js";
 
 export interface StoredSweep {
@@ -16,10 +16,10 @@ export interface StoredSweep {
 export async function storedSweeps(store: Store): Promise<StoredSweep[]> {
   const found = new Map<string, StoredSweep>();
   for await (const key of store.list("sweeps/")) {
-    const id = /^sweeps\/([^/]+)\//.exec(key)?.[1];
+    const id = sweepIdOfKey(key);
     if (!id) continue;
     const sweep = found.get(id) ?? { id, summarized: false };
-    if (key === keys.report(id, "summary.json")) sweep.summarized = true;
+    if (key === keys.summary(id)) sweep.summarized = true;
     found.set(id, sweep);
   }
   for (const sweep of found.values()) {

@@ -1,5 +1,5 @@
-// Aggregate handler: read every result of the sweep, evaluate the claims, write summary.json
-// and the report beside it (report.html, report.md, plots/).
+// Aggregate handler: merge the slices' partials (the Reduce map's), evaluate the claims, write
+// summary.json and the report beside it (report.html, report.md, plots/).
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context } from "aws-lambda";
 import { aggregate } from "../shared/pipeline/aggregate.js";

@@ -1,4 +1,4 @@
-// What the three handlers share, created once per container (outside the handler, as the
+// What the four handlers share, created once per container (outside the handler, as the
 // Powertools examples do): the logger, the metrics, and the pipeline's store named by the
 // environment (DROPSWEEP_STORE, a file:// or s3:// URL; DROPSWEEP_S3_ENDPOINT for an
 // S3-compatible server) with its one retry layer (shared/store/retry.ts; S3 requests are

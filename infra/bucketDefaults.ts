@@ -4,11 +4,13 @@ import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { keys } from "../shared/store/layout.js";
 
-/** Where the definitions bundles live, from the key layout (`definitions/`). */
-const definitionsPrefix = keys.definitions("").slice(0, keys.definitions("").lastIndexOf("/") + 1);
+/** The top-level folder of a key of the layout (`definitions/`, `partials/`). */
+const folderOf = (key: string) => key.slice(0, key.indexOf("/") + 1);
+const definitionsPrefix = folderOf(keys.definitions(""));
+const partialsPrefix = folderOf(keys.partial("", ""));
 
 /** `resultPrefix`: where the Distributed Map writes its result manifests (SweepMapSettings). */
-export function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
+function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
   return {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
@@ -24,6 +26,9 @@ export function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
       // planned again for 90 days belongs to a finished sweep (a later redrive of it is told to
       // plan again).
       { id: "expire-definitions", prefix: definitionsPrefix, expiration: Duration.days(90) },
+      // Partials are rebuilt by every run's Reduce map and read by its Aggregate (a missing one
+      // is rebuilt from its slice's results).
+      { id: "expire-partials", prefix: partialsPrefix, expiration: Duration.days(30) },
     ],
     // Sweep results are the product: keep them when the stack goes.
     removalPolicy: RemovalPolicy.RETAIN,

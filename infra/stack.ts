@@ -39,12 +39,14 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 export interface SweepHandlerEntries {
   readonly plan: string;
   readonly worker: string;
+  readonly reduce: string;
   readonly aggregate: string;
 }
 
 export const defaultHandlerEntries: SweepHandlerEntries = {
   plan: "functions/plan.ts",
   worker: "functions/worker.ts",
+  reduce: "functions/reduce.ts",
   aggregate: "functions/aggregate.ts",
 };
 
@@ -70,7 +72,7 @@ export class DropsweepStack extends Stack {
   readonly settings: SweepMapSettings;
   readonly bucket: s3.Bucket;
   readonly regressionTopic: sns.Topic;
-  readonly functions: { plan: SweepFunction; worker: SweepFunction; aggregate: SweepFunction };
+  readonly functions: { plan: SweepFunction; worker: SweepFunction; reduce: SweepFunction; aggregate: SweepFunction };
   readonly sweep: SweepStateMachine;
   /** The scheduled run's input, when a schedule is on. */
   readonly scheduledRun?: PlanEvent;
@@ -134,6 +136,14 @@ export class DropsweepStack extends Stack {
         environment: storeEnvironment,
         runtimeFiles: workerRuntimeFiles,
       }),
+      // One slice of results at a time (16 reads in flight, none kept): docs/BENCHMARKS.md "Aggregate at scale".
+      reduce: new SweepFunction(this, "Reduce", {
+        projectRoot: root,
+        entry: entries.reduce,
+        timeout: step,
+        memorySize: 1024,
+        environment: storeEnvironment,
+      }),
       aggregate: new SweepFunction(this, "Aggregate", {
         projectRoot: root,
         entry: entries.aggregate,
@@ -142,7 +152,7 @@ export class DropsweepStack extends Stack {
         environment: storeEnvironment,
       }),
     };
-    for (const role of ["plan", "worker", "aggregate"] as const) {
+    for (const role of ["plan", "worker", "reduce", "aggregate"] as const) {
       const fn = this.functions[role];
       for (const statement of storeStatements(this.bucket, access[role])) fn.role.addToPolicy(statement);
       acknowledge(
@@ -165,6 +175,7 @@ export class DropsweepStack extends Stack {
     this.sweep = new SweepStateMachine(this, "Sweep", {
       plan: this.functions.plan.function,
       worker: this.functions.worker.function,
+      reduce: this.functions.reduce.function,
       aggregate: this.functions.aggregate.function,
       bucket: this.bucket,
       regressionTopic: this.regressionTopic,

@@ -4,14 +4,17 @@
 //
 //   Plan      reads the submitted spec and cached results; writes the sweep's files and cells
 //   Worker    reads cell definitions and results (cached?); writes results, timings, errors
-//   Aggregate reads the sweep's files, results, errors and baselines; writes the report
-//   machine   reads the manifest (ItemReader); writes map results (ResultWriter) under its prefix
+//   Reduce    reads its slice's rows, their results and errors; writes the slice's partial
+//   Aggregate reads the slices and their partials (a damaged one is rebuilt from its rows,
+//             results and errors), the few results the report draws, baselines (and the files
+//             an older plan wrote instead of slices); writes the report
+//   machine   reads the manifest and the slices (ItemReaders); writes map results (ResultWriter) under its prefix
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import { keys } from "../shared/store/layout.js";
 
 /** Baselines the scheduled run (or `dropsweep cloud start --baseline`) compares with. */
-export const baselinePrefix = "baselines/";
+const baselinePrefix = "baselines/";
 
 export interface StoreAccess {
   readonly read: readonly string[];
@@ -20,22 +23,45 @@ export interface StoreAccess {
 
 const any = "*";
 
-export function storeAccess(resultPrefix: string): Record<"plan" | "worker" | "aggregate" | "stateMachine", StoreAccess> {
+export function storeAccess(resultPrefix: string): Record<"plan" | "worker" | "reduce" | "aggregate" | "stateMachine", StoreAccess> {
   return {
     plan: {
       read: [keys.spec(any), keys.result(any)],
-      write: [keys.spec(any), keys.resolved(any), keys.cells(any), keys.manifest(any), keys.definitions(any)],
+      write: [
+        keys.spec(any),
+        keys.resolved(any),
+        keys.cells(any),
+        keys.manifest(any),
+        keys.rows(any),
+        keys.slices(any),
+        keys.definitions(any),
+      ],
     },
     worker: {
       read: [keys.definitions(any), keys.result(any)],
       write: [keys.result(any), keys.timings(any), keys.error(any)],
     },
+    reduce: {
+      read: [keys.rows(any), keys.result(any), keys.error(any)],
+      write: [keys.partial(any, any)],
+    },
     aggregate: {
-      read: [keys.resolved(any), keys.cells(any), keys.manifest(any), keys.result(any), keys.error(any), `${baselinePrefix}*`],
+      read: [
+        keys.slices(any),
+        keys.partial(any, any),
+        keys.rows(any),
+        // A sweep an older dropsweep planned has no slices: they are built from these.
+        keys.resolved(any),
+        keys.cells(any),
+        keys.manifest(any),
+        keys.result(any),
+        keys.error(any),
+        `${baselinePrefix}*`,
+      ],
       write: [keys.report(any, any)],
     },
     stateMachine: {
-      read: [keys.manifest(any)],
+      read: [keys.manifest(any), keys.slices(any)],
       write: [`${resultPrefix}/*`],
     },
   };

@@ -14,9 +14,9 @@ export interface SweepMapSettings {
   readonly toleratedFailurePercentage: number;
   /** Worker Lambda timeout, and the Worker Task's TimeoutSeconds, in seconds (1..900). @default 900 */
   readonly workerTimeoutSeconds: number;
-  /** Plan and Aggregate Lambda timeout, and their Tasks' TimeoutSeconds, in seconds (1..900). @default 300 */
+  /** Plan, Reduce and Aggregate Lambda timeout, and their Tasks' TimeoutSeconds, in seconds (1..900). @default 300 */
   readonly stepTimeoutSeconds: number;
-  /** Store prefix under which the map writes its result manifest (ResultWriter). @default "map-runs" */
+  /** Store prefix under which the maps write their result manifests (ResultWriter). @default "map-runs" */
   readonly resultPrefix: string;
 }
 

@@ -1,10 +1,14 @@
-// The sweep state machine: Plan -> (pending > 0 ?) DistributedMap(Worker) -> Aggregate ->
-// regression check (regressions > 0 -> SNS publish -> Fail; else Succeed). The same definition
-// runs on AWS and locally (infra/local/ lowers the Distributed Map fields the local engine lacks).
+// The sweep state machine: Plan -> (pending > 0 ?) DistributedMap(Worker) -> DistributedMap(Reduce)
+// -> Aggregate -> regression check (regressions > 0 -> SNS publish -> Fail; else Succeed). The
+// same definition runs on AWS and locally (infra/local/ lowers the Distributed Map fields the
+// local engine lacks).
 //
 // Working state: Plan's result (PlanResult, shared/pipeline/contract.ts) replaces the input; the
-// map's ResultWriter details land at $.mapResult; Aggregate receives the whole state (a superset
-// of AggregateEvent) and its result (AggregateResult) becomes the state and the output.
+// maps' ResultWriter details land at $.mapResult and $.reduceResult; Aggregate receives the whole
+// state (a superset of AggregateEvent) and its result (AggregateResult) becomes the state and the
+// output. The Reduce map runs always (a sweep of cached cells too): one Reduce per slice of
+// 1,000 cells writes that slice's partial, so Aggregate reads a partial per slice instead of a
+// result per cell (ARCHITECTURE.md "Reduce").
 // Payloads are references only (keys, counts), never results: far below the 256 KiB limit.
 import { Arn, ArnFormat, Aws, Duration, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -27,6 +31,8 @@ export const stateNames = {
   anythingPending: "Anything pending?",
   cells: "Cells",
   worker: "Worker",
+  slices: "Slices",
+  reduce: "Reduce",
   aggregate: "Aggregate",
   regressionCheck: "Regressions?",
   notify: "Notify regression",
@@ -37,11 +43,11 @@ export const stateNames = {
 /** The error the run fails with when Aggregate reports regressions against the baseline. */
 export { regressionError };
 
-/** Worker errors that a retry cannot fix (a bug upstream); every other Worker error is retried. */
-export const workerPermanentErrors = ["MalformedEvent"];
+/** Worker (and Reduce) errors that a retry cannot fix (a bug upstream); every other error of theirs is retried. */
+const workerPermanentErrors = ["MalformedEvent"];
 
-/** The Worker's retry of everything else (crash, States.Timeout, Dropsweep.StoreUnavailable...). */
-export const workerRetry = {
+/** The Worker's (and Reduce's) retry of everything else (crash, States.Timeout, Dropsweep.StoreUnavailable...). */
+const workerRetry = {
   interval: Duration.seconds(1),
   backoffRate: 2,
   maxAttempts: 4,
@@ -63,9 +69,11 @@ export interface SweepStateMachineProps {
   readonly plan: lambda.IFunction;
   /** Worker handler (functions/worker.ts), one invocation per batch of cells. */
   readonly worker: lambda.IFunction;
+  /** Reduce handler (functions/reduce.ts), one invocation per slice of the sweep's cells. */
+  readonly reduce: lambda.IFunction;
   /** Aggregate handler (functions/aggregate.ts). */
   readonly aggregate: lambda.IFunction;
-  /** The store bucket: manifests are read from it, map results written to it. */
+  /** The store bucket: manifests and slices are read from it, map results written to it. */
   readonly bucket: s3.IBucket;
   /** Where a regression against the baseline is published. */
   readonly regressionTopic: sns.ITopic;
@@ -115,6 +123,7 @@ function invoke(
 export class SweepStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly cellsMap: sfn.DistributedMap;
+  readonly slicesMap: sfn.DistributedMap;
   /** The machine's role; its two policies below are everything it may do. */
   readonly role: iam.Role;
   /** The store keys the machine reads (ItemReader) and writes (ResultWriter). */
@@ -159,7 +168,31 @@ export class SweepStateMachine extends Construct {
     });
     this.cellsMap.itemProcessor(worker);
 
+    // One Reduce per slice of the sweep's cells (Plan's slices.jsonl; no batching: the item is
+    // the event). Idempotent like the Worker (it rewrites its slice's partial from the stored
+    // results), so it is retried the same way.
+    const reduce = invoke(this, stateNames.reduce, props.reduce, settings.stepTimeoutSeconds);
+    reduce.addRetry({ errors: workerPermanentErrors, maxAttempts: 0 });
+    reduce.addRetry({ ...workerRetry, errors: [sfn.Errors.ALL] });
+    this.slicesMap = new sfn.DistributedMap(this, stateNames.slices, {
+      itemReader: new sfn.S3JsonLItemReader({
+        bucketNamePath: sfn.JsonPath.stringAt("$.slices.bucket"),
+        key: sfn.JsonPath.stringAt("$.slices.key"),
+      }),
+      maxConcurrency: settings.maxConcurrency,
+      // ResultWriter: 10^3 slices' results would approach the 256 KiB state limit inline.
+      resultWriterV2: new sfn.ResultWriterV2({
+        bucket: props.bucket,
+        prefix: settings.resultPrefix,
+        writerConfig: { outputType: sfn.OutputType.JSONL, transformation: sfn.Transformation.COMPACT },
+      }),
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      resultPath: "$.reduceResult",
+    });
+    this.slicesMap.itemProcessor(reduce);
+
     const aggregate = invoke(this, stateNames.aggregate, props.aggregate, settings.stepTimeoutSeconds, { resultPath: "$" });
+    this.slicesMap.next(aggregate);
 
     const notify = new tasks.SnsPublish(this, stateNames.notify, {
       topic: props.regressionTopic,
@@ -190,10 +223,10 @@ export class SweepStateMachine extends Construct {
       .otherwise(new sfn.Succeed(this, stateNames.done));
     aggregate.next(check);
 
-    // An empty manifest (everything cached) goes straight to Aggregate.
+    // An empty manifest (everything cached) goes straight to the slices.
     const pending = new sfn.Choice(this, stateNames.anythingPending)
-      .when(sfn.Condition.numberGreaterThan("$.pending", 0), this.cellsMap.next(aggregate))
-      .otherwise(aggregate);
+      .when(sfn.Condition.numberGreaterThan("$.pending", 0), this.cellsMap.next(this.slicesMap))
+      .otherwise(this.slicesMap);
 
     const logGroup = props.logGroup ?? new logs.LogGroup(this, "Log", { retention: logs.RetentionDays.THREE_MONTHS });
 
@@ -210,13 +243,13 @@ export class SweepStateMachine extends Construct {
       statements: [
         new iam.PolicyStatement({
           actions: ["lambda:InvokeFunction"],
-          resources: [props.plan.functionArn, props.worker.functionArn, props.aggregate.functionArn],
+          resources: [props.plan.functionArn, props.worker.functionArn, props.reduce.functionArn, props.aggregate.functionArn],
         }),
         new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [props.regressionTopic.topicArn] }),
         ...(props.regressionTopicKey
           ? [new iam.PolicyStatement({ actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [props.regressionTopicKey.keyArn] })]
           : []),
-        // ItemReader: the manifest Plan wrote.
+        // ItemReaders: the manifest and the slices Plan wrote.
         new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: access.read.map((p) => props.bucket.arnForObjects(p)) }),
         // ResultWriter: the map run's result files under its prefix (multipart for large runs).
         new iam.PolicyStatement({
@@ -249,7 +282,7 @@ export class SweepStateMachine extends Construct {
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      comment: "dropsweep: plan a sweep, compute its cells in batches, aggregate the report",
+      comment: "dropsweep: plan a sweep, compute its cells in batches, reduce them in slices, aggregate the report",
       role: this.role.withoutPolicyUpdates(),
     });
     // Step Functions checks the log delivery permissions when the machine is created.

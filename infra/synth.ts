@@ -28,14 +28,14 @@ export interface SynthOptions {
   readonly nag?: boolean;
 }
 
-export interface NagAcknowledgement {
+interface NagAcknowledgement {
   rule: string;
   path: string;
   reason: string;
 }
 
 /** An unsuppressed cdk-nag finding. */
-export interface NagFinding {
+interface NagFinding {
   level: "error" | "warning";
   path: string;
   message: string;
@@ -47,7 +47,7 @@ export type CfnTemplate = {
   [section: string]: unknown;
 };
 
-export function cdkContext(): Record<string, unknown> {
+function cdkContext(): Record<string, unknown> {
   const config = JSON.parse(readFileSync(join(projectRoot, "cdk.json"), "utf8")) as { context?: Record<string, unknown> };
   return config.context ?? {};
 }

@@ -6,8 +6,9 @@
 //
 // A mask is checked against the r hidden units it masks in one place too (`maskRuleProblems`): a
 // partitioned block size divides r, a window fits in r, a custom pattern has r entries. Each
-// rule has one wording, naming r as the caller's input names it (`sizes.hiddenUnits` in a linear
-// spec, `hiddenUnits` in a deep one, `--hidden` on the command line):
+// rule has one wording (with the reason for the family in hand), naming r as the caller's input
+// names it (`sizes.hiddenUnits` in a linear spec, `hiddenUnits` in a deep one, `--hidden` on the
+// command line):
 //   mask.blockSize: expected a divisor of sizes.hiddenUnits = 12 (partitioned DropBlock splits
 //   the units into blocks), got 5
 import * as z from "zod";
@@ -81,10 +82,12 @@ export interface HiddenUnits {
 
 export interface MaskRuleOptions {
   /**
-   * Every block family splits the units into blocks, contiguous DropBlock included (deep cells:
-   * theirs is compared with partitioned DropBlock's closed form). @default false
+   * The caller measures contiguous DropBlock against partitioned DropBlock's closed form with
+   * the same k (deep cells, shared/deep/cell.ts: the closed form, the block norms and claim 7's
+   * comparison all use the partition into r / k blocks), so its k must divide r too, not only
+   * fit in it. @default false
    */
-  partitioned?: boolean;
+  partitionedClosedForm?: boolean;
 }
 
 /**
@@ -106,9 +109,16 @@ export function maskRuleProblems(
   if (mask.family === "dropblock" || mask.family === "contiguous-dropblock") {
     const k = positiveInteger(mask.blockSize);
     if (units !== undefined && k !== undefined) {
-      if ((mask.family === "dropblock" || options.partitioned) && units % k !== 0)
-        report(["blockSize"], `expected a divisor of ${r.name} = ${units} (partitioned DropBlock splits the units into blocks), got ${k}`);
-      else if (k > units) report(["blockSize"], `expected at most ${r.name} = ${units}, got ${k}`);
+      // Why k must divide r, for the family in hand: partitioned DropBlock's blocks are a
+      // partition; a contiguous one measured against that closed form needs the same partition.
+      const reason =
+        mask.family === "dropblock"
+          ? "partitioned DropBlock splits the units into blocks"
+          : "a deep cell measures contiguous DropBlock against partitioned DropBlock's closed form with the same block size, which splits the units into blocks";
+      if ((mask.family === "dropblock" || options.partitionedClosedForm) && units % k !== 0)
+        report(["blockSize"], `expected a divisor of ${r.name} = ${units} (${reason}), got ${k}`);
+      else if (k > units)
+        report(["blockSize"], `expected at most ${r.name} = ${units} (a window of blockSize units must fit in them), got ${k}`);
     }
   }
   if (mask.family === "custom" && Array.isArray(mask.patterns)) {
@@ -168,7 +178,7 @@ export function maskProblemText(...args: Parameters<typeof maskProblems>): strin
   return lines.length ? lines.join("; ") : undefined;
 }
 
-/** lambda = (1 - theta) / theta (THEORY.md, Setting). */
+/** lambda = (1 - theta) / theta (THEORY.md "Setting"). */
 export function dropoutLambda(keepProbability: number): number {
   return (1 - keepProbability) / keepProbability;
 }

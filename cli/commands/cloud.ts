@@ -38,13 +38,23 @@ failed, or doctor found something to change; 2 bad input or refused (nothing wri
   })
     .enablePositionalOptions()
     .helpCommand(false);
-  const usages: Record<Name, string> = { start: "SPEC", status: "SWEEP", fetch: "SWEEP", doctor: "" };
-  for (const [name, sub] of Object.entries(subcommands) as [Name, (typeof subcommands)[Name]][]) {
+  for (const [name, sub] of Object.entries(subcommands)) {
     const stub = new Command(name).helpOption(false).summary(sub.summary);
-    if (usages[name]) stub.argument(usages[name]);
+    for (const argument of usageArguments(sub.definition().usage)) stub.argument(argument);
     cloud.addCommand(stub);
   }
   return cloud;
+}
+
+/**
+ * The arguments of a usage line, read from the subcommand's own definition: the words before
+ * its first option or group of options ("SPEC (--stack NAME | ...) [--region R]" -> ["SPEC"];
+ * an optional argument is written "[SWEEP]").
+ */
+function usageArguments(usage: string): string[] {
+  const words = usage.trim().split(/\s+/);
+  const end = words.findIndex((word) => /^(-|\(|\[-)/.test(word));
+  return words.slice(0, end === -1 ? words.length : end).filter(Boolean);
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Everything is read and checked before anything is written.
   const sweepId = await resolveSweepId(store, sweepArg);
-  if (!(await store.exists(keys.report(sweepId, "summary.json"))) && !(await storedSweeps(store)).some((s) => s.id.startsWith(sweepArg)))
+  if (!(await store.exists(keys.summary(sweepId))) && !(await storedSweeps(store)).some((s) => s.id.startsWith(sweepArg)))
     throw await sweepNotGiven(store, `report: no such sweep ${sweepArg} in ${displayLocation(store, "")}`);
   const stored = await loadSummary(store, sweepId, (message) => process.stderr.write(`report: ${message}\n`));
   const baseline = values.baseline !== undefined ? await loadBaseline(values.baseline, endpoint) : undefined;

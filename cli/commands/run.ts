@@ -223,7 +223,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (cells && cells.failed > 0) {
       process.stderr.write(
-        `dropsweep: ${counted(cells.failed, "cell")} failed; see the failed rows of ${displayLocation(store, keys.report(sweep.sweepId, "summary.json"))}\n`,
+        `dropsweep: ${counted(cells.failed, "cell")} failed; see the failed rows of ${displayLocation(store, keys.summary(sweep.sweepId))}\n`,
       );
       return exitCodes.failed;
     }

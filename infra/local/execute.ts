@@ -53,6 +53,8 @@ export interface ExecuteOptions {
   phases?: Record<string, LocalPhase>;
   /** The Task whose result is Plan's (total/cached/pending feed progress). */
   planState?: string;
+  /** The Distributed Map whose items are cells (progress counts its items only). @default every map's */
+  cellsMap?: string;
   /** Reuse a pool (its concurrency wins); otherwise one is made and closed. */
   pool?: HandlerPool;
   /** Validate the lowered definition with the engine's ASL validator (~0.7 s). @default true */
@@ -109,6 +111,8 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
   try {
     const lowering = lowerDefinition(options.machine.definition, { concurrency: pool.concurrency });
     const tracker = new ProgressTracker(options.progress);
+    // Map run ARNs name their map (mapRun.ts): ...:mapRun:<machine>/<map>:<id>.
+    const counts = (mapRunArn: string) => options.cellsMap === undefined || mapRunArn.includes(`/${options.cellsMap}:`);
     const notices: Notice[] = [];
     const taskResults = new Map<string, unknown>();
     const notify = options.notify ?? defaultNotify;
@@ -116,8 +120,12 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       store: options.store,
       locate: options.locate ?? ((_bucket, key) => key),
       stateMachineName: options.machine.logicalId,
-      onItems: (_arn, items) => tracker.items(items),
-      onChildFinished: (_arn, items, succeeded) => tracker.finished(items, succeeded),
+      onItems: (arn, items) => {
+        if (counts(arn)) tracker.items(items);
+      },
+      onChildFinished: (arn, items, succeeded) => {
+        if (counts(arn)) tracker.finished(items, succeeded);
+      },
     });
 
     const functionsByName = new Map<string, RenderedFunction>();

@@ -47,7 +47,10 @@ export { MapRuns, StatesError } from "./mapRun.js";
 export { formatProgress, terminalProgress, ProgressTracker, type LocalProgress, type ProgressListener } from "./progress.js";
 export { renderStateMachine, type AslDefinition, type AslState, type RenderedStateMachine } from "./render.js";
 
-export type SweepRole = "plan" | "worker" | "aggregate";
+export type SweepRole = "plan" | "worker" | "reduce" | "aggregate";
+
+/** The state machine's functions, in the order they run. */
+export const sweepRoles: readonly SweepRole[] = ["plan", "worker", "reduce", "aggregate"];
 
 export interface RunLocalOptions {
   /** Plan's event: the spec is already in the store at `specKey`. */
@@ -104,7 +107,7 @@ export interface RunLocalResult {
   /** The last progress snapshot (cells done and failed, rate). */
   progress: LocalProgress;
   elapsedSeconds: number;
-  /** Largest input and output of each Task (Plan, Worker, Aggregate), in bytes of JSON. */
+  /** Largest input and output of each Task (Plan, Worker, Reduce, Aggregate), in bytes of JSON. */
   payloadSizes: PayloadSizes;
   /** What was injected, when `faults` was given. */
   faults?: FaultCounts;
@@ -124,7 +127,7 @@ export function localStateMachine(settings: Partial<SweepMapSettings> = {}): {
     const logicalId = (role: SweepRole) => stack.getLogicalId(stack.functions[role].function.node.defaultChild as CfnElement);
     found = {
       machine: renderStateMachine(template, stack.getLogicalId(stack.sweep.stateMachine.node.defaultChild as CfnElement)),
-      logicalIds: { plan: logicalId("plan"), worker: logicalId("worker"), aggregate: logicalId("aggregate") },
+      logicalIds: Object.fromEntries(sweepRoles.map((role) => [role, logicalId(role)])) as Record<SweepRole, string>,
     };
     machines.set(cacheKey, found);
   }
@@ -165,7 +168,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
 
   const handlers: Record<string, TaskHandler> = {};
   const roleHandlers = { ...(options.faults ? { worker: "infra/local/faultyWorker.ts" } : {}), ...options.handlers };
-  for (const role of ["plan", "worker", "aggregate"] as const) {
+  for (const role of sweepRoles) {
     const handler = roleHandlers[role];
     if (handler !== undefined) handlers[logicalIds[role]] = handler;
   }
@@ -187,8 +190,9 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
         options.progress?.(p);
       },
       ...(options.notify ? { notify: options.notify } : {}),
-      phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
+      phases: { [stateNames.plan]: "plan", [stateNames.reduce]: "aggregate", [stateNames.aggregate]: "aggregate" },
       planState: stateNames.plan,
+      cellsMap: stateNames.cells,
       ...(faultPlan ? { faults: { plan: faultPlan, functions: [logicalIds.worker] } } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

@@ -29,9 +29,9 @@ import type { AslDefinition, AslState } from "./render.js";
 import { placeholderAccount, placeholderRegion } from "./render.js";
 
 /** What a runner-implemented helper Task does. */
-export type HelperKind = "readItems" | "tally" | "finishMap";
+type HelperKind = "readItems" | "tally" | "finishMap";
 
-export const helperArns: Record<HelperKind, string> = {
+const helperArns: Record<HelperKind, string> = {
   readItems: `arn:aws:lambda:${placeholderRegion}:${placeholderAccount}:function:dropsweep-local-read-items`,
   tally: `arn:aws:lambda:${placeholderRegion}:${placeholderAccount}:function:dropsweep-local-tally`,
   finishMap: `arn:aws:lambda:${placeholderRegion}:${placeholderAccount}:function:dropsweep-local-finish-map`,

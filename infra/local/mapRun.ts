@@ -20,9 +20,9 @@ export class StatesError extends Error {
 }
 
 /** Step Functions' cap on one child execution's input (and so on one batch envelope). */
-export const maxBatchBytes = 262_144;
+const maxBatchBytes = 262_144;
 
-export interface MapRunHooks {
+interface MapRunHooks {
   /** A map run read `items` items. */
   onItems?(mapRunArn: string, items: number): void;
   /** A child finished: `items` items (its batch size), succeeded or not. */

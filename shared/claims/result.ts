@@ -2,6 +2,7 @@
 // checks it rests on, and the cells behind it. Aggregate writes these into summary.json
 // (shared/results/summary.ts), and the report and the CLI read them back through this schema.
 import * as z from "zod";
+import { sha256HexSchema } from "../spec/canonical.js";
 import { claimStatusSchema } from "./status.js";
 
 /** The claims' numbers in THEORY.md; shared/claims/list.ts has one module for each. */
@@ -9,7 +10,7 @@ export const claimIds = ["1", "2", "3", "4", "5", "6", "7"] as const;
 export const claimIdSchema = z.enum(claimIds);
 export type ClaimId = z.infer<typeof claimIdSchema>;
 
-const hash = z.string().regex(/^[0-9a-f]{64}$/, "expected a cell hash (64 hex digits)");
+const hash = sha256HexSchema;
 
 /** One test a claim rests on: `measured` must be <= (or >=) `tolerance`. */
 export const claimCheckSchema = z.object({

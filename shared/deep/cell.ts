@@ -13,14 +13,14 @@ import { resolveDeepCellParams, type DeepCellParams, type ResolvedDeepCellParams
 import { blockSizeOf } from "../masks.js";
 import { closedForm, maskMoments } from "../theory/index.js";
 
-export type { DeepCellParams, ResolvedDeepCellParams } from "../experiments/deepParams.js";
+export type { DeepCellParams } from "../experiments/deepParams.js";
 
 export interface DeepCellOptions extends BackendOptions {
   /** Progress, once per epoch (the result never depends on it). */
   onEpoch?: (progress: { epoch: number; objective: number; stochasticLoss: number; learningRate: number }) => void;
 }
 
-export interface DeepCellCurves {
+interface DeepCellCurves {
   epoch: number[];
   /** Sum over each epoch's samples of the masked loss (at the weights of each step). */
   stochasticLoss: number[];

@@ -4,6 +4,7 @@
 // `mnist[d].get(i)` and choose which ones with the project RNG: same seed, same training set.
 import { createRequire } from "node:module";
 import { permutation, Stream } from "../numerics/rng.js";
+import { formatProblem } from "../spec/problems.js";
 import { classCountsFor, digitClasses, imagePixels, mnistSelectionProblems, type MnistSelection } from "./mnistSelection.js";
 
 // Validation (what may be asked for) lives apart, without the digits: re-exported for callers here.
@@ -45,7 +46,7 @@ export interface MnistTrainingSet {
 /** A deterministic training set: class c takes the first n_c of a seeded permutation of its digits. */
 export function mnistTrainingSet(selection: MnistSelection): MnistTrainingSet {
   const problems = mnistSelectionProblems(selection);
-  if (problems.length) throw new RangeError(problems.join("; "));
+  if (problems.length) throw new RangeError(problems.map(formatProblem).join("; "));
   const { samples, seed } = selection;
   const classCounts = classCountsFor(samples, selection.classProportions);
   const images = new Float32Array(samples * imagePixels);

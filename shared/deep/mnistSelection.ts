@@ -1,7 +1,8 @@
 // Which MNIST digits a deep cell may ask for, without the digits themselves: spec validation
-// (shared/spec/cell.ts) runs in the Plan and Aggregate Lambdas, whose bundles do not ship the
+// (shared/spec/cell.ts) runs in the Plan, Reduce and Aggregate Lambdas, whose bundles do not ship the
 // `mnist` package (~21 MB), so the per-class counts are constants here, checked against the
 // package by test/deep/mnist.test.ts. shared/deep/mnist.ts loads the digits (Worker only).
+import type { Problem } from "../spec/problems.js";
 
 export const imagePixels = 784;
 export const digitClasses = 10;
@@ -36,20 +37,60 @@ export function classCountsFor(samples: number, proportions?: readonly number[])
   return counts;
 }
 
-/** Problems with a selection, each naming the field (empty when usable). Never loads the digits. */
-export function mnistSelectionProblems(selection: MnistSelection): string[] {
-  const problems: string[] = [];
+/**
+ * Whether every class count `classCountsFor(samples, proportions)` gives fits in what the
+ * package holds.
+ */
+function fits(samples: number, proportions?: readonly number[]): boolean {
+  return classCountsFor(samples, proportions).every((n, c) => n <= mnistDigitCounts[c]!);
+}
+
+/**
+ * The largest `samples` whose split over the classes (`classCountsFor`) fits in the package:
+ * exact, by search. Largest remainder is not monotone (a larger total can give a class one
+ * digit fewer), so the fitting totals need not be a prefix: the search starts above every
+ * total that can fit and walks down. Class c alone gets at least floor(samples * p_c / total)
+ * digits, so no total from (held_c + 1) * total / p_c on fits; the search starts just above the
+ * smallest such bound and takes at most about total / p_c + 1 steps (~12 for equal shares).
+ * `proportions` must be usable (10 non-negative numbers, one positive).
+ */
+function largestSamples(proportions?: readonly number[]): number {
+  const shares = proportions ?? new Array<number>(digitClasses).fill(1);
+  const total = shares.reduce((s, p) => s + p, 0);
+  const bounds = shares.flatMap((p, c) => (p > 0 ? [Math.floor(((mnistDigitCounts[c]! + 1) * total) / p) + 1] : []));
+  let samples = Math.min(...bounds);
+  while (samples > 0 && !fits(samples, proportions)) samples -= 1;
+  return samples;
+}
+
+/**
+ * Problems with a selection, each at its field (empty when usable), in the words of the spec's
+ * problems ("expected ..., got ..."). Never loads the digits.
+ */
+export function mnistSelectionProblems(selection: MnistSelection): Problem[] {
+  const problems: Problem[] = [];
   const { samples, classProportions } = selection;
-  if (!Number.isInteger(samples) || samples < 1) problems.push(`samples must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(samples) || samples < 1) problems.push({ path: "samples", message: `expected a positive integer, got ${samples}` });
   if (classProportions !== undefined) {
     if (classProportions.length !== digitClasses)
-      problems.push(`classProportions must have ${digitClasses} entries (digits 0..9), got ${classProportions.length}`);
+      problems.push({
+        path: "classProportions",
+        message: `expected ${digitClasses} entries (digits 0..9), got ${classProportions.length}`,
+      });
     else if (classProportions.some((p) => !(p >= 0 && Number.isFinite(p))) || !classProportions.some((p) => p > 0))
-      problems.push("classProportions must be non-negative numbers, at least one positive");
+      problems.push({ path: "classProportions", message: "expected non-negative numbers, at least one positive" });
   }
-  if (problems.length === 0) {
-    classCountsFor(samples, classProportions).forEach((n, c) => {
-      if (n > mnistDigitCounts[c]!) problems.push(`samples: class ${c} needs ${n} digits, the mnist package holds ${mnistDigitCounts[c]}`);
+  if (problems.length === 0 && !fits(samples, classProportions)) {
+    // One problem, at the one field it is about, saying what is allowed (not one line per class).
+    const counts = classCountsFor(samples, classProportions);
+    const short = counts.flatMap((n, c) => (n > mnistDigitCounts[c]! ? [`class ${c} would need ${n}`] : []));
+    const needs = short.length <= 3 ? short.join(", ") : `${short.length} of the ${digitClasses} classes would need more`;
+    const shares = classProportions === undefined ? "equal class proportions" : "these classProportions";
+    problems.push({
+      path: "samples",
+      message:
+        `expected at most ${largestSamples(classProportions)} with ${shares} (the mnist package holds ` +
+        `${mnistDigitCounts.join(", ")} digits of classes 0..9: ${needs}), got ${samples}`,
     });
   }
   return problems;

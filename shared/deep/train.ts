@@ -22,7 +22,7 @@ import { features, maskedStep, type Architecture, type Weights } from "./network
 /** The families the deep experiment puts on its last hidden layer. */
 export type LastLayerMask = Extract<MaskFamily, { family: "dropout" | "dropblock" | "contiguous-dropblock" }>;
 
-export interface StoppingRule {
+interface StoppingRule {
   /** Relative decrease of the best objective that counts as progress. */
   tolerance: number;
   /** Epochs without progress before the learning rate is reduced (or training stops). */

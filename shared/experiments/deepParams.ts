@@ -6,8 +6,8 @@ import * as z from "zod";
 import { digitClasses, mnistSelectionProblems } from "../deep/mnistSelection.js";
 import { UsageError } from "../errors.js";
 import { hiddenUnitsSchema, maskFamilies, maskRuleProblems } from "../masks.js";
-import { variants } from "../spec/fields.js";
-import { formatProblem, issuesToProblems, specErrorMap } from "../spec/problems.js";
+import { isPlainObject, variants } from "../spec/fields.js";
+import { formatProblem, issuesToProblems, specErrorMap, type Problem } from "../spec/problems.js";
 
 const positiveInteger = z.number().int().min(1);
 
@@ -49,19 +49,54 @@ export const deepCellParamsSchema = z.strictObject({
 export type DeepCellParams = z.input<typeof deepCellParamsSchema>;
 export type ResolvedDeepCellParams = z.output<typeof deepCellParamsSchema>;
 
+/** The value the schema gives a field left out (its default: one place). */
+const defaultOf = <T>(schema: z.ZodType<T, unknown>): T => schema.parse(undefined);
+
 /**
- * Validate and fill defaults; every problem at once, each naming its field. Across fields:
- * every block family is compared with the partitioned closed form, so its k divides r; the
- * digits asked for must exist.
+ * The rules across a deep cell's fields, on raw (unparsed) parameters, each at the field to
+ * change; a field left out counts as its default, a field whose value is unusable (the schema
+ * reports it) leaves its rules unchecked. Beside the schema rather than a zod refinement, so
+ * they are reported with the fields' own problems (zod skips refinements once a field fails):
+ *   - every block family is compared with partitioned DropBlock's closed form, so k divides r
+ *     (shared/masks.ts says why per family);
+ *   - the digits asked for exist (shared/deep/mnistSelection.ts: counts only, the digits are not
+ *     loaded, so a spec is checked without the `mnist` package).
+ * `resolveDeepCellParams` and a spec's deep cells (shared/spec/cell.ts) both check with this.
+ */
+export function deepParamProblems(raw: unknown): Problem[] {
+  const given = (name: keyof typeof deepCellParamsSchema.shape): unknown => (isPlainObject(raw) ? raw[name] : undefined);
+  const or = <T>(value: unknown, schema: z.ZodType<T, unknown>): unknown => (value === undefined ? defaultOf(schema) : value);
+  const shape = deepCellParamsSchema.shape;
+  const hiddenUnits = or(given("hiddenUnits"), shape.hiddenUnits);
+  const problems = maskRuleProblems(given("mask"), { count: hiddenUnits, name: "hiddenUnits" }, ["mask"], { partitionedClosedForm: true });
+  const samples = or(given("samples"), shape.samples);
+  const proportions = given("classProportions");
+  // Entries that are not 10 non-negative numbers are the schema's to report; all zero is ours.
+  const usableProportions =
+    proportions === undefined ||
+    (Array.isArray(proportions) &&
+      proportions.length === digitClasses &&
+      proportions.every((p) => typeof p === "number" && Number.isFinite(p) && p >= 0));
+  if (typeof samples === "number" && Number.isInteger(samples) && samples >= 1 && usableProportions)
+    problems.push(
+      ...mnistSelectionProblems({
+        samples,
+        seed: 0, // the counts do not depend on it
+        ...(proportions !== undefined ? { classProportions: proportions as number[] } : {}),
+      }),
+    );
+  return problems;
+}
+
+/**
+ * Validate and fill defaults; every problem at once, each naming its field (the schema's, then
+ * `deepParamProblems` at the fields the schema found nothing wrong with).
  */
 export function resolveDeepCellParams(params: DeepCellParams): ResolvedDeepCellParams {
   const parsed = deepCellParamsSchema.safeParse(params, { error: specErrorMap, reportInput: true });
-  if (!parsed.success) throw new UsageError(`deep cell: ${issuesToProblems(parsed.error.issues).map(formatProblem).join("; ")}`);
-  const p = parsed.data;
-  const problems = [
-    ...maskRuleProblems(p.mask, { count: p.hiddenUnits, name: "hiddenUnits" }, ["mask"], { partitioned: true }).map(formatProblem),
-    ...mnistSelectionProblems({ samples: p.samples, seed: p.seed, classProportions: p.classProportions }),
-  ];
-  if (problems.length) throw new UsageError(`deep cell: ${problems.join("; ")}`);
-  return p;
+  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
+  const reported = new Set(problems.map((p) => p.path));
+  problems.push(...deepParamProblems(params).filter((p) => !reported.has(p.path)));
+  if (problems.length || !parsed.success) throw new UsageError(`deep cell: ${problems.map(formatProblem).join("; ")}`);
+  return parsed.data;
 }

@@ -3,18 +3,18 @@
 // Payloads carry references only (keys and hashes), never results, so every state stays far
 // below Step Functions' 256 KiB limit however large the sweep is.
 //
-// Flow: Plan -> DistributedMap(Worker, items read from the manifest, batched) -> Aggregate
-//       -> regression check. The store (filesystem directory or S3 bucket/prefix) is named by
+// Flow: Plan -> DistributedMap(Worker, items read from the manifest, batched)
+//       -> DistributedMap(Reduce, one slice of the sweep's cells each) -> Aggregate -> regression check. The store (filesystem directory or S3 bucket/prefix) is named by
 // the handler's environment (DROPSWEEP_STORE, a URL: file:///abs/dir or s3://bucket/prefix),
 // not by events (where things live in a store is shared/store/layout.ts). Each event is a zod schema and its type is inferred from it; the handlers
 // (functions/) check what they receive with these.
 import * as z from "zod";
 import { claimIdSchema } from "../claims/result.js";
 import { claimStatusSchema } from "../claims/status.js";
-import { SHA256_HEX } from "../spec/canonical.js";
-import { MAX_DEFINITION_BYTES } from "../store/layout.js";
+import { sha256HexSchema } from "../spec/canonical.js";
+import { MAX_DEFINITION_BYTES, MAX_SLICE_ROWS_BYTES } from "../store/layout.js";
 
-const hash = z.string().regex(SHA256_HEX, "expected a SHA-256 in hex (64 digits)");
+const hash = sha256HexSchema;
 const count = z.number().int().nonnegative();
 
 /**
@@ -33,6 +33,8 @@ export const planResultSchema = z.object({
   sweepId: hash,
   /** Where the Distributed Map's ItemReader finds the work left (JSON Lines of ManifestItem). */
   manifest: z.object({ bucket: z.string(), key: z.string() }),
+  /** Where the Reduce map's ItemReader finds the sweep's slices (JSON Lines of SliceItem). */
+  slices: z.object({ bucket: z.string(), key: z.string() }),
   total: count,
   cached: count,
   pending: count,
@@ -73,12 +75,55 @@ export const workerResultSchema = z.object({
 });
 export type WorkerResult = z.infer<typeof workerResultSchema>;
 
+/** One line of a sweep's `rows.jsonl` (keys.rows): a cell as its summary row starts. */
+export const sliceRowSchema = z.object({
+  hash,
+  /** The cell's value of every axis of the sweep (and its section, when there are several): the row's `parameters`. */
+  parameters: z.record(z.string(), z.unknown()),
+  /** This plan left it to compute (in the manifest): its row counts as computed, else as cached. */
+  pending: z.boolean(),
+});
+export type SliceRow = z.infer<typeof sliceRowSchema>;
+
+/**
+ * One line of `slices.jsonl` (keys.slices) and the Reduce event: a stretch of the sweep's cells
+ * in grid order (shared/pipeline/slices.ts) and where their lines of `rows.jsonl` are, with the
+ * SHA-256 of those bytes (Reduce refuses anything else, and a partial names the bytes it was made from).
+ */
+export const sliceItemSchema = z.object({
+  sweepId: hash,
+  /** 0, 1, ...: the slice's place in grid order, and its partial's name (keys.partial). */
+  slice: count,
+  /** Grid index of the slice's first cell. */
+  first: count,
+  cells: z.number().int().positive(),
+  rows: z.object({
+    offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    length: z.number().int().positive().max(MAX_SLICE_ROWS_BYTES),
+    sha256: hash,
+  }),
+});
+export type SliceItem = z.infer<typeof sliceItemSchema>;
+
+/** What one Reduce invocation returns: where it wrote the slice's partial and what the slice holds. */
+export const reduceResultSchema = z.object({
+  sweepId: z.string(),
+  slice: count,
+  partialKey: z.string(),
+  /** Cells of the slice with a usable result (computed, cached, diverged), and the others. */
+  usable: count,
+  unusable: count,
+});
+export type ReduceResult = z.infer<typeof reduceResultSchema>;
+
 /** Aggregate's input: the state machine's whole state (Plan's result plus the map's); only these matter. */
 export const aggregateEventSchema = z.looseObject({
   sweepId: hash,
   baselineKey: z.string().min(1).optional(),
   /** Where the Distributed Map wrote its result manifest (ResultWriter), when it did. */
   mapResult: z.unknown().optional(),
+  /** Where the Reduce map wrote its result manifest. */
+  reduceResult: z.unknown().optional(),
 });
 export type AggregateEvent = z.infer<typeof aggregateEventSchema>;
 

@@ -24,6 +24,7 @@ import { forEachLimit } from "./concurrency.js";
 import { type CellReference, type ManifestItem, type PlanEvent, type PlanResult } from "./contract.js";
 import { DEFINITIONS_PER_BUNDLE, MAX_DEFINITION_BYTES, keys } from "../store/layout.js";
 import { silentLog, type PipelineLog } from "./log.js";
+import { writeSlices } from "./slices.js";
 
 export interface PipelineOptions {
   /** Defaults to the loaded kernels' `kernelVersion()`. */
@@ -36,6 +37,8 @@ export interface PipelineOptions {
    * listing of `cells/` rather than key by key. @default 1000
    */
   listFromCells?: number;
+  /** Cells per slice of the sweep (slices.ts; tests make slices small). @default CELLS_PER_SLICE */
+  cellsPerSlice?: number;
 }
 
 /** The listings stop (cells are then read key by key) past this many keys, in all, per cell of the sweep. */
@@ -76,10 +79,13 @@ export async function plan(store: Store, event: PlanEvent, options: PipelineOpti
     sweep.cells.length >= (options.listFromCells ?? 1000) ? await listResults(store, sweep.cells.length, concurrency) : undefined;
   const pending = await pendingCells(store, sweep, kernelVersion, log, concurrency, listed);
   await store.put(keys.manifest(sweepId), jsonLines(pending.items), { contentType: "application/jsonl" });
+  // The slices the Reduce map reads (slices.ts), with which cells this plan left to compute.
+  await writeSlices(store, sweepId, sweep.resolved.cells, new Set(pending.items.map((item) => item.hash)), options.cellsPerSlice);
 
   const result: PlanResult = {
     sweepId,
     manifest: locate(store, keys.manifest(sweepId)),
+    slices: locate(store, keys.slices(sweepId)),
     total: sweep.cells.length,
     cached: sweep.cells.length - pending.items.length,
     pending: pending.items.length,

@@ -41,6 +41,21 @@ export interface ReportCell {
   monteCarlo?: { mean: number; standardError: number; deterministic: number; samples?: number };
 }
 
+/** The long series of a cell: read only for the few cells a plot draws whole. */
+type HeavyFields = "spectra" | "curve" | "blockNorms";
+
+/**
+ * What the report reads of every cell (panels' `add`: no spectra, curves or block norms), a few
+ * hundred bytes at most: Reduce keeps it for each cell (shared/pipeline/reduce.ts), so the report
+ * of a sweep of 10^5 cells needs only the few results it draws whole.
+ */
+export type ReportCellFacts = Omit<ReportCell, HeavyFields>;
+
+export function cellFacts(cell: ReportCell): ReportCellFacts {
+  const { spectra: _spectra, curve: _curve, blockNorms: _blockNorms, ...facts } = cell;
+  return facts;
+}
+
 /** Parameter paths that tell replicates apart rather than configurations. */
 const replicateFields = new Set(["seed"]);
 

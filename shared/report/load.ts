@@ -4,7 +4,7 @@
 // Aggregate step already holds the summary and streams the results itself.
 import { basename, dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { keys } from "../store/layout.js";
+import { keys, sweepIdOfKey } from "../store/layout.js";
 import { openStore, type OpenStoreOptions } from "../store/open.js";
 import type { Store } from "../store/store.js";
 import { summarise } from "../pipeline/aggregate.js";
@@ -13,17 +13,13 @@ import { parseSummary, SummaryFormatError, type Summary } from "../results/summa
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-export function summaryKey(sweepId: string): string {
-  return keys.report(sweepId, "summary.json");
-}
-
 /**
  * The sweep's summary, checked; a UsageError names what is missing or wrong. A summary an older
  * dropsweep wrote is not read: it is regenerated from the sweep's stored results (the claims
  * evaluated again, no cell recomputed, nothing written here), and `onRegenerated` says so.
  */
 export async function loadSummary(store: Store, sweepId: string, onRegenerated: (message: string) => void = () => {}): Promise<Summary> {
-  const key = summaryKey(sweepId);
+  const key = keys.summary(sweepId);
   const bytes = await store.get(key);
   if (!bytes) {
     const known = await sweepsStartingWith(store, sweepId);
@@ -55,7 +51,7 @@ export async function loadSummary(store: Store, sweepId: string, onRegenerated: 
  * (`dropsweep run` prints the first 12 characters).
  */
 export async function resolveSweepId(store: Store, id: string): Promise<string> {
-  if (await store.exists(summaryKey(id))) return id;
+  if (await store.exists(keys.summary(id))) return id;
   const matches = (await sweepsStartingWith(store, id)).filter((m) => m.length > id.length);
   if (matches.length > 1)
     throw new UsageError(
@@ -67,8 +63,8 @@ export async function resolveSweepId(store: Store, id: string): Promise<string> 
 async function sweepsStartingWith(store: Store, id: string): Promise<string[]> {
   const ids = new Set<string>();
   for await (const key of store.list(`sweeps/${id}`)) {
-    const match = /^sweeps\/([^/]+)\//.exec(key);
-    if (match && match[1]!.startsWith(id)) ids.add(match[1]!);
+    const sweep = sweepIdOfKey(key);
+    if (sweep?.startsWith(id)) ids.add(sweep);
   }
   return [...ids];
 }

@@ -1,6 +1,7 @@
 // The report model: everything report.html and report.md show, computed once from the summary
-// and one pass over the cell results (an async stream, so a large sweep is never held in
-// memory: only the representative cells drawn in per-configuration plots are kept whole).
+// and one pass over the cells (an async stream of results, or of their facts from Aggregate's
+// partials: a large sweep is never held whole; only the representative cells drawn in
+// per-configuration plots are kept or read whole).
 // Renderers (html.ts, markdown.ts) only lay this out.
 //
 // The plots are a table of panels (shared/report/panels), the claims' own in the claims' order:
@@ -9,9 +10,10 @@ import { posix } from "node:path";
 import { claimById, claims as claimModules } from "../claims/list.js";
 import type { ClaimResult } from "../claims/result.js";
 import { keys } from "../store/layout.js";
+import { emptyMetrics } from "../results/metrics.js";
 import type { Regression, Summary, SummaryRow } from "../results/summary.js";
 import { compareWithBaseline, unmatchedCells } from "./baseline.js";
-import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell } from "./cells.js";
+import { groupConfigurations, numberAt, pickConfigurations, type Configurations, type ReportCell, type ReportCellFacts } from "./cells.js";
 import { defaultLimits, type ReportLimits } from "./limits.js";
 import { capNote, type Drawn, type Panel, type PanelContext, type PlotSpec } from "./panels/panel.js";
 import { rankVerdicts, rankView, type RankView } from "./rank.js";
@@ -33,6 +35,11 @@ export interface ReportOptions {
   regenerate?: string;
   /** Read one cell's result again after the stream (claim 7's pairs are known only then). */
   fetchCell?: (hash: string) => Promise<ReportCell | undefined>;
+  /**
+   * The stream carries every cell's facts only (Aggregate's partials): the representatives drawn
+   * whole are read again with `fetchCell`, so the report reads at most a few results.
+   */
+  factsOnly?: boolean;
 }
 
 export interface ClaimView {
@@ -106,7 +113,7 @@ const maxFailuresListed = 200;
 
 export async function buildReportModel(
   summary: Summary,
-  results: AsyncIterable<ReportCell>,
+  results: AsyncIterable<ReportCell | ReportCellFacts> | Iterable<ReportCell | ReportCellFacts>,
   options: ReportOptions = {},
 ): Promise<ReportModel> {
   const limits = { ...defaultLimits, ...options.limits };
@@ -122,14 +129,20 @@ export async function buildReportModel(
   };
   const representatives = chooseRepresentatives(summary, configurations, limits.configurations);
 
-  // One pass over the results: every panel sees every cell; the representatives are kept whole.
+  // One pass over the results: every panel sees every cell; the representatives are kept whole
+  // (or, from a stream of facts, read again: at most `limits.configurations` results).
   const runs = reportPanels.map((panel) => ({ panel, run: panel.start(context) }));
   const kept = new Map<string, ReportCell>();
   const delivered = new Set<string>();
   for await (const cell of results) {
     delivered.add(cell.hash);
-    if (representatives.hashes.has(cell.hash)) kept.set(cell.hash, cell);
+    if (!options.factsOnly && representatives.hashes.has(cell.hash)) kept.set(cell.hash, cell);
     for (const { run } of runs) run.add?.(cell);
+  }
+  if (options.factsOnly) {
+    const drawnWhole = [...representatives.hashes].filter((hash) => delivered.has(hash));
+    const read = await Promise.all(drawnWhole.map(async (hash) => [hash, await options.fetchCell?.(hash)] as const));
+    for (const [hash, cell] of read) if (cell) kept.set(hash, cell);
   }
 
   const health = resultHealth(summary, delivered, options.unreadable);
@@ -242,15 +255,7 @@ function resultHealth(summary: Summary, delivered: ReadonlySet<string>, unreadab
     const reason = corruptReason.get(row.hash);
     if (reason === undefined) return row;
     const { hash, parameters } = row;
-    const none = {
-      objectiveGap: null,
-      spectrumError: null,
-      balanceRatio: null,
-      learnedRank: null,
-      closedFormRank: null,
-      representable: null,
-    };
-    return { hash, parameters, ...none, status: "corrupt", error: `result is corrupt: ${reason}` };
+    return { hash, parameters, ...emptyMetrics(), status: "corrupt", error: `result is corrupt: ${reason}` };
   });
   // Recounted from the rows as shown, so computed + cached + failed stays the total.
   const current: Summary = corruptResults.length > 0 ? { ...summary, cells: countCells(rows), rows } : summary;

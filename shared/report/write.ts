@@ -6,7 +6,7 @@ import type { Store } from "../store/store.js";
 import { keys } from "../store/layout.js";
 import { readCellError, readResult, type CellResult } from "../results/result.js";
 import type { Regression, Summary } from "../results/summary.js";
-import { fromCellResult, type ReportCell } from "./cells.js";
+import { fromCellResult, type ReportCell, type ReportCellFacts } from "./cells.js";
 import { renderHtml } from "./html.js";
 import { plotFile, renderMarkdown } from "./markdown.js";
 import { buildReportModel, type ReportModel, type ReportOptions } from "./model.js";
@@ -24,15 +24,24 @@ export interface WrittenReport {
   model: ReportModel;
 }
 
+/**
+ * What the report is drawn from besides the summary: the cell results (streamed, `dropsweep
+ * report`), or every cell's facts (Aggregate, from the partials; the cells drawn whole are read
+ * from the store).
+ */
+export type ReportInput = AsyncIterable<CellResult> | { facts: Iterable<ReportCellFacts> };
+
 export async function writeReport(
   store: Store,
   sweepId: string,
   summary: Summary,
-  results: AsyncIterable<CellResult>,
+  input: ReportInput,
   options: ReportOptions = {},
 ): Promise<WrittenReport> {
   if (summary.sweepId !== sweepId) throw new Error(`writeReport: summary is for sweep ${summary.sweepId}, not ${sweepId}`);
-  const model = await buildReportModel(summary, reportCells(results), {
+  const facts = "facts" in input;
+  const model = await buildReportModel(summary, facts ? input.facts : reportCells(input), {
+    factsOnly: facts,
     cellError: async (hash) => (await readCellError(store, hash))?.error,
     fetchCell: async (hash) => {
       const read = await readResult(store, hash);
@@ -69,7 +78,7 @@ export async function writeReport(
   // regeneration without one); keep every field the pipeline wrote.
   const { report: _report, baseline: _baseline, regressions: _regressions, ...pipelineFields } = summary;
   const augmented: Summary = { ...pipelineFields, ...fields };
-  const summaryKey = keys.report(sweepId, "summary.json");
+  const summaryKey = keys.summary(sweepId);
   await store.put(summaryKey, JSON.stringify(augmented, null, 2) + "\n", { contentType: "application/json" });
   written.push(summaryKey);
   return { keys: written, summary: augmented, regressions: model.baseline?.regressions ?? [], model };

@@ -26,7 +26,7 @@ export interface CellResult {
   curves: Record<string, number[]>;
 }
 
-export interface Envelope {
+interface Envelope {
   sha256: string;
   result: CellResult;
 }
@@ -62,7 +62,7 @@ export type ResultRead = { state: "valid"; result: CellResult } | { state: "miss
  * stored result of a sweep). Returns undefined for intact bytes of `hash`'s result, else why not;
  * "not canonical" means only that this fast check cannot tell (openResult can).
  */
-export function checkResultBytes(hash: string, bytes: Uint8Array): string | undefined {
+function checkResultBytes(hash: string, bytes: Uint8Array): string | undefined {
   const n = bytes.byteLength;
   if (n < PREFIX.length + SUFFIX_LENGTH || !startsWith(bytes, PREFIX, 0)) return "not canonical";
   const suffix = new TextDecoder().decode(bytes.subarray(n - SUFFIX_LENGTH));

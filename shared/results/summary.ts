@@ -6,6 +6,7 @@
 // regenerate it from the stored results.
 import * as z from "zod";
 import { claimIds, claimResultSchema } from "../claims/result.js";
+import { sha256HexSchema } from "../spec/canonical.js";
 import { formatProblem, issuesToProblems, specErrorMap } from "../spec/problems.js";
 import { rowMetricsShape } from "./metrics.js";
 
@@ -21,7 +22,7 @@ const count = z.number().int().nonnegative();
 // report rewrites from a parsed copy reads the same.
 export const summaryRowSchema = z
   .object({
-    hash: z.string().regex(/^[0-9a-f]{64}$/, "expected a cell hash (64 hex digits)"),
+    hash: sha256HexSchema,
     /** The cell's value of every axis of the sweep (and its section, when there are several). */
     parameters: z.record(z.string(), z.unknown()),
     objectiveGap: rowMetricsShape.objectiveGap,

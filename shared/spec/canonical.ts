@@ -7,6 +7,7 @@
 // builds no path strings while it works (the path of a refused value is found again only when
 // one is refused), and a `CanonicalCache` reuses the text of sub-objects shared by many cells.
 import * as crypto from "node:crypto";
+import * as z from "zod";
 
 /**
  * Canonical text of objects by identity, for values that share sub-objects (the cells of one
@@ -117,6 +118,9 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Arra
 
 /** What `sha256Hex` writes: 64 lowercase hex digits (cell hashes, sweep ids, bundle names). */
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** A SHA-256 as `sha256Hex` writes it, in a schema: the one check of a hash in events, summaries and claims. */
+export const sha256HexSchema = z.string().regex(SHA256_HEX, "expected a SHA-256 in hex (64 lowercase digits)");
 
 export function sha256Hex(data: string | Uint8Array): string {
   return oneShot ? oneShot("sha256", data, "hex") : crypto.createHash("sha256").update(data).digest("hex");

@@ -4,8 +4,7 @@
 // from a spec's fields and grid. Names follow THEORY.md: Y (m x N) targets, X (d x N) data,
 // r = hiddenUnits, theta = keepProbability, k = blockSize.
 import * as z from "zod";
-import { mnistSelectionProblems } from "../deep/mnistSelection.js";
-import { deepCellParamsSchema, type ResolvedDeepCellParams } from "../experiments/deepParams.js";
+import { deepCellParamsSchema, deepParamProblems, type ResolvedDeepCellParams } from "../experiments/deepParams.js";
 import { hiddenUnitsSchema, maskRuleProblems, maskSchema, type MaskFamily } from "../masks.js";
 import { flag, integer, isPlainObject, number, oneOf, variants } from "./fields.js";
 import { issuesToProblems, specErrorMap, type Problem } from "./problems.js";
@@ -198,7 +197,7 @@ export function resolveCell(raw: unknown): CellCheck {
  * Whether a cell's resolution depends on its seed only through the `seed` field itself: then
  * the same fields with another valid seed resolve to this cell with that seed, and planning
  * validates one cell per grid combination and the seed of each (shared/spec/spec.ts). Not for
- * deep cells, whose MNIST selection is checked per seed (deepConstraints).
+ * deep cells: their checks (deepParamProblems) run for each seed, though today none reads it.
  */
 export function seedIndependent(cell: Cell): boolean {
   return cell.experiment !== "deep";
@@ -233,7 +232,7 @@ function field(raw: unknown, path: string): unknown {
  */
 function constraints(raw: unknown): Problem[] {
   const experiment = field(raw, "experiment");
-  if (experiment === "deep") return deepConstraints(raw);
+  if (experiment === "deep") return deepParamProblems(raw);
   if (experiment !== "linear-factorisation" && experiment !== "linear-regression") return [];
   const problems = maskRuleProblems(field(raw, "mask"), { count: field(raw, "sizes.hiddenUnits"), name: "sizes.hiddenUnits" });
   const samplesName = experiment === "linear-factorisation" ? "sizes.n" : "sizes.N";
@@ -258,30 +257,5 @@ function constraints(raw: unknown): Problem[] {
       path: "sizes.d",
       message: `expected at most sizes.N = ${samples} (X X^T must be invertible, THEORY.md "Data matrix"), got ${d}`,
     });
-  return problems;
-}
-
-/**
- * Deep cells: every block family is compared with the partitioned closed form, so k divides r;
- * the digits asked for must exist (shared/deep/mnistSelection.ts: counts only, the digits are not loaded).
- */
-function deepConstraints(raw: unknown): Problem[] {
-  const hiddenUnits = field(raw, "hiddenUnits") ?? deepCellParamsSchema.shape.hiddenUnits.parse(undefined); // its default
-  const problems = maskRuleProblems(field(raw, "mask"), { count: hiddenUnits, name: "hiddenUnits" }, ["mask"], { partitioned: true });
-  const samples = count(raw, "samples") ?? 1000;
-  const proportions = field(raw, "classProportions");
-  const usable =
-    proportions === undefined ||
-    (Array.isArray(proportions) && proportions.length === 10 && proportions.every((p) => typeof p === "number" && p >= 0));
-  const seed = field(raw, "seed");
-  if (usable)
-    for (const problem of mnistSelectionProblems({
-      samples,
-      seed: typeof seed === "number" ? seed : 0,
-      ...(proportions ? { classProportions: proportions as number[] } : {}),
-    })) {
-      const path = problem.startsWith("classProportions") ? "classProportions" : "samples";
-      problems.push({ path, message: problem.startsWith(`${path}: `) ? problem.slice(path.length + 2) : problem });
-    }
   return problems;
 }

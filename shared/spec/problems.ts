@@ -140,7 +140,7 @@ export function yamlProblems(errors: readonly YamlError[], text: string): Proble
  * caret under the column (the parser's own code frame is several lines and may show the line
  * before instead).
  */
-export function yamlProblem(error: YamlError, text: string): Problem {
+function yamlProblem(error: YamlError, text: string): Problem {
   const first = error.message.split("\n")[0]!.replace(/:\s*$/, "");
   const position = error.linePos?.[0];
   const line = position ? text.split(/\r?\n/)[position.line - 1] : undefined;

@@ -54,10 +54,10 @@ import { SpecError, issuesToProblems, show, specErrorMap, unknownField, yamlProb
 import { RESERVED, SECTION_FIELDS, TOP_FIELDS, TOP_ONLY, cellFields, topSchema, type SectionInput } from "./specFields.js";
 import { quoteAll, union, unreadFields, without } from "./unread.js";
 
-export const DEFAULT_MAX_CELLS = 20_000;
+const DEFAULT_MAX_CELLS = 20_000;
 
 /** One axis of a section's grid: step i sets `paths[j]` to `values[i][j]`. */
-export interface Axis {
+interface Axis {
   /** Where the axis is written, e.g. `grid["mask.blockSize"]`, `sections[1].zip[0]`, `seeds`. */
   source: string;
   paths: string[];
@@ -73,7 +73,7 @@ export interface ResolvedSection {
 }
 
 /** A cell as planned: its identity, where it came from, and the fully resolved cell. */
-export interface PlannedCell {
+interface PlannedCell {
   hash: string;
   section: number;
   /** The value of every axis path for this cell (plus `section` when the spec has sections). */
@@ -131,7 +131,7 @@ const ANY_CELL_FIELDS = union(experimentKinds.map((kind) => experimentFields(kin
 const PATH = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
 
 /** Validate and expand an already-parsed spec value. */
-export function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck {
+function checkSpecValue(value: unknown, options: SpecOptions): SpecCheck {
   if (!isPlainObject(value))
     return { ok: false, problems: [{ path: "", message: `expected a mapping of spec fields, got ${show(value)}` }] };
   // A malformed spec field (a grid entry that is not a list, say) is reported and left out, so
@@ -341,7 +341,7 @@ function unique(problems: readonly Problem[]): Problem[] {
 }
 
 /** The sweep id: SHA-256 (hex) of the resolved spec's canonical JSON. */
-export function sweepIdOf(resolved: ResolvedSweep): string {
+function sweepIdOf(resolved: ResolvedSweep): string {
   return sha256Hex(canonicalJson(resolved));
 }
 

@@ -26,7 +26,7 @@ const sectionFields = {
     })
     .optional(),
 };
-export const sectionSchema = z.looseObject(sectionFields);
+const sectionSchema = z.looseObject(sectionFields);
 export const topSchema = z.looseObject({
   ...sectionFields,
   description: z.string({ error: "expected text" }).optional(),

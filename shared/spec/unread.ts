@@ -91,7 +91,7 @@ export function unreadFields(
 }
 
 /** `not a field of mask.family "dropout"; expected one of: family, keepProbability`, and the like. */
-export function unreadMessage(path: string, cells: readonly Cell[]): string {
+function unreadMessage(path: string, cells: readonly Cell[]): string {
   const parts = path.split(".");
   const key = parts.pop()!;
   const parentPath = parts.join(".");

@@ -17,7 +17,22 @@ export const keys = {
   cells: (sweepId: string) => `sweeps/${sweepId}/cells.jsonl`,
   /** The cells still to compute when Plan ran (ManifestItem lines). */
   manifest: (sweepId: string) => `sweeps/${sweepId}/manifest.jsonl`,
+  /**
+   * Every cell of the sweep as its summary row starts (SliceRow lines: hash, parameters, whether
+   * this plan left it to compute), in grid order; Reduce reads one slice of it by byte range.
+   */
+  rows: (sweepId: string) => `sweeps/${sweepId}/rows.jsonl`,
+  /** The Reduce map's items: one SliceItem a line, each CELLS_PER_SLICE cells of `rows` (shared/pipeline/slices.ts). */
+  slices: (sweepId: string) => `sweeps/${sweepId}/slices.jsonl`,
+  /**
+   * What Reduce gathered from one slice's results (rows, claim evidence, report facts;
+   * shared/pipeline/partial.ts), merged by Aggregate. Derived and rebuilt every run, so kept
+   * under one prefix that expires (infra/bucketDefaults.ts).
+   */
+  partial: (sweepId: string, slice: number | string) => `partials/${sweepId}/${slice}.jsonl`,
   report: (sweepId: string, file: string) => `sweeps/${sweepId}/report/${file}`,
+  /** The sweep's summary.json (written last of its report: a reader who finds it finds the report). */
+  summary: (sweepId: string) => `sweeps/${sweepId}/report/summary.json`,
   /** Cell definitions (CellDocument lines), written by Plan; `bundle` is the SHA-256 of the file. */
   definitions: (bundle: string) => `definitions/${bundle}.jsonl`,
   result: (hash: string) => `cells/${hash}/result.json`,
@@ -26,6 +41,11 @@ export const keys = {
   /** Why the cell's last attempt failed; a later success leaves it stale (result.json wins). */
   error: (hash: string) => `cells/${hash}/error.json`,
 } as const;
+
+/** The sweep a key under `sweeps/` belongs to (the inverse of the sweep keys above), else undefined. */
+export function sweepIdOfKey(key: string): string | undefined {
+  return /^sweeps\/([^/]+)\//.exec(key)?.[1];
+}
 
 /**
  * Cells of the grid per bundle: Plan cuts the sweep at every 1,000 cells of grid order and
@@ -37,3 +57,9 @@ export const DEFINITIONS_PER_BUNDLE = 1000;
 
 /** A definition longer than this is refused unread: a damaged manifest must not make a Worker allocate gigabytes. */
 export const MAX_DEFINITION_BYTES = 16 * 2 ** 20;
+
+/**
+ * A slice's lines of `rows.jsonl` longer than this are refused unread (a damaged slices.jsonl
+ * must not make Reduce allocate gigabytes): 1,000 rows of up to 64 KiB of parameters each.
+ */
+export const MAX_SLICE_ROWS_BYTES = 64 * 2 ** 20;

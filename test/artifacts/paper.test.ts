@@ -113,6 +113,7 @@ describe("(d) the paper sweep through the local runner with the cdk.out bundles"
         handlers: {
           plan: (e) => functions.plan.invoke(e),
           worker: (e) => functions.worker.invoke(e),
+          reduce: (e) => functions.reduce.invoke(e),
           aggregate: (e) => functions.aggregate.invoke(e),
         },
         progress: progressPrinter("paper through the bundles"),

@@ -1,8 +1,8 @@
 // The synthesized state machine of cdk.out, executed by the local runner's engine
-// (infra/local: rendered, Distributed Map lowered, aws-local-stepfunctions), with its three Task
+// (infra/local: rendered, Distributed Map lowered, aws-local-stepfunctions), with its four Task
 // functions served by pools of bundle containers (lambda.ts): every event a bundle receives is
 // the one the state machine's definition builds (Plan: the execution input; Worker: ItemBatcher's
-// {Items, BatchInput}; Aggregate: the whole state).
+// {Items, BatchInput}; Reduce: a line of slices.jsonl; Aggregate: the whole state).
 import { executeLocally, renderStateMachine, storeLocator, type ExecutionOutcome, type Notice } from "../../infra/local/index.js";
 import { stateNames } from "../../infra/sweepStateMachine.js";
 import type { CfnTemplate } from "../../infra/synth.js";
@@ -63,8 +63,9 @@ export async function runThroughBundles(run: BundleRun): Promise<ExecutionOutcom
       const sent = run.notify?.(notice);
       if (sent) pending.push(sent);
     },
-    phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
+    phases: { [stateNames.plan]: "plan", [stateNames.reduce]: "aggregate", [stateNames.aggregate]: "aggregate" },
     planState: stateNames.plan,
+    cellsMap: stateNames.cells,
   });
   await Promise.all(pending);
   return outcome;

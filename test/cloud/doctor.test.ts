@@ -1,17 +1,20 @@
 // `dropsweep cloud doctor` against moto_server: stacks made with CloudFormation (the outputs,
 // the Worker function with or without a reservation, the state machine's Distributed Map, the
-// alarm topic and its subscriptions) and the CDK bootstrap parameter in SSM. moto has no
+// alarm topic and its subscriptions, the bucket and the baseline in it) and the CDK bootstrap
+// parameter in SSM. moto has no
 // Lambda GetAccountSettings, so the CLI's endpoint is a loopback proxy that answers that one
 // call as a test sets it (a new account's 10, a grown one's 1000, or AccessDenied) and passes
 // every other request to moto unchanged.
 import { createServer, request, type Server } from "node:http";
 import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootstrapRequirement, distributedMaps } from "../../cli/commands/cloud/doctor.js";
 import { outputNames } from "../../infra/names.js";
 import { synthStack } from "../../infra/synth.js";
 import { cli } from "../hardening/helpers.js";
+import { fixtureSweep } from "../report/fixtures.js";
 import { executeStateMachines, motoAvailable, startMoto, type Moto } from "./moto.js";
 
 const available = motoAvailable();
@@ -67,7 +70,14 @@ interface StackShape {
   reserved?: number;
   subscriber?: boolean;
   outputs?: boolean;
+  /** The stored baseline: a summary (the default), bytes as given, or none. */
+  baseline?: "summary" | string | null;
+  /** Whether the stack runs the scheduled reproduction (its ScheduledSpecKey output). @default true */
+  schedule?: boolean;
 }
+
+const baselineKey = "baselines/paper.json";
+const bucketOf = (stack: string) => `${stack.toLowerCase()}-bucket`;
 
 /** A stack shaped like the deployed one, in moto, made by CloudFormation as `cdk deploy` would. */
 async function createStack(name: string, shape: StackShape = {}): Promise<void> {
@@ -114,6 +124,7 @@ async function createStack(name: string, shape: StackShape = {}): Promise<void> 
           DefinitionString: { "Fn::Sub": [JSON.stringify(definition), { WorkerArn: { "Fn::GetAtt": ["Worker", "Arn"] } }] },
         },
       },
+      Store: { Type: "AWS::S3::Bucket", Properties: { BucketName: bucketOf(name) } },
       // (moto's CloudFormation makes no AWS::SNS::Subscription; the topic's own list it does.)
       Regressions: {
         Type: "AWS::SNS::Topic",
@@ -124,9 +135,11 @@ async function createStack(name: string, shape: StackShape = {}): Promise<void> 
       shape.outputs === false
         ? { Other: { Value: "x" } }
         : {
-            [outputNames.bucket]: { Value: `${name.toLowerCase()}-bucket` },
+            [outputNames.bucket]: { Value: { Ref: "Store" } },
             [outputNames.stateMachine]: { Value: { Ref: "Sweep" } },
             [outputNames.regressionTopic]: { Value: { Ref: "Regressions" } },
+            [outputNames.baselineKey]: { Value: baselineKey },
+            ...(shape.schedule === false ? {} : { [outputNames.scheduledSpecKey]: { Value: `sweeps/${"a".repeat(64)}/spec.yaml` } }),
           },
   };
   const cfn = new CloudFormationClient({ region, endpoint: moto.endpoint });
@@ -134,6 +147,15 @@ async function createStack(name: string, shape: StackShape = {}): Promise<void> 
     await cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: JSON.stringify(template) }));
   } finally {
     cfn.destroy();
+  }
+  const baseline = shape.baseline === undefined ? "summary" : shape.baseline;
+  if (baseline === null || shape.outputs === false) return;
+  const s3 = new S3Client({ region, endpoint: moto.endpoint, forcePathStyle: true });
+  try {
+    const body = baseline === "summary" ? JSON.stringify(fixtureSweep().summary) : baseline;
+    await s3.send(new PutObjectCommand({ Bucket: bucketOf(name), Key: baselineKey, Body: body }));
+  } finally {
+    s3.destroy();
   }
 }
 
@@ -166,8 +188,10 @@ describe("cloud doctor's parsing of what it reads", () => {
         typeof p === "string" ? p : "Fn::GetAtt" in (p as object) ? "arn:aws:lambda:us-east-1:123456789012:function:Worker" : "aws",
       )
       .join("");
-    expect(distributedMaps(text)).toEqual([
+    // Both maps' Lambdas count against the account's concurrency (they run one after the other).
+    expect(distributedMaps(text).sort((a, b) => a.state.localeCompare(b.state))).toEqual([
       { state: "Cells", maxConcurrency: 200, worker: "arn:aws:lambda:us-east-1:123456789012:function:Worker" },
+      { state: "Slices", maxConcurrency: 200, worker: "arn:aws:lambda:us-east-1:123456789012:function:Worker" },
     ]);
     expect(bootstrapRequirement(template)).toEqual({ parameter: bootstrapParameter, minimum: 6 });
   });
@@ -193,6 +217,9 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     await createStack("Unheard", { subscriber: false });
     await createStack("Foreign", { outputs: false });
     await createStack("Unlimited", { maxConcurrency: 0 });
+    await createStack("Unbaselined", { baseline: null });
+    await createStack("Unscheduled", { baseline: null, schedule: false });
+    await createStack("Outdated", { baseline: JSON.stringify({ sweepId: "old", claims: [] }) });
   }, 120_000);
 
   afterAll(async () => {
@@ -215,6 +242,9 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     );
     expect(result.out).toMatch(/^ok {6}CDK bootstrap: bootstrap version 27; this checkout's stack needs 6 or newer$/m);
     expect(result.out).toMatch(/^ok {6}alarm topic: 1 confirmed subscription \(email me@example\.com\)$/m);
+    expect(result.out).toMatch(
+      /^ok {6}baseline: s3:\/\/healthy-bucket\/baselines\/paper\.json: the summary of sweep fixture-sweep \(17 cells\)$/m,
+    );
     expect(result.out).toMatch(/ready: every check passed\n$/);
   });
 
@@ -277,6 +307,36 @@ describe.runIf(available)("dropsweep cloud doctor against moto_server", () => {
     } finally {
       await setBootstrapVersion("27");
     }
+  });
+
+  it("no baseline stored: says the scheduled run fails without one and how to promote one, exit 1", async () => {
+    account = { limit: 1000, unreserved: 1000 };
+    const result = await doctor("Unbaselined");
+    expect(result.code).toBe(1);
+    const [line] = checkLines(result.out, "baseline");
+    expect(line).toBe(
+      "CHANGE  baseline: no baseline at s3://unbaselined-bucket/baselines/paper.json (the BaselineKey output): the scheduled run compares its summary with it and fails without one; a deployment creates none, on purpose (a baseline is a reviewed run)\n" +
+        "        -> run the scheduled sweep once, npx dropsweep cloud start SPEC --stack Unbaselined (SPEC: the file dropsweep:scheduledSpec names, sweeps/paper.yaml by default), wait for it and review its report, then promote its summary: npx dropsweep cloud fetch SPEC --stack Unbaselined --out DIR, then aws s3 cp DIR/summary.json s3://unbaselined-bucket/baselines/paper.json",
+    );
+    expect(result.out).toMatch(/1 finding to act on/);
+  });
+
+  it("no baseline and no schedule: nothing compares with it, so no finding", async () => {
+    const result = await doctor("Unscheduled");
+    expect(result.code, result.out).toBe(0);
+    expect(checkLines(result.out, "baseline")[0]).toMatch(
+      /^ok {6}baseline: no baseline at s3:\/\/unscheduled-bucket\/baselines\/paper\.json; the stack has no schedule/,
+    );
+  });
+
+  it("a baseline an older dropsweep wrote: the scheduled run would fail on it; says how to regenerate it", async () => {
+    const result = await doctor("Outdated");
+    expect(result.code).toBe(1);
+    const [line] = checkLines(result.out, "baseline");
+    expect(line).toMatch(
+      /^CHANGE {2}baseline: s3:\/\/outdated-bucket\/baselines\/paper\.json is not a summary this dropsweep reads, so the scheduled run fails on it: .*no format field: written by an older dropsweep/,
+    );
+    expect(line).toContain("-> regenerate it from the stored results (npx dropsweep report SWEEP --store s3://outdated-bucket)");
   });
 
   it("a stack without dropsweep's outputs: says to deploy this project's stack", async () => {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "../hardening/helpers.js";
+import { listedSubcommand } from "./cliHelp.js";
 
 const projectRoot = join(import.meta.dirname, "..", "..");
 const stackTrace = /\n\s+at .+[:(]\d+/;
@@ -215,6 +216,22 @@ describe("dropsweep cloud when AWS refuses or cannot be reached", () => {
 });
 
 describe("dropsweep cloud arguments", () => {
+  it("lists each subcommand with the arguments of its own usage line", async () => {
+    const { code, out } = await cli("cloud", "--help");
+    expect(code).toBe(0);
+    for (const subcommand of ["start", "status", "fetch", "doctor"]) {
+      const own = await cli("cloud", subcommand, "--help");
+      // Its usage line: "usage: dropsweep cloud start SPEC (--stack NAME | ...) ...": the words before the first option.
+      const words = own.out.split("\n")[0]!.replace(`usage: dropsweep cloud ${subcommand}`, "").trim().split(" ");
+      const args = words.slice(
+        0,
+        words.findIndex((w) => w.startsWith("-") || w.startsWith("(") || w.startsWith("[-")),
+      );
+      const shown = args.map((a) => (a.startsWith("[") ? a : `<${a}>`));
+      expect(listedSubcommand(out, subcommand), subcommand).toBe([subcommand, ...shown].join(" "));
+    }
+  });
+
   it("an unknown subcommand is one message", async () => {
     const result = await cli("cloud", "launch");
     expect(result.code).toBe(2);

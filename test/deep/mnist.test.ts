@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { availableDigits, classCountsFor, imagePixels, mnistSelectionProblems, mnistTrainingSet } from "../../shared/deep/mnist.js";
 import { mnistDigitCounts } from "../../shared/deep/mnistSelection.js";
+import { formatProblem } from "../../shared/spec/problems.js";
 
 const mnist = createRequire(import.meta.url)("mnist") as { raw: number[]; length: number }[];
 
@@ -47,14 +48,29 @@ describe("mnistTrainingSet", () => {
     const proportions = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     expect(mnistSelectionProblems({ samples: mnist[0]!.length, seed: 1, classProportions: proportions })).toEqual([]);
     expect(mnistSelectionProblems({ samples: mnist[0]!.length + 1, seed: 1, classProportions: proportions })).toEqual([
-      `samples: class 0 needs ${mnist[0]!.length + 1} digits, the mnist package holds ${mnist[0]!.length}`,
+      {
+        path: "samples",
+        message: `expected at most ${mnist[0]!.length} with these classProportions (the mnist package holds ${mnist
+          .slice(0, 10)
+          .map((d) => d.length)
+          .join(", ")} digits of classes 0..9: class 0 would need ${mnist[0]!.length + 1}), got ${mnist[0]!.length + 1}`,
+      },
     ]);
   });
 
   it("names the field when a selection cannot be made", () => {
     expect(availableDigits().reduce((s, n) => s + n, 0)).toBe(10000);
-    expect(mnistSelectionProblems({ samples: 0, seed: 1 }).join()).toMatch(/samples/);
-    expect(mnistSelectionProblems({ samples: 10000, seed: 1 }).join()).toMatch(/samples: class \d needs/);
-    expect(mnistSelectionProblems({ samples: 10, seed: 1, classProportions: [1, 2] }).join()).toMatch(/classProportions must have 10/);
+    const lines = (selection: Parameters<typeof mnistSelectionProblems>[0]) => mnistSelectionProblems(selection).map(formatProblem);
+    expect(lines({ samples: 0, seed: 1 })).toEqual(["samples: expected a positive integer, got 0"]);
+    expect(lines({ samples: 10000, seed: 1 })).toEqual([
+      expect.stringMatching(/^samples: expected at most 8635 with equal class proportions /),
+    ]);
+    expect(lines({ samples: 10, seed: 1, classProportions: [1, 2] })).toEqual([
+      "classProportions: expected 10 entries (digits 0..9), got 2",
+    ]);
+    expect(lines({ samples: 10, seed: 1, classProportions: new Array<number>(10).fill(0) })).toEqual([
+      "classProportions: expected non-negative numbers, at least one positive",
+    ]);
+    expect(() => mnistTrainingSet({ samples: 10000, seed: 1 })).toThrow(/^samples: expected at most 8635 with equal class proportions/);
   });
 });

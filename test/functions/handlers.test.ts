@@ -1,4 +1,4 @@
-// The three Lambda handlers end to end on a noop sweep, with the store named by the
+// The four Lambda handlers end to end on a noop sweep, with the store named by the
 // environment as in Lambda: a directory, and S3 (s3rver on loopback via DROPSWEEP_S3_ENDPOINT).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,8 +14,9 @@ vi.hoisted(() => {
 
 import { handler as aggregateHandler } from "../../functions/aggregate.js";
 import { handler as planHandler } from "../../functions/plan.js";
+import { handler as reduceHandler } from "../../functions/reduce.js";
 import { handler as workerHandler } from "../../functions/worker.js";
-import { type ManifestItem } from "../../shared/pipeline/contract.js";
+import { type ManifestItem, type SliceItem } from "../../shared/pipeline/contract.js";
 import { keys } from "../../shared/store/layout.js";
 import { submitSpec } from "../../shared/pipeline/plan.js";
 import { openStore } from "../../shared/store/open.js";
@@ -48,9 +49,17 @@ async function runThroughHandlers(store: Store) {
   const batches = [items.slice(0, 4), items.slice(4)];
   const outputs = [];
   for (const Items of batches) outputs.push(await workerHandler({ Items, BatchInput: { sweepId: planned.sweepId } }, context));
-  // Aggregate receives the whole state: Plan's result plus the map's.
-  const aggregated = await aggregateHandler({ ...planned, mapResult: outputs }, context);
-  return { planned, outputs, aggregated };
+  // One Reduce per line of slices.jsonl (the Reduce map's items), each writing its partial.
+  const slices = new TextDecoder()
+    .decode(await store.get(keys.slices(planned.sweepId)))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as SliceItem);
+  const reduced = [];
+  for (const slice of slices) reduced.push(await reduceHandler(slice, context));
+  // Aggregate receives the whole state: Plan's result plus the maps'.
+  const aggregated = await aggregateHandler({ ...planned, mapResult: outputs, reduceResult: reduced }, context);
+  return { planned, outputs, reduced, aggregated };
 }
 
 describe.each([
@@ -75,6 +84,10 @@ describe.each([
       const failed = first.outputs.flatMap((o) => o.failed);
       expect(computed).toHaveLength(3);
       expect(failed).toHaveLength(3);
+      expect(first.reduced).toEqual([
+        { sweepId: first.planned.sweepId, slice: 0, partialKey: keys.partial(first.planned.sweepId, 0), usable: 3, unusable: 3 },
+      ]);
+      expect(await store.exists(keys.partial(first.planned.sweepId, 0))).toBe(true);
       expect(first.aggregated).toMatchObject({ cells: { total: 6, computed: 3, cached: 0, failed: 3 }, regressions: 0 });
       const summary = JSON.parse(new TextDecoder().decode(await store.get(first.aggregated.summaryKey)));
       expect(summary.rows.map((r: { status: string }) => r.status)).toEqual([
@@ -104,6 +117,10 @@ describe("handler input checks", () => {
       await expect(planHandler({} as never)).rejects.toMatchObject({ name: "MalformedEvent", message: expect.stringMatching(/specKey/) });
       await expect(workerHandler({ Items: "x" } as never)).rejects.toMatchObject({ name: "MalformedEvent" });
       await expect(aggregateHandler({ sweepId: "../x" } as never)).rejects.toMatchObject({ name: "MalformedEvent" });
+      await expect(reduceHandler({ sweepId: "a".repeat(64), slice: 0, first: 0, cells: 0 } as never)).rejects.toMatchObject({
+        name: "MalformedEvent",
+        message: expect.stringMatching(/cells.*rows/s),
+      });
     } finally {
       vi.unstubAllEnvs();
     }

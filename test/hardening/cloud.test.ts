@@ -37,7 +37,9 @@ describe("state payloads", () => {
     const large = await runNoopSweep(join(root, "large"), 800, { concurrency: 2 });
     for (const { run } of [small, large]) {
       expect(run.status).toBe("SUCCEEDED");
-      expect([...run.payloadSizes.keys()].sort()).toEqual([stateNames.aggregate, stateNames.plan, stateNames.worker].sort());
+      expect([...run.payloadSizes.keys()].sort()).toEqual(
+        [stateNames.aggregate, stateNames.plan, stateNames.reduce, stateNames.worker].sort(),
+      );
     }
     expect(large.run.output?.cells).toMatchObject({ total: 800, computed: 800, failed: 0 });
     for (const [state, sizes] of large.run.payloadSizes) {

@@ -1,7 +1,7 @@
-// Load: planning, running and aggregating large sweeps stays correct (and, with
+// Load: planning, running, reducing and aggregating large sweeps stays correct (and, with
 // DROPSWEEP_LOAD=1, at full scale: plan 100,000 cells, run and aggregate 10,000, aggregate large
 // results with bounded memory). Timings are printed, never asserted; docs/BENCHMARKS.md keeps
-// the numbers (`npx tsx --expose-gc bench/load.ts`).
+// the numbers (`npx tsx --expose-gc bench/load.ts`, and on S3 at 100,000 cells `bench/scale.ts`).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,7 +79,7 @@ describe("aggregating many results", () => {
     for (let i = 0; i < items.length; i += 500)
       await runWorker(store, { Items: items.slice(i, i + 500), BatchInput: { sweepId: sweep.sweepId } }, { kernelVersion });
     const measured = await measureAggregate(store, sweep.sweepId, 1_000_000);
-    console.log(`aggregate + report of ${cells} results: ${measured.ms} ms`);
+    console.log(`reduce + aggregate + report of ${cells} results: ${measured.reduceMs} + ${measured.aggregateMs} ms`);
     expect(measured.failed).toBe(0);
     const summary = JSON.parse(decode(await store.get(keys.report(sweep.sweepId, "summary.json")))) as {
       rows: { hash: string; status: string }[];

@@ -1,6 +1,6 @@
 // Crashes and damaged stores: a run killed with SIGKILL mid-sweep is finished by the next run,
-// which computes exactly the missing cells; a damaged result is never used: Aggregate reports it,
-// the next run computes it again.
+// which computes exactly the missing cells; a damaged result is never used: Reduce reports it
+// (and Aggregate with it), the next run computes it again.
 import { readdirSync, writeFileSync, mkdtempSync, rmSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { run } from "../../cli/commands/run.js";
 import { aggregate } from "../../shared/pipeline/aggregate.js";
 import { keys } from "../../shared/store/layout.js";
 import { plan, readManifest, submitSpec } from "../../shared/pipeline/plan.js";
+import { reduce } from "../../shared/pipeline/reduce.js";
+import { readSlices } from "../../shared/pipeline/slices.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { capture, resultFiles, spawnCli, unverified } from "./helpers.js";
@@ -69,11 +71,14 @@ describe("a damaged result", () => {
     writeFileSync(path(flipped!), bytes);
     writeFileSync(path(truncated!), original.get(truncated!)!.subarray(0, original.get(truncated!)!.length - 30));
 
-    // Aggregate alone (no plan): the two rows say corrupt, the counts say failed.
+    // Reduce and Aggregate alone (no plan), as the state machine runs them after the map: the
+    // two rows say corrupt, the counts say failed.
     const store = new FileStore(out);
     const sweepId = readdirSync(join(out, "sweeps"))[0]!;
     const warnings: string[] = [];
-    const result = await aggregate(store, { sweepId }, { log: { info() {}, warn: (m, d) => warnings.push(`${m} ${String(d?.hash)}`) } });
+    const log = { info() {}, warn: (m: string, d?: Record<string, unknown>) => warnings.push(`${m} ${String(d?.hash)}`) };
+    for (const item of (await readSlices(store, sweepId))!) await reduce(store, item, { log });
+    const result = await aggregate(store, { sweepId }, { log });
     expect(result.cells).toMatchObject({ total: 6, failed: 2 });
     const summary = JSON.parse(readFileSync(join(out, keys.report(sweepId, "summary.json")), "utf8")) as {
       rows: { hash: string; status: string; error?: string; objectiveGap: unknown }[];

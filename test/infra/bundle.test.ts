@@ -13,9 +13,8 @@ import { plan, submitSpec } from "../../shared/pipeline/plan.js";
 import { directoryUrl, openStore } from "../../shared/store/open.js";
 
 /**
- * Budget for the Worker's JavaScript (index.mjs, minified, AWS SDK included): ~0.6 MB today,
- * ~1.5 MB once tfjs-core joins with the deep-network experiment. Lambda reads and compiles
- * all of it on every cold start.
+ * Budget for the Worker's JavaScript (index.mjs, minified, AWS SDK and tfjs-core included, the
+ * latter for the deep-network experiment). Lambda reads and compiles all of it on every cold start.
  */
 const workerBundleBudgetBytes = 2 * 1024 * 1024;
 /** Lambda's limit for unzipped code is 250 MB; the MNIST digits are most of ours. */

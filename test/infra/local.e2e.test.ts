@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLocal } from "../../infra/local/index.js";
+import { stateNames } from "../../infra/sweepStateMachine.js";
 import type { LocalProgress } from "../../infra/local/progress.js";
 import { type PlanEvent } from "../../shared/pipeline/contract.js";
 import { keys } from "../../shared/store/layout.js";
@@ -59,18 +60,30 @@ describe("runLocal on a noop sweep", () => {
     expect(cells).toHaveLength(6);
     for (const hash of cells) expect(await store.exists(keys.result(hash)), hash).toBe(true);
 
-    // The Distributed Map's result manifest: batches of 4 and 2, together every cell.
-    const manifests: string[] = [];
-    for await (const key of store.list("map-runs/")) if (key.endsWith("/manifest.json")) manifests.push(key);
-    expect(manifests).toHaveLength(1);
-    const manifest = JSON.parse(await text(manifests[0]!));
-    expect(manifest.ResultFiles.FAILED).toEqual([]);
-    const outputs = (await text(manifest.ResultFiles.SUCCEEDED[0].Key))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    // The Distributed Maps' result manifests, one per map run: the cells' (batches of 4 and 2,
+    // together every cell) and the slices' (one Reduce: 6 cells are one slice).
+    const manifests = new Map<string, { ResultFiles: { FAILED: unknown[]; SUCCEEDED: { Key: string }[] } }>();
+    for await (const key of store.list("map-runs/"))
+      if (key.endsWith("/manifest.json")) {
+        const manifest = JSON.parse(await text(key));
+        manifests.set(/\/(\w+):[^:]+$/.exec(manifest.MapRunArn)![1]!, manifest);
+      }
+    expect([...manifests.keys()].sort()).toEqual([stateNames.cells, stateNames.slices].sort());
+    const outputsOf = async (map: string) => {
+      const manifest = manifests.get(map)!;
+      expect(manifest.ResultFiles.FAILED).toEqual([]);
+      return (await text(manifest.ResultFiles.SUCCEEDED[0]!.Key))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+    };
+    const outputs = await outputsOf(stateNames.cells);
     expect(outputs.map((o) => o.computed.length)).toEqual([4, 2]);
     expect(outputs.flatMap((o) => o.computed).sort()).toEqual([...cells].sort());
+    expect(await outputsOf(stateNames.slices)).toEqual([
+      { sweepId, slice: 0, partialKey: keys.partial(sweepId, 0), usable: 6, unusable: 0 },
+    ]);
+    expect(await store.exists(keys.partial(sweepId, 0))).toBe(true);
 
     expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 6, cellsPending: 6, cellsFailed: 0 });
   });

@@ -1,5 +1,5 @@
 // The local runner against an S3 store with a prefix (s3rver on loopback): Plan reports the
-// manifest as the store's bucket and full object key, which the runner maps back to the store;
+// manifest and the slices as the store's bucket and full object key, which the runner maps back to the store;
 // the ResultWriter's bucket placeholder is the store itself.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLocal } from "../../infra/local/index.js";
@@ -40,12 +40,15 @@ describe("runLocal with an s3:// store", () => {
     });
     expect(run.status, JSON.stringify(run.error)).toBe("SUCCEEDED");
     expect(run.plan?.manifest).toEqual({ bucket: s3.bucket, key: `${prefix}/${keys.manifest(sweep.sweepId)}` });
+    expect(run.plan?.slices).toEqual({ bucket: s3.bucket, key: `${prefix}/${keys.slices(sweep.sweepId)}` });
     expect(run.output?.cells).toEqual({ total: 3, computed: 3, cached: 0, failed: 0 });
     for (const cell of sweep.cells) expect(await store.exists(keys.result(cell.hash))).toBe(true);
-    // The map's result manifest went to the store (the ResultWriter bucket placeholder), under its prefix.
+    // The maps' result manifests (cells, slices) went to the store (the ResultWriter bucket
+    // placeholder), under its prefix, and so did the slice's partial.
     const written: string[] = [];
     for await (const key of store.list("map-runs/")) written.push(key);
-    expect(written.filter((k) => k.endsWith("/manifest.json"))).toHaveLength(1);
+    expect(written.filter((k) => k.endsWith("/manifest.json"))).toHaveLength(2);
+    expect(await store.exists(keys.partial(sweep.sweepId, 0))).toBe(true);
     // The report's regenerate command names the store and its endpoint, as the run was given them.
     const markdown = new TextDecoder().decode(await store.get(keys.report(sweep.sweepId, "report.md")));
     expect(markdown).toContain(`npx dropsweep report ${sweep.sweepId} --store ${store.url} --endpoint ${s3.endpoint}`);

@@ -8,6 +8,7 @@ import { executeLocally, type TaskHandler } from "../../infra/local/execute.js";
 import { HandlerPool } from "../../infra/local/handlerPool.js";
 import { lowerDefinition, loweredNames, LoweringError } from "../../infra/local/lower.js";
 import { batchItems, exceedsTolerance } from "../../infra/local/mapRun.js";
+import type { LocalProgress } from "../../infra/local/progress.js";
 import type { AslDefinition, RenderedStateMachine } from "../../infra/local/render.js";
 import { projectRoot } from "../../infra/stack.js";
 import { MemoryStore } from "./fixtures/memoryStore.js";
@@ -360,6 +361,67 @@ describe("executing a lowered Distributed Map", () => {
     expect(seen.sort((a: any, b: any) => a.n - b.n)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect((outcome.output as any).mapResult).toEqual([{ doubled: 2 }, { doubled: 4 }, { doubled: 6 }]);
     expect(store.objects.size).toBe(0);
+  });
+
+  it("with an ItemReader and no ItemBatcher (the slices' map), hands each child one line of the object as its event", async () => {
+    const seen: unknown[] = [];
+    const lines = Array.from({ length: 5 }, (_, i) => ({ sweepId: "s1", slice: i, cells: 1000 }));
+    const { outcome, store } = await execute(distributed({ ItemBatcher: undefined, ToleratedFailurePercentage: undefined }), lines, {
+      Worker: async (event) => {
+        seen.push(event);
+        return { slice: (event as { slice: number }).slice };
+      },
+    });
+    expect(outcome.status).toBe("SUCCEEDED");
+    // The line itself, not an envelope: the Reduce event is the slice.
+    expect([...seen].sort((a: any, b: any) => a.slice - b.slice)).toEqual(lines);
+    const { manifest } = readManifest(store, outcome.output);
+    expect(jsonl(store.text(manifest.ResultFiles.SUCCEEDED[0].Key)).sort((a: any, b: any) => a.slice - b.slice)).toEqual(
+      lines.map(({ slice }) => ({ slice })),
+    );
+  });
+
+  it("counts only the cells' map toward progress when told which it is (cellsMap)", async () => {
+    // Two maps one after the other, as in the stack: 7 cells, then 3 slices.
+    const cells = distributed({ ItemBatcher: { MaxItemsPerBatch: 2 }, Next: "Slices" });
+    const slices = distributed({
+      ItemBatcher: undefined,
+      ItemReader: { ...(cells.States.Cells!.ItemReader as object), Parameters: { Bucket: "store", Key: "sweeps/s1/slices.jsonl" } },
+      ResultPath: "$.reduceResult",
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+        StartAt: "Reduce",
+        States: { Reduce: { Type: "Task", Resource: workerArn, TimeoutSeconds: 60, End: true } },
+      },
+    }).States.Cells!;
+    const definition: AslDefinition = { ...cells, States: { ...cells.States, Slices: slices } };
+    const run = async (cellsMap?: string) => {
+      const store = new MemoryStore();
+      await store.put(
+        manifestKey,
+        items(7)
+          .map((item) => JSON.stringify(item) + "\n")
+          .join(""),
+      );
+      await store.put("sweeps/s1/slices.jsonl", [0, 1, 2].map((slice) => JSON.stringify({ hash: `slice${slice}` }) + "\n").join(""));
+      const progress: LocalProgress[] = [];
+      const outcome = await executeLocally({
+        machine: machineOf(definition),
+        input,
+        store,
+        projectRoot,
+        pool,
+        validate: false,
+        progress: (p) => progress.push(p),
+        handlers: { Worker: async (event) => event },
+        ...(cellsMap ? { cellsMap } : {}),
+      });
+      expect(outcome.status).toBe("SUCCEEDED");
+      return progress.at(-1)!;
+    };
+    expect(await run("Cells")).toMatchObject({ cellsPending: 7, cellsDone: 7 });
+    // Without it every map's items count (the last map read sets what is pending).
+    expect(await run()).toMatchObject({ cellsPending: 3, cellsDone: 10 });
   });
 
   it("never runs more children at once than MaxConcurrency or the pool", async () => {

@@ -1,6 +1,6 @@
 // The synthesized sweep state machine executed locally with the fixture handlers (worker-thread
-// pool): the whole chain Plan -> Cells -> Aggregate -> regression check, what each handler
-// receives, the notice that replaces the SNS publish, and progress.
+// pool): the whole chain Plan -> Cells -> Slices -> Aggregate -> regression check, what each
+// handler receives, the notice that replaces the SNS publish, and progress.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executeLocally, type ExecuteOptions } from "../../infra/local/execute.js";
 import { HandlerPool } from "../../infra/local/handlerPool.js";
@@ -28,6 +28,10 @@ afterAll(async () => {
 });
 
 const manifestKey = "sweeps/s1/manifest.jsonl";
+const slicesKey = "sweeps/s1/slices.jsonl";
+/** The fake plan's slices: one per 5 cells of the sweep (the real ones hold 1,000). */
+const sliceItems = (total: number) =>
+  Array.from({ length: Math.ceil(total / 5) }, (_, i) => ({ sweepId: "s1", slice: i, cells: Math.min(5, total - 5 * i) }));
 
 async function run(cells: number, extra: Record<string, unknown> = {}, failing: number[] = [], options: Partial<ExecuteOptions> = {}) {
   const store = new MemoryStore();
@@ -36,7 +40,21 @@ async function run(cells: number, extra: Record<string, unknown> = {}, failing: 
     (_, i) => JSON.stringify({ hash: `h${i}`, ...(failing.includes(i) ? { fail: true } : {}) }) + "\n",
   );
   await store.put(manifestKey, lines.join(""));
-  const planResult = { sweepId: "s1", manifest: { bucket: "b", key: manifestKey }, total: cells + 2, cached: 2, pending: cells, ...extra };
+  await store.put(
+    slicesKey,
+    sliceItems(cells + 2)
+      .map((item) => JSON.stringify(item) + "\n")
+      .join(""),
+  );
+  const planResult = {
+    sweepId: "s1",
+    manifest: { bucket: "b", key: manifestKey },
+    slices: { bucket: "b", key: slicesKey },
+    total: cells + 2,
+    cached: 2,
+    pending: cells,
+    ...extra,
+  };
   const progress: LocalProgress[] = [];
   const notices: unknown[] = [];
   const outcome = await executeLocally({
@@ -47,8 +65,9 @@ async function run(cells: number, extra: Record<string, unknown> = {}, failing: 
     pool,
     progress: (p) => progress.push(p),
     notify: (n) => notices.push(n),
-    phases: { [stateNames.plan]: "plan", [stateNames.aggregate]: "aggregate" },
+    phases: { [stateNames.plan]: "plan", [stateNames.reduce]: "aggregate", [stateNames.aggregate]: "aggregate" },
     planState: stateNames.plan,
+    cellsMap: stateNames.cells,
     // Validation compiles the ASL schemas (~0.7 s); the first test keeps it on.
     validate: false,
     ...options,
@@ -57,7 +76,7 @@ async function run(cells: number, extra: Record<string, unknown> = {}, failing: 
 }
 
 describe("the sweep state machine, locally", () => {
-  it("runs Plan -> Cells -> Aggregate and succeeds without regressions", async () => {
+  it("runs Plan -> Cells -> Slices -> Aggregate and succeeds without regressions", async () => {
     const { outcome, store, notices } = await run(10, {}, [], { validate: true });
     expect(outcome.status).toBe("SUCCEEDED");
     const output = outcome.output as any;
@@ -75,6 +94,16 @@ describe("the sweep state machine, locally", () => {
     expect(succeeded.flatMap((r: any) => r.computed)).toEqual(Array.from({ length: 10 }, (_, i) => `h${i}`));
     expect(succeeded.every((r: any) => r.batchInput.sweepId === "s1")).toBe(true);
     expect(succeeded.map((r: any) => r.computed.length)).toEqual([4, 4, 2]);
+    // Then one Reduce per slice, each given its line of slices.jsonl as it is, its result
+    // manifest at $.reduceResult.
+    const reduced = JSON.parse(store.text(output.reduceResult.ResultWriterDetails.Key)!);
+    const slices = store
+      .text(reduced.ResultFiles.SUCCEEDED[0].Key)!
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(slices.map((r: any) => r.slice).sort()).toEqual([0, 1, 2]);
+    expect(slices.map((r: any) => r.usable).reduce((a: number, b: number) => a + b)).toBe(12);
     expect(notices).toEqual([]);
   });
 
@@ -96,11 +125,12 @@ describe("the sweep state machine, locally", () => {
     expect((outcome.taskResults.get(stateNames.aggregate) as any).regressions).toBe(2);
   });
 
-  it("skips the map when nothing is pending", async () => {
+  it("skips the cells' map when nothing is pending, and still reduces the slices", async () => {
     const { outcome, store } = await run(0);
     expect(outcome.status).toBe("SUCCEEDED");
     expect((outcome.output as any).mapResult).toBeNull();
-    expect([...store.objects.keys()].filter((k) => k.startsWith("map-runs/"))).toEqual([]);
+    const written = [...store.objects.keys()].filter((k) => k.startsWith("map-runs/") && k.endsWith("/manifest.json"));
+    expect(written).toEqual([(outcome.output as any).reduceResult.ResultWriterDetails.Key]);
   });
 
   it("tolerates failed batches up to the configured percentage, and fails the run beyond it", async () => {
@@ -123,6 +153,7 @@ describe("the sweep state machine, locally", () => {
     expect(planned).toMatchObject({ cellsTotal: 12, cellsCached: 2, cellsPending: 10 });
     const done = progress.map((p) => p.cellsDone);
     expect(done).toEqual([...done].sort((a, b) => a - b));
+    // The slices' map does not count as cells (12 cells in 3 slices would read 3 of 10).
     expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 10, cellsFailed: 0, cellsPending: 10 });
     expect(formatProgress({ ...progress.at(-1)!, phase: "cells" })).toMatch(/^cells 10\/10 \(100%\), 2 cached/);
     expect(formatProgress({ ...progress.at(-1)!, phase: "done", cellsDone: 10, cellsFailed: 3 })).toMatch(

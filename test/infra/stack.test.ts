@@ -47,9 +47,9 @@ beforeAll(() => {
 });
 
 describe("resources", () => {
-  it("has one bucket, three functions, one topic and one state machine", () => {
+  it("has one bucket, four functions, one topic and one state machine", () => {
     assertions.resourceCountIs("AWS::S3::Bucket", 1);
-    assertions.resourceCountIs("AWS::Lambda::Function", 3);
+    assertions.resourceCountIs("AWS::Lambda::Function", 4);
     assertions.resourceCountIs("AWS::SNS::Topic", 1);
     assertions.resourceCountIs("AWS::StepFunctions::StateMachine", 1);
   });
@@ -70,6 +70,7 @@ describe("resources", () => {
           Rules: Match.arrayWith([
             Match.objectLike({ Prefix: "runs/map/", ExpirationInDays: 30 }),
             Match.objectLike({ Prefix: "definitions/", ExpirationInDays: 90 }),
+            Match.objectLike({ Prefix: "partials/", ExpirationInDays: 30 }),
           ]),
         },
       }),
@@ -83,7 +84,7 @@ describe("resources", () => {
 
   it("runs every handler on arm64 Node 22 with the wasm directory, the store URL and tracing", () => {
     const functions = resourcesOfType("AWS::Lambda::Function");
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(4);
     for (const [, fn] of functions) {
       const p = fn.Properties as Record<string, any>;
       expect(p.Runtime).toBe("nodejs22.x");
@@ -135,12 +136,14 @@ describe("resources", () => {
 describe("state machine definition", () => {
   const state = (name: string) => definition.States[name] as AslState & Record<string, any>;
 
-  it("chains Plan -> pending? -> Cells -> Aggregate -> regression check", () => {
+  it("chains Plan -> pending? -> Cells -> Slices -> Aggregate -> regression check", () => {
     expect(definition.StartAt).toBe(stateNames.plan);
     expect(state(stateNames.plan).Next).toBe(stateNames.anythingPending);
     expect(state(stateNames.anythingPending).Choices).toEqual([{ Variable: "$.pending", NumericGreaterThan: 0, Next: stateNames.cells }]);
-    expect(state(stateNames.anythingPending).Default).toBe(stateNames.aggregate);
-    expect(state(stateNames.cells).Next).toBe(stateNames.aggregate);
+    // Everything cached: no Worker, but the slices are reduced all the same.
+    expect(state(stateNames.anythingPending).Default).toBe(stateNames.slices);
+    expect(state(stateNames.cells).Next).toBe(stateNames.slices);
+    expect(state(stateNames.slices).Next).toBe(stateNames.aggregate);
     expect(state(stateNames.aggregate).Next).toBe(stateNames.regressionCheck);
     expect(state(stateNames.regressionCheck).Choices).toEqual([
       { Variable: "$.regressions", NumericGreaterThan: 0, Next: stateNames.notify },
@@ -167,21 +170,49 @@ describe("state machine definition", () => {
     expect(cells.ResultPath).toBe("$.mapResult");
   });
 
-  it("writes the map results with ResultWriterV2 (WriterConfig) under the configured prefix", () => {
-    const writer = state(stateNames.cells).ResultWriter;
-    expect(writer.Resource).toBe("arn:aws:states:::s3:putObject");
-    expect(writer.Parameters).toEqual({ Bucket: expect.stringMatching(/^store/), Prefix: settings.resultPrefix });
-    expect(writer.WriterConfig).toEqual({ OutputType: "JSONL", Transformation: "COMPACT" });
+  it("reduces one slice per child: items read from Plan's slices, not batched, bounded like the cells", () => {
+    const slices = state(stateNames.slices);
+    expect(slices.Type).toBe("Map");
+    expect(slices.ItemProcessor.ProcessorConfig).toEqual({ Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
+    expect(slices.ItemReader).toEqual({
+      Resource: "arn:aws:states:::s3:getObject",
+      ReaderConfig: { InputType: "JSONL" },
+      Parameters: { "Bucket.$": "$.slices.bucket", "Key.$": "$.slices.key" },
+    });
+    // The item (a line of slices.jsonl) is the Reduce event as it is.
+    expect(slices.ItemBatcher).toBeUndefined();
+    expect(slices.ItemSelector).toBeUndefined();
+    expect(Object.keys(slices.ItemProcessor.States)).toEqual([stateNames.reduce]);
+    expect(slices.MaxConcurrency).toBe(settings.maxConcurrency);
+    // No failure tolerated: a slice without its partial would be rebuilt by Aggregate at the cost the map avoids.
+    expect(slices.ToleratedFailurePercentage).toBeUndefined();
+    expect(slices.ResultPath).toBe("$.reduceResult");
+  });
+
+  it("writes both maps' results with ResultWriterV2 (WriterConfig) under the configured prefix", () => {
+    for (const map of [stateNames.cells, stateNames.slices]) {
+      const writer = state(map).ResultWriter;
+      expect(writer.Resource).toBe("arn:aws:states:::s3:putObject");
+      expect(writer.Parameters).toEqual({ Bucket: expect.stringMatching(/^store/), Prefix: settings.resultPrefix });
+      expect(writer.WriterConfig).toEqual({ OutputType: "JSONL", Transformation: "COMPACT" });
+    }
   });
 
   it("invokes every function with payloadResponseOnly, explicit timeouts and jittered retries of Lambda service errors", () => {
     const worker = state(stateNames.cells).ItemProcessor.States[stateNames.worker];
+    const reduce = state(stateNames.slices).ItemProcessor.States[stateNames.reduce];
     const tasks = {
       [stateNames.plan]: state(stateNames.plan),
       [stateNames.worker]: worker,
+      [stateNames.reduce]: reduce,
       [stateNames.aggregate]: state(stateNames.aggregate),
     };
-    const timeouts: Record<string, number> = { [stateNames.plan]: 120, [stateNames.worker]: 600, [stateNames.aggregate]: 120 };
+    const timeouts: Record<string, number> = {
+      [stateNames.plan]: 120,
+      [stateNames.worker]: 600,
+      [stateNames.reduce]: 120,
+      [stateNames.aggregate]: 120,
+    };
     for (const [name, task] of Object.entries(tasks)) {
       expect(task.Resource, name).toMatch(/^arn:aws:lambda:local:000000000000:function:/);
       // payloadResponseOnly: no Parameters, the whole state input is the event.
@@ -196,8 +227,8 @@ describe("state machine definition", () => {
           MaxDelaySeconds: 60,
           JitterStrategy: "FULL",
         },
-        // The Worker is idempotent: anything but a malformed event is retried (test/hardening).
-        ...(name === stateNames.worker
+        // The Worker and Reduce are idempotent: anything but a malformed event is retried (test/hardening).
+        ...(name === stateNames.worker || name === stateNames.reduce
           ? [
               { ErrorEquals: ["MalformedEvent"], MaxAttempts: 0 },
               {
@@ -290,14 +321,25 @@ describe("the deployable stack", () => {
     ).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
   });
 
-  it("lets Plan write the sweep's files and cells, and Aggregate only the report", () => {
+  it("lets Plan write the sweep's files and cells, Reduce only partials, and Aggregate only the report", () => {
     expect(objectPatterns(statementsOfRole("PlanRole"), "s3:PutObject")).toEqual([
       "definitions/*.jsonl",
       "sweeps/*/cells.jsonl",
       "sweeps/*/manifest.jsonl",
       "sweeps/*/resolved.json",
+      "sweeps/*/rows.jsonl",
+      "sweeps/*/slices.jsonl",
       "sweeps/*/spec.yaml",
     ]);
+    expect(objectPatterns(statementsOfRole("ReduceRole"), "s3:GetObject")).toEqual([
+      "cells/*/error.json",
+      "cells/*/result.json",
+      "sweeps/*/rows.jsonl",
+    ]);
+    expect(objectPatterns(statementsOfRole("ReduceRole"), "s3:PutObject")).toEqual(["partials/*/*.jsonl"]);
+    expect(objectPatterns(statementsOfRole("AggregateRole"), "s3:GetObject")).toEqual(
+      expect.arrayContaining(["partials/*/*.jsonl", "sweeps/*/slices.jsonl", "cells/*/result.json"]),
+    );
     // Plan reads the spec and stored results; it never reads definitions back (it rewrites bundles whole).
     expect(objectPatterns(statementsOfRole("PlanRole"), "s3:GetObject")).toEqual(["cells/*/result.json", "sweeps/*/spec.yaml"]);
     expect(objectPatterns(statementsOfRole("AggregateRole"), "s3:PutObject")).toEqual(["sweeps/*/report/*"]);
@@ -352,9 +394,9 @@ describe("the deployable stack", () => {
     expect(new Set(states)).toEqual(
       new Set(["states:StartExecution", "states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"]),
     );
-    // Lambda: the three functions by ARN, no versions or aliases.
-    expect(byAction("lambda:InvokeFunction").flat()).toHaveLength(3);
-    expect(objectPatterns(statements, "s3:GetObject")).toEqual(["map-runs/*", "sweeps/*/manifest.jsonl"]);
+    // Lambda: the four functions by ARN, no versions or aliases.
+    expect(byAction("lambda:InvokeFunction").flat()).toHaveLength(4);
+    expect(objectPatterns(statements, "s3:GetObject")).toEqual(["map-runs/*", "sweeps/*/manifest.jsonl", "sweeps/*/slices.jsonl"]);
     expect(objectPatterns(statements, "s3:PutObject")).toEqual(["map-runs/*"]);
     // The machine is created after the policy it needs for log delivery.
     const [, machine] = Object.entries(deployed.Resources).find(([, r]) => r.Type === "AWS::StepFunctions::StateMachine")! as any;

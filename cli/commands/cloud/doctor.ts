@@ -7,25 +7,30 @@
 //     failures tolerated, fail the map (new accounts are often granted 10);
 //   - the CDK bootstrap version against what this checkout's template requires;
 //   - a confirmed subscription to the alarm topic, without which regression notices and
-//     failure alarms reach nobody.
+//     failure alarms reach nobody;
+//   - the baseline the scheduled run compares with (the BaselineKey output): a deployment
+//     creates none, so until one is promoted the scheduled run fails.
 import type { Stack } from "@aws-sdk/client-cloudformation";
 import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DescribeStateMachineCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { ListSubscriptionsByTopicCommand, SNSClient, type Subscription } from "@aws-sdk/client-sns";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { outputNames } from "../../../infra/names.js";
+import { promoteBaseline } from "../../../shared/pipeline/baseline.js";
+import { checkSummary } from "../../../shared/results/summary.js";
+import { openStore } from "../../../shared/store/open.js";
 import { counted } from "../../../shared/text.js";
 import { defineCommand, helpText, parseCommandArgs, type CommandDefinition } from "../../args.js";
 import { exitCodes } from "../../exitCodes.js";
 import { awsFailure, type Where } from "./awsErrors.js";
 import { clientConfig, describeStack, refuseProblems, stackArgs, stackOptions, stackOutput, type StackFlags } from "./stack.js";
 
-export const summary = "check a deployed stack before the first sweep: concurrency, outputs, bootstrap, alarm subscribers";
+export const summary = "check a deployed stack before the first sweep: concurrency, outputs, bootstrap, alarm subscribers, baseline";
 
 export const definition = (): CommandDefinition => ({
   path: "cloud doctor",
   usage: "--stack NAME [--region R] [--endpoint URL]",
-  description: `Checks a deployed stack before its first sweep and says what to change: the stack's status and outputs; the Worker's Lambda concurrency (the account's, or the function's reservation) against the sweep map's MaxConcurrency; the CDK bootstrap version against what this checkout's stack requires; and whether anyone is subscribed to the alarm topic. Needs cloudformation:DescribeStacks, states:DescribeStateMachine, lambda:GetAccountSettings, lambda:GetFunctionConcurrency, ssm:GetParameter and sns:ListSubscriptionsByTopic.`,
+  description: `Checks a deployed stack before its first sweep and says what to change: the stack's status and outputs; the Worker's Lambda concurrency (the account's, or the function's reservation) against the sweep map's MaxConcurrency; the CDK bootstrap version against what this checkout's stack requires; whether anyone is subscribed to the alarm topic; and whether the baseline the scheduled run compares with (the BaselineKey output) is stored and readable. Needs cloudformation:DescribeStacks, states:DescribeStateMachine, lambda:GetAccountSettings, lambda:GetFunctionConcurrency, ssm:GetParameter, sns:ListSubscriptionsByTopic and s3:GetObject on the baseline.`,
   options: stackOptions(false),
   after: `Exit codes: 0 every check passed; 1 something to change (each finding says what), or a
 check could not run; 2 bad input (no such stack, no region or credentials).`,
@@ -304,6 +309,53 @@ async function subscriberFinding(topicArn: string, where: Where): Promise<Findin
   }
 }
 
+/**
+ * The baseline at the BaselineKey output, which the scheduled run compares its summary with
+ * (shared/pipeline/baseline.ts): stored, and a summary this dropsweep reads. Without a schedule
+ * nothing compares with it, so its absence is no finding.
+ */
+async function baselineFinding(stack: Stack, name: string, where: Where): Promise<Finding | undefined> {
+  const check = "baseline";
+  const bucket = stackOutput(stack, outputNames.bucket);
+  const key = stackOutput(stack, outputNames.baselineKey);
+  if (!bucket) return undefined; // the outputs check says what to do
+  if (!key)
+    return {
+      check,
+      state: "fix",
+      found: `no ${outputNames.baselineKey} output: the scheduled run's baseline is not known`,
+      change: "deploy this checkout's stack (npx cdk deploy)",
+    };
+  const location = `s3://${bucket}/${key}`;
+  const scheduled = stackOutput(stack, outputNames.scheduledSpecKey) !== undefined;
+  const bytes = await attempt(check, `reading ${location} (s3:GetObject)`, where, () =>
+    openStore(`s3://${bucket}`, clientConfig(where)).get(key),
+  );
+  if (isFinding(bytes)) return bytes;
+  const promote = promoteBaseline(location, { stack: name, sweep: "SPEC" });
+  if (!bytes)
+    return scheduled
+      ? {
+          check,
+          state: "fix",
+          found: `no baseline at ${location} (the ${outputNames.baselineKey} output): the scheduled run compares its summary with it and fails without one; a deployment creates none, on purpose (a baseline is a reviewed run)`,
+          change: `run the scheduled sweep once, npx dropsweep cloud start SPEC --stack ${name} (SPEC: the file dropsweep:scheduledSpec names, sweeps/paper.yaml by default), wait for it and review its report, then promote its summary: ${promote}`,
+        }
+      : { check, state: "ok", found: `no baseline at ${location}; the stack has no schedule, so no run compares with it` };
+  try {
+    const summary = checkSummary(JSON.parse(new TextDecoder().decode(bytes)) as unknown, location);
+    return { check, state: "ok", found: `${location}: the summary of sweep ${summary.sweepId} (${counted(summary.cells.total, "cell")})` };
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    return {
+      check,
+      state: "fix",
+      found: `${location} is not a summary this dropsweep reads, so ${scheduled ? "the scheduled run" : "a run compared with it"} fails on it: ${error instanceof SyntaxError ? "not JSON" : error.message}`,
+      change: `regenerate it from the stored results (npx dropsweep report SWEEP --store s3://${bucket}) and copy the new summary.json over it, or promote another reviewed run's summary: ${promote}`,
+    };
+  }
+}
+
 /** Every check of the stack, in the order they are printed. */
 export async function diagnose(name: string, where: Where): Promise<Finding[]> {
   const stack = await describeStack(name, where);
@@ -313,6 +365,8 @@ export async function diagnose(name: string, where: Where): Promise<Finding[]> {
   findings.push(await bootstrapFinding(stack, where));
   const topicArn = stackOutput(stack, outputNames.regressionTopic);
   if (topicArn) findings.push(await subscriberFinding(topicArn, where));
+  const baseline = await baselineFinding(stack, name, where);
+  if (baseline) findings.push(baseline);
   return findings;
 }
 

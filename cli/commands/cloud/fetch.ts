@@ -54,7 +54,7 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
     await aws(`listing s3://${cloud.bucket}/${prefix}`, args, async () => {
       for await (const key of cloud.store.list(prefix)) reportKeys.push(key);
     });
-    const summaryKey = keys.report(sweepId, "summary.json");
+    const summaryKey = keys.summary(sweepId);
     if (!reportKeys.includes(summaryKey)) {
       out.write(`no report in s3://${cloud.bucket}/${prefix} (the execution ${execution.status} before Aggregate ran)\n`);
       return exitCodes.failed;

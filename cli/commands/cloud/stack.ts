@@ -8,6 +8,7 @@ import { Option } from "commander";
 import { outputNames } from "../../../infra/names.js";
 import { UsageError } from "../../../shared/errors.js";
 import { kernelVersion } from "../../../shared/numerics/engine.js";
+import { SHA256_HEX } from "../../../shared/spec/canonical.js";
 import { parseSpec } from "../../../shared/spec/spec.js";
 import { openStore } from "../../../shared/store/open.js";
 import type { Store } from "../../../shared/store/store.js";
@@ -156,7 +157,7 @@ export function executionArn(stateMachineArn: string, name: string): string {
 
 /** A sweep id as given, or the id of a spec file. */
 export async function sweepIdOf(subcommand: string, target: string): Promise<string> {
-  if (/^[0-9a-f]{64}$/i.test(target)) return target.toLowerCase();
+  if (SHA256_HEX.test(target.toLowerCase())) return target.toLowerCase();
   const where =
     "`cloud start` prints it (so does the report: summary.json's sweepId), and it names the sweep's folder sweeps/<id>/ in the store";
   // A prefix such as the 12 characters `dropsweep run` prints: executions are named by the whole id.

@@ -1,11 +1,11 @@
 // A plot of the report as a panel: it collects what it needs from every cell result as the
-// results stream by (small facts only: a sweep may have 10^5 cells), then builds its view.
+// results stream by (their facts only, ReportCellFacts: a sweep may have 10^5 cells), then builds its view.
 // Each claim module names its panels (shared/claims/*.ts `plots`); the report draws them in the
 // claims' order (shared/report/model.ts). Per-configuration panels draw one representative
 // cell per chosen configuration, which the model keeps whole for them (`Drawn`).
 import type { TopLevelSpec } from "vega-lite";
 import type { Summary } from "../../results/summary.js";
-import { pickConfigurations, type ReportCell } from "../cells.js";
+import { pickConfigurations, type ReportCell, type ReportCellFacts } from "../cells.js";
 import type { ReportLimits } from "../limits.js";
 
 export interface PlotSpec {
@@ -39,8 +39,11 @@ export interface Drawn {
 }
 
 export interface PanelRun {
-  /** Every cell result as it streams by (the representatives too). Keep small facts only. */
-  add?(cell: ReportCell): void;
+  /**
+   * Every cell result as it streams by (the representatives too), as its facts: no spectra,
+   * curves or block norms (Aggregate has only these of most cells). Keep small facts only.
+   */
+  add?(cell: ReportCellFacts): void;
   /** After the stream: the plot, or undefined when the sweep has nothing of its kind to draw. */
   finish(drawn: Drawn): PlotSpec | undefined | Promise<PlotSpec | undefined>;
 }

@@ -19,7 +19,7 @@ const spectrumAxes = {
   y: { field: "value", type: "quantitative" as const, title: "σᵢ", scale: { type: "log" as const, padding: 6 } },
 };
 
-/** Claims 3, 5: learned vs closed-form singular values, with the target's (THEORY.md, Induced regulariser). */
+/** Claims 3, 5: learned vs closed-form singular values, with the target's (THEORY.md "Induced regulariser and closed-form global minimum"). */
 export function spectraPlot(inputs: readonly SpectrumInput[], notes: string[] = []): PlotSpec | undefined {
   const values: { configuration: string; index: number; series: Series; value: number; floored?: boolean }[] = [];
   let dropped = 0;
