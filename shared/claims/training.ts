@@ -10,7 +10,7 @@ import type { CellEvidence } from "./evidence.js";
 import { short } from "./verdict.js";
 
 /** How the cell's training ended; undefined for cells that do not train (noop). */
-export function trainingOf(e: CellEvidence): TrainingStatus | undefined {
+function trainingOf(e: CellEvidence): TrainingStatus | undefined {
   if (e.status === "diverged") return "diverged";
   if (e.kind === "noop") return undefined;
   return e.metrics.trainingStatus ?? undefined;

@@ -34,13 +34,13 @@ export const HALVINGS = 8;
 /** Consecutive quiet cycles (no progress of the best annealed objective, block norms settled) that make training converged. */
 export const QUIET_CYCLES = 2;
 /** Largest change of a block-product norm between cycle ends, as a fraction of the largest norm, that counts as quiet. */
-export const BALANCE_TOLERANCE = 0.1;
+const BALANCE_TOLERANCE = 0.1;
 /** With the automatic step size, a diverged run restarts from the initial weights at half the step, this many times at most. */
 export const RESTARTS = 4;
 /** Curve samples per doubling of the epoch count (the result keeps curves at these epochs, not every epoch). */
 const CURVE_SAMPLES_PER_OCTAVE = 16;
 
-export type TrainingStatus = "converged" | "max-epochs" | "diverged";
+type TrainingStatus = "converged" | "max-epochs" | "diverged";
 
 export interface StoppingProblem {
   targets: Matrix;
@@ -67,7 +67,7 @@ export interface StoppingProblem {
   normEpochs?: readonly number[];
 }
 
-export interface TrainingCurves {
+interface TrainingCurves {
   /** The epochs sampled (1-based): log-spaced, with every cycle's end and the last epoch. */
   epoch: number[];
   /** N times the mean masked loss per sample over the epochs since the previous sample. */
@@ -133,7 +133,7 @@ export function cycleLength(index: number): number {
 }
 
 /** Offsets (from the cycle's start) of its HALVINGS + 1 stairs: equal ninths, the last taking the remainder. */
-export function stairStarts(length: number): number[] {
+function stairStarts(length: number): number[] {
   return Array.from({ length: HALVINGS + 1 }, (_, s) => Math.floor((s * length) / (HALVINGS + 1)));
 }
 
