@@ -3,8 +3,8 @@
 // regression, each cell with every optimiser default (automatic step size, the stopping rule).
 // Per group: how training ended, claims 3-5 on the group's cells (as Aggregate evaluates them),
 // the largest objective gap and balance ratio of the cells claim 3 judges, epochs and CPU time.
-//   npx tsx bench/convergence.ts [--quick] [--json] [--seeds N] [--step-scan]
-// --quick: the two smallest sizes only (a smoke run, not a measurement).
+//   npx tsx bench/convergence.ts [--quick] [--sizes N] [--json] [--seeds N] [--step-scan]
+// --quick: the two smallest sizes only (a smoke run, not a measurement); --sizes N: the first N.
 // --step-scan: instead, how far above the automatic step size 1 / L SGD stays stable: every cell
 // of the grid trained for STEP_SCAN_EPOCHS at learningRate = c / L for c in STEP_MULTIPLES (a
 // step the spec gives is never halved, so a divergence shows as the cell's status).
@@ -186,7 +186,8 @@ function main(): void {
   const seedsAt = args.indexOf("--seeds");
   const seeds = seedsAt >= 0 ? Number(args[seedsAt + 1]) : 1;
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const chosen = quick ? sizes.slice(0, 2) : sizes;
+  const sizesAt = args.indexOf("--sizes");
+  const chosen = quick ? sizes.slice(0, 2) : sizesAt >= 0 ? sizes.slice(0, Number(args[sizesAt + 1])) : sizes;
   if (args.includes("--step-scan")) {
     const scans = chosen.map((size) => (log(size.name), stepScan(size, seeds, log)));
     if (args.includes("--json")) return void process.stdout.write(`${JSON.stringify(scans, null, 2)}\n`);
@@ -200,6 +201,7 @@ function main(): void {
   for (const size of chosen) {
     log(`${size.name}`);
     rows.push(measure(size, seeds, log));
+    log(`${size.name}: ${JSON.stringify(rows.at(-1))}`);
   }
   if (args.includes("--json")) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
