@@ -48,7 +48,9 @@ describe("a report with cells that did not converge", async () => {
     const pass = summary.claims.filter((c) => c.status === "pass").length;
     const headline = /<p class="verdict (\w+)" id="verdict">([^<]*)<\/p>/.exec(html)!;
     expect(headline[1]).toBe("warn");
-    expect(headline[2]).toContain(`${pass} of 7 claims pass · 4 inconclusive (3, 4, 5, 7): training did not converge in ${stopped.size} cells`);
+    expect(headline[2]).toContain(
+      `${pass} of 7 claims pass · 4 inconclusive (3, 4, 5, 7): training did not converge in ${stopped.size} cells`,
+    );
     expect(markdown).toContain(`4 inconclusive (3, 4, 5, 7): training did not converge in ${stopped.size} cells`);
   });
 
