@@ -285,22 +285,58 @@ export function dotRows<T>(out: usize, scale: usize, x: usize, rows: usize, offs
   }
 }
 
+// Compaction tables of keptList. KEPT_LANES[b] (i32x4): the positions of the set bits of the
+// 4-bit mask b in increasing order, then zeros. KEPT_PAIRS[b] (i8x16 swizzle, b < 4): moves
+// the 64-bit lane that mask b keeps (or both) to the front.
+const KEPT_LANES: usize = memory.data<i32>([
+  0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 2, 0, 0, 0, 0, 2, 0, 0, 1, 2, 0, 0, 0, 1, 2, 0,
+  3, 0, 0, 0, 0, 3, 0, 0, 1, 3, 0, 0, 0, 1, 3, 0, 2, 3, 0, 0, 0, 2, 3, 0, 1, 2, 3, 0, 0, 1, 2, 3,
+], 16);
+const KEPT_PAIRS: usize = memory.data<u8>([
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+  8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+], 16);
+
 /**
  * The kept list of a mask row: idx[n] = i, offs[n] = i * rowBytes and coef[n] = values[i] for
- * the i < width with keep[i] != 0, in increasing i; returns n. Branch-free (masks are
- * unpredictable).
+ * the i < width with keep[i] != 0, in increasing i; returns n. Four units a step with no
+ * branch (masks are unpredictable): a SIMD compare gives their 4-bit mask, the tables move
+ * the kept ones to the front, and whole vectors are stored at n (the lanes past the kept ones
+ * are overwritten by the next step or left beyond n; never past the row, since n <= i).
  */
 export function keptList<T>(idx: usize, offs: usize, coef: usize, keep: usize, values: usize, width: i32, rowBytes: u32): i32 {
+  const zero = v128.splat<i64>(0);
+  const stride = i32x4.splat(<i32>rowBytes);
   let n = 0;
-  let off: u32 = 0;
-  for (let i = 0; i < width; i++) {
+  let i = 0;
+  for (; i + 4 <= width; i += 4) {
     const e = <usize>i << alignof<T>();
-    const at = <usize>n << 2;
-    store<i32>(idx + at, i);
-    store<u32>(offs + at, off);
+    let bits: i32;
+    if (sizeof<T>() == 4) {
+      bits = i32x4.bitmask(f32x4.ne(v128.load(keep + e), zero));
+      // Byte indices of the kept 32-bit lanes: 4 * lane + (0, 1, 2, 3).
+      const lanes = v128.load(KEPT_LANES + (<usize>bits << 4));
+      const bytes = i32x4.add(i32x4.mul(lanes, i32x4.splat(0x04040404)), i32x4.splat(0x03020100));
+      v128.store(coef + (<usize>n << 2), i8x16.swizzle(v128.load(values + e), bytes));
+    } else {
+      const low = i64x2.bitmask(f64x2.ne(v128.load(keep + e), zero));
+      const high = i64x2.bitmask(f64x2.ne(v128.load(keep + e, 16), zero));
+      bits = low | (high << 2);
+      const n0 = n + popcnt(low);
+      v128.store(coef + (<usize>n << 3), i8x16.swizzle(v128.load(values + e), v128.load(KEPT_PAIRS + (<usize>low << 4))));
+      v128.store(coef + (<usize>n0 << 3), i8x16.swizzle(v128.load(values + e, 16), v128.load(KEPT_PAIRS + (<usize>high << 4))));
+    }
+    const units = i32x4.add(v128.load(KEPT_LANES + (<usize>bits << 4)), i32x4.splat(i));
+    v128.store(idx + (<usize>n << 2), units);
+    v128.store(offs + (<usize>n << 2), i32x4.mul(units, stride));
+    n += popcnt(bits);
+  }
+  for (; i < width; i++) {
+    const e = <usize>i << alignof<T>();
+    store<i32>(idx + (<usize>n << 2), i);
+    store<u32>(offs + (<usize>n << 2), <u32>i * rowBytes);
     store<T>(coef + (<usize>n << alignof<T>()), load<T>(values + e));
     n += <i32>(load<T>(keep + e) != <T>0);
-    off += rowBytes;
   }
   return n;
 }
