@@ -4,6 +4,8 @@
 //   out = alpha * sum_t coef[t] * row(t) + init             (accumulateMany, many outs)
 // or a set of dot products with one vector,
 //   out[t] = scale[t] * <x, row(t)>                         (dotRows)
+// or both at once, the dot products with rows kept in registers and the sum of the same
+// vectors (dotsAndUpdate: dH and the U update of a step, each vector of G read once),
 // over row-major matrices, with the sum vectorised along the row (SIMD lanes over outputs) and
 // register-blocked in chunks of 10, 4, 2 and 1 vectors. row(t) is rows + offs[t] bytes: lists
 // of (byte offset, coefficient) let a step skip the hidden units its mask dropped, so with keep
@@ -282,6 +284,129 @@ export function dotRows<T>(out: usize, scale: usize, x: usize, rows: usize, offs
     for (let k = tail; k < width; k++) s += load<T>(x + <usize>k * es) * load<T>(p + <usize>k * es);
     if (scale != 0) s *= load<T>(scale + (<usize>t << alignof<T>()));
     store<T>(out + (<usize>t << alignof<T>()), s);
+  }
+}
+
+// fusedK: K vectors (from byte `row` on) of one unit's row of U^T and of its update, over the
+// unit's list (coef, g offsets; n entries): the dot products' partial sums continue from
+// `partial` (one vector per entry; F = u8: the first chunk, start from zero) and the row
+// becomes row + alpha * sum_t coef[t] g_j(t). The row is read before it is updated.
+function fused4<T, F>(row: usize, coef: usize, offs: usize, n: i32, gBase: usize, alpha: v128, partial: usize): void {
+  const u0 = v128.load(row, 0), u1 = v128.load(row, 16), u2 = v128.load(row, 32), u3 = v128.load(row, 48);
+  let s0 = v128.splat<i64>(0), s1 = v128.splat<i64>(0), s2 = v128.splat<i64>(0), s3 = v128.splat<i64>(0);
+  for (let t = 0; t < n; t++) {
+    const c = coefAt<T>(coef, t);
+    const p = gBase + <usize>load<u32>(offs + (<usize>t << 2));
+    const q = partial + (<usize>t << 4);
+    const g0 = v128.load(p, 0); const g1 = v128.load(p, 16); const g2 = v128.load(p, 32); const g3 = v128.load(p, 48);
+    let d = sizeof<F>() == 1 ? v128.splat<i64>(0) : v128.load(q);
+    d = vmadd<T>(d, g0, u0);
+    d = vmadd<T>(d, g1, u1);
+    d = vmadd<T>(d, g2, u2);
+    d = vmadd<T>(d, g3, u3);
+    v128.store(q, d);
+    s0 = vmadd<T>(s0, c, g0);
+    s1 = vmadd<T>(s1, c, g1);
+    s2 = vmadd<T>(s2, c, g2);
+    s3 = vmadd<T>(s3, c, g3);
+  }
+  v128.store(row, vadd<T>(u0, vmul<T>(alpha, s0)), 0);
+  v128.store(row, vadd<T>(u1, vmul<T>(alpha, s1)), 16);
+  v128.store(row, vadd<T>(u2, vmul<T>(alpha, s2)), 32);
+  v128.store(row, vadd<T>(u3, vmul<T>(alpha, s3)), 48);
+}
+function fused2<T, F>(row: usize, coef: usize, offs: usize, n: i32, gBase: usize, alpha: v128, partial: usize): void {
+  const u0 = v128.load(row, 0), u1 = v128.load(row, 16);
+  let s0 = v128.splat<i64>(0), s1 = v128.splat<i64>(0);
+  for (let t = 0; t < n; t++) {
+    const c = coefAt<T>(coef, t);
+    const p = gBase + <usize>load<u32>(offs + (<usize>t << 2));
+    const q = partial + (<usize>t << 4);
+    const g0 = v128.load(p, 0); const g1 = v128.load(p, 16);
+    let d = sizeof<F>() == 1 ? v128.splat<i64>(0) : v128.load(q);
+    d = vmadd<T>(d, g0, u0);
+    d = vmadd<T>(d, g1, u1);
+    v128.store(q, d);
+    s0 = vmadd<T>(s0, c, g0);
+    s1 = vmadd<T>(s1, c, g1);
+  }
+  v128.store(row, vadd<T>(u0, vmul<T>(alpha, s0)), 0);
+  v128.store(row, vadd<T>(u1, vmul<T>(alpha, s1)), 16);
+}
+function fused1<T, F>(row: usize, coef: usize, offs: usize, n: i32, gBase: usize, alpha: v128, partial: usize): void {
+  const u0 = v128.load(row, 0);
+  let s0 = v128.splat<i64>(0);
+  for (let t = 0; t < n; t++) {
+    const c = coefAt<T>(coef, t);
+    const p = gBase + <usize>load<u32>(offs + (<usize>t << 2));
+    const q = partial + (<usize>t << 4);
+    const g0 = v128.load(p, 0);
+    let d = sizeof<F>() == 1 ? v128.splat<i64>(0) : v128.load(q);
+    d = vmadd<T>(d, g0, u0);
+    v128.store(q, d);
+    s0 = vmadd<T>(s0, c, g0);
+  }
+  v128.store(row, vadd<T>(u0, vmul<T>(alpha, s0)), 0);
+}
+
+/** One chunk of K = 4, 2 or 1 vectors of dotsAndUpdate; F = u8 for the first chunk. */
+@inline function fusedChunk<T, F>(K: i32, row: usize, coef: usize, offs: usize, n: i32, gBase: usize, alpha: v128, partial: usize): void {
+  if (K == 4) fused4<T, F>(row, coef, offs, n, gBase, alpha, partial);
+  else if (K == 2) fused2<T, F>(row, coef, offs, n, gBase, alpha, partial);
+  else fused1<T, F>(row, coef, offs, n, gBase, alpha, partial);
+}
+
+/**
+ * dH and the U update of a step in one pass over the rows of U^T (each of g's vectors loaded
+ * once for both): for every unit i < units, row_i = rows + i * rowBytes (width entries), and
+ * its list (starting at entry i * listStride of coef, offs, dst; counts[i] entries: the
+ * samples that kept i, in increasing order, with coef = Hm[j, i] and offs = byte offset of
+ * g_j from g),
+ *   dots + dst[t] := <g_j, row_i>                      (the row before the update)
+ *   row_i := row_i + alpha * sum_t coef[t] g_j
+ * The same sums in the same order as dotRows (x = g_j) followed by accumulateMany (in place):
+ * every dot product runs along the row lane by lane in order, chunk after chunk, and every
+ * update entry sums over the list in order, so the bits are theirs. partial: 16 bytes per
+ * entry of the longest list (the dot products' partial sums between chunks). Needs width >= the
+ * lanes.
+ */
+export function dotsAndUpdate<T>(
+  units: i32, rows: usize, rowBytes: usize, alpha: T, coef: usize, offs: usize, dst: usize, listStride: i32, counts: usize,
+  g: usize, width: i32, dots: usize, partial: usize,
+): void {
+  const es = <usize>sizeof<T>();
+  const lanes = 16 / <i32>sizeof<T>();
+  const vectors = width / lanes;
+  const tail = vectors * lanes;
+  const va = vsplat<T>(alpha);
+  for (let i = 0; i < units; i++) {
+    const n = load<i32>(counts + (<usize>i << 2));
+    const row = rows + <usize>i * rowBytes;
+    const ci = coef + <usize>(i * listStride) * es;
+    const oi = offs + (<usize>(i * listStride) << 2);
+    const di = dst + (<usize>(i * listStride) << 2);
+    const K0 = vectors >= 4 ? 4 : vectors >= 2 ? 2 : 1;
+    fusedChunk<T, u8>(K0, row, ci, oi, n, g, va, partial);
+    let v = K0;
+    while (v < vectors) {
+      const K = vectors - v >= 4 ? 4 : vectors - v >= 2 ? 2 : 1;
+      const off = <usize>v << 4;
+      fusedChunk<T, u16>(K, row + off, ci, oi, n, g + off, va, partial);
+      v += K;
+    }
+    // The dot products' last entries (width not a multiple of the lanes) read the row before
+    // its own last entries are updated.
+    for (let t = 0; t < n; t++) {
+      const gj = g + <usize>load<u32>(oi + (<usize>t << 2));
+      let s = hsum<T>(v128.load(partial + (<usize>t << 4)));
+      for (let k = tail; k < width; k++) s += load<T>(gj + <usize>k * es) * load<T>(row + <usize>k * es);
+      store<T>(dots + <usize>load<u32>(di + (<usize>t << 2)), s);
+    }
+    for (let k = tail; k < width; k++) {
+      let s = <T>0;
+      for (let t = 0; t < n; t++) s += load<T>(ci + (<usize>t << alignof<T>())) * load<T>(g + <usize>load<u32>(oi + (<usize>t << 2)) + <usize>k * es);
+      store<T>(row + <usize>k * es, load<T>(row + <usize>k * es) + alpha * s);
+    }
   }
 }
 

@@ -18,7 +18,7 @@
 import { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 import { MaskFamilyCode, TrainSlot } from "./layout";
 import { sampleMasks } from "./masks";
-import { accumulateMany, dotRows, keptList, transposeInto } from "./small";
+import { accumulateMany, dotRows, dotsAndUpdate, keptList, transposeInto } from "./small";
 
 /** Above this d * r, regression's X products use the blocked GEMM (measured: bench train). */
 const SMALL_DENSE: i32 = 2048;
@@ -58,7 +58,7 @@ let xb: usize = 0, xbT: usize = 0, hm: usize = 0, sc: usize = 0, g: usize = 0, d
 // count (i32 / u32 / T / T / i32); per unit, byte offset of the sample's row of G, Hm value,
 // sample index, count (u32 / T / i32 / i32).
 let kIdx: usize = 0, kOff: usize = 0, kCoef: usize = 0, kDot: usize = 0, kCount: usize = 0;
-let jOff: usize = 0, jCoef: usize = 0, jCount: usize = 0;
+let jOff: usize = 0, jCoef: usize = 0, jCount: usize = 0, jDst: usize = 0, jPart: usize = 0;
 let tmp: usize = 0, wm: usize = 0, weff: usize = 0, wmT: usize = 0, dacc: usize = 0, gs: usize = 0;
 
 function layout(base: usize, es: usize): usize {
@@ -79,6 +79,8 @@ function layout(base: usize, es: usize): usize {
   jOff = p; p = align16(p + <usize>(r * maxB) * 4);
   jCoef = p; p = align16(p + <usize>(r * maxB) * es);
   jCount = p; p = align16(p + <usize>r * 4);
+  jDst = p; p = align16(p + <usize>(r * maxB) * 4);
+  jPart = p; p = align16(p + <usize>maxB * 16);
   tmp = p; p = align16(p + <usize>big * es);
   wm = p; p = align16(p + <usize>w * es);
   weff = p; p = align16(p + <usize>w * es);
@@ -269,6 +271,21 @@ function outputSide<T>(
   // V's row of sample j in factorisation mode (only j reads it), else into dh.
   const intoV = factor && !denseDh;
   if (denseDh) memory.fill(dh, 0, <usize>(B * r) * es);
+  if (uRead == ut && updateMaskT == 0 && m >= 16 / <i32>es) {
+    // dH and the U update in one pass over U's rows (small.ts dotsAndUpdate): the lists per
+    // unit also say where each dot product goes (sample j's t-th kept unit: kDot row j).
+    unitLists<T>(B, true);
+    dotsAndUpdate<T>(r, ut, rowM, -lr, jCoef, jOff, jDst, maxB, jCount, g, m, kDot, jPart);
+    for (let j = 0; j < B; j++) {
+      const n = load<i32>(kCount + (<usize>j << 2));
+      const ij = kIdx + <usize>(j * r) * 4;
+      const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+      const dj = kDot + <usize>j * rowR;
+      if (intoV) stepRow<T>(v + <usize>sampleAt(start, j) * rowR, ij, dj, scaleDh ? kr : 0, lr, n);
+      else scatterRow<T>(dh + <usize>j * rowR, ij, dj, scaleDh ? kr : 0, n);
+    }
+    return loss;
+  }
   for (let j = 0; j < B; j++) {
     const n = load<i32>(kCount + (<usize>j << 2));
     const ij = kIdx + <usize>(j * r) * 4;
@@ -277,22 +294,8 @@ function outputSide<T>(
     if (intoV) stepRow<T>(v + <usize>sampleAt(start, j) * rowR, ij, kDot, scaleDh ? kr : 0, lr, n);
     else scatterRow<T>(dh + <usize>j * rowR, ij, kDot, scaleDh ? kr : 0, n);
   }
-  // U^T row i -= lr sum over the samples that kept i of Hm[j, i] g_j: lists per unit, each
-  // written at its next position (unit i's list starts at element i * maxB).
-  for (let i = 0; i < r; i++) store<i32>(jCount + (<usize>i << 2), i * maxB);
-  for (let j = 0; j < B; j++) {
-    const n = load<i32>(kCount + (<usize>j << 2));
-    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
-    const gOff = <u32>(<usize>j * rowM);
-    for (let t = 0; t < n; t++) {
-      const pi = jCount + (<usize>load<i32>(ij + (<usize>t << 2)) << 2);
-      const at_ = load<i32>(pi);
-      store<u32>(jOff + (<usize>at_ << 2), gOff);
-      store<T>(jCoef + (<usize>at_ << alignof<T>()), load<T>(cj + (<usize>t << alignof<T>())));
-      store<i32>(pi, at_ + 1);
-    }
-  }
-  for (let i = 0; i < r; i++) store<i32>(jCount + (<usize>i << 2), load<i32>(jCount + (<usize>i << 2)) - i * maxB);
+  // U^T row i -= lr sum over the samples that kept i of Hm[j, i] g_j.
+  unitLists<T>(B, false);
   if (updateMaskT == 0) {
     accumulateMany<T>(r, ut, m, true, -lr, jCoef, maxB, jOff, maxB, jCount, 0, g, m, m);
   } else {
@@ -300,6 +303,33 @@ function outputSide<T>(
     for (let i = 0; i < r * m; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(updateMaskT, i) * at<T>(dacc, i));
   }
   return loss;
+}
+
+/**
+ * Lists per unit from the kept lists per sample: for unit i, the samples j that kept it in
+ * increasing order, each with the byte offset of g_j, Hm[j, i] and (withDst) the byte offset
+ * in kDot of sample j's dot product for that unit; unit i's list starts at element i * maxB,
+ * its length in jCount.
+ */
+function unitLists<T>(B: i32, withDst: bool): void {
+  const rowR = <usize>r * sizeof<T>();
+  const rowM = <usize>m * sizeof<T>();
+  for (let i = 0; i < r; i++) store<i32>(jCount + (<usize>i << 2), i * maxB);
+  for (let j = 0; j < B; j++) {
+    const n = load<i32>(kCount + (<usize>j << 2));
+    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
+    const gOff = <u32>(<usize>j * rowM);
+    const dOff = <u32>(<usize>j * rowR);
+    for (let t = 0; t < n; t++) {
+      const pi = jCount + (<usize>load<i32>(ij + (<usize>t << 2)) << 2);
+      const at_ = load<i32>(pi);
+      store<u32>(jOff + (<usize>at_ << 2), gOff);
+      store<T>(jCoef + (<usize>at_ << alignof<T>()), load<T>(cj + (<usize>t << alignof<T>())));
+      if (withDst) store<u32>(jDst + (<usize>at_ << 2), dOff + (<u32>t << alignof<T>()));
+      store<i32>(pi, at_ + 1);
+    }
+  }
+  for (let i = 0; i < r; i++) store<i32>(jCount + (<usize>i << 2), load<i32>(jCount + (<usize>i << 2)) - i * maxB);
 }
 
 /**
