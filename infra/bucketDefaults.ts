@@ -10,7 +10,7 @@ const definitionsPrefix = folderOf(keys.definitions(""));
 const partialsPrefix = folderOf(keys.partial("", ""));
 
 /** `resultPrefix`: where the Distributed Map writes its result manifests (SweepMapSettings). */
-export function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
+function sweepBucketDefaults(resultPrefix: string): s3.BucketProps {
   return {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,

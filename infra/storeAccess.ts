@@ -14,7 +14,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import { keys } from "../shared/store/layout.js";
 
 /** Baselines the scheduled run (or `dropsweep cloud start --baseline`) compares with. */
-export const baselinePrefix = "baselines/";
+const baselinePrefix = "baselines/";
 
 export interface StoreAccess {
   readonly read: readonly string[];

@@ -44,10 +44,10 @@ export const stateNames = {
 export { regressionError };
 
 /** Worker (and Reduce) errors that a retry cannot fix (a bug upstream); every other error of theirs is retried. */
-export const workerPermanentErrors = ["MalformedEvent"];
+const workerPermanentErrors = ["MalformedEvent"];
 
 /** The Worker's (and Reduce's) retry of everything else (crash, States.Timeout, Dropsweep.StoreUnavailable...). */
-export const workerRetry = {
+const workerRetry = {
   interval: Duration.seconds(1),
   backoffRate: 2,
   maxAttempts: 4,

@@ -8,7 +8,7 @@ import { Stream, type StreamId, selectStream } from "./rng.js";
 import { MaskFamilyCode } from "../../wasm/assembly/layout.js";
 
 /** Family codes of the wasm sampler (the shared table, wasm/assembly/layout.ts). */
-export const familyCode = {
+const familyCode = {
   dropout: MaskFamilyCode.Dropout,
   dropblock: MaskFamilyCode.DropBlock,
   dropconnect: MaskFamilyCode.DropConnect,
@@ -30,14 +30,14 @@ export function assertMaskFamily(mask: MaskFamily, hiddenUnits: number): void {
 }
 
 /** Pointers to the custom family's table in wasm memory (zeros for other families). */
-export interface MaskTable {
+interface MaskTable {
   patterns: number;
   cumulative: number;
   count: number;
 }
 
 /** Copy a custom family's patterns and cumulative probabilities into the workspace. */
-export function putMaskTable(ws: Workspace, mask: MaskFamily): MaskTable {
+function putMaskTable(ws: Workspace, mask: MaskFamily): MaskTable {
   if (mask.family !== "custom") return { patterns: 0, cumulative: 0, count: 0 };
   const width = mask.patterns[0]!.length;
   const patterns = ws.alloc(mask.patterns.length * width);
@@ -70,7 +70,7 @@ export function maskKernelFields(ws: Workspace, mask: MaskFamily): MaskKernelFie
 }
 
 /** Run the wasm sampler into `out` (count x width values of 0 or `scale`). Stream already selected. */
-export function sampleMasksOnPointers(
+function sampleMasksOnPointers(
   ws: Workspace,
   dtype: "f32" | "f64",
   out: number,

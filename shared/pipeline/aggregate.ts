@@ -157,18 +157,3 @@ export function claimStatusChanges(summary: Summary, baseline: Summary): number 
   const before = new Map(baseline.claims.map((c) => [c.id, c.status]));
   return summary.claims.filter((c) => before.get(c.id) !== c.status).length;
 }
-
-async function readText(store: Store, key: string): Promise<string> {
-  const bytes = await store.get(key);
-  if (!bytes) throw new Error(`aggregate: ${key} is missing from ${store.url} (has Plan run for this sweep?)`);
-  return new TextDecoder().decode(bytes);
-}
-
-async function readJson<T>(store: Store, key: string): Promise<T> {
-  const text = await readText(store, key);
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new Error(`aggregate: ${key} in ${store.url} is not JSON`);
-  }
-}

@@ -1,4 +1,4 @@
-// The baseline a sweep is compared with (docs/CLOUD.md "The scheduled reproduction and its
+// The baseline a sweep is compared with (docs/CLOUD.md "4. The scheduled reproduction and its
 // baseline"): a reviewed run's summary.json, promoted by hand to a key under baselines/ (the
 // stack's BaselineKey for the scheduled run, or `cloud start --baseline KEY`). A deployment
 // creates none, on purpose (a baseline is a run someone has looked at), so the first scheduled
@@ -28,7 +28,7 @@ export function missingBaselineMessage(storeUrl: string, key: string): string {
   return (
     `aggregate: no baseline at ${location}: the summary.json this sweep is compared with (its baselineKey, ${key}: ` +
     "the stack's BaselineKey for the scheduled run, or `cloud start --baseline`). A deployment creates none, on purpose, " +
-    'so the first scheduled run fails here until one is promoted (docs/CLOUD.md "The scheduled reproduction and its baseline"); ' +
+    'so the first scheduled run fails here until one is promoted (docs/CLOUD.md "4. The scheduled reproduction and its baseline"); ' +
     `promote a reviewed run's summary: ${promoteBaseline(location)}`
   );
 }

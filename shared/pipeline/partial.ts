@@ -12,7 +12,7 @@ import type { SliceItem } from "./contract.js";
 import type { CellRecord } from "./reduce.js";
 
 /** Bump when a record's shape changes: a partial in another format is rebuilt, not read. */
-export const PARTIAL_FORMAT = "dropsweep.partial/1";
+const PARTIAL_FORMAT = "dropsweep.partial/1";
 
 interface PartialHeader {
   format: string;

@@ -16,7 +16,7 @@ import { sliceItemSchema, sliceRowSchema, type CellReference, type ManifestItem,
  * Cells per slice: one Reduce reads this many results (about 1-3 s against S3 with 16 reads in
  * flight, docs/BENCHMARKS.md "Aggregate at scale"), and Aggregate merges one partial per slice.
  */
-export const CELLS_PER_SLICE = 1000;
+const CELLS_PER_SLICE = 1000;
 
 /** A cell of the sweep as Plan knows it: its hash and its value of every axis. */
 export interface SlicedCell {

@@ -9,7 +9,7 @@ import { claimCellHashes } from "./summary.js";
 
 const threshold = `${Number((tolerances.rankThreshold * 100).toPrecision(3))}% of σ₁(Y)`;
 
-export type RankVerdict = "match" | "accepted" | "mismatch";
+type RankVerdict = "match" | "accepted" | "mismatch";
 
 export interface RankView {
   /** rank(A*) as claim 5 compares it: at the threshold when the row has it, else the exact rank. */

@@ -40,7 +40,7 @@ export async function renderSvg(spec: TopLevelSpec, idPrefix = "plot"): Promise<
 }
 
 /** Rename every id="..." and its url(#...) / href="#..." references, in order of appearance. */
-export function renameIds(svg: string, prefix: string): string {
+function renameIds(svg: string, prefix: string): string {
   const names = new Map<string, string>();
   for (const match of svg.matchAll(/\sid="([^"]+)"/g)) if (!names.has(match[1]!)) names.set(match[1]!, `${prefix}-${names.size + 1}`);
   if (names.size === 0) return svg;

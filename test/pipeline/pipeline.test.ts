@@ -314,7 +314,7 @@ describe("aggregate", () => {
     const path = join(store.root, "baselines", "paper.json");
     const failure = aggregate(store, { sweepId: result.sweepId, baselineKey: "baselines/paper.json" });
     await expect(failure).rejects.toThrow(
-      `aggregate: no baseline at ${path}: the summary.json this sweep is compared with (its baselineKey, baselines/paper.json: the stack's BaselineKey for the scheduled run, or \`cloud start --baseline\`). A deployment creates none, on purpose, so the first scheduled run fails here until one is promoted (docs/CLOUD.md "The scheduled reproduction and its baseline"); promote a reviewed run's summary: cp DIR/summary.json ${path}`,
+      `aggregate: no baseline at ${path}: the summary.json this sweep is compared with (its baselineKey, baselines/paper.json: the stack's BaselineKey for the scheduled run, or \`cloud start --baseline\`). A deployment creates none, on purpose, so the first scheduled run fails here until one is promoted (docs/CLOUD.md "4. The scheduled reproduction and its baseline"); promote a reviewed run's summary: cp DIR/summary.json ${path}`,
     );
     await expect(failure).rejects.not.toThrow(/has Plan run/);
   });
