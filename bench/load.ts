@@ -140,7 +140,7 @@ export async function heavyResults(store: Store, cells: number, points: number):
     "sizes: { m: 8, n: 6, hiddenUnits: 6 }",
     "target: { generator: decaying, decay: 0.6 }",
     "mask: { family: dropblock, keepProbability: 0.5, blockSize: 2 }",
-    "optimiser: { learningRate: 0.02, epochs: 10, batchSize: 1, schedule: cosine }",
+    "optimiser: { learningRate: 0.02, epochs: 10, batchSize: 1 }",
     "monteCarloSamples: 20",
     `seeds: [${Array.from({ length: cells }, (_, i) => i).join(",")}]`,
   ].join("\n");

@@ -9,7 +9,7 @@ export const exitCodes = {
   usage: 2,
   /** Regressions against a baseline. */
   regression: 3,
-  /** With --strict: a claim failed (shared/pipeline/verdict.ts `failsStrict`). */
+  /** With --strict: a claim failed or is inconclusive (shared/pipeline/verdict.ts `failsStrict`). */
   claimsFailed: 4,
   /** SIGINT or SIGTERM during a run: what was computed is kept, the same command resumes. */
   interrupted: 130,

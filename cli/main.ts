@@ -42,7 +42,7 @@ function program(): Command {
       `
 Run \`dropsweep <command> --help\` for a command's options.
 Exit codes: 0 success; 1 failed cells or run (or an AWS call); 2 bad input, nothing written;
-3 regressions against a baseline; 4 with --strict, a claim failed; 130 interrupted.`,
+3 regressions against a baseline; 4 with --strict, a claim failed or is inconclusive; 130 interrupted.`,
     );
   for (const name of names) {
     const sub = new Command(name).helpOption(false).summary(commands[name].summary);

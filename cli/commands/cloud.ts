@@ -34,7 +34,7 @@ function command(): Command {
 SWEEP: the 64-hex sweep id \`cloud start\` printed, or the SPEC file itself.
 Exit codes: 0 succeeded (status: also running); 1 failed, timed out or aborted, an AWS call
 failed, or doctor found something to change; 2 bad input or refused (nothing written);
-3 regressions against the baseline; 4 with --strict, a claim failed.`,
+3 regressions against the baseline; 4 with --strict, a claim failed or is inconclusive.`,
   })
     .enablePositionalOptions()
     .helpCommand(false);

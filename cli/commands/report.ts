@@ -25,8 +25,8 @@ function command() {
     usage: "[SWEEP] [--out DIR | --store URL] [--endpoint URL] [--baseline DIR|URL] [--strict]",
     description: `Rewrites sweeps/SWEEP/report/ (report.html, report.md, plots/, summary.json) from the sweep's stored summary.json and cell results. Nothing is recomputed; a summary.json an older dropsweep wrote is regenerated from the stored results (the claims evaluated again). SWEEP: the sweep id, or its first characters as \`dropsweep run\` prints them; without it, lists the store's sweeps.`,
     after: `Exit codes: 0 report written, no regression; 2 bad input (nothing written); 3 written,
-regressions against the baseline; 4 with --strict, written, a claim failed (any status but
-pass or skipped; wins over 3).`,
+regressions against the baseline; 4 with --strict, written, a claim failed or is inconclusive (any
+status but pass or skipped; wins over 3).`,
     options: [
       flag("--out <DIR>", "the local store directory (default: runs)"),
       flag("--store <URL>", "a store URL instead: file:///abs/dir or s3://bucket/prefix"),
@@ -35,7 +35,7 @@ pass or skipped; wins over 3).`,
         "--baseline <LOC>",
         'compare with another sweep: its report directory, its summary.json, or a store URL holding one; lists changed claims and metrics that moved beyond tolerance under "Regressions"',
       ),
-      flag("--strict", "exit 4 when a claim fails (any status but pass or skipped), for scripts and scheduled jobs"),
+      flag("--strict", "exit 4 when a claim fails or is inconclusive (any status but pass or skipped), for scripts and scheduled jobs"),
     ],
   });
 }

@@ -31,7 +31,7 @@ function command() {
                      [--worker-timeout SECONDS] [--inject-faults RATE [--fault-seed S]] [--strict]`,
     description: `Runs the sweep SPEC (YAML) on this machine through the same state machine as the cloud. Cells already computed (by this or any sweep in the store) are reused; a rerun computes only what is missing. Ends with the claims' verdict, e.g. "claims: 4 pass, 3 skipped".`,
     after: `Exit codes: 0 done; 1 some cells failed or the run failed; 2 bad input (nothing written);
-4 with --strict, a claim failed (any status but pass or skipped); 130 interrupted (Ctrl-C
+4 with --strict, a claim failed or is inconclusive (any status but pass or skipped); 130 interrupted (Ctrl-C
 or SIGTERM): what was computed is kept, run the same command to resume.
 (Compare with a baseline afterwards: dropsweep report SWEEP --baseline LOC.)`,
     options: [
@@ -49,7 +49,7 @@ or SIGTERM): what was computed is kept, run the same command to resume.
         "test the run's fault tolerance: at rate RATE (0 to 1, or a percentage such as 20%) Worker invocations crash or hang and their store writes fail; retries absorb them and the results are the same as without faults",
       ),
       flag("--fault-seed <S>", "which faults (default 1): the same seed injects the same faults"),
-      flag("--strict", "exit 4 when a claim fails (any status but pass or skipped), for scripts and scheduled jobs"),
+      flag("--strict", "exit 4 when a claim fails or is inconclusive (any status but pass or skipped), for scripts and scheduled jobs"),
     ],
   });
 }

@@ -4,7 +4,8 @@
 import { balancePanel } from "../report/panels/balance.js";
 import type { Claim } from "./claim.js";
 import { finite, representable, setAsideByBound } from "./evidence.js";
-import { check, range, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { byTraining, notConvergedNotes } from "./training.js";
+import { check, inconclusive, range, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** max_g / min_g of the block-product norms. */
@@ -16,7 +17,7 @@ export const balance: Claim = {
   title: "Balanced blocks",
   statement: () => "At convergence all block products U_g V_gᵀ have the same Frobenius norm, ‖A*‖₍ₖ₎ / b.",
   measured: (result) =>
-    `The largest ratio max_g ‖U_g V_gᵀ X‖_F / min_g ‖U_g V_gᵀ X‖_F of the trained weights (X = I for factorisation) ${thisSweep(result, "linear cell")} strictly above the representability bound; 1 is perfect balance.`,
+    `The largest ratio max_g ‖U_g V_gᵀ X‖_F / min_g ‖U_g V_gᵀ X‖_F of the trained weights (X = I for factorisation) ${thisSweep(result, "converged linear cell")} strictly above the representability bound; 1 is perfect balance.`,
   tolerances,
   justification: () =>
     "Rebalancing blocks at a fixed product changes the regulariser only quadratically in the imbalance, so balance is the slowest thing SGD settles: measured max/min block norms up to 1.17 (regression, θ = 0.8, where λ = 0.25 makes that direction flattest) at objective gaps below 1e-4, over the calibration sweep's 131 such cells. " +
@@ -26,16 +27,22 @@ export const balance: Claim = {
   plots: [balancePanel],
 
   evaluate(evidence) {
-    const cells = representable(evidence).filter((e) => e.status === "ok" && finite(e.metrics.balanceRatio));
-    if (!cells.length) return skipped(balance, "no linear cell strictly above the representability bound with a balance ratio");
+    // Balance is a property of the optimum: only converged cells are judged (training.ts).
+    const { judged, notConverged } = byTraining(representable(evidence));
+    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.balanceRatio));
+    if (!cells.length && !notConverged.length)
+      return skipped(balance, "no linear cell strictly above the representability bound with a balance ratio");
+    const stopped = notConvergedNotes(notConverged);
+    const unjudged = notConverged.map((e) => e.hash);
+    if (!cells.length) return inconclusive(balance, notConverged.length, stopped, unjudged);
     const ratios = cells.map((e) => e.metrics.balanceRatio as number);
     const hashes = worstFirst(cells.map((e, i) => ({ hash: e.hash, badness: ratios[i]! })));
     const result = verdict(
       balance,
-      cells.length,
+      cells.length + notConverged.length,
       [check("max block-norm ratio", Math.max(...ratios), "<=", tolerances.balanceRatio, cells.length)],
-      [`ratio ${range(ratios)}`],
-      hashes,
+      [`ratio ${range(ratios)}`, ...stopped.map((note) => `not judged: ${note}`)],
+      [...hashes, ...unjudged],
     );
     const setAside = setAsideByBound(evidence, (e) => finite(e.metrics.balanceRatio));
     return setAside.length ? { ...result, roles: setAside } : result;

@@ -8,7 +8,8 @@ import { trainingCurvesPanel } from "../report/panels/trainingCurves.js";
 import { counted } from "../text.js";
 import type { Claim } from "./claim.js";
 import { finite, representable, setAsideByBound, type CellEvidence } from "./evidence.js";
-import { check, range, roleCount, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { byTraining, converged, notConvergedNotes } from "./training.js";
+import { check, inconclusive, range, roleCount, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** Relative objective gap to the closed-form minimum. */
@@ -27,9 +28,9 @@ export const convergence: Claim = {
       roleCount(result, "not representable") ? `${counted(roleCount(result, "not representable"), "non-representable cell")}` : "",
     ].filter(Boolean);
     return (
-      `The largest relative objective gap (E_z L_z at the trained weights − closed-form minimum) / closed-form minimum, and the largest spectrum error ‖σ(learned) − w‖ / ‖w‖, ${thisSweep(result, "linear cell")} strictly above the representability bound; ` +
-      "a diverged cell among them fails the claim outright." +
-      (setAside.length ? ` Reported beside it, not judged: ${setAside.join(" and ")}.` : "")
+      `The largest relative objective gap (E_z L_z at the trained weights − closed-form minimum) / closed-form minimum, and the largest spectrum error ‖σ(learned) − w‖ / ‖w‖, ${thisSweep(result, "converged linear cell")} strictly above the representability bound; ` +
+      "cells whose training stopped at the cap or diverged are counted, not judged." +
+      (setAside.length ? ` Reported beside it, not judged: ${setAside.join(" and ")} (converged ones).` : "")
     );
   },
   tolerances,
@@ -43,18 +44,24 @@ export const convergence: Claim = {
   plots: [spectraPanel, trainingCurvesPanel, objectiveGapPanel],
 
   evaluate(evidence) {
+    // Cells that did not converge are counted, not judged (training.ts): a gap left by training
+    // that stopped early says nothing about the theory.
     const candidates = representable(evidence);
-    const cells = candidates.filter((e) => e.status === "ok" && finite(e.metrics.objectiveGap));
-    const diverged = candidates.filter((e) => e.status === "diverged").length;
-    if (!cells.length && !diverged)
+    const { judged, notConverged } = byTraining(candidates);
+    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.objectiveGap));
+    if (!cells.length && !notConverged.length)
       return skipped(convergence, "no linear cell strictly above the representability bound with an objective gap");
+    const stopped = notConvergedNotes(notConverged);
+    const unjudged = notConverged.map((e) => e.hash);
+    if (!cells.length) return inconclusive(convergence, notConverged.length, stopped, unjudged);
     const gapOf = (e: CellEvidence) => e.metrics.objectiveGap as number;
     const gaps = cells.map(gapOf);
     const spectra = cells.map((e) => e.metrics.spectrumError).filter(finite);
     const checks = [check("max relative objective gap", Math.max(0, ...gaps), "<=", tolerances.objectiveGap, cells.length)];
     if (spectra.length) checks.push(check("max spectrum error", Math.max(...spectra), "<=", tolerances.spectrumError, spectra.length));
-    // Cells read but not judged: reported beside the verdict (their roles go into the result).
-    const setAside = setAsideByBound(evidence, (e) => finite(e.metrics.objectiveGap));
+    // Cells read but not judged: reported beside the verdict (their roles go into the result);
+    // like the judged ones, only converged cells say something about the closed form.
+    const setAside = setAsideByBound(evidence, (e) => converged(e) && finite(e.metrics.objectiveGap));
     const gapsIn = (role: string) => {
       const hashes = new Set(setAside.find((g) => g.role === role)?.hashes);
       return evidence.filter((e) => hashes.has(e.hash)).map(gapOf);
@@ -62,32 +69,21 @@ export const convergence: Claim = {
     const atBound = gapsIn("at the bound");
     const others = gapsIn("not representable");
     const notes = [
-      `gap ${range(gaps)} on ${counted(cells.length, "cell")} strictly above the representability bound`,
+      `gap ${range(gaps)} on ${counted(cells.length, "converged cell")} strictly above the representability bound`,
+      ...stopped.map((note) => `not judged: ${note}`),
       ...(atBound.length ? [`not claimed: ${counted(atBound.length, "cell")} exactly at the bound, gap ${range(atBound)}`] : []),
       others.length
         ? `not claimed: ${counted(others.length, "non-representable cell")}, gap ${range(others)}`
         : "no non-representable cell in this sweep",
     ];
-    const bearing = candidates
-      .filter((e) => e.status === "diverged" || cells.includes(e))
-      .map((e) => ({
-        hash: e.hash,
-        badness:
-          e.status === "diverged"
-            ? Number.POSITIVE_INFINITY
-            : Math.max(
-                gapOf(e) / tolerances.objectiveGap,
-                finite(e.metrics.spectrumError) ? e.metrics.spectrumError / tolerances.spectrumError : 0,
-              ),
-      }));
-    const result = verdict(
-      convergence,
-      cells.length + diverged,
-      checks,
-      notes,
-      worstFirst(bearing),
-      diverged ? `${counted(diverged, "representable cell")} diverged` : undefined,
-    );
+    const bearing = cells.map((e) => ({
+      hash: e.hash,
+      badness: Math.max(
+        gapOf(e) / tolerances.objectiveGap,
+        finite(e.metrics.spectrumError) ? e.metrics.spectrumError / tolerances.spectrumError : 0,
+      ),
+    }));
+    const result = verdict(convergence, cells.length + notConverged.length, checks, notes, [...worstFirst(bearing), ...unjudged]);
     return setAside.length ? { ...result, roles: setAside } : result;
   },
 };

@@ -4,7 +4,8 @@
 // own: claim 7 reads them). docs/DEEP.md has the measurements.
 import type { Claim } from "./claim.js";
 import { finite, type DeepEvidence } from "./evidence.js";
-import { check, range, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { byTraining, notConvergedNotes } from "./training.js";
+import { check, inconclusive, range, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
 import { counted } from "../text.js";
 
 export const tolerances = {
@@ -18,7 +19,7 @@ export const deepSpectrum: Claim = {
   statement: () =>
     "A deep network trained with last-layer DropBlock has output singular values near the closed-form prediction prox(σ(Y)) with μ = λ/b.",
   measured: (result) =>
-    `The largest relative spectrum error ‖σ(U Φ) − w‖ / ‖w‖ ${thisSweep(result, "deep-network cell")} with Dropout or partitioned DropBlock.`,
+    `The largest relative spectrum error ‖σ(U Φ) − w‖ / ‖w‖ ${thisSweep(result, "converged deep-network cell")} with Dropout or partitioned DropBlock.`,
   tolerances,
   justification: () =>
     "Measured in docs/DEEP.md: spectrum errors 0.011–0.028 over 13 cells at N = 1000, r = 40, θ = 0.5 (training noise: finite epochs, sampled masks); " +
@@ -28,33 +29,30 @@ export const deepSpectrum: Claim = {
   plots: [],
 
   evaluate(evidence) {
+    // The spectrum of a trained network: only converged cells (their stopping rule's
+    // "converged", shared/deep/train.ts) are judged (training.ts).
     const deep = evidence.filter((e): e is DeepEvidence => e.kind === "deep" && e.cell.mask.family !== "contiguous-dropblock");
-    const cells = deep.filter((e) => e.status === "ok" && finite(e.metrics.spectrumError));
-    const diverged = deep.filter((e) => e.status === "diverged").length;
-    if (!cells.length && !diverged)
+    const { judged, notConverged } = byTraining(deep);
+    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.spectrumError));
+    if (!cells.length && !notConverged.length)
       return skipped(
         deepSpectrum,
         evidence.some((e) => e.kind === "deep")
           ? "no deep-network cells with dropout or partitioned DropBlock in this sweep"
           : "no deep-network cells in this sweep",
       );
+    const stopped = notConvergedNotes(notConverged);
+    const unjudged = notConverged.map((e) => e.hash);
+    if (!cells.length) return inconclusive(deepSpectrum, notConverged.length, stopped, unjudged);
     const errors = cells.map((e) => e.metrics.spectrumError as number);
     const gaps = cells.map((e) => e.metrics.objectiveGap).filter(finite);
     const notes = [
-      `spectrum error ${range(errors)} on ${counted(cells.length, "cell")}`,
+      `spectrum error ${range(errors)} on ${counted(cells.length, "converged cell")}`,
       `objective gap ${range(gaps)} (reported, not claimed)`,
+      ...stopped.map((note) => `not judged: ${note}`),
     ];
-    const bearing = deep
-      .filter((e) => e.status === "diverged" || cells.includes(e))
-      .map((e) => ({ hash: e.hash, badness: e.status === "diverged" ? Number.POSITIVE_INFINITY : (e.metrics.spectrumError as number) }));
+    const bearing = cells.map((e) => ({ hash: e.hash, badness: e.metrics.spectrumError as number }));
     const checks = [check("max spectrum error", Math.max(0, ...errors), "<=", tolerances.deepSpectrumError, cells.length)];
-    return verdict(
-      deepSpectrum,
-      cells.length + diverged,
-      checks,
-      notes,
-      worstFirst(bearing),
-      diverged ? `${counted(diverged, "deep cell")} diverged` : undefined,
-    );
+    return verdict(deepSpectrum, cells.length + notConverged.length, checks, notes, [...worstFirst(bearing), ...unjudged]);
   },
 };

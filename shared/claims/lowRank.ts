@@ -7,7 +7,8 @@ import { spectraPanel } from "../report/panels/spectra.js";
 import { counted } from "../text.js";
 import type { Claim } from "./claim.js";
 import { finite, representable, setAsideByBound, type LinearEvidence } from "./evidence.js";
-import { check, percent, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { byTraining, notConvergedNotes } from "./training.js";
+import { check, inconclusive, percent, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** Cells whose learned rank differs from rank(A*). */
@@ -48,7 +49,7 @@ export const lowRank: Claim = {
   title: "Low rank",
   statement: () => "The learned product has the rank of the closed-form minimiser, rank(A*).",
   measured: (result) =>
-    `The number of ${aboveBound} whose learned rank differs from rank(A*) (${thisSweep(result, "such cell")}), both counted above ${percent(tolerances.rankThreshold)} of σ₁(Y) (as the cells table's learned rank is). ` +
+    `The number of converged ${aboveBound} whose learned rank differs from rank(A*) (${thisSweep(result, "such cell")}), both counted above ${percent(tolerances.rankThreshold)} of σ₁(Y) (as the cells table's learned rank is). ` +
     `A closed-form singular value within ${percent(tolerances.rankResolution)} of σ₁ of that threshold may be counted either way; the cells table shows both ranks at that threshold (the exact rank(A*) in parentheses where it differs) and marks each cell as this claim judges it.`,
   tolerances,
   justification: () =>
@@ -61,10 +62,14 @@ export const lowRank: Claim = {
   plots: [spectraPanel],
 
   evaluate(evidence) {
-    const cells = representable(evidence).filter(
-      (e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank),
-    );
-    if (!cells.length) return skipped(lowRank, "no linear cell strictly above the representability bound with both ranks");
+    // The rank of the optimum: only converged cells are judged (training.ts).
+    const { judged, notConverged } = byTraining(representable(evidence));
+    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
+    if (!cells.length && !notConverged.length)
+      return skipped(lowRank, "no linear cell strictly above the representability bound with both ranks");
+    const stopped = notConvergedNotes(notConverged);
+    const unjudged = notConverged.map((e) => e.hash);
+    if (!cells.length) return { ...inconclusive(lowRank, notConverged.length, stopped, unjudged), mismatched: [], unresolved: [] };
     const verdicts = cells.map(rankVerdict);
     const withVerdict = (wanted: RankVerdict) => cells.filter((_, i) => verdicts[i] === wanted).map((e) => e.hash);
     const mismatched = withVerdict("mismatch");
@@ -79,13 +84,14 @@ export const lowRank: Claim = {
             `${counted(unresolved.length, "cell has", "cells have")} a closed-form singular value within ${percent(tolerances.rankResolution)} of σ₁ of that threshold (either count accepted)`,
           ]
         : []),
+      ...stopped.map((note) => `not judged: ${note}`),
     ];
     const result = verdict(
       lowRank,
-      cells.length,
+      cells.length + notConverged.length,
       [check("cells with learned rank ≠ rank(A*)", mismatched.length, "<=", tolerances.rankMismatches, cells.length)],
       notes,
-      hashes,
+      [...hashes, ...unjudged],
     );
     const setAside = setAsideByBound(evidence, (e) => finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
     return { ...result, mismatched, unresolved, ...(setAside.length ? { roles: setAside } : {}) };

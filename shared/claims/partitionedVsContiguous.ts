@@ -7,7 +7,8 @@ import { canonicalJson } from "../spec/canonical.js";
 import { counted } from "../text.js";
 import type { Claim } from "./claim.js";
 import { finite, type CellEvidence } from "./evidence.js";
-import { check, range, reported, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { converged, notConvergedNotes } from "./training.js";
+import { check, inconclusive, range, reported, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** Relative difference of twin cells' final objectives, learned spectra and curves. */
@@ -56,7 +57,7 @@ export const partitionedVsContiguous: Claim = {
   statement: () =>
     "How far the analysed (partitioned) DropBlock is from the original contiguous scheme, in training curves and final spectra.",
   measured: (result) =>
-    `The largest relative difference between the final objectives of a contiguous DropBlock cell and its partitioned twin (the same cell but for the mask family: same data, seed, block size and keep probability), ${thisSweep(result, "twin pair")}; ` +
+    `The largest relative difference between the final objectives of a contiguous DropBlock cell and its partitioned twin (the same cell but for the mask family: same data, seed, block size and keep probability), both converged, ${thisSweep(result, "twin pair")}; ` +
     "their learned spectra and objective curves are compared the same way and reported. The plot adds the curves and spectra themselves.",
   tolerances,
   justification: () =>
@@ -68,16 +69,20 @@ export const partitionedVsContiguous: Claim = {
 
   /** Twin cells paired by everything but the family. */
   evaluate(evidence) {
+    // Twins are compared at their optimum: a pair is judged when both converged (training.ts);
+    // pairs with a twin that stopped early are counted, not judged.
     const partitioned = new Map<string, TrainedEvidence>();
     const contiguous: { key: string; e: TrainedEvidence }[] = [];
     for (const e of evidence) {
       if (e.kind === "noop") continue;
       const family = e.cell.mask.family;
-      if ((family !== "dropblock" && family !== "contiguous-dropblock") || e.status !== "ok" || !finite(e.metrics.finalObjective)) continue;
+      if (family !== "dropblock" && family !== "contiguous-dropblock") continue;
       const key = canonicalJson({ ...e.cell, mask: { ...e.cell.mask, family: "*" } });
       if (family === "dropblock") partitioned.set(key, e);
       else contiguous.push({ key, e });
     }
+    const usable = (e: TrainedEvidence) => e.status === "ok" && converged(e) && finite(e.metrics.finalObjective);
+    const unjudged: TrainedEvidence[] = [];
     const objective: number[] = [];
     const spectrum: number[] = [];
     const curve: number[] = [];
@@ -86,6 +91,10 @@ export const partitionedVsContiguous: Claim = {
     for (const { key, e } of contiguous) {
       const twin = partitioned.get(key);
       if (!twin) continue;
+      if (!usable(e) || !usable(twin)) {
+        unjudged.push(...[e, twin].filter((c) => !converged(c)));
+        continue;
+      }
       kinds.add(e.cell.experiment);
       const reference = twin.metrics.finalObjective as number;
       objective.push(Math.abs((e.metrics.finalObjective as number) - reference) / Math.max(Math.abs(reference), Number.MIN_VALUE));
@@ -96,8 +105,11 @@ export const partitionedVsContiguous: Claim = {
       const distance = a && b ? curveDistance(a, b) : undefined;
       if (distance !== undefined) curve.push(distance);
     }
-    if (!objective.length)
+    const stopped = notConvergedNotes(unjudged);
+    const unjudgedHashes = unjudged.map((e) => e.hash);
+    if (!objective.length && !unjudged.length)
       return skipped(partitionedVsContiguous, "no pair of partitioned and contiguous DropBlock cells with final objectives");
+    if (!objective.length) return inconclusive(partitionedVsContiguous, unjudged.length, stopped, unjudgedHashes);
     const tol = tolerances.partitionedVsContiguous;
     // The verdict is on the final objectives (is the analysed scheme's minimum a stand-in for the
     // original's?); spectra and curves are measured and reported against the same 5%, not gated:
@@ -119,10 +131,11 @@ export const partitionedVsContiguous: Claim = {
             `beyond ${tol * 100}% (reported, not gated): spectra in ${counted(beyond(spectrum), "pair")}, curves in ${counted(beyond(curve), "pair")}`,
           ]
         : []),
+      ...stopped.map((note) => `not judged: ${note}`),
     ];
     // Both cells of a pair, contiguous then partitioned, the pairs by their objectives' difference.
     const order = worstFirst(pairs.map((_, i) => ({ hash: String(i), badness: objective[i]! })));
     const hashes = order.flatMap((i) => pairs[Number(i)]!);
-    return verdict(partitionedVsContiguous, objective.length * 2, checks, notes, hashes);
+    return verdict(partitionedVsContiguous, objective.length * 2 + unjudged.length, checks, notes, [...hashes, ...unjudgedHashes]);
   },
 };

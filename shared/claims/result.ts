@@ -44,12 +44,12 @@ export const claimResultSchema = z
     id: claimIdSchema,
     title: z.string(),
     status: claimStatusSchema,
-    /** The first check's measurement and tolerance (null when skipped). */
+    /** The first check's measurement and tolerance (null when skipped or inconclusive). */
     measured: z.number().nullable(),
     tolerance: z.number().nullable(),
     /** How many cells bear on the claim. */
     cells: z.number().int().nonnegative(),
-    /** Every check, the first one being `measured` / `tolerance` (absent when skipped). */
+    /** Every check, the first one being `measured` / `tolerance` (absent when skipped, empty when inconclusive). */
     checks: z.array(claimCheckSchema).optional(),
     /** Why the claim is skipped, or what else a reader must know (measured values of this sweep). */
     reason: z.string().optional(),

@@ -14,7 +14,7 @@ export interface StatusInfo {
 }
 
 /** In the order a headline lists them: pass first, then the others worst first. */
-export const claimStatuses = ["pass", "fail", "skipped"] as const;
+export const claimStatuses = ["pass", "fail", "inconclusive", "skipped"] as const;
 
 export const claimStatusSchema = z.enum(claimStatuses);
 
@@ -22,9 +22,16 @@ export type ClaimStatus = z.infer<typeof claimStatusSchema>;
 
 export const claimStatusInfo: Record<ClaimStatus, StatusInfo> = {
   /** Every gated check is within its tolerance. */
-  pass: { rank: 2, verdict: "pass", failsStrict: false },
-  /** The theory and the computation disagree beyond the claim's tolerance. */
+  pass: { rank: 3, verdict: "pass", failsStrict: false },
+  /** The theory and a converged computation disagree beyond the claim's tolerance. */
   fail: { rank: 0, verdict: "fail", failsStrict: true },
+  /**
+   * Cells bear on the claim, but none of them converged (shared/claims/training.ts): the claim
+   * presumes a trained optimum, so nothing can be said for or against it. Its reason says how
+   * many cells stopped and what to change. It fails `--strict` and counts in the scheduled run's
+   * alarm: a reproduction that checked nothing needs a person as much as one that failed.
+   */
+  inconclusive: { rank: 1, verdict: "warn", failsStrict: true },
   /** No cell of this sweep bears on the claim (its reason says which cells would). */
-  skipped: { rank: 1, verdict: "warn", failsStrict: false },
+  skipped: { rank: 2, verdict: "warn", failsStrict: false },
 };

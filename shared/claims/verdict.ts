@@ -49,6 +49,24 @@ export function skipped(claim: Head, reason: string): ClaimResult {
   });
 }
 
+/**
+ * Cells bear on the claim but none converged (shared/claims/training.ts): nothing to judge.
+ * `notes` say how many stopped and what to change; `hashes` are those cells.
+ */
+export function inconclusive(claim: Head, cells: number, notes: string[], hashes: string[]): ClaimResult {
+  return withJustification(claim, {
+    id: claim.id,
+    title: claim.title,
+    status: "inconclusive",
+    measured: null,
+    tolerance: null,
+    cells,
+    checks: [],
+    reason: `no cell it bears on converged, so nothing is judged: ${notes.join("; ")}`,
+    hashes,
+  });
+}
+
 /** A claim's verdict from its checks (the first one is the headline), failing outright if `failure` says why. */
 export function verdict(
   claim: Head,

@@ -24,15 +24,16 @@ export function deepOutcome(cell: DeepCell, result: DeepCellResult): Outcome<Dee
     learnedRank: rankAbove(spectra.learned, spectra.target[0] ?? 0),
     closedFormRank: analysed ? spectra.closedForm.filter((w) => w > 0).length : null,
     representable: analysed ? metrics.representable : null,
+    trainingStatus: result.status,
   };
   const out: DeepMetrics = {
     ...common,
+    trainingStatus: result.status,
     // E_z L_z at the final weights, under the name linear cells use (claim 7 pairs read it).
     finalObjective: metrics.objective.objective,
     objectiveCheckpoints: objectiveCheckpoints(result.curves.objective),
     fit: metrics.objective.fit,
     regulariser: metrics.objective.regulariser,
-    trainingStatus: result.status,
     epochsRun: metrics.epochsRun,
     trainingAccuracy: metrics.trainingAccuracy,
     classCounts: metrics.classCounts,

@@ -10,13 +10,14 @@ import { type Matrix, zeros } from "../numerics/matrix.js";
 import { gaussianMatrix, Stream } from "../numerics/rng.js";
 import { maskedLosses } from "../numerics/objective.js";
 import { singularValues, svd } from "../numerics/svd.js";
-import { trainMasked, type LearningRateSchedule } from "../numerics/train.js";
 import type { LinearMetrics } from "../results/metrics.js";
 import { canonicalJson, sha256Hex } from "../spec/canonical.js";
-import { sampleCount, type LinearCell, type Optimiser } from "../spec/cell.js";
+import { sampleCount, type LinearCell } from "../spec/cell.js";
 import { closedForm, createDeterministicObjective, type ClosedForm, type DeterministicObjective } from "../theory/index.js";
-import { multiply, multiplyTransposeLeft, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
-import { blockNormCurves, logSpacedEpochs, objectiveCheckpoints, type Experiment, type Outcome } from "./experiment.js";
+import { multiply, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
+import { blockNormCurves, logSpacedEpochs, type Experiment, type Outcome } from "./experiment.js";
+import { automaticLearningRate } from "./stepSize.js";
+import { blockProductNorms, trainUntilConverged } from "./stopping.js";
 import { rankAbove } from "./rank.js";
 import { pow } from "../numerics/libm.js";
 
@@ -100,49 +101,10 @@ export function closedFormBlockSize(cell: LinearCell): number | undefined {
   return undefined;
 }
 
-function schedule(optimiser: Optimiser): LearningRateSchedule {
-  switch (optimiser.schedule) {
-    case "constant":
-      return { kind: "constant" };
-    case "cosine":
-      return { kind: "cosine" };
-    case "inverse-time":
-      // learningRate / (1 + 10 t / epochs): ends at a tenth-ish of the initial step whatever
-      // the run's length.
-      return { kind: "inverse-time", decay: 10 / optimiser.epochs };
-  }
-}
-
 /** U V^T X (or U V^T): the network's predictions on the training data, m x N. */
 function predictions(U: Matrix, V: Matrix, inputs: Matrix | null): Matrix {
   const product = multiplyTransposeRight(U, V); // m x d
   return inputs ? multiply(product, inputs) : product;
-}
-
-/** ||U_g V_g^T X||_F for each block g of `blockSize` consecutive units. */
-export function blockProductNorms(U: Matrix, V: Matrix, inputs: Matrix | null, blockSize: number): number[] {
-  const r = U.cols;
-  const W = inputs ? multiplyTransposeLeft(V, inputs) : transposeOf(V); // r x N
-  const norms: number[] = [];
-  for (let g = 0; g < r / blockSize; g++) {
-    const m = U.rows;
-    const N = W.cols;
-    let sum = 0;
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < N; j++) {
-        let x = 0;
-        for (let l = g * blockSize; l < (g + 1) * blockSize; l++) x += U.data[i * r + l]! * W.data[l * N + j]!;
-        sum += x * x;
-      }
-    norms.push(Math.sqrt(sum));
-  }
-  return norms;
-}
-
-function transposeOf(a: Matrix): Matrix {
-  const t = zeros(a.cols, a.rows);
-  for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) t.data[j * a.rows + i] = a.data[i * a.cols + j]!;
-  return t;
 }
 
 /**
@@ -176,11 +138,6 @@ export function monteCarloSubstream(cell: LinearCell): number {
   return Number.parseInt(sha256Hex(canonicalJson(cell)).slice(0, 8), 16);
 }
 
-function finitePrefix(values: readonly number[]): number[] {
-  const end = values.findIndex((v) => !Number.isFinite(v));
-  return end < 0 ? [...values] : values.slice(0, end);
-}
-
 function relativeSpectrumError(learned: ArrayLike<number>, reference: ArrayLike<number>): number {
   const n = Math.max(learned.length, reference.length);
   let diff = 0;
@@ -194,6 +151,26 @@ function relativeSpectrumError(learned: ArrayLike<number>, reference: ArrayLike<
   return norm > 0 ? Math.sqrt(diff / norm) : Math.sqrt(diff);
 }
 
+/**
+ * The deterministic objective at epochs 1, 2, 4, 8, ... and the last one (claim 7 compares twin
+ * cells' curves at the epochs both record), read from the sampled curve, which holds them all.
+ */
+function checkpoints(curves: { epoch: readonly number[]; deterministicObjective: readonly number[] }): {
+  epoch: number[];
+  value: number[];
+} {
+  const epoch: number[] = [];
+  const value: number[] = [];
+  const last = curves.epoch.at(-1) ?? 0;
+  curves.epoch.forEach((e, i) => {
+    if ((e & (e - 1)) === 0 || e === last) {
+      epoch.push(e);
+      value.push(curves.deterministicObjective[i]!);
+    }
+  });
+  return { epoch, value };
+}
+
 export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   const { targets, inputs } = generateProblem(cell);
   const r = cell.sizes.hiddenUnits;
@@ -203,36 +180,35 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
     k === undefined ? undefined : closedForm({ targets, inputs, hiddenUnits: r, blockSize: k, keepProbability: cell.mask.keepProbability });
   const objective = createDeterministicObjective({ targets, inputs, mask: cell.mask, hiddenUnits: r });
 
-  // Claim 4 over epochs (THEORY.md "Balance"): ||U_g V_g^T X||_F of every block at a few
-  // log-spaced epochs (the weights after that epoch), where a closed form fixes the blocks.
-  const normEpochs = new Set(cf ? logSpacedEpochs(cell.optimiser.epochs) : []);
-  const normCurve: { epoch: number; norms: number[] }[] = [];
-  const recordNorms = (epoch: number, U: Matrix, V: Matrix) => {
-    if (cf) normCurve.push({ epoch, norms: blockProductNorms(U, V, inputs, cf.blockSize) });
-  };
-  const trained = trainMasked({
+  // THEORY.md "Step size and stopping rule": the peak step size (automatic unless the spec
+  // gives one), then annealing cycles until the annealed objective and the block norms stop
+  // moving, or optimiser.epochs. Claim 4 over epochs (THEORY.md "Balance"): ||U_g V_g^T X||_F of
+  // every block at a few log-spaced epochs, where a closed form fixes the blocks.
+  const { optimiser } = cell;
+  const automatic = optimiser.learningRate === "auto";
+  const trained = trainUntilConverged({
     inputs,
     targets,
     initialU: gaussianMatrix(targets.rows, r, cell.seed, Stream.init, 0, INITIAL_SCALE),
     initialV: gaussianMatrix(d, r, cell.seed, Stream.init, 1, INITIAL_SCALE),
     mask: cell.mask,
-    maskScope: cell.optimiser.maskScope,
-    learningRate: cell.optimiser.learningRate,
-    schedule: schedule(cell.optimiser),
-    epochs: cell.optimiser.epochs,
-    batchSize: cell.optimiser.batchSize,
+    maskScope: optimiser.maskScope,
+    batchSize: optimiser.batchSize,
     seed: cell.seed,
-    dtype: cell.optimiser.dtype,
-    deterministicObjective: objective.definition,
-    ...(cf ? { onEpoch: recordNorms, observeEpochs: [...normEpochs] } : {}),
+    dtype: optimiser.dtype,
+    objective,
+    learningRate:
+      optimiser.learningRate === "auto"
+        ? automaticLearningRate({ targets, inputs, mask: cell.mask, hiddenUnits: r, batchSize: optimiser.batchSize })
+        : optimiser.learningRate,
+    automatic,
+    epochs: optimiser.epochs,
+    tolerance: optimiser.tolerance,
+    balanceBlockSize: cell.mask.family === "dropblock" ? cell.mask.blockSize : 1,
+    ...(cf ? { normEpochs: logSpacedEpochs(optimiser.epochs) } : {}),
   });
-  const curves: Record<string, number[]> = {
-    stochasticLoss: finitePrefix(trained.curves.stochasticLoss),
-    deterministicObjective: finitePrefix(trained.curves.deterministicObjective ?? []),
-    learningRate: [...trained.curves.learningRate],
-  };
-  curves.epoch = curves.deterministicObjective!.map((_, i) => i + 1);
-  Object.assign(curves, blockNormCurves(normCurve));
+  const curves: Record<string, number[]> = { ...trained.curves };
+  Object.assign(curves, blockNormCurves(trained.normCurve));
   const targetSpectrum = cf ? Array.from(cf.targetSpectrum) : Array.from(singularValues(targets));
   const metrics: LinearMetrics = {
     objectiveGap: null,
@@ -241,7 +217,12 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
     learnedRank: null,
     closedFormRank: cf ? cf.rank : null,
     representable: cf ? cf.representable : null,
+    trainingStatus: trained.status,
+    epochsRun: trained.epochsRun,
+    weightsEpoch: trained.weightsEpoch,
+    learningRate: trained.learningRate,
   };
+  if (trained.restarts > 0) metrics.restarts = trained.restarts;
   if (cf) {
     metrics.closedFormMinimum = cf.objective;
     metrics.balanceTarget = cf.balanceTarget;
@@ -265,7 +246,7 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   const learned = Array.from(singularValues(predictions(U, V, inputs)));
   const sigma1 = targetSpectrum[0] ?? 0;
   metrics.finalObjective = finalObjective;
-  metrics.objectiveCheckpoints = objectiveCheckpoints(curves.deterministicObjective!);
+  metrics.objectiveCheckpoints = checkpoints(trained.curves);
   // Counted as claim 5 counts (shared/experiments/rank.ts).
   metrics.learnedRank = rankAbove(learned, sigma1);
   // rank(A*) as the same threshold sees it: a closed-form singular value below it cannot be

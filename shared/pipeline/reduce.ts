@@ -56,6 +56,7 @@ export async function reduceRows(store: Store, rows: readonly SliceRow[], option
         ? { closedFormRankAtThreshold: metrics.closedFormRankAtThreshold }
         : {}),
       representable: typeof metrics?.representable === "boolean" ? metrics.representable : null,
+      ...(metrics?.trainingStatus ? { trainingStatus: metrics.trainingStatus } : {}),
       status,
       ...(error ? { error } : {}),
     });

@@ -26,6 +26,9 @@ const number = (value: number | null | undefined) => ({
   className: "num",
 });
 
+/** A cell that stopped at optimiser.epochs before converging: the claims do not judge it. */
+const trainingPill = `<span class="status max-epochs" title="training stopped at its epoch cap before converging; claims that presume a trained optimum do not judge this cell">max-epochs</span>`;
+
 const columns: Column[] = [
   {
     heading: "Cell",
@@ -50,7 +53,13 @@ const columns: Column[] = [
   },
   { heading: "Representable", sort: "text", cell: (r) => ({ html: e(representableText(r.row.representable, r.roles)) }) },
   { heading: "Claims", title: rolesNote, sort: "text", cell: (r) => ({ html: e(rolesText(r.roles)), className: "roles" }) },
-  { heading: "Status", sort: "text", cell: (r) => ({ html: `<span class="status ${e(r.row.status)}">${e(r.row.status)}</span>` }) },
+  {
+    heading: "Status",
+    sort: "text",
+    cell: (r) => ({
+      html: `<span class="status ${e(r.row.status)}">${e(r.row.status)}</span>${r.row.trainingStatus === "max-epochs" ? ` ${trainingPill}` : ""}`,
+    }),
+  },
 ];
 
 function row(r: RowView): string {

@@ -10,7 +10,7 @@ import type { ClaimCheck, ClaimResult } from "../claims/result.js";
 import { cellsSection } from "./cellsTable.js";
 
 const style = `
-:root { --pass: #1a7f37; --fail: #cf222e; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
+:root { --pass: #1a7f37; --fail: #cf222e; --inconclusive: #9a6700; --skipped: #6e7781; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0 auto; max-width: 1320px; padding: 24px; }
 p, figcaption, ul.notes, .claim { max-width: 920px; }
@@ -29,7 +29,7 @@ td.mismatch { color: var(--fail); font-weight: 600; } .corrupt-note { color: var
 .status { display: inline-block; min-width: 58px; text-align: center; font-weight: 600; font-size: 12px; text-transform: uppercase; padding: 2px 8px; border-radius: 10px; color: #fff; }
 .status.pass, .status.ok, .status.computed, .status.cached { background: var(--pass); }
 .status.fail, .status.failed, .status.missing, .status.corrupt { background: var(--fail); } .status.skipped { background: var(--skipped); }
-.status.diverged { background: #bc4c00; }
+.status.diverged { background: #bc4c00; } .status.inconclusive, .status.max-epochs { background: var(--inconclusive); }
 td.cells { line-height: 1.6; } .cells a { margin-right: 4px; white-space: nowrap; } td.cells .meta { font-size: 13px; }
 table.claims td:nth-child(2) { width: 210px; } table.claims td:nth-child(3) { width: 90px; }
 .remedy { background: #fff8c5; border-radius: 4px; padding: 4px 8px; margin: 4px 0; font-size: 14px; }

@@ -39,12 +39,17 @@ export function claimCorruptNote(corruptCells: number, cellCount: number): strin
     : `Evaluated when its cells' results were valid: ${corruptCells} of its ${counted(cellCount, "cell")} ${corruptCells === 1 ? "is" : "are"} corrupt now.`;
 }
 
-/** How many claims have each status, and the headline: "5 of 7 claims pass · 1 fail (3) · 1 skipped (6) · ...". */
+/**
+ * How many claims have each status, and the headline: "5 of 7 claims pass · 1 fail (3) · 1
+ * skipped (6) · ...". Inconclusive claims say why: "3 inconclusive (3, 4, 5): training did not
+ * converge in 6 cells"; cells that did not converge are counted even when every claim could judge others.
+ */
 export function statusCounts(model: ReportModel): Record<ClaimStatus, number> & { sentence: string } {
   const counts = Object.fromEntries(
     claimStatuses.map((status) => [status, model.claims.filter((c) => c.claim.status === status).length]),
   ) as Record<ClaimStatus, number>;
   const parts = [`${counts.pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
+  const stopped = `training did not converge in ${counted(model.notConverged, "cell")}`;
   // The claims that did not pass by number, so the headline says where to look.
   for (const status of claimStatuses)
     if (status !== "pass" && counts[status])
@@ -52,8 +57,9 @@ export function statusCounts(model: ReportModel): Record<ClaimStatus, number> & 
         `${counts[status]} ${status} (${model.claims
           .filter((c) => c.claim.status === status)
           .map((c) => c.claim.id)
-          .join(", ")})`,
+          .join(", ")})` + (status === "inconclusive" && model.notConverged ? `: ${stopped}` : ""),
       );
+  if (!counts.inconclusive && model.notConverged) parts.push(stopped);
   if (model.cells.failed) parts.push(`${counted(model.cells.failed, "cell")} failed`);
   const regressions = model.baseline?.regressions.length ?? 0;
   if (model.baseline)

@@ -121,7 +121,7 @@ export function renderMarkdown(model: ReportModel): string {
   lines.push(`|---|---|---:|---:|---:|---:|---:|---|---|---|`);
   for (const r of model.rows)
     lines.push(
-      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${representableText(r.row.representable, r.roles)} | ${cell(rolesText(r.roles))} | ${r.row.status} |`,
+      `| <a id="${r.row.hash.slice(0, 12)}"></a>[\`${r.row.hash.slice(0, 12)}\`](${r.resultHref}) | ${cell(r.configuration)} | ${formatQuantity(r.seed)} | ${formatQuantity(r.row.objectiveGap)} | ${formatQuantity(r.row.spectrumError)} | ${formatQuantity(r.row.balanceRatio)} | ${rankText(r.rank, formatQuantity)} | ${representableText(r.row.representable, r.roles)} | ${cell(rolesText(r.roles))} | ${r.row.status}${r.row.trainingStatus === "max-epochs" ? " (max-epochs: not converged)" : ""} |`,
     );
   lines.push("", rankColumn.note, "", rolesNote);
   if (model.rowsOmitted > 0)

@@ -92,6 +92,8 @@ export interface ReportModel {
   absentPlots: { title: string; reason: string }[];
   rows: RowView[];
   rowsOmitted: number;
+  /** Cells whose training stopped at the cap or diverged (summary rows' trainingStatus): the claims do not judge them. */
+  notConverged: number;
   /** Cells whose status is not computed or cached (failed, diverged, missing, corrupt), with the reason. */
   failures: { hash: string; configuration: string; status: string; error: string }[];
   failuresOmitted: number;
@@ -220,6 +222,7 @@ export async function buildReportModel(
       roles: roles.get(row.hash) ?? [],
     })),
     rowsOmitted: summary.rows.length - shownRows.length,
+    notConverged: health.rows.filter(notConverged).length,
     failures,
     failuresOmitted: incomplete.length - failures.length,
     missingResults: health.missingResults,
@@ -252,6 +255,11 @@ function panelLabels(
     return options.wrap ? wrapParts(p, options.wrap) : oneLine(p);
   };
   return { of: (hash) => text(keyOf(hash)), order: order.map(text) };
+}
+
+/** A cell that trains and did not converge (claims presuming a trained optimum skip it). */
+function notConverged(row: SummaryRow): boolean {
+  return row.trainingStatus === "max-epochs" || row.trainingStatus === "diverged" || row.status === "diverged";
 }
 
 /**

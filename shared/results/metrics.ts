@@ -3,7 +3,7 @@
 // and what Aggregate, the claims (shared/claims) and the report read back, by these types.
 // Field meanings are THEORY.md's ("Claims the pipeline checks", "Representability").
 //
-// The six row metrics are in every kind (null where a kind has no such measurement): they are
+// The seven row metrics are in every kind (null where a kind has no such measurement): they are
 // the columns of summary.json's rows. The rest is the kind's own. The Worker checks strictly: a
 // field an experiment writes must be declared here, so a misspelt name fails the cell instead
 // of silently missing from the claims that read it. Readers ignore fields they do not know (a
@@ -13,6 +13,10 @@ import type { Cell, DeepCell, LinearCell, NoopCell } from "../spec/cell.js";
 import { issuesToProblems, formatProblem, specErrorMap } from "../spec/problems.js";
 
 const number = z.number();
+
+export const trainingStatuses = ["converged", "max-epochs", "diverged"] as const;
+export const trainingStatusSchema = z.enum(trainingStatuses);
+export type TrainingStatus = z.infer<typeof trainingStatusSchema>;
 const count = z.number().int().nonnegative();
 
 /** The measurements every summary row shows; null where a kind of cell has none. */
@@ -29,6 +33,13 @@ export const rowMetricsShape = {
   closedFormRank: count.nullable(),
   /** Enough blocks to attain the closed form (THEORY.md "Representability"). */
   representable: z.boolean().nullable(),
+  /**
+   * How training ended, in every trained cell's words (THEORY.md "Step size and stopping rule";
+   * deep cells: shared/deep/train.ts): "converged", "max-epochs" (stopped at the cap first) or
+   * "diverged". Claims that presume a trained optimum judge converged cells only. Null for
+   * cells that do not train.
+   */
+  trainingStatus: trainingStatusSchema.nullable(),
 };
 
 /** The deterministic objective at epochs 1, 2, 4, ... and the last (claim 7 compares twins' curves). */
@@ -59,6 +70,14 @@ export const linearMetricsSchema = z.object({
   regularisers: z.object({ dropout: number, dropconnect: number }).optional(),
   /** Diverged cells: the epoch training blew up at (null when not known). */
   divergedAtEpoch: count.nullable().optional(),
+  /** Epochs of the run that produced the weights (optimiser.epochs when it stopped at the cap). */
+  epochsRun: count.optional(),
+  /** The cycle end whose weights the metrics are of: the one with the lowest annealed objective (THEORY.md "Step size and stopping rule"). */
+  weightsEpoch: count.optional(),
+  /** The peak step size it ran at (optimiser.learningRate, or the automatic one, halved at each restart). */
+  learningRate: number.positive().optional(),
+  /** Automatic step size only: runs started again at half the step after diverging. */
+  restarts: count.optional(),
 });
 export type LinearMetrics = z.infer<typeof linearMetricsSchema>;
 
@@ -71,7 +90,7 @@ export const deepMetricsSchema = z.object({
   fit: number,
   regulariser: number,
   /** How training stopped (shared/deep/train.ts). */
-  trainingStatus: z.enum(["converged", "max-epochs", "diverged"]),
+  trainingStatus: trainingStatusSchema,
   epochsRun: count,
   /** Fraction of training digits whose largest output is their class. */
   trainingAccuracy: number,
@@ -106,6 +125,7 @@ export const emptyMetrics = (): RowMetrics => ({
   learnedRank: null,
   closedFormRank: null,
   representable: null,
+  trainingStatus: null,
 });
 
 /** A cell and its metrics, typed together by the cell's kind (narrow on `kind`). */

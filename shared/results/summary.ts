@@ -33,6 +33,8 @@ export const summaryRowSchema = z
     /** rank(A*) counted above claim 5's threshold (linear cells with a closed form). */
     closedFormRankAtThreshold: count.optional(),
     representable: rowMetricsShape.representable,
+    /** How training ended (converged, max-epochs, diverged) for cells that train; absent without a result. */
+    trainingStatus: rowMetricsShape.trainingStatus.optional(),
     status: z.enum(rowStatuses),
     /** Why there is no usable result (failed, missing, corrupt rows). */
     error: z.string().optional(),

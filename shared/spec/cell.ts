@@ -11,6 +11,9 @@ import { issuesToProblems, specErrorMap, type Problem } from "./problems.js";
 
 const units = integer({ ge: 1 });
 
+/** The default cap on a linear cell's epochs (optimiser.epochs). */
+export const DEFAULT_EPOCHS = 100_000;
+
 const noise = number({ ge: 0 }).default(0);
 
 /**
@@ -42,11 +45,21 @@ export const dataSchema = variants("generator", {
   correlated: z.strictObject({ generator: z.literal("correlated"), correlation: number({ ge: 0, lt: 1 }).default(0.5) }),
 });
 
+/**
+ * How linear cells train (THEORY.md "Step size and stopping rule", shared/experiments/stopping.ts):
+ * SGD with sampled masks in annealing cycles until the annealed objective stops moving.
+ */
+const autoOrPositive = 'expected "auto" or a number > 0';
+
 export const optimiserSchema = z.strictObject({
-  learningRate: number({ gt: 0 }).default(0.05),
-  /** constant; cosine (to 0 at the last epoch); inverse-time: learningRate / (1 + 10 t / epochs), t in epochs. */
-  schedule: oneOf(["constant", "cosine", "inverse-time"]).default("constant"),
-  epochs: integer({ ge: 1 }).default(500),
+  /** Peak step size of every cycle; "auto" derives it from the problem's scale (shared/experiments/stepSize.ts). */
+  learningRate: z
+    .custom<number | "auto">((v) => v === "auto" || (typeof v === "number" && Number.isFinite(v) && v > 0), { error: autoOrPositive })
+    .default("auto"),
+  /** The cap: training stops here if it has not converged ("max-epochs"). */
+  epochs: integer({ ge: 1 }).default(DEFAULT_EPOCHS),
+  /** Relative change of the annealed objective between cycles below which training has converged. */
+  tolerance: number({ gt: 0, lt: 1 }).default(3e-4),
   /** Samples per step; defaults to the full batch (N). */
   batchSize: integer({ ge: 1 }).optional(),
   /** One mask per sample (THEORY.md default) or one per minibatch. */
@@ -115,9 +128,9 @@ export function experimentFields(experiment: unknown): string[] | undefined {
 export const experimentKinds = ["linear-factorisation", "linear-regression", "deep", "noop"] as const;
 
 export interface Optimiser {
-  learningRate: number;
-  schedule: "constant" | "cosine" | "inverse-time";
+  learningRate: number | "auto";
   epochs: number;
+  tolerance: number;
   batchSize: number;
   maskScope: "sample" | "batch";
   dtype: "f64" | "f32";

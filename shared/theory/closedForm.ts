@@ -102,8 +102,12 @@ export function closedForm(problem: ClosedFormProblem): ClosedForm {
   const { rows: m, cols: d } = effective;
   const { values: sigma, U: left, V: right } = svd(effective, { vectors: true });
   const p = sigma.length;
-  // Numerical rank: singular values at rounding level are zeros of the exact target.
-  const tolerance = (sigma[0] ?? 0) * Math.max(m, d) * Number.EPSILON;
+  // Numerical rank: singular values at rounding level are zeros of the exact target. In data
+  // mode the level is that of Y itself (||Y||_F), not of Y Pm^T: a target orthogonal to the
+  // data's rows leaves an effective target of pure rounding, whose "largest" value would
+  // otherwise count as rank 1 (A* = 0 needs no blocks: blocksNeeded 0).
+  const scale = whitening ? Math.max(sigma[0] ?? 0, Math.sqrt(squaredNorm(targets))) : (sigma[0] ?? 0);
+  const tolerance = scale * Math.max(m, d, targets.cols) * Number.EPSILON;
   const cleaned = Float64Array.from(sigma, (x) => (x > tolerance ? x : 0));
   const prox = squaredKSupportProx(cleaned, blockSize, mu);
   const w = prox.values;

@@ -25,4 +25,13 @@ describe("claim 4: balanced blocks", () => {
       byId([evidence(factorisation(dropblock), { ...good, objectiveGap: 0.01, balanceRatio: 1.5, learnedRank: 3 })])["4"]!.status,
     ).toBe("fail");
   });
+
+  it("judges converged cells only: an imbalanced cell that stopped at its cap makes the claim inconclusive, not failed", () => {
+    const stopped = evidence(factorisation(dropblock), { ...good, balanceRatio: 3, trainingStatus: "max-epochs" });
+    const alone = byId([stopped])["4"]!;
+    expect(alone).toMatchObject({ status: "inconclusive", cells: 1, hashes: [stopped.hash] });
+    expect(alone.reason).toMatch(/1 cell stopped at optimiser\.epochs = 10 before converging/);
+    const beside = byId([evidence(factorisation(dropblock, 1), good), stopped])["4"]!;
+    expect(beside).toMatchObject({ status: "pass", measured: 1.01, cells: 2 });
+  });
 });

@@ -16,13 +16,21 @@ describe("claim 6: deep networks", () => {
     expect(claim.hashes).toHaveLength(2);
   });
 
-  it("fails on a spectrum error above the tolerance or a diverged cell", () => {
+  it("fails on a spectrum error above the tolerance of a converged cell", () => {
     expect(byId([evidence(deep({ family: "dropout", keepProbability: 0.5 }), { spectrumError: 0.13 })])["6"]!.status).toBe("fail");
-    const diverged = byId([
-      evidence(deep({ family: "dropout", keepProbability: 0.5 }), { spectrumError: 0.01 }),
-      evidence(deep({ family: "dropout", keepProbability: 0.5 }, 2), {}, "diverged"),
+  });
+
+  it("judges converged cells only; inconclusive when none converged", () => {
+    const dropout = { family: "dropout", keepProbability: 0.5 } as const;
+    const diverged = byId([evidence(deep(dropout), { spectrumError: 0.01 }), evidence(deep(dropout, 2), {}, "diverged")])["6"]!;
+    expect(diverged).toMatchObject({ status: "pass", cells: 2 });
+    expect(diverged.reason).toMatch(/not judged: 1 deep cell diverged at learningRate = 0\.003: lower it/);
+    const capped = byId([
+      evidence(deep(dropout), { spectrumError: 0.2, trainingStatus: "max-epochs" }),
+      evidence(deep(dropout, 2), { spectrumError: 0.3, trainingStatus: "max-epochs" }),
     ])["6"]!;
-    expect(diverged.status).toBe("fail");
+    expect(capped).toMatchObject({ status: "inconclusive", cells: 2 });
+    expect(capped.reason).toMatch(/2 deep cells stopped at epochs = 5 before converging: raise it$/);
   });
 
   it("is skipped without deep cells, or with only contiguous ones, saying which", () => {

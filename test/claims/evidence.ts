@@ -7,7 +7,7 @@ import { emptyMetrics, type DeepMetrics, type LinearMetrics, type NoopMetrics } 
 import type { CellResult } from "../../shared/results/result.js";
 import type { Cell, DeepCell, LinearFactorisationCell, LinearRegressionCell } from "../../shared/spec/cell.js";
 
-const optimiser = { learningRate: 0.1, schedule: "constant", epochs: 10, batchSize: 4, maskScope: "sample", dtype: "f64" } as const;
+const optimiser = { learningRate: 0.1, epochs: 10, tolerance: 3e-4, batchSize: 4, maskScope: "sample", dtype: "f64" } as const;
 
 export const factorisation = (mask: LinearFactorisationCell["mask"], seed = 0): LinearFactorisationCell => ({
   experiment: "linear-factorisation",
@@ -56,7 +56,8 @@ let n = 0;
 
 /**
  * A cell's evidence with the metrics the test names; the rest of the row metrics are null and
- * the kind's other fields absent (a claim must cope with what a test leaves out).
+ * the kind's other fields absent (a claim must cope with what a test leaves out). Cells that
+ * train have converged unless the test says otherwise (or the cell diverged).
  */
 export function evidence(
   cell: Cell,
@@ -64,7 +65,8 @@ export function evidence(
   status: "ok" | "diverged" = "ok",
   spectra?: CellResult["spectra"],
 ): CellEvidence {
-  const all = { ...emptyMetrics(), ...metrics };
+  const training = cell.experiment === "noop" ? null : status === "diverged" ? "diverged" : "converged";
+  const all = { ...emptyMetrics(), trainingStatus: training, ...metrics };
   const kinded =
     cell.experiment === "deep"
       ? { kind: "deep" as const, cell, metrics: all as DeepMetrics }

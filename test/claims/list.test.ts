@@ -28,7 +28,7 @@ describe("claims", () => {
   });
 
   describe("the cells each claim lists (hashes), worst first", () => {
-    it("lists exactly the cells bearing on the claim, in decreasing badness, diverged and mismatched first", () => {
+    it("lists exactly the cells bearing on the claim, the judged ones in decreasing badness (mismatches first), then those that did not converge", () => {
       const good = { representable: true, blocks: 4, blocksNeeded: 2, spectrumError: 1e-3, learnedRank: 2, closedFormRank: 2 };
       const mc = (mean: number) => ({ mean, standardError: 0.1, deterministic: 10, samples: 10 });
       const items = [
@@ -44,10 +44,11 @@ describe("claims", () => {
       const results = byId(items);
       // Claim 1 by |z|: b (3) before a (1); cells without a Monte Carlo estimate are not listed.
       expect(results["1"]!.hashes).toEqual([b, a]);
-      // Claim 3: the diverged cell, then by gap or spectrum error against their tolerances (c: 0.04 / 0.05 = 0.8).
-      expect(results["3"]!.hashes).toEqual([diverged, c, b, a]);
-      expect(results["4"]!.hashes).toEqual([c, a, b]);
-      expect(results["5"]!.hashes).toEqual([b, a, c]);
+      // Claim 3: by gap or spectrum error against their tolerances (c: 0.04 / 0.05 = 0.8), then the
+      // diverged cell (counted, not judged); claims 4 and 5 likewise.
+      expect(results["3"]!.hashes).toEqual([c, b, a, diverged]);
+      expect(results["4"]!.hashes).toEqual([c, a, b, diverged]);
+      expect(results["5"]!.hashes).toEqual([b, a, c, diverged]);
       expect(results["5"]!.status).toBe("fail");
       for (const id of ["2", "6", "7"]) expect(results[id]!.hashes).toBeUndefined();
     });

@@ -86,4 +86,11 @@ describe("claim 5: low rank", () => {
     expect(claim).toMatchObject({ status: "pass", measured: 0 });
     expect(byId([evidence(factorisation(dropblock), { ...tiny, learnedRank: 3 })])["5"]!.status).toBe("fail");
   });
+
+  it("judges converged cells only; inconclusive (with empty verdict lists) when none converged", () => {
+    const stopped = evidence(factorisation(dropblock), { ...good, learnedRank: 7, trainingStatus: "max-epochs" });
+    const claim = byId([stopped])["5"]!;
+    expect(claim).toMatchObject({ status: "inconclusive", measured: null, mismatched: [], unresolved: [], hashes: [stopped.hash] });
+    expect(byId([evidence(factorisation(dropblock, 1), good), stopped])["5"]).toMatchObject({ status: "pass", mismatched: [] });
+  });
 });

@@ -27,6 +27,21 @@ describe("claim 7: partitioned vs contiguous twins", () => {
     expect(claim.reason).toMatch(/2 twin pairs \(deep, linear-factorisation\)/);
   });
 
+  it("compares twins only when both converged; inconclusive when no pair did", () => {
+    const stoppedTwin = evidence(factorisation(contiguous), { finalObjective: 15, trainingStatus: "max-epochs" }, "ok", { learned: [3] });
+    const pair = [twin(factorisation(dropblock), 10, [20, 15, 10], [3, 2, 1]), stoppedTwin];
+    const claim = byId(pair)["7"]!;
+    expect(claim).toMatchObject({ status: "inconclusive", cells: 1, hashes: [stoppedTwin.hash] });
+    expect(claim.reason).toMatch(/1 cell stopped at optimiser\.epochs = 10 before converging/);
+    const withAnother = byId([
+      ...pair,
+      twin(factorisation(dropblock, 1), 10, [20, 15, 10], [3, 2, 1]),
+      twin(factorisation(contiguous, 1), 10.1, [20, 15, 10.1], [3, 2, 1]),
+    ])["7"]!;
+    expect(withAnother).toMatchObject({ status: "pass", cells: 3 });
+    expect(withAnother.reason).toMatch(/not judged: 1 cell stopped/);
+  });
+
   it("fails when the final objectives differ by more than the tolerance; spectra and curves are reported, not gated", () => {
     const base = [twin(factorisation(dropblock), 10, [20, 15, 10], [3, 2, 1])];
     const objective = byId([...base, twin(factorisation(contiguous), 11, [20, 15, 10], [3, 2, 1])])["7"]!;

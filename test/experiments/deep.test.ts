@@ -123,12 +123,16 @@ describe("deep cells in the pipeline", () => {
     expect(contiguous.spectra.closedForm).toBeUndefined();
     expect(contiguous.metrics.partitionedClosedForm).toMatchObject({ minimum: partitioned.metrics.closedFormMinimum });
 
-    // Aggregate evaluates claims 6 and 7 on them (far from converged after 3 epochs).
+    // Aggregate evaluates claims 6 and 7 on them: far from converged after 3 epochs (their stopping
+    // rule says so), so both are inconclusive and say what to change; the rows carry the status.
+    expect([partitioned.metrics.trainingStatus, contiguous.metrics.trainingStatus]).toEqual(["max-epochs", "max-epochs"]);
     await aggregate(store, { sweepId: planned.sweepId });
     const summary = JSON.parse(decode(await store.get(keys.report(planned.sweepId, "summary.json")))) as Summary;
     const claim = (id: string) => summary.claims.find((c) => c.id === id)!;
-    expect(claim("6")).toMatchObject({ cells: 1, measured: partitioned.metrics.spectrumError });
-    expect(claim("7").cells).toBe(2);
+    expect(claim("6")).toMatchObject({ status: "inconclusive", cells: 1, measured: null });
+    expect(claim("6").reason).toMatch(/1 deep cell stopped at epochs = 3 before converging: raise it/);
+    expect(claim("7")).toMatchObject({ status: "inconclusive", cells: 2 });
+    expect(summary.rows.map((r) => r.trainingStatus)).toEqual(["max-epochs", "max-epochs", "max-epochs"]);
   }, 60_000);
 
   it("reject bad parameters at plan time, each naming its field", () => {

@@ -4,7 +4,8 @@
 import { Matrix as MlMatrix, SingularValueDecomposition } from "ml-matrix";
 import { describe, expect, it } from "vitest";
 import { logSpacedEpochs } from "../../shared/experiments/experiment.js";
-import { blockProductNorms, generateProblem, monteCarloLoss, runLinear } from "../../shared/experiments/linear.js";
+import { generateProblem, monteCarloLoss, runLinear } from "../../shared/experiments/linear.js";
+import { blockProductNorms, cycleLength } from "../../shared/experiments/stopping.js";
 import { RANK_RESOLUTION, RANK_THRESHOLD, rankAbove } from "../../shared/experiments/rank.js";
 import { evaluateClaims, tolerances } from "../../shared/claims/list.js";
 import { gaussianMatrix, Stream } from "../../shared/numerics/rng.js";
@@ -188,18 +189,21 @@ describe("measurements", () => {
 });
 
 describe("a linear cell", () => {
+  // Every optimiser default (automatic step size, the stopping rule) but minibatches of one.
   const converging = cell({
     sizes: { m: 8, n: 6, hiddenUnits: 6 },
     target: { generator: "decaying", decay: 0.6 },
     mask: { family: "dropblock", keepProbability: 0.5, blockSize: 2 },
-    optimiser: { learningRate: 0.02, epochs: 8000, batchSize: 1, schedule: "cosine" },
+    optimiser: { batchSize: 1 },
     monteCarloSamples: 500,
   });
 
-  it("reaches the closed form: small gap, matching spectrum and rank, balanced blocks", () => {
+  it("reaches the closed form under the stopping rule: small gap, matching spectrum and rank, balanced blocks", () => {
     const outcome = runLinear(converging);
     const m = outcome.metrics;
     expect(outcome.status).toBeUndefined();
+    expect(m.trainingStatus).toBe("converged");
+    expect(m.epochsRun).toBeLessThan(converging.optimiser.epochs);
     expect(m.representable).toBe(true);
     expect(m.objectiveGap).toBeGreaterThanOrEqual(-1e-12); // never below the global minimum
     expect(m.objectiveGap).toBeLessThan(2e-3);
@@ -218,7 +222,13 @@ describe("a linear cell", () => {
     expect(m.balanceRatio).toBeLessThan(1.1);
     const mc = m.monteCarlo as { mean: number; standardError: number; deterministic: number };
     expect(Math.abs(mc.mean - mc.deterministic)).toBeLessThan(4 * mc.standardError);
-    expect(outcome.curves!.deterministicObjective).toHaveLength(8000);
+    // Curves are sampled (log-spaced epochs and every cycle's end), ending at the last epoch.
+    const curves = outcome.curves!;
+    expect(curves.epoch!.at(-1)).toBe(m.epochsRun);
+    expect(curves.epoch!.length).toBeLessThan(400);
+    for (const name of ["stochasticLoss", "deterministicObjective", "learningRate"])
+      expect(curves[name]).toHaveLength(curves.epoch!.length);
+    expect(curves.deterministicObjective!.at(-1)).toBe(m.finalObjective);
   });
 
   it("is a pure function of the cell", () => {
@@ -233,8 +243,18 @@ describe("a linear cell", () => {
   it("reports divergence as an outcome, not an error", () => {
     const outcome = runLinear(cell({ optimiser: { learningRate: 1e6, epochs: 20 }, target: { generator: "flat" } }));
     expect(outcome.status).toBe("diverged");
+    expect(outcome.metrics.trainingStatus).toBe("diverged");
     expect(outcome.metrics.divergedAtEpoch).toBeGreaterThanOrEqual(1);
+    expect(outcome.metrics.learningRate).toBe(1e6); // a step size the spec chose is never changed
     expect(() => canonicalJson(outcome)).not.toThrow();
+  });
+
+  it("records a cap reached before convergence as max-epochs, with annealed weights", () => {
+    const capped = runLinear({ ...converging, optimiser: { ...converging.optimiser, epochs: 20 } });
+    expect(capped.metrics.trainingStatus).toBe("max-epochs");
+    expect(capped.metrics.epochsRun).toBe(20);
+    // The cap cuts the cycle short, so its last epochs still run at a 256th of the peak step.
+    expect(capped.curves!.learningRate!.at(-1)).toBe(capped.metrics.learningRate! / 256);
   });
 });
 
@@ -256,35 +276,44 @@ describe("log-spaced epochs", () => {
 });
 
 describe("block norms over epochs (claim 4)", () => {
-  // Constant step size: a run of e epochs passes through the same weights as the first e
-  // epochs of a longer run (same masks, same order), so its final block norms are what the
-  // longer run must have recorded at epoch e.
   const base = cell({
     sizes: { m: 6, n: 5, hiddenUnits: 4 },
     mask: { family: "dropblock", keepProbability: 0.6, blockSize: 2 },
-    optimiser: { learningRate: 0.05, epochs: 40, batchSize: 2, schedule: "constant" },
     monteCarloSamples: 0,
   });
   const outcome = runLinear(base);
+  // A run capped at the end of its second cycle passes through the same weights as the first
+  // two cycles of the uncapped run (same step sizes, masks and order).
+  const twoCycles = cycleLength(0) + cycleLength(1);
+  const short = runLinear({ ...base, optimiser: { ...base.optimiser, epochs: twoCycles } });
 
   it("are recorded per block at log-spaced epochs, on their own axis, ending at the final norms", () => {
     const curves = outcome.curves!;
-    expect(curves["blockNorm.epoch"]).toEqual(logSpacedEpochs(40));
+    expect(outcome.metrics.trainingStatus).toBe("converged");
+    expect(curves["blockNorm.epoch"]).toEqual(logSpacedEpochs(base.optimiser.epochs).filter((e) => e <= outcome.metrics.epochsRun!));
     expect(curves["blockNorm.3"]).toBeUndefined();
     const final = outcome.metrics.blockNorms as number[];
     expect(final).toHaveLength(2);
-    expect([curves["blockNorm.1"]!.at(-1), curves["blockNorm.2"]!.at(-1)]).toEqual(final);
+    expect(short.metrics.trainingStatus).toBe("max-epochs");
+    expect([short.curves!["blockNorm.1"]!.at(-1), short.curves!["blockNorm.2"]!.at(-1)]).toEqual(short.metrics.blockNorms);
   });
 
-  it("match the final block norms of a run stopped at that epoch", () => {
-    const epochs = outcome.curves!["blockNorm.epoch"]!;
-    for (const e of [1, 3, 12, 28]) {
-      const index = epochs.indexOf(e);
-      expect(index).toBeGreaterThanOrEqual(0);
-      const short = runLinear({ ...base, optimiser: { ...base.optimiser, epochs: e } });
-      const norms = short.metrics.blockNorms as number[];
-      norms.forEach((norm, g) => expect(outcome.curves![`blockNorm.${g + 1}`]![index]).toBe(norm));
-    }
+  it("match those of a run stopped at the end of a cycle, at every epoch both record", () => {
+    expect(outcome.metrics.epochsRun).toBeGreaterThan(twoCycles);
+    const longEpochs = outcome.curves!["blockNorm.epoch"]!;
+    const shortEpochs = short.curves!["blockNorm.epoch"]!;
+    let compared = 0;
+    shortEpochs.forEach((e, i) => {
+      const j = longEpochs.indexOf(e);
+      if (j < 0) return;
+      compared++;
+      for (const g of [1, 2]) expect(outcome.curves![`blockNorm.${g}`]![j]).toBe(short.curves![`blockNorm.${g}`]![i]);
+    });
+    expect(compared).toBeGreaterThan(20);
+    // And the weights at that cycle's end are the short run's final weights: its objective is on the long curve.
+    const at = outcome.curves!.epoch!.indexOf(twoCycles);
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(outcome.curves!.deterministicObjective![at]).toBe(short.metrics.finalObjective);
     // And they move: balance is approached, not given from the start.
     const first = [1, 2].map((g) => outcome.curves![`blockNorm.${g}`]![0]!);
     expect(first).not.toEqual(outcome.metrics.blockNorms);
@@ -300,7 +329,6 @@ describe("learned rank", () => {
       sizes: { m: 8, n: 6, hiddenUnits: 8 },
       target: { generator: "decaying", decay: 0.35 },
       mask: { family: "dropout", keepProbability: 1 },
-      optimiser: { learningRate: 0.1, epochs: 3000, batchSize: 6, schedule: "constant" },
       monteCarloSamples: 0,
     });
     const outcome = runLinear(noShrink);

@@ -58,7 +58,7 @@ const linearBase = {
   sizes: { m: 8, n: 6, hiddenUnits: 6 },
   target: { generator: "decaying", decay: 0.6 },
   mask: { family: "dropblock", keepProbability: 0.5, blockSize: 2 },
-  optimiser: { learningRate: 0.02, epochs: 10, batchSize: 1, schedule: "cosine" },
+  optimiser: { learningRate: 0.02, epochs: 10, batchSize: 1 },
   monteCarloSamples: 20,
 };
 

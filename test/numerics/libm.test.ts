@@ -113,7 +113,7 @@ describe("result paths do not use JavaScript's transcendentals", () => {
       sizes: { m: 8, n: 6, hiddenUnits: 26 },
       target: { generator: "decaying", decay: 0.7 },
       mask: { family: "contiguous-dropblock", keepProbability: 0.58, blockSize: 13 },
-      optimiser: { epochs: 20, learningRate: 0.05, schedule: "cosine" },
+      optimiser: { epochs: 20, learningRate: 0.05 },
       monteCarloSamples: 20,
     });
     const clean = canonicalJson(runLinear(c));

@@ -107,17 +107,21 @@ function widen(family: MaskFamily, r: number): MaskFamily {
 }
 
 describe("one SGD step equals minus lr times the finite-difference gradient", () => {
-  // r = 4 takes the kernels' every-unit path, r = 20 the kept-unit lists (wasm/assembly/train.ts).
+  // r = 4 takes the kernels' every-unit path, r = 20 the kept-unit lists (wasm/assembly/train.ts);
+  // m = 11 outputs take dotsAndUpdate's chunks of 4 and 1 vectors and its last entry beyond them.
   const N = 5,
     d = 4,
-    m = 3,
     seed = 77,
     lr = 0.05;
-  for (const r of [4, 20])
+  for (const [r, m] of [
+    [4, 3],
+    [20, 3],
+    [20, 11],
+  ] as const)
     for (const mask of families.map((f) => widen(f, r)))
       for (const scope of ["sample", "batch"] as const)
         for (const mode of ["data", "factorisation"] as const)
-          it(`r = ${r}: ${mask.family}${mask.family === "dropconnect" ? `/${mask.layer}` : ""}, per-${scope}, ${mode}`, () => {
+          it(`r = ${r}, m = ${m}: ${mask.family}${mask.family === "dropconnect" ? `/${mask.layer}` : ""}, per-${scope}, ${mode}`, () => {
             const X = mode === "data" ? gaussianMatrix(d, N, 1, Stream.data) : null;
             const dd = X ? d : N;
             const p: Problem = { X, Y: gaussianMatrix(m, N, 1, Stream.targets), r };

@@ -117,7 +117,7 @@ describe("parseSummary", () => {
   it("names every wrong field at once", () => {
     const bad = { format: SUMMARY_FORMAT, sweepId: 3, cells: { total: 1 }, claims: [{ id: "1", status: "maybe", cells: 1 }], rows: {} };
     expect(() => parseSummary(JSON.stringify(bad), "x.json")).toThrow(
-      /^x.json: sweepId: expected a string, got 3; cells.computed: missing \(expected a number\); cells.cached: missing \(expected a number\); cells.failed: missing \(expected a number\); claims\[0\].title: missing \(expected a string\); claims\[0\].status: expected one of "pass", "fail", "skipped", got "maybe"; .*; rows: expected a list, got \{\}$/,
+      /^x.json: sweepId: expected a string, got 3; cells.computed: missing \(expected a number\); cells.cached: missing \(expected a number\); cells.failed: missing \(expected a number\); claims\[0\].title: missing \(expected a string\); claims\[0\].status: expected one of "pass", "fail", "inconclusive", "skipped", got "maybe"; .*; rows: expected a list, got \{\}$/,
     );
     expect(() => parseSummary("{", "x.json")).toThrow(/x.json: not JSON/);
   });

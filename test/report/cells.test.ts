@@ -15,7 +15,7 @@ const result = (curves: Record<string, number[]>, metrics: Partial<LinearMetrics
     sizes: { m: 4, n: 4, hiddenUnits: 4 },
     target: { generator: "gaussian", noise: 0 },
     mask: { family: "dropblock", keepProbability: 0.5, blockSize: 2 },
-    optimiser: { learningRate: 0.1, schedule: "constant", epochs: 10, batchSize: 4, maskScope: "sample", dtype: "f64" },
+    optimiser: { learningRate: 0.1, epochs: 10, tolerance: 3e-4, batchSize: 4, maskScope: "sample", dtype: "f64" },
     seed: 0,
     monteCarloSamples: 0,
   },

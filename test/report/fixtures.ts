@@ -55,7 +55,7 @@ function makeCell(
     sizes: { m: 12, n: 10, hiddenUnits: 8 },
     target: { generator: "decaying", decay: 0.7, noise: 0 },
     mask,
-    optimiser: { learningRate: 0.05, schedule: "constant", epochs: 40, batchSize: 10, maskScope: "sample", dtype: "f64" },
+    optimiser: { learningRate: 0.05, epochs: 40, tolerance: 3e-4, batchSize: 10, maskScope: "sample", dtype: "f64" },
     seed,
     monteCarloSamples: 1000,
   };
@@ -108,6 +108,7 @@ function makeCell(
     learnedRank: rank,
     closedFormRank: rank,
     representable: options.representable === undefined ? true : options.representable,
+    trainingStatus: "converged",
     closedFormMinimum: minimum,
     balanceTarget: balanced,
     monteCarlo: { mean: final + 0.01 * Math.sin(i), standardError: 0.02, deterministic: final, samples: 1000 },
@@ -128,7 +129,7 @@ function makeCell(
     spectra: { target, closedForm, learned },
     curves,
   };
-  const { objectiveGap, spectrumError, balanceRatio, learnedRank, closedFormRank, representable } = metrics;
+  const { objectiveGap, spectrumError, balanceRatio, learnedRank, closedFormRank, representable, trainingStatus } = metrics;
   return {
     row: {
       hash,
@@ -139,6 +140,7 @@ function makeCell(
       learnedRank,
       closedFormRank,
       representable,
+      trainingStatus,
       status: options.cached ? "cached" : "computed",
     },
     result,

@@ -72,7 +72,7 @@ zip:
       sizes: { m: 20, n: 15, hiddenUnits: 12 },
       target: { generator: "gaussian", noise: 0 },
       mask: { family: "dropblock", keepProbability: 0.5, blockSize: 1 },
-      optimiser: { learningRate: 0.05, schedule: "constant", epochs: 200, batchSize: 15, maskScope: "sample", dtype: "f64" },
+      optimiser: { learningRate: "auto", epochs: 200, tolerance: 3e-4, batchSize: 15, maskScope: "sample", dtype: "f64" },
       seed: 0,
       monteCarloSamples: 1000,
     });
@@ -188,7 +188,7 @@ sections:
 describe("spec validation: every problem, each with its path", () => {
   it("reports a bad value with the field's path, what is allowed and what was found", () => {
     expect(problemsOf(`${linear}\noptimiser: { learningRate: fast }`)).toEqual([
-      'optimiser.learningRate: expected a number > 0, got "fast"',
+      'optimiser.learningRate: expected "auto" or a number > 0, got "fast"',
     ]);
   });
 
@@ -197,7 +197,7 @@ describe("spec validation: every problem, each with its path", () => {
 experiment: linear-factorisation
 sizes: { m: 20, n: 15, hiddenUnits: 10, q: 1 }
 mask: { family: dropblock, keepProbability: 0, blockSize: 3 }
-optimiser: { learningRate: -1, epochs: 2.5, batchSize: 100, schedule: weekly, dtype: f16 }
+optimiser: { learningRate: -1, epochs: 2.5, batchSize: 100, tolerance: 2, dtype: f16 }
 target: { generator: low-rank, rank: 40 }
 monteCarloSamples: many
 grid:
@@ -208,10 +208,10 @@ grid:
         "sizes.q: unknown field; expected one of: m, n, hiddenUnits",
         "mask.keepProbability: expected a number > 0 and <= 1, got 0",
         "mask.blockSize: expected a divisor of sizes.hiddenUnits = 10 (partitioned DropBlock splits the units into blocks), got 3",
-        "optimiser.learningRate: expected a number > 0, got -1",
+        'optimiser.learningRate: expected "auto" or a number > 0, got -1',
         "optimiser.epochs: expected an integer >= 1, got 2.5",
         "optimiser.batchSize: expected at most sizes.n = 15, got 100",
-        'optimiser.schedule: expected one of "constant", "cosine", "inverse-time", got "weekly"',
+        "optimiser.tolerance: expected a number > 0 and < 1, got 2",
         'optimiser.dtype: expected one of "f64", "f32", got "f16"',
         "target.rank: expected at most min(sizes.m, sizes.n) = 15, got 40",
         'monteCarloSamples: expected an integer >= 0, got "many"',
@@ -333,7 +333,7 @@ grid: { seeds: [1], seed: [2], "mask..x": [1], optimiser.epochs: 5, optimiser.le
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).exitCode).toBe(2);
     expect((error as Error).message).toBe(
-      'sweeps/x.yaml: 2 problems\n  optimiser.learningRate: expected a number > 0, got "fast"\n  optimiser.epochs: expected an integer >= 1, got 0',
+      'sweeps/x.yaml: 2 problems\n  optimiser.learningRate: expected "auto" or a number > 0, got "fast"\n  optimiser.epochs: expected an integer >= 1, got 0',
     );
   });
 

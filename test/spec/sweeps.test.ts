@@ -5,7 +5,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { closedFormBlockSize, generateProblem } from "../../shared/experiments/linear.js";
-import type { Cell, LinearCell } from "../../shared/spec/cell.js";
+import { canonicalJson } from "../../shared/spec/canonical.js";
+import { resolveCell, type Cell, type LinearCell } from "../../shared/spec/cell.js";
 import { parseSpec, type Sweep } from "../../shared/spec/spec.js";
 import { closedForm } from "../../shared/theory/index.js";
 
@@ -30,13 +31,14 @@ describe("sweeps/paper.yaml", () => {
       "regression-blocks",
       "regression-dropout",
       "regression-dropconnect",
+      "regression-dropconnect-correlated",
       "custom-masks",
       "deep",
       "deep-imbalanced",
     ]);
     for (const name of sections) expect(new Set(cellsOf(name).map((c) => c.seed)).size).toBeGreaterThanOrEqual(3);
     // Every grid combination is a distinct cell: 2 targets x 3 theta x 2 families x 4 k x 3 seeds, ...
-    expect(sections.map((name) => cellsOf(name).length)).toEqual([144, 18, 36, 108, 18, 36, 3, 9, 9]);
+    expect(sections.map((name) => cellsOf(name).length)).toEqual([144, 18, 36, 108, 18, 30, 6, 3, 9, 9]);
   });
 
   it("covers every mask family, DropBlock k in {1, 2, 4, 8}, DropConnect on both layers, several keep probabilities", () => {
@@ -62,9 +64,35 @@ describe("sweeps/paper.yaml", () => {
   });
 
   it("has DropConnect on the first layer with X Xᵀ diagonal and not diagonal (claim 2 both ways)", () => {
-    const firstLayer = cellsOf("regression-dropconnect").filter((c) => maskKey(c) === "dropconnect:first") as LinearCell[];
+    const firstLayer = [...cellsOf("regression-dropconnect"), ...cellsOf("regression-dropconnect-correlated")].filter(
+      (c) => maskKey(c) === "dropconnect:first",
+    ) as LinearCell[];
     const generators = new Set(firstLayer.map((c) => (c.experiment === "linear-regression" ? c.data.generator : "")));
     expect(generators).toEqual(new Set(["orthogonal", "gaussian", "correlated"]));
+  });
+
+  it("trains every cell with a closed form, and every contiguous twin, with the optimiser's defaults; a fixed epoch count only where no claim needs convergence", () => {
+    const defaults = resolveCell({
+      experiment: "linear-factorisation",
+      sizes: { m: 2, n: 2, hiddenUnits: 1 },
+      mask: { family: "dropout" },
+      seed: 0,
+    });
+    if (!defaults.ok) throw new Error(JSON.stringify(defaults.problems));
+    const { batchSize: _full, ...defaultOptimiser } = (defaults.cell as LinearCell).optimiser;
+    const fixed = new Set<string>();
+    for (const { cell, section } of sweep.cells) {
+      if (!isLinear(cell)) continue;
+      const { batchSize, ...optimiser } = cell.optimiser;
+      expect(batchSize).toBe(cell.experiment === "linear-regression" ? cell.sizes.N : cell.sizes.n);
+      if (canonicalJson(optimiser) === canonicalJson(defaultOptimiser)) continue;
+      fixed.add(sections[section]!);
+      // No closed form, not a claim-7 twin: claims 1 and 2 hold at any weights.
+      expect(closedFormBlockSize(cell), JSON.stringify(cell)).toBeUndefined();
+      expect(cell.mask.family).not.toBe("contiguous-dropblock");
+      expect(optimiser).toEqual({ ...defaultOptimiser, epochs: optimiser.epochs });
+    }
+    expect(fixed).toEqual(new Set(["regression-dropconnect-correlated", "custom-masks"]));
   });
 
   it("has representable cells strictly above the bound, cells at it, and non-representable cells, in both linear modes", () => {

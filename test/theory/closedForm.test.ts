@@ -207,4 +207,39 @@ describe('data mode (THEORY.md "Data matrix", X != I)', () => {
       closedForm({ targets: y, inputs: randomMatrix(2, 4, normal), hiddenUnits: 2, blockSize: 1, keepProbability: 0.5 }),
     ).toThrow(/inputs: X has 4 columns/);
   });
+
+  it("gives A* = 0 as a zero closed form: rank 0, no blocks needed, minimum ||Y||^2", () => {
+    // Y's rows orthogonal to X's rows (Gram-Schmidt against X's rows, in plain loops): no U V^T X
+    // reaches any of Y, so the effective target Y Pm^T is zero up to rounding.
+    const normal = gaussian(lcg(11));
+    const x = randomMatrix(2, 6, normal);
+    const y = randomMatrix(3, 6, normal);
+    const basis: number[][] = [];
+    for (let i = 0; i < 2; i++) {
+      const row = Array.from(x.data.subarray(i * 6, i * 6 + 6));
+      for (const b of basis) {
+        const dot = row.reduce((s, v, j) => s + v * b[j]!, 0);
+        for (let j = 0; j < 6; j++) row[j]! -= dot * b[j]!;
+      }
+      const norm = Math.sqrt(row.reduce((s, v) => s + v * v, 0));
+      basis.push(row.map((v) => v / norm));
+    }
+    for (let i = 0; i < 3; i++)
+      for (const b of basis) {
+        let dot = 0;
+        for (let j = 0; j < 6; j++) dot += y.data[i * 6 + j]! * b[j]!;
+        for (let j = 0; j < 6; j++) y.data[i * 6 + j]! -= dot * b[j]!;
+      }
+    for (const blockSize of [1, 2]) {
+      const cf = closedForm({ targets: y, inputs: x, hiddenUnits: 4, blockSize, keepProbability: 0.5 });
+      expect(cf.rank).toBe(0);
+      expect(cf.blocksNeeded).toBe(0);
+      expect(cf.representable).toBe(true);
+      expect(Math.max(...cf.spectrum)).toBe(0);
+      expect(cf.objective).toBeCloseTo(frobenius2(y), 10);
+    }
+    // Factorisation of a zero target: the same.
+    const zero = closedForm({ targets: zeros(3, 4), hiddenUnits: 4, blockSize: 2, keepProbability: 0.5 });
+    expect([zero.rank, zero.blocksNeeded, zero.objective]).toEqual([0, 0, 0]);
+  });
 });

@@ -30,5 +30,7 @@ export function heapBase(): i32 {
  * 5: transcendentals on result paths (contiguous-DropBlock moments, decaying spectra, the step
  * schedule) from the wasm libm (wasm/assembly/libm.ts), since V8's arm64 Math.pow differs by
  * 1 ulp on some inputs; merged with 4.
+ * 6: linear cells train under the stopping rule (annealing cycles from an automatic step size,
+ * shared/experiments/stopping.ts) and keep sampled curves: every linear result changes.
  */
-export const KERNEL_VERSION: i32 = 5;
+export const KERNEL_VERSION: i32 = 6;

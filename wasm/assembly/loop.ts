@@ -24,8 +24,24 @@ export function learningRateAt(kind: i32, learningRate: f64, a: f64, b: f64, ste
   return learningRate;
 }
 
+/** Every one of the n values of T at p is finite: x - x is +0 for a finite x, NaN otherwise. */
 function allFinite<T>(p: usize, n: i32): bool {
-  for (let i = 0; i < n; i++) if (!isFinite(load<T>(p + (<usize>i << alignof<T>())))) return false;
+  const bytes = <usize>n << alignof<T>();
+  let a = v128.splat<i64>(0), b = a;
+  let k: usize = 0;
+  for (; k + 32 <= bytes; k += 32) {
+    const x = v128.load(p + k), y = v128.load(p + k, 16);
+    if (sizeof<T>() == 4) {
+      a = f32x4.add(a, f32x4.sub(x, x));
+      b = f32x4.add(b, f32x4.sub(y, y));
+    } else {
+      a = f64x2.add(a, f64x2.sub(x, x));
+      b = f64x2.add(b, f64x2.sub(y, y));
+    }
+  }
+  // a + b is +0 in every lane exactly when no NaN or infinity was met.
+  if (v128.any_true(sizeof<T>() == 4 ? f32x4.add(a, b) : f64x2.add(a, b))) return false;
+  for (; k < bytes; k += sizeof<T>()) if (!isFinite(load<T>(p + k))) return false;
   return true;
 }
 

@@ -20,20 +20,23 @@ import { accumulateMany } from "./small";
 
 /** Scratch bytes of monteCarloLosses for these sizes. */
 export function monteCarloScratchBytes(n: i32, d: i32, m: i32, r: i32): i32 {
-  return (2 * n * r + n * m + max(d, m) * r + m * r + d * r + r) * 8 + r * 4 + 128;
+  return (2 * n * r + n * m + max(d, m) * r + m * r + d * r + r) * 8 + r * 8 + 128;
 }
 
 /**
  * Sum over samples of ||y_j - sum_t coef_j[t] u(idx[t])||^2, coef_j[t] = Wt[j, idx[t]] * z[t]
- * (the n units in idx, the same for every sample).
+ * (the n units in idx, the same for every sample; r more u32 after idx hold their row offsets).
  */
 function lossOf(N: i32, m: i32, r: i32, yt: usize, ut: usize, wt: usize, idx: usize, z: usize, n: i32, coef: usize, yhat: usize): f64 {
+  // Byte offsets of the units' rows of U^T, after the indices.
+  const offs = idx + (<usize>r << 2);
+  for (let t = 0; t < n; t++) store<u32>(offs + (<usize>t << 2), <u32>load<i32>(idx + (<usize>t << 2)) * <u32>m * 8);
   for (let j = 0; j < N; j++) {
     const wj = wt + (<usize>(j * r) << 3);
     const cj = coef + (<usize>(j * r) << 3);
     for (let t = 0; t < n; t++) store<f64>(cj + (<usize>t << 3), at(wj, load<i32>(idx + (<usize>t << 2))) * at(z, t));
   }
-  accumulateMany<f64>(N, yhat, m, false, 1, coef, r, idx, 0, 0, n, ut, m, m);
+  accumulateMany<f64>(N, yhat, m, false, 1, coef, r, offs, 0, 0, n, ut, m, m);
   let loss: f64 = 0;
   for (let k = 0; k < N * m; k++) {
     const e = at(yt, k) - at(yhat, k);

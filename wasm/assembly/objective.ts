@@ -38,7 +38,7 @@ export function objectiveValue(ob: usize, ut: usize, v: usize): f64 {
   const sv = align16(ww + (<usize>(r * r) << 3));
   const vt = align16(sv + (<usize>(d * r) << 3));
   const units = align16(vt + (<usize>(d * r) << 3));
-  for (let i = 0; i < r; i++) store<i32>(units + (<usize>i << 2), i);
+  for (let i = 0; i < r; i++) store<u32>(units + (<usize>i << 2), <u32>(i * m) * 8); // byte offsets of U^T's rows
 
   // Fit: sample j's prediction is sum_i (E[z_i]/theta) (V^T x_j)_i u_i.
   let wp = v;
@@ -72,7 +72,7 @@ export function objectiveValue(ob: usize, ut: usize, v: usize): f64 {
     return value;
   }
   // U^T U: dot products of the rows of U^T.
-  for (let i = 0; i < r; i++) dotRows<f64>(uu + (<usize>(i * r) << 3), 0, ut + (<usize>(i * m) << 3), ut, m, units, r, m);
+  for (let i = 0; i < r; i++) dotRows<f64>(uu + (<usize>(i * r) << 3), 0, ut + (<usize>(i * m) << 3), ut, units, r, m);
   // V^T S V, row i = sum_a V_ai (S V)_a.
   let svp = v;
   if (gram != 0) {

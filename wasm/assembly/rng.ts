@@ -19,6 +19,11 @@ const M1: u64 = 0xcd9e8d57;
 const W0: u32 = 0x9e3779b9;
 const W1: u32 = 0xbb67ae85;
 
+// Round r's keys k0 + r W0 and k1 + r W1 in all four lanes (set by rngSetStream), and the
+// multipliers M0, M1 in all lanes.
+const roundKeys: usize = memory.data(10 * 32, 16);
+const multipliers: usize = memory.data<u32>([0xd2511f53, 0xd2511f53, 0xd2511f53, 0xd2511f53, 0xcd9e8d57, 0xcd9e8d57, 0xcd9e8d57, 0xcd9e8d57], 16);
+
 // Current key and stream (set by rngSetStream) and the last generated block.
 let key0: u32 = 0;
 let key1: u32 = 0;
@@ -67,6 +72,12 @@ export function rngSetStream(k0: u32, k1: u32, s: u32, ss: u32): void {
   stream = s;
   substream = ss;
   cached = false;
+  // The round keys of the SIMD generators, in every lane: loaded each round (V8 would rebuild
+  // a splat from a general register every round, two shuffles each).
+  for (let round = 0; round < 10; round++) {
+    v128.store(roundKeys + (<usize>round << 5), i32x4.splat(<i32>(k0 + <u32>round * W0)));
+    v128.store(roundKeys + (<usize>round << 5), i32x4.splat(<i32>(k1 + <u32>round * W1)), 16);
+  }
 }
 
 @inline export function block(index: u64): void {
@@ -172,11 +183,9 @@ function philox8(dst: usize, q: u64): void {
   let a3 = i32x4.splat(<i32>substream);
   let b2 = a2;
   let b3 = a3;
-  const m0 = i32x4.splat(<i32>M0);
-  const m1 = i32x4.splat(<i32>M1);
-  let k0 = key0;
-  let k1 = key1;
   for (let round = 0; round < 10; round++) {
+    const m0 = v128.load(multipliers);
+    const m1 = v128.load(multipliers, 16);
     const ap0l = i64x2.extmul_low_i32x4_u(a0, m0);
     const bp0l = i64x2.extmul_low_i32x4_u(b0, m0);
     const ap0h = i64x2.extmul_high_i32x4_u(a0, m0);
@@ -185,8 +194,8 @@ function philox8(dst: usize, q: u64): void {
     const bp1l = i64x2.extmul_low_i32x4_u(b2, m1);
     const ap1h = i64x2.extmul_high_i32x4_u(a2, m1);
     const bp1h = i64x2.extmul_high_i32x4_u(b2, m1);
-    const kk0 = i32x4.splat(<i32>k0);
-    const kk1 = i32x4.splat(<i32>k1);
+    const kk0 = v128.load(roundKeys + (<usize>round << 5));
+    const kk1 = v128.load(roundKeys + (<usize>round << 5), 16);
     a0 = v128.xor(v128.xor(v128.shuffle<i32>(ap1l, ap1h, 1, 3, 5, 7), a1), kk0);
     b0 = v128.xor(v128.xor(v128.shuffle<i32>(bp1l, bp1h, 1, 3, 5, 7), b1), kk0);
     a1 = v128.shuffle<i32>(ap1l, ap1h, 0, 2, 4, 6);
@@ -195,8 +204,6 @@ function philox8(dst: usize, q: u64): void {
     b2 = v128.xor(v128.xor(v128.shuffle<i32>(bp0l, bp0h, 1, 3, 5, 7), b3), kk1);
     a3 = v128.shuffle<i32>(ap0l, ap0h, 0, 2, 4, 6);
     b3 = v128.shuffle<i32>(bp0l, bp0h, 0, 2, 4, 6);
-    k0 += W0;
-    k1 += W1;
   }
   storeBlocks(dst, a0, a1, a2, a3);
   storeBlocks(dst + 64, b0, b1, b2, b3);

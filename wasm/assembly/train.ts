@@ -18,7 +18,7 @@
 import { gemmF32, gemmF64, gemmScratchBytes } from "./gemm";
 import { MaskFamilyCode, TrainSlot } from "./layout";
 import { sampleMasks } from "./masks";
-import { accumulateMany, dotRows, transposeInto } from "./small";
+import { accumulateMany, dotRows, dotsAndUpdate, keptList, transposeInto } from "./small";
 
 /** Above this d * r, regression's X products use the blocked GEMM (measured: bench train). */
 const SMALL_DENSE: i32 = 2048;
@@ -54,8 +54,11 @@ let patterns: usize = 0, cum: usize = 0, patternCount = 0;
 let useGemm = false;
 // Scratch regions (element type of the run unless noted).
 let xb: usize = 0, xbT: usize = 0, hm: usize = 0, sc: usize = 0, g: usize = 0, dh: usize = 0;
-let kIdx: usize = 0, kCoef: usize = 0, kDot: usize = 0, kCount: usize = 0; // i32 / T / T / i32
-let jIdx: usize = 0, jCoef: usize = 0, jCount: usize = 0; // i32 / T / i32
+// Kept lists: per sample, unit index, byte offset of its row of U^T, Hm value, dot product,
+// count (i32 / u32 / T / T / i32); per unit, byte offset of the sample's row of G, Hm value,
+// sample index, count (u32 / T / i32 / i32).
+let kIdx: usize = 0, kOff: usize = 0, kCoef: usize = 0, kDot: usize = 0, kCount: usize = 0;
+let jOff: usize = 0, jCoef: usize = 0, jCount: usize = 0, jDst: usize = 0, jPart: usize = 0;
 let tmp: usize = 0, wm: usize = 0, weff: usize = 0, wmT: usize = 0, dacc: usize = 0, gs: usize = 0;
 
 function layout(base: usize, es: usize): usize {
@@ -69,12 +72,15 @@ function layout(base: usize, es: usize): usize {
   g = p; p = align16(p + <usize>(maxB * m) * es);
   dh = p; p = align16(p + <usize>(maxB * r) * es);
   kIdx = p; p = align16(p + <usize>(maxB * r) * 4);
+  kOff = p; p = align16(p + <usize>(maxB * r) * 4);
   kCoef = p; p = align16(p + <usize>(maxB * r) * es);
   kDot = p; p = align16(p + <usize>(maxB * r) * es);
   kCount = p; p = align16(p + <usize>maxB * 4);
-  jIdx = p; p = align16(p + <usize>(r * maxB) * 4);
+  jOff = p; p = align16(p + <usize>(r * maxB) * 4);
   jCoef = p; p = align16(p + <usize>(r * maxB) * es);
   jCount = p; p = align16(p + <usize>r * 4);
+  jDst = p; p = align16(p + <usize>(r * maxB) * 4);
+  jPart = p; p = align16(p + <usize>maxB * 16);
   tmp = p; p = align16(p + <usize>big * es);
   wm = p; p = align16(p + <usize>w * es);
   weff = p; p = align16(p + <usize>w * es);
@@ -213,6 +219,29 @@ function residualRow<T>(gp: usize, y: usize, n: i32, scale: T): f64 {
   return loss;
 }
 
+/** row[idx[t]] -= lr * (dot[t] * keep[idx[t]]) (keep == 0: lr * dot[t]) for t < n. */
+function stepRow<T>(row: usize, idx: usize, dot: usize, keep: usize, lr: T, n: i32): void {
+  if (keep != 0)
+    for (let t = 0; t < n; t++) {
+      const o = <usize>load<i32>(idx + (<usize>t << 2)) << alignof<T>();
+      store<T>(row + o, load<T>(row + o) - lr * (load<T>(dot + (<usize>t << alignof<T>())) * load<T>(keep + o)));
+    }
+  else
+    for (let t = 0; t < n; t++) {
+      const o = <usize>load<i32>(idx + (<usize>t << 2)) << alignof<T>();
+      store<T>(row + o, load<T>(row + o) - lr * load<T>(dot + (<usize>t << alignof<T>())));
+    }
+}
+
+/** row[idx[t]] = dot[t] * keep[idx[t]] (keep == 0: dot[t]) for t < n. */
+function scatterRow<T>(row: usize, idx: usize, dot: usize, keep: usize, n: i32): void {
+  for (let t = 0; t < n; t++) {
+    const o = <usize>load<i32>(idx + (<usize>t << 2)) << alignof<T>();
+    const value = load<T>(dot + (<usize>t << alignof<T>()));
+    store<T>(row + o, keep != 0 ? value * load<T>(keep + o) : value);
+  }
+}
+
 /**
  * The output side of a step, shared by every family but per-sample last-layer DropConnect.
  * hm (B x r): the masked hidden layer; keep: mask rows (B x r, or one row when keepShared)
@@ -229,57 +258,78 @@ function outputSide<T>(
   const rowR = <usize>r * es;
   const rowM = <usize>m * es;
   if (r <= DENSE_UNITS && m <= DENSE_OUTPUTS) return outputSideDense<T>(B, start, keep, keepShared, scaleDh, uRead, updateMaskT, lr, denseDh);
-  // Kept lists per sample: unit index and Hm value (branch-free: masks are unpredictable).
+  // Kept lists per sample: unit index, row offset and Hm value.
   for (let j = 0; j < B; j++) {
     const kr = keep + (keepShared ? 0 : <usize>j * rowR);
-    const hj = hm + <usize>j * rowR;
-    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
-    let n = 0;
-    for (let i = 0; i < r; i++) {
-      store<i32>(ij + (<usize>n << 2), i);
-      put<T>(cj, n, at<T>(hj, i));
-      n += <i32>(at<T>(kr, i) != <T>0);
-    }
+    const n = keptList<T>(kIdx + <usize>(j * r) * 4, kOff + <usize>(j * r) * 4, kCoef + <usize>j * rowR, kr, hm + <usize>j * rowR, r, <u32>rowM);
     store<i32>(kCount + (<usize>j << 2), n);
   }
   // Forward: g_j = sum over kept i of Hm[j, i] U[:, i].
-  accumulateMany<T>(B, g, m, false, <T>1, kCoef, r, kIdx, r, kCount, 0, uRead, m, m);
+  accumulateMany<T>(B, g, m, false, <T>1, kCoef, r, kOff, r, kCount, 0, uRead, m, m);
   const loss = residual<T>(B, start, <T>(2.0 / <f64>B));
-  // dH over the kept units (the others are zero), times the mask when scaleDh.
+  // dH over the kept units (the others are zero), times the mask when scaleDh: straight into
+  // V's row of sample j in factorisation mode (only j reads it), else into dh.
+  const intoV = factor && !denseDh;
   if (denseDh) memory.fill(dh, 0, <usize>(B * r) * es);
+  if (uRead == ut && updateMaskT == 0 && m >= 16 / <i32>es) {
+    // dH and the U update in one pass over U's rows (small.ts dotsAndUpdate): the lists per
+    // unit also say where each dot product goes (sample j's t-th kept unit: kDot row j).
+    unitLists<T>(B, true);
+    dotsAndUpdate<T>(r, ut, rowM, -lr, jCoef, jOff, jDst, maxB, jCount, g, m, kDot, jPart);
+    for (let j = 0; j < B; j++) {
+      const n = load<i32>(kCount + (<usize>j << 2));
+      const ij = kIdx + <usize>(j * r) * 4;
+      const kr = keep + (keepShared ? 0 : <usize>j * rowR);
+      const dj = kDot + <usize>j * rowR;
+      if (intoV) stepRow<T>(v + <usize>sampleAt(start, j) * rowR, ij, dj, scaleDh ? kr : 0, lr, n);
+      else scatterRow<T>(dh + <usize>j * rowR, ij, dj, scaleDh ? kr : 0, n);
+    }
+    return loss;
+  }
   for (let j = 0; j < B; j++) {
     const n = load<i32>(kCount + (<usize>j << 2));
     const ij = kIdx + <usize>(j * r) * 4;
     const kr = keep + (keepShared ? 0 : <usize>j * rowR);
-    dotRows<T>(kDot, 0, g + <usize>j * rowM, uRead, m, ij, n, m);
-    const out = factor && !denseDh ? v + <usize>sampleAt(start, j) * rowR : dh + <usize>j * rowR;
-    for (let t = 0; t < n; t++) {
-      const i = load<i32>(ij + (<usize>t << 2));
-      const value = scaleDh ? at<T>(kDot, t) * at<T>(kr, i) : at<T>(kDot, t);
-      // Factorisation: V's row of sample j takes the step at once (only j reads it).
-      put<T>(out, i, factor && !denseDh ? at<T>(out, i) - lr * value : value);
-    }
+    dotRows<T>(kDot, 0, g + <usize>j * rowM, uRead, kOff + <usize>(j * r) * 4, n, m);
+    if (intoV) stepRow<T>(v + <usize>sampleAt(start, j) * rowR, ij, kDot, scaleDh ? kr : 0, lr, n);
+    else scatterRow<T>(dh + <usize>j * rowR, ij, kDot, scaleDh ? kr : 0, n);
   }
   // U^T row i -= lr sum over the samples that kept i of Hm[j, i] g_j.
-  memory.fill(jCount, 0, <usize>r * 4);
-  for (let j = 0; j < B; j++) {
-    const n = load<i32>(kCount + (<usize>j << 2));
-    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
-    for (let t = 0; t < n; t++) {
-      const i = load<i32>(ij + (<usize>t << 2));
-      const c = load<i32>(jCount + (<usize>i << 2));
-      store<i32>(jIdx + (<usize>(i * maxB + c) << 2), j);
-      put<T>(jCoef, i * maxB + c, at<T>(cj, t));
-      store<i32>(jCount + (<usize>i << 2), c + 1);
-    }
-  }
+  unitLists<T>(B, false);
   if (updateMaskT == 0) {
-    accumulateMany<T>(r, ut, m, true, -lr, jCoef, maxB, jIdx, maxB, jCount, 0, g, m, m);
+    accumulateMany<T>(r, ut, m, true, -lr, jCoef, maxB, jOff, maxB, jCount, 0, g, m, m);
   } else {
-    accumulateMany<T>(r, dacc, m, false, <T>1, jCoef, maxB, jIdx, maxB, jCount, 0, g, m, m);
+    accumulateMany<T>(r, dacc, m, false, <T>1, jCoef, maxB, jOff, maxB, jCount, 0, g, m, m);
     for (let i = 0; i < r * m; i++) put<T>(ut, i, at<T>(ut, i) - lr * at<T>(updateMaskT, i) * at<T>(dacc, i));
   }
   return loss;
+}
+
+/**
+ * Lists per unit from the kept lists per sample: for unit i, the samples j that kept it in
+ * increasing order, each with the byte offset of g_j, Hm[j, i] and (withDst) the byte offset
+ * in kDot of sample j's dot product for that unit; unit i's list starts at element i * maxB,
+ * its length in jCount.
+ */
+function unitLists<T>(B: i32, withDst: bool): void {
+  const rowR = <usize>r * sizeof<T>();
+  const rowM = <usize>m * sizeof<T>();
+  for (let i = 0; i < r; i++) store<i32>(jCount + (<usize>i << 2), i * maxB);
+  for (let j = 0; j < B; j++) {
+    const n = load<i32>(kCount + (<usize>j << 2));
+    const ij = kIdx + <usize>(j * r) * 4, cj = kCoef + <usize>j * rowR;
+    const gOff = <u32>(<usize>j * rowM);
+    const dOff = <u32>(<usize>j * rowR);
+    for (let t = 0; t < n; t++) {
+      const pi = jCount + (<usize>load<i32>(ij + (<usize>t << 2)) << 2);
+      const at_ = load<i32>(pi);
+      store<u32>(jOff + (<usize>at_ << 2), gOff);
+      store<T>(jCoef + (<usize>at_ << alignof<T>()), load<T>(cj + (<usize>t << alignof<T>())));
+      if (withDst) store<u32>(jDst + (<usize>at_ << 2), dOff + (<u32>t << alignof<T>()));
+      store<i32>(pi, at_ + 1);
+    }
+  }
+  for (let i = 0; i < r; i++) store<i32>(jCount + (<usize>i << 2), load<i32>(jCount + (<usize>i << 2)) - i * maxB);
 }
 
 /**
@@ -313,6 +363,18 @@ function outputSideDense<T>(
   return loss;
 }
 
+/** dst[0..n) = a[0..n) * b[0..n) (rows of T; dst may be a). */
+function mulRow<T>(dst: usize, a: usize, b: usize, n: i32): void {
+  const bytes = <usize>n * sizeof<T>();
+  let k: usize = 0;
+  for (; k + 16 <= bytes; k += 16) v128.store(dst + k, vmulT<T>(v128.load(a + k), v128.load(b + k)));
+  for (; k < bytes; k += sizeof<T>()) store<T>(dst + k, load<T>(a + k) * load<T>(b + k));
+}
+
+@inline function vmulT<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? f32x4.mul(a, b) : f64x2.mul(a, b);
+}
+
 /** hm := rows of V (factorisation) or Xb V, times the mask rows when keep != 0. */
 function hiddenLayer<T>(B: i32, start: i32, w: usize, keep: usize, keepShared: bool): void {
   const es = <usize>sizeof<T>();
@@ -322,10 +384,7 @@ function hiddenLayer<T>(B: i32, start: i32, w: usize, keep: usize, keepShared: b
       const src = w + <usize>sampleAt(start, j) * rowR;
       const dst = hm + <usize>j * rowR;
       if (keep == 0) copyRow(dst, src, rowR);
-      else {
-        const kr = keep + (keepShared ? 0 : <usize>j * rowR);
-        for (let i = 0; i < r; i++) put<T>(dst, i, at<T>(src, i) * at<T>(kr, i));
-      }
+      else mulRow<T>(dst, src, keep + (keepShared ? 0 : <usize>j * rowR), r);
     }
     return;
   }
@@ -333,8 +392,7 @@ function hiddenLayer<T>(B: i32, start: i32, w: usize, keep: usize, keepShared: b
   if (keep != 0)
     for (let j = 0; j < B; j++) {
       const hj = hm + <usize>j * rowR;
-      const kr = keep + (keepShared ? 0 : <usize>j * rowR);
-      for (let i = 0; i < r; i++) put<T>(hj, i, at<T>(hj, i) * at<T>(kr, i));
+      mulRow<T>(hj, hj, keep + (keepShared ? 0 : <usize>j * rowR), r);
     }
 }
 

@@ -25,11 +25,11 @@ export const definition = (): CommandDefinition => ({
     flag("--out <DIR>", "where to write (default cloud-reports/SWEEP)"),
     flag("--wait", "wait for a running execution to end first"),
     flag("--interval <S>", "seconds between polls while waiting (default 15)"),
-    flag("--strict", "exit 4 when a claim of the report fails (any status but pass or skipped)"),
+    flag("--strict", "exit 4 when a claim of the report fails or is inconclusive (any status but pass or skipped)"),
   ],
   after: `Exit codes: 0 fetched, the execution succeeded; 1 still running, failed without a report, or an
 AWS call failed; 2 bad input (nothing written); 3 fetched, regressions against the baseline;
-4 with --strict, fetched, a claim failed.`,
+4 with --strict, fetched, a claim failed or is inconclusive.`,
 });
 
 export const command = () => defineCommand(definition());

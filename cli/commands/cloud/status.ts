@@ -21,7 +21,7 @@ export const definition = (): CommandDefinition => ({
   ],
   after: `Exit codes: 0 succeeded or still running; 1 failed, timed out or aborted, or an AWS call
 failed; 2 bad input (e.g. no such execution); 3 regressions against the baseline; 4 with
---strict, succeeded but a claim failed.`,
+--strict, succeeded but a claim failed or is inconclusive.`,
 });
 
 export const command = () => defineCommand(definition());
