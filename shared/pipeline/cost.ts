@@ -4,15 +4,23 @@
 // counting a deep cell (seconds) like a linear one (tens of milliseconds).
 //
 // The unit is seconds on one core of the machine the coefficients were fitted on (timings.json
-// of a run of sweeps/paper.yaml, 2026-12-03, Xeon Sapphire Rapids, KERNEL_VERSION 5: linear
-// cells 70-180 ms, deep cells 3.3-7.8 s): only the ratios between cells matter to the order,
-// and a run learns the machine's actual speed from the cells it finishes.
+// of runs of sweeps/paper.yaml, 2026-12-03, Xeon Sapphire Rapids: deep cells 3.3-7.8 s at
+// KERNEL_VERSION 5; linear cells under the stopping rule at KERNEL_VERSION 6, 5-240 ms, their
+// coefficient set from the same run's deep-to-linear ratio): only the ratios between cells
+// matter to the order, and a run learns the machine's actual speed from the cells it finishes.
 import type { Cell } from "../spec/cell.js";
 
 /** Seconds per multiply-add of the linear training loop (a sample's forward and backward pass, r (m + inputs)). */
-const linearSecondsPerUnit = 1.8e-9;
-/** DropConnect masks every weight: measured 1.4-2.4 times a DropBlock cell of the same size. */
+const linearSecondsPerUnit = 1.3e-9;
+/** DropConnect masks every weight: measured 1.6-2.3 times a DropBlock cell of the same size. */
 const dropconnectFactor = 1.8;
+/**
+ * A linear cell's `epochs` is a cap: the stopping rule (THEORY.md "Step size and stopping rule")
+ * ends most cells long before it. The paper sweep's 363 linear cells ran 2,000 to 100,000
+ * epochs, median 13,187: the expected count is that, or the cap when it is lower. Which cells
+ * need more is not known before training.
+ */
+const typicalLinearEpochs = 13_000;
 /** Seconds per multiply-add of the deep network's forward pass (tfjs wasm; the backward pass included). */
 const deepSecondsPerUnit = 3.1e-10;
 /** MNIST digits are 28 x 28 pixels; 10 classes. */
@@ -41,7 +49,7 @@ export function expectedSeconds(cell: Cell): number {
       const inputs = cell.experiment === "linear-factorisation" ? cell.sizes.n : cell.sizes.d;
       const perPass = samples * hiddenUnits * (m + inputs);
       // Training passes, then the Monte Carlo check's masked losses at the trained weights.
-      const units = perPass * (cell.optimiser.epochs + cell.monteCarloSamples);
+      const units = perPass * (Math.min(cell.optimiser.epochs, typicalLinearEpochs) + cell.monteCarloSamples);
       const family = cell.mask.family === "dropconnect" ? dropconnectFactor : 1;
       return overheadSeconds + units * linearSecondsPerUnit * family;
     }
