@@ -23,7 +23,7 @@ export const balance: Claim = {
     "Rebalancing blocks at a fixed product changes the regulariser only quadratically in the imbalance, so balance is the slowest thing SGD settles: measured max/min block norms up to 1.17 (regression, θ = 0.8, where λ = 0.25 makes that direction flattest) at objective gaps below 1e-4, over the calibration sweep's 131 such cells. " +
     "The tolerance 1.25 is that worst case plus half its excess.",
   remedy: () =>
-    "Balance is the last thing SGD settles (the regulariser is flat in that direction): train the linked cells longer (optimiser.epochs) with the learning rate decayed to zero (optimiser.schedule: cosine). Their block-norm curves show whether the blocks were still moving apart or together at the end.",
+    "Balance is the last thing SGD settles (the regulariser is flat in that direction): the stopping rule watches the block norms too, so tighten optimiser.tolerance (default 3e-4) for the linked cells. Their block-norm curves show whether the blocks were still moving apart or together when training stopped.",
   plots: [balancePanel],
 
   evaluate(evidence) {

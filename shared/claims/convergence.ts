@@ -39,8 +39,9 @@ export const convergence: Claim = {
     "the tolerances 2e-3 and 0.05 are about twice those worst cases. The spectrum error follows from the gap: f(A) − f* ≥ ‖A − A*‖², so ‖σ − w‖/‖w‖ ≤ √(gap · f*)/‖w‖. " +
     "Cells exactly at the bound are not claimed: deterministic gradient descent without mask noise stays 1.8e-3 above the closed form on one of them (the bound is necessary, not sufficient), and SGD left gaps up to 3.5e-3 on them (calibration sweep).",
   remedy: () =>
-    "Open the linked cells (worst first) in the training curves: if the deterministic objective (red) is still falling at the last epoch, train longer (optimiser.epochs) with the learning rate decayed to zero (optimiser.schedule: cosine); " +
-    "if it jumps around, lower optimiser.learningRate; minibatches add noise a full batch (optimiser.batchSize = the number of samples) does not. A diverged cell needs a smaller learning rate.",
+    "The judged cells converged by the stopping rule, so a gap above the tolerance is not a matter of training longer. Open the linked cells (worst first) in the training curves: " +
+    "if the deterministic objective (red) was still creeping down when the rule stopped, tighten optimiser.tolerance (default 3e-4); if it jumps around, set optimiser.learningRate below the automatic step (the cell's result.json records it) or use the full batch (optimiser.batchSize = the number of samples), whose steps carry no sampling noise. " +
+    "A gap that stays at the same value under both is a disagreement with the closed form: check the cell's spec against the theory's assumptions (docs/THEORY.md).",
   plots: [spectraPanel, trainingCurvesPanel, objectiveGapPanel],
 
   evaluate(evidence) {
