@@ -3,8 +3,9 @@
 // regression, each cell with every optimiser default (automatic step size, the stopping rule).
 // Per group: how training ended, claims 3-5 on the group's cells (as Aggregate evaluates them),
 // the largest objective gap and balance ratio of the cells claim 3 judges, epochs and CPU time.
-//   npx tsx bench/convergence.ts [--quick] [--sizes N] [--json] [--seeds N] [--step-scan]
-// --quick: the two smallest sizes only (a smoke run, not a measurement); --sizes N: the first N.
+//   npx tsx bench/convergence.ts [--quick] [--sizes N] [--only TEXT] [--json] [--seeds N] [--step-scan]
+// --quick: the two smallest sizes only (a smoke run, not a measurement); --sizes N: the first N;
+// --only TEXT: the sizes whose name contains TEXT ("30-40-100").
 // --step-scan: instead, how far above the automatic step size 1 / L SGD stays stable: every cell
 // of the grid trained for STEP_SCAN_EPOCHS at learningRate = c / L for c in STEP_MULTIPLES (a
 // step the spec gives is never halved, so a divergence shows as the cell's status).
@@ -187,7 +188,11 @@ function main(): void {
   const seeds = seedsAt >= 0 ? Number(args[seedsAt + 1]) : 1;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const sizesAt = args.indexOf("--sizes");
-  const chosen = quick ? sizes.slice(0, 2) : sizesAt >= 0 ? sizes.slice(0, Number(args[sizesAt + 1])) : sizes;
+  const onlyAt = args.indexOf("--only");
+  const chosen = (quick ? sizes.slice(0, 2) : sizesAt >= 0 ? sizes.slice(0, Number(args[sizesAt + 1])) : sizes).filter(
+    (size) => onlyAt < 0 || size.name.includes(args[onlyAt + 1] ?? ""),
+  );
+  if (chosen.length === 0) throw new Error(`bench/convergence: no size matches --only ${args[onlyAt + 1] ?? ""}`);
   if (args.includes("--step-scan")) {
     const scans = chosen.map((size) => (log(size.name), stepScan(size, seeds, log)));
     if (args.includes("--json")) return void process.stdout.write(`${JSON.stringify(scans, null, 2)}\n`);
