@@ -186,13 +186,11 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   // every block at a few log-spaced epochs, where a closed form fixes the blocks.
   const { optimiser } = cell;
   const automatic = optimiser.learningRate === "auto";
-  const initialU = gaussianMatrix(targets.rows, r, cell.seed, Stream.init, 0, INITIAL_SCALE);
-  const initialV = gaussianMatrix(d, r, cell.seed, Stream.init, 1, INITIAL_SCALE);
   const trained = trainUntilConverged({
     inputs,
     targets,
-    initialU,
-    initialV,
+    initialU: gaussianMatrix(targets.rows, r, cell.seed, Stream.init, 0, INITIAL_SCALE),
+    initialV: gaussianMatrix(d, r, cell.seed, Stream.init, 1, INITIAL_SCALE),
     mask: cell.mask,
     maskScope: optimiser.maskScope,
     batchSize: optimiser.batchSize,
@@ -201,7 +199,7 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
     objective,
     learningRate:
       optimiser.learningRate === "auto"
-        ? automaticLearningRate({ targets, inputs, mask: cell.mask, hiddenUnits: r, batchSize: optimiser.batchSize, initialU, initialV })
+        ? automaticLearningRate({ targets, inputs, mask: cell.mask, hiddenUnits: r, batchSize: optimiser.batchSize })
         : optimiser.learningRate,
     automatic,
     epochs: optimiser.epochs,

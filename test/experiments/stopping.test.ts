@@ -24,20 +24,18 @@ function problem(overrides: Partial<StoppingProblem> = {}, mask: MaskFamily = { 
   const targets = gaussianMatrix(6, 5, 7, Stream.targets);
   const r = 4;
   const objective = createDeterministicObjective({ targets, inputs: null, mask, hiddenUnits: r });
-  const initialU = gaussianMatrix(6, r, 7, Stream.init, 0, INITIAL_SCALE);
-  const initialV = gaussianMatrix(5, r, 7, Stream.init, 1, INITIAL_SCALE);
   const base: StoppingProblem = {
     targets,
     inputs: null,
-    initialU,
-    initialV,
+    initialU: gaussianMatrix(6, r, 7, Stream.init, 0, INITIAL_SCALE),
+    initialV: gaussianMatrix(5, r, 7, Stream.init, 1, INITIAL_SCALE),
     mask,
     maskScope: "sample",
     batchSize: 5,
     seed: 7,
     dtype: "f64",
     objective,
-    learningRate: automaticLearningRate({ targets, inputs: null, mask, hiddenUnits: r, batchSize: 5, initialU, initialV }),
+    learningRate: automaticLearningRate({ targets, inputs: null, mask, hiddenUnits: r, batchSize: 5 }),
     automatic: true,
     epochs: 100_000,
     tolerance: 3e-4,
@@ -50,25 +48,15 @@ function problem(overrides: Partial<StoppingProblem> = {}, mask: MaskFamily = { 
 function resize(p: StoppingProblem, targets: ReturnType<typeof gaussianMatrix>): StoppingProblem {
   const r = 8;
   const objective = createDeterministicObjective({ targets, inputs: null, mask: p.mask, hiddenUnits: r });
-  const initialU = gaussianMatrix(targets.rows, r, 3, Stream.init, 0, INITIAL_SCALE);
-  const initialV = gaussianMatrix(targets.cols, r, 3, Stream.init, 1, INITIAL_SCALE);
   return {
     ...p,
     targets,
     objective,
-    initialU,
-    initialV,
+    initialU: gaussianMatrix(targets.rows, r, 3, Stream.init, 0, INITIAL_SCALE),
+    initialV: gaussianMatrix(targets.cols, r, 3, Stream.init, 1, INITIAL_SCALE),
     batchSize: targets.cols,
     seed: 3,
-    learningRate: automaticLearningRate({
-      targets,
-      inputs: null,
-      mask: p.mask,
-      hiddenUnits: r,
-      batchSize: targets.cols,
-      initialU,
-      initialV,
-    }),
+    learningRate: automaticLearningRate({ targets, inputs: null, mask: p.mask, hiddenUnits: r, batchSize: targets.cols }),
   };
 }
 
