@@ -13,7 +13,7 @@ export type ClaimId = z.infer<typeof claimIdSchema>;
 const hash = sha256HexSchema;
 
 /** One test a claim rests on: `measured` must be <= (or >=) `tolerance`. */
-export const claimCheckSchema = z.object({
+const claimCheckSchema = z.object({
   name: z.string(),
   measured: z.number(),
   relation: z.enum(["<=", ">="]),
@@ -27,7 +27,7 @@ export const claimCheckSchema = z.object({
 export type ClaimCheck = z.infer<typeof claimCheckSchema>;
 
 /** A group of cells by the part they play in a claim (ClaimResult.roles). */
-export const claimRoleSchema = z.object({
+const claimRoleSchema = z.object({
   /** Short, for the cells table: "at the bound", "equal where predicted". */
   role: z.string().min(1),
   /** Read and shown beside the verdict, not judged. */

@@ -134,7 +134,7 @@ export function monteCarloLoss(
 }
 
 /** 32 bits of the SHA-256 of the cell's canonical JSON. */
-export function monteCarloSubstream(cell: LinearCell): number {
+function monteCarloSubstream(cell: LinearCell): number {
   return Number.parseInt(sha256Hex(canonicalJson(cell)).slice(0, 8), 16);
 }
 

@@ -30,7 +30,7 @@ export function wasmDirectory(): string {
   return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "wasm", "build");
 }
 
-export function loadWasmBytes(build: Build = "release"): Uint8Array<ArrayBuffer> {
+function loadWasmBytes(build: Build = "release"): Uint8Array<ArrayBuffer> {
   const path = join(wasmDirectory(), buildFiles[build]);
   let bytes: Buffer;
   try {

@@ -97,7 +97,7 @@ export interface TrainOptions {
   build?: Build;
 }
 
-export interface TrainCurves {
+interface TrainCurves {
   stochasticLoss: number[];
   /** Present when deterministicObjective was given: one entry per epoch that ended finite. */
   deterministicObjective?: number[];

@@ -152,7 +152,7 @@ function summaryOf(sweepId: string, { rows, evidence }: Gathered): Summary {
 }
 
 /** Claims whose status differs from the baseline summary's. */
-export function claimStatusChanges(summary: Summary, baseline: Summary): number {
+function claimStatusChanges(summary: Summary, baseline: Summary): number {
   const before = new Map(baseline.claims.map((c) => [c.id, c.status]));
   return summary.claims.filter((c) => before.get(c.id) !== c.status).length;
 }

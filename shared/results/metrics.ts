@@ -14,8 +14,8 @@ import { issuesToProblems, formatProblem, specErrorMap } from "../spec/problems.
 
 const number = z.number();
 
-export const trainingStatuses = ["converged", "max-epochs", "diverged"] as const;
-export const trainingStatusSchema = z.enum(trainingStatuses);
+const trainingStatuses = ["converged", "max-epochs", "diverged"] as const;
+const trainingStatusSchema = z.enum(trainingStatuses);
 export type TrainingStatus = z.infer<typeof trainingStatusSchema>;
 const count = z.number().int().nonnegative();
 
@@ -46,7 +46,7 @@ export const rowMetricsShape = {
 const objectiveCheckpoints = z.object({ epoch: z.array(count), value: z.array(number) });
 
 /** Linear factorisation and regression cells (shared/experiments/linear.ts). */
-export const linearMetricsSchema = z.object({
+const linearMetricsSchema = z.object({
   ...rowMetricsShape,
   // Where the closed form applies (dropout, partitioned DropBlock, DropConnect where it equals Dropout):
   /** Its objective, the global minimum of the deterministic objective. */
@@ -82,7 +82,7 @@ export const linearMetricsSchema = z.object({
 export type LinearMetrics = z.infer<typeof linearMetricsSchema>;
 
 /** Deep-network cells (shared/experiments/deep.ts, mapped from shared/deep/cell.ts). */
-export const deepMetricsSchema = z.object({
+const deepMetricsSchema = z.object({
   ...rowMetricsShape,
   /** E_z L_z at the final weights (sums over samples), its fit and regulariser terms. */
   finalObjective: number,
@@ -110,7 +110,7 @@ export const deepMetricsSchema = z.object({
 export type DeepMetrics = z.infer<typeof deepMetricsSchema>;
 
 /** Noop cells measure nothing but their stand-in work. */
-export const noopMetricsSchema = z.object({ ...rowMetricsShape, checksum: count });
+const noopMetricsSchema = z.object({ ...rowMetricsShape, checksum: count });
 export type NoopMetrics = z.infer<typeof noopMetricsSchema>;
 
 export type RowMetrics = Pick<LinearMetrics, keyof typeof rowMetricsShape>;

@@ -4,8 +4,8 @@
 // from a spec's fields and grid. Names follow THEORY.md: Y (m x N) targets, X (d x N) data,
 // r = hiddenUnits, theta = keepProbability, k = blockSize.
 import * as z from "zod";
-import { deepCellParamsSchema, deepParamProblems, type ResolvedDeepCellParams } from "../experiments/deepParams.js";
-import { hiddenUnitsSchema, maskRuleProblems, maskSchema, type MaskFamily } from "../masks.js";
+import { deepCellParamsSchema, deepParamProblems } from "../experiments/deepParams.js";
+import { hiddenUnitsSchema, maskRuleProblems, maskSchema } from "../masks.js";
 import { flag, integer, isPlainObject, number, oneOf, variants } from "./fields.js";
 import { issuesToProblems, specErrorMap, type Problem } from "./problems.js";
 
@@ -21,7 +21,7 @@ const noise = number({ ge: 0 }).default(0);
  * with a prescribed spectrum (flat: all 1; decaying: decay^i; spiky: `spikes` values of
  * `spikeHeight`, the rest 1; low-rank: `rank` ones, the rest 0). `noise` adds iid N(0, noise^2).
  */
-export const targetSchema = variants("generator", {
+const targetSchema = variants("generator", {
   gaussian: z.strictObject({ generator: z.literal("gaussian"), noise }),
   flat: z.strictObject({ generator: z.literal("flat"), noise }),
   decaying: z.strictObject({ generator: z.literal("decaying"), decay: number({ gt: 0, lt: 1 }).default(0.7), noise }),
@@ -39,7 +39,7 @@ export const targetSchema = variants("generator", {
  * diagonal (THEORY.md claim 2: first-layer DropConnect equals Dropout); `gaussian`: iid N(0, 1);
  * `correlated`: features with correlation^|i-j| between rows i and j.
  */
-export const dataSchema = variants("generator", {
+const dataSchema = variants("generator", {
   gaussian: z.strictObject({ generator: z.literal("gaussian") }),
   orthogonal: z.strictObject({ generator: z.literal("orthogonal") }),
   correlated: z.strictObject({ generator: z.literal("correlated"), correlation: number({ ge: 0, lt: 1 }).default(0.5) }),
@@ -51,7 +51,7 @@ export const dataSchema = variants("generator", {
  */
 const autoOrPositive = 'expected "auto" or a number > 0';
 
-export const optimiserSchema = z.strictObject({
+const optimiserSchema = z.strictObject({
   /** Peak step size of every cycle; "auto" derives it from the problem's scale (shared/experiments/stepSize.ts). */
   learningRate: z
     .custom<number | "auto">((v) => v === "auto" || (typeof v === "number" && Number.isFinite(v) && v > 0), { error: autoOrPositive })
@@ -116,7 +116,7 @@ const experimentSchemas = {
  * Fields of another experiment (and `sizes` keys of the other linear one) are dropped, so a
  * grid axis may span experiments; a spec reports the ones no cell reads (shared/spec/spec.ts).
  */
-export const cellSchema = variants("experiment", experimentSchemas, ["sizes"]);
+const cellSchema = variants("experiment", experimentSchemas, ["sizes"]);
 
 /** The top-level fields a cell of `experiment` has (`seed` included), or undefined for an unknown kind. */
 export function experimentFields(experiment: unknown): string[] | undefined {
@@ -127,54 +127,16 @@ export function experimentFields(experiment: unknown): string[] | undefined {
 
 export const experimentKinds = ["linear-factorisation", "linear-regression", "deep", "noop"] as const;
 
-export interface Optimiser {
-  learningRate: number | "auto";
-  epochs: number;
-  tolerance: number;
-  batchSize: number;
-  maskScope: "sample" | "batch";
-  dtype: "f64" | "f32";
-}
+// The types a cell's code reads are the schema's output (one description), with the one
+// field resolveCell derives after parsing: batchSize, the full batch when left out.
+type ParsedCell = z.output<typeof cellSchema>;
+type Resolved<C> = C extends { optimiser: infer O } ? { [K in keyof C]: K extends "optimiser" ? O & { batchSize: number } : C[K] } : C;
 
-export type Target =
-  | { generator: "gaussian" | "flat"; noise: number }
-  | { generator: "decaying"; decay: number; noise: number }
-  | { generator: "spiky"; spikes: number; spikeHeight: number; noise: number }
-  | { generator: "low-rank"; rank: number; noise: number };
-
-export type Data = { generator: "gaussian" | "orthogonal" } | { generator: "correlated"; correlation: number };
-
-export interface LinearFactorisationCell {
-  experiment: "linear-factorisation";
-  sizes: { m: number; n: number; hiddenUnits: number };
-  target: Target;
-  mask: MaskFamily;
-  optimiser: Optimiser;
-  seed: number;
-  monteCarloSamples: number;
-}
-
-export interface LinearRegressionCell {
-  experiment: "linear-regression";
-  sizes: { m: number; d: number; N: number; hiddenUnits: number };
-  data: Data;
-  target: Target;
-  mask: MaskFamily;
-  optimiser: Optimiser;
-  seed: number;
-  monteCarloSamples: number;
-}
-
-export interface NoopCell {
-  experiment: "noop";
-  seed: number;
-  work: { iterations: number; fail: boolean };
-}
-
-/** The resolved parameters of shared/experiments/deepParams.ts, tagged. */
-export type DeepCell = { experiment: "deep" } & ResolvedDeepCellParams;
-
-export type Cell = LinearFactorisationCell | LinearRegressionCell | DeepCell | NoopCell;
+export type Cell = Resolved<ParsedCell>;
+export type LinearFactorisationCell = Extract<Cell, { experiment: "linear-factorisation" }>;
+export type LinearRegressionCell = Extract<Cell, { experiment: "linear-regression" }>;
+export type DeepCell = Extract<Cell, { experiment: "deep" }>;
+export type NoopCell = Extract<Cell, { experiment: "noop" }>;
 export type LinearCell = LinearFactorisationCell | LinearRegressionCell;
 
 export type CellCheck = { ok: true; cell: Cell } | { ok: false; problems: Problem[] };
@@ -190,7 +152,7 @@ export function resolveCell(raw: unknown): CellCheck {
   const seen = new Set(problems.map((p) => p.path));
   for (const p of constraints(raw)) if (!seen.has(p.path)) problems.push(p);
   if (problems.length || !parsed.success) return { ok: false, problems };
-  return { ok: true, cell: fillDerived(parsed.data as unknown as Cell) };
+  return { ok: true, cell: fillDerived(parsed.data) };
 }
 
 /**
@@ -208,9 +170,10 @@ export function sampleCount(cell: LinearCell): number {
   return cell.experiment === "linear-factorisation" ? cell.sizes.n : cell.sizes.N;
 }
 
-function fillDerived(cell: Cell): Cell {
+function fillDerived(cell: ParsedCell): Cell {
   if (cell.experiment === "noop" || cell.experiment === "deep") return cell;
-  return { ...cell, optimiser: { ...cell.optimiser, batchSize: cell.optimiser.batchSize ?? sampleCount(cell) } };
+  const samples = cell.experiment === "linear-factorisation" ? cell.sizes.n : cell.sizes.N;
+  return { ...cell, optimiser: { ...cell.optimiser, batchSize: cell.optimiser.batchSize ?? samples } };
 }
 
 /** A usable value at `path` of the raw fields: a positive integer, or undefined. */
