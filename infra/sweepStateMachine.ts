@@ -146,11 +146,22 @@ export class SweepStateMachine extends Construct {
     worker.addRetry({ errors: workerPermanentErrors, maxAttempts: 0 });
     worker.addRetry({ ...workerRetry, errors: [sfn.Errors.ALL] });
 
+    // Both maps read a JSON Lines file Plan wrote (its bucket and key at `field` of the state) and
+    // write their results to the same prefix.
+    const jsonLinesAt = (field: "manifest" | "slices") =>
+      new sfn.S3JsonLItemReader({
+        bucketNamePath: sfn.JsonPath.stringAt(`$.${field}.bucket`),
+        key: sfn.JsonPath.stringAt(`$.${field}.key`),
+      });
+    const resultWriter = () =>
+      new sfn.ResultWriterV2({
+        bucket: props.bucket,
+        prefix: settings.resultPrefix,
+        writerConfig: { outputType: sfn.OutputType.JSONL, transformation: sfn.Transformation.COMPACT },
+      });
+
     this.cellsMap = new sfn.DistributedMap(this, stateNames.cells, {
-      itemReader: new sfn.S3JsonLItemReader({
-        bucketNamePath: sfn.JsonPath.stringAt("$.manifest.bucket"),
-        key: sfn.JsonPath.stringAt("$.manifest.key"),
-      }),
+      itemReader: jsonLinesAt("manifest"),
       itemBatcher: new sfn.ItemBatcher({
         maxItemsPerBatch: settings.maxItemsPerBatch,
         // CDK passes BatchInput through verbatim, so the JSONPath form is spelled out.
@@ -158,11 +169,7 @@ export class SweepStateMachine extends Construct {
       }),
       maxConcurrency: settings.maxConcurrency,
       toleratedFailurePercentage: settings.toleratedFailurePercentage,
-      resultWriterV2: new sfn.ResultWriterV2({
-        bucket: props.bucket,
-        prefix: settings.resultPrefix,
-        writerConfig: { outputType: sfn.OutputType.JSONL, transformation: sfn.Transformation.COMPACT },
-      }),
+      resultWriterV2: resultWriter(),
       mapExecutionType: sfn.StateMachineType.STANDARD,
       resultPath: "$.mapResult",
     });
@@ -175,17 +182,10 @@ export class SweepStateMachine extends Construct {
     reduce.addRetry({ errors: workerPermanentErrors, maxAttempts: 0 });
     reduce.addRetry({ ...workerRetry, errors: [sfn.Errors.ALL] });
     this.slicesMap = new sfn.DistributedMap(this, stateNames.slices, {
-      itemReader: new sfn.S3JsonLItemReader({
-        bucketNamePath: sfn.JsonPath.stringAt("$.slices.bucket"),
-        key: sfn.JsonPath.stringAt("$.slices.key"),
-      }),
+      itemReader: jsonLinesAt("slices"),
       maxConcurrency: settings.maxConcurrency,
       // ResultWriter: 10^3 slices' results would approach the 256 KiB state limit inline.
-      resultWriterV2: new sfn.ResultWriterV2({
-        bucket: props.bucket,
-        prefix: settings.resultPrefix,
-        writerConfig: { outputType: sfn.OutputType.JSONL, transformation: sfn.Transformation.COMPACT },
-      }),
+      resultWriterV2: resultWriter(),
       mapExecutionType: sfn.StateMachineType.STANDARD,
       resultPath: "$.reduceResult",
     });
