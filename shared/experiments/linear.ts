@@ -16,13 +16,11 @@ import { sampleCount, type LinearCell } from "../spec/cell.js";
 import { closedForm, createDeterministicObjective, type ClosedForm, type DeterministicObjective } from "../theory/index.js";
 import { multiply, multiplyTransposeRight, squaredNorm, subtract } from "../theory/dense.js";
 import { blockNormCurves, logSpacedEpochs, type Experiment, type Outcome } from "./experiment.js";
+import { initialWeights } from "./initialWeights.js";
 import { automaticLearningRate } from "./stepSize.js";
 import { blockProductNorms, trainUntilConverged } from "./stopping.js";
 import { rankAbove } from "./rank.js";
 import { pow } from "../numerics/libm.js";
-
-/** Standard deviation of the initial weights: small, so training starts near the origin. */
-export const INITIAL_SCALE = 0.1;
 
 /** Y (m x N) and X (d x N, null for factorisation), from the cell's seed. */
 export function generateProblem(cell: LinearCell): { targets: Matrix; inputs: Matrix | null } {
@@ -174,7 +172,6 @@ function checkpoints(curves: { epoch: readonly number[]; deterministicObjective:
 export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   const { targets, inputs } = generateProblem(cell);
   const r = cell.sizes.hiddenUnits;
-  const d = inputs ? inputs.rows : targets.cols;
   const k = closedFormBlockSize(cell);
   const cf: ClosedForm | undefined =
     k === undefined ? undefined : closedForm({ targets, inputs, hiddenUnits: r, blockSize: k, keepProbability: cell.mask.keepProbability });
@@ -186,11 +183,12 @@ export function runLinear(cell: LinearCell): Outcome<LinearMetrics> {
   // every block at a few log-spaced epochs, where a closed form fixes the blocks.
   const { optimiser } = cell;
   const automatic = optimiser.learningRate === "auto";
+  const initial = initialWeights(targets, inputs, r, cell.seed);
   const trained = trainUntilConverged({
     inputs,
     targets,
-    initialU: gaussianMatrix(targets.rows, r, cell.seed, Stream.init, 0, INITIAL_SCALE),
-    initialV: gaussianMatrix(d, r, cell.seed, Stream.init, 1, INITIAL_SCALE),
+    initialU: initial.U,
+    initialV: initial.V,
     mask: cell.mask,
     maskScope: optimiser.maskScope,
     batchSize: optimiser.batchSize,

@@ -2,7 +2,8 @@
 // its schedule replayed step size by step size through the session API, its decision checked on
 // the values it recorded, the cap, divergence and restarts, and determinism.
 import { describe, expect, it } from "vitest";
-import { INITIAL_SCALE, runLinear } from "../../shared/experiments/linear.js";
+import { runLinear } from "../../shared/experiments/linear.js";
+import { initialWeights } from "../../shared/experiments/initialWeights.js";
 import { resolveCell, type LinearCell } from "../../shared/spec/cell.js";
 import {
   cycleLength,
@@ -24,11 +25,12 @@ function problem(overrides: Partial<StoppingProblem> = {}, mask: MaskFamily = { 
   const targets = gaussianMatrix(6, 5, 7, Stream.targets);
   const r = 4;
   const objective = createDeterministicObjective({ targets, inputs: null, mask, hiddenUnits: r });
+  const initial = initialWeights(targets, null, r, 7);
   const base: StoppingProblem = {
     targets,
     inputs: null,
-    initialU: gaussianMatrix(6, r, 7, Stream.init, 0, INITIAL_SCALE),
-    initialV: gaussianMatrix(5, r, 7, Stream.init, 1, INITIAL_SCALE),
+    initialU: initial.U,
+    initialV: initial.V,
     mask,
     maskScope: "sample",
     batchSize: 5,
@@ -48,12 +50,13 @@ function problem(overrides: Partial<StoppingProblem> = {}, mask: MaskFamily = { 
 function resize(p: StoppingProblem, targets: ReturnType<typeof gaussianMatrix>): StoppingProblem {
   const r = 8;
   const objective = createDeterministicObjective({ targets, inputs: null, mask: p.mask, hiddenUnits: r });
+  const initial = initialWeights(targets, null, r, 3);
   return {
     ...p,
     targets,
     objective,
-    initialU: gaussianMatrix(targets.rows, r, 3, Stream.init, 0, INITIAL_SCALE),
-    initialV: gaussianMatrix(targets.cols, r, 3, Stream.init, 1, INITIAL_SCALE),
+    initialU: initial.U,
+    initialV: initial.V,
     batchSize: targets.cols,
     seed: 3,
     learningRate: automaticLearningRate({ targets, inputs: null, mask: p.mask, hiddenUnits: r, batchSize: targets.cols }),

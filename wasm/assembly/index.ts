@@ -32,5 +32,7 @@ export function heapBase(): i32 {
  * 1 ulp on some inputs; merged with 4.
  * 6: linear cells train under the stopping rule (annealing cycles from an automatic step size,
  * shared/experiments/stopping.ts) and keep sampled curves: every linear result changes.
+ * 7: linear cells' initial weights on the problem's scale (shared/experiments/initialWeights.ts),
+ * not entries of 0.1: every linear result changes.
  */
-export const KERNEL_VERSION: i32 = 6;
+export const KERNEL_VERSION: i32 = 7;
