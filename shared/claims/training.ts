@@ -4,10 +4,19 @@
 // that disagree with the theory; a claim whose cells all stopped early is "inconclusive"
 // (status.ts). Claims 1 and 2 are identities at any weights and read every cell.
 import { DEFAULT_EPOCHS } from "../spec/cell.js";
+import type { ClaimId } from "./result.js";
 import type { TrainingStatus } from "../results/metrics.js";
 import { counted } from "../text.js";
 import type { CellEvidence } from "./evidence.js";
 import { short } from "./verdict.js";
+
+/** The claims that judge converged cells only; claims 1 and 2 hold at any weights. */
+const trainedOptimumClaims: ReadonlySet<ClaimId> = new Set<ClaimId>(["3", "4", "5", "6", "7"]);
+
+/** Whether claim `id` compares a trained optimum with the theory (and so sets unconverged cells aside). */
+export function presumesTrainedOptimum(id: ClaimId): boolean {
+  return trainedOptimumClaims.has(id);
+}
 
 /** How the cell's training ended; undefined for cells that do not train (noop). */
 function trainingOf(e: CellEvidence): TrainingStatus | undefined {
