@@ -10,7 +10,7 @@
 // of the grid trained for STEP_SCAN_EPOCHS at learningRate = c / L for c in STEP_MULTIPLES (a
 // step the spec gives is never halved, so a divergence shows as the cell's status).
 import { evaluateClaims } from "../shared/claims/list.js";
-import type { CellEvidence } from "../shared/claims/evidence.js";
+import { representable, type CellEvidence } from "../shared/claims/evidence.js";
 import { runLinear } from "../shared/experiments/linear.js";
 import { resolveCell, type LinearCell } from "../shared/spec/cell.js";
 
@@ -129,6 +129,9 @@ interface GroupRow {
   judged: number;
   maxGap: number | null;
   maxBalance: number | null;
+  /** Cells strictly above the representability bound that stopped at the cap, and their largest gap (how far the defaults got where the rule did not say converged). */
+  capped: number;
+  cappedGap: number | null;
   medianEpochs: number;
   maxEpochsRun: number;
   medianCpu: number;
@@ -155,7 +158,7 @@ function measure(size: Size, seeds: number, log: (line: string) => void): GroupR
       ...(outcome.spectra ? { spectra: outcome.spectra } : {}),
     });
     log(
-      `  ${JSON.stringify(cell.mask)} ${JSON.stringify(cell.target)} seed ${cell.seed}: ${outcome.metrics.trainingStatus} after ${outcome.metrics.epochsRun} epochs, gap ${outcome.metrics.objectiveGap ?? "-"}, ${cpu.at(-1)!.toFixed(2)} s`,
+      `  ${JSON.stringify(cell.mask)} ${JSON.stringify(cell.target)} seed ${cell.seed}: ${outcome.metrics.trainingStatus} after ${outcome.metrics.epochsRun} epochs, gap ${outcome.metrics.objectiveGap ?? "-"}, blocks ${outcome.metrics.blocks ?? "-"} (needed ${outcome.metrics.blocksNeeded ?? "-"}), ${cpu.at(-1)!.toFixed(2)} s`,
     );
   }
   const claims = evaluateClaims(evidence);
@@ -163,6 +166,8 @@ function measure(size: Size, seeds: number, log: (line: string) => void): GroupR
   const judged = claim("3").checks?.[0]?.cells ?? 0;
   const statuses = evidence.map((e) => (e.kind === "linear" ? e.metrics.trainingStatus : null));
   const epochs = evidence.map((e) => (e.kind === "linear" ? (e.metrics.epochsRun ?? 0) : 0));
+  const capped = representable(evidence).filter((e) => e.metrics.trainingStatus === "max-epochs");
+  const cappedGaps = capped.map((e) => e.metrics.objectiveGap).filter((g): g is number => typeof g === "number");
   return {
     group: size.name,
     cells: evidence.length,
@@ -173,6 +178,8 @@ function measure(size: Size, seeds: number, log: (line: string) => void): GroupR
     judged,
     maxGap: judged ? claim("3").measured : null,
     maxBalance: claim("4").checks?.[0] ? claim("4").measured : null,
+    capped: capped.length,
+    cappedGap: cappedGaps.length ? Math.max(...cappedGaps) : null,
     medianEpochs: median(epochs),
     maxEpochsRun: Math.max(...epochs),
     medianCpu: median(cpu),
@@ -214,11 +221,11 @@ function main(): void {
   }
   const fmt = (x: number | null, digits = 2) => (x === null ? "-" : x.toExponential(digits));
   process.stdout.write(
-    "| group | cells | converged / max-epochs / diverged | claims 3-5 | judged by claim 3 | max gap | max balance | epochs (median, max) | CPU s (median, max, total) |\n|---|---|---|---|---|---|---|---|---|\n",
+    "| group | cells | converged / max-epochs / diverged | claims 3-5 | judged by claim 3 | max gap | max balance | capped above the bound: cells, max gap | epochs (median, max) | CPU s (median, max, total) |\n|---|---|---|---|---|---|---|---|---|---|\n",
   );
   for (const r of rows)
     process.stdout.write(
-      `| ${r.group} | ${r.cells} | ${r.converged} / ${r.maxEpochs} / ${r.diverged} | ${r.claims} | ${r.judged} | ${fmt(r.maxGap)} | ${r.maxBalance === null ? "-" : r.maxBalance.toFixed(3)} | ${r.medianEpochs}, ${r.maxEpochsRun} | ${r.medianCpu.toFixed(2)}, ${r.maxCpu.toFixed(2)}, ${r.totalCpu.toFixed(1)} |\n`,
+      `| ${r.group} | ${r.cells} | ${r.converged} / ${r.maxEpochs} / ${r.diverged} | ${r.claims} | ${r.judged} | ${fmt(r.maxGap)} | ${r.maxBalance === null ? "-" : r.maxBalance.toFixed(3)} | ${r.capped}, ${fmt(r.cappedGap)} | ${r.medianEpochs}, ${r.maxEpochsRun} | ${r.medianCpu.toFixed(2)}, ${r.maxCpu.toFixed(2)}, ${r.totalCpu.toFixed(1)} |\n`,
     );
 }
 

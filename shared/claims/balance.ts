@@ -4,8 +4,8 @@
 import { balancePanel } from "../report/panels/balance.js";
 import type { Claim } from "./claim.js";
 import { finite, representable, setAsideByBound } from "./evidence.js";
-import { byTraining, notConvergedNotes } from "./training.js";
-import { check, inconclusive, range, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { judgeConverged } from "./training.js";
+import { check, range, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** max_g / min_g of the block-product norms. */
@@ -28,13 +28,14 @@ export const balance: Claim = {
 
   evaluate(evidence) {
     // Balance is a property of the optimum: only converged cells are judged (training.ts).
-    const { judged, notConverged } = byTraining(representable(evidence));
-    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.balanceRatio));
-    if (!cells.length && !notConverged.length)
-      return skipped(balance, "no linear cell strictly above the representability bound with a balance ratio");
-    const stopped = notConvergedNotes(notConverged);
-    const unjudged = notConverged.map((e) => e.hash);
-    if (!cells.length) return inconclusive(balance, notConverged.length, stopped, unjudged);
+    const split = judgeConverged(
+      balance,
+      representable(evidence),
+      (e) => e.status === "ok" && finite(e.metrics.balanceRatio),
+      "no linear cell strictly above the representability bound with a balance ratio",
+    );
+    if ("result" in split) return split.result;
+    const { cells, notConverged, stopped, unjudged } = split;
     const ratios = cells.map((e) => e.metrics.balanceRatio as number);
     const hashes = worstFirst(cells.map((e, i) => ({ hash: e.hash, badness: ratios[i]! })));
     const result = verdict(

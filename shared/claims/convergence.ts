@@ -8,8 +8,8 @@ import { trainingCurvesPanel } from "../report/panels/trainingCurves.js";
 import { counted } from "../text.js";
 import type { Claim } from "./claim.js";
 import { finite, representable, setAsideByBound, type CellEvidence } from "./evidence.js";
-import { byTraining, converged, notConvergedNotes } from "./training.js";
-import { check, inconclusive, range, roleCount, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { converged, judgeConverged } from "./training.js";
+import { check, range, roleCount, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** Relative objective gap to the closed-form minimum. */
@@ -47,14 +47,14 @@ export const convergence: Claim = {
   evaluate(evidence) {
     // Cells that did not converge are counted, not judged (training.ts): a gap left by training
     // that stopped early says nothing about the theory.
-    const candidates = representable(evidence);
-    const { judged, notConverged } = byTraining(candidates);
-    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.objectiveGap));
-    if (!cells.length && !notConverged.length)
-      return skipped(convergence, "no linear cell strictly above the representability bound with an objective gap");
-    const stopped = notConvergedNotes(notConverged);
-    const unjudged = notConverged.map((e) => e.hash);
-    if (!cells.length) return inconclusive(convergence, notConverged.length, stopped, unjudged);
+    const split = judgeConverged(
+      convergence,
+      representable(evidence),
+      (e) => e.status === "ok" && finite(e.metrics.objectiveGap),
+      "no linear cell strictly above the representability bound with an objective gap",
+    );
+    if ("result" in split) return split.result;
+    const { cells, notConverged, stopped, unjudged } = split;
     const gapOf = (e: CellEvidence) => e.metrics.objectiveGap as number;
     const gaps = cells.map(gapOf);
     const spectra = cells.map((e) => e.metrics.spectrumError).filter(finite);

@@ -4,8 +4,8 @@
 // own: claim 7 reads them). docs/DEEP.md has the measurements.
 import type { Claim } from "./claim.js";
 import { finite, type DeepEvidence } from "./evidence.js";
-import { byTraining, notConvergedNotes } from "./training.js";
-import { check, inconclusive, range, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { judgeConverged } from "./training.js";
+import { check, range, thisSweep, verdict, worstFirst } from "./verdict.js";
 import { counted } from "../text.js";
 
 export const tolerances = {
@@ -32,18 +32,16 @@ export const deepSpectrum: Claim = {
     // The spectrum of a trained network: only converged cells (their stopping rule's
     // "converged", shared/deep/train.ts) are judged (training.ts).
     const deep = evidence.filter((e): e is DeepEvidence => e.kind === "deep" && e.cell.mask.family !== "contiguous-dropblock");
-    const { judged, notConverged } = byTraining(deep);
-    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.spectrumError));
-    if (!cells.length && !notConverged.length)
-      return skipped(
-        deepSpectrum,
-        evidence.some((e) => e.kind === "deep")
-          ? "no deep-network cells with dropout or partitioned DropBlock in this sweep"
-          : "no deep-network cells in this sweep",
-      );
-    const stopped = notConvergedNotes(notConverged);
-    const unjudged = notConverged.map((e) => e.hash);
-    if (!cells.length) return inconclusive(deepSpectrum, notConverged.length, stopped, unjudged);
+    const split = judgeConverged(
+      deepSpectrum,
+      deep,
+      (e) => e.status === "ok" && finite(e.metrics.spectrumError),
+      evidence.some((e) => e.kind === "deep")
+        ? "no deep-network cells with dropout or partitioned DropBlock in this sweep"
+        : "no deep-network cells in this sweep",
+    );
+    if ("result" in split) return split.result;
+    const { cells, notConverged, stopped, unjudged } = split;
     const errors = cells.map((e) => e.metrics.spectrumError as number);
     const gaps = cells.map((e) => e.metrics.objectiveGap).filter(finite);
     const notes = [

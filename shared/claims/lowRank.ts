@@ -7,8 +7,8 @@ import { spectraPanel } from "../report/panels/spectra.js";
 import { counted } from "../text.js";
 import type { Claim } from "./claim.js";
 import { finite, representable, setAsideByBound, type LinearEvidence } from "./evidence.js";
-import { byTraining, notConvergedNotes } from "./training.js";
-import { check, inconclusive, percent, skipped, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { judgeConverged } from "./training.js";
+import { check, percent, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** Cells whose learned rank differs from rank(A*). */
@@ -63,13 +63,15 @@ export const lowRank: Claim = {
 
   evaluate(evidence) {
     // The rank of the optimum: only converged cells are judged (training.ts).
-    const { judged, notConverged } = byTraining(representable(evidence));
-    const cells = judged.filter((e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank));
-    if (!cells.length && !notConverged.length)
-      return skipped(lowRank, "no linear cell strictly above the representability bound with both ranks");
-    const stopped = notConvergedNotes(notConverged);
-    const unjudged = notConverged.map((e) => e.hash);
-    if (!cells.length) return { ...inconclusive(lowRank, notConverged.length, stopped, unjudged), mismatched: [], unresolved: [] };
+    const split = judgeConverged(
+      lowRank,
+      representable(evidence),
+      (e) => e.status === "ok" && finite(e.metrics.learnedRank) && finite(e.metrics.closedFormRank),
+      "no linear cell strictly above the representability bound with both ranks",
+    );
+    // Claim 5 lists its verdicts per cell whenever it is evaluated (result.ts): none here.
+    if ("result" in split) return split.result.status === "skipped" ? split.result : { ...split.result, mismatched: [], unresolved: [] };
+    const { cells, notConverged, stopped, unjudged } = split;
     const verdicts = cells.map(rankVerdict);
     const withVerdict = (wanted: RankVerdict) => cells.filter((_, i) => verdicts[i] === wanted).map((e) => e.hash);
     const mismatched = withVerdict("mismatch");

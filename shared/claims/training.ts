@@ -4,10 +4,19 @@
 // that disagree with the theory; a claim whose cells all stopped early is "inconclusive"
 // (status.ts). Claims 1 and 2 are identities at any weights and read every cell.
 import { DEFAULT_EPOCHS } from "../spec/cell.js";
+import type { ClaimId, ClaimResult } from "./result.js";
 import type { TrainingStatus } from "../results/metrics.js";
 import { counted } from "../text.js";
 import type { CellEvidence } from "./evidence.js";
-import { short } from "./verdict.js";
+import { inconclusive, short, skipped, type Head } from "./verdict.js";
+
+/** The claims that judge converged cells only; claims 1 and 2 hold at any weights. */
+const trainedOptimumClaims: ReadonlySet<ClaimId> = new Set<ClaimId>(["3", "4", "5", "6", "7"]);
+
+/** Whether claim `id` compares a trained optimum with the theory (and so sets unconverged cells aside). */
+export function presumesTrainedOptimum(id: ClaimId): boolean {
+  return trainedOptimumClaims.has(id);
+}
 
 /** How the cell's training ended; undefined for cells that do not train (noop). */
 function trainingOf(e: CellEvidence): TrainingStatus | undefined {
@@ -79,6 +88,28 @@ export function notConvergedNotes(cells: readonly CellEvidence[]): string[] {
 }
 
 /** Cells that bear on a claim, split into those it judges (converged) and those it cannot. */
-export function byTraining<T extends CellEvidence>(cells: readonly T[]): { judged: T[]; notConverged: T[] } {
+function byTraining<T extends CellEvidence>(cells: readonly T[]): { judged: T[]; notConverged: T[] } {
   return { judged: cells.filter(converged), notConverged: cells.filter((e) => !converged(e)) };
+}
+
+/**
+ * Where every claim comparing a trained optimum starts: of the cells bearing on it, the converged
+ * ones with the measurement it needs (`usable`) are judged; the rest are counted, with what
+ * stopped them (`stopped`, notes) and their hashes (`unjudged`). When nothing can be judged, the
+ * claim's result instead: skipped (`skipReason`) when no cell bears on it, inconclusive when none
+ * converged.
+ */
+export function judgeConverged<T extends CellEvidence>(
+  claim: Head,
+  bearing: readonly T[],
+  usable: (e: T) => boolean,
+  skipReason: string,
+): { result: ClaimResult } | { cells: T[]; notConverged: T[]; stopped: string[]; unjudged: string[] } {
+  const { judged, notConverged } = byTraining(bearing);
+  const cells = judged.filter(usable);
+  if (!cells.length && !notConverged.length) return { result: skipped(claim, skipReason) };
+  const stopped = notConvergedNotes(notConverged);
+  const unjudged = notConverged.map((e) => e.hash);
+  if (!cells.length) return { result: inconclusive(claim, notConverged.length, stopped, unjudged) };
+  return { cells, notConverged, stopped, unjudged };
 }

@@ -7,7 +7,7 @@ import type { Claim, Evaluated } from "./claim.js";
 import type { ClaimCheck, ClaimResult } from "./result.js";
 import { counted } from "../text.js";
 
-type Head = Pick<Claim, "id" | "title" | "justification">;
+export type Head = Pick<Claim, "id" | "title" | "justification">;
 
 export function check(name: string, measured: number, relation: "<=" | ">=", tolerance: number, cells: number): ClaimCheck {
   return { name, measured, relation, tolerance, cells, pass: relation === "<=" ? measured <= tolerance : measured >= tolerance };

@@ -4,13 +4,13 @@
 //   L = (4 omega + 2) sigma_1(Y) beta / sigma_1(X),   learningRate = 1 / L,
 // where omega = max_i E[z_i] / theta^2 (1 / theta for every family whose mean is theta 1),
 // beta = min(sigma_1(X)^2 / B, max_j ||x_j||^2) bounds ||X_B||^2 / B over minibatches of B
-// samples, and X = I (sigma_1(X) = 1, beta = 1 / B) in factorisation. Measured on a grid of
-// every family, keep probabilities 0.3-0.9 and sizes up to 100 (docs/BENCHMARKS.md "Stopping
-// rule"): stable at 1 / L on factorisation and small regression, diverging from 4 / L on; NOT
-// safe on regression with 40 features and decaying or low-rank targets (half diverge at 1 / L:
-// the initial weights, entries INITIAL_SCALE, are 10-20x the optimum's scale there), where the
-// restarts at half the step (stopping.ts) catch it. Bounds from ||Y X^+|| and from the initial
-// weights were measured and not adopted (THEORY.md: they slow training more than they save).
+// samples, and X = I (sigma_1(X) = 1, beta = 1 / B) in factorisation. The bound holds near
+// weights of the optimum's scale, so training starts below it (initialWeights.ts). Measured on a
+// grid of every family, keep probabilities 0.3-0.9 and sizes up to 100 (docs/BENCHMARKS.md
+// "Stopping rule"): stable at 1 / L and 2 / L on every cell, diverging from 4 / L on for most
+// factorisation cells.
+// Should a run diverge anyway, the restarts at half the step (stopping.ts) catch it. Bounds from
+// ||Y X^+|| and from the initial weights were measured and not adopted (THEORY.md).
 import { singularValues } from "../numerics/svd.js";
 import type { Matrix } from "../numerics/matrix.js";
 import type { MaskFamily } from "../masks.js";

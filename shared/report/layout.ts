@@ -42,14 +42,21 @@ export function claimCorruptNote(corruptCells: number, cellCount: number): strin
 /**
  * How many claims have each status, and the headline: "5 of 7 claims pass · 1 fail (3) · 1
  * skipped (6) · ...". Inconclusive claims say why: "3 inconclusive (3, 4, 5): training did not
- * converge in 6 cells"; cells that did not converge are counted even when every claim could judge others.
+ * converge in 6 cells"; cells that did not converge are counted even when every claim could judge others,
+ * saying how many of them only claims that hold at any weights judge ("(8 of them judged only by
+ * claims 1-2, which hold at any weights)"), as a spec may cap those on purpose.
  */
 export function statusCounts(model: ReportModel): Record<ClaimStatus, number> & { sentence: string } {
   const counts = Object.fromEntries(
     claimStatuses.map((status) => [status, model.claims.filter((c) => c.claim.status === status).length]),
   ) as Record<ClaimStatus, number>;
   const parts = [`${counts.pass} of ${counted(model.claims.length, "claim")} pass${model.claims.length === 1 ? "es" : ""}`];
-  const stopped = `training did not converge in ${counted(model.notConverged, "cell")}`;
+  const aside = model.notConvergedAnyWeights;
+  const stopped =
+    `training did not converge in ${counted(model.notConverged, "cell")}` +
+    (aside
+      ? ` (${aside === model.notConverged ? (aside === 1 ? "" : "all ") : `${aside} of them `}judged only by claims 1-2, which hold at any weights)`
+      : "");
   // The claims that did not pass by number, so the headline says where to look.
   for (const status of claimStatuses)
     if (status !== "pass" && counts[status])

@@ -10,6 +10,7 @@ import { posix } from "node:path";
 import { claimById, claims as claimModules } from "../claims/list.js";
 import type { ClaimResult } from "../claims/result.js";
 import { claimStatusInfo } from "../claims/status.js";
+import { presumesTrainedOptimum } from "../claims/training.js";
 import { keys } from "../store/layout.js";
 import { emptyMetrics } from "../results/metrics.js";
 import { countCells, rowHasResult, type Regression, type Summary, type SummaryRow } from "../results/summary.js";
@@ -94,6 +95,8 @@ export interface ReportModel {
   rowsOmitted: number;
   /** Cells whose training stopped at the cap or diverged (summary rows' trainingStatus): the claims do not judge them. */
   notConverged: number;
+  /** Of those, the cells no claim comparing a trained optimum reads (claims 1 and 2 only, which hold at any weights): a spec may cap them on purpose. */
+  notConvergedAnyWeights: number;
   /** Cells whose status is not computed or cached (failed, diverged, missing, corrupt), with the reason. */
   failures: { hash: string; configuration: string; status: string; error: string }[];
   failuresOmitted: number;
@@ -205,6 +208,7 @@ export async function buildReportModel(
     return `${labelOf(hash)}${seed !== undefined ? ` · seed ${seed}` : ""}`;
   };
   const roles = cellRoles(summary.claims);
+  const readByTrainedOptimumClaim = new Set(summary.claims.filter((c) => presumesTrainedOptimum(c.id)).flatMap((c) => c.hashes ?? []));
   const model: ReportModel = {
     sweepId: summary.sweepId,
     regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
@@ -223,6 +227,7 @@ export async function buildReportModel(
     })),
     rowsOmitted: summary.rows.length - shownRows.length,
     notConverged: health.rows.filter(notConverged).length,
+    notConvergedAnyWeights: health.rows.filter((row) => notConverged(row) && !readByTrainedOptimumClaim.has(row.hash)).length,
     failures,
     failuresOmitted: incomplete.length - failures.length,
     missingResults: health.missingResults,

@@ -233,6 +233,58 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
     }
   });
 
+  it("refuses an execution output that is not Aggregate's result: one line naming each field, exit 2, fetch writes nothing", async () => {
+    // A server of its own (moto executes one run per server): a stack whose Aggregate returns a
+    // claim this dropsweep does not know and no summaryKey (another version's, or not ours).
+    const other = await startMoto();
+    try {
+      const config = { region, endpoint: other.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+      const otherS3 = new S3Client({ ...config, forcePathStyle: true });
+      const otherSfn = new SFNClient(config);
+      await otherS3.send(new CreateBucketCommand({ Bucket: bucket }));
+      const { summaryKey: _, ...foreign } = {
+        ...aggregateResult,
+        claims: [
+          { id: "1", status: "pass" },
+          { id: "99", status: "pass" },
+        ],
+      };
+      const pass = { StartAt: "Aggregate", States: { Aggregate: { Type: "Pass", Result: foreign, End: true } } };
+      const arn = (await otherSfn.send(new CreateStateMachineCommand({ name: "SweepForeign", definition: JSON.stringify(pass), roleArn })))
+        .stateMachineArn!;
+      const flags = ["--bucket", bucket, "--state-machine", arn, "--region", region, "--endpoint", other.endpoint];
+      const text = specText("cloud-foreign", "[5]");
+      const sweepId = sweepIdOf(text);
+      expect((await cli("cloud", "start", specFile("foreign", text), ...flags)).code).toBe(0);
+
+      const status = await cli("cloud", "status", sweepId, "--watch", "--interval", "0.2", ...flags);
+      expect(status.stdout).toMatch(/SUCCEEDED, started/);
+      expect(status.code).toBe(2);
+      const lines = status.stderr.split("\n").filter(Boolean);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^dropsweep: cloud: the output of execution arn:aws:states:.* is not Aggregate's result/);
+      expect(lines[0]).toContain("summaryKey: missing (expected a string)");
+      expect(lines[0]).toContain('claims[1].id: expected one of "1", "2", "3", "4", "5", "6", "7", got "99"');
+      // Nothing of the unreadable output is printed as if it were the verdict.
+      expect(status.stdout).not.toMatch(/^(cells|claims):/m);
+
+      // A report that would download fine: the output is refused before anything is written.
+      const summary = { ...fixtureSweep().summary, sweepId };
+      await otherS3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: keys.report(sweepId, "summary.json"), Body: JSON.stringify(summary) }),
+      );
+      const out = join(dir, "foreign");
+      const fetch = await cli("cloud", "fetch", sweepId, "--out", out, ...flags);
+      expect(fetch.code).toBe(2);
+      expect(fetch.stderr).toMatch(/^dropsweep: cloud: the output of execution .*got "99".*; nothing was written\n$/);
+      expect(existsSync(out)).toBe(false);
+      otherS3.destroy();
+      otherSfn.destroy();
+    } finally {
+      await other.stop();
+    }
+  });
+
   describe("while a sweep runs (moto's plain backend: executions stay RUNNING)", () => {
     let heldArn: string;
     const held = () => ["--bucket", bucket, "--state-machine", heldArn, "--region", region, "--endpoint", moto.endpoint];

@@ -23,7 +23,8 @@ function cell(fields: Record<string, unknown>): LinearCell {
 function product(a: Matrix, b: Matrix): Matrix {
   const data = new Float64Array(a.rows * b.cols);
   for (let i = 0; i < a.rows; i++)
-    for (let k = 0; k < a.cols; k++) for (let j = 0; j < b.cols; j++) data[i * b.cols + j]! += a.data[i * a.cols + k]! * b.data[k * b.cols + j]!;
+    for (let k = 0; k < a.cols; k++)
+      for (let j = 0; j < b.cols; j++) data[i * b.cols + j]! += a.data[i * a.cols + k]! * b.data[k * b.cols + j]!;
   return { rows: a.rows, cols: b.cols, data };
 }
 
@@ -64,7 +65,11 @@ describe("the initial weights", () => {
     const cases = [
       regression({ generator: "decaying", decay: 0.7 }, { generator: "gaussian" }),
       regression({ generator: "spiky", spikes: 2, spikeHeight: 10 }, { generator: "correlated", correlation: 0.5 }),
-      cell({ experiment: "linear-factorisation", sizes: { m: 12, n: 10, hiddenUnits: 8 }, mask: { family: "dropout", keepProbability: 0.5 } }),
+      cell({
+        experiment: "linear-factorisation",
+        sizes: { m: 12, n: 10, hiddenUnits: 8 },
+        mask: { family: "dropout", keepProbability: 0.5 },
+      }),
     ];
     for (const c of cases) {
       const { targets, inputs } = generateProblem(c);
@@ -87,7 +92,11 @@ describe("the initial weights", () => {
   });
 
   it("are zero for zero targets (the optimum, where every gradient vanishes)", () => {
-    const c = cell({ experiment: "linear-factorisation", sizes: { m: 6, n: 5, hiddenUnits: 4 }, mask: { family: "dropout", keepProbability: 0.5 } });
+    const c = cell({
+      experiment: "linear-factorisation",
+      sizes: { m: 6, n: 5, hiddenUnits: 4 },
+      mask: { family: "dropout", keepProbability: 0.5 },
+    });
     const zero = { rows: 6, cols: 5, data: new Float64Array(30) };
     const { U, V } = initialWeights(zero, null, 4, c.seed);
     expect([...U.data, ...V.data].every((x) => x === 0)).toBe(true);

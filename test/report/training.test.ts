@@ -82,4 +82,30 @@ describe("a report with cells that did not converge", async () => {
     expect(/id="verdict">([^<]*)</.exec(text)![1]).toMatch(/ · training did not converge in 1 cell( ·|$)/);
     expect(text).not.toMatch(/id="verdict">[^<]*inconclusive/);
   });
+
+  it("says how many of those cells only claims 1-2 judge (a spec may cap them on purpose)", async () => {
+    const { summary: base, results: baseResults } = fixtureSweep();
+    const trained = new Set(base.claims.filter((c) => ["3", "4", "5", "6", "7"].includes(c.id)).flatMap((c) => c.hashes ?? []));
+    const computed = base.rows.filter((r) => r.status === "computed");
+    // One cell claims 3-7 judge and one they do not (below the representability bound).
+    const capped = new Set([computed.find((r) => trained.has(r.hash))!.hash, computed.find((r) => !trained.has(r.hash))!.hash]);
+    const results = baseResults.map((r): CellResult =>
+      capped.has(r.hash) ? { ...r, metrics: { ...r.metrics, trainingStatus: "max-epochs" } } : r,
+    );
+    const rows = base.rows.map((row) => (capped.has(row.hash) ? { ...row, trainingStatus: "max-epochs" as const } : row));
+    const other = new MemoryStore();
+    const edited = { ...base, rows, claims: evaluateClaims(results.map((r) => evidenceOf(r))) };
+    await writeReport(other, fixtureSweepId, edited, stream(results));
+    const text = other.text(keys.report(fixtureSweepId, "report.html"))!;
+    expect(/id="verdict">([^<]*)</.exec(text)![1]).toContain(
+      "training did not converge in 2 cells (1 of them judged only by claims 1-2, which hold at any weights)",
+    );
+    // Only such cells: the parenthesis says all.
+    const onlyAside = base.rows.map((row) => (row.hash === [...capped][1] ? { ...row, trainingStatus: "max-epochs" as const } : row));
+    const third = new MemoryStore();
+    await writeReport(third, fixtureSweepId, { ...base, rows: onlyAside }, stream(baseResults));
+    expect(/id="verdict">([^<]*)</.exec(third.text(keys.report(fixtureSweepId, "report.html"))!)![1]).toContain(
+      "training did not converge in 1 cell (judged only by claims 1-2, which hold at any weights)",
+    );
+  });
 });

@@ -1,5 +1,6 @@
 // Following a sweep's execution, shared by `cloud status` and `cloud fetch`: its status line,
-// the map run's cell counts while it runs, its exit code, and what its output says.
+// the map run's cell counts while it runs, its exit code, and what its output says (Aggregate's
+// result, checked with the contract's schema before anything reads or writes by it).
 import {
   DescribeExecutionCommand,
   DescribeMapRunCommand,
@@ -8,8 +9,8 @@ import {
 } from "@aws-sdk/client-sfn";
 import { regressionError } from "../../../infra/names.js";
 import { UsageError } from "../../../shared/errors.js";
-import type { AggregateResult } from "../../../shared/pipeline/contract.js";
-import { claimIdSchema } from "../../../shared/claims/result.js";
+import { aggregateResultSchema, type AggregateResult } from "../../../shared/pipeline/contract.js";
+import { parseDocument } from "../../../shared/store/document.js";
 import { verdictLine, type ClaimVerdict } from "../../../shared/pipeline/verdict.js";
 import { exitCodes } from "../../exitCodes.js";
 import { awsFailure } from "./awsErrors.js";
@@ -83,36 +84,37 @@ export async function follow(
   }
 }
 
-/** Aggregate's result, from the execution's output (undefined before it ends, or if not ours). */
-export function aggregateOutput(e: DescribeExecutionCommandOutput): Partial<AggregateResult> | undefined {
-  if (!e.output) return undefined;
-  try {
-    const result = JSON.parse(e.output) as unknown;
-    return result && typeof result === "object" ? (result as Partial<AggregateResult>) : undefined;
-  } catch {
-    // Not ours to judge: the status line said enough.
-    return undefined;
-  }
+/**
+ * Aggregate's result, from an ended execution's output, checked with the contract's schema (the
+ * one the Aggregate handler returns); undefined while it runs or when it ended without one (a
+ * failed, timed-out or regressing run). An output that is not one (another dropsweep version's
+ * stack, not a dropsweep stack, cut short) is refused: one line naming each field that is wrong,
+ * exit 2, and the caller has written nothing yet. `consequence` ends the line (fetch: "nothing
+ * was written").
+ */
+export function aggregateOutput(e: DescribeExecutionCommandOutput, consequence = ""): AggregateResult | undefined {
+  if (e.output === undefined && e.status !== "SUCCEEDED") return undefined;
+  const checked = e.output === undefined ? { ok: false as const, problem: "no output" } : parseDocument(aggregateResultSchema, e.output);
+  if (checked.ok) return checked.value;
+  throw new UsageError(
+    `cloud: the output of execution ${e.executionArn} is not Aggregate's result as this dropsweep reads it: ${checked.problem} ` +
+      `(a stack deployed by another dropsweep version: deploy this one with npx cdk deploy; or not a dropsweep stack: check --stack/--state-machine)` +
+      (consequence ? `; ${consequence}` : ""),
+  );
 }
 
 /** The cell counts, the regressions and the claims' verdict an ended execution reports. */
 export function printOutput(
-  result: Partial<AggregateResult> | undefined,
+  result: AggregateResult | undefined,
   claims: readonly ClaimVerdict[] | undefined,
   report: string | undefined,
   out: NodeJS.WritableStream,
 ): void {
-  if (result?.cells)
+  if (result) {
     out.write(
       `cells: ${result.cells.computed} computed, ${result.cells.cached} cached, ${result.cells.failed} failed of ${result.cells.total}\n`,
     );
-  if (typeof result?.regressions === "number") out.write(`regressions against the baseline: ${result.regressions}\n`);
+    out.write(`regressions against the baseline: ${result.regressions}\n`);
+  }
   if (claims) out.write(`${verdictLine(claims, report)}\n`);
-}
-
-/** The claims of an execution's output, when it has them (stacks deployed before they were added do not). */
-export function outputClaims(result: Partial<AggregateResult> | undefined): ClaimVerdict[] | undefined {
-  return Array.isArray(result?.claims)
-    ? result.claims.filter((c) => claimIdSchema.safeParse(c?.id).success && typeof c?.status === "string")
-    : undefined;
 }

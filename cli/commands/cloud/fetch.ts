@@ -28,8 +28,9 @@ export const definition = (): CommandDefinition => ({
     flag("--strict", "exit 4 when a claim of the report fails or is inconclusive (any status but pass or skipped)"),
   ],
   after: `Exit codes: 0 fetched, the execution succeeded; 1 still running, failed without a report, or an
-AWS call failed; 2 bad input (nothing written); 3 fetched, regressions against the baseline;
-4 with --strict, fetched, a claim failed or is inconclusive.`,
+AWS call failed; 2 bad input, or an execution output this dropsweep cannot read (another
+version's stack, or not a dropsweep stack: the field is named), nothing written; 3 fetched,
+regressions against the baseline; 4 with --strict, fetched, a claim failed or is inconclusive.`,
 });
 
 export const command = () => defineCommand(definition());
@@ -45,6 +46,9 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
   const cloud = await connect(args);
   try {
     const execution = await follow(cloud, sweepId, { attempt: args.attempt, intervalSeconds, keepPolling: values.wait === true }, out);
+    // Checked before anything is downloaded or written: an output this dropsweep cannot read
+    // means the stack is not the one it talks to.
+    const result = aggregateOutput(execution, "nothing was written");
     if (execution.status === "RUNNING") {
       out.write("the execution is still running: its report is not written yet (add --wait to wait for it)\n");
       return exitCodes.failed;
@@ -89,7 +93,7 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
     for (const name of ["summary.json", "report.md", "report.html"])
       if (files.has(prefix + name)) out.write(`  ${join(directory, name)}\n`);
     const claims = summary.claims.map(({ id, status }) => ({ id, status }));
-    printOutput(aggregateOutput(execution), claims, join(directory, "report.html"), out);
+    printOutput(result, claims, join(directory, "report.html"), out);
     const code = exitCodeOf(execution);
     return code === exitCodes.ok && values.strict ? strictExit(claims) : code;
   } finally {

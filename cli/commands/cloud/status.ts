@@ -3,7 +3,7 @@
 import { exitCodes } from "../../exitCodes.js";
 import { defineCommand, flag, helpText, parseCommandArgs, type CommandDefinition } from "../../args.js";
 import { strictExit } from "../../verdict.js";
-import { aggregateOutput, exitCodeOf, follow, outputClaims, printOutput } from "./execution.js";
+import { aggregateOutput, exitCodeOf, follow, printOutput } from "./execution.js";
 import { connect, refuseProblems, stackArgs, stackOptions, sweepIdOf, type StackFlags } from "./stack.js";
 
 export const summary = "the execution's status and its cells' counts (--watch: until it ends)";
@@ -20,8 +20,9 @@ export const definition = (): CommandDefinition => ({
     flag("--strict", "exit 4 when the ended execution's claims include one that fails (any status but pass or skipped)"),
   ],
   after: `Exit codes: 0 succeeded or still running; 1 failed, timed out or aborted, or an AWS call
-failed; 2 bad input (e.g. no such execution); 3 regressions against the baseline; 4 with
---strict, succeeded but a claim failed or is inconclusive.`,
+failed; 2 bad input (e.g. no such execution), or an execution output this dropsweep cannot
+read (another version's stack, or not a dropsweep stack: the field is named); 3 regressions
+against the baseline; 4 with --strict, succeeded but a claim failed or is inconclusive.`,
 });
 
 export const command = () => defineCommand(definition());
@@ -57,7 +58,7 @@ export async function run(argv: string[], out: NodeJS.WritableStream): Promise<n
     out.write(`sweep ${sweepId}\n`);
     const execution = await follow(cloud, sweepId, { attempt: args.attempt, intervalSeconds, keepPolling: values.watch === true }, out);
     const result = aggregateOutput(execution);
-    const claims = outputClaims(result);
+    const claims = result?.claims;
     printOutput(result, claims, undefined, out);
     const code = exitCodeOf(execution);
     return code === 0 && values.strict && claims ? strictExit(claims) : code;
