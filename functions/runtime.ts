@@ -9,6 +9,7 @@ import type { Context } from "aws-lambda";
 import type * as z from "zod";
 import { handlerMetrics } from "../shared/pipeline/contract.js";
 import type { PipelineLog } from "../shared/pipeline/log.js";
+import type { FinishedCell, WorkerOptions } from "../shared/pipeline/worker.js";
 import { openStore } from "../shared/store/open.js";
 import { retryingStore } from "../shared/store/retry.js";
 import type { Store } from "../shared/store/store.js";
@@ -42,6 +43,21 @@ export function storeFromEnv(beneath?: (store: Store) => Store): Store {
     opened = { url, endpoint, store, retrying: retryingStore(store, retryOptions) };
   }
   return beneath ? retryingStore(beneath(opened.store), retryOptions) : opened.retrying;
+}
+
+/** What the local runner adds to the Lambda context (infra/local/handlerWorker.mjs); Lambda's has none of it. */
+export interface LocalContext {
+  /** Per-cell progress: the runner counts each cell as the Worker finishes it, not at the batch's end. */
+  dropsweepCellFinished?: (cell: FinishedCell) => void;
+}
+
+/** runWorker's options in a Worker handler: the log, the request id, and the local runner's per-cell progress. */
+export function workerOptions(context: (Context & LocalContext) | undefined): WorkerOptions {
+  return {
+    log: pipelineLog,
+    ...(context ? { workerId: context.awsRequestId } : {}),
+    ...(context?.dropsweepCellFinished ? { onCellFinished: context.dropsweepCellFinished } : {}),
+  };
 }
 
 /** Check an event against its schema; a malformed event is a bug upstream, not worth a retry. */

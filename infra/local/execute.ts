@@ -13,6 +13,8 @@
 import "./polyfill.js";
 import { isAbsolute, join } from "node:path";
 import { StateMachine } from "aws-local-stepfunctions";
+import type { LocalContext } from "../../functions/runtime.js";
+import type { FinishedCell } from "../../shared/pipeline/worker.js";
 import type { Store } from "../../shared/store/store.js";
 import { HandlerError, HandlerPool } from "./handlerPool.js";
 import { lowerDefinition, LoweringError, type Lowering } from "./lower.js";
@@ -22,7 +24,8 @@ import { ProgressTracker, type LocalPhase, type ProgressListener } from "./progr
 import type { AslDefinition, AslState, RenderedFunction, RenderedStateMachine } from "./render.js";
 
 /** A module path (absolute, or relative to the project root) exporting `handler`, or a function. */
-export type TaskHandler = string | ((event: unknown, context?: { dropsweepFault?: InjectedFault }) => unknown | Promise<unknown>);
+export type TaskHandler =
+  string | ((event: unknown, context?: LocalContext & { dropsweepFault?: InjectedFault }) => unknown | Promise<unknown>);
 
 /** What an SNS publish Task would have sent. */
 export interface Notice {
@@ -154,13 +157,20 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       options.faults && (faulty.has(fn.logicalId) || faulty.has(fn.arn)) ? options.faults.plan.next(fn.logicalId, event) : undefined;
 
     const invoke = async (handler: TaskHandler, fn: RenderedFunction, event: unknown, timeoutSeconds: number): Promise<unknown> => {
-      // A batch of the map (a Worker's event): its clock starts for the ETA.
+      // A batch of the map (a Worker's event): its clock starts for the ETA, and the Worker tells
+      // each cell it finishes (the tracker counts the cells of the cells' map only, each once).
       const items = (event as { Items?: unknown } | null)?.Items;
-      if (Array.isArray(items)) tracker.batchStarted(items);
+      const batch = Array.isArray(items);
+      if (batch) tracker.batchStarted(items);
+      const onCellFinished = batch ? (cell: FinishedCell) => tracker.cellFinished(cell) : undefined;
       const fault = faultFor(fn, event);
       if (typeof handler === "function") {
         try {
-          return (await handler(event, fault ? { dropsweepFault: fault } : undefined)) ?? null;
+          const context = {
+            ...(fault ? { dropsweepFault: fault } : {}),
+            ...(onCellFinished ? { dropsweepCellFinished: onCellFinished } : {}),
+          };
+          return (await handler(event, fault || onCellFinished ? context : undefined)) ?? null;
         } catch (error) {
           const e = error instanceof Error ? error : new Error(String(error));
           throw new HandlerError(e.name || "Error", e.message, e.stack);
@@ -169,7 +179,11 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
       const module = isAbsolute(handler) ? handler : join(options.projectRoot, handler);
       return pool.invoke(
         { module, event, functionName: fn.logicalId, timeoutMs: timeoutSeconds * 1000, ...(fault ? { fault } : {}) },
-        { enforceTimeout: true, ...(options.faults ? { onFault: (f) => options.faults!.plan.report(f) } : {}) },
+        {
+          enforceTimeout: true,
+          ...(options.faults ? { onFault: (f) => options.faults!.plan.report(f) } : {}),
+          ...(onCellFinished ? { onCellFinished } : {}),
+        },
       );
     };
 

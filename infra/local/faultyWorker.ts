@@ -4,7 +4,7 @@
 import type { Context } from "aws-lambda";
 import type { WorkerEvent, WorkerResult } from "../../shared/pipeline/contract.js";
 import { runWorker } from "../../shared/pipeline/worker.js";
-import { pipelineLog, storeFromEnv } from "../../functions/runtime.js";
+import { storeFromEnv, workerOptions, type LocalContext } from "../../functions/runtime.js";
 import { faultyStore, injectedFaultError, type InjectedFault } from "./faults.js";
 
 function crash(kind: string): Error {
@@ -16,10 +16,13 @@ function crash(kind: string): Error {
 /** Far longer than any Task timeout: the runner terminates the thread first. */
 const hang = () => new Promise<never>(() => undefined);
 
-export async function handler(event: WorkerEvent, context?: Context & { dropsweepFault?: InjectedFault }): Promise<WorkerResult> {
+export async function handler(
+  event: WorkerEvent,
+  context?: Context & LocalContext & { dropsweepFault?: InjectedFault },
+): Promise<WorkerResult> {
   const fault = context?.dropsweepFault;
   const store = fault ? storeFromEnv((opened) => faultyStore(opened, fault)) : storeFromEnv();
-  const options = { log: pipelineLog, ...(context ? { workerId: context.awsRequestId } : {}) };
+  const options = workerOptions(context);
   switch (fault?.kind) {
     case "throw-before":
       throw crash(fault.kind);

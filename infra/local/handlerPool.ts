@@ -4,6 +4,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
+import type { FinishedCell } from "../../shared/pipeline/worker.js";
 import type { InjectedFault } from "./faults.js";
 
 /** setTimeout's limit; the lowering's "no timeout" default (24 days) is above it. */
@@ -21,6 +22,22 @@ export interface HandlerCall {
   fault?: InjectedFault;
 }
 
+/** What the thread receives: the call, and the id its cell reports carry when they are wanted. */
+type ThreadCall = HandlerCall & { reportCells?: number };
+
+/** A Worker's report of a finished cell, posted by the thread (handlerWorker.mjs) as it happens. */
+interface CellMessage {
+  dropsweepCellFinished: number;
+  cell: FinishedCell;
+}
+
+const outcomes = new Set<unknown>(["computed", "cached", "failed"] satisfies FinishedCell["outcome"][]);
+
+function isCellMessage(message: unknown): message is CellMessage {
+  const m = message as Partial<CellMessage> | null;
+  return typeof m?.dropsweepCellFinished === "number" && typeof m.cell?.hash === "string" && outcomes.has(m.cell.outcome);
+}
+
 type HandlerOutcome = ({ ok: true; value: unknown } | { ok: false; name: string; message: string; stack?: string }) & {
   fault?: InjectedFault;
 };
@@ -34,6 +51,11 @@ export interface InvokeOptions {
   enforceTimeout?: boolean;
   /** Receives the fault as the thread returned it (with what was injected). */
   onFault?: (fault: InjectedFault) => void;
+  /**
+   * Told of each cell the handler finishes (a Worker: runWorker's onCellFinished, through the
+   * context's dropsweepCellFinished), while it runs; also for a call that then fails or times out.
+   */
+  onCellFinished?: (cell: FinishedCell) => void;
 }
 
 export interface HandlerPoolOptions {
@@ -57,7 +79,10 @@ export class HandlerError extends Error {
 
 export class HandlerPool {
   readonly concurrency: number;
-  private readonly piscina: Piscina<HandlerCall, HandlerOutcome>;
+  private readonly piscina: Piscina<ThreadCall, HandlerOutcome>;
+  /** The cell listeners of calls in flight, by the id their threads' reports carry. */
+  private readonly cellListeners = new Map<number, (cell: FinishedCell) => void>();
+  private calls = 0;
 
   constructor(options: HandlerPoolOptions = {}) {
     this.concurrency = options.concurrency ?? availableParallelism();
@@ -66,7 +91,7 @@ export class HandlerPool {
     }
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[name] = value;
-    this.piscina = new Piscina<HandlerCall, HandlerOutcome>({
+    this.piscina = new Piscina<ThreadCall, HandlerOutcome>({
       filename: fileURLToPath(new URL("./handlerWorker.mjs", import.meta.url)),
       // Not the parent's flags: under the tsx CLI or vitest those carry loader hooks that
       // break tsImport inside the worker.
@@ -78,10 +103,27 @@ export class HandlerPool {
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
     });
+    // Messages a thread posts besides its result (piscina's 'message' event): cell reports.
+    this.piscina.on("message", (message: unknown) => {
+      if (isCellMessage(message)) this.cellListeners.get(message.dropsweepCellFinished)?.(message.cell);
+    });
   }
 
   /** Run `handler(event)` of `module` in a worker thread; a handler error rejects as HandlerError. */
   async invoke(call: HandlerCall, options: InvokeOptions = {}): Promise<unknown> {
+    if (!options.onCellFinished) return this.run(call, options);
+    const id = ++this.calls;
+    this.cellListeners.set(id, options.onCellFinished);
+    try {
+      return await this.run({ ...call, reportCells: id }, options);
+    } finally {
+      // A report travels on another channel than the result and may arrive just after it: the
+      // listener stays until the messages pending now are delivered.
+      setImmediate(() => this.cellListeners.delete(id));
+    }
+  }
+
+  private async run(call: ThreadCall, options: InvokeOptions): Promise<unknown> {
     let outcome: HandlerOutcome;
     if (options.enforceTimeout && call.timeoutMs < maxTimerMs) {
       const abort = new AbortController();

@@ -9,6 +9,7 @@
 // thread instead of once per handler saves ~0.5 s per handler and thread.
 import { register } from "tsx/esm/api";
 import { pathToFileURL } from "node:url";
+import { parentPort } from "node:worker_threads";
 
 register();
 
@@ -31,10 +32,10 @@ function load(module) {
 let invocation = 0;
 
 /**
- * @param {{ module: string, event: unknown, functionName: string, timeoutMs: number, fault?: object }} call
+ * @param {{ module: string, event: unknown, functionName: string, timeoutMs: number, fault?: object, reportCells?: number }} call
  * @returns {Promise<({ ok: true, value: unknown } | { ok: false, name: string, message: string, stack?: string }) & { fault?: object }>}
  */
-export default async function call({ module, event, functionName, timeoutMs, fault }) {
+export default async function call({ module, event, functionName, timeoutMs, fault, reportCells }) {
   const started = Date.now();
   // The subset of the Lambda context object handlers and Powertools read.
   const context = {
@@ -50,6 +51,14 @@ export default async function call({ module, event, functionName, timeoutMs, fau
     // Local only: the fault this invocation is to suffer (infra/local/faults.ts); the handler
     // records what it injected in it, and it goes back to the main thread.
     ...(fault ? { dropsweepFault: fault } : {}),
+    // Local only: the Worker tells each cell it finished (functions/runtime.ts workerOptions); the
+    // pool hands it to the invocation's listener (handlerPool.ts), tagged with the invocation's id.
+    ...(reportCells !== undefined
+      ? {
+          /** @param {unknown} cell */
+          dropsweepCellFinished: (cell) => parentPort?.postMessage({ dropsweepCellFinished: reportCells, cell }),
+        }
+      : {}),
   };
   const back = fault ? { fault } : {};
   try {

@@ -2,12 +2,20 @@
 // The tracker counts; `terminalProgress` renders (one updating line on a TTY, plain periodic
 // lines otherwise, e.g. in CI logs).
 //
+// A cell counts as done when the Worker reports it finished (its result or its error stored:
+// runWorker's onCellFinished, relayed from the worker thread), not when its batch does: a batch of
+// eight deep cells takes a minute. A batch that ends counts whatever of it was not reported yet
+// (all of it, from a Worker that does not report cells). Each cell counts once: a retried or
+// timed-out batch's cells that an earlier attempt stored come back cached and are not counted
+// again, and a failed batch's cells that an attempt stored count as done, not failed.
+//
 // The ETA weighs cells by their expected cost (each manifest item's `cost`, the seconds
 // shared/pipeline/cost.ts expects on one core), not by their number: a deep cell costs as much
-// as 50 linear ones. The machine's speed is learned from the latest batches that finished (their
-// wall time against their expected cost: a shared machine's load changes during a run); before
-// the first finishes the cost model alone gives the ETA, marked as an estimate. Batches still
-// running count with the part they have done, and the batches left go to the workers in turn.
+// as 50 linear ones. The machine's speed is learned from the latest cells computed (the time
+// their worker took against their expected cost: a shared machine's load changes during a run);
+// before the first is, the cost model alone gives the ETA, marked as an estimate. A running
+// batch's cells left count with the time since its last cell, and the batches left go to the
+// workers in turn.
 import { counted } from "../../shared/text.js";
 
 /** start: synthesizing the state machine and starting the worker threads, before Plan runs. */
@@ -21,11 +29,14 @@ export interface LocalProgress {
   cellsCached?: number;
   /** Cells to compute in this run (items the map read). */
   cellsPending: number;
-  /** Cells whose batch finished, successfully or not. */
+  /**
+   * Cells finished: their results (or errors) stored, each counted once, as the Worker reports
+   * them; and the cells of a batch that failed for good, which no attempt stored.
+   */
   cellsDone: number;
   /**
-   * Cells in failed batches. A cell that fails inside a batch that succeeds (the Worker reports
-   * it and goes on) is not seen here: the run's summary (Aggregate) counts those.
+   * Cells of failed batches that no attempt stored. A cell that fails inside a batch (the Worker
+   * reports it and goes on) is not seen here: the run's summary (Aggregate) counts those.
    */
   cellsFailed: number;
   elapsedSeconds: number;
@@ -35,12 +46,12 @@ export interface LocalProgress {
   workDone?: number;
   /** Seconds left; undefined before it can be told. */
   etaSeconds?: number;
-  /** The ETA rests on the cost model alone: no batch has finished to measure this machine's speed. */
+  /** The ETA rests on the cost model alone: no cell has been computed to measure this machine's speed. */
   etaEstimated?: boolean;
   /**
-   * A batch has run over 1.5 times what the speed so far expects (the load rose, or the cost
-   * model underestimates its cells): the ETA counts the rest at that batch's speed and is a lower
-   * bound.
+   * A batch has run over 1.5 times what the speed so far expects for all its cells left, since its
+   * last finished (the load rose, or the cost model underestimates its cells): the ETA counts the
+   * rest at that batch's speed and is a lower bound.
    */
   etaAtLeast?: boolean;
 }
@@ -48,8 +59,18 @@ export interface LocalProgress {
 export type ProgressListener = (progress: LocalProgress) => void;
 
 interface Batch {
-  cost: number;
+  /** Expected cost and number of its cells not counted yet. */
+  costLeft: number;
+  cellsLeft: number;
+  /** When its latest attempt started, and when that attempt last reported a cell (or started). */
   started?: number;
+  lastAt?: number;
+}
+
+/** A cell of the cells' map: its expected cost and its batch's key. */
+interface CellEntry {
+  cost: number;
+  batch?: string;
 }
 
 /** A manifest item's expected cost, when it carries one. */
@@ -58,10 +79,14 @@ function costOf(item: unknown): number | undefined {
   return typeof cost === "number" && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
 }
 
+function hashOf(item: unknown): string | undefined {
+  const hash = (item as { hash?: unknown } | null | undefined)?.hash;
+  return typeof hash === "string" ? hash : undefined;
+}
+
 /** A batch's identity across its start and its end: its first item's hash. */
 function batchKey(items: readonly unknown[]): string | undefined {
-  const hash = (items[0] as { hash?: unknown } | undefined)?.hash;
-  return typeof hash === "string" ? hash : undefined;
+  return hashOf(items[0]);
 }
 
 /**
@@ -107,10 +132,15 @@ export class ProgressTracker {
   private workFinished = 0;
   private meanCost = 1;
   private weighted = false;
+  /** The cells' map's items by hash, and those counted (each cell counts once). */
+  private readonly cells = new Map<string, CellEntry>();
+  private readonly counted = new Set<string>();
   /** Batches by key: not started (no `started`), or running; finished ones are removed. */
   private readonly running = new Map<string, Batch>();
-  /** Finished batches with a known start, the latest last: their wall seconds and expected cost. */
-  private readonly measured: { seconds: number; cost: number }[] = [];
+  /** Work measured, the latest last: a worker's wall seconds on cells, their expected cost and number. */
+  private readonly measured: { seconds: number; cost: number; cells: number }[] = [];
+  /** The speed is learned from the latest this many cells: max(4, 2 x parallelism) batches' worth. */
+  private windowCells = 4;
 
   private ticker?: ReturnType<typeof setInterval>;
   private readonly minIntervalMs: number;
@@ -138,8 +168,8 @@ export class ProgressTracker {
   setPhase(phase: LocalPhase): void {
     if (phase === this.phase) return;
     this.phase = phase;
-    // While cells run, a tick every second: a long batch (deep cells) finishes nothing for a
-    // minute, and the line still counts down (a plain listener prints at its own interval).
+    // While cells run, a tick every second: a long cell (a deep one) finishes nothing for
+    // seconds, and the line still counts down (a plain listener prints at its own interval).
     if (phase === "cells" && this.listener && !this.ticker) {
       this.ticker = setInterval(() => this.emit(true), tickMs);
       this.ticker.unref();
@@ -170,16 +200,25 @@ export class ProgressTracker {
     this.weighted = known.length > 0;
     this.meanCost = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
     this.workTotal = costs.reduce<number>((sum, c) => sum + (c ?? this.meanCost), 0);
+    this.windowCells = Math.max(4, 2 * this.parallelism) * Math.max(1, ...batches.map((b) => b.length));
     for (const batch of batches) {
       const key = batchKey(batch);
-      if (key !== undefined) this.running.set(key, { cost: this.cost(batch) });
+      for (const item of batch) {
+        const hash = hashOf(item);
+        if (hash !== undefined) this.cells.set(hash, { cost: this.costOf(item), ...(key !== undefined ? { batch: key } : {}) });
+      }
+      if (key !== undefined) this.running.set(key, { costLeft: this.cost(batch), cellsLeft: batch.length });
     }
     this.setPhase("cells");
     this.emit(true);
   }
 
+  private costOf(item: unknown): number {
+    return costOf(item) ?? this.meanCost;
+  }
+
   private cost(items: readonly unknown[]): number {
-    return items.reduce<number>((sum, item) => sum + (costOf(item) ?? this.meanCost), 0);
+    return items.reduce<number>((sum, item) => sum + this.costOf(item), 0);
   }
 
   /**
@@ -189,19 +228,66 @@ export class ProgressTracker {
   batchStarted(items: readonly unknown[]): void {
     const key = batchKey(items);
     const batch = key !== undefined ? this.running.get(key) : undefined;
-    if (batch) batch.started = this.now();
+    if (batch) batch.started = batch.lastAt = this.now();
   }
 
-  /** A batch finished: its items, succeeded or not. */
+  /** Count a cell (once): done, its cost finished, one fewer left in its batch. */
+  private count(hash: string | undefined, cost: number, batch: Batch | undefined): void {
+    if (hash !== undefined) this.counted.add(hash);
+    this.done++;
+    this.workFinished += cost;
+    if (batch) {
+      batch.cellsLeft--;
+      batch.costLeft = batch.cellsLeft > 0 ? Math.max(0, batch.costLeft - cost) : 0;
+    }
+  }
+
+  private measure(seconds: number, cost: number, cells: number): void {
+    this.measured.push({ seconds, cost, cells });
+    // The window is all that is read: keep a few times it.
+    if (this.measured.length > 4 * this.windowCells) this.measured.splice(0, this.measured.length - 2 * this.windowCells);
+  }
+
+  /**
+   * A Worker finished a cell of its batch (runWorker's onCellFinished): its result stored
+   * (computed, or found there: cached) or its error. Counted once, whatever attempt reports it;
+   * the time since its batch's previous report measures this machine's speed when it was computed.
+   */
+  cellFinished(cell: { hash: string; outcome: "computed" | "cached" | "failed" }): void {
+    const entry = this.cells.get(cell.hash);
+    if (!entry) return; // not a cell of the cells' map
+    const batch = entry.batch !== undefined ? this.running.get(entry.batch) : undefined;
+    const now = this.now();
+    if (!this.counted.has(cell.hash)) {
+      this.count(cell.hash, entry.cost, batch);
+      // Only computing measures the speed: a cached cell takes no time, a failed one rarely its cost.
+      if (cell.outcome === "computed" && batch?.lastAt !== undefined) this.measure((now - batch.lastAt) / 1000, entry.cost, 1);
+    }
+    if (batch?.lastAt !== undefined) batch.lastAt = now;
+    this.emit(this.done >= this.pending);
+  }
+
+  /**
+   * A batch finished: its items, succeeded or not. Its cells not reported yet are counted now;
+   * when it failed, they are the cells it failed (no attempt stored them).
+   */
   finished(items: readonly unknown[], succeeded: boolean): void {
-    const count = items.length;
-    this.done += count;
-    if (!succeeded) this.failed += count;
     const key = batchKey(items);
     const batch = key !== undefined ? this.running.get(key) : undefined;
-    const cost = batch?.cost ?? this.cost(items);
-    this.workFinished += cost;
-    if (batch?.started !== undefined && succeeded) this.measured.push({ seconds: (this.now() - batch.started) / 1000, cost });
+    let cost = 0;
+    let cells = 0;
+    for (const item of items) {
+      const hash = hashOf(item);
+      if (hash !== undefined && this.counted.has(hash)) continue;
+      const itemCost = (hash !== undefined ? this.cells.get(hash)?.cost : undefined) ?? this.costOf(item);
+      this.count(hash, itemCost, batch);
+      if (!succeeded) this.failed++;
+      cost += itemCost;
+      cells++;
+    }
+    // What was not reported cell by cell (all of a batch whose Worker reports none) took the time
+    // since the last report.
+    if (succeeded && batch?.lastAt !== undefined && cells > 0) this.measure((this.now() - batch.lastAt) / 1000, cost, cells);
     if (key !== undefined) this.running.delete(key);
     this.emit(this.done >= this.pending);
   }
@@ -222,22 +308,28 @@ export class ProgressTracker {
     };
     if (this.cellsStarted === undefined || this.pending === 0) return snapshot;
     if (this.weighted && this.workTotal > 0) snapshot.workDone = Math.min(1, this.workFinished / this.workTotal);
-    // This machine's speed from the latest batches (its load changes during a run: other work).
-    const recent = this.measured.slice(-Math.max(4, 2 * this.parallelism));
+    // This machine's speed from the latest cells (its load changes during a run: other work).
+    let first = this.measured.length;
+    for (let cells = 0; first > 0 && cells < this.windowCells;) cells += this.measured[--first]!.cells;
+    const recent = this.measured.slice(first);
     const recentCost = recent.reduce((sum, b) => sum + b.cost, 0);
     const learned = recentCost > 0;
-    // Without costs, every cell weighs the same and the speed is learned from the first batches.
+    // Without costs, every cell weighs the same and the speed is learned from the first cells.
     if (!this.weighted && !learned) return rate > 0 ? { ...snapshot, etaSeconds: Math.max(0, this.pending - this.done) / rate } : snapshot;
     const expected = learned ? recent.reduce((sum, b) => sum + b.seconds, 0) / recentCost : 1;
     const batches = [...this.running.values()];
-    const inFlight = batches.flatMap((b) => (b.started === undefined ? [] : [{ cost: b.cost, running: (now - b.started) / 1000 }]));
-    const notStarted = batches.flatMap((b) => (b.started === undefined ? [b.cost] : []));
-    // A batch still running past what that speed expects shows this machine is at least that
-    // slow now: the rest is counted at its speed, so the ETA grows instead of standing still (or
-    // reaching 0) while it runs on. How long it has left is unknown: the ETA is a lower bound.
-    // A batch counts as overrunning past half again its expected time: cheap batches vary that
-    // much on a shared machine, and the ETA should not flip between the two readings.
-    const slowest = Math.max(0, ...inFlight.map((b) => (b.cost > 0 ? b.running / b.cost : 0)));
+    // A running batch's cells left have had the time since its last report.
+    const inFlight = batches.flatMap((b) =>
+      b.started === undefined ? [] : [{ cost: b.costLeft, cells: b.cellsLeft, running: (now - (b.lastAt ?? b.started)) / 1000 }],
+    );
+    const notStarted = batches.flatMap((b) => (b.started === undefined ? [b.costLeft] : []));
+    // A batch still running past what that speed expects of its cells left shows this machine is
+    // at least that slow now: the rest is counted at its speed, so the ETA grows instead of
+    // standing still (or reaching 0) while it runs on. How long it has left is unknown: the ETA
+    // is a lower bound. A batch counts as overrunning past half again its expected time: cheap
+    // batches vary that much on a shared machine, and the ETA should not flip between the two
+    // readings. (A batch with no cells left is only waiting for its reply.)
+    const slowest = Math.max(0, ...inFlight.map((b) => (b.cells > 0 && b.cost > 0 ? b.running / b.cost : 0)));
     const overrun = slowest > overrunMargin * expected ? slowest : 0;
     const secondsPerUnit = Math.max(expected, overrun);
     return {
@@ -297,7 +389,7 @@ export function formatProgress(p: LocalProgress): string {
       return `aggregating ${counted(p.cellsTotal ?? p.cellsDone, "cell")}...`;
     case "done":
       // Whether each cell was computed or failed is the summary's to say (Aggregate reads every
-      // result); the map only knows which batches finished.
+      // result); progress counts cells finished and the failed batches' cells never stored.
       return `done: ${p.cellsDone} of ${counted(p.cellsPending, "cell")} finished${p.cellsFailed > 0 ? ` (${p.cellsFailed} in failed batches)` : ""}${cached} in ${duration(p.elapsedSeconds)}`;
   }
 }

@@ -26,9 +26,21 @@ import { keys } from "../store/layout.js";
 import { silentLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
+/** A cell of the batch the Worker is done with: its result stored (computed, or already there: cached) or its error. */
+export interface FinishedCell {
+  hash: string;
+  outcome: "computed" | "cached" | "failed";
+}
+
 export interface WorkerOptions extends PipelineOptions {
   /** Names this worker in timings (a Lambda request id, a thread id). */
   workerId?: string;
+  /**
+   * Told of each cell as soon as it is finished (its result or its error stored), before the
+   * batch is: a runner's per-cell progress (the local runner's; Lambda sets none). Advisory: an
+   * error it throws is logged, never fails the cell.
+   */
+  onCellFinished?: (cell: FinishedCell) => void;
 }
 
 export async function runWorker(store: Store, event: WorkerBatch, options: WorkerOptions = {}): Promise<WorkerResult> {
@@ -36,6 +48,13 @@ export async function runWorker(store: Store, event: WorkerBatch, options: Worke
   const kernelVersion = options.kernelVersion ?? engineKernelVersion();
   const result: WorkerResult = { computed: [], cached: [], failed: [] };
   const items = Array.isArray(event?.Items) ? event.Items : [];
+  const finished = (hash: string, outcome: FinishedCell["outcome"]) => {
+    try {
+      options.onCellFinished?.({ hash, outcome });
+    } catch (error) {
+      log.warn("cell progress callback failed", { hash, error: String(error) });
+    }
+  };
   for (const entry of items) {
     const parsed = manifestItemSchema.safeParse(entry);
     if (!parsed.success) {
@@ -43,6 +62,7 @@ export async function runWorker(store: Store, event: WorkerBatch, options: Worke
         hash: String((entry as { hash?: unknown } | null)?.hash ?? ""),
         error: `manifest item is not a cell reference with its definition's location (from a plan before definitions were bundled?); plan the sweep again: ${JSON.stringify(entry).slice(0, 300)}`,
       });
+      finished(result.failed.at(-1)!.hash, "failed");
       continue;
     }
     const { hash, definition } = parsed.data;
@@ -54,6 +74,7 @@ export async function runWorker(store: Store, event: WorkerBatch, options: Worke
       log.warn("cell failed", { hash, error: outcome.error, sweepId: event.BatchInput?.sweepId });
       await writeCellError(store, { hash, error: outcome.error, at: new Date().toISOString() });
     }
+    finished(hash, typeof outcome === "string" ? outcome : "failed");
   }
   log.info("batch done", {
     sweepId: event.BatchInput?.sweepId,

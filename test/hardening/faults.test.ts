@@ -6,8 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../cli/commands/run.js";
+import { runLocal } from "../../infra/local/index.js";
+import type { LocalProgress } from "../../infra/local/progress.js";
 import { FaultPlan, faultyStore, injectedFaultError, uniform, workerFaultKinds, type InjectedFault } from "../../infra/local/faults.js";
 import { HandlerError, HandlerPool } from "../../infra/local/handlerPool.js";
+import { submitSpec } from "../../shared/pipeline/plan.js";
+import { directoryUrl, openStore } from "../../shared/store/open.js";
 import { StoreConflictError } from "../../shared/store/conflict.js";
 import { FileStore } from "../../shared/store/fs.js";
 import { retryingStore, StoreUnavailableError } from "../../shared/store/retry.js";
@@ -188,5 +192,40 @@ describe("dropsweep run --inject-faults", () => {
     expect(sufferedAll, "no seed from 1 to 8 injected a crash, a hang and a store failure together").toBe(true);
     // Each hang costs the worker timeout (5 s, ~10x a smoke cell), and the seed that suffers
     // every kind changes with the kernel version: a few runs of up to a minute.
+  }, 300_000);
+});
+
+describe("progress under injected faults", () => {
+  it("counts every cell once: computed, found cached by a retry, or stored before a crash or a timeout", async () => {
+    // 12 noop cells in batches of 3. Which faults a seed injects depends on the cells' hashes, so
+    // take the first seed that crashes or times out a batch after it stored cells (throw-midway,
+    // throw-after, hang-after): its retry finds them cached, and they must not count twice.
+    const spec = ["name: fault-progress", "experiment: noop", "seeds: [0, 1, 2, 3, 4, 5]", "grid:", "  work.iterations: [10, 20]", ""].join(
+      "\n",
+    );
+    let storedThenFailed = false;
+    for (let seed = 1; seed <= 10 && !storedThenFailed; seed++) {
+      const storeUrl = directoryUrl(join(root, `progress-${seed}`));
+      const { event } = await submitSpec(openStore(storeUrl), spec);
+      const progress: LocalProgress[] = [];
+      const result = await runLocal({
+        input: event,
+        storeUrl,
+        concurrency: 2,
+        batchSize: 3,
+        faults: { rate: 0.3, seed },
+        settings: { workerTimeoutSeconds: 2 },
+        progress: (p) => progress.push(p),
+      });
+      expect(result.status, JSON.stringify(result.error)).toBe("SUCCEEDED");
+      expect(result.output?.cells).toEqual({ total: 12, computed: 12, cached: 0, failed: 0 });
+      const counts = progress.map((p) => p.cellsDone);
+      expect(counts, `seed ${seed}`).toEqual([...counts].sort((a, b) => a - b));
+      expect(Math.max(...counts), `seed ${seed}`).toBe(12);
+      expect(progress.at(-1), `seed ${seed}`).toMatchObject({ phase: "done", cellsDone: 12, cellsPending: 12, cellsFailed: 0 });
+      const byKind = result.faults!.byKind;
+      storedThenFailed = byKind["throw-midway"] + byKind["throw-after"] + byKind["hang-after"] > 0;
+    }
+    expect(storedThenFailed, "no seed from 1 to 10 crashed or timed out a batch after it stored cells").toBe(true);
   }, 300_000);
 });

@@ -123,4 +123,23 @@ describe("runLocal on a noop sweep", () => {
     expect(tolerant.output?.cells).toMatchObject({ total: 4, computed: 3, failed: 1 });
     expect(await store.exists(keys.result(tolerantSweep.faulty))).toBe(false);
   });
+
+  it("counts cells as the Worker finishes them, not only when their batch does", async () => {
+    // One batch of five slow-ish noop cells (about 0.2 s each here, more on a loaded machine: the
+    // progress line coalesces updates closer than 0.1 s, and ticks every second).
+    const slow = spec.replace("seeds: [0, 1]", "seeds: [0, 1, 2, 3, 4]").replace("[0, 10, 100]", "[100000000]");
+    const { event: slowEvent } = await submitSpec(store, slow);
+    const progress: LocalProgress[] = [];
+    const run = await runLocal({ input: slowEvent, storeUrl, concurrency: 1, batchSize: 5, progress: (p) => progress.push(p) });
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.output?.cells).toEqual({ total: 5, computed: 5, cached: 0, failed: 0 });
+    const cells = progress.filter((p) => p.phase === "cells");
+    const counts = cells.map((p) => p.cellsDone);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    // Counts of a batch still running: per batch they would jump from 0 to 5.
+    expect(counts.filter((n) => n > 0 && n < 5).length).toBeGreaterThan(0);
+    // ...and the ETA learned this machine's speed from them, before the batch ended.
+    expect(cells.some((p) => p.cellsDone > 0 && p.cellsDone < 5 && p.etaSeconds !== undefined && !p.etaEstimated)).toBe(true);
+    expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 5, cellsPending: 5, cellsFailed: 0 });
+  });
 });

@@ -205,3 +205,129 @@ describe("ETA weighted by each cell's expected cost", () => {
     expect(formatProgress(p)).toBe("cells 5/10 (50%), 2.5 cells/s, ETA 2s");
   });
 });
+
+describe("cells counted as the Worker finishes them", () => {
+  function tracker(parallelism: number) {
+    let t = 0;
+    const seen: LocalProgress[] = [];
+    const tracked = new ProgressTracker((p) => seen.push(p), { parallelism, minIntervalMs: 0, now: () => t * 1000 });
+    return { tracked, seen, at: (seconds: number) => (t = seconds) };
+  }
+  const cells = (prefix: string, n: number, cost?: number) =>
+    Array.from({ length: n }, (_, i) => ({ hash: `${prefix}${i}`, ...(cost !== undefined ? { cost } : {}) }));
+  const report = (tracked: ProgressTracker, items: { hash: string }[], outcome: "computed" | "cached" | "failed" = "computed") => {
+    for (const { hash } of items) tracked.cellFinished({ hash, outcome });
+  };
+
+  it("counts each cell of a running batch as it finishes, and the ETA learns from them", () => {
+    const { tracked, seen, at } = tracker(1);
+    // One batch of four deep cells, 5 s each by the cost model; this machine takes 10 s a cell.
+    const batch = cells("d", 4, 5);
+    tracked.items(batch, [batch]);
+    tracked.batchStarted(batch);
+    for (const [i, cell] of batch.entries()) {
+      at(10 * (i + 1));
+      tracked.cellFinished({ hash: cell.hash, outcome: "computed" });
+      if (i === 0) {
+        // Learned from the first cell (not an estimate any more): three cells left at 2 s per unit.
+        const p = tracked.snapshot();
+        expect(p).toMatchObject({ cellsDone: 1, cellsFailed: 0, workDone: 0.25 });
+        expect(p.etaEstimated).toBeUndefined();
+        expect(p.etaSeconds).toBeCloseTo(30, 9);
+        // Four seconds into the second cell: the time since the last cell counts against the rest.
+        at(14);
+        expect(tracked.snapshot().etaSeconds).toBeCloseTo(26, 9);
+      }
+    }
+    tracked.finished(batch, true);
+    expect(seen.map((p) => p.cellsDone).filter((n, i, all) => n !== all[i - 1])).toEqual([0, 1, 2, 3, 4]);
+    expect(tracked.snapshot()).toMatchObject({ cellsDone: 4, cellsFailed: 0, workDone: 1, etaSeconds: 0 });
+  });
+
+  it("counts a retried batch's cells once: those an earlier attempt stored come back cached", () => {
+    const { tracked, seen, at } = tracker(1);
+    const batch = cells("c", 4, 1);
+    tracked.items(batch, [batch]);
+    // The first attempt stores two cells, then crashes (or times out); the retry finds them cached.
+    tracked.batchStarted(batch);
+    at(1);
+    report(tracked, batch.slice(0, 2));
+    at(5);
+    tracked.batchStarted(batch);
+    at(5.1);
+    report(tracked, batch.slice(0, 2), "cached");
+    expect(tracked.snapshot().cellsDone).toBe(2);
+    at(7);
+    report(tracked, batch.slice(2));
+    // A report that arrives after the batch's reply (another channel) changes nothing.
+    tracked.finished(batch, true);
+    report(tracked, batch.slice(3));
+    const counts = seen.map((p) => p.cellsDone);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(Math.max(...counts)).toBe(4);
+    expect(tracked.snapshot()).toMatchObject({ cellsDone: 4, cellsFailed: 0, workDone: 1 });
+  });
+
+  it("learns the speed from computed cells only: a cached one takes no time", () => {
+    const { tracked, at } = tracker(1);
+    const [a, b] = [cells("a", 4, 1), cells("b", 4, 1)];
+    tracked.items([...a, ...b], [a, b]);
+    tracked.batchStarted(a);
+    at(0.5);
+    report(tracked, a.slice(0, 2), "cached");
+    at(2.5);
+    report(tracked, a.slice(2, 3));
+    at(4.5);
+    report(tracked, a.slice(3, 4));
+    // 2 s a unit (counting the cached cells would say 1.125): the next batch's four units take 8 s.
+    tracked.finished(a, true);
+    expect(tracked.snapshot().etaSeconds).toBeCloseTo(8, 9);
+  });
+
+  it("counts a failed batch's stored cells as done and only the others as failed", () => {
+    const { tracked } = tracker(1);
+    const batch = cells("f", 4, 1);
+    tracked.items(batch, [batch]);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      tracked.batchStarted(batch);
+      // Every attempt stores (or finds) the first cell, then crashes on the second.
+      tracked.cellFinished({ hash: batch[0]!.hash, outcome: attempt === 0 ? "computed" : "cached" });
+    }
+    tracked.finished(batch, false);
+    expect(tracked.snapshot()).toMatchObject({ cellsDone: 4, cellsFailed: 3 });
+    expect(formatProgress({ ...tracked.snapshot(), phase: "done" })).toMatch(/^done: 4 of 4 cells finished \(3 in failed batches\)/);
+  });
+
+  it("ignores cells that are not the cells' map's, and still counts a Worker that reports none at its batch's end", () => {
+    const { tracked, at } = tracker(2);
+    const [a, b] = [cells("a", 3, 1), cells("b", 3, 1)];
+    tracked.items([...a, ...b], [a, b]);
+    tracked.cellFinished({ hash: "slice-0", outcome: "computed" });
+    expect(tracked.snapshot().cellsDone).toBe(0);
+    tracked.batchStarted(a);
+    at(6);
+    tracked.finished(a, true);
+    // The batch as a whole measured the speed: 6 s for 3 units.
+    expect(tracked.snapshot()).toMatchObject({ cellsDone: 3, etaSeconds: 6 });
+  });
+
+  it("marks the ETA a lower bound when a batch's cells left run past their expected time since its last cell", () => {
+    const { tracked, at } = tracker(1);
+    const batch = cells("s", 3, 1);
+    tracked.items(batch, [batch]);
+    tracked.batchStarted(batch);
+    at(1);
+    report(tracked, batch.slice(0, 1));
+    // Learned 1 s a unit; two cells left. At 3.5 s since the last cell, 1.75 s a unit: a lower bound.
+    at(3);
+    expect(tracked.snapshot().etaAtLeast).toBeUndefined();
+    at(4.5);
+    const late = tracked.snapshot();
+    expect(late.etaAtLeast).toBe(true);
+    expect(late.etaSeconds).toBeCloseTo(0, 9);
+    // Its last cell finished and the reply not yet in: nothing is overrunning.
+    report(tracked, batch.slice(1));
+    at(60);
+    expect(tracked.snapshot().etaAtLeast).toBeUndefined();
+  });
+});

@@ -1,6 +1,6 @@
 // Plan, worker and aggregate called directly on a filesystem store: cache and resume,
 // idempotence, failure reporting, corrupt and missing results.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -158,6 +158,40 @@ describe("worker", () => {
       error: expect.stringMatching(/on purpose/),
     });
     expect(await readResult(store, failing)).toEqual({ state: "missing" });
+  });
+
+  it("tells each cell as it finishes, after its result or its error is stored; a failing listener fails nothing", async () => {
+    const dir = join(root, "told");
+    const store = new FileStore(dir);
+    const { result } = await planned(store, "experiment: noop\nzip: [{ work.fail: [false, true, false], work.iterations: [1, 2, 3] }]");
+    const items = await manifest(store, result);
+    const event = { Items: items, BatchInput: { sweepId: result.sweepId } };
+    const told: { hash: string; outcome: string; stored: string }[] = [];
+    // What the store holds for the cell when it is told (a directory store: its files, read at once).
+    const onCellFinished = (cell: { hash: string; outcome: string }) =>
+      told.push({
+        ...cell,
+        stored: [keys.result(cell.hash), keys.error(cell.hash)].filter((key) => existsSync(join(dir, key))).join(" ") || "nothing",
+      });
+    const out = await runWorker(store, event, { onCellFinished });
+    expect(told).toEqual([
+      { hash: items[0]!.hash, outcome: "computed", stored: keys.result(items[0]!.hash) },
+      { hash: items[1]!.hash, outcome: "failed", stored: keys.error(items[1]!.hash) },
+      { hash: items[2]!.hash, outcome: "computed", stored: keys.result(items[2]!.hash) },
+    ]);
+    expect(out.computed).toEqual([items[0]!.hash, items[2]!.hash]);
+    // Again: the stored cells are told as cached; a listener that throws is only logged.
+    const warnings: string[] = [];
+    const again = await runWorker(store, event, {
+      onCellFinished: (cell) => {
+        told.push({ ...cell, stored: "-" });
+        throw new Error("listener broke");
+      },
+      log: { info() {}, warn: (message) => warnings.push(message) },
+    });
+    expect(told.slice(3).map((t) => t.outcome)).toEqual(["cached", "failed", "cached"]);
+    expect(again).toMatchObject({ computed: [], cached: [items[0]!.hash, items[2]!.hash] });
+    expect(warnings.filter((w) => w === "cell progress callback failed")).toHaveLength(3);
   });
 
   it("fails cells it cannot trust: a bad reference, a missing or altered definition, another kernel", async () => {
