@@ -4,8 +4,11 @@
 // code, so a person must look), every claim whose measured value moved by more than the
 // claim's tolerance, and every cell (matched by hash, else by parameters) whose status,
 // ranks or representability changed or whose metrics moved by more than the tolerance of
-// the claim that reads them. Determinism makes a rerun of the same spec bit-identical, so
-// anything listed is a real change.
+// the claim check that reads them. Determinism makes a rerun of the same spec bit-identical, so
+// anything listed is a real change; a learned rank claim 5 accepts either way (a closed-form
+// singular value within the resolution of its threshold) is not compared.
+import { tolerances as balanceTolerances } from "../claims/balance.js";
+import { tolerances as convergenceTolerances } from "../claims/convergence.js";
 import type { ClaimId, ClaimResult } from "../claims/result.js";
 import { claimStatusInfo } from "../claims/status.js";
 import type { Regression, Summary, SummaryRow } from "../results/summary.js";
@@ -13,12 +16,17 @@ import { canonicalJson } from "../spec/canonical.js";
 
 type Quantity = number | string | boolean | null | undefined;
 
-/** Which claim's tolerance bounds the movement of each per-cell metric (THEORY.md "Claims the pipeline checks"). */
-const metricClaims = {
-  objectiveGap: "3",
-  spectrumError: "3",
-  balanceRatio: "4",
-} as const satisfies Record<string, ClaimId>;
+/**
+ * How far each per-cell metric may move before it is listed: the tolerance of the claim's check
+ * that reads it (THEORY.md "Claims the pipeline checks"), not the claim's headline tolerance
+ * (claim 3's objective gap, 2e-3, is not the spectrum error's, 0.05). A balance ratio of 1 is
+ * perfect; claim 4 allows an excess of its tolerance minus 1, which bounds the move.
+ */
+const metricTolerances = {
+  objectiveGap: { claim: "3", tolerance: convergenceTolerances.objectiveGap },
+  spectrumError: { claim: "3", tolerance: convergenceTolerances.spectrumError },
+  balanceRatio: { claim: "4", tolerance: balanceTolerances.balanceRatio - 1 },
+} as const satisfies Record<string, { claim: ClaimId; tolerance: number }>;
 /** Integer or boolean fields: any change counts. */
 const exactFields = ["learnedRank", "closedFormRank", "representable", "status"] as const;
 
@@ -82,6 +90,9 @@ export function compareWithBaseline(summary: Summary, baselineSummary: Summary):
       });
   }
 
+  // Claim 5 accepts either learned rank where a closed-form singular value lies within the
+  // resolution of its threshold (the kernel's last bits decide): a change there is not listed.
+  const unresolved = new Set([...(currentClaims.get("5")?.unresolved ?? []), ...(baselineClaims.get("5")?.unresolved ?? [])]);
   const baselineByHash = new Map(baselineSummary.rows.map((r) => [r.hash, r]));
   const baselineByParameters = new Map(baselineSummary.rows.map((r) => [parametersKey(r), r]));
   for (const row of summary.rows) {
@@ -90,6 +101,7 @@ export function compareWithBaseline(summary: Summary, baselineSummary: Summary):
     for (const field of exactFields) {
       const a = before[field] ?? null;
       const b = row[field] ?? null;
+      if (field === "learnedRank" && (unresolved.has(row.hash) || unresolved.has(before.hash))) continue;
       const same = field === "status" ? outcome(before.status) === outcome(row.status) : a === b;
       if (!same)
         regressions.push({
@@ -109,9 +121,11 @@ export function compareWithBaseline(summary: Summary, baselineSummary: Summary):
           message: `cell ${row.hash.slice(0, 12)}: ${field} ${fmt(a)} → ${fmt(b)}`,
         });
     }
-    for (const [metric, claimId] of Object.entries(metricClaims) as [keyof typeof metricClaims, ClaimId][]) {
-      const claim = currentClaims.get(claimId) ?? baselineClaims.get(claimId);
-      const moved = movedBeyond(before[metric], row[metric], claim ? toleranceOf(claim) : undefined);
+    for (const [metric, { claim: claimId, tolerance }] of Object.entries(metricTolerances) as [
+      keyof typeof metricTolerances,
+      (typeof metricTolerances)[keyof typeof metricTolerances],
+    ][]) {
+      const moved = movedBeyond(before[metric], row[metric], tolerance);
       if (moved)
         regressions.push({
           kind: "cell-metric",
@@ -121,7 +135,7 @@ export function compareWithBaseline(summary: Summary, baselineSummary: Summary):
           baseline: plain(before[metric]),
           current: plain(row[metric]),
           tolerance: moved.tolerance,
-          message: `cell ${row.hash.slice(0, 12)}: ${metric} ${fmt(before[metric])} → ${fmt(row[metric])} (claim ${claimId} tolerance ${fmt(moved.tolerance)})`,
+          message: `cell ${row.hash.slice(0, 12)}: ${metric} ${fmt(before[metric])} → ${fmt(row[metric])}, moved by more than claim ${claimId} allows (${fmt(moved.tolerance)})`,
         });
     }
   }

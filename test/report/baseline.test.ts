@@ -63,12 +63,21 @@ describe("compareWithBaseline", () => {
     expect(compareWithBaseline(beyond, base)).toMatchObject([{ kind: "claim-measured", claim: "1", tolerance: 3 }]);
   });
 
-  it("checks cell metrics against the tolerance of the claim that reads them", () => {
+  it("checks each cell metric against the tolerance of the claim check that reads it", () => {
     const base = summary();
-    const rows = base.rows.map((r) => (r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 5e-5, balanceRatio: 1.05 } : r));
-    const regressions = compareWithBaseline(summary({ rows }), base);
-    // The gap moved 5e-5 < claim 3's 1e-4: not listed; the balance ratio moved 0.048 > claim 4's 0.01.
-    expect(regressions).toMatchObject([{ kind: "cell-metric", hash: "b", metric: "balanceRatio", tolerance: 0.01 }]);
+    // Claim 3: objective gap 2e-3, spectrum error 0.05; claim 4: ratios up to 1.25, a move of 0.25.
+    const within = base.rows.map((r) =>
+      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 1.9e-3, spectrumError: 2e-4 + 0.045, balanceRatio: 1.002 + 0.24 } : r,
+    );
+    expect(compareWithBaseline(summary({ rows: within }), base)).toEqual([]);
+    const beyond = base.rows.map((r) =>
+      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 2.1e-3, spectrumError: 2e-4 + 0.055, balanceRatio: 1.002 + 0.26 } : r,
+    );
+    expect(compareWithBaseline(summary({ rows: beyond }), base)).toMatchObject([
+      { kind: "cell-metric", hash: "b", metric: "objectiveGap", tolerance: 2e-3 },
+      { kind: "cell-metric", hash: "b", metric: "spectrumError", tolerance: 0.05 },
+      { kind: "cell-metric", hash: "b", metric: "balanceRatio", tolerance: 0.25 },
+    ]);
   });
 
   it("lists rank, representability and status changes exactly", () => {
@@ -90,6 +99,19 @@ describe("compareWithBaseline", () => {
       { hash: "a", metric: "status", direction: "worse", baseline: "computed", current: "failed" },
     ]);
     expect(compareWithBaseline(computed, failed)).toMatchObject([{ hash: "a", metric: "status", direction: "better" }]);
+  });
+
+  it("does not list a learned rank that claim 5 accepts either way (unresolved in either sweep)", () => {
+    const base = summary();
+    const rows = base.rows.map((r) => ({ ...r, learnedRank: 4 }));
+    const claim5 = { id: "5" as const, title: "Low rank", status: "pass" as const, measured: 0, tolerance: 0, cells: 2, justification: "" };
+    const withUnresolved = (list: string[]) => [...base.claims, { ...claim5, hashes: ["a", "b"], mismatched: [], unresolved: list }];
+    // Both cells' ranks changed; "a" is unresolved in the current sweep, "b" in neither.
+    const regressions = compareWithBaseline(summary({ rows, claims: withUnresolved(["a"]) }), summary({ claims: withUnresolved([]) }));
+    expect(regressions).toMatchObject([{ hash: "b", metric: "learnedRank", baseline: 3, current: 4 }]);
+    expect(regressions).toHaveLength(1);
+    // Unresolved in the baseline only: also not listed.
+    expect(compareWithBaseline(summary({ rows, claims: withUnresolved([]) }), summary({ claims: withUnresolved(["a", "b"]) }))).toEqual([]);
   });
 
   it("matches cells by parameters when their hashes differ (new kernel version)", () => {
