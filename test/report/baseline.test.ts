@@ -10,8 +10,20 @@ function summary(overrides: Partial<Summary> = {}): Summary {
     cells: { total: 2, computed: 2, cached: 0, failed: 0 },
     claims: [
       { id: "1", title: "Deterministic = stochastic", status: "pass", measured: 1.2, tolerance: 3, cells: 2, justification: "" },
-      { id: "3", title: "Convergence", status: "pass", measured: 1e-6, tolerance: 1e-4, cells: 2, justification: "" },
-      { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2, justification: "" },
+      { id: "3", title: "Convergence", status: "pass", measured: 1e-6, tolerance: 1e-4, cells: 2, justification: "", hashes: ["a", "b"] },
+      { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2, justification: "", hashes: ["a", "b"] },
+      {
+        id: "5",
+        title: "Low rank",
+        status: "pass",
+        measured: 0,
+        tolerance: 0,
+        cells: 2,
+        justification: "",
+        hashes: ["a", "b"],
+        mismatched: [],
+        unresolved: [],
+      },
     ],
     rows: [
       {
@@ -104,14 +116,45 @@ describe("compareWithBaseline", () => {
   it("does not list a learned rank that claim 5 accepts either way (unresolved in either sweep)", () => {
     const base = summary();
     const rows = base.rows.map((r) => ({ ...r, learnedRank: 4 }));
-    const claim5 = { id: "5" as const, title: "Low rank", status: "pass" as const, measured: 0, tolerance: 0, cells: 2, justification: "" };
-    const withUnresolved = (list: string[]) => [...base.claims, { ...claim5, hashes: ["a", "b"], mismatched: [], unresolved: list }];
+    const withUnresolved = (list: string[]) => base.claims.map((c) => (c.id === "5" ? { ...c, unresolved: list } : c));
     // Both cells' ranks changed; "a" is unresolved in the current sweep, "b" in neither.
     const regressions = compareWithBaseline(summary({ rows, claims: withUnresolved(["a"]) }), summary({ claims: withUnresolved([]) }));
     expect(regressions).toMatchObject([{ hash: "b", metric: "learnedRank", baseline: 3, current: 4 }]);
     expect(regressions).toHaveLength(1);
     // Unresolved in the baseline only: also not listed.
     expect(compareWithBaseline(summary({ rows, claims: withUnresolved([]) }), summary({ claims: withUnresolved(["a", "b"]) }))).toEqual([]);
+  });
+
+  it("compares a metric only on the cells of the claim that reads it, in either sweep", () => {
+    const base = summary();
+    // Cell "b" read by no claim 3-5 in either sweep (no closed form): its gap, spectrum, balance
+    // and learned rank may change without a listing; "a" is read by them in the baseline only.
+    const unread = (s: Summary, keep: string[]) =>
+      s.claims.map((c) => (c.hashes ? { ...c, hashes: c.hashes.filter((h) => keep.includes(h)) } : c));
+    const rows = base.rows.map((r) => ({ ...r, objectiveGap: 0.5, spectrumError: 0.5, balanceRatio: 2, learnedRank: 1 }));
+    const regressions = compareWithBaseline(summary({ rows, claims: unread(base, []) }), summary({ claims: unread(base, ["a"]) }));
+    expect(regressions.map((r) => [r.hash, r.metric])).toEqual([
+      ["a", "learnedRank"],
+      ["a", "objectiveGap"],
+      ["a", "spectrumError"],
+      ["a", "balanceRatio"],
+    ]);
+    // A deep cell's spectrum error is claim 6's (its tolerance), its gap no claim's.
+    const claim6 = {
+      id: "6" as const,
+      title: "Deep",
+      status: "pass" as const,
+      measured: 0.03,
+      tolerance: 0.05,
+      cells: 1,
+      justification: "",
+    };
+    const deep = (s: Summary) => [...unread(s, []), { ...claim6, hashes: ["b"] }];
+    const moved = base.rows.map((r) => (r.hash === "b" ? { ...r, objectiveGap: 0.5, spectrumError: 2e-4 + 0.06 } : r));
+    expect(compareWithBaseline(summary({ rows: moved, claims: deep(base) }), summary({ claims: deep(base) }))).toMatchObject([
+      { hash: "b", metric: "spectrumError", tolerance: 0.05 },
+    ]);
+    expect(compareWithBaseline(summary({ rows: moved, claims: deep(base) }), summary({ claims: deep(base) }))).toHaveLength(1);
   });
 
   it("matches cells by parameters when their hashes differ (new kernel version)", () => {
