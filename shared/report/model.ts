@@ -95,7 +95,7 @@ export interface ReportModel {
   rowsOmitted: number;
   /** Cells whose training stopped at the cap or diverged (summary rows' trainingStatus): the claims do not judge them. */
   notConverged: number;
-  /** Of those, the cells no claim comparing a trained optimum reads (claims 1 and 2 only, which hold at any weights): a spec may cap them on purpose. */
+  /** Of those, the cells that stopped at their cap and that only claims 1 and 2 read (they hold at any weights): a spec may cap them on purpose. */
   notConvergedAnyWeights: number;
   /** Cells whose status is not computed or cached (failed, diverged, missing, corrupt), with the reason. */
   failures: { hash: string; configuration: string; status: string; error: string }[];
@@ -208,7 +208,14 @@ export async function buildReportModel(
     return `${labelOf(hash)}${seed !== undefined ? ` · seed ${seed}` : ""}`;
   };
   const roles = cellRoles(summary.claims);
-  const readByTrainedOptimumClaim = new Set(summary.claims.filter((c) => presumesTrainedOptimum(c.id)).flatMap((c) => c.hashes ?? []));
+  // Cells that stopped at their cap and that only claims holding at any weights (1, 2) judge:
+  // neither a divergence nor a cell no claim reads is excused as a cap set on purpose. A claim's
+  // hashes are the cells it judges or would judge had they converged (not those it only reports).
+  const readBy = (trained: boolean) =>
+    new Set(summary.claims.filter((c) => presumesTrainedOptimum(c.id) === trained).flatMap((c) => c.hashes ?? []));
+  const [readByTrained, readByAnyWeights] = [readBy(true), readBy(false)];
+  const cappedAnyWeights = (row: SummaryRow) =>
+    row.trainingStatus === "max-epochs" && readByAnyWeights.has(row.hash) && !readByTrained.has(row.hash);
   const model: ReportModel = {
     sweepId: summary.sweepId,
     regenerate: options.regenerate ?? `npx dropsweep report ${summary.sweepId}`,
@@ -227,7 +234,7 @@ export async function buildReportModel(
     })),
     rowsOmitted: summary.rows.length - shownRows.length,
     notConverged: health.rows.filter(notConverged).length,
-    notConvergedAnyWeights: health.rows.filter((row) => notConverged(row) && !readByTrainedOptimumClaim.has(row.hash)).length,
+    notConvergedAnyWeights: health.rows.filter(cappedAnyWeights).length,
     failures,
     failuresOmitted: incomplete.length - failures.length,
     missingResults: health.missingResults,

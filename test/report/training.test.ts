@@ -107,5 +107,13 @@ describe("a report with cells that did not converge", async () => {
     expect(/id="verdict">([^<]*)</.exec(third.text(keys.report(fixtureSweepId, "report.html"))!)![1]).toContain(
       "training did not converge in 1 cell (judged only by claims 1-2, which hold at any weights)",
     );
+    expect(base.claims.find((c) => c.id === "1")!.hashes).toContain([...capped][1]);
+    // The same cell diverged: a divergence is never excused as a cap set on purpose.
+    const diverged = base.rows.map((row) => (row.hash === [...capped][1] ? { ...row, trainingStatus: "diverged" as const } : row));
+    const fourth = new MemoryStore();
+    await writeReport(fourth, fixtureSweepId, { ...base, rows: diverged }, stream(baseResults));
+    const line = /id="verdict">([^<]*)</.exec(fourth.text(keys.report(fixtureSweepId, "report.html"))!)![1]!;
+    expect(line).toContain("training did not converge in 1 cell");
+    expect(line).not.toContain("judged only by claims 1-2");
   });
 });
