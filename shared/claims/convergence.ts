@@ -9,7 +9,7 @@ import { counted } from "../text.js";
 import type { Claim } from "./claim.js";
 import { finite, representable, setAsideByBound, type CellEvidence } from "./evidence.js";
 import { converged, judgeConverged } from "./training.js";
-import { check, range, roleCount, thisSweep, verdict, worstFirst } from "./verdict.js";
+import { check, range, roleCount, short, thisSweep, verdict, worstFirst } from "./verdict.js";
 
 export const tolerances = {
   /** Relative objective gap to the closed-form minimum. */
@@ -52,6 +52,12 @@ export const convergence: Claim = {
       representable(evidence),
       (e) => e.status === "ok" && finite(e.metrics.objectiveGap),
       "no linear cell strictly above the representability bound with an objective gap",
+      // How close the defaults got: a gap already within the tolerance says raising the cap is
+      // likely to settle it, a large one that training was far from the optimum.
+      (stopped) => {
+        const gaps = stopped.map((e) => e.metrics.objectiveGap).filter(finite);
+        return gaps.length ? [`gap ${range(gaps)} where they stopped (the tolerance is ${short(tolerances.objectiveGap)})`] : [];
+      },
     );
     if ("result" in split) return split.result;
     const { cells, notConverged, stopped, unjudged } = split;

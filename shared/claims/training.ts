@@ -95,20 +95,21 @@ function byTraining<T extends CellEvidence>(cells: readonly T[]): { judged: T[];
 /**
  * Where every claim comparing a trained optimum starts: of the cells bearing on it, the converged
  * ones with the measurement it needs (`usable`) are judged; the rest are counted, with what
- * stopped them (`stopped`, notes) and their hashes (`unjudged`). When nothing can be judged, the
- * claim's result instead: skipped (`skipReason`) when no cell bears on it, inconclusive when none
- * converged.
+ * stopped them (`stopped`, notes, with what `describe` says of them: how far they got) and their
+ * hashes (`unjudged`). When nothing can be judged, the claim's result instead: skipped
+ * (`skipReason`) when no cell bears on it, inconclusive when none converged.
  */
 export function judgeConverged<T extends CellEvidence>(
   claim: Head,
   bearing: readonly T[],
   usable: (e: T) => boolean,
   skipReason: string,
+  describe: (notConverged: T[]) => string[] = () => [],
 ): { result: ClaimResult } | { cells: T[]; notConverged: T[]; stopped: string[]; unjudged: string[] } {
   const { judged, notConverged } = byTraining(bearing);
   const cells = judged.filter(usable);
   if (!cells.length && !notConverged.length) return { result: skipped(claim, skipReason) };
-  const stopped = notConvergedNotes(notConverged);
+  const stopped = [...notConvergedNotes(notConverged), ...(notConverged.length ? describe(notConverged) : [])];
   const unjudged = notConverged.map((e) => e.hash);
   if (!cells.length) return { result: inconclusive(claim, notConverged.length, stopped, unjudged) };
   return { cells, notConverged, stopped, unjudged };

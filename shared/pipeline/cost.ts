@@ -5,7 +5,7 @@
 //
 // The unit is seconds on one core of the machine the coefficients were fitted on (timings.json
 // of runs of sweeps/paper.yaml, 2026-12-03, Xeon Sapphire Rapids: deep cells 3.3-7.8 s at
-// KERNEL_VERSION 5; linear cells under the stopping rule at KERNEL_VERSION 6, 5-240 ms, their
+// KERNEL_VERSION 5; linear cells under the stopping rule at KERNEL_VERSION 6 (the same at 7), 5-240 ms, their
 // coefficient set from the same run's deep-to-linear ratio): only the ratios between cells
 // matter to the order, and a run learns the machine's actual speed from the cells it finishes.
 import type { Cell } from "../spec/cell.js";

@@ -10,8 +10,20 @@ function summary(overrides: Partial<Summary> = {}): Summary {
     cells: { total: 2, computed: 2, cached: 0, failed: 0 },
     claims: [
       { id: "1", title: "Deterministic = stochastic", status: "pass", measured: 1.2, tolerance: 3, cells: 2, justification: "" },
-      { id: "3", title: "Convergence", status: "pass", measured: 1e-6, tolerance: 1e-4, cells: 2, justification: "" },
-      { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2, justification: "" },
+      { id: "3", title: "Convergence", status: "pass", measured: 1e-6, tolerance: 1e-4, cells: 2, justification: "", hashes: ["a", "b"] },
+      { id: "4", title: "Balance", status: "pass", measured: 1.001, tolerance: 0.01, cells: 2, justification: "", hashes: ["a", "b"] },
+      {
+        id: "5",
+        title: "Low rank",
+        status: "pass",
+        measured: 0,
+        tolerance: 0,
+        cells: 2,
+        justification: "",
+        hashes: ["a", "b"],
+        mismatched: [],
+        unresolved: [],
+      },
     ],
     rows: [
       {
@@ -63,12 +75,21 @@ describe("compareWithBaseline", () => {
     expect(compareWithBaseline(beyond, base)).toMatchObject([{ kind: "claim-measured", claim: "1", tolerance: 3 }]);
   });
 
-  it("checks cell metrics against the tolerance of the claim that reads them", () => {
+  it("checks each cell metric against the tolerance of the claim check that reads it", () => {
     const base = summary();
-    const rows = base.rows.map((r) => (r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 5e-5, balanceRatio: 1.05 } : r));
-    const regressions = compareWithBaseline(summary({ rows }), base);
-    // The gap moved 5e-5 < claim 3's 1e-4: not listed; the balance ratio moved 0.048 > claim 4's 0.01.
-    expect(regressions).toMatchObject([{ kind: "cell-metric", hash: "b", metric: "balanceRatio", tolerance: 0.01 }]);
+    // Claim 3: objective gap 2e-3, spectrum error 0.05; claim 4: ratios up to 1.25, a move of 0.25.
+    const within = base.rows.map((r) =>
+      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 1.9e-3, spectrumError: 2e-4 + 0.045, balanceRatio: 1.002 + 0.24 } : r,
+    );
+    expect(compareWithBaseline(summary({ rows: within }), base)).toEqual([]);
+    const beyond = base.rows.map((r) =>
+      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 2.1e-3, spectrumError: 2e-4 + 0.055, balanceRatio: 1.002 + 0.26 } : r,
+    );
+    expect(compareWithBaseline(summary({ rows: beyond }), base)).toMatchObject([
+      { kind: "cell-metric", hash: "b", metric: "objectiveGap", tolerance: 2e-3 },
+      { kind: "cell-metric", hash: "b", metric: "spectrumError", tolerance: 0.05 },
+      { kind: "cell-metric", hash: "b", metric: "balanceRatio", tolerance: 0.25 },
+    ]);
   });
 
   it("lists rank, representability and status changes exactly", () => {
@@ -90,6 +111,50 @@ describe("compareWithBaseline", () => {
       { hash: "a", metric: "status", direction: "worse", baseline: "computed", current: "failed" },
     ]);
     expect(compareWithBaseline(computed, failed)).toMatchObject([{ hash: "a", metric: "status", direction: "better" }]);
+  });
+
+  it("does not list a learned rank that claim 5 accepts either way (unresolved in either sweep)", () => {
+    const base = summary();
+    const rows = base.rows.map((r) => ({ ...r, learnedRank: 4 }));
+    const withUnresolved = (list: string[]) => base.claims.map((c) => (c.id === "5" ? { ...c, unresolved: list } : c));
+    // Both cells' ranks changed; "a" is unresolved in the current sweep, "b" in neither.
+    const regressions = compareWithBaseline(summary({ rows, claims: withUnresolved(["a"]) }), summary({ claims: withUnresolved([]) }));
+    expect(regressions).toMatchObject([{ hash: "b", metric: "learnedRank", baseline: 3, current: 4 }]);
+    expect(regressions).toHaveLength(1);
+    // Unresolved in the baseline only: also not listed.
+    expect(compareWithBaseline(summary({ rows, claims: withUnresolved([]) }), summary({ claims: withUnresolved(["a", "b"]) }))).toEqual([]);
+  });
+
+  it("compares a metric only on the cells of the claim that reads it, in either sweep", () => {
+    const base = summary();
+    // Cell "b" read by no claim 3-5 in either sweep (no closed form): its gap, spectrum, balance
+    // and learned rank may change without a listing; "a" is read by them in the baseline only.
+    const unread = (s: Summary, keep: string[]) =>
+      s.claims.map((c) => (c.hashes ? { ...c, hashes: c.hashes.filter((h) => keep.includes(h)) } : c));
+    const rows = base.rows.map((r) => ({ ...r, objectiveGap: 0.5, spectrumError: 0.5, balanceRatio: 2, learnedRank: 1 }));
+    const regressions = compareWithBaseline(summary({ rows, claims: unread(base, []) }), summary({ claims: unread(base, ["a"]) }));
+    expect(regressions.map((r) => [r.hash, r.metric])).toEqual([
+      ["a", "learnedRank"],
+      ["a", "objectiveGap"],
+      ["a", "spectrumError"],
+      ["a", "balanceRatio"],
+    ]);
+    // A deep cell's spectrum error is claim 6's (its tolerance), its gap no claim's.
+    const claim6 = {
+      id: "6" as const,
+      title: "Deep",
+      status: "pass" as const,
+      measured: 0.03,
+      tolerance: 0.05,
+      cells: 1,
+      justification: "",
+    };
+    const deep = (s: Summary) => [...unread(s, []), { ...claim6, hashes: ["b"] }];
+    const moved = base.rows.map((r) => (r.hash === "b" ? { ...r, objectiveGap: 0.5, spectrumError: 2e-4 + 0.06 } : r));
+    expect(compareWithBaseline(summary({ rows: moved, claims: deep(base) }), summary({ claims: deep(base) }))).toMatchObject([
+      { hash: "b", metric: "spectrumError", tolerance: 0.05 },
+    ]);
+    expect(compareWithBaseline(summary({ rows: moved, claims: deep(base) }), summary({ claims: deep(base) }))).toHaveLength(1);
   });
 
   it("matches cells by parameters when their hashes differ (new kernel version)", () => {
