@@ -51,11 +51,16 @@ export interface LocalContext {
   dropsweepCellFinished?: (cell: FinishedCell) => void;
 }
 
-/** runWorker's options in a Worker handler: the log, the request id, and the local runner's per-cell progress. */
+/**
+ * runWorker's options in a Worker handler: the log, the request id, the invocation's time left
+ * (so it stops between cells before its timeout) and the local runner's per-cell progress.
+ */
 export function workerOptions(context: (Context & LocalContext) | undefined): WorkerOptions {
+  const remaining = context?.getRemainingTimeInMillis;
   return {
     log: pipelineLog,
     ...(context ? { workerId: context.awsRequestId } : {}),
+    ...(typeof remaining === "function" ? { remainingMs: () => remaining.call(context) } : {}),
     ...(context?.dropsweepCellFinished ? { onCellFinished: context.dropsweepCellFinished } : {}),
   };
 }

@@ -20,6 +20,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { batchIncompleteError } from "../shared/pipeline/budget.js";
 import { keys } from "../shared/store/layout.js";
 import { regressionError } from "./names.js";
 import { storeAccess, type StoreAccess } from "./storeAccess.js";
@@ -46,7 +47,7 @@ export { regressionError };
 /** Worker (and Reduce) errors that a retry cannot fix (a bug upstream); every other error of theirs is retried. */
 const workerPermanentErrors = ["MalformedEvent"];
 
-/** The Worker's (and Reduce's) retry of everything else (crash, States.Timeout, Dropsweep.StoreUnavailable...). */
+/** The Worker's (and Reduce's) retry of everything else (crash, States.Timeout, Dropsweep.StoreUnavailable...): last. */
 const workerRetry = {
   interval: Duration.seconds(1),
   backoffRate: 2,
@@ -54,6 +55,18 @@ const workerRetry = {
   maxDelay: Duration.seconds(30),
   jitterStrategy: sfn.JitterType.FULL,
 } as const;
+
+/**
+ * The Worker's retry of a batch it stopped between cells to stay within its time limit
+ * (shared/pipeline/budget.ts): not a fault, so at once and without backoff, and as often as the
+ * batch has cells, since each such attempt stores at least one (the first cell an invocation
+ * computes is always started), so a batch of n cells needs at most n - 1 of them. Its own
+ * entry, first: Step Functions uses the first retrier whose ErrorEquals matches, and each
+ * retrier counts its attempts apart, so these never use up the attempts of workerRetry.
+ */
+function batchIncompleteRetry(maxItemsPerBatch: number): sfn.RetryProps {
+  return { errors: [batchIncompleteError], interval: Duration.seconds(1), backoffRate: 1, maxAttempts: maxItemsPerBatch };
+}
 
 /** Lambda errors worth retrying: the service's own faults and throttling, never handler bugs. */
 export const lambdaTransientErrors = [
@@ -104,20 +117,22 @@ function invoke(
   fn: lambda.IFunction,
   timeoutSeconds: number,
   props: Partial<tasks.LambdaInvokeProps> = {},
+  /** Retriers ahead of the Lambda service errors' (the order is the order of matching). */
+  firstRetries: sfn.RetryProps[] = [],
 ): tasks.LambdaInvoke {
-  return retryTransientLambdaErrors(
-    new tasks.LambdaInvoke(scope, id, {
-      lambdaFunction: fn,
-      // The handler's return value is the state's result as is (no {Payload, StatusCode}
-      // envelope), on AWS and in the local runner alike.
-      payloadResponseOnly: true,
-      // Replaced by retryTransientLambdaErrors (adds throttling and jitter).
-      retryOnServiceExceptions: false,
-      // AWS has no default Task timeout, the local engine 60 s: always explicit.
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutSeconds)),
-      ...props,
-    }),
-  );
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: fn,
+    // The handler's return value is the state's result as is (no {Payload, StatusCode}
+    // envelope), on AWS and in the local runner alike.
+    payloadResponseOnly: true,
+    // Replaced by retryTransientLambdaErrors (adds throttling and jitter).
+    retryOnServiceExceptions: false,
+    // AWS has no default Task timeout, the local engine 60 s: always explicit.
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(timeoutSeconds)),
+    ...props,
+  });
+  for (const retry of firstRetries) task.addRetry(retry);
+  return retryTransientLambdaErrors(task);
 }
 
 export class SweepStateMachine extends Construct {
@@ -139,7 +154,9 @@ export class SweepStateMachine extends Construct {
 
     // No `payload`: with payloadResponseOnly the whole state input is the Lambda event.
     const plan = invoke(this, stateNames.plan, props.plan, settings.stepTimeoutSeconds, { resultPath: "$" });
-    const worker = invoke(this, stateNames.worker, props.worker, settings.workerTimeoutSeconds);
+    const worker = invoke(this, stateNames.worker, props.worker, settings.workerTimeoutSeconds, {}, [
+      batchIncompleteRetry(settings.maxItemsPerBatch),
+    ]);
     // The Worker is idempotent (results written ifAbsent with the same bytes, docs/GUARANTEES.md),
     // so a batch cut short by a crash, a timeout or a store outage is simply run again; only a
     // malformed event would fail the same way every time.

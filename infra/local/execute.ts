@@ -85,7 +85,16 @@ export interface ExecutionOutcome {
   elapsedSeconds: number;
   /** Per template function Task (Plan, Worker, Aggregate...), not the lowering's helpers. */
   payloadSizes: PayloadSizes;
+  /**
+   * The errors Task attempts failed with, retried or not, by state and error name (e.g.
+   * Worker: {"Dropsweep.BatchIncomplete": 3}): what the execution history's TaskFailed events
+   * would show.
+   */
+  attemptErrors: AttemptErrors;
 }
+
+/** State name -> error name -> failed attempts. */
+export type AttemptErrors = Map<string, Map<string, number>>;
 
 function* taskStates(definition: AslDefinition): Generator<[string, AslState]> {
   for (const [name, state] of Object.entries(definition.States)) {
@@ -253,9 +262,16 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
     const abort = () => execution.abort();
     if (options.signal?.aborted) abort();
     else options.signal?.addEventListener("abort", abort, { once: true });
-    // Unconsumed event logs pile up for the whole run: drain them.
-    void (async () => {
-      for await (const _event of execution.eventLogs);
+    // Unconsumed event logs pile up for the whole run: drain them, counting failed Task attempts.
+    // The log ends when the execution does (succeeded, failed or aborted).
+    const attemptErrors: AttemptErrors = new Map();
+    const drained = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type !== "StateFailed" || event.state.type !== "Task") continue;
+        const errors = attemptErrors.get(event.state.name) ?? new Map<string, number>();
+        errors.set(event.Error, (errors.get(event.Error) ?? 0) + 1);
+        attemptErrors.set(event.state.name, errors);
+      }
     })().catch(() => undefined);
 
     let outcome: Pick<ExecutionOutcome, "status" | "output" | "error">;
@@ -270,8 +286,17 @@ export async function executeLocally(options: ExecuteOptions): Promise<Execution
     } finally {
       options.signal?.removeEventListener("abort", abort);
     }
+    await drained;
     tracker.setPhase("done");
-    return { ...outcome, taskResults, notices, lowering, payloadSizes, elapsedSeconds: (performance.now() - started) / 1000 };
+    return {
+      ...outcome,
+      taskResults,
+      notices,
+      lowering,
+      payloadSizes,
+      attemptErrors,
+      elapsedSeconds: (performance.now() - started) / 1000,
+    };
   } finally {
     if (!options.pool) await pool.close();
   }

@@ -22,8 +22,11 @@ export interface HandlerCall {
   fault?: InjectedFault;
 }
 
-/** What the thread receives: the call, and the id its cell reports carry when they are wanted. */
-type ThreadCall = HandlerCall & { reportCells?: number };
+/**
+ * What the thread receives: the call, the id its cell reports carry when they are wanted, and
+ * the deadline (Date.now() milliseconds) its context.getRemainingTimeInMillis counts down to.
+ */
+type ThreadCall = HandlerCall & { reportCells?: number; deadline: number };
 
 /** A Worker's report of a finished cell, posted by the thread (handlerWorker.mjs) as it happens. */
 interface CellMessage {
@@ -111,11 +114,15 @@ export class HandlerPool {
 
   /** Run `handler(event)` of `module` in a worker thread; a handler error rejects as HandlerError. */
   async invoke(call: HandlerCall, options: InvokeOptions = {}): Promise<unknown> {
-    if (!options.onCellFinished) return this.run(call, options);
+    // The handler's remaining time runs out when the timeout's timer (run) fires, not later:
+    // counted from here, not from when the thread got the call (starting a thread and importing
+    // the handler take a second or more on a loaded machine).
+    const deadline = Date.now() + call.timeoutMs;
+    if (!options.onCellFinished) return this.run({ ...call, deadline }, options);
     const id = ++this.calls;
     this.cellListeners.set(id, options.onCellFinished);
     try {
-      return await this.run({ ...call, reportCells: id }, options);
+      return await this.run({ ...call, deadline, reportCells: id }, options);
     } finally {
       // A report travels on another channel than the result and may arrive just after it: the
       // listener stays until the messages pending now are delivered.

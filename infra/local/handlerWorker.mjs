@@ -32,11 +32,13 @@ function load(module) {
 let invocation = 0;
 
 /**
- * @param {{ module: string, event: unknown, functionName: string, timeoutMs: number, fault?: object, reportCells?: number }} call
+ * @param {{ module: string, event: unknown, functionName: string, timeoutMs: number, deadline?: number, fault?: object, reportCells?: number }} call
  * @returns {Promise<({ ok: true, value: unknown } | { ok: false, name: string, message: string, stack?: string }) & { fault?: object }>}
  */
-export default async function call({ module, event, functionName, timeoutMs, fault, reportCells }) {
-  const started = Date.now();
+export default async function call({ module, event, functionName, timeoutMs, deadline, fault, reportCells }) {
+  // The pool's deadline (Date.now() milliseconds, the same clock in every thread): when its
+  // timeout terminates this thread.
+  const ends = deadline ?? Date.now() + timeoutMs;
   // The subset of the Lambda context object handlers and Powertools read.
   const context = {
     functionName,
@@ -47,7 +49,7 @@ export default async function call({ module, event, functionName, timeoutMs, fau
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "local",
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    getRemainingTimeInMillis: () => Math.max(0, ends - Date.now()),
     // Local only: the fault this invocation is to suffer (infra/local/faults.ts); the handler
     // records what it injected in it, and it goes back to the main thread.
     ...(fault ? { dropsweepFault: fault } : {}),

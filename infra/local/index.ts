@@ -22,14 +22,22 @@ import { projectRoot } from "../stack.js";
 import type { SweepMapSettings } from "../sweepSettings.js";
 import { stateNames } from "../sweepStateMachine.js";
 import { synthStack } from "../synth.js";
-import { executeLocally, type Notice, type PayloadSizes, type TaskHandler } from "./execute.js";
+import { executeLocally, type AttemptErrors, type Notice, type PayloadSizes, type TaskHandler } from "./execute.js";
 import { FaultPlan, type FaultCounts, type FaultSettings } from "./faults.js";
 import { HandlerPool } from "./handlerPool.js";
 import { StatesError } from "./mapRun.js";
 import { ProgressTracker, type LocalProgress, type ProgressListener } from "./progress.js";
 import { renderStateMachine, type RenderedStateMachine } from "./render.js";
 
-export { executeLocally, type ExecuteOptions, type ExecutionOutcome, type Notice, type PayloadSizes, type TaskHandler } from "./execute.js";
+export {
+  executeLocally,
+  type AttemptErrors,
+  type ExecuteOptions,
+  type ExecutionOutcome,
+  type Notice,
+  type PayloadSizes,
+  type TaskHandler,
+} from "./execute.js";
 export {
   FaultPlan,
   faultyStore,
@@ -111,6 +119,11 @@ export interface RunLocalResult {
   payloadSizes: PayloadSizes;
   /** What was injected, when `faults` was given. */
   faults?: FaultCounts;
+  /**
+   * Errors of Task attempts, retried or not, by state and error name: e.g. the Worker's
+   * Dropsweep.BatchIncomplete (a batch continued in a new invocation) or States.Timeout.
+   */
+  attemptErrors: AttemptErrors;
 }
 
 const machines = new Map<string, { machine: RenderedStateMachine; logicalIds: Record<SweepRole, string> }>();
@@ -207,6 +220,7 @@ export async function runLocal(options: RunLocalOptions): Promise<RunLocalResult
       progress: last ?? new ProgressTracker(undefined).snapshot(),
       elapsedSeconds: outcome.elapsedSeconds,
       payloadSizes: outcome.payloadSizes,
+      attemptErrors: outcome.attemptErrors,
       ...(faultPlan ? { faults: faultPlan.counts } : {}),
     };
   } finally {

@@ -6,6 +6,9 @@
 // at any point: results are written with `ifAbsent` and the same bytes (results/result.ts), so
 // a batch cut short by a crash or a timeout, or run twice at once, never leaves two different
 // results, and a partial one is never visible (atomic writes, checked on read).
+// Given the invocation's time left (`remainingMs`), the Worker stops between cells before one
+// would run past it and throws BatchIncompleteError, for the state machine to run the batch
+// again (shared/pipeline/budget.ts).
 import { performance } from "node:perf_hooks";
 import { experimentFor } from "../experiments/registry.js";
 import { kernelVersion as engineKernelVersion } from "../numerics/engine.js";
@@ -21,9 +24,11 @@ import {
 } from "../results/result.js";
 import { verifyCellDocument } from "../spec/hash.js";
 import type { Store } from "../store/store.js";
+import { BatchIncompleteError, TimeBudget, type BudgetDecision } from "./budget.js";
 import { manifestItemSchema, type DefinitionLocation, type WorkerBatch, type WorkerResult } from "./contract.js";
 import { keys } from "../store/layout.js";
-import { silentLog } from "./log.js";
+import { expectedSeconds } from "./cost.js";
+import { silentLog, type PipelineLog } from "./log.js";
 import type { PipelineOptions } from "./plan.js";
 
 /** A cell of the batch the Worker is done with: its result stored (computed, or already there: cached) or its error. */
@@ -41,6 +46,12 @@ export interface WorkerOptions extends PipelineOptions {
    * error it throws is logged, never fails the cell.
    */
   onCellFinished?: (cell: FinishedCell) => void;
+  /**
+   * Milliseconds left before the invocation is stopped (Lambda's context.getRemainingTimeInMillis;
+   * the local runner's emulates it). With it, a cell that would not finish in time is not started
+   * and the batch ends with BatchIncompleteError; without it, every cell is computed.
+   */
+  remainingMs?: () => number;
 }
 
 export async function runWorker(store: Store, event: WorkerBatch, options: WorkerOptions = {}): Promise<WorkerResult> {
@@ -55,7 +66,10 @@ export async function runWorker(store: Store, event: WorkerBatch, options: Worke
       log.warn("cell progress callback failed", { hash, error: String(error) });
     }
   };
-  for (const entry of items) {
+  const remainingMs = options.remainingMs;
+  const budget = remainingMs ? new TimeBudget(remainingMs() / 1000) : undefined;
+  const mayStart = remainingMs && budget ? (expected: number) => budget.decide(expected, remainingMs() / 1000) : undefined;
+  for (const [index, entry] of items.entries()) {
     const parsed = manifestItemSchema.safeParse(entry);
     if (!parsed.success) {
       result.failed.push({
@@ -66,15 +80,18 @@ export async function runWorker(store: Store, event: WorkerBatch, options: Worke
       continue;
     }
     const { hash, definition } = parsed.data;
-    const outcome = await computeCell(store, hash, definition, kernelVersion, options.workerId);
+    const outcome = await computeCell(store, hash, definition, kernelVersion, options.workerId, mayStart);
     if (outcome === "cached") result.cached.push(hash);
-    else if (outcome === "computed") result.computed.push(hash);
-    else {
+    else if ("stopped" in outcome) throw stopped(result, items.length - index, outcome.stopped, event.BatchInput?.sweepId, log);
+    else if ("computed" in outcome) {
+      result.computed.push(hash);
+      budget?.computed(outcome.computed.seconds, outcome.computed.expected);
+    } else {
       result.failed.push({ hash, error: outcome.error });
       log.warn("cell failed", { hash, error: outcome.error, sweepId: event.BatchInput?.sweepId });
       await writeCellError(store, { hash, error: outcome.error, at: new Date().toISOString() });
     }
-    finished(hash, typeof outcome === "string" ? outcome : "failed");
+    finished(hash, outcome === "cached" ? "cached" : "computed" in outcome ? "computed" : "failed");
   }
   log.info("batch done", {
     sweepId: event.BatchInput?.sweepId,
@@ -85,7 +102,37 @@ export async function runWorker(store: Store, event: WorkerBatch, options: Worke
   return result;
 }
 
-type CellOutcome = "computed" | "cached" | { error: string };
+/** The batch stops before a cell: what it did, as the error the state machine retries on (budget.ts). */
+function stopped(
+  result: WorkerResult,
+  remaining: number,
+  decision: BudgetDecision,
+  sweepId: string | undefined,
+  log: PipelineLog,
+): BatchIncompleteError {
+  const finished = result.computed.length + result.cached.length + result.failed.length;
+  const details = {
+    sweepId,
+    computed: result.computed.length,
+    cached: result.cached.length,
+    failed: result.failed.length,
+    remaining,
+    nextCellSeconds: decision.estimateSeconds,
+    remainingSeconds: decision.remainingSeconds,
+  };
+  // Info, not a warning: this is how a batch longer than one invocation continues.
+  log.info("batch continues in a new invocation: the next cell would not finish in this one's time", details);
+  const seconds = (s: number | undefined) => (s === undefined ? "?" : s.toFixed(1));
+  return new BatchIncompleteError(
+    `stopped between cells to stay within the Worker's time limit: ${finished} of ${finished + remaining} cells of this batch ` +
+      `are stored (${result.computed.length} computed, ${result.cached.length} cached, ${result.failed.length} failed), ` +
+      `${remaining} remain; the next needs ~${seconds(decision.estimateSeconds)} s and ${seconds(decision.remainingSeconds)} s are left. ` +
+      "The state machine runs the batch again, which skips the stored cells.",
+    result,
+  );
+}
+
+type CellOutcome = "cached" | { computed: { seconds: number; expected: number } } | { stopped: BudgetDecision } | { error: string };
 
 async function computeCell(
   store: Store,
@@ -93,7 +140,11 @@ async function computeCell(
   at: DefinitionLocation,
   kernelVersion: number,
   workerId: string | undefined,
+  mayStart: ((expectedSeconds: number) => BudgetDecision) | undefined,
 ): Promise<CellOutcome> {
+  // The cell's whole time (its cached check, definition read and writes too): what its expected
+  // seconds estimate (cost.ts counts the store calls in its overhead).
+  const begun = performance.now();
   if ((await checkStoredResult(store, hash)) === "valid") return "cached";
 
   const bundle = keys.definitions(at.bundle);
@@ -108,6 +159,10 @@ async function computeCell(
     return {
       error: `cell was planned for kernel version ${document.kernelVersion}, this worker runs ${kernelVersion}; plan the sweep again`,
     };
+
+  const expected = expectedSeconds(document.cell);
+  const decision = mayStart?.(expected);
+  if (decision && !decision.start) return { stopped: decision };
 
   const startedAt = new Date().toISOString();
   const start = performance.now();
@@ -143,5 +198,5 @@ async function computeCell(
     if (error instanceof ResultConflictError) return { error: error.message };
     throw error;
   }
-  return "computed";
+  return { computed: { seconds: (performance.now() - begun) / 1000, expected } };
 }

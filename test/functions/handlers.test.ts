@@ -110,6 +110,35 @@ describe.each([
   });
 });
 
+describe("the Worker handler's time limit", () => {
+  it("reads Lambda's remaining time: with none left it stores one cell per invocation and throws Dropsweep.BatchIncomplete for the rest", async () => {
+    const url = pathToFileURL(join(root, "deadline")).href;
+    vi.stubEnv("DROPSWEEP_STORE", url);
+    try {
+      const store = openStore(url);
+      const { event } = await submitSpec(store, "name: deadline\nexperiment: noop\nseeds: [0, 1]\ngrid:\n  work.iterations: [5]\n");
+      const planned = await planHandler(event, context);
+      const items = new TextDecoder()
+        .decode(await store.get(keys.manifest(planned.sweepId)))
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ManifestItem);
+      const batch = { Items: items, BatchInput: { sweepId: planned.sweepId } };
+      const outOfTime = { ...context, getRemainingTimeInMillis: () => 0 } as Context;
+      // The errorType Step Functions matches is the error's name.
+      await expect(workerHandler(batch, outOfTime)).rejects.toMatchObject({
+        name: "Dropsweep.BatchIncomplete",
+        message: expect.stringMatching(/1 of 2 cells of this batch are stored.*1 remain/),
+      });
+      expect(await store.exists(keys.result(items[0]!.hash))).toBe(true);
+      expect(await store.exists(keys.result(items[1]!.hash))).toBe(false);
+      expect(await workerHandler(batch, outOfTime)).toEqual({ computed: [items[1]!.hash], cached: [items[0]!.hash], failed: [] });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
 describe("handler input checks", () => {
   it("rejects malformed events without touching the store", async () => {
     vi.stubEnv("DROPSWEEP_STORE", pathToFileURL(join(root, "untouched")).href);

@@ -1,7 +1,7 @@
 // End to end: a tiny noop sweep through the real handlers (functions/*.ts), the synthesized
 // state machine and a directory store, then again (everything cached), then with a batch that
 // fails (tolerated or not).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -142,4 +142,54 @@ describe("runLocal on a noop sweep", () => {
     expect(cells.some((p) => p.cellsDone > 0 && p.cellsDone < 5 && p.etaSeconds !== undefined && !p.etaEstimated)).toBe(true);
     expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 5, cellsPending: 5, cellsFailed: 0 });
   });
+});
+
+describe("a batch longer than the Worker's time limit", () => {
+  it("continues in new invocations (Dropsweep.BatchIncomplete), never times out, and ends with the bytes of a run in one go", async () => {
+    // 20 noop cells of 2.5e8 iterations in one batch: ~0.4 s each here (0.25 s at 1 ns an
+    // iteration, faster than any machine measured), at least 5 s in all, while a Worker of
+    // --worker-timeout 5 keeps 0.5 s back for its writes: the batch cannot finish in one
+    // invocation. A cell would have to run twice its measured speed to reach the timeout.
+    const spec = [
+      "name: budget-e2e",
+      "experiment: noop",
+      `seeds: [${[...Array(20).keys()].join(", ")}]`,
+      "grid:",
+      "  work.iterations: [250000000]",
+      "",
+    ].join("\n");
+    const limited = directoryUrl(join(dir, "budget-limited"));
+    const { event: limitedEvent, sweep } = await submitSpec(openStore(limited), spec);
+    const progress: LocalProgress[] = [];
+    const run = await runLocal({
+      input: limitedEvent,
+      storeUrl: limited,
+      concurrency: 1,
+      batchSize: 20,
+      settings: { workerTimeoutSeconds: 5 },
+      progress: (p) => progress.push(p),
+    });
+    expect(run.status, JSON.stringify(run.error)).toBe("SUCCEEDED");
+    const workerErrors = Object.fromEntries(run.attemptErrors.get(stateNames.worker) ?? []);
+    // Stopped between cells at least once, and never killed by the timeout (nor anything else).
+    expect(Object.keys(workerErrors), JSON.stringify(workerErrors)).toEqual(["Dropsweep.BatchIncomplete"]);
+    expect(workerErrors["Dropsweep.BatchIncomplete"]).toBeGreaterThanOrEqual(1);
+    expect(run.output?.cells).toEqual({ total: 20, computed: 20, cached: 0, failed: 0 });
+    // Each cell counted once, in order, whichever invocation computed it.
+    const counts = progress.map((p) => p.cellsDone);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(progress.at(-1)).toMatchObject({ phase: "done", cellsDone: 20, cellsPending: 20, cellsFailed: 0 });
+
+    // The same sweep without the short time limit: one invocation, the same result bytes.
+    const oneGo = directoryUrl(join(dir, "budget-one-go"));
+    const { event: oneGoEvent } = await submitSpec(openStore(oneGo), spec);
+    const reference = await runLocal({ input: oneGoEvent, storeUrl: oneGo, concurrency: 1, batchSize: 20 });
+    expect(reference.status).toBe("SUCCEEDED");
+    expect(reference.attemptErrors.get(stateNames.worker)).toBeUndefined();
+    for (const cell of sweep.cells) {
+      const a = readFileSync(join(dir, "budget-limited", keys.result(cell.hash)));
+      const b = readFileSync(join(dir, "budget-one-go", keys.result(cell.hash)));
+      expect(a.equals(b), cell.hash).toBe(true);
+    }
+  }, 180_000);
 });

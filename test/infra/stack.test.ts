@@ -219,6 +219,11 @@ describe("state machine definition", () => {
       expect(task.Parameters, name).toBeUndefined();
       expect(task.TimeoutSeconds, name).toBe(timeouts[name]);
       expect(task.Retry, name).toEqual([
+        // A batch the Worker stopped between cells to stay within its time limit: at once, as
+        // often as a batch has cells (shared/pipeline/budget.ts).
+        ...(name === stateNames.worker
+          ? [{ ErrorEquals: ["Dropsweep.BatchIncomplete"], IntervalSeconds: 1, MaxAttempts: settings.maxItemsPerBatch, BackoffRate: 1 }]
+          : []),
         {
           ErrorEquals: lambdaTransientErrors,
           IntervalSeconds: 2,
