@@ -123,6 +123,8 @@ interface GroupRow {
   converged: number;
   maxEpochs: number;
   diverged: number;
+  /** Cells whose automatic step size was halved after a divergence (restarts > 0). */
+  restarted: number;
   /** Claims 3, 4, 5 as Aggregate would state them on this group's cells. */
   claims: string;
   /** Cells claim 3 judged (converged, strictly above the representability bound). */
@@ -174,6 +176,7 @@ function measure(size: Size, seeds: number, log: (line: string) => void): GroupR
     converged: statuses.filter((s) => s === "converged").length,
     maxEpochs: statuses.filter((s) => s === "max-epochs").length,
     diverged: statuses.filter((s) => s === "diverged").length,
+    restarted: evidence.filter((e) => e.kind === "linear" && (e.metrics.restarts ?? 0) > 0).length,
     claims: ["3", "4", "5"].map((id) => `${id} ${claim(id).status}`).join(", "),
     judged,
     maxGap: judged ? claim("3").measured : null,
@@ -221,11 +224,11 @@ function main(): void {
   }
   const fmt = (x: number | null, digits = 2) => (x === null ? "-" : x.toExponential(digits));
   process.stdout.write(
-    "| group | cells | converged / max-epochs / diverged | claims 3-5 | judged by claim 3 | max gap | max balance | capped above the bound: cells, max gap | epochs (median, max) | CPU s (median, max, total) |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    "| group | cells | converged / max-epochs / diverged | restarted | claims 3-5 | judged by claim 3 | max gap | max balance | capped above the bound: cells, max gap | epochs (median, max) | CPU s (median, max, total) |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
   );
   for (const r of rows)
     process.stdout.write(
-      `| ${r.group} | ${r.cells} | ${r.converged} / ${r.maxEpochs} / ${r.diverged} | ${r.claims} | ${r.judged} | ${fmt(r.maxGap)} | ${r.maxBalance === null ? "-" : r.maxBalance.toFixed(3)} | ${r.capped}, ${fmt(r.cappedGap)} | ${r.medianEpochs}, ${r.maxEpochsRun} | ${r.medianCpu.toFixed(2)}, ${r.maxCpu.toFixed(2)}, ${r.totalCpu.toFixed(1)} |\n`,
+      `| ${r.group} | ${r.cells} | ${r.converged} / ${r.maxEpochs} / ${r.diverged} | ${r.restarted} | ${r.claims} | ${r.judged} | ${fmt(r.maxGap)} | ${r.maxBalance === null ? "-" : r.maxBalance.toFixed(3)} | ${r.capped}, ${fmt(r.cappedGap)} | ${r.medianEpochs}, ${r.maxEpochsRun} | ${r.medianCpu.toFixed(2)}, ${r.maxCpu.toFixed(2)}, ${r.totalCpu.toFixed(1)} |\n`,
     );
 }
 
