@@ -13,7 +13,7 @@ import { check, range, roleCount, short, thisSweep, verdict, worstFirst } from "
 
 export const tolerances = {
   /** Relative objective gap to the closed-form minimum. */
-  objectiveGap: 2e-3,
+  objectiveGap: 4e-3,
   /** ||sigma(learned) - w|| / ||w||. */
   spectrumError: 5e-2,
 } as const;
@@ -35,8 +35,9 @@ export const convergence: Claim = {
   },
   tolerances,
   justification: () =>
-    "On cells strictly above the representability bound, SGD with sampled masks (full batch, cosine to zero) left a relative objective gap of at most 9.2e-4 over the calibration sweep's 131 such cells and a spectrum error of at most 0.022; " +
-    "the tolerances 2e-3 and 0.05 are about twice those worst cases. The spectrum error follows from the gap: f(A) − f* ≥ ‖A − A*‖², so ‖σ − w‖/‖w‖ ≤ √(gap · f*)/‖w‖. " +
+    "On cells strictly above the representability bound, SGD with sampled masks under the default stopping rule leaves a relative objective gap of up to 2.0e-3 on converged cells (1.5e-3 over paper.yaml's 135, 1.9e-3 over the convergence grid's 56, 2.0e-3 on one of the README example's 36) and a spectrum error of at most 0.025: " +
+    "the mask noise's floor, mostly a few percent of imbalance between blocks, not a disagreement (deterministic gradient descent from the 2.0e-3 cell's weights reaches the closed form to 1e-15). " +
+    "The tolerances 4e-3 and 0.05 are about twice those worst cases. The spectrum error follows from the gap: f(A) − f* ≥ ‖A − A*‖², so ‖σ − w‖/‖w‖ ≤ √(gap · f*)/‖w‖. " +
     "Cells exactly at the bound are not claimed: deterministic gradient descent without mask noise stays 1.8e-3 above the closed form on one of them (the bound is necessary, not sufficient), and SGD left gaps up to 3.5e-3 on them (calibration sweep).",
   remedy: () =>
     "The judged cells converged by the stopping rule, so a gap above the tolerance is not a matter of training longer. Open the linked cells (worst first) in the training curves: " +

@@ -21,7 +21,7 @@ type Quantity = number | string | boolean | null | undefined;
 /**
  * The per-cell metrics a claim reads, and how far each may move before it is listed: the
  * tolerance of the claim's check that reads it (THEORY.md "Claims the pipeline checks"), not the
- * claim's headline tolerance (claim 3's objective gap, 2e-3, is not the spectrum error's, 0.05).
+ * claim's headline tolerance (claim 3's objective gap, 4e-3, is not the spectrum error's, 0.05).
  * A balance ratio of 1 is perfect; claim 4 allows an excess of its tolerance minus 1, which
  * bounds the move. A metric is compared on the cells the claim reads (judges or reports), in
  * either sweep: a deep cell's spectrum error is claim 6's, and no claim reads its gap.

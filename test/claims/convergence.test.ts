@@ -38,7 +38,7 @@ describe("claim 3: convergence to the closed form", () => {
     );
     expect(mixed["3"]!.reason).toMatch(/not judged: 1 cell diverged at optimiser\.learningRate = 0\.1: lower it/);
     // How far they got: the capped cell's gap (the diverged one has none).
-    expect(mixed["3"]!.reason).toMatch(/not judged: gap 0\.5 where they stopped \(the tolerance is 0\.002\)/);
+    expect(mixed["3"]!.reason).toMatch(/not judged: gap 0\.5 where they stopped \(the tolerance is 0\.004\)/);
     // The converged cells' verdict is still a verdict: a wrong one among them fails the claim.
     const wrong = byId([
       evidence(factorisation(dropblock), { ...good, objectiveGap: 0.05 }),
@@ -58,7 +58,7 @@ describe("claim 3: convergence to the closed form", () => {
     const claim = byId(cells)["3"]!;
     expect(claim).toMatchObject({ status: "inconclusive", measured: null, tolerance: null, cells: 4, checks: [] });
     expect(claim.reason).toBe(
-      "no cell it bears on converged, so nothing is judged: 4 cells stopped at optimiser.epochs = 20 before converging: raise it (the default is 100,000); gap 0.6 to 0.9 where they stopped (the tolerance is 0.002)",
+      "no cell it bears on converged, so nothing is judged: 4 cells stopped at optimiser.epochs = 20 before converging: raise it (the default is 100,000); gap 0.6 to 0.9 where they stopped (the tolerance is 0.004)",
     );
     expect(claim.hashes).toEqual(cells.map((e) => e.hash));
     // Diverged at the automatic step size: what to set instead.

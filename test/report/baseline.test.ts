@@ -77,16 +77,16 @@ describe("compareWithBaseline", () => {
 
   it("checks each cell metric against the tolerance of the claim check that reads it", () => {
     const base = summary();
-    // Claim 3: objective gap 2e-3, spectrum error 0.05; claim 4: ratios up to 1.25, a move of 0.25.
+    // Claim 3: objective gap 4e-3, spectrum error 0.05; claim 4: ratios up to 1.25, a move of 0.25.
     const within = base.rows.map((r) =>
-      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 1.9e-3, spectrumError: 2e-4 + 0.045, balanceRatio: 1.002 + 0.24 } : r,
+      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 3.9e-3, spectrumError: 2e-4 + 0.045, balanceRatio: 1.002 + 0.24 } : r,
     );
     expect(compareWithBaseline(summary({ rows: within }), base)).toEqual([]);
     const beyond = base.rows.map((r) =>
-      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 2.1e-3, spectrumError: 2e-4 + 0.055, balanceRatio: 1.002 + 0.26 } : r,
+      r.hash === "b" ? { ...r, objectiveGap: 2e-6 + 4.1e-3, spectrumError: 2e-4 + 0.055, balanceRatio: 1.002 + 0.26 } : r,
     );
     expect(compareWithBaseline(summary({ rows: beyond }), base)).toMatchObject([
-      { kind: "cell-metric", hash: "b", metric: "objectiveGap", tolerance: 2e-3 },
+      { kind: "cell-metric", hash: "b", metric: "objectiveGap", tolerance: 4e-3 },
       { kind: "cell-metric", hash: "b", metric: "spectrumError", tolerance: 0.05 },
       { kind: "cell-metric", hash: "b", metric: "balanceRatio", tolerance: 0.25 },
     ]);
