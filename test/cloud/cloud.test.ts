@@ -78,6 +78,30 @@ const aggregateResult = {
   ],
 };
 
+/**
+ * A moto server of its own (moto executes one state machine run per server, moto.ts) with the
+ * bucket and one state machine of `definition`; `run` gets its clients and the CLI's flags.
+ */
+async function withOwnMoto(
+  name: string,
+  definition: object,
+  run: (own: { s3: S3Client; sfn: SFNClient; arn: string; flags: string[] }) => Promise<void>,
+): Promise<void> {
+  const own = await startMoto();
+  const config = { region, endpoint: own.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const sfn = new SFNClient(config);
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const arn = (await sfn.send(new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn }))).stateMachineArn!;
+    await run({ s3, sfn, arn, flags: ["--bucket", bucket, "--state-machine", arn, "--region", region, "--endpoint", own.endpoint] });
+  } finally {
+    s3.destroy();
+    sfn.destroy();
+    await own.stop();
+  }
+}
+
 if (!available)
   describe("dropsweep cloud", () => {
     it.skip("needs moto_server (an AWS API emulator) on PATH: not found here, so these tests are skipped", () => {});
@@ -198,21 +222,11 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
 
   it("takes the resources from flags too, and exits 3 on a regression", async () => {
     // A server of its own: moto executes one state machine run per server (moto.ts).
-    const other = await startMoto();
-    try {
-      const config = { region, endpoint: other.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
-      const otherS3 = new S3Client({ ...config, forcePathStyle: true });
-      const otherSfn = new SFNClient(config);
-      await otherS3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const fail = {
-        StartAt: "Regression",
-        States: { Regression: { Type: "Fail", Error: regressionError, Cause: "regressions against the baseline" } },
-      };
-      const arn = (
-        await otherSfn.send(new CreateStateMachineCommand({ name: "SweepRegressing", definition: JSON.stringify(fail), roleArn }))
-      ).stateMachineArn!;
-      const flags = ["--bucket", bucket, "--state-machine", arn, "--region", region, "--endpoint", other.endpoint];
-
+    const fail = {
+      StartAt: "Regression",
+      States: { Regression: { Type: "Fail", Error: regressionError, Cause: "regressions against the baseline" } },
+    };
+    await withOwnMoto("SweepRegressing", fail, async ({ sfn: otherSfn, arn, flags }) => {
       const text = specText("cloud-regressing", "[7]");
       const start = await cli("cloud", "start", specFile("regressing", text), "--baseline", "baselines/paper.json", ...flags);
       expect(start.code).toBe(0);
@@ -226,33 +240,21 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
       expect(fetch.code).toBe(1);
       expect(fetch.stdout).toMatch(/no report/);
       expect(existsSync(join(dir, "none"))).toBe(false);
-      otherS3.destroy();
-      otherSfn.destroy();
-    } finally {
-      await other.stop();
-    }
+    });
   });
 
   it("refuses an execution output that is not Aggregate's result: one line naming each field, exit 2, fetch writes nothing", async () => {
     // A server of its own (moto executes one run per server): a stack whose Aggregate returns a
     // claim this dropsweep does not know and no summaryKey (another version's, or not ours).
-    const other = await startMoto();
-    try {
-      const config = { region, endpoint: other.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
-      const otherS3 = new S3Client({ ...config, forcePathStyle: true });
-      const otherSfn = new SFNClient(config);
-      await otherS3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const { summaryKey: _, ...foreign } = {
-        ...aggregateResult,
-        claims: [
-          { id: "1", status: "pass" },
-          { id: "99", status: "pass" },
-        ],
-      };
-      const pass = { StartAt: "Aggregate", States: { Aggregate: { Type: "Pass", Result: foreign, End: true } } };
-      const arn = (await otherSfn.send(new CreateStateMachineCommand({ name: "SweepForeign", definition: JSON.stringify(pass), roleArn })))
-        .stateMachineArn!;
-      const flags = ["--bucket", bucket, "--state-machine", arn, "--region", region, "--endpoint", other.endpoint];
+    const { summaryKey: _, ...foreign } = {
+      ...aggregateResult,
+      claims: [
+        { id: "1", status: "pass" },
+        { id: "99", status: "pass" },
+      ],
+    };
+    const pass = { StartAt: "Aggregate", States: { Aggregate: { Type: "Pass", Result: foreign, End: true } } };
+    await withOwnMoto("SweepForeign", pass, async ({ s3: otherS3, flags }) => {
       const text = specText("cloud-foreign", "[5]");
       const sweepId = sweepIdOf(text);
       expect((await cli("cloud", "start", specFile("foreign", text), ...flags)).code).toBe(0);
@@ -278,11 +280,7 @@ describe.runIf(available)("dropsweep cloud against moto_server", () => {
       expect(fetch.code).toBe(2);
       expect(fetch.stderr).toMatch(/^dropsweep: cloud: the output of execution .*got "99".*; nothing was written\n$/);
       expect(existsSync(out)).toBe(false);
-      otherS3.destroy();
-      otherSfn.destroy();
-    } finally {
-      await other.stop();
-    }
+    });
   });
 
   describe("while a sweep runs (moto's plain backend: executions stay RUNNING)", () => {
